@@ -1,0 +1,223 @@
+"""The Book: one validated set of an operator's tables, taken by every analysis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._errors import DataError, Issue
+from ._schema import OPTIONAL_TABLES
+from ._validate import as_of_from, derive_accounts, validate_tables
+
+
+@dataclass(frozen=True, eq=False)
+class Book:
+    """An operator's account data: ``accounts`` and the optional fact tables.
+
+    Build one with :func:`kamlib.load` (files) or :meth:`Book.from_frames` (DataFrames);
+    both coerce to the canonical types and validate, so every Book is usable by every
+    analysis. Input frames are copied, never modified. Warnings found on the way are kept
+    in ``notes`` and shown in each report's data-quality section.
+
+    Examples
+    --------
+    >>> import pandas as pd, kamlib
+    >>> acc = pd.DataFrame({"account_id": ["a", "b"], "branch": ["Suzhou"] * 2,
+    ...                     "status": ["active", "churned"]})
+    >>> book = kamlib.Book.from_frames(accounts=acc)
+    >>> book.branches
+    ['Suzhou']
+    """
+
+    accounts: pd.DataFrame
+    billing: pd.DataFrame | None = None
+    costs: pd.DataFrame | None = None
+    usage: pd.DataFrame | None = None
+    contacts: pd.DataFrame | None = None
+    name: str = "operator"
+    currency: str = "CNY"
+    as_of: pd.Timestamp | None = None
+    source: str | None = None
+    notes: tuple[Issue, ...] = field(default=())
+
+    @classmethod
+    def from_frames(
+        cls,
+        *,
+        accounts: pd.DataFrame,
+        billing: pd.DataFrame | None = None,
+        costs: pd.DataFrame | None = None,
+        usage: pd.DataFrame | None = None,
+        contacts: pd.DataFrame | None = None,
+        name: str = "operator",
+        currency: str = "CNY",
+        as_of: str | pd.Timestamp | None = None,
+        source: str | None = None,
+    ) -> Book:
+        """Validate DataFrames into a Book; raises :class:`kamlib.DataError` on errors."""
+        raw = {"accounts": accounts}
+        raw.update(
+            {
+                k: v
+                for k, v in (
+                    ("billing", billing),
+                    ("costs", costs),
+                    ("usage", usage),
+                    ("contacts", contacts),
+                )
+                if v is not None
+            }
+        )
+        return build_book(raw, name=name, currency=currency, as_of=as_of, source=source)
+
+    # -- what is there ---------------------------------------------------------------
+    @property
+    def branches(self) -> list[str]:
+        """The branch names, sorted."""
+        return sorted(self.accounts["branch"].dropna().unique().tolist())
+
+    def has(self, table: str) -> bool:
+        """True when the optional ``table`` is present and has rows."""
+        df = getattr(self, table, None)
+        return isinstance(df, pd.DataFrame) and len(df) > 0
+
+    def table(self, name: str) -> pd.DataFrame:
+        """An optional table that an analysis needs; a clear DataError when it is absent."""
+        df = getattr(self, name, None)
+        if not isinstance(df, pd.DataFrame) or len(df) == 0:
+            raise DataError(
+                [
+                    Issue(
+                        "error",
+                        name,
+                        None,
+                        "missing-table",
+                        f"this needs the {name} table, which the data do not have",
+                    )
+                ]
+            )
+        return df
+
+    def missing_tables(self) -> list[str]:
+        return [t for t in OPTIONAL_TABLES if not self.has(t)]
+
+    # -- slicing ---------------------------------------------------------------------
+    def branch(self, name: str | list[str]) -> Book:
+        """The same book restricted to one branch (or several).
+
+        Raises DataError naming the known branches when ``name`` is not one of them.
+        """
+        names = [name] if isinstance(name, str) else list(name)
+        unknown = [n for n in names if n not in set(self.branches)]
+        if unknown:
+            known = ", ".join(self.branches[:20]) + (" ..." if len(self.branches) > 20 else "")
+            raise DataError(
+                [
+                    Issue(
+                        "error",
+                        "accounts",
+                        "branch",
+                        "unknown-branch",
+                        f"no branch named {', '.join(map(repr, unknown))}; the data has: {known}",
+                    )
+                ]
+            )
+        return self.select(self.accounts["branch"].isin(names).to_numpy())
+
+    def select(self, mask: np.ndarray | pd.Series) -> Book:
+        """The book restricted to the accounts where ``mask`` is true (fact tables follow)."""
+        acc = self.accounts.loc[np.asarray(mask, dtype=bool)]
+        ids = acc["account_id"]
+        tables = {
+            t: (df.loc[df["account_id"].isin(ids)] if isinstance(df, pd.DataFrame) else None)
+            for t in OPTIONAL_TABLES
+            for df in [getattr(self, t)]
+        }
+        return Book(
+            accounts=acc,
+            name=self.name,
+            currency=self.currency,
+            as_of=self.as_of,
+            source=self.source,
+            notes=self.notes,
+            **tables,
+        )
+
+    # -- derived per-account figures -----------------------------------------------
+    def months(self) -> pd.DatetimeIndex:
+        """The billing months covered, or empty without billing."""
+        if not self.has("billing"):
+            return pd.DatetimeIndex([])
+        return pd.DatetimeIndex(sorted(self.table("billing")["month"].unique()))
+
+    def monthly_revenue(self) -> pd.Series | None:
+        """Average monthly revenue per account (index: account_id), or None if unknown.
+
+        With billing: total billed revenue / number of months in which the account was
+        billed (so a customer who joined in October is not diluted by empty months).
+        Without billing: ``accounts.monthly_revenue`` as given. Accounts with no billing
+        rows get NaN (unknown), not zero.
+        """
+        ids = self.accounts["account_id"]
+        if self.has("billing"):
+            per = (
+                self.table("billing")
+                .groupby("account_id", sort=False)
+                .agg(revenue=("revenue", "sum"), months=("month", "nunique"))
+            )
+            out = per["revenue"] / per["months"]
+            return out.reindex(ids.to_numpy()).rename("monthly_revenue")
+        if "monthly_revenue" in self.accounts and self.accounts["monthly_revenue"].notna().any():
+            return pd.Series(
+                self.accounts["monthly_revenue"].to_numpy(),
+                index=ids.to_numpy(),
+                name="monthly_revenue",
+            )
+        return None
+
+    def revenue_source(self) -> str | None:
+        if self.has("billing"):
+            return "billing"
+        if "monthly_revenue" in self.accounts and self.accounts["monthly_revenue"].notna().any():
+            return "accounts.monthly_revenue"
+        return None
+
+    def __repr__(self) -> str:
+        tabs = ", ".join(
+            f"{t}={len(getattr(self, t)):,}"
+            for t in ("accounts", *OPTIONAL_TABLES)
+            if self.has(t) or t == "accounts"
+        )
+        return f"<Book {self.name!r}: {len(self.branches)} branches, {tabs}>"
+
+
+def build_book(
+    raw: dict[str, pd.DataFrame],
+    *,
+    files: dict[str, str] | None = None,
+    row_labels: dict[str, str] | None = None,
+    name: str = "operator",
+    currency: str = "CNY",
+    as_of: str | pd.Timestamp | None = None,
+    source: str | None = None,
+    extra_issues: list[Issue] | None = None,
+) -> Book:
+    """Validate raw tables and assemble a Book, or raise DataError with every problem."""
+    typed, issues = validate_tables(raw, files=files, row_labels=row_labels)
+    issues = list(extra_issues or []) + issues
+    if any(i.severity == "error" for i in issues):
+        raise DataError(issues)
+    stamp = pd.Timestamp(as_of) if as_of is not None else as_of_from(typed)
+    typed["accounts"] = derive_accounts(typed["accounts"], stamp)
+    for t, df in typed.items():
+        typed[t] = df.reset_index(drop=True)
+    return Book(
+        name=name,
+        currency=currency,
+        as_of=stamp,
+        source=source,
+        notes=tuple(i for i in issues if i.severity == "warning"),
+        **typed,
+    )

@@ -1,0 +1,209 @@
+"""The canonical account data model, as data.
+
+Every table kamlib reads is described here once: its columns, their types, which are
+required, and the allowed values of categorical columns. Validation (``_validate``), the
+loader (``_io``) and the documentation (``docs/data-model.md``) all read this module, so
+the model has one source of truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["id", "text", "category", "bool", "int", "float", "date", "month"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    allowed: tuple[str, ...] = ()
+    meaning: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    meaning: str
+    needed_by: str
+    extra_numeric: bool = False  # costs: any further numeric column is a cost driver
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+CUSTOMER_TYPES = ("key_account", "business", "residential")
+STATUSES = ("active", "churned")
+CHURN_TYPES = ("migration", "voluntary", "involuntary")
+CAUSE_GROUPS = ("internal", "competitor", "customer", "unknown")
+CONTRACTS = ("none", "monthly", "one_year", "two_year", "multi_year")
+
+ACCOUNTS = Table(
+    name="accounts",
+    key=("account_id",),
+    meaning="One row per customer account.",
+    needed_by="every analysis",
+    columns=(
+        Column("account_id", "id", required=True, meaning="unique account identifier"),
+        Column("name", "text", meaning="customer name (shown only where an analysis needs it)"),
+        Column("branch", "text", required=True, meaning="city branch (分公司 / 本地网)"),
+        Column(
+            "customer_type",
+            "category",
+            allowed=CUSTOMER_TYPES,
+            meaning="大客户 key account / 商业客户 business / 公众客户 residential",
+        ),
+        Column("industry", "text", meaning="industry of a business or key account"),
+        Column(
+            "important",
+            "bool",
+            meaning="重要大客户: government, public security, Fortune-500, education",
+        ),
+        Column("parent_id", "text", meaning="parent company; accounts sharing one form a group"),
+        Column("account_manager", "text", meaning="客户经理 responsible for the account"),
+        Column("join_date", "date", meaning="date the account was opened"),
+        Column(
+            "tenure_months",
+            "float",
+            meaning="months with the operator (derived from dates when absent)",
+        ),
+        Column("contract", "category", allowed=CONTRACTS, meaning="contract length"),
+        Column("contract_end", "date", meaning="end of the current contract"),
+        Column("status", "category", required=True, allowed=STATUSES, meaning="active or churned"),
+        Column("churn_date", "date", meaning="date of churn or of internal migration"),
+        Column(
+            "churn_type",
+            "category",
+            allowed=CHURN_TYPES,
+            meaning="migration / voluntary / involuntary",
+        ),
+        Column(
+            "churn_cause_group",
+            "category",
+            allowed=CAUSE_GROUPS,
+            meaning="internal / competitor / customer (derived from churn_cause when absent)",
+        ),
+        Column(
+            "churn_cause",
+            "category",
+            meaning="cause code from the cause taxonomy (config/causes.yaml)",
+        ),
+        Column(
+            "churn_category", "text", meaning="the source data set's own churn category, kept as is"
+        ),
+        Column("competitor", "text", meaning="competitor the account left for"),
+        Column("satisfaction", "float", meaning="satisfaction score, 1 (low) to 5 (high)"),
+        Column(
+            "monthly_revenue",
+            "float",
+            meaning="revenue per month, used only when there is no billing table",
+        ),
+    ),
+)
+
+BILLING = Table(
+    name="billing",
+    key=("account_id", "month", "product"),
+    meaning="Revenue per account, month and product.",
+    needed_by="revenue, ARPU, tiers, profit, migration ARPU change (else accounts.monthly_revenue)",
+    columns=(
+        Column("account_id", "id", required=True),
+        Column("month", "month", required=True, meaning="billing month, YYYY-MM"),
+        Column("product", "text", required=True, meaning="product or service line"),
+        Column("revenue", "float", required=True, meaning="billed revenue, after discounts"),
+    ),
+)
+
+COSTS = Table(
+    name="costs",
+    key=("account_id", "month"),
+    meaning=(
+        "Cost-to-serve drivers per account and month, one column per driver. Quantities "
+        "(tickets, visits, hours) are priced by the cost model; amounts are taken as they are."
+    ),
+    needed_by="profit (cost to serve, customer P&L, whale curve)",
+    extra_numeric=True,
+    columns=(
+        Column("account_id", "id", required=True),
+        Column("month", "month", required=True),
+        Column("service_tickets", "float", meaning="complaints and repair tickets (count)"),
+        Column("field_visits", "float", meaning="on-site visits (count)"),
+        Column("am_hours", "float", meaning="account-manager hours"),
+        Column("network", "float", meaning="network resources allocated (amount)"),
+        Column("discounts", "float", meaning="discounts granted (amount)"),
+        Column("subsidies", "float", meaning="handset and SIM subsidies (amount)"),
+        Column("bad_debt", "float", meaning="written-off receivables (amount)"),
+        Column(
+            "acquisition_retention", "float", meaning="acquisition and retention spend (amount)"
+        ),
+    ),
+)
+
+USAGE = Table(
+    name="usage",
+    key=("account_id", "month"),
+    meaning="Usage signals per account and month.",
+    needed_by="group-churn warnings, lifecycle, needs-based segments, value x loyalty",
+    columns=(
+        Column("account_id", "id", required=True),
+        Column("month", "month", required=True),
+        Column("lines", "float", meaning="active lines (numbers) on the account"),
+        Column("calls", "float", meaning="outgoing calls"),
+        Column("forwarded_calls", "float", meaning="calls forwarded to other operators' numbers"),
+        Column("group_bill", "float", meaning="company-paid group bill"),
+        Column("complaints", "float", meaning="complaints lodged"),
+    ),
+)
+
+CONTACTS = Table(
+    name="contacts",
+    key=("account_id", "warning_date"),
+    meaning="Retention warnings and what came of them.",
+    needed_by="retention funnel",
+    columns=(
+        Column("account_id", "id", required=True),
+        Column("warning_date", "date", required=True),
+        Column("reached", "bool", required=True, meaning="the account was reached"),
+        Column("intent_to_leave", "bool", required=True, meaning="it said it meant to leave"),
+        Column("retained", "bool", required=True, meaning="it was kept"),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (ACCOUNTS, BILLING, COSTS, USAGE, CONTACTS)}
+OPTIONAL_TABLES = ("billing", "costs", "usage", "contacts")
+
+
+def data_model_markdown() -> str:
+    """Render the data model as Markdown (``docs/data-model.md`` is this, checked by a test)."""
+    out = [
+        "# The kamlib data model",
+        "",
+        "Generated from `kamlib/_schema.py` by `kamlib.data_model_markdown()`; a test keeps",
+        "this file in step with the code. Only `accounts` is required; each analysis says",
+        "plainly what it cannot show when a table or column it needs is missing.",
+        "",
+    ]
+    for t in TABLES.values():
+        out += [f"## `{t.name}`" + ("" if t.name == "accounts" else " (optional)"), ""]
+        out += [t.meaning, "", f"Key: `{', '.join(t.key)}`. Needed by: {t.needed_by}.", ""]
+        out += ["| column | type | required | allowed values | meaning |", "|---|---|---|---|---|"]
+        for c in t.columns:
+            allowed = ", ".join(c.allowed)
+            out.append(
+                f"| `{c.name}` | {c.kind} | {'yes' if c.required else ''} | {allowed} | {c.meaning} |"
+            )
+        if t.extra_numeric:
+            out += [
+                "",
+                "Any further numeric column is taken as a cost driver; the cost model must price it.",
+            ]
+        out.append("")
+    return "\n".join(out)

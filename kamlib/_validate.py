@@ -1,0 +1,528 @@
+"""Coerce raw tables to the canonical types and check them against the data model.
+
+Every problem is collected (never just the first), each naming its table, column, rule and
+a few example rows. Errors make the data unusable; warnings are kept with the book and
+shown in the report's data-quality notes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from . import _config
+from ._errors import Issue, example_rows
+from ._schema import TABLES, Column, Table
+
+_TRUE = {"true", "t", "yes", "y", "1", "是", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "否", "0.0"}
+# Thousands separators, currency symbols and codes are common in operators' exports.
+_MONEY_NOISE = re.compile(r"[,\s¥$€£]|CNY|RMB|USD|元", flags=re.IGNORECASE)
+
+
+def _labels(df: pd.DataFrame, mask: pd.Series, row_label: str) -> tuple[tuple[str, ...], int]:
+    idx = df.index[mask.to_numpy()]
+    if row_label == "line":  # the data line in the source file (header is line 1)
+        return example_rows(f"line {int(i) + 2}" for i in idx)
+    if "account_id" in df.columns:
+        return example_rows(df.loc[idx, "account_id"].astype("string").fillna("?"))
+    return example_rows(f"#{i}" for i in idx)
+
+
+def normalise_code(s: pd.Series) -> pd.Series:
+    """'Key Account' -> 'key_account': how category values are compared."""
+    return s.astype("string").str.strip().str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
+
+
+def _to_text(s: pd.Series) -> pd.Series:
+    out = s.astype("string").str.strip()
+    return out.mask(out == "")
+
+
+def _to_number(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    text = _to_text(s)
+    cleaned = text.str.replace(_MONEY_NOISE, "", regex=True)
+    # (1,234) is accounting notation for a negative amount
+    cleaned = cleaned.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
+    return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+
+
+def _to_bool(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean")
+    text = _to_text(s).str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[text.isin(_TRUE).fillna(False).to_numpy()] = True
+    out[text.isin(_FALSE).fillna(False).to_numpy()] = False
+    return out
+
+
+def _to_date(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.astype("datetime64[ns]")
+    text = _to_text(s)
+    text = text.str.replace(r"[./年月]", "-", regex=True).str.replace("日", "", regex=False)
+    text = text.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+    return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
+
+
+def _to_month(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+    text = _to_text(s).str.replace(r"[./年月]", "-", regex=True).str.strip("-")
+    text = text.str.replace(r"^(\d{4})(\d{2})$", r"\1-\2", regex=True)
+    text = text.str.replace(r"^(\d{4}-\d{1,2})-\d{1,2}$", r"\1", regex=True)
+    out = pd.to_datetime(text, format="%Y-%m", errors="coerce")
+    return out.astype("datetime64[ns]")
+
+
+def coerce_column(
+    df: pd.DataFrame, col: Column, table: str, file: str | None, row_label: str
+) -> tuple[pd.Series, list[Issue]]:
+    """Convert one column to its canonical type; values that do not convert are issues."""
+    raw = df[col.name]
+    issues: list[Issue] = []
+    if col.kind in ("id", "text"):
+        out = _to_text(raw)
+    elif col.kind == "category":
+        out = normalise_code(raw)
+        out = out.mask(out == "")
+        if col.allowed:
+            bad = out.notna() & ~out.isin(col.allowed)
+            if bad.any():
+                rows, n = _labels(df, bad, row_label)
+                seen = sorted(set(raw[bad.to_numpy()].astype(str)))[:5]
+                issues.append(
+                    Issue(
+                        "error",
+                        table,
+                        col.name,
+                        "unknown-category",
+                        f"{n} value(s) not allowed ({', '.join(map(repr, seen))}); "
+                        f"allowed: {', '.join(col.allowed)}",
+                        rows,
+                        n,
+                        file,
+                    )
+                )
+                out = out.mask(bad)
+        return out, issues
+    elif col.kind == "bool":
+        out = _to_bool(raw)
+    elif col.kind in ("int", "float"):
+        out = _to_number(raw)
+    elif col.kind == "date":
+        out = _to_date(raw)
+    elif col.kind == "month":
+        out = _to_month(raw)
+    else:  # pragma: no cover - the schema only uses the kinds above
+        raise AssertionError(col.kind)
+    if col.kind not in ("id", "text"):
+        present = _to_text(raw).notna() if not pd.api.types.is_numeric_dtype(raw) else raw.notna()
+        bad = present & out.isna()
+        if bad.any():
+            rows, n = _labels(df, bad, row_label)
+            seen = sorted(set(raw[bad.to_numpy()].astype(str)))[:3]
+            expect = {
+                "bool": "yes/no, true/false or 1/0",
+                "int": "a number",
+                "float": "a number",
+                "date": "a date as YYYY-MM-DD",
+                "month": "a month as YYYY-MM",
+            }[col.kind]
+            issues.append(
+                Issue(
+                    "error",
+                    table,
+                    col.name,
+                    f"not-a-{col.kind}",
+                    f"{n} value(s) are not {expect} ({', '.join(map(repr, seen))})",
+                    rows,
+                    n,
+                    file,
+                )
+            )
+    return out, issues
+
+
+def coerce_table(
+    t: Table, raw: pd.DataFrame, *, file: str | None = None, row_label: str = "index"
+) -> tuple[pd.DataFrame | None, list[Issue]]:
+    """Typed copy of ``raw`` for table ``t`` (never modifies ``raw``), and its issues.
+
+    Returns ``None`` for the frame when required columns are missing: nothing further can
+    be checked in that table.
+    """
+    issues: list[Issue] = []
+    df = raw.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    dup = df.columns[df.columns.duplicated()].unique().tolist()
+    if dup:
+        issues.append(
+            Issue(
+                "error",
+                t.name,
+                ", ".join(dup),
+                "duplicate-column",
+                f"the header names {', '.join(map(repr, dup))} more than once",
+                file=file,
+            )
+        )
+        return None, issues
+    missing = [c for c in t.required if c not in df.columns]
+    if missing:
+        issues.append(
+            Issue(
+                "error",
+                t.name,
+                ", ".join(missing),
+                "missing-column",
+                f"required column(s) {', '.join(missing)} not found; the table has: "
+                f"{', '.join(map(str, df.columns[:12]))}{' ...' if df.shape[1] > 12 else ''}",
+                file=file,
+            )
+        )
+        return None, issues
+    for col in t.columns:
+        if col.name in df.columns:
+            df[col.name], found = coerce_column(df, col, t.name, file, row_label)
+            issues += found
+    if t.extra_numeric:
+        known = {c.name for c in t.columns}
+        for name in [c for c in df.columns if c not in known]:
+            extra = Column(name, "float")
+            df[name], found = coerce_column(df, extra, t.name, file, row_label)
+            issues += found
+    for name in t.required:
+        blank = df[name].isna()
+        if blank.any() and not any(i.column == name for i in issues):
+            rows, n = _labels(df, blank, row_label)
+            issues.append(
+                Issue(
+                    "error",
+                    t.name,
+                    name,
+                    "required-value",
+                    f"{n} row(s) have no {name}",
+                    rows,
+                    n,
+                    file,
+                )
+            )
+    keyed = df.dropna(subset=list(t.key)) if all(k in df.columns for k in t.key) else df
+    if all(k in df.columns for k in t.key):
+        dup_rows = keyed.duplicated(subset=list(t.key), keep=False)
+        if dup_rows.any():
+            rows, n = _labels(keyed, dup_rows, row_label)
+            issues.append(
+                Issue(
+                    "error",
+                    t.name,
+                    ", ".join(t.key),
+                    "duplicate-key",
+                    f"{n} rows share a key that must be unique",
+                    rows,
+                    n,
+                    file,
+                )
+            )
+    return df, issues
+
+
+def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[Issue]:
+    """Rules that relate columns of the accounts table to each other."""
+    issues: list[Issue] = []
+
+    def flag(mask: pd.Series, severity, column, rule, message):
+        mask = mask.fillna(False).astype(bool)
+        if mask.any():
+            rows, n = _labels(acc, mask, row_label)
+            issues.append(
+                Issue(severity, "accounts", column, rule, message.format(n=n), rows, n, file)
+            )
+
+    churned = acc["status"] == "churned"
+    if "churn_date" in acc:
+        flag(
+            churned & acc["churn_date"].isna(),
+            "warning",
+            "churn_date",
+            "churn-without-date",
+            "{n} churned account(s) have no churn date: they count as churned, but survival "
+            "and period churn rates use tenure_months for them where it exists",
+        )
+        if "join_date" in acc:
+            flag(
+                acc["churn_date"] < acc["join_date"],
+                "error",
+                "churn_date",
+                "dates-out-of-order",
+                "{n} account(s) churned before they joined",
+            )
+    else:
+        flag(
+            churned,
+            "warning",
+            "churn_date",
+            "churn-without-date",
+            "there is no churn_date column: the {n} churned accounts cannot be placed in time",
+        )
+    if "contract_end" in acc and "join_date" in acc:
+        flag(
+            acc["contract_end"] < acc["join_date"],
+            "warning",
+            "contract_end",
+            "dates-out-of-order",
+            "{n} contract(s) end before the account joined",
+        )
+    if "churn_type" in acc:
+        flag(
+            churned & (acc["churn_type"] == "migration"),
+            "error",
+            "churn_type",
+            "type-vs-status",
+            "{n} churned account(s) have churn_type 'migration'; an internal migration keeps the "
+            "account active",
+        )
+        flag(
+            ~churned & acc["churn_type"].isin(["voluntary", "involuntary"]),
+            "error",
+            "churn_type",
+            "type-vs-status",
+            "{n} active account(s) carry a voluntary/involuntary churn_type",
+        )
+    if "churn_cause" in acc:
+        tax = _config.cause_taxonomy()
+        cause = acc["churn_cause"]
+        unknown = cause.notna() & ~cause.isin(tax.index)
+        seen = sorted(set(cause[unknown].astype(str)))[:5]
+        flag(
+            unknown,
+            "error",
+            "churn_cause",
+            "unknown-category",
+            "{n} cause(s) not in the cause taxonomy ("
+            + ", ".join(map(repr, seen))
+            + "); allowed: "
+            + ", ".join(tax.index),
+        )
+        if "churn_cause_group" in acc:
+            expected = cause.map(tax["group"])
+            flag(
+                expected.notna()
+                & acc["churn_cause_group"].notna()
+                & (expected != acc["churn_cause_group"]),
+                "error",
+                "churn_cause_group",
+                "cause-vs-group",
+                "{n} account(s) have a cause group that does not match their cause in the taxonomy",
+            )
+    if "satisfaction" in acc:
+        flag(
+            (acc["satisfaction"] < 1) | (acc["satisfaction"] > 5),
+            "error",
+            "satisfaction",
+            "out-of-range",
+            "{n} satisfaction score(s) outside 1-5",
+        )
+    if "monthly_revenue" in acc:
+        flag(
+            acc["monthly_revenue"] < 0,
+            "warning",
+            "monthly_revenue",
+            "negative-revenue",
+            "{n} account(s) have negative monthly revenue (credits or refunds); they are kept "
+            "as they are",
+        )
+    return issues
+
+
+def check_fact(
+    t: Table, df: pd.DataFrame, known_ids: pd.Series, file: str | None, row_label: str
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """Rules for a table keyed by account: rows for unknown accounts, negative amounts."""
+    issues: list[Issue] = []
+    orphan = ~df["account_id"].isin(known_ids)
+    if orphan.any():
+        rows, n = _labels(df, orphan, row_label)
+        extra = ""
+        if t.name == "billing":
+            extra = f" (revenue {df.loc[orphan, 'revenue'].sum():,.0f})"
+        issues.append(
+            Issue(
+                "warning",
+                t.name,
+                "account_id",
+                "unknown-account",
+                f"{n} row(s) name accounts not in the accounts table{extra}; they are left out "
+                "of every analysis",
+                rows,
+                n,
+                file,
+            )
+        )
+        df = df.loc[~orphan]
+    if t.name == "billing":
+        neg = df["revenue"] < 0
+        if neg.any():
+            rows, n = _labels(df, neg, row_label)
+            issues.append(
+                Issue(
+                    "warning",
+                    "billing",
+                    "revenue",
+                    "negative-revenue",
+                    f"{n} billing row(s) are negative (credits); they are kept and net off revenue",
+                    rows,
+                    n,
+                    file,
+                )
+            )
+    if t.name == "costs":
+        drivers = [c for c in df.columns if c not in ("account_id", "month")]
+        for d in drivers:
+            neg = df[d] < 0
+            if neg.any():
+                rows, n = _labels(df, neg, row_label)
+                issues.append(
+                    Issue(
+                        "warning",
+                        "costs",
+                        d,
+                        "negative-cost",
+                        f"{n} negative value(s)",
+                        rows,
+                        n,
+                        file,
+                    )
+                )
+    if t.name == "contacts":
+        for later, earlier in (("intent_to_leave", "reached"), ("retained", "reached")):
+            bad = df[later].fillna(False).astype(bool) & ~df[earlier].fillna(False).astype(bool)
+            if bad.any():
+                rows, n = _labels(df, bad, row_label)
+                issues.append(
+                    Issue(
+                        "error",
+                        "contacts",
+                        later,
+                        "funnel-order",
+                        f"{n} contact(s) are {later} but were never {earlier}",
+                        rows,
+                        n,
+                        file,
+                    )
+                )
+    return df, issues
+
+
+def derive_accounts(acc: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.DataFrame:
+    """Fill the derivable columns: cause group from the taxonomy, tenure from dates."""
+    acc = acc.copy()
+    if "churn_cause" in acc:
+        group = acc["churn_cause"].map(_config.cause_taxonomy()["group"]).astype("string")
+        if "churn_cause_group" in acc:
+            acc["churn_cause_group"] = acc["churn_cause_group"].fillna(group)
+        else:
+            acc["churn_cause_group"] = group
+    if "join_date" in acc and as_of is not None:
+        end = pd.Series(as_of, index=acc.index, dtype="datetime64[ns]")
+        if "churn_date" in acc:
+            lost = (acc["status"] == "churned") & acc["churn_date"].notna()
+            end = end.where(~lost, acc["churn_date"])
+        months = (end - acc["join_date"]).dt.days / (365.25 / 12)
+        if "tenure_months" in acc:
+            acc["tenure_months"] = acc["tenure_months"].fillna(months)
+        else:
+            acc["tenure_months"] = months
+    if "important" in acc:
+        acc["important"] = acc["important"].fillna(False).astype(bool)
+    return acc
+
+
+def as_of_from(tables: dict[str, pd.DataFrame]) -> pd.Timestamp | None:
+    """The end of the observation period when none is given: the last date in the data."""
+    ends = []
+    if "billing" in tables:
+        ends.append(tables["billing"]["month"].max() + pd.offsets.MonthEnd(0))
+    acc = tables["accounts"]
+    for c in ("churn_date", "join_date"):
+        if c in acc:
+            ends.append(acc[c].max())
+    ends = [e for e in ends if pd.notna(e)]
+    return pd.Timestamp(max(ends)).normalize() if ends else None
+
+
+def validate_tables(
+    raw: dict[str, pd.DataFrame],
+    *,
+    files: dict[str, str] | None = None,
+    row_labels: dict[str, str] | None = None,
+) -> tuple[dict[str, pd.DataFrame], list[Issue]]:
+    """Coerce and check every table. Returns the typed tables and all issues found."""
+    files = files or {}
+    row_labels = row_labels or {}
+    issues: list[Issue] = []
+    typed: dict[str, pd.DataFrame] = {}
+    unknown = sorted(set(raw) - set(TABLES))
+    if unknown:
+        issues.append(
+            Issue(
+                "error",
+                ", ".join(unknown),
+                None,
+                "unknown-table",
+                f"no such table; kamlib knows {', '.join(TABLES)}",
+            )
+        )
+    if "accounts" not in raw:
+        issues.append(
+            Issue("error", "accounts", None, "missing-table", "the accounts table is required")
+        )
+        return typed, issues
+    for name, t in TABLES.items():
+        if name not in raw:
+            continue
+        df, found = coerce_table(
+            t, raw[name], file=files.get(name), row_label=row_labels.get(name, "index")
+        )
+        issues += found
+        if df is not None:
+            typed[name] = df
+    acc = typed.get("accounts")
+    if acc is None:
+        return typed, issues
+    issues += check_accounts(acc, files.get("accounts"), row_labels.get("accounts", "index"))
+    if len(acc) == 0:
+        issues.append(
+            Issue(
+                "error",
+                "accounts",
+                None,
+                "empty-table",
+                "the accounts table has no rows",
+                file=files.get("accounts"),
+            )
+        )
+    for name in ("billing", "costs", "usage", "contacts"):
+        if name in typed:
+            typed[name], found = check_fact(
+                TABLES[name],
+                typed[name],
+                acc["account_id"],
+                files.get(name),
+                row_labels.get(name, "index"),
+            )
+            issues += found
+    return typed, issues
+
+
+def has_column(df: pd.DataFrame | None, col: str) -> bool:
+    """True when ``df`` has ``col`` with at least one value."""
+    return df is not None and col in df.columns and bool(df[col].notna().any())
+
+
+__all__ = ["validate_tables", "derive_accounts", "as_of_from", "normalise_code", "has_column"]

@@ -1,0 +1,121 @@
+"""The ``kam`` command: validate data, generate the sample operator, build reports.
+
+Exit codes: 0 success; 1 the data have errors (each printed with file, table, column,
+rule and example rows); 2 a usage or configuration error (bad option, mapping, tier
+scheme or cost model); 3 some branch reports failed (the others were written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._errors import ConfigError, DataError
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from ._io import load
+
+    book = load(args.path, mapping=args.mapping)
+    print(f"{book!r}: no errors")
+    if book.notes:
+        print(f"{len(book.notes)} warning(s):")
+        for issue in book.notes:
+            print(f"- {issue}")
+    missing = book.missing_tables()
+    if missing:
+        print(f"optional tables not present: {', '.join(missing)}")
+    return EXIT_OK
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from ._io import write_book
+    from .synth import synth
+
+    op = synth(args.accounts, seed=args.seed)
+    for p in write_book(op.book, args.out):
+        print(p)
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .runner import run_reports
+
+    s = run_reports(
+        args.data,
+        mapping=args.mapping,
+        branches=args.branch or None,
+        out=args.out,
+        jobs=args.jobs,
+        min_accounts=args.min_accounts,
+        force=args.force,
+        lang=args.lang,
+        timeout=args.timeout,
+        progress=not args.quiet,
+    )
+    done = sum(r.status == "done" for r in s.results)
+    same = sum(r.status == "skipped" for r in s.results)
+    print(
+        f"{done} report(s) written, {same} unchanged, {len(s.failed)} failed "
+        f"in {s.seconds:.1f} s -> {s.out}/index.html"
+    )
+    if s.skipped_small:
+        print(f"left out (fewer than {args.min_accounts} accounts): {', '.join(s.skipped_small)}")
+    for r in s.failed:
+        print(f"FAILED {r.branch}: {r.error}", file=sys.stderr)
+    return EXIT_FAILED if s.failed else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kam", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check a data folder or export and list every problem")
+    v.add_argument("path", help="folder of canonical tables, export file, or mapping YAML")
+    v.add_argument("--mapping", help="mapping YAML (or 'maven') for a foreign export")
+    v.set_defaults(func=_validate)
+
+    s = sub.add_parser("synth", help="generate the sample operator as CSV tables")
+    s.add_argument("out", help="folder to write accounts.csv, billing.csv, ...")
+    s.add_argument("--accounts", type=int, default=2000)
+    s.add_argument("--seed", type=int, default=7)
+    s.set_defaults(func=_synth)
+
+    r = sub.add_parser("report", help="build one report per branch")
+    r.add_argument(
+        "data", nargs="?", default=None, help="data folder or export (default: bundled sample)"
+    )
+    r.add_argument("--mapping", help="mapping YAML (or 'maven') for a foreign export")
+    r.add_argument("--branch", action="append", help="only this branch (repeatable)")
+    r.add_argument("--min-accounts", type=int, default=1, help="leave out smaller branches")
+    r.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
+    r.add_argument("--out", default="reports", help="output folder (default: reports)")
+    r.add_argument("--lang", choices=["en", "zh"], default="en")
+    r.add_argument("--force", action="store_true", help="rebuild unchanged branches too")
+    r.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=_report)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DataError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_DATA
+    except ConfigError as e:
+        print(f"configuration error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted: reports already written are intact", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

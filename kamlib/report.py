@@ -1,0 +1,178 @@
+"""What a branch report shows, computed in one place: key figures and ``metrics.json``.
+
+The notebook calls these functions and displays the results; every number in a report
+comes from here or from the analysis modules, so it is unit-tested, not typed in.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._book import Book
+
+__all__ = [
+    "headline",
+    "key_figures",
+    "branch_metrics",
+    "write_metrics",
+    "data_quality",
+    "METRICS_SCHEMA",
+]
+
+# metrics.json: one file per branch report. Shares are fractions (0.8 = 80%); money is in
+# the book's currency over the whole observation period; null means "could not be computed
+# from these data" (the report's data-quality notes say why).
+METRICS_SCHEMA: dict[str, str] = {
+    "branch": "branch name",
+    "currency": "currency of the money figures",
+    "period_start": "first billing month (YYYY-MM) or null",
+    "period_end": "end of the observation period (YYYY-MM-DD)",
+    "accounts": "accounts in the branch",
+    "revenue": "revenue over the period",
+    "profit": "revenue - cost to serve over the period; null without cost data",
+}
+
+
+def _period_revenue(book: Book) -> pd.Series | None:
+    """Revenue per account over the period (billing), or monthly revenue when only that is known."""
+    ids = book.accounts["account_id"].to_numpy()
+    if book.has("billing"):
+        return book.table("billing").groupby("account_id")["revenue"].sum().reindex(ids).fillna(0.0)
+    m = book.monthly_revenue()
+    return None if m is None else m
+
+
+def headline(book: Book, branch: str) -> str:
+    """The report's opening sentence, from the data."""
+    b = book.branch(branch)
+    rev = _period_revenue(b)
+    months = b.months()
+    period = (
+        f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}"
+        if len(months)
+        else f"up to {book.as_of:%Y-%m-%d}"
+        if book.as_of is not None
+        else "the data's period"
+    )
+    money = f", revenue {rev.sum():,.0f} {book.currency}" if rev is not None else ""
+    return f"**{branch}** branch of {book.name}: {len(b.accounts):,} accounts{money}, {period}."
+
+
+def key_figures(book: Book, branch: str) -> pd.DataFrame:
+    """The branch's headline figures beside the whole operator's.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> kf = kamlib.key_figures(kamlib.load(kamlib.sample_path()), "Suzhou")
+    >>> list(kf.columns)
+    ['branch', 'operator', 'branch share']
+    """
+    rows = {}
+    for label, b in (("branch", book.branch(branch)), ("operator", book)):
+        acc = b.accounts
+        rev = _period_revenue(b)
+        churned = int((acc["status"] == "churned").sum())
+        rows[label] = {
+            "accounts": len(acc),
+            "revenue": float(rev.sum()) if rev is not None else np.nan,
+            "churned accounts": churned,
+        }
+    df = pd.DataFrame(rows)
+    df["branch share"] = df["branch"] / df["operator"]
+    return df
+
+
+def data_quality(book: Book) -> pd.DataFrame:
+    """What was missing or doubtful in the data, and what could therefore not be shown."""
+    rows = [
+        {"what": f"table {t} not present", "consequence": _MISSING_CONSEQUENCE[t]}
+        for t in book.missing_tables()
+    ]
+    if book.revenue_source() == "accounts.monthly_revenue":
+        rows.append(
+            {
+                "what": "no billing table: revenue is accounts.monthly_revenue",
+                "consequence": "revenue is a monthly figure, not a period total; no product view",
+            }
+        )
+    if book.revenue_source() is None:
+        rows.append(
+            {"what": "no revenue at all", "consequence": "no tiers, concentration or profit"}
+        )
+    for col, consequence in (
+        ("customer_type", "no split by key account / business / residential"),
+        ("churn_date", "no churn timing; survival uses tenure_months"),
+        ("satisfaction", "satisfaction is not used in loyalty or churn drivers"),
+    ):
+        if col not in book.accounts or book.accounts[col].isna().all():
+            rows.append({"what": f"accounts.{col} missing", "consequence": consequence})
+    for issue in book.notes:
+        rows.append(
+            {
+                "what": f"{issue.table}.{issue.column or ''} [{issue.rule}]",
+                "consequence": issue.message,
+            }
+        )
+    return pd.DataFrame(rows, columns=["what", "consequence"])
+
+
+_MISSING_CONSEQUENCE = {
+    "billing": "revenue by product and month, product-level actions, migration ARPU change",
+    "costs": "cost to serve, profit, the whale curve and profit rules of thumb",
+    "usage": "group-churn warnings, usage trends and complaint signals",
+    "contacts": "the retention funnel",
+}
+
+
+def _clean(v: Any) -> Any:
+    """JSON-safe: numpy scalars to Python, NaN/inf to null."""
+    if isinstance(v, dict):
+        return {str(k): _clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean(x) for x in v]
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating, float)):
+        f = float(v)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if v is pd.NA or v is pd.NaT:
+        return None
+    return v
+
+
+def branch_metrics(book: Book, branch: str) -> dict[str, Any]:
+    """The figures of ``metrics.json`` for one branch (see ``docs/metrics.md``)."""
+    b = book.branch(branch)
+    acc = b.accounts
+    rev = _period_revenue(b)
+    months = b.months()
+    out: dict[str, Any] = {
+        "branch": branch,
+        "currency": book.currency,
+        "period_start": months[0].strftime("%Y-%m") if len(months) else None,
+        "period_end": book.as_of.strftime("%Y-%m-%d") if book.as_of is not None else None,
+        "accounts": len(acc),
+        "revenue": float(rev.sum()) if rev is not None else None,
+        "churned": int((acc["status"] == "churned").sum()),
+    }
+    return _clean(out)
+
+
+def write_metrics(metrics: dict[str, Any], output_dir: str | os.PathLike) -> Path:
+    """Write ``metrics.json`` atomically into ``output_dir``."""
+    path = Path(output_dir) / "metrics.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(".metrics.json.tmp")
+    tmp.write_text(json.dumps(_clean(metrics), indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

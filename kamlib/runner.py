@@ -1,0 +1,390 @@
+"""The batch: one papermill run of ``branch_report.ipynb`` per branch, in parallel.
+
+Each branch is executed by a worker process (one kernel per worker) into a temporary
+folder, exported to HTML in-process, and only then moved into place, so a report on disk
+is always complete. A branch that fails keeps its executed notebook under ``_failed/`` and
+does not stop the others. A rerun skips branches whose inputs, parameters and notebook have
+not changed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import html
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._io import load
+
+__all__ = ["run_reports", "RunSummary", "safe_name", "notebook_path", "sample_path"]
+
+KERNEL = "kamlib"
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+def notebook_path(name: str = "branch_report.ipynb") -> Path:
+    """Where the bundled notebooks are."""
+    return repo_root() / "notebooks" / name
+
+
+def sample_path() -> Path:
+    """The bundled sample operator's folder (``data/`` of the repository).
+
+    Outside a repository checkout the sample is generated once into a cache folder.
+    """
+    here = repo_root() / "data"
+    if (here / "accounts.csv").is_file():
+        return here
+    cache = Path(os.environ.get("KAMLIB_CACHE", Path.home() / ".cache" / "kamlib")) / "sample"
+    if not (cache / "accounts.csv").is_file():
+        from ._io import write_book
+        from .synth import synth
+
+        write_book(synth(2000, seed=7).book, cache)
+    return cache
+
+
+def safe_name(branch: str) -> str:
+    """A folder name for a branch that cannot escape the output folder.
+
+    Letters and digits of any script are kept; anything else becomes ``_``. When the name
+    had to change, a short hash of the original keeps two branches from colliding.
+    """
+    norm = unicodedata.normalize("NFC", str(branch)).strip()
+    cleaned = re.sub(r"[^\w\-]+", "_", norm, flags=re.UNICODE).strip("._-")[:60]
+    if cleaned != norm or not cleaned:
+        digest = hashlib.sha1(norm.encode("utf-8")).hexdigest()[:6]
+        cleaned = f"{cleaned or 'branch'}-{digest}"
+    return cleaned
+
+
+@dataclass
+class BranchResult:
+    branch: str
+    folder: str
+    status: str  # "done", "skipped" (unchanged), "failed"
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class RunSummary:
+    out: str
+    results: list[BranchResult] = field(default_factory=list)
+    skipped_small: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[BranchResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "out": self.out,
+            "seconds": round(self.seconds, 2),
+            "done": [r.branch for r in self.results if r.status == "done"],
+            "unchanged": [r.branch for r in self.results if r.status == "skipped"],
+            "failed": {r.branch: r.error for r in self.failed},
+            "too_small": self.skipped_small,
+            "branches": [asdict(r) | {"seconds": round(r.seconds, 2)} for r in self.results],
+        }
+
+
+def _hash_inputs(data: Path, mapping: str | None) -> str:
+    h = hashlib.sha256()
+    files = sorted(p for p in data.rglob("*") if p.is_file()) if data.is_dir() else [data]
+    if mapping and Path(mapping).is_file():
+        files.append(Path(mapping))
+    for p in files:
+        h.update(str(p.name).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _fingerprint(inputs_hash: str, params: dict[str, Any], notebook: Path) -> str:
+    from . import __version__
+
+    h = hashlib.sha256(inputs_hash.encode())
+    h.update(
+        json.dumps({k: v for k, v in params.items() if k != "output_dir"}, sort_keys=True).encode()
+    )
+    h.update(notebook.read_bytes())
+    h.update(__version__.encode())
+    for src in sorted((Path(__file__).parent).rglob("*.py")):  # the library itself
+        h.update(src.read_bytes())
+    return h.hexdigest()
+
+
+def _check_parameters(nb: Path, passed: set[str]) -> None:
+    """papermill only warns about unknown parameters; a report run must not start on that."""
+    import papermill as pm
+
+    from ._errors import ConfigError
+
+    if not nb.is_file():
+        raise ConfigError(f"notebook {nb} not found")
+    known = set(pm.inspect_notebook(str(nb)))
+    unknown = passed - known
+    if unknown:
+        raise ConfigError(
+            f"notebook {nb} has no parameter(s) {', '.join(sorted(unknown))}; "
+            f"its parameters cell declares {', '.join(sorted(known)) or 'none'}"
+        )
+
+
+def _kernel_name() -> str:
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    return KERNEL if KERNEL in find_kernel_specs() else "python3"
+
+
+def export_html(nb_path: Path, html_path: Path, title: str) -> None:
+    """Notebook -> HTML without code cells, in-process (no nbconvert command per report)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells = [
+        c
+        for c in nb.cells
+        if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+        and "parameters" not in c.get("metadata", {}).get("tags", [])
+    ]
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    html_path.write_text(body, encoding="utf-8")
+
+
+def _run_one(task: dict[str, Any]) -> BranchResult:
+    """Execute one branch report (in a worker process)."""
+    import papermill as pm
+
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    out = Path(task["out"])
+    branch, folder = task["branch"], task["folder"]
+    final = out / folder
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{folder}-", dir=out))
+    params = dict(task["params"], output_dir=str(tmp))
+    nb_out = tmp / "report.ipynb"
+    t0 = time.perf_counter()
+    error = None
+    for attempt in (1, 2):
+        try:
+            pm.execute_notebook(
+                task["notebook"],
+                str(nb_out),
+                parameters=params,
+                kernel_name=task["kernel"],
+                cwd=str(Path(task["notebook"]).parent),
+                progress_bar=False,
+                execution_timeout=task["timeout"],
+                log_output=False,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+            error = None
+            break
+        except pm.PapermillExecutionError as e:
+            error = f"{e.ename}: {e.evalue}".strip()
+            break
+        except Exception as e:  # kernel did not start, died, or timed out
+            error = f"{type(e).__name__}: {e}".strip().splitlines()[0]
+            if attempt == 1 and not nb_out.exists():
+                continue  # a kernel that failed to start (port race) gets one retry
+            break
+    if error is None:
+        try:
+            export_html(nb_out, tmp / "report.html", title=f"{branch} — key-account report")
+            (tmp / ".fingerprint").write_text(task["fingerprint"])
+            _replace_dir(tmp, final)
+        except Exception as e:
+            error = f"{type(e).__name__}: {e}"
+    if error is not None:
+        failed = out / "_failed"
+        failed.mkdir(exist_ok=True)
+        if nb_out.exists():
+            os.replace(nb_out, failed / f"{folder}.ipynb")
+        shutil.rmtree(tmp, ignore_errors=True)
+        return BranchResult(branch, folder, "failed", time.perf_counter() - t0, error)
+    return BranchResult(branch, folder, "done", time.perf_counter() - t0)
+
+
+def _replace_dir(new: Path, final: Path) -> None:
+    """Swap a finished folder into place; the old report stays until the new one is whole."""
+    if final.exists():
+        old = final.with_name(f".old-{final.name}-{os.getpid()}")
+        os.replace(final, old)
+        os.replace(new, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, final)
+
+
+def run_reports(
+    data: str | Path | None = None,
+    *,
+    mapping: str | None = None,
+    branches: list[str] | None = None,
+    out: str | Path = "reports",
+    jobs: int | None = None,
+    min_accounts: int = 1,
+    force: bool = False,
+    lang: str = "en",
+    notebook: str | Path | None = None,
+    timeout: int = 600,
+    progress: bool = True,
+) -> RunSummary:
+    """Build one report per branch. See ``kam report --help``.
+
+    Raises DataError (before any report is run) when the data do not validate or a
+    requested branch does not exist.
+    """
+    t0 = time.perf_counter()
+    data_path = Path(data) if data else sample_path()
+    book = load(data_path, mapping=mapping)
+    chosen = branches or book.branches
+    if branches:
+        book.branch(branches)  # raises a DataError naming the known branches
+    counts = book.accounts["branch"].value_counts()
+    small = [b for b in chosen if counts.get(b, 0) < min_accounts]
+    chosen = [b for b in chosen if b not in small]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    nb = Path(notebook) if notebook else notebook_path()
+    _check_parameters(nb, {"branch", "data", "mapping", "lang", "output_dir"})
+    inputs_hash = _hash_inputs(data_path, mapping)
+    kernel = _kernel_name()
+    tasks: list[dict[str, Any]] = []
+    summary = RunSummary(out=str(out), skipped_small=small)
+    for b in chosen:
+        params = {
+            "branch": b,
+            "data": str(data_path.resolve()),
+            "mapping": mapping or "",
+            "lang": lang,
+        }
+        folder = safe_name(b)
+        fp = _fingerprint(inputs_hash, params, nb)
+        done = out / folder / ".fingerprint"
+        if (
+            not force
+            and done.is_file()
+            and done.read_text() == fp
+            and (out / folder / "report.html").is_file()
+        ):
+            summary.results.append(BranchResult(b, folder, "skipped"))
+            continue
+        tasks.append(
+            {
+                "branch": b,
+                "folder": folder,
+                "out": str(out),
+                "params": params,
+                "notebook": str(nb),
+                "kernel": kernel,
+                "timeout": timeout,
+                "fingerprint": fp,
+            }
+        )
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+    bar = None
+    if progress and tasks:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(tasks), desc="branch reports", unit="branch", file=sys.stderr)
+    ctx = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        futures: dict[cf.Future[BranchResult], dict[str, Any]] = {
+            pool.submit(_run_one, t): t for t in tasks
+        }
+        for f in cf.as_completed(futures):
+            t = futures[f]
+            try:
+                r = f.result()
+            except Exception as e:  # the worker process itself died
+                r = BranchResult(
+                    t["branch"], t["folder"], "failed", 0.0, f"{type(e).__name__}: {e}"
+                )
+            summary.results.append(r)
+            if r.status == "failed":
+                msg = f"FAILED {r.branch}: {r.error} (notebook kept in {out / '_failed'})"
+                (bar.write(msg) if bar else print(msg, file=sys.stderr))
+            if bar:
+                bar.update(1)
+    if bar:
+        bar.close()
+    summary.results.sort(key=lambda r: r.branch)
+    summary.seconds = time.perf_counter() - t0
+    write_index(out, summary)
+    _atomic_write(out / "summary.json", json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
+    return summary
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+LEAGUE = [
+    ("accounts", "Accounts", "{:,.0f}"),
+    ("revenue", "Revenue", "{:,.0f}"),
+    ("profit", "Profit", "{:,.0f}"),
+    ("top20_revenue_share", "Top 20% revenue share", "{:.0%}"),
+    ("whale_peak_share", "Whale peak", "{:.0%}"),
+    ("churn_rate", "Churn rate", "{:.1%}"),
+    ("top_churn_cause", "Top churn cause", "{}"),
+]
+
+
+def write_index(out: Path, summary: RunSummary) -> None:
+    """index.html: a link to every branch report with the league table."""
+    rows = []
+    for r in summary.results:
+        mfile = out / r.folder / "metrics.json"
+        m = json.loads(mfile.read_text(encoding="utf-8")) if mfile.is_file() else {}
+        cells = []
+        for key, _, fmt in LEAGUE:
+            v = m.get(key)
+            cells.append("<td>" + ("—" if v is None else html.escape(fmt.format(v))) + "</td>")
+        link = (
+            f'<a href="{html.escape(r.folder)}/report.html">{html.escape(r.branch)}</a>'
+            if (out / r.folder / "report.html").is_file()
+            else html.escape(r.branch)
+        )
+        state = (
+            ""
+            if r.status != "failed"
+            else f' <span class="failed">failed: {html.escape(r.error or "")}</span>'
+        )
+        rows.append(f"<tr><th>{link}{state}</th>{''.join(cells)}</tr>")
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in LEAGUE)
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Key-account reports</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
+td,th{{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:right}}
+tr th:first-child{{text-align:left}}.failed{{color:#b00}}</style></head>
+<body><h1>Key-account reports by branch</h1>
+<p>One report per city branch. Figures are for the whole observation period; a dash means
+the figure could not be computed from the data (see that branch's data-quality notes).</p>
+<table><thead><tr><th>Branch</th>{head}</tr></thead><tbody>
+{chr(10).join(rows)}
+</tbody></table></body></html>
+"""
+    _atomic_write(out / "index.html", page)

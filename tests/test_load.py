@@ -1,0 +1,147 @@
+"""Loading and validating: the sample, the Maven export through its mapping, broken files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import kamlib
+from kamlib.cli import main
+
+from .conftest import ROOT, checksums
+
+
+def test_sample_loads_with_every_table(sample_book):
+    assert sample_book.branches == ["Beijing", "Hangzhou", "Hanzhong", "Kunming", "Suzhou"]
+    assert sample_book.missing_tables() == []
+    acc = sample_book.accounts
+    assert acc["account_id"].is_unique
+    assert set(acc["customer_type"]) == {"key_account", "business", "residential"}
+    assert pd.api.types.is_datetime64_any_dtype(sample_book.billing["month"])
+    assert sample_book.as_of == pd.Timestamp("2025-12-31")
+
+
+def test_committed_sample_is_the_generator_output(sample_book):
+    # the committed CSVs are exactly synth(2000, seed=7): nobody edited them by hand
+    gen = kamlib.synth(2000, seed=7).book
+    for table in ("accounts", "billing", "costs", "usage", "contacts"):
+        a = getattr(gen, table).reset_index(drop=True)
+        b = getattr(sample_book, table).reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b[a.columns], check_dtype=False, atol=0.006)
+
+
+def test_synth_is_deterministic_and_sized():
+    a, b = kamlib.synth(300, seed=3), kamlib.synth(300, seed=3)
+    pd.testing.assert_frame_equal(a.book.billing, b.book.billing)
+    assert len(a.book.accounts) == 300
+    c = kamlib.synth(300, seed=4)
+    assert not c.book.billing["revenue"].equals(a.book.billing["revenue"])
+
+
+def test_loading_never_modifies_inputs(tmp_path):
+    before = checksums(ROOT / "data")
+    kamlib.load(ROOT / "data")
+    assert checksums(ROOT / "data") == before
+
+
+def test_from_frames_does_not_mutate_input():
+    acc = pd.DataFrame(
+        {
+            "account_id": [" a ", "b"],
+            "branch": ["X", "X"],
+            "status": ["Active", "churned"],
+            "customer_type": ["Key Account", None],
+        }
+    )
+    copy = acc.copy()
+    book = kamlib.Book.from_frames(accounts=acc)
+    pd.testing.assert_frame_equal(acc, copy)
+    assert book.accounts["account_id"].tolist() == ["a", "b"]
+    assert book.accounts["customer_type"].tolist()[0] == "key_account"
+
+
+def test_broken_file_reports_every_problem():
+    with pytest.raises(kamlib.DataError) as e:
+        kamlib.load(ROOT / "tests" / "data" / "broken")
+    rules = {(i.column, i.rule) for i in e.value.issues}
+    assert ("customer_type", "unknown-category") in rules
+    assert ("account_id", "duplicate-key") in rules
+    assert ("join_date", "not-a-date") in rules  # 2023-02-30 does not exist
+    assert ("satisfaction", "out-of-range") in rules
+    assert ("branch", "required-value") in rules
+    assert ("churn_date", "dates-out-of-order") in rules
+    bad_type = next(i for i in e.value.issues if i.rule == "unknown-category")
+    assert bad_type.rows == ("line 3",) and bad_type.file.endswith("accounts.csv")
+    assert "enterprise" in bad_type.message and "key_account" in bad_type.message
+
+
+def test_unknown_branch_names_the_known_ones(sample_book):
+    with pytest.raises(kamlib.DataError, match="Hanzhong"):
+        sample_book.branch("Shanghai")
+
+
+def test_gbk_and_bom_files_are_read(tmp_path):
+    text = "account_id,branch,status\nA1,汉中,active\nA2,北京,churned\n"
+    for enc, name in (("gbk", "gbk"), ("utf-8-sig", "bom")):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "accounts.csv").write_bytes(text.encode(enc))
+        book = kamlib.load(d)
+        assert book.branches == ["北京", "汉中"]
+
+
+def _maven_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_maven_export_loads_through_its_mapping(maven_book, maven_csv):
+    rows = _maven_rows(maven_csv)  # read independently with the csv module
+    acc = maven_book.accounts
+    assert len(acc) == len(rows) == 7043
+    assert int((acc["status"] == "churned").sum()) == sum(
+        r["Customer Status"] == "Churned" for r in rows
+    )
+    assert int((acc["status"] == "churned").sum()) == 1869
+    assert acc["branch"].nunique() == len({r["City"] for r in rows})
+    assert maven_book.currency == "USD"
+    by_cat = acc.loc[acc["status"] == "churned", "churn_category"].value_counts().to_dict()
+    assert by_cat == {
+        "Competitor": 841,
+        "Dissatisfaction": 321,
+        "Attitude": 314,
+        "Price": 211,
+        "Other": 182,
+    }
+    # every churner has a mapped cause from the taxonomy, and its group
+    churned = acc[acc["status"] == "churned"]
+    assert churned["churn_cause"].notna().all() and churned["churn_cause_group"].notna().all()
+    negative = sum(float(r["Monthly Charge"]) < 0 for r in rows)
+    note = next(i for i in maven_book.notes if i.rule == "negative-revenue")
+    assert note.count == negative == 120
+
+
+def test_mapping_to_unknown_category_is_a_config_error(maven_csv, tmp_path):
+    spec = kamlib._config.read_yaml(
+        kamlib.config_path("mappings/maven_telecom_churn.yaml"), what="m"
+    )
+    spec["tables"]["accounts"]["values"]["churn_cause"]["Moved"] = "emigrated"
+    with pytest.raises(kamlib.ConfigError, match="emigrated"):
+        kamlib.load(maven_csv, mapping=spec)
+
+
+def test_cli_validate_outcomes(capsys, maven_csv, tmp_path):
+    assert main(["validate", str(ROOT / "data")]) == 0
+    assert main(["validate", str(maven_csv), "--mapping", "maven"]) == 0
+    out = capsys.readouterr().out
+    assert "negative-revenue" in out
+    assert main(["validate", str(ROOT / "tests" / "data" / "broken")]) == 1
+    err = capsys.readouterr().err
+    assert "accounts.customer_type" in err and "line 3" in err and "Traceback" not in err
+    bad = tmp_path / "m.yaml"
+    bad.write_text("tables: [unclosed\n")
+    assert main(["validate", str(maven_csv), "--mapping", str(bad)]) == 2
+    assert "not valid YAML" in capsys.readouterr().err
