@@ -177,11 +177,26 @@ class Book:
             )
         return None
 
+    def period_revenue(self) -> pd.Series | None:
+        """Revenue per account over the observation period (index: account_id), or None.
+
+        From billing when there is a billing table (accounts without rows: 0); else
+        ``accounts.total_revenue``; else None (unknown). ``revenue_source()`` says which.
+        """
+        ids = self.accounts["account_id"].to_numpy()
+        if self.has("billing"):
+            per = self.table("billing").groupby("account_id")["revenue"].sum()
+            return per.reindex(ids).fillna(0.0).rename("revenue")
+        if "total_revenue" in self.accounts and self.accounts["total_revenue"].notna().any():
+            return pd.Series(self.accounts["total_revenue"].to_numpy(), index=ids, name="revenue")
+        return None
+
     def revenue_source(self) -> str | None:
+        """Where period revenue comes from: 'billing', 'accounts.total_revenue' or None."""
         if self.has("billing"):
             return "billing"
-        if "monthly_revenue" in self.accounts and self.accounts["monthly_revenue"].notna().any():
-            return "accounts.monthly_revenue"
+        if "total_revenue" in self.accounts and self.accounts["total_revenue"].notna().any():
+            return "accounts.total_revenue"
         return None
 
     def __repr__(self) -> str:

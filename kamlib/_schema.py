@@ -102,6 +102,11 @@ ACCOUNTS = Table(
         Column("competitor", "text", meaning="competitor the account left for"),
         Column("satisfaction", "float", meaning="satisfaction score, 1 (low) to 5 (high)"),
         Column(
+            "total_revenue",
+            "float",
+            meaning="revenue over the observation period, used only when there is no billing table",
+        ),
+        Column(
             "monthly_revenue",
             "float",
             meaning="revenue per month, used only when there is no billing table",

@@ -37,22 +37,20 @@ METRICS_SCHEMA: dict[str, str] = {
     "accounts": "accounts in the branch",
     "revenue": "revenue over the period",
     "profit": "revenue - cost to serve over the period; null without cost data",
+    "churned": "accounts churned (status churned) in the data",
+    "top20_revenue_share": "share of revenue of the 20% accounts with most revenue",
+    "gini_revenue": "Gini coefficient of revenue over accounts",
+    "top20_profit_share": "share of total profit of the 20% most profitable accounts; null when total profit <= 0 or no costs",
+    "whale_peak_share": "height of the whale curve's peak as a share of total profit (2.0 = 200%)",
+    "whale_peak_at": "where the peak is, as a share of accounts ranked by profit",
+    "unprofitable_share": "share of accounts with negative profit",
 }
-
-
-def _period_revenue(book: Book) -> pd.Series | None:
-    """Revenue per account over the period (billing), or monthly revenue when only that is known."""
-    ids = book.accounts["account_id"].to_numpy()
-    if book.has("billing"):
-        return book.table("billing").groupby("account_id")["revenue"].sum().reindex(ids).fillna(0.0)
-    m = book.monthly_revenue()
-    return None if m is None else m
 
 
 def headline(book: Book, branch: str) -> str:
     """The report's opening sentence, from the data."""
     b = book.branch(branch)
-    rev = _period_revenue(b)
+    rev = b.period_revenue()
     months = b.months()
     period = (
         f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}"
@@ -78,7 +76,7 @@ def key_figures(book: Book, branch: str) -> pd.DataFrame:
     rows = {}
     for label, b in (("branch", book.branch(branch)), ("operator", book)):
         acc = b.accounts
-        rev = _period_revenue(b)
+        rev = b.period_revenue()
         churned = int((acc["status"] == "churned").sum())
         rows[label] = {
             "accounts": len(acc),
@@ -154,7 +152,7 @@ def branch_metrics(book: Book, branch: str) -> dict[str, Any]:
     """The figures of ``metrics.json`` for one branch (see ``docs/metrics.md``)."""
     b = book.branch(branch)
     acc = b.accounts
-    rev = _period_revenue(b)
+    rev = b.period_revenue()
     months = b.months()
     out: dict[str, Any] = {
         "branch": branch,
@@ -165,7 +163,35 @@ def branch_metrics(book: Book, branch: str) -> dict[str, Any]:
         "revenue": float(rev.sum()) if rev is not None else None,
         "churned": int((acc["status"] == "churned").sum()),
     }
+    out.update(profit_metrics(b))
     return _clean(out)
+
+
+def profit_metrics(b: Book) -> dict[str, Any]:
+    """The 80/20 figures of metrics.json (null where the data cannot give them)."""
+    from .profit import concentration, customer_pnl, whale_curve
+
+    pnl = customer_pnl(b)
+    t = pnl.table
+    rev = concentration(t, value="revenue")
+    out: dict[str, Any] = {
+        "profit": float(t["profit"].sum()) if pnl.has_costs else None,
+        "top20_revenue_share": rev.top_share,
+        "gini_revenue": rev.gini,
+        "top20_profit_share": None,
+        "whale_peak_share": None,
+        "whale_peak_at": None,
+        "unprofitable_share": None,
+    }
+    if pnl.has_costs and len(t):
+        w = whale_curve(t)
+        if w.meaningful:
+            k = int(np.ceil(round(0.2 * len(t), 9)))
+            out["top20_profit_share"] = float(t["profit"].nlargest(k).sum()) / w.total
+            out["whale_peak_share"] = w.peak_share
+        out["whale_peak_at"] = w.peak_at
+        out["unprofitable_share"] = float((t["profit"] < 0).mean())
+    return out
 
 
 def write_metrics(metrics: dict[str, Any], output_dir: str | os.PathLike) -> Path:

@@ -1,0 +1,235 @@
+"""The 80/20 profit analysis, pinned against values computed by hand in the test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kamlib
+from kamlib import profit as P
+
+
+def _book(revenue: dict[str, float], costs: dict[str, dict[str, float]], branch="X"):
+    ids = list(revenue)
+    acc = pd.DataFrame({"account_id": ids, "branch": branch, "status": "active"})
+    billing = pd.DataFrame(
+        {
+            "account_id": ids,
+            "month": "2025-01",
+            "product": "mobile",
+            "revenue": [revenue[i] for i in ids],
+        }
+    )
+    rows = [{"account_id": i, "month": "2025-01", **costs.get(i, {})} for i in ids]
+    return kamlib.Book.from_frames(accounts=acc, billing=billing, costs=pd.DataFrame(rows))
+
+
+def test_cost_to_serve_prices_quantities_and_takes_amounts():
+    book = _book(
+        {"a": 1000.0, "b": 500.0},
+        {
+            "a": {"service_tickets": 2, "field_visits": 1, "discounts": 100.0},
+            "b": {"service_tickets": 0, "field_visits": 0, "discounts": 0.0},
+        },
+    )
+    pnl = P.customer_pnl(book)
+    a = pnl.table.set_index("account_id").loc["a"]
+    # 2 tickets x 120 + 1 visit x 450 + 100 discount = 790 (default model rates)
+    assert a["cost_service_tickets"] == 240 and a["cost_field_visits"] == 450
+    assert a["cost"] == pytest.approx(790.0)
+    assert a["profit"] == pytest.approx(210.0)
+    assert a["margin"] == pytest.approx(0.21)
+
+
+def test_branch_rate_override_and_unpriced_driver():
+    model = P.cost_model(
+        {"drivers": {"service_tickets": {"rate": 100}}, "branches": {"Y": {"service_tickets": 300}}}
+    )
+    acc = pd.DataFrame({"account_id": ["a", "b"], "branch": ["X", "Y"], "status": "active"})
+    costs = pd.DataFrame({"account_id": ["a", "b"], "month": "2025-01", "service_tickets": [1, 1]})
+    book = kamlib.Book.from_frames(accounts=acc, costs=costs)
+    money = P.cost_to_serve(book, model=model)
+    assert money.loc["a", "service_tickets"] == 100 and money.loc["b", "service_tickets"] == 300
+    costs["courier"] = 3
+    book2 = kamlib.Book.from_frames(accounts=acc, costs=costs)
+    with pytest.raises(kamlib.ConfigError, match="courier"):
+        P.cost_to_serve(book2, model=model)
+
+
+def test_nan_costs_count_as_zero_and_are_noted():
+    book = _book({"a": 100.0}, {"a": {"service_tickets": np.nan, "discounts": 10.0}})
+    pnl = P.customer_pnl(book)
+    assert pnl.table.loc[0, "cost"] == 10.0
+    assert any("missing cost value" in n for n in pnl.notes)
+
+
+def test_no_costs_means_missing_profit_not_zero():
+    acc = pd.DataFrame({"account_id": ["a"], "branch": "X", "status": "active"})
+    bill = pd.DataFrame({"account_id": ["a"], "month": "2025-01", "product": "p", "revenue": [5.0]})
+    pnl = P.customer_pnl(kamlib.Book.from_frames(accounts=acc, billing=bill))
+    assert not pnl.has_costs and pnl.table["profit"].isna().all()
+    rules = P.rules_of_thumb(pnl.table)
+    assert rules["holds?"].str.startswith("cannot tell").all()
+
+
+def test_concentration_top_share_and_gini_by_hand():
+    df = pd.DataFrame({"revenue": [10.0, 20.0, 30.0, 40.0, 100.0, 0.0, 0.0, 0.0, 0.0, 0.0]})
+    c = P.concentration(df, top=0.2)
+    assert c.top_accounts == 2  # ceil(0.2 * 10)
+    assert c.top_share == pytest.approx(140 / 200)
+    # Gini by the mean absolute difference: sum_ij |xi - xj| / (2 n^2 mean)
+    x = df["revenue"].to_numpy()
+    g = np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) ** 2 * x.mean())
+    assert c.gini == pytest.approx(g)
+
+
+def test_whale_curve_by_hand_with_ties():
+    df = pd.DataFrame({"profit": [30.0, -10.0, 30.0, -40.0, 10.0]})
+    w = P.whale_curve(df)
+    # sorted: 30, 30, 10, -10, -40 -> cum 30, 60, 70, 60, 20; total 20
+    assert w.table["cumulative_profit"].tolist() == [30, 60, 70, 60, 20]
+    assert w.peak == 70 and w.peak_rank == 3 and w.peak_at == pytest.approx(0.6)
+    assert w.peak_share == pytest.approx(3.5)
+    assert w.tail_giveback == 50
+
+
+def test_whale_curve_guard_for_non_positive_total():
+    w = P.whale_curve(pd.DataFrame({"profit": [-5.0, -1.0, 2.0]}))
+    assert w.total == -4 and not w.meaningful
+    assert np.isnan(w.peak_share) and w.table["cumulative_share"].isna().all()
+    assert "meaningless" in w.summary().loc["note", "value"]
+    w2 = P.whale_curve(pd.DataFrame({"profit": [-5.0, -1.0]}))
+    assert w2.peak == -1 and w2.peak_rank == 1  # every account loses: the least bad first
+
+
+def test_one_account_and_zero_revenue():
+    w = P.whale_curve(pd.DataFrame({"profit": [7.0]}))
+    assert w.peak_share == 1.0 and w.peak_at == 1.0
+    c = P.concentration(pd.DataFrame({"revenue": [0.0, 0.0]}))
+    assert np.isnan(c.top_share) and np.isnan(c.gini)
+
+
+def test_deciles_by_hand():
+    df = pd.DataFrame({"revenue": np.arange(20, 0, -1.0), "cost": np.zeros(20)})
+    df["profit"] = df["revenue"] - df["cost"]
+    d = P.decile_table(df)
+    assert d["accounts"].tolist() == [2] * 10
+    assert d.loc["D1", "profit"] == 20 + 19
+    assert d["cumulative share"].iloc[-1] == pytest.approx(1.0)
+    assert d.loc["D1", "share"] == pytest.approx(39 / 210)
+
+
+def test_profit_groups_and_rules_by_hand():
+    # 10 accounts: two whales, one break-even, the rest loss-making
+    rev = [1000.0, 800.0, 100.0] + [50.0] * 7
+    cost = [100.0, 100.0, 101.0] + [150.0] * 7
+    df = pd.DataFrame({"revenue": rev, "cost": cost})
+    df["profit"] = df["revenue"] - df["cost"]
+    g = P.profit_groups(df)
+    assert g.loc["profitable", "accounts"] == 2
+    assert g.loc["break-even", "accounts"] == 1  # -1 is within 2% of 100
+    assert g.loc["loss-making", "accounts"] == 7
+    r = P.rules_of_thumb(df).set_index("claim")["holds?"]
+    total = sum(rev) - sum(cost)  # 2150 - 1351 = 799
+    top2 = 900 + 700
+    assert r["20% of accounts bring 80% of revenue"] == ("yes" if 1800 / 2150 >= 0.8 else "no")
+    assert r["20% of accounts bring more than 100% of profit"] == (
+        "yes" if top2 / total > 1 else "no"
+    )
+    assert r["20% of accounts bring 300% of profit"] == ("yes" if top2 / total >= 3 else "no")
+    # the bottom two cost 300 for 100 revenue: 3x, not 4x
+    assert r["the least profitable 20% cost 4x what they bring"] == "no"
+
+
+def test_rules_refuse_small_samples():
+    df = pd.DataFrame({"revenue": [1.0, 2.0], "cost": [0.0, 0.0], "profit": [1.0, 2.0]})
+    assert P.rules_of_thumb(df)["holds?"].str.contains("only 2 accounts").all()
+
+
+def test_actions_never_drop_important_accounts():
+    acc = pd.DataFrame(
+        {
+            "account_id": ["gov", "shop"],
+            "branch": "X",
+            "status": "active",
+            "important": [True, False],
+        }
+    )
+    bill = pd.DataFrame(
+        {
+            "account_id": ["gov", "shop"],
+            "month": "2025-01",
+            "product": "p",
+            "revenue": [100.0, 100.0],
+        }
+    )
+    costs = pd.DataFrame(
+        {"account_id": ["gov", "shop"], "month": "2025-01", "discounts": [500.0, 500.0]}
+    )
+    book = kamlib.Book.from_frames(accounts=acc, billing=bill, costs=costs)
+    acts = P.profit_actions(P.customer_pnl(book), book)["accounts"].set_index("account_id")
+    assert "keep" in acts.loc["gov", "lever"] and "drop" in acts.loc["shop", "lever"]
+    assert acts.loc["shop", "at stake"] == 400
+
+
+def test_sample_operator_is_calibrated(sample_book):
+    for br in sample_book.branches:
+        t = P.customer_pnl(sample_book.branch(br)).table
+        w = P.whale_curve(t)
+        assert 1.5 <= w.peak_share <= 3.0, (br, w.peak_share)
+        assert (t["profit"] < 0).any()
+        assert 0.75 <= P.concentration(t).top_share <= 0.95, br
+
+
+def test_maven_revenue_concentration_matches_pandas(maven_csv):
+    raw = pd.read_csv(maven_csv)
+    top = (
+        raw["Total Revenue"].nlargest(int(np.ceil(0.2 * len(raw)))).sum()
+        / raw["Total Revenue"].sum()
+    )
+    assert round(top, 3) == 0.516
+    book = kamlib.load(maven_csv, mapping="maven")
+    pnl = P.customer_pnl(book)
+    assert P.concentration(pnl.table).top_share == pytest.approx(top)
+    assert not pnl.has_costs and any("no costs table" in n for n in pnl.notes)
+
+
+def test_inputs_are_not_mutated():
+    df = pd.DataFrame(
+        {"revenue": [3.0, 1.0, 2.0], "cost": [1.0, 1.0, 1.0], "profit": [2.0, 0.0, 1.0]}
+    )
+    before = df.copy()
+    (
+        P.whale_curve(df),
+        P.concentration(df),
+        P.decile_table(df),
+        P.rules_of_thumb(df),
+        P.profit_groups(df),
+    )
+    pd.testing.assert_frame_equal(df, before)
+
+
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(finite, min_size=1, max_size=60))
+def test_whale_curve_ends_at_total(profits):
+    w = P.whale_curve(pd.DataFrame({"profit": profits}))
+    assert w.table["cumulative_profit"].iloc[-1] == pytest.approx(sum(profits), abs=1e-6)
+    if w.meaningful:
+        assert w.table["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+        assert w.peak_share >= 1.0 - 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1, max_size=60))
+def test_lorenz_is_monotone_and_ends_at_one(values):
+    c = P.concentration(pd.DataFrame({"revenue": values}))
+    if sum(values) > 0:
+        v = c.lorenz["value_share"].to_numpy()
+        assert (np.diff(v) >= -1e-12).all() and v[-1] == pytest.approx(1.0) and v[0] == 0
+        assert -1e-9 <= c.gini <= 1
