@@ -306,6 +306,10 @@ def cause_association(
 
     acc = _base(book, True)
     lost = acc[acc["churned"] == 1]
+    if len(lost) < min_churners:
+        return CauseAssociation(
+            pd.DataFrame(), False, f"only {len(lost)} churners (fewer than {min_churners})"
+        )
     if level not in lost:
         return CauseAssociation(pd.DataFrame(), False, f"the data have no {level}")
     seg = lost["account_id"].map(by) if isinstance(by, pd.Series) else lost.get(by)

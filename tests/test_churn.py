@@ -1,0 +1,202 @@
+"""Churn statistics pinned against independent computations (by hand, scipy)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency
+
+import kamlib
+from kamlib import churn as C
+
+
+def _book(rows: list[tuple[str, str, str | None]], n_active: dict[str, int]):
+    """Accounts: churners (segment, status, cause) plus active accounts per segment."""
+    acc = [
+        {
+            "account_id": f"c{i}",
+            "branch": "X",
+            "customer_type": seg,
+            "status": "churned",
+            "churn_type": "voluntary",
+            "churn_cause": cause,
+        }
+        for i, (seg, _, cause) in enumerate(rows)
+    ]
+    k = 0
+    for seg, n in n_active.items():
+        for _ in range(n):
+            acc.append(
+                {"account_id": f"a{k}", "branch": "X", "customer_type": seg, "status": "active"}
+            )
+            k += 1
+    return kamlib.Book.from_frames(accounts=pd.DataFrame(acc))
+
+
+def hand_wilson(k: int, n: int, z: float = 1.959963984540054):
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+def test_wilson_matches_hand_formula():
+    lo, hi = C.wilson_interval(np.array([3, 0, 50]), np.array([40, 10, 50]))
+    for i, (k, n) in enumerate([(3, 40), (0, 10), (50, 50)]):
+        h = hand_wilson(k, n)
+        assert lo[i] == pytest.approx(h[0]) and hi[i] == pytest.approx(h[1])
+
+
+def test_rates_counts_only_below_minimum():
+    book = _book([("residential", "churned", "price")] * 3, {"residential": 10})
+    r = C.churn_rates(book, by=None)
+    assert r["churned"].iloc[0] == 3 and r["accounts"].iloc[0] == 13
+    assert np.isnan(r["rate"].iloc[0]) and not r["reliable"].iloc[0]
+    r2 = C.churn_rates(book, by=None, min_accounts=5)
+    assert r2["rate"].iloc[0] == pytest.approx(3 / 13)
+    assert r2["ci_low"].iloc[0] == pytest.approx(hand_wilson(3, 13)[0])
+
+
+def test_no_churners_and_all_churned_are_clear():
+    none = _book([], {"business": 40})
+    assert C.churn_rates(none, by=None)["rate"].iloc[0] == 0
+    assert C.cause_tree(none).empty
+    a = C.cause_association(none)
+    assert not a.testable and "0 churners" in a.reason
+    assert "not fitted" in C.churn_drivers(none)["note"]
+    everyone = _book([("business", "churned", "price")] * 40, {})
+    assert C.churn_rates(everyone, by=None)["rate"].iloc[0] == 1.0
+    assert "not fitted" in C.churn_drivers(everyone)["note"]
+
+
+def test_one_segment_is_not_tested():
+    book = _book([("business", "churned", "price")] * 30, {"business": 5})
+    a = C.cause_association(book)
+    assert not a.testable and "one cause or one segment" in a.reason
+
+
+def test_chi_square_residuals_and_cramers_v_match_scipy():
+    # 2 segments x 3 cause groups, counts chosen by hand
+    counts = {
+        ("residential", "price"): 30,
+        ("residential", "service"): 10,
+        ("residential", "competitor_offering"): 5,
+        ("key_account", "price"): 4,
+        ("key_account", "service"): 8,
+        ("key_account", "competitor_offering"): 12,
+    }
+    rows = [(seg, "churned", cause) for (seg, cause), n in counts.items() for _ in range(n)]
+    book = _book(rows, {"residential": 100, "key_account": 20})
+    a = C.cause_association(book, by="customer_type", level="churn_cause")
+    obs = a.observed.to_numpy()
+    chi2, p, dof, exp = chi2_contingency(obs, correction=False)
+    assert a.chi2 == pytest.approx(chi2) and a.pvalue == pytest.approx(p) and a.dof == dof
+    n = obs.sum()
+    assert a.cramers_v == pytest.approx(math.sqrt(chi2 / (n * (min(obs.shape) - 1))))
+    # adjusted residual: (o - e) / sqrt(e (1 - row/n) (1 - col/n))
+    r, c = obs.sum(axis=1, keepdims=True), obs.sum(axis=0, keepdims=True)
+    adj = (obs - exp) / np.sqrt(exp * (1 - r / n) * (1 - c / n))
+    np.testing.assert_allclose(a.residuals.to_numpy(), adj)
+    assert a.low_expected == int((exp < 5).sum())
+    top = a.standouts.iloc[0]
+    assert abs(top["residual"]) == pytest.approx(np.abs(adj).max())
+    assert "real (p < 0.05)" in a.summary()
+
+
+def test_unknown_cause_is_an_error_and_missing_cause_is_unknown():
+    with pytest.raises(kamlib.DataError, match="not in the cause taxonomy"):
+        _book([("business", "churned", "aliens")], {})
+    book = _book([("business", "churned", None)], {"business": 1})
+    tree = C.cause_tree(book)
+    assert tree.index.tolist() == [("unknown", "unknown")]
+
+
+def test_migration_arpu_change_by_hand():
+    acc = pd.DataFrame(
+        {
+            "account_id": ["m"],
+            "branch": "X",
+            "status": "active",
+            "churn_type": "migration",
+            "churn_date": "2025-03-15",
+        }
+    )
+    bill = pd.DataFrame(
+        {
+            "account_id": "m",
+            "month": ["2025-01", "2025-02", "2025-03", "2025-04"],
+            "product": "p",
+            "revenue": [100.0, 100.0, 60.0, 40.0],
+        }
+    )
+    t = C.churn_types(kamlib.Book.from_frames(accounts=acc, billing=bill))
+    assert t.loc["migration", "ARPU change"] == pytest.approx(50 - 100)  # after: (60+40)/2
+
+
+def test_funnel_by_hand():
+    acc = pd.DataFrame({"account_id": list("abcd"), "branch": "X", "status": "active"})
+    con = pd.DataFrame(
+        {
+            "account_id": list("abcd"),
+            "warning_date": "2025-05-01",
+            "reached": [True, True, True, False],
+            "intent_to_leave": [True, True, False, False],
+            "retained": [True, False, False, False],
+        }
+    )
+    f = C.retention_funnel(kamlib.Book.from_frames(accounts=acc, contacts=con)).iloc[0]
+    assert (f["warned"], f["reached"], f["intent to leave"], f["retained"]) == (4, 3, 2, 1)
+    assert f["intent / reached"] == pytest.approx(2 / 3) and f["retained / warned"] == 0.25
+
+
+def test_sample_planted_patterns_are_found(sample_book):
+    op = kamlib.synth(2000, seed=7)
+    w = C.group_warnings(sample_book)
+    flagged, truth = set(w.index[w["warning"]]), set(op.truth["account_id"])
+    found, false_alarms = len(flagged & truth), len(flagged - truth)
+    assert found / len(truth) >= 0.8 and false_alarms <= 3, (found, false_alarms)
+    tree = C.cause_tree(sample_book, by="customer_type")
+    res = tree["residential"].groupby(level="churn_cause").sum()
+    price_led = res[["price", "competitor_price", "price_sensitivity"]].sum()
+    assert price_led / res.sum() > 0.4 and res.idxmax() in ("price", "competitor_price")
+    key = tree["key_account"].groupby(level="churn_cause").sum()
+    relational = (
+        key.reindex(
+            ["offering", "relationship", "decision_maker", "staff_turnover", "competitor_offering"]
+        )
+        .fillna(0)
+        .sum()
+    )
+    assert relational > key.reindex(["price", "competitor_price"]).fillna(0).sum()
+
+
+def test_maven_churn_tables_match_pandas(maven_csv, maven_book):
+    raw = pd.read_csv(maven_csv)
+    churned = raw[raw["Customer Status"] == "Churned"]
+    assert len(churned) == 1869
+    cats = churned["Churn Category"].value_counts().to_dict()
+    assert cats == {
+        "Competitor": 841,
+        "Dissatisfaction": 321,
+        "Attitude": 314,
+        "Price": 211,
+        "Other": 182,
+    }
+    r = C.churn_rates(maven_book, by="branch")
+    sd = r.loc["San Diego"]
+    n, k = int((raw["City"] == "San Diego").sum()), int((churned["City"] == "San Diego").sum())
+    assert (sd["accounts"], sd["churned"]) == (n, k)
+    overall = len(churned) / len(raw)
+    lo, hi = hand_wilson(k, n)
+    assert sd["ci_low"] == pytest.approx(lo) and sd["ci_low"] > overall  # stands out
+    small = r[r["accounts"] < C.MIN_ACCOUNTS]
+    assert small["rate"].isna().all()  # 1,100 tiny cities get counts, not rates
+
+
+def test_inputs_not_mutated(sample_book):
+    before = sample_book.accounts.copy()
+    C.churn_rates(sample_book), C.cause_tree(sample_book), C.cause_association(sample_book)
+    pd.testing.assert_frame_equal(sample_book.accounts, before)
