@@ -5,15 +5,38 @@ profit (the 80/20 view and the whale curve) and churn causes, per branch; ``kam 
 builds one report per branch. See the README for a tour.
 """
 
-from . import report
+from . import churn, profit, report, segment
 from ._book import Book
 from ._config import cause_taxonomy, config_path
 from ._display import setup_notebook
 from ._errors import ConfigError, DataError, Issue, KamlibError, ValidationReport
 from ._io import load, write_book
 from ._schema import data_model_markdown
+from .churn import (
+    cause_association,
+    cause_tree,
+    churn_drivers,
+    churn_rates,
+    churn_types,
+    cumulative_incidence,
+    group_warnings,
+    retention_curves,
+    retention_economics,
+    retention_funnel,
+)
+from .profit import (
+    concentration,
+    cost_model,
+    customer_pnl,
+    decile_table,
+    profit_actions,
+    profit_groups,
+    rules_of_thumb,
+    whale_curve,
+)
 from .report import branch_metrics, data_quality, key_figures, write_metrics
 from .runner import run_reports, sample_path
+from .segment import quantile_tiers, tier_scheme, value_loyalty, value_tiers
 from .synth import SampleOperator, synth
 
 __version__ = "0.1.0"
@@ -27,6 +50,31 @@ __all__ = [
     "SampleOperator",
     "ValidationReport",
     "branch_metrics",
+    "cause_association",
+    "cause_tree",
+    "churn",
+    "churn_drivers",
+    "churn_rates",
+    "churn_types",
+    "concentration",
+    "cost_model",
+    "cumulative_incidence",
+    "customer_pnl",
+    "decile_table",
+    "group_warnings",
+    "profit",
+    "profit_actions",
+    "profit_groups",
+    "quantile_tiers",
+    "retention_curves",
+    "retention_economics",
+    "retention_funnel",
+    "rules_of_thumb",
+    "segment",
+    "tier_scheme",
+    "value_loyalty",
+    "value_tiers",
+    "whale_curve",
     "cause_taxonomy",
     "config_path",
     "data_model_markdown",

@@ -268,6 +268,17 @@ class CauseAssociation:
         import seaborn as sns
 
         ax = ax or plt.gca()
+        if self.observed.empty:
+            ax.text(
+                0.5,
+                0.5,
+                f"No cause x segment table: {self.reason}",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
+            ax.set_axis_off()
+            return ax
         if self.testable and self.residuals is not None:
             sns.heatmap(
                 self.residuals,

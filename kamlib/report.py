@@ -44,6 +44,13 @@ METRICS_SCHEMA: dict[str, str] = {
     "whale_peak_share": "height of the whale curve's peak as a share of total profit (2.0 = 200%)",
     "whale_peak_at": "where the peak is, as a share of accounts ranked by profit",
     "unprofitable_share": "share of accounts with negative profit",
+    "churn_rate": "churned / accounts in the churn denominator (see kamlib.churn); null below 30 accounts",
+    "churn_rate_ci": "95% Wilson interval of churn_rate",
+    "churn_by_type": "accounts per churn type (voluntary, involuntary, migration; unknown if not recorded)",
+    "churn_by_cause_group": "churned accounts per cause group (internal, competitor, customer, unknown)",
+    "churn_by_category": "churned accounts per the source's own churn category (else per cause group)",
+    "top_churn_cause": "the most frequent churn cause code (taxonomy of config/causes.yaml)",
+    "tiers": "accounts per value tier (Beijing scheme for CNY data, ABC quantile tiers otherwise)",
 }
 
 
@@ -164,7 +171,51 @@ def branch_metrics(book: Book, branch: str) -> dict[str, Any]:
         "churned": int((acc["status"] == "churned").sum()),
     }
     out.update(profit_metrics(b))
+    out.update(churn_metrics(b))
+    from .segment import value_tiers
+
+    tiers = value_tiers(b) if b.currency == "CNY" else value_tiers(b, quantiles="abc")
+    out["tiers"] = (
+        {str(k): int(v) for k, v in tiers.table["accounts"].items()} if len(tiers.table) else None
+    )
     return _clean(out)
+
+
+def churn_metrics(b: Book) -> dict[str, Any]:
+    """The churn figures of metrics.json."""
+    from .churn import MIN_ACCOUNTS, churn_rates, churn_types
+
+    acc = b.accounts
+    lost = acc[acc["status"] == "churned"]
+    r = churn_rates(b, by=None).iloc[0]
+    types = churn_types(b)
+    out: dict[str, Any] = {
+        "churn_rate": float(r["rate"]) if len(acc) >= MIN_ACCOUNTS else None,
+        "churn_rate_ci": [float(r["ci_low"]), float(r["ci_high"])]
+        if len(acc) >= MIN_ACCOUNTS
+        else None,
+        "churn_by_type": {str(k): int(v) for k, v in types["accounts"].items()},
+        "churn_by_cause_group": None,
+        "churn_by_category": None,
+        "top_churn_cause": None,
+    }
+    if "churn_cause_group" in lost:
+        out["churn_by_cause_group"] = {
+            str(k): int(v)
+            for k, v in lost["churn_cause_group"].fillna("unknown").value_counts().items()
+        }
+    if "churn_category" in lost and lost["churn_category"].notna().any():
+        out["churn_by_category"] = {
+            str(k): int(v) for k, v in lost["churn_category"].value_counts().items()
+        }
+    elif out["churn_by_cause_group"] is not None:
+        out["churn_by_category"] = out[
+            "churn_by_cause_group"
+        ]  # no source categories: the taxonomy's groups
+    if "churn_cause" in lost and lost["churn_cause"].notna().any():
+        counts = lost["churn_cause"].value_counts()
+        out["top_churn_cause"] = str(counts.index[0])
+    return out
 
 
 def profit_metrics(b: Book) -> dict[str, Any]:

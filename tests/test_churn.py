@@ -72,6 +72,27 @@ def test_no_churners_and_all_churned_are_clear():
     assert "not fitted" in C.churn_drivers(everyone)["note"]
 
 
+def test_untestable_association_still_plots():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    acc = pd.DataFrame(
+        {
+            "account_id": [f"a{i}" for i in range(40)],
+            "branch": "X",
+            "status": ["churned"] * 25 + ["active"] * 15,
+            "churn_cause": "price",
+        }
+    )
+    a = C.cause_association(kamlib.Book.from_frames(accounts=acc))  # no customer_type
+    assert not a.testable and "no customer_type" in a.reason
+    ax = a.plot(ax=plt.figure().gca())
+    assert "no customer_type" in ax.texts[0].get_text()
+    plt.close("all")
+
+
 def test_one_segment_is_not_tested():
     book = _book([("business", "churned", "price")] * 30, {"business": 5})
     a = C.cause_association(book)

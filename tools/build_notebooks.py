@@ -54,12 +54,15 @@ output_dir: str = ""  # folder for metrics.json and tables.xlsx; empty writes no
         ),
         code(
             """
-import kamlib
+import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
+
+import kamlib
 
 kamlib.setup_notebook(lang)
 book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None)
 b = book.branch(branch)
+metrics = kamlib.branch_metrics(book, branch)
 display(Markdown(kamlib.report.headline(book, branch)))
 """,
             "remove-input",
@@ -67,12 +70,127 @@ display(Markdown(kamlib.report.headline(book, branch)))
         md("## Key figures\n\nThe branch beside the whole operator, over the observation period."),
         code("kamlib.key_figures(book, branch)"),
         md(
-            "## Data quality\n\nWhat was missing or doubtful in the data, and what could therefore not be shown."
+            "## 1. Segmentation\n\nValue tiers by average monthly spend. Each tier holds the accounts from its lower "
+            "bound (included) up to the next tier's bound (excluded)."
+        ),
+        code("""
+tiers = kamlib.value_tiers(b) if book.currency == "CNY" else kamlib.value_tiers(b, quantiles="abc")
+tiers.plot(ax=plt.figure().gca(), lang=lang)
+plt.show()
+tiers.table[["accounts", "share of accounts", "share of revenue", "ARPU"]].round(3)
+"""),
+        md(
+            "The value x loyalty grid: who to keep close, who to grow, and who to let go. "
+            "Loyalty is scored from the signals the data have."
+        ),
+        code("""
+vl = kamlib.value_loyalty(b)
+display(Markdown("Loyalty signals used: " + ", ".join(vl["signals"]) + "."))
+vl["grid"]
+"""),
+        code('vl["strategy"]'),
+        md(
+            "## 2. Where the profit is: the 80/20 analysis\n\nCustomer profit is revenue minus the cost to serve "
+            "each account (network, service, account-manager time, discounts, subsidies, bad debt, acquisition)."
+        ),
+        code("""
+pnl = kamlib.customer_pnl(b)
+for note in pnl.notes:
+    display(Markdown(f"*Note:* {note}"))
+pnl.summary()
+"""),
+        code("""
+whale = kamlib.whale_curve(pnl.table, currency=book.currency)
+if pnl.has_costs:
+    display(Markdown(
+        f"Ranked from most to least profitable, the first {whale.peak_rank:,} accounts "
+        f"({whale.peak_at:.0%}) earn {whale.peak:,.0f} {book.currency}; the remaining accounts give back "
+        f"{whale.tail_giveback:,.0f}, leaving {whale.total:,.0f}."
+    ))
+    whale.plot(ax=plt.figure().gca())
+    plt.show()
+"""),
+        md("Are the rules of thumb true in this branch?"),
+        code("kamlib.rules_of_thumb(pnl.table)"),
+        code("""
+fig, ax = plt.subplots()
+kamlib.concentration(pnl.table, value="revenue").plot(ax=ax)
+if pnl.has_costs and (pnl.table["profit"] >= 0).all():
+    kamlib.concentration(pnl.table, value="profit").plot(ax=ax)
+plt.show()
+kamlib.decile_table(pnl.table, by="profit" if pnl.has_costs else "revenue").round(3)
+"""),
+        code("""
+if pnl.has_costs:
+    display(kamlib.profit_groups(pnl.table).round(3))
+    pnl.plot(ax=plt.figure().gca())
+    plt.show()
+"""),
+        md("Profit by customer type:"),
+        code(
+            """pnl.by("customer_type")[["accounts", "revenue", "cost", "profit", "margin"]].round(3) if "customer_type" in pnl.table else None"""
+        ),
+        md(
+            "## 3. Why customers leave\n\nChurn rates come with 95% intervals; groups under 30 accounts get counts only."
+        ),
+        code("""
+display(Markdown(
+    f"{metrics['churned']:,} of {metrics['accounts']:,} accounts churned"
+    + (f" ({metrics['churn_rate']:.1%}, 95% interval {metrics['churn_rate_ci'][0]:.1%}-{metrics['churn_rate_ci'][1]:.1%})."
+       if metrics["churn_rate"] is not None else ".")
+))
+kamlib.churn_rates(b, by="customer_type" if "customer_type" in b.accounts else None).round(3)
+"""),
+        code("kamlib.churn_types(b).round(1)"),
+        md("The cause tree: cause group, then cause, with the monthly revenue lost."),
+        code("kamlib.cause_tree(b, lang=lang).round(3)"),
+        md("Which differences between segments are real, and which are noise?"),
+        code("""
+assoc = kamlib.cause_association(b, by="customer_type")
+display(Markdown(assoc.summary()))
+assoc.plot(ax=plt.figure().gca())
+plt.show()
+"""),
+        code("""
+drivers = kamlib.churn_drivers(b)
+display(Markdown(drivers["note"] or ("What moves churn (logistic regression, odds ratios): " + "; ".join(drivers["reading"]) + ".")))
+drivers["table"].round(3)
+"""),
+        md(
+            "## 4. Groups about to leave, and the retention funnel\n\nA warning goes up when a group's calls forwarded "
+            "to other operators rise while its group bill falls (rules in `kamlib.churn.WARNING_RULES`)."
+        ),
+        code("""
+warnings = kamlib.group_warnings(b)
+if len(warnings):
+    warned = warnings[warnings["warning"]]
+    display(Markdown(f"{int((warned['status'] == 'active').sum())} group(s) still with us show the signals; "
+                     f"{int((warned['status'] == 'churned').sum())} showed them before leaving."))
+    display(warned[["name", "status", "lines", "forwarding rise", "bill change", "revenue at risk (year)"]].round(3))
+else:
+    display(Markdown("No usage data: group-churn warnings cannot be computed."))
+"""),
+        code("""
+funnel = kamlib.retention_funnel(b, by="customer_type" if "customer_type" in b.accounts else None)
+funnel.round(3) if len(funnel) else Markdown("No retention contacts in the data: no funnel.")
+"""),
+        code("kamlib.retention_economics(b).round(2)"),
+        md(
+            "## 5. Recommended actions\n\nThe largest loss-making accounts, with the lever for each, and the services by profit."
+        ),
+        code("""
+actions = kamlib.profit_actions(pnl, b, top=10)
+display(actions["accounts"].round(0))
+actions["services"].round(3)
+"""),
+        md(
+            "## Data quality\n\nWhat was missing or doubtful in the data, and what could therefore not be shown. "
+            "The cost model's rates are assumptions:"
         ),
         code("kamlib.data_quality(b)"),
+        code("pnl.model.assumptions() if pnl.model is not None else None"),
         code(
             """
-metrics = kamlib.branch_metrics(book, branch)
 if output_dir:
     kamlib.write_metrics(metrics, output_dir)
 """,

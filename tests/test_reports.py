@@ -1,0 +1,98 @@
+"""The batch end to end: every sample branch, and the Maven fixture's largest cities."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kamlib
+from kamlib.runner import run_reports, safe_name
+
+from .conftest import ROOT, checksums
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    before = checksums(ROOT / "data")
+    summary = run_reports(ROOT / "data", out=out, jobs=2, progress=False)
+    assert checksums(ROOT / "data") == before  # inputs untouched
+    return out, summary
+
+
+def test_every_sample_branch_gets_a_complete_report(sample_run):
+    out, summary = sample_run
+    assert not summary.failed and len(summary.results) == 5
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for r in summary.results:
+        folder = out / r.folder
+        for f in ("report.html", "report.ipynb", "metrics.json"):
+            assert (folder / f).is_file(), (r.branch, f)
+        assert f'href="{r.folder}/report.html"' in index
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        assert "import kamlib" not in html and "kamlib.load" not in html  # no code cells
+        for heading in (
+            "Segmentation",
+            "Where the profit is",
+            "Why customers leave",
+            "Groups about to leave",
+            "Recommended actions",
+            "Data quality",
+        ):
+            assert heading in html, (r.branch, heading)
+        assert html.count("data:image/png;base64") >= 5  # the pictures are embedded
+    assert json.loads((out / "summary.json").read_text())["failed"] == {}
+
+
+def test_metrics_match_independent_computation(sample_run):
+    out, _ = sample_run
+    raw_acc = pd.read_csv(ROOT / "data" / "accounts.csv")
+    raw_bill = pd.read_csv(ROOT / "data" / "billing.csv")
+    for branch in ("Hanzhong", "Beijing"):
+        m = json.loads((out / safe_name(branch) / "metrics.json").read_text(encoding="utf-8"))
+        ids = raw_acc.loc[raw_acc["branch"] == branch, "account_id"]
+        rev = raw_bill[raw_bill["account_id"].isin(ids)].groupby("account_id")["revenue"].sum()
+        rev = rev.reindex(ids).fillna(0).to_numpy()
+        assert m["accounts"] == len(ids)
+        assert m["revenue"] == pytest.approx(rev.sum(), rel=1e-9)
+        k = int(np.ceil(0.2 * len(rev)))
+        assert m["top20_revenue_share"] == pytest.approx(np.sort(rev)[::-1][:k].sum() / rev.sum())
+        churned = raw_acc[(raw_acc["branch"] == branch) & (raw_acc["status"] == "churned")]
+        assert m["churned"] == len(churned)
+        assert sum(m["churn_by_cause_group"].values()) == len(churned)
+        assert sum(m["tiers"].values()) == len(ids)
+        assert 1.5 <= m["whale_peak_share"] <= 3.0
+
+
+def test_rerun_skips_unchanged_branches(sample_run):
+    out, _ = sample_run
+    again = run_reports(ROOT / "data", out=out, branches=["Hanzhong"], jobs=1, progress=False)
+    assert [r.status for r in again.results] == ["skipped"]
+
+
+def test_unknown_branch_fails_before_any_run(tmp_path):
+    with pytest.raises(kamlib.DataError, match="no branch named 'Atlantis'"):
+        run_reports(ROOT / "data", out=tmp_path, branches=["Atlantis"], progress=False)
+
+
+def test_maven_largest_cities(maven_csv, tmp_path):
+    raw = pd.read_csv(maven_csv)
+    cities = raw["City"].value_counts().index[:2].tolist()  # Los Angeles, San Diego
+    s = run_reports(
+        maven_csv, mapping="maven", branches=cities, out=tmp_path, jobs=2, progress=False
+    )
+    assert not s.failed, s.failed
+    for city in cities:
+        m = json.loads((tmp_path / safe_name(city) / "metrics.json").read_text(encoding="utf-8"))
+        part = raw[raw["City"] == city]
+        lost = part[part["Customer Status"] == "Churned"]
+        assert m["accounts"] == len(part) and m["churned"] == len(lost)
+        assert m["revenue"] == pytest.approx(part["Total Revenue"].sum())
+        assert m["churn_by_category"] == lost["Churn Category"].value_counts().to_dict()
+        assert m["profit"] is None and m["whale_peak_share"] is None  # no costs: said, not faked
+        assert m["churn_rate"] == pytest.approx(len(lost) / len(part))
