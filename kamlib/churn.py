@@ -528,8 +528,9 @@ def group_warnings(book: Book, **rules: float) -> pd.DataFrame:
     u = u[u["account_id"].isin(big)].copy()
     w = int(r["window"])
     u["pos"] = u.groupby("account_id").cumcount(ascending=False)  # 0 = the account's last month
-    u["period"] = np.where(u["pos"] < w, "recent", np.where(u["pos"] < 2 * w, "baseline", None))
-    u = u[u["period"].notna()]
+    pos = u["pos"].to_numpy()
+    u["period"] = np.where(pos < w, "recent", np.where(pos < 2 * w, "baseline", ""))
+    u = u[u["period"] != ""]
     agg = (
         u.groupby(["account_id", "period"])[["calls", "forwarded_calls", "group_bill"]]
         .sum()
