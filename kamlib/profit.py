@@ -651,7 +651,7 @@ def rules_of_thumb(pnl: pd.DataFrame, *, top: float = 0.2) -> pd.DataFrame:
             else "they bring no revenue",
             "yes" if ratio >= 4 else "no",
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index("claim")
 
 
 def _lever(row: pd.Series, drivers: list[str]) -> str:

@@ -77,8 +77,8 @@ def key_figures(book: Book, branch: str) -> pd.DataFrame:
     --------
     >>> import kamlib
     >>> kf = kamlib.key_figures(kamlib.load(kamlib.sample_path()), "Suzhou")
-    >>> list(kf.columns)
-    ['branch', 'operator', 'branch share']
+    >>> list(kf.index)
+    ['branch', 'operator']
     """
     rows = {}
     for label, b in (("branch", book.branch(branch)), ("operator", book)):
@@ -90,8 +90,10 @@ def key_figures(book: Book, branch: str) -> pd.DataFrame:
             "revenue": float(rev.sum()) if rev is not None else np.nan,
             "churned accounts": churned,
         }
-    df = pd.DataFrame(rows)
-    df["branch share"] = df["branch"] / df["operator"]
+    # one row each for branch and operator, so count columns stay integers
+    df = pd.DataFrame(rows).T.astype({"accounts": int, "churned accounts": int})
+    for col in ("accounts", "revenue", "churned accounts"):
+        df.insert(df.columns.get_loc(col) + 1, f"{col} share", df[col] / df.loc["operator", col])
     return df
 
 
