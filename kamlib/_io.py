@@ -118,8 +118,6 @@ def read_csv(path: Path, *, delimiter: str = ",", encoding: str | None = None) -
         raise DataError(
             [Issue("error", "input", None, "malformed-csv", str(e).strip(), file=file)]
         ) from None
-    if df.columns.duplicated().any() or any(str(c).startswith("Unnamed:") for c in df.columns):
-        pass  # duplicated / blank header names are reported by validation with the table name
     if len(df) and not text.endswith(("\n", "\r")):
         last = df.iloc[-1]
         if last.isna().iloc[-1] and df.shape[1] > 1 and not df.iloc[:-1].iloc[:, -1].isna().all():

@@ -222,7 +222,7 @@ def churn_metrics(b: Book) -> dict[str, Any]:
 
 def profit_metrics(b: Book) -> dict[str, Any]:
     """The 80/20 figures of metrics.json (null where the data cannot give them)."""
-    from .profit import concentration, customer_pnl, whale_curve
+    from .profit import _top_k, concentration, customer_pnl, whale_curve
 
     pnl = customer_pnl(b)
     t = pnl.table
@@ -239,7 +239,7 @@ def profit_metrics(b: Book) -> dict[str, Any]:
     if pnl.has_costs and len(t):
         w = whale_curve(t)
         if w.meaningful:
-            k = int(np.ceil(round(0.2 * len(t), 9)))
+            k = _top_k(len(t), 0.2)  # the same top group as rules_of_thumb
             out["top20_profit_share"] = float(t["profit"].nlargest(k).sum()) / w.total
             out["whale_peak_share"] = w.peak_share
         out["whale_peak_at"] = w.peak_at
