@@ -5,7 +5,7 @@ profit (the 80/20 view and the whale curve) and churn causes, per branch; ``kam 
 builds one report per branch. See the README for a tour.
 """
 
-from . import churn, profit, report, segment
+from . import churn, needs, opportunity, profit, report, segment
 from ._book import Book
 from ._config import cause_taxonomy, config_path
 from ._display import setup_notebook
@@ -24,6 +24,8 @@ from .churn import (
     retention_economics,
     retention_funnel,
 )
+from .needs import NeedsSegments
+from .opportunity import opportunity_matrix, segment_profile, segment_targets
 from .profit import (
     concentration,
     cost_model,
@@ -36,7 +38,15 @@ from .profit import (
 )
 from .report import branch_metrics, data_quality, key_figures, write_metrics
 from .runner import run_reports, sample_path
-from .segment import quantile_tiers, tier_scheme, value_loyalty, value_tiers
+from .segment import (
+    customer_types,
+    lifecycle_stage,
+    quantile_tiers,
+    segment_rules,
+    tier_scheme,
+    value_loyalty,
+    value_tiers,
+)
 from .synth import SampleOperator, synth
 
 __version__ = "0.1.0"
@@ -47,6 +57,7 @@ __all__ = [
     "DataError",
     "Issue",
     "KamlibError",
+    "NeedsSegments",
     "SampleOperator",
     "ValidationReport",
     "branch_metrics",
@@ -59,9 +70,14 @@ __all__ = [
     "concentration",
     "cost_model",
     "cumulative_incidence",
+    "customer_types",
     "customer_pnl",
     "decile_table",
     "group_warnings",
+    "lifecycle_stage",
+    "needs",
+    "opportunity",
+    "opportunity_matrix",
     "profit",
     "profit_actions",
     "profit_groups",
@@ -71,6 +87,9 @@ __all__ = [
     "retention_funnel",
     "rules_of_thumb",
     "segment",
+    "segment_profile",
+    "segment_rules",
+    "segment_targets",
     "tier_scheme",
     "value_loyalty",
     "value_tiers",

@@ -191,6 +191,34 @@ class Book:
             return pd.Series(self.accounts["total_revenue"].to_numpy(), index=ids, name="revenue")
         return None
 
+    def revenue_trend(self, *, min_months: int = 3) -> pd.Series | None:
+        """Revenue trend per account: least-squares slope per month / mean monthly revenue.
+
+        Fitted over the months in which the account was billed (index: account_id), so
+        +0.02 means revenue grows by 2% of its average each month. NaN for accounts billed
+        in fewer than ``min_months`` months; None without a billing table. Vectorised:
+        one pass over an accounts x months matrix.
+        """
+        if not self.has("billing"):
+            return None
+        b = self.table("billing")
+        per = b.groupby(["account_id", "month"], sort=False)["revenue"].sum()
+        mat = per.unstack("month").sort_index(axis=1)
+        y = mat.to_numpy(dtype="float64")
+        w = np.isfinite(y) & (y > 0)
+        y = np.where(w, y, 0.0)
+        t = np.arange(y.shape[1], dtype="float64")[None, :]
+        n = w.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tbar = (w * t).sum(axis=1) / n
+            ybar = y.sum(axis=1) / n
+            dt = np.where(w, t - tbar[:, None], 0.0)
+            slope = (dt * (y - ybar[:, None])).sum(axis=1) / (dt**2).sum(axis=1)
+            rel = slope / ybar
+        rel = np.where(n >= min_months, rel, np.nan)
+        out = pd.Series(rel, index=mat.index, name="revenue_trend")
+        return out.reindex(self.accounts["account_id"].to_numpy())
+
     def revenue_source(self) -> str | None:
         """Where period revenue comes from: 'billing', 'accounts.total_revenue' or None."""
         if self.has("billing"):

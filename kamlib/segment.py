@@ -1,4 +1,4 @@
-"""Segmentation: value tiers, quantile tiers, and the value x loyalty grid.
+"""Segmentation: value tiers, customer types and importance, lifecycle, value x loyalty.
 
 Tier schemes are data (``config/tiers.yaml`` or the user's own dict/YAML). A tier holds
 the accounts with ``lower <= monthly spend < upper``: the lower bound is inclusive, the
@@ -9,6 +9,7 @@ no tier and counted as such.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,13 @@ __all__ = [
     "quantile_tiers",
     "Tiers",
     "value_tiers",
+    "segment_rules",
+    "customer_types",
+    "LIFECYCLE_STAGES",
+    "lifecycle_stage",
     "LOYALTY_RULES",
     "CARE_STRATEGY",
+    "ValueLoyalty",
     "value_loyalty",
 ]
 
@@ -212,19 +218,220 @@ def value_tiers(
     return Tiers(a, t, ts, int((~known).sum()))
 
 
-#: Loyalty rules (documented, overridable). Points from each signal present; the sum
-#: over the signals available decides: >= 0.65 of the possible points -> loyal, >= 0.4 ->
-#: potentially loyal, else drifting.
+def segment_rules(rules: str | Path | dict | None = None) -> dict[str, Any]:
+    """The segmentation rules: ``config/segments.yaml`` with the user's keys merged over.
+
+    ``rules`` is a YAML path or a dict holding only the keys to change, e.g.
+    ``{"lifecycle": {"new_months": 6}}``.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> kamlib.segment_rules({"lifecycle": {"new_months": 6}})["lifecycle"]["new_months"]
+    6
+    """
+    base = bundled("segments.yaml")
+    if rules is None:
+        return base
+    user = read_yaml(rules, what="segmentation rules")
+    unknown = sorted(set(user) - set(base) - {"loyalty"})
+    if unknown:
+        raise ConfigError(
+            f"segmentation rules: unknown section(s) {unknown}; known: {sorted(base)} and loyalty"
+        )
+    for key, val in user.items():
+        if isinstance(val, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **val}
+        else:
+            base[key] = val
+    return base
+
+
+def _spend(book: Book) -> pd.Series:
+    ids = book.accounts["account_id"].to_numpy()
+    s = book.monthly_revenue()
+    return s.reindex(ids) if s is not None else pd.Series(np.nan, index=ids)
+
+
+def _per_account_mean(book: Book, table: str, column: str) -> pd.Series:
+    """Mean per month of a usage/costs column per account (NaN where absent)."""
+    ids = book.accounts["account_id"].to_numpy()
+    if not book.has(table) or column not in book.table(table):
+        return pd.Series(np.nan, index=ids)
+    return book.table(table).groupby("account_id")[column].mean().reindex(ids)
+
+
+def customer_types(book: Book, *, rules: str | Path | dict | None = None) -> pd.DataFrame:
+    """Customer type and importance per account, from the data or from documented rules.
+
+    Type: ``accounts.customer_type`` where given (``type_source="data"``); otherwise the
+    first matching rule of ``segments.yaml: customer_type``: monthly spend at or above
+    ``key_account_min_spend`` -> key account; an industry, a parent company or at least
+    ``business_min_lines`` lines -> business; else residential (``type_source="rule"``).
+    With no spend and no attribute the type stays unknown (NA).
+
+    Importance (key accounts only): ``accounts.important`` where given; otherwise
+    important if the industry or a name keyword is listed in ``importance``, or the id is
+    in ``fortune500_ids``. General key accounts are then ``ordinary`` (3-10k/month) or
+    ``super`` (> 10k) by spend, ``below`` under the ordinary threshold.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> t = kamlib.customer_types(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
+    >>> sorted(t["customer_type"].dropna().unique())
+    ['business', 'key_account', 'residential']
+    """
+    r = segment_rules(rules)
+    ct, imp = r["customer_type"], r["importance"]
+    acc = book.accounts.set_index("account_id")
+    spend = _spend(book)
+    given = (
+        acc["customer_type"].astype("object")
+        if "customer_type" in acc
+        else pd.Series(pd.NA, index=acc.index, dtype="object")
+    )
+    has = acc.get("industry", pd.Series(pd.NA, index=acc.index)).notna() & bool(
+        ct["business_if_industry"]
+    )
+    if ct["business_if_parent"] and "parent_id" in acc:
+        has |= acc["parent_id"].notna()
+    lines = _per_account_mean(book, "usage", "lines")
+    has |= lines.fillna(0).to_numpy() >= ct["business_min_lines"]
+    known_any = (spend.notna().to_numpy() & (book.currency == ct.get("currency", "CNY"))) | (
+        has.to_numpy()
+    )
+    notes = []
+    by_spend = spend.to_numpy() >= ct["key_account_min_spend"]
+    if book.currency != ct.get("currency", "CNY"):
+        # thresholds in CNY say nothing about spend in another currency
+        by_spend[:] = False
+        notes.append(
+            f"spend thresholds are in {ct.get('currency', 'CNY')} and the data in "
+            f"{book.currency}: types and key-account levels are not set from spend"
+        )
+    ruled = np.select(
+        [by_spend, has.to_numpy()],
+        ["key_account", "business"],
+        "residential",
+    ).astype(object)
+    ruled[~known_any] = pd.NA
+    out = pd.DataFrame(index=acc.index)
+    out["customer_type"] = given.where(given.notna(), ruled)
+    out["type_source"] = np.where(given.notna(), "data", np.where(known_any, "rule", "unknown"))
+    key = (out["customer_type"] == "key_account").to_numpy()
+    if "important" in acc and acc["important"].notna().any():
+        important = acc["important"].fillna(False).astype(bool).to_numpy()
+        src = "data"
+    else:
+        ind = acc.get("industry", pd.Series(pd.NA, index=acc.index)).astype("object")
+        important = ind.isin(imp["industries"]).to_numpy().copy()
+        if "name" in acc and imp["name_keywords"]:
+            pat = "|".join(map(re.escape, imp["name_keywords"]))
+            important |= acc["name"].astype("string").str.contains(pat, na=False).to_numpy()
+        important |= acc.index.isin([str(i) for i in imp["fortune500_ids"]])
+        src = "rule"
+    out["important"] = important & key
+    s = spend.to_numpy()
+    level = np.select(
+        [s >= imp["super_min_spend"], s >= imp["ordinary_min_spend"]],
+        ["super", "ordinary"],
+        "below",
+    ).astype(object)
+    level[np.isnan(s) | bool(notes)] = pd.NA
+    importance = pd.Series(level, index=out.index).where(~out["important"], "important")
+    out["importance"] = importance.where(key, None)
+    out["importance_source"] = pd.Series(src, index=out.index).where(key, None)
+    out.index.name = "account_id"
+    out.attrs["notes"] = notes
+    return out
+
+
+LIFECYCLE_STAGES = ("new", "growing", "mature", "at risk", "declining", "churned")
+
+
+def lifecycle_stage(book: Book, *, rules: str | Path | dict | None = None) -> pd.DataFrame:
+    """Lifecycle stage per account from tenure, contract end, revenue trend and complaints.
+
+    The rules of ``segments.yaml: lifecycle``, first match wins: churned; new (tenure
+    under ``new_months``); at risk (contract ends within ``renewal_window_months`` of the
+    book's as-of date and the account is declining or complaining); declining (trend at
+    or below ``-trend_per_month``, or complaints per month at least
+    ``complaints_per_month``); growing (trend at or above ``trend_per_month``); mature.
+    A signal absent from the data never fires; ``signals`` in the result says which were
+    used.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> s = kamlib.lifecycle_stage(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
+    >>> set(s["stage"]) <= set(kamlib.segment.LIFECYCLE_STAGES)
+    True
+    """
+    r = segment_rules(rules)["lifecycle"]
+    acc = book.accounts.set_index("account_id")
+    n = len(acc)
+    signals = []
+    tenure = acc.get("tenure_months", pd.Series(np.nan, index=acc.index)).to_numpy(dtype=float)
+    if np.isfinite(tenure).any():
+        signals.append("tenure")
+    trend_s = book.revenue_trend()
+    trend = (
+        trend_s.reindex(acc.index).to_numpy(dtype=float)
+        if trend_s is not None
+        else np.full(n, np.nan)
+    )
+    if np.isfinite(trend).any():
+        signals.append("revenue trend")
+    comp = _per_account_mean(book, "usage", "complaints").to_numpy(dtype=float)
+    if np.isfinite(comp).any():
+        signals.append("complaints")
+    ends_soon = np.zeros(n, dtype=bool)
+    if "contract_end" in acc and acc["contract_end"].notna().any() and book.as_of is not None:
+        left = (acc["contract_end"] - book.as_of).dt.days.to_numpy(dtype=float) / 30.44
+        ends_soon = (left >= 0) & (left <= r["renewal_window_months"])
+        signals.append("contract end")
+    with np.errstate(invalid="ignore"):
+        declining = (trend <= -r["trend_per_month"]) | (comp >= r["complaints_per_month"])
+        growing = trend >= r["trend_per_month"]
+        new = tenure < r["new_months"]
+    churned = (acc["status"] == "churned").to_numpy()
+    stage = np.select(
+        [churned, new, ends_soon & declining, declining, growing],
+        ["churned", "new", "at risk", "declining", "growing"],
+        "mature",
+    )
+    out = pd.DataFrame(
+        {
+            "stage": pd.Categorical(stage, categories=list(LIFECYCLE_STAGES)),
+            "tenure_months": tenure,
+            "revenue_trend": trend,
+            "complaints_per_month": comp,
+            "contract_ends_soon": ends_soon,
+        },
+        index=acc.index,
+    )
+    out.attrs["signals"] = signals
+    return out
+
+
+#: Value classes by rank of monthly spend: the ceil(20% n) largest high, up to ceil(50% n) medium.
+VALUE_SHARES = {"high": 0.2, "medium": 0.3}
+
+#: Loyalty rules (documented, overridable through ``rules={"loyalty": {...}}``). Points
+#: from each signal present; the sum over the signals available, as a share of the
+#: points possible, decides: >= ``loyal`` -> loyal, >= ``potentially_loyal`` ->
+#: potentially loyal, else drifting. Negative signals (complaints, falling revenue) only
+#: take points away.
 LOYALTY_RULES: dict[str, Any] = {
     "tenure_months": [(36, 2), (12, 1)],  # (at least, points)
     "contract": {"multi_year": 2, "two_year": 2, "one_year": 1, "monthly": 0, "none": 0},
     "satisfaction": [(4, 2), (3, 1)],
     "complaints_per_month": [(0.5, -1)],  # at least this many complaints: minus points
+    "revenue_fall_per_month": [(0.03, -1)],  # revenue falling at least 3%/month: minus
     "loyal": 0.65,
     "potentially_loyal": 0.4,
 }
-#: Value classes by rank of monthly spend: the ceil(20% n) largest high, up to ceil(50% n) medium.
-VALUE_SHARES = {"high": 0.2, "medium": 0.3}
 
 CARE_STRATEGY = {
     ("high", "loyal"): "Keep close: dedicated account manager, priority service (重点维系)",
@@ -237,79 +444,131 @@ CARE_STRATEGY = {
     ("low", "potentially loyal"): "Develop at low cost: usage stimulation",
     ("low", "drifting"): "Let go or reprice: no costly retention",
 }
+VALUES = ("high", "medium", "low")
+LOYALTIES = ("loyal", "potentially loyal", "drifting")
 
 
-def value_loyalty(book: Book, *, rules: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The value x loyalty grid: accounts per cell, with each cell's care strategy.
+@dataclass
+class ValueLoyalty:
+    """The value x loyalty grid (result of :func:`value_loyalty`)."""
+
+    accounts: pd.DataFrame  #: value, loyalty and score per account
+    table: pd.DataFrame  #: accounts per cell (value rows x loyalty columns)
+    strategy: pd.DataFrame  #: care strategy per cell
+    signals: list[str]  #: loyalty signals found in the data
+
+    def summary(self) -> pd.DataFrame:
+        """One row per cell: accounts, share of accounts, care strategy."""
+        long = self.table.stack().rename("accounts").reset_index()
+        total = max(int(long["accounts"].sum()), 1)
+        long["share"] = long["accounts"] / total
+        long["care strategy"] = [
+            CARE_STRATEGY[(v, c)] for v, c in zip(long["value"], long["loyalty"], strict=True)
+        ]
+        return long
+
+    def plot(self, *, ax=None):
+        """Heatmap of accounts per cell; returns the Axes."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        ax = ax or plt.gca()
+        sns.heatmap(self.table, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
+        ax.set_xlabel("loyalty")
+        ax.set_ylabel("value")
+        ax.set_title("Value x loyalty: accounts per cell")
+        return ax
+
+
+def _steps(values: pd.Series, table: list) -> pd.Series:
+    """Points for the highest threshold reached (thresholds tried from the top)."""
+    got = pd.Series(0.0, index=values.index)
+    hit = pd.Series(False, index=values.index)
+    for threshold, pts in sorted((tuple(t) for t in table), key=lambda t: -t[0]):
+        now = ~hit & (values >= threshold)
+        got = got.where(~now, float(pts))
+        hit |= now
+    return got
+
+
+def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> ValueLoyalty:
+    """The value x loyalty grid, with the care strategy of each cell.
 
     Value: high / medium / low by rank of monthly spend (``VALUE_SHARES``). Loyalty from
-    the signals present (``LOYALTY_RULES``): tenure, contract, satisfaction, complaints.
-    Returns ``{"accounts": per-account value and loyalty, "grid": counts,
-    "strategy": the care strategy per cell, "signals": signals used}``.
+    the signals present (``LOYALTY_RULES``, overridable with
+    ``rules={"loyalty": {...}}``): tenure, contract, satisfaction, complaints, revenue
+    trend. Accounts without known spend get no value class and stay out of the grid.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> vl = kamlib.value_loyalty(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
+    >>> list(vl.table.index)
+    ['high', 'medium', 'low']
     """
-    r = {**LOYALTY_RULES, **(rules or {})}
+    user = read_yaml(rules, what="segmentation rules") if rules is not None else {}
+    r = {**LOYALTY_RULES, **(user.get("loyalty") or {})}
     acc = book.accounts.set_index("account_id")
     spend = book.monthly_revenue()
-    out = pd.DataFrame(index=acc.index)
     if spend is None:
         raise ConfigError(
             "the value x loyalty grid needs revenue (billing or accounts.total/monthly_revenue)"
         )
+    out = pd.DataFrame(index=acc.index)
     rank = spend.reindex(acc.index).rank(ascending=False, method="first")
     n = int(rank.notna().sum())
     # the ceil(share x n) largest spenders, as for the top 20% in the profit analysis
     n_high = int(np.ceil(VALUE_SHARES["high"] * n))
     n_medium = int(np.ceil((VALUE_SHARES["high"] + VALUE_SHARES["medium"]) * n))
-    out["value"] = np.where(rank <= n_high, "high", np.where(rank <= n_medium, "medium", "low"))
-    out.loc[rank.isna(), "value"] = pd.NA
+    value = np.where(rank <= n_high, "high", np.where(rank <= n_medium, "medium", "low"))
+    out["value"] = pd.Series(value, index=acc.index).where(rank.notna())
     points = pd.Series(0.0, index=acc.index)
     possible = 0.0
     used = []
-
-    def steps(values: pd.Series, table: list[tuple[float, float]]) -> pd.Series:
-        got = pd.Series(0.0, index=values.index)
-        for threshold, pts in sorted(table, key=lambda t: -t[0]):
-            got = got.where(got != 0, np.where(values >= threshold, pts, 0.0))
-        return got
-
     if "tenure_months" in acc and acc["tenure_months"].notna().any():
-        points += steps(acc["tenure_months"].fillna(0), r["tenure_months"])
+        points += _steps(acc["tenure_months"].fillna(0), r["tenure_months"])
         possible += max(p for _, p in r["tenure_months"])
         used.append("tenure")
     if "contract" in acc and acc["contract"].notna().any():
-        points += acc["contract"].map(r["contract"]).fillna(0).astype(float)
+        points += acc["contract"].astype("object").map(r["contract"]).fillna(0).astype(float)
         possible += max(r["contract"].values())
         used.append("contract")
     if "satisfaction" in acc and acc["satisfaction"].notna().any():
-        points += steps(acc["satisfaction"].fillna(0), r["satisfaction"])
+        points += _steps(acc["satisfaction"].fillna(0), r["satisfaction"])
         possible += max(p for _, p in r["satisfaction"])
         used.append("satisfaction")
-    if book.has("usage"):
-        comp = (
-            book.table("usage")
-            .groupby("account_id")["complaints"]
-            .mean()
-            .reindex(acc.index)
-            .fillna(0)
-        )
-        points += steps(comp, r["complaints_per_month"])
+    comp = _per_account_mean(book, "usage", "complaints").set_axis(acc.index)
+    if comp.notna().any():
+        points += _steps(comp.fillna(0), r["complaints_per_month"])
         used.append("complaints")
+    trend = book.revenue_trend()
+    if trend is not None and trend.notna().any():
+        points += _steps(-trend.set_axis(acc.index).fillna(0), r["revenue_fall_per_month"])
+        used.append("revenue trend")
     if possible == 0:
         raise ConfigError(
-            "no loyalty signal in the data (tenure, contract, satisfaction or complaints)"
+            "no positive loyalty signal in the data (tenure, contract or satisfaction): "
+            "the value x loyalty grid cannot be drawn"
         )
     score = points / possible
+    out["loyalty_score"] = score
     out["loyalty"] = np.where(
         score >= r["loyal"],
         "loyal",
         np.where(score >= r["potentially_loyal"], "potentially loyal", "drifting"),
     )
-    grid = pd.crosstab(out["value"], out["loyalty"]).reindex(
-        index=["high", "medium", "low"],
-        columns=["loyal", "potentially loyal", "drifting"],
-        fill_value=0,
+    known = out["value"].notna()
+    grid = (
+        out.loc[known]
+        .groupby(["value", "loyalty"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(index=list(VALUES), columns=list(LOYALTIES), fill_value=0)
+        .astype(int)
     )
+    grid.index.name, grid.columns.name = "value", "loyalty"
     strategy = pd.DataFrame(
-        {c: [CARE_STRATEGY[(v, c)] for v in grid.index] for c in grid.columns}, index=grid.index
+        {c: [CARE_STRATEGY[(v, c)] for v in VALUES] for c in LOYALTIES},
+        index=pd.Index(list(VALUES), name="value"),
     )
-    return {"accounts": out, "grid": grid, "strategy": strategy, "signals": used}
+    return ValueLoyalty(out, grid, strategy, used)

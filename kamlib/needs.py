@@ -1,0 +1,337 @@
+"""Needs-based segments: k-means on standardised usage and needs features, named after
+the five archetypes of the domain brief.
+
+The method of the brief (McKinsey's "new segmentation criteria"): take the business and
+key accounts, describe each by what it buys and how it uses the operator, cluster, check
+that segments are alike inside and distinct from each other, and name each after the
+archetype it resembles. Every choice below is in ``config/segments.yaml: needs``.
+
+Features (those the data has; see :data:`FEATURES`) are standardised *within customer
+type* (z-scores per type), so that segments group accounts by needs, not by size: a key
+account and a business that both lean on service land together. Missing values take
+their type's median, and z-scores are clipped to +-3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._book import Book
+from ._errors import ConfigError
+from .segment import segment_rules
+
+__all__ = ["FEATURES", "NeedsSegments", "needs_features", "silhouette_samples"]
+
+#: The needs features and what each measures.
+FEATURES = {
+    "products_held": "number of products billed over the period",
+    "advanced_share": "share of revenue from advanced products (leased line, cloud, IoT, ICT)",
+    "spend_per_line": "log of monthly revenue per line",
+    "service_demand": "service tickets and field visits per month",
+    "satisfaction": "satisfaction score",
+    "revenue_trend": "revenue trend, share of mean monthly revenue per month",
+    "discount_rate": "discounts as a share of revenue",
+}
+
+
+def needs_features(book: Book, *, rules: str | Path | dict | None = None) -> pd.DataFrame:
+    """The raw needs features of every business and key account (index: account_id).
+
+    Only features the data can give are returned; ``attrs["customer_type"]`` holds each
+    account's type for the within-type standardisation.
+    """
+    r = segment_rules(rules)["needs"]
+    acc = book.accounts.set_index("account_id")
+    if "customer_type" not in acc or acc["customer_type"].isna().all():
+        raise ConfigError(
+            "needs-based segments need accounts.customer_type (see kamlib.customer_types "
+            "to infer it) to pick the business and key accounts"
+        )
+    keep = acc["customer_type"].isin(["business", "key_account"])
+    ids = acc.index[keep]
+    f = pd.DataFrame(index=ids)
+    if book.has("billing"):
+        b = book.table("billing")
+        b = b[b["account_id"].isin(ids)]
+        by_prod = b.groupby(["account_id", "product"])["revenue"].sum().unstack(fill_value=0.0)
+        by_prod = by_prod.reindex(ids)
+        total = by_prod.sum(axis=1)
+        f["products_held"] = (by_prod > 0).sum(axis=1).where(total > 0)
+        adv = [p for p in r["advanced_products"] if p in by_prod.columns]
+        f["advanced_share"] = (by_prod[adv].sum(axis=1) / total).where(total > 0)
+    spend = book.monthly_revenue()
+    if spend is not None and book.has("usage") and "lines" in book.table("usage"):
+        lines = book.table("usage").groupby("account_id")["lines"].mean().reindex(ids)
+        per_line = spend.reindex(ids) / lines.where(lines > 0)
+        f["spend_per_line"] = np.log(per_line.where(per_line > 0))
+    if book.has("costs"):
+        c = book.table("costs")
+        cols = [x for x in ("service_tickets", "field_visits") if x in c]
+        if cols:
+            f["service_demand"] = c.groupby("account_id")[cols].mean().sum(axis=1).reindex(ids)
+        if "discounts" in c and book.has("billing"):
+            disc = c.groupby("account_id")["discounts"].sum().reindex(ids)
+            rev = book.period_revenue()
+            assert rev is not None
+            rev = rev.reindex(ids)
+            f["discount_rate"] = (disc / rev.where(rev > 0)).clip(upper=1.0)
+    if "satisfaction" in acc:
+        f["satisfaction"] = acc.loc[ids, "satisfaction"].astype(float)
+    trend = book.revenue_trend()
+    if trend is not None:
+        f["revenue_trend"] = trend.reindex(ids)
+    f = f.loc[:, f.notna().any()]
+    f.attrs["customer_type"] = acc.loc[ids, "customer_type"].astype(str)
+    return f
+
+
+def _standardise(f: pd.DataFrame, types: pd.Series) -> pd.DataFrame:
+    """z-scores within customer type, clipped to +-3 so a few extreme accounts (a
+    collapsing bill, a one-off discount) cannot form a segment of their own; missing
+    values take their type's median."""
+    g = f.groupby(types)
+    med = g.transform("median")
+    filled = f.fillna(med)
+    mu = filled.groupby(types).transform("mean")
+    sd = filled.groupby(types).transform("std").replace(0, np.nan)
+    return ((filled - mu) / sd).fillna(0.0).clip(-3.0, 3.0)
+
+
+def silhouette_samples(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Silhouette of each point: (b - a) / max(a, b), Euclidean; 0 for a lone point.
+
+    ``a`` is the mean distance to the other members of its segment, ``b`` the lowest
+    mean distance to the members of another segment. O(n^2) memory: call on a sample.
+    """
+    from scipy.spatial.distance import cdist
+
+    d = cdist(x, x)
+    labs = np.unique(labels)
+    onehot = labels[:, None] == labs[None, :]
+    sums = d @ onehot  # n x k: total distance to each segment
+    sizes = onehot.sum(axis=0)
+    own = onehot.argmax(axis=1)
+    own_size = sizes[own]
+    a = sums[np.arange(len(x)), own] / np.maximum(own_size - 1, 1)
+    mean_other = sums / sizes[None, :]
+    mean_other[np.arange(len(x)), own] = np.inf
+    b = mean_other.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (b - a) / np.maximum(a, b)
+    s[own_size == 1] = 0.0
+    return np.nan_to_num(s)
+
+
+def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, n_init: int):
+    """Best of ``n_init`` k-means++ runs by within-segment sum of squares."""
+    from scipy.cluster.vq import kmeans2
+
+    best = None
+    for _ in range(n_init):
+        seed = int(rng.integers(0, 2**31 - 1))
+        centers, lab = kmeans2(x, k, minit="++", seed=seed)
+        if len(np.unique(lab)) < k:  # an empty segment: not a k-segment solution
+            continue
+        inertia = float(((x - centers[lab]) ** 2).sum())
+        if best is None or inertia < best[0]:
+            best = (inertia, centers, lab)
+    if best is None:
+        raise ConfigError(f"k-means could not form {k} non-empty segments")
+    return best
+
+
+@dataclass
+class NeedsSegments:
+    """Needs-based segmentation of business and key accounts.
+
+    ``fit(book)`` returns the fitted object; results are in the attributes ending in
+    ``_``. See the module docstring for the method.
+
+    Parameters
+    ----------
+    k
+        Number of segments; None chooses it in ``needs.k_range`` by the highest mean
+        silhouette (the stated criterion, in ``k_scores_``).
+    seed
+        Seed of the sampling and of k-means: the same data and seed give the same segments.
+    rules
+        Overrides of ``config/segments.yaml`` (dict or YAML path).
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> ns = kamlib.NeedsSegments(seed=0).fit(kamlib.load(kamlib.sample_path()))
+    >>> ns.k_ in range(3, 9)
+    True
+    """
+
+    k: int | None = None
+    seed: int = 0
+    rules: str | Path | dict | None = None
+    features_: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    z_: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    labels_: pd.Series = field(default_factory=lambda: pd.Series(dtype=object), repr=False)
+    k_: int = 0
+    k_scores_: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    centers_: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    naming_: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    quality_: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    notes_: list[str] = field(default_factory=list, repr=False)
+
+    def fit(self, book: Book) -> NeedsSegments:
+        r = segment_rules(self.rules)["needs"]
+        f = needs_features(book, rules=self.rules)
+        self.features_ = f
+        self.notes_ = []
+        n = len(f)
+        if n < r["min_accounts"] or f.shape[1] < 2:
+            self.notes_.append(
+                f"needs-based segments need at least {r['min_accounts']} business and key "
+                f"accounts and two needs features; this data has {n} accounts and "
+                f"{f.shape[1]} feature(s) ({', '.join(f.columns) or 'none'})"
+            )
+            self.labels_ = pd.Series(pd.NA, index=f.index, dtype="object", name="needs_segment")
+            return self
+        missing = sorted(set(FEATURES) - set(f.columns))
+        if missing:
+            self.notes_.append("features not in the data: " + ", ".join(missing))
+        z = _standardise(f, f.attrs["customer_type"])
+        self.z_ = z
+        x = z.to_numpy()
+        rng = np.random.default_rng(self.seed)
+        sample = np.sort(rng.choice(n, size=min(n, int(r["sample"])), replace=False))
+        lo, hi = (self.k, self.k) if self.k else tuple(r["k_range"])
+        rows, fits = [], {}
+        for k in range(int(lo), int(hi) + 1):
+            if k >= n:
+                break
+            inertia, centers, lab = _kmeans(
+                x, k, np.random.default_rng([self.seed, k]), r["n_init"]
+            )
+            sil = float(silhouette_samples(x[sample], lab[sample]).mean())
+            rows.append({"k": k, "silhouette": sil, "within_ss": inertia})
+            fits[k] = (centers, lab)
+        self.k_scores_ = pd.DataFrame(rows).set_index("k")
+        self.k_ = int(self.k_scores_["silhouette"].idxmax())
+        centers, lab = fits[self.k_]
+        # order segments by size (largest first) so names and colours are stable
+        order = np.argsort(-np.bincount(lab, minlength=self.k_), kind="stable")
+        remap = np.empty_like(order)
+        remap[order] = np.arange(self.k_)
+        lab, centers = remap[lab], centers[order]
+        self.naming_ = self._name(centers, list(z.columns), r["archetypes"])
+        names = self.naming_["segment"].to_numpy()
+        self.labels_ = pd.Series(names[lab], index=f.index, name="needs_segment")
+        self.centers_ = pd.DataFrame(
+            centers, index=pd.Index(names, name="segment"), columns=z.columns
+        )
+        sil_pts = silhouette_samples(x[sample], lab[sample])
+        within = np.sqrt(((x - centers[lab]) ** 2).sum(axis=1))
+        from scipy.spatial.distance import cdist
+
+        cd = cdist(centers, centers)
+        np.fill_diagonal(cd, np.inf)
+        self.quality_ = pd.DataFrame(
+            {
+                "accounts": np.bincount(lab, minlength=self.k_),
+                "silhouette": [
+                    sil_pts[lab[sample] == i].mean() if (lab[sample] == i).any() else np.nan
+                    for i in range(self.k_)
+                ],
+                "spread": [within[lab == i].mean() for i in range(self.k_)],
+                "nearest segment": names[cd.argmin(axis=1)],
+                "distance to it": cd.min(axis=1),
+            },
+            index=pd.Index(names, name="segment"),
+        )
+        return self
+
+    @staticmethod
+    def _name(centers: np.ndarray, cols: list[str], archetypes: dict[str, Any]) -> pd.DataFrame:
+        """Each segment takes the archetype whose ideal point is nearest.
+
+        An archetype's ideal point is +1 SD on the features it is high on, -1 on those it
+        is low on, 0 elsewhere (followers: the average account, all 0). Where k <= the
+        number of archetypes each is used once (optimal assignment); above, the nearest
+        with a number. Fit compares the distance to the archetype with the distance to
+        the next nearest one: clear (<= 0.7), fair (<= 0.9), ambiguous.
+        """
+        from scipy.optimize import linear_sum_assignment
+
+        usable = {
+            a: spec
+            for a, spec in archetypes.items()
+            if not spec.get("profile") or any(c in cols for c in spec["profile"])
+        }
+        codes = list(usable)
+        ideal = np.array(
+            [[float(usable[a].get("profile", {}).get(c, 0)) for c in cols] for a in codes]
+        )
+        dist = np.sqrt(((centers[:, None, :] - ideal[None, :, :]) ** 2).sum(axis=2))
+        k = len(centers)
+        if k <= len(codes):
+            rows, chosen = linear_sum_assignment(dist)
+            pick = np.empty(k, dtype=int)
+            pick[rows] = chosen
+        else:
+            pick = dist.argmin(axis=1)
+        out = []
+        seen: dict[str, int] = {}
+        for i in range(k):
+            a = codes[pick[i]]
+            seen[a] = seen.get(a, 0) + 1
+            others = np.delete(dist[i], pick[i])
+            nxt = int(np.argmin(others)) if len(others) else -1
+            nxt_code = [c for j, c in enumerate(codes) if j != pick[i]][nxt] if nxt >= 0 else None
+            ratio = dist[i, pick[i]] / others[nxt] if nxt >= 0 and others[nxt] > 0 else np.nan
+            fit = "clear" if ratio <= 0.7 else "fair" if ratio <= 0.9 else "ambiguous"
+            en = usable[a].get("en", a)
+            out.append(
+                {
+                    "segment": en if seen[a] == 1 else f"{en} ({seen[a]})",
+                    "archetype": a,
+                    "zh": usable[a].get("zh", a),
+                    "distance": dist[i, pick[i]],
+                    "next archetype": nxt_code,
+                    "next distance": others[nxt] if nxt >= 0 else np.nan,
+                    "fit": fit,
+                }
+            )
+        return pd.DataFrame(out)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Per segment: archetype, fit, size, silhouette, spread and nearest segment."""
+        if self.naming_.empty:
+            return pd.DataFrame()
+        return self.naming_.set_index("segment").join(self.quality_)
+
+    def summary(self) -> pd.DataFrame:
+        """Same as :attr:`table`, plus the k chosen and its criterion in ``attrs``."""
+        t = self.table
+        t.attrs["k"] = self.k_
+        t.attrs["criterion"] = "highest mean silhouette" if self.k is None else "given k"
+        return t
+
+    def plot(self, *, ax=None):
+        """Heatmap of segment centres (z-scores within customer type); returns the Axes."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        ax = ax or plt.gca()
+        if self.centers_.empty:
+            ax.text(0.5, 0.5, "no needs-based segments", ha="center", va="center")
+            ax.set_axis_off()
+            return ax
+        sns.heatmap(
+            self.centers_, annot=True, fmt=".1f", cmap="RdBu_r", center=0, vmin=-2, vmax=2, ax=ax
+        )
+        ax.set_xlabel("needs feature (z-score within customer type)")
+        ax.set_ylabel("")
+        ax.set_title("Needs-based segments: what sets each apart")
+        return ax

@@ -1,0 +1,418 @@
+"""Segment profiles, segment targets and the opportunity priority matrix (优先排序).
+
+Every function takes a segmentation as a Series indexed by account_id (needs-based
+segments, value tiers, customer types...), so the same tables work for any scheme. The
+rules that size and weigh opportunities are in ``config/segments.yaml: opportunities``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._book import Book
+from ._config import read_yaml
+from ._errors import ConfigError
+from .churn import MIN_ACCOUNTS
+from .profit import PnL
+from .segment import segment_rules
+
+__all__ = [
+    "segment_profile",
+    "segment_targets",
+    "LEVERS",
+    "QUADRANTS",
+    "Opportunities",
+    "opportunity_matrix",
+]
+
+
+def _labels(book: Book, segments: pd.Series) -> pd.Series:
+    ids = book.accounts["account_id"].to_numpy()
+    s = segments.reindex(ids)
+    return s.astype("object").where(s.notna(), None).rename("segment")
+
+
+def segment_profile(
+    book: Book, segments: pd.Series, *, pnl: PnL | None = None, top_products: int = 3
+) -> pd.DataFrame:
+    """Per segment: accounts, share, revenue, profit, ARPU, churn rate and top products.
+
+    Monthly revenue and ARPU are per month; ``period profit`` is over the whole period
+    of the P&L (it and ``margin`` are NaN without a P&L with costs).
+
+    Parameters
+    ----------
+    segments
+        Segment per account (index: account_id); accounts without one are left out.
+    pnl
+        A customer P&L for profit and margin (NaN without it or without costs).
+
+    Notes
+    -----
+    Revenue is monthly (``Book.monthly_revenue``); ARPU is monthly revenue per account
+    with known revenue. Churn rate is the share of the segment's accounts churned in the
+    period, NaN below ``churn.MIN_ACCOUNTS`` accounts (the count is still given). Key
+    buying factors need survey data that the data model does not hold: the column says
+    so rather than guessing.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> b = kamlib.load(kamlib.sample_path()).branch("Suzhou")
+    >>> types = b.accounts.set_index("account_id")["customer_type"]
+    >>> p = kamlib.segment_profile(b, types)
+    >>> round(float(p["share of accounts"].sum()), 6)
+    1.0
+    """
+    lab = _labels(book, segments)
+    ids = lab.index
+    df = pd.DataFrame({"segment": lab.to_numpy()}, index=ids)
+    spend = book.monthly_revenue()
+    df["monthly_revenue"] = spend.reindex(ids).to_numpy() if spend is not None else np.nan
+    df["churned"] = (book.accounts.set_index("account_id")["status"] == "churned").reindex(ids)
+    if pnl is not None and pnl.has_costs:
+        p = pnl.table.set_index("account_id")
+        df["profit"] = p["profit"].reindex(ids)
+        df["revenue"] = p["revenue"].reindex(ids)
+    df = df[df["segment"].notna()]
+    g = df.groupby("segment", sort=False)
+    out = pd.DataFrame({"accounts": g.size()})
+    out["share of accounts"] = out["accounts"] / out["accounts"].sum()
+    out["monthly revenue"] = g["monthly_revenue"].sum(min_count=1)
+    tot = out["monthly revenue"].sum()
+    out["share of revenue"] = out["monthly revenue"] / tot if tot > 0 else np.nan
+    out["ARPU"] = out["monthly revenue"] / g["monthly_revenue"].count().where(lambda c: c > 0)
+    if "profit" in df:
+        out["period profit"] = g["profit"].sum(min_count=1)  # over the whole period
+        out["margin"] = out["period profit"] / g["revenue"].sum().where(lambda r: r != 0)
+        tp = out["period profit"].sum()
+        out["share of profit"] = out["period profit"] / tp if tp > 0 else np.nan
+    else:
+        out["period profit"] = np.nan
+    out["churned"] = g["churned"].sum().astype(int)
+    out["churn rate"] = (out["churned"] / out["accounts"]).where(out["accounts"] >= MIN_ACCOUNTS)
+    if book.has("billing"):
+        b = book.table("billing")
+        b = b.assign(segment=b["account_id"].map(lab)).dropna(subset=["segment"])
+        prod = b.groupby(["segment", "product"])["revenue"].sum()
+        share = prod / prod.groupby(level=0).transform("sum")
+        out["top products"] = pd.Series(
+            {
+                seg: ", ".join(
+                    f"{p} {v:.0%}" for p, v in s.droplevel(0).nlargest(top_products).items()
+                )
+                for seg, s in share.groupby(level=0)
+            }
+        )
+    else:
+        out["top products"] = "no billing by product in the data"
+    out["key buying factors"] = "not in the data (needs a survey)"
+    out.index.name = "segment"
+    return out.sort_values("monthly revenue", ascending=False, na_position="last")
+
+
+def segment_targets(
+    profile: pd.DataFrame, market: str | Path | dict | None = None, *, months: int = 12
+) -> pd.DataFrame:
+    """Penetration, current share, target share and the revenue gap per segment.
+
+    ``market`` (YAML path or dict) gives, per segment, ``customers`` (how many such
+    customers the branch's market holds), ``revenue`` (their annual telecom spend) and
+    ``target_share``. Without it, the table says the figures cannot be computed.
+
+    Examples
+    --------
+    >>> import pandas as pd, kamlib
+    >>> prof = pd.DataFrame({"accounts": [30], "monthly revenue": [1000.0]},
+    ...                     index=pd.Index(["Service-first"], name="segment"))
+    >>> t = kamlib.segment_targets(prof, {"Service-first": {"customers": 120,
+    ...     "revenue": 100000, "target_share": 0.2}})
+    >>> float(t.loc["Service-first", "gap (revenue)"])
+    8000.0
+    """
+    out = pd.DataFrame(index=profile.index)
+    out["accounts"] = profile["accounts"]
+    out["annual revenue"] = profile["monthly revenue"] * months
+    if market is None:
+        out["note"] = "no market-size inputs: penetration, share and target cannot be computed"
+        return out
+    m = read_yaml(market, what="segment market sizes")
+    unknown = sorted(set(m) - set(profile.index))
+    if unknown:
+        raise ConfigError(
+            f"segment market sizes: {unknown} are not segments here; segments: {list(profile.index)}"
+        )
+    mk = pd.DataFrame.from_dict(m, orient="index").reindex(profile.index)
+    for col in ("customers", "revenue", "target_share"):
+        if col not in mk:
+            mk[col] = np.nan
+    out["market customers"] = mk["customers"]
+    out["penetration"] = out["accounts"] / mk["customers"]
+    out["market revenue"] = mk["revenue"]
+    out["current share"] = out["annual revenue"] / mk["revenue"]
+    out["target share"] = mk["target_share"]
+    out["gap (revenue)"] = (mk["target_share"] - out["current share"]) * mk["revenue"]
+    out["note"] = np.where(mk["revenue"].isna(), "no market size given for this segment", "")
+    return out
+
+
+LEVERS = {
+    "raise usage": "提高现有产品使用量",
+    "cross-sell": "交叉销售",
+    "raise price / improve mix": "提价 / 改善产品组合",
+    "drop unprofitable": "排除不赢利的客户和低价值服务",
+    "win new customers": "赢得新客户",
+}
+QUADRANTS = {
+    ("large", "likely"): "act now (马上行动)",
+    ("large", "unlikely"): "plan the attack (计划出击)",
+    ("small", "likely"): "wait for the chance (伺机而动)",
+    ("small", "unlikely"): "shelve (搁置)",
+}
+
+
+@dataclass
+class Opportunities:
+    """The priority matrix: one row per segment and lever (result of :func:`opportunity_matrix`)."""
+
+    table: pd.DataFrame
+    large_from: float
+    likely_from: float
+    rules: dict[str, Any]
+    currency: str = "CNY"
+
+    def summary(self) -> pd.DataFrame:
+        """Opportunities that could be sized, best first (act now, then by expected value)."""
+        t = self.table.dropna(subset=["size"]).copy()
+        order = {q: i for i, q in enumerate(QUADRANTS.values())}
+        t["_q"] = t["priority"].map(order)
+        return t.sort_values(["_q", "expected"], ascending=[True, False]).drop(columns="_q")
+
+    def plot(self, *, ax=None, label: int = 8):
+        """Scatter of size against probability with the four quadrants; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.gca()
+        t = self.table.dropna(subset=["size"])
+        levers = list(LEVERS)
+        colors = plt.get_cmap("tab10")
+        for i, lev in enumerate(levers):
+            s = t[t["lever"] == lev]
+            if len(s):
+                ax.scatter(s["size"], s["probability"], s=40, color=colors(i), label=lev)
+        ax.axvline(self.large_from, color="grey", lw=0.8, ls="--")
+        ax.axhline(self.likely_from, color="grey", lw=0.8, ls="--")
+        pos = t.loc[t["size"] > 0, "size"]
+        lo = min(float(pos.min()) if len(pos) else self.large_from, self.large_from) / 3
+        hi = max(float(pos.max()) if len(pos) else self.large_from, self.large_from) * 3
+        ax.set_xscale("log")
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(0, 1)
+        for (size, prob), name in {
+            (1, 1): "act now",
+            (1, 0): "plan the attack",
+            (0, 1): "wait for the chance",
+            (0, 0): "shelve",
+        }.items():
+            ax.text(
+                0.98 if size else 0.02,
+                0.97 if prob else 0.03,
+                name,
+                transform=ax.transAxes,
+                ha="right" if size else "left",
+                va="top" if prob else "bottom",
+                color="grey",
+                fontsize=9,
+            )
+        # label the largest expected gains only, staggered so labels at one height part
+        top = t[t["size"] > 0].nlargest(label, "expected")
+        for i, (_, r) in enumerate(top.iterrows()):
+            ax.annotate(
+                str(r["segment"]),
+                (r["size"], r["probability"]),
+                fontsize=7,
+                alpha=0.8,
+                xytext=(4, 4 + 9 * (i % 3)),
+                textcoords="offset points",
+            )
+        ax.set_xlabel(f"size of result ({self.currency} per year)")
+        ax.set_ylabel("probability of success")
+        ax.set_title("Opportunity priority matrix")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+        return ax
+
+
+def opportunity_matrix(
+    book: Book,
+    segments: pd.Series,
+    *,
+    pnl: PnL | None = None,
+    market: str | Path | dict | None = None,
+    rules: str | Path | dict | None = None,
+) -> Opportunities:
+    """Size and probability of each lever in each segment, classified into four quadrants.
+
+    Sizes are annual money (monthly revenue x 12); the rules, from
+    ``segments.yaml: opportunities`` (overridable with ``rules``):
+
+    - **raise usage**: accounts below their segment's median spend close ``usage_uplift``
+      of the gap; probability ``existing_success`` (60%).
+    - **cross-sell**: for each product held by at least ``cross_sell_min_penetration`` of
+      the segment, the accounts without it buy it at the holders' mean spend on it;
+      probability ``existing_success`` x the product's penetration (like accounts buy it).
+    - **raise price / improve mix**: ``price_rise`` of the segment's revenue; probability
+      ``existing_success`` x (1 - ``price_churn_penalty`` x segment churn rate).
+    - **drop unprofitable**: the losses of the segment's loss-making accounts that are
+      not important accounts (needs costs); probability ``drop_success``.
+    - **win new customers**: the revenue gap to the target share (needs ``market``);
+      probability ``new_success`` (16%).
+
+    A result is large from ``large_result_share`` of the branch's annual revenue; likely
+    from ``likely``. A lever that cannot be sized from the data has size NaN and its
+    reason in ``note``; it is never placed on the matrix.
+    """
+    r = segment_rules(rules)["opportunities"]
+    lab = _labels(book, segments)
+    spend = book.monthly_revenue()
+    if spend is None:
+        raise ConfigError("the priority matrix needs revenue (billing or accounts revenue)")
+    df = pd.DataFrame({"segment": lab, "spend": spend.reindex(lab.index)}).dropna(
+        subset=["segment"]
+    )
+    acc = book.accounts.set_index("account_id")
+    df["churned"] = (acc["status"] == "churned").reindex(df.index)
+    churn_by_seg = df.groupby("segment")["churned"].agg(["mean", "size"])
+    # the levers act on the customers the branch still has
+    df = df[~df["churned"].astype(bool)]
+    df["important"] = (
+        acc["important"].fillna(False).astype(bool).reindex(df.index)
+        if "important" in acc
+        else False
+    )
+    annual_total = float(spend.sum()) * 12
+    rows: list[dict[str, Any]] = []
+
+    def add(seg: Any, lever: str, size: float, prob: float, basis: str, note: str = "") -> None:
+        rows.append(
+            {
+                "segment": seg,
+                "lever": lever,
+                "size": size,
+                "probability": prob,
+                "basis": basis,
+                "note": note,
+            }
+        )
+
+    months = max(len(book.months()), 1)
+    by_prod = None
+    if book.has("billing"):
+        b = book.table("billing")
+        by_prod = (
+            b[b["account_id"].isin(df.index)]
+            .groupby(["account_id", "product"])["revenue"]
+            .sum()
+            .unstack(fill_value=0.0)
+            / months
+        )
+    pnl_t = pnl.table.set_index("account_id") if pnl is not None and pnl.has_costs else None
+    profile = segment_profile(book, segments) if market is not None else None
+    targets = segment_targets(profile, market) if profile is not None else None
+    for seg, s in df.groupby("segment", sort=True):
+        med = float(s["spend"].median())
+        gap = (med - s["spend"]).clip(lower=0).sum() * r["usage_uplift"] * 12
+        add(
+            seg,
+            "raise usage",
+            gap,
+            r["existing_success"],
+            f"{int((s['spend'] < med).sum())} accounts below the median {med:,.0f}/month",
+        )
+        if by_prod is not None:
+            held = by_prod.reindex(s.index).fillna(0.0) > 0
+            pen = held.mean()
+            cands = pen[(pen >= r["cross_sell_min_penetration"]) & (pen < 1)]
+            size, wprob = 0.0, 0.0
+            for p, pe in cands.items():  # a loop over products, not accounts
+                mean_spend = by_prod.loc[held.index[held[p]], p].mean()
+                v = float((~held[p]).sum() * mean_spend * 12)
+                size += v
+                wprob += v * r["existing_success"] * pe
+            if size > 0:
+                add(
+                    seg,
+                    "cross-sell",
+                    size,
+                    wprob / size,
+                    f"{len(cands)} product(s) most of the segment holds: " + ", ".join(cands.index),
+                )
+            else:
+                add(
+                    seg,
+                    "cross-sell",
+                    0.0,
+                    r["existing_success"],
+                    "no product gap against like accounts",
+                )
+        else:
+            add(seg, "cross-sell", np.nan, np.nan, "", "no billing by product in the data")
+        seg_n = int(churn_by_seg.loc[seg, "size"])
+        rate = float(churn_by_seg.loc[seg, "mean"]) if seg_n >= MIN_ACCOUNTS else np.nan
+        prob = r["existing_success"] * max(
+            0.0, 1 - r["price_churn_penalty"] * (rate if rate == rate else 0.0)
+        )
+        add(
+            seg,
+            "raise price / improve mix",
+            float(s["spend"].sum()) * 12 * r["price_rise"],
+            prob,
+            f"{r['price_rise']:.0%} of revenue; churn rate "
+            + (f"{rate:.0%}" if rate == rate else f"not reliable ({seg_n} accounts)"),
+        )
+        if pnl_t is not None:
+            pr = pnl_t["profit"].reindex(s.index)
+            losers = (pr < 0) & ~s["important"]
+            add(
+                seg,
+                "drop unprofitable",
+                float(-pr[losers].sum()) * 12 / months,
+                r["drop_success"],
+                f"{int(losers.sum())} loss-making accounts (important accounts kept)",
+            )
+        else:
+            add(
+                seg, "drop unprofitable", np.nan, np.nan, "", "no costs in the data: losses unknown"
+            )
+        if (
+            targets is not None
+            and "gap (revenue)" in targets
+            and pd.notna(targets.loc[seg, "gap (revenue)"])
+        ):
+            gap_new = max(0.0, float(targets.loc[seg, "gap (revenue)"]))
+            add(seg, "win new customers", gap_new, r["new_success"], "gap to the target share")
+        else:
+            add(
+                seg,
+                "win new customers",
+                np.nan,
+                r["new_success"],
+                "",
+                "no market size for this segment: the gain from new customers cannot be sized",
+            )
+    t = pd.DataFrame(rows)
+    large_from = r["large_result_share"] * annual_total
+    t["expected"] = t["size"] * t["probability"]
+    t["priority"] = [
+        QUADRANTS[
+            ("large" if sz >= large_from else "small", "likely" if p >= r["likely"] else "unlikely")
+        ]
+        if sz == sz
+        else "not sized"
+        for sz, p in zip(t["size"], t["probability"], strict=True)
+    ]
+    return Opportunities(t, large_from, float(r["likely"]), r, book.currency)
