@@ -103,19 +103,306 @@ def test_value_loyalty_rules_by_hand():
         }
     )
     vl = S.value_loyalty(kamlib.Book.from_frames(accounts=acc))
-    a = vl["accounts"]
+    a = vl.accounts
     # points: 2+2+2 of 6 -> loyal; 0 -> drifting; 1+1+1 = 0.5 -> potentially loyal
     assert (
         a.loc["loyal_big", "loyalty"] == "loyal" and a.loc["drift_small", "loyalty"] == "drifting"
     )
     assert a.loc["mid", "loyalty"] == "potentially loyal"
     assert a.loc["loyal_big", "value"] == "high" and a.loc["drift_small", "value"] == "low"
-    assert vl["grid"].to_numpy().sum() == 3
-    assert "Let go" in vl["strategy"].loc["low", "drifting"]
+    assert vl.table.to_numpy().sum() == 3
+    assert "Let go" in vl.strategy.loc["low", "drifting"]
+    long = vl.summary()
+    assert long["accounts"].sum() == 3 and long["share"].sum() == pytest.approx(1.0)
 
 
 def test_maven_quantile_tiers_and_grid_run(maven_book):
     t = S.value_tiers(maven_book, quantiles="abc")
     assert t.table["accounts"].sum() == 7043
     vl = S.value_loyalty(maven_book)
-    assert vl["grid"].to_numpy().sum() == 7043 and "satisfaction" not in vl["signals"]
+    assert vl.table.to_numpy().sum() == 7043 and "satisfaction" not in vl.signals
+    # no customer types and spend in USD: types stay as they are, never set from CNY rules
+    ct = S.customer_types(maven_book)
+    assert ct.attrs["notes"] and ct["importance"].isna().all()
+    # needs segments need business and key accounts: said, not faked
+    with pytest.raises(kamlib.ConfigError, match="customer_type"):
+        kamlib.NeedsSegments().fit(maven_book)
+
+
+def test_rules_merge_and_unknown_section():
+    r = S.segment_rules({"lifecycle": {"new_months": 6}})
+    assert r["lifecycle"]["new_months"] == 6 and r["lifecycle"]["renewal_window_months"] == 3
+    with pytest.raises(kamlib.ConfigError, match="unknown section"):
+        S.segment_rules({"lifecycel": {}})
+
+
+def _typed_book(currency="CNY"):
+    acc = pd.DataFrame(
+        {
+            "account_id": ["big", "ind", "par", "home", "gov", "kw", "f500", "ord", "nospend"],
+            "name": [
+                "Big Co",
+                "Ind",
+                "Par",
+                "Home",
+                "City Office",
+                "No.3 School",
+                "Acme",
+                "Ord",
+                "Unknown",
+            ],
+            "branch": "X",
+            "status": "active",
+            "industry": [None, "retail", None, None, "government", None, None, None, None],
+            "parent_id": [None, None, "P1", None, None, None, None, None, None],
+            "monthly_revenue": [12000.0, 100.0, 50.0, 80.0, 4000.0, 3500.0, 3100.0, 5000.0, np.nan],
+        }
+    )
+    return kamlib.Book.from_frames(accounts=acc, currency=currency)
+
+
+def test_customer_type_and_importance_rules_by_hand():
+    ct = S.customer_types(_typed_book(), rules={"importance": {"fortune500_ids": ["f500"]}})
+    assert ct["customer_type"].drop("nospend").to_dict() == {
+        "big": "key_account",  # 12,000/month >= 3,000
+        "ind": "business",  # has an industry
+        "par": "business",  # has a parent company
+        "home": "residential",
+        "gov": "key_account",
+        "kw": "key_account",
+        "f500": "key_account",
+        "ord": "key_account",
+    }
+    assert pd.isna(ct.loc["nospend", "customer_type"])
+    assert (ct["type_source"].drop("nospend") == "rule").all()
+    assert ct.loc["nospend", "type_source"] == "unknown"
+    imp = ct["importance"].to_dict()
+    assert imp["gov"] == imp["kw"] == imp["f500"] == "important"  # industry, keyword, list
+    assert imp["big"] == "super" and imp["ord"] == "ordinary"  # 12,000 > 10k; 5,000 in 3-10k
+    assert pd.isna(imp["home"]) and pd.isna(imp["ind"])  # not key accounts
+    # data wins over rules
+    acc = _typed_book().accounts.assign(customer_type="residential")
+    got = S.customer_types(kamlib.Book.from_frames(accounts=acc))
+    assert (got["customer_type"] == "residential").all() and (got["type_source"] == "data").all()
+    # spend in another currency: the CNY thresholds are not applied
+    usd = S.customer_types(_typed_book("USD"))
+    # (big has nothing but its spend, so its type is unknown rather than guessed)
+    assert pd.isna(usd.loc["big", "customer_type"]) and usd.loc["big", "type_source"] == "unknown"
+    assert usd.loc["ind", "customer_type"] == "business" and usd.attrs["notes"]
+
+
+def _billing(ids_rev):
+    months = pd.period_range("2024-01", periods=6, freq="M").astype(str)
+    rows = [
+        {"account_id": a, "month": m, "product": "mobile", "revenue": r}
+        for a, revs in ids_rev.items()
+        for m, r in zip(months, revs, strict=False)
+        if r > 0
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_revenue_trend_matches_polyfit():
+    revs = {
+        "up": [100, 110, 125, 130, 150, 160],
+        "down": [0, 200, 180, 150, 120, 100],
+        "short": [0, 0, 0, 0, 50, 60],
+    }
+    acc = pd.DataFrame({"account_id": list(revs), "branch": "X", "status": "active"})
+    b = kamlib.Book.from_frames(accounts=acc, billing=_billing(revs))
+    tr = b.revenue_trend()
+    for a in ("up", "down"):
+        y = np.array(revs[a], dtype=float)
+        t = np.arange(6.0)[y > 0]
+        slope = np.polyfit(t, y[y > 0], 1)[0]
+        assert tr[a] == pytest.approx(slope / y[y > 0].mean())
+    assert np.isnan(tr["short"])  # two billed months: no trend
+
+
+def test_lifecycle_stages_by_hand():
+    revs = {
+        "gone": [100] * 6,
+        "young": [100] * 6,
+        "risk": [200, 180, 160, 140, 120, 100],
+        "fall": [200, 180, 160, 140, 120, 100],
+        "grow": [100, 110, 120, 130, 140, 150],
+        "flat": [100, 101, 99, 100, 100, 101],
+    }
+    acc = pd.DataFrame(
+        {
+            "account_id": list(revs),
+            "branch": "X",
+            "status": ["churned", "active", "active", "active", "active", "active"],
+            "churn_date": ["2024-06-10", None, None, None, None, None],
+            "tenure_months": [40, 5, 40, 40, 40, 40],
+            "contract_end": [None, None, "2024-08-01", "2026-01-01", None, None],
+        }
+    )
+    b = kamlib.Book.from_frames(accounts=acc, billing=_billing(revs), as_of="2024-06-30")
+    st_ = S.lifecycle_stage(b)["stage"].astype(str).to_dict()
+    assert st_ == {
+        "gone": "churned",
+        "young": "new",
+        "risk": "at risk",
+        "fall": "declining",
+        "grow": "growing",
+        "flat": "mature",
+    }
+    # a signal the data lacks never fires: without billing nobody is growing or declining
+    b2 = kamlib.Book.from_frames(accounts=acc, as_of="2024-06-30")
+    s2 = S.lifecycle_stage(b2)
+    assert set(s2["stage"].astype(str)) == {"churned", "new", "mature"}
+    assert "revenue trend" not in s2.attrs["signals"]
+
+
+def test_silhouette_by_hand():
+    from kamlib.needs import silhouette_samples
+
+    x = np.array([[0.0], [1.0], [5.0], [7.0]])
+    lab = np.array([0, 0, 1, 1])
+    got = silhouette_samples(x, lab)
+    # point 0: a = 1, b = mean(5, 7) = 6 -> 5/6; point 2: a = 2, b = mean(5, 4) = 4.5
+    assert got[0] == pytest.approx(5 / 6) and got[2] == pytest.approx((4.5 - 2) / 4.5)
+    assert got[1] == pytest.approx((5 - 1) / 5)  # a = 1, b = mean(4, 6) = 5
+
+
+def test_needs_segments_find_the_planted_archetypes():
+    op = kamlib.synth(2000, seed=7)
+    ns = kamlib.NeedsSegments(seed=0).fit(op.book)
+    assert ns.k_ == int(ns.k_scores_["silhouette"].idxmax())  # the stated criterion
+    ns5 = kamlib.NeedsSegments(k=5, seed=0).fit(op.book)
+    truth = op.archetypes.reindex(ns5.labels_.index)
+    ct = pd.crosstab(ns5.labels_, truth)
+    purity = ct.max(axis=1).sum() / ct.to_numpy().sum()
+    assert purity > 0.8
+    # every segment is named after the archetype most of its accounts were planted as
+    named = ns5.naming_.set_index("segment")["archetype"]
+    assert (named == ct.idxmax(axis=1).reindex(named.index)).all()
+    assert set(named) == {
+        "product_optimiser",
+        "service_first",
+        "over_consumer",
+        "basic_assurance",
+        "follower",
+    }
+    # deterministic from the seed
+    again = kamlib.NeedsSegments(k=5, seed=0).fit(op.book)
+    assert (again.labels_ == ns5.labels_).all()
+    t = ns5.summary()
+    assert t["accounts"].sum() == len(ns5.labels_) and {"silhouette", "spread", "fit"} <= set(t)
+
+
+def test_needs_segments_too_few_accounts_say_so():
+    op = kamlib.synth(2000, seed=7)
+    small = op.book.select(op.book.accounts.index < 60)
+    ns = kamlib.NeedsSegments().fit(small)
+    assert ns.notes_ and ns.labels_.isna().all() and ns.table.empty
+
+
+def _opp_book(with_costs=True):
+    ids = ["a", "b", "c", "d", "x"]
+    acc = pd.DataFrame(
+        {
+            "account_id": ids,
+            "branch": "X",
+            "status": ["active"] * 4 + ["churned"],
+            "customer_type": "business",
+            "important": [False, False, False, True, False],
+        }
+    )
+    months = ["2024-01", "2024-02"]
+    rev = {
+        "a": {"mobile": 100, "cloud_idc": 50},
+        "b": {"mobile": 200, "cloud_idc": 30},
+        "c": {"mobile": 300},
+        "d": {"mobile": 400},
+        "x": {"mobile": 10},
+    }
+    bill = pd.DataFrame(
+        [
+            {"account_id": a, "month": m, "product": p, "revenue": v}
+            for a, d in rev.items()
+            for p, v in d.items()
+            for m in months
+        ]
+    )
+    tables = {"accounts": acc, "billing": bill}
+    if with_costs:
+        tables["costs"] = pd.DataFrame(
+            {
+                "account_id": [i for i in ids for _ in months],
+                "month": months * 5,
+                "network": [10, 10, 10, 10, 500, 500, 600, 600, 0, 0],
+            }
+        )
+    return kamlib.Book.from_frames(**tables)
+
+
+def test_opportunity_matrix_by_hand():
+    b = _opp_book()
+    seg = pd.Series("S", index=b.accounts["account_id"])
+    pnl = kamlib.customer_pnl(b, model={"drivers": {"network": {"kind": "amount"}}})
+    rules = {"opportunities": {"large_result_share": 0.05}}
+    o = kamlib.opportunity_matrix(b, seg, pnl=pnl, rules=rules).table.set_index("lever")
+    # active spend/month: a 150, b 230, c 300, d 400; median 265; gaps 115 + 35
+    assert o.loc["raise usage", "size"] == pytest.approx((115 + 35) * 0.10 * 12)
+    # cloud_idc held by 2 of 4 (0.5): c and d buy it at the holders' mean 40/month
+    assert o.loc["cross-sell", "size"] == pytest.approx(2 * 40 * 12)
+    assert o.loc["cross-sell", "probability"] == pytest.approx(0.6 * 0.5)
+    # c loses 2 x (300 - 500) = -400 over 2 months; d (important) is kept
+    assert o.loc["drop unprofitable", "size"] == pytest.approx(400 * 12 / 2)
+    assert o.loc["drop unprofitable", "probability"] == 0.8
+    assert o.loc["raise price / improve mix", "size"] == pytest.approx(1080 * 12 * 0.05)
+    # 5 accounts < 30: churn rate not reliable, no penalty
+    assert o.loc["raise price / improve mix", "probability"] == pytest.approx(0.6)
+    assert np.isnan(o.loc["win new customers", "size"])
+    assert o.loc["win new customers", "priority"] == "not sized"
+    large = 0.05 * (1080 + 10) * 12  # all accounts' monthly revenue x 12
+    for lever, r in o.iterrows():
+        if r["size"] == r["size"]:
+            q = (
+                "large" if r["size"] >= large else "small",
+                "likely" if r["probability"] >= 0.5 else "unlikely",
+            )
+            assert r["priority"] == kamlib.opportunity.QUADRANTS[q], lever
+    no_cost = kamlib.opportunity_matrix(_opp_book(False), seg).table.set_index("lever")
+    assert np.isnan(no_cost.loc["drop unprofitable", "size"])
+    assert "no costs" in no_cost.loc["drop unprofitable", "note"]
+
+
+def test_segment_profile_and_targets_by_hand():
+    b = _opp_book()
+    acc_before = b.accounts.copy()
+    seg = pd.Series(["S", "S", "T", "T", "T"], index=b.accounts["account_id"])
+    pnl = kamlib.customer_pnl(b, model={"drivers": {"network": {"kind": "amount"}}})
+    p = kamlib.segment_profile(b, seg, pnl=pnl)
+    assert p.loc["S", "accounts"] == 2 and p.loc["S", "monthly revenue"] == pytest.approx(380)
+    assert p.loc["T", "ARPU"] == pytest.approx((300 + 400 + 10) / 3)
+    assert p.loc["T", "period profit"] == pytest.approx(2 * (300 - 500 + 400 - 600 + 10))
+    assert p["share of accounts"].sum() == pytest.approx(1.0)
+    assert np.isnan(p.loc["T", "churn rate"]) and p.loc["T", "churned"] == 1  # counts only
+    assert p.loc["S", "top products"].startswith("mobile")
+    pd.testing.assert_frame_equal(b.accounts, acc_before)
+    t = kamlib.segment_targets(p, {"S": {"customers": 10, "revenue": 20000, "target_share": 0.5}})
+    assert t.loc["S", "penetration"] == pytest.approx(0.2)
+    assert t.loc["S", "current share"] == pytest.approx(380 * 12 / 20000)
+    assert t.loc["S", "gap (revenue)"] == pytest.approx(0.5 * 20000 - 380 * 12)
+    assert "no market size" in t.loc["T", "note"]
+    assert "cannot be computed" in kamlib.segment_targets(p).iloc[0]["note"]
+    with pytest.raises(kamlib.ConfigError, match="not segments"):
+        kamlib.segment_targets(p, {"Z": {"customers": 1}})
+
+
+def test_segmentation_never_mutates_the_book(sample_book):
+    b = sample_book.branch("Kunming")
+    before = {t: getattr(b, t).copy() for t in ("accounts", "billing", "costs", "usage")}
+    pnl = kamlib.customer_pnl(b)
+    ns = kamlib.NeedsSegments(k=4, seed=1).fit(b)
+    kamlib.value_tiers(b)
+    kamlib.customer_types(b)
+    kamlib.lifecycle_stage(b)
+    kamlib.value_loyalty(b)
+    kamlib.segment_profile(b, ns.labels_, pnl=pnl)
+    kamlib.opportunity_matrix(b, ns.labels_, pnl=pnl)
+    for t, df in before.items():
+        pd.testing.assert_frame_equal(getattr(b, t), df, obj=t)
