@@ -15,6 +15,7 @@ from ._schema import data_model_markdown
 from .churn import (
     cause_association,
     cause_tree,
+    churn_by_period,
     churn_drivers,
     churn_rates,
     churn_types,
@@ -70,6 +71,7 @@ __all__ = [
     "concentration",
     "cost_model",
     "cumulative_incidence",
+    "churn_by_period",
     "customer_types",
     "customer_pnl",
     "decile_table",

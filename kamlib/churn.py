@@ -25,6 +25,7 @@ __all__ = [
     "MIN_CHURNERS",
     "wilson_interval",
     "churn_rates",
+    "churn_by_period",
     "churn_types",
     "cause_tree",
     "CauseAssociation",
@@ -32,11 +33,17 @@ __all__ = [
     "churn_drivers",
     "retention_curves",
     "cumulative_incidence",
+    "aalen_johansen",
     "group_warnings",
     "WARNING_RULES",
     "retention_funnel",
     "retention_economics",
     "RETENTION_ASSUMPTIONS",
+    "plot_cause_pareto",
+    "plot_churn_by_period",
+    "plot_retention",
+    "plot_incidence",
+    "plot_funnel",
 ]
 
 #: Below this many accounts a group's churn rate is not shown, only its counts.
@@ -133,6 +140,78 @@ def churn_rates(
     return out
 
 
+def churn_by_period(
+    book: Book,
+    *,
+    freq: str = "M",
+    by: str | pd.Series | None = None,
+    min_accounts: int = MIN_ACCOUNTS,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Churn rate per month (``freq="M"``) or quarter (``"Q"``), with Wilson intervals.
+
+    Denominator of a period: the accounts that were customers at some time in it (joined
+    on or before its last day and not churned before its first day). Numerator: those
+    whose ``churn_date`` falls in it. Periods span the billing months, else the churn
+    dates up to the book's as-of date. Needs ``churn_date``; without it the result is
+    empty with the reason in ``attrs["note"]``.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> q = kamlib.churn_by_period(kamlib.load(kamlib.sample_path()), freq="Q")
+    >>> len(q)
+    4
+    """
+    acc = book.accounts
+    if "churn_date" not in acc or acc["churn_date"].isna().all():
+        out = pd.DataFrame()
+        out.attrs["note"] = "no churn dates in the data: churn per period cannot be computed"
+        return out
+    months = book.months()
+    if len(months):
+        first, last = months[0], months[-1] + pd.offsets.MonthEnd(0)
+    else:
+        first = acc["churn_date"].min()
+        last = book.as_of or acc["churn_date"].max()
+    periods = pd.period_range(first, last, freq=freq)
+    churned = (acc["status"] == "churned").to_numpy()
+    cdate = acc["churn_date"].to_numpy(dtype="datetime64[ns]")
+    join = (
+        acc["join_date"].to_numpy(dtype="datetime64[ns]")
+        if "join_date" in acc
+        else np.full(len(acc), np.datetime64("NaT"), dtype="datetime64[ns]")
+    )
+    keys = None
+    if by is not None:
+        k = acc["account_id"].map(by) if isinstance(by, pd.Series) else acc[by]
+        keys = k.astype("object").where(k.notna(), "unknown").to_numpy()
+    rows = []
+    for p in periods:  # a loop over a dozen periods, vectorised over accounts
+        start = p.start_time.to_datetime64()
+        end = p.end_time.to_datetime64()
+        gone_before = churned & (cdate < start)
+        joined = np.isnat(join) | (join <= end)
+        in_p = joined & ~gone_before
+        lost = churned & (cdate >= start) & (cdate <= end)
+        frame = pd.DataFrame({"in": in_p, "lost": lost & in_p})
+        g = frame.groupby(keys if keys is not None else np.zeros(len(frame)), dropna=False)
+        part = g.sum()
+        part.index = part.index if keys is not None else ["all"]
+        part.insert(0, "period", str(p))
+        rows.append(part)
+    out = pd.concat(rows).rename(columns={"in": "accounts", "lost": "churned"})
+    out.index.name = "group"
+    out = out.reset_index().set_index(["period", "group"])
+    lo, hi = wilson_interval(out["churned"].to_numpy(), out["accounts"].to_numpy(), alpha=alpha)
+    ok = out["accounts"] >= min_accounts
+    out["rate"] = np.where(ok, out["churned"] / out["accounts"].where(out["accounts"] > 0), np.nan)
+    out["ci_low"] = np.where(ok, lo, np.nan)
+    out["ci_high"] = np.where(ok, hi, np.nan)
+    out["reliable"] = ok
+    return out
+
+
 def churn_types(book: Book) -> pd.DataFrame:
     """Accounts by churn type: counts, shares of lost accounts, revenue lost per month.
 
@@ -206,11 +285,13 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
         t.insert(0, "cause", t.index.get_level_values("churn_cause").map(tax[label]))
         return t.sort_values(["group share", "accounts"], ascending=False)
     key = lost["account_id"].map(by) if isinstance(by, pd.Series) else lost[by]
-    return (
-        pd.crosstab([lost["group"], lost["churn_cause"]], key.fillna("unknown"))
-        if len(lost)
-        else pd.DataFrame()
-    )
+    if not len(lost):
+        return pd.DataFrame()
+    key = key.astype("object").where(key.notna(), "unknown").rename(getattr(by, "name", by))
+    # a grouped count, not pd.crosstab: the same table, several times faster on big data
+    t = lost.groupby([lost["group"], lost["churn_cause"], key]).size().unstack(fill_value=0)
+    t.columns.name = getattr(by, "name", None) if isinstance(by, pd.Series) else by
+    return t
 
 
 @dataclass
@@ -436,16 +517,31 @@ def churn_drivers(
 
 
 def _durations(book: Book) -> pd.DataFrame:
+    """Tenure at exit or as-of (``tenure_months``), event flag, cause group, and entry.
+
+    ``entry`` is the tenure at which the account came under observation: the months
+    between joining and the first billing month (0 for those who joined later, or
+    without billing). Churn is only seen inside the observation window, so an account
+    that joined years before it is *left-truncated*: it enters the risk set at its
+    entry tenure, not at 0. Ignoring this would understate early churn.
+    """
     acc = book.accounts
     if "tenure_months" not in acc or acc["tenure_months"].isna().all():
         return pd.DataFrame()
     d = acc[["account_id", "tenure_months", "status"]].dropna(subset=["tenure_months"]).copy()
     d["event"] = (d["status"] == "churned").astype(int)
     d["group"] = (
-        acc.loc[d.index, "churn_cause_group"].fillna("unknown")
+        acc.loc[d.index, "churn_cause_group"].astype("object").fillna("unknown")
         if "churn_cause_group" in acc
         else "unknown"
     )
+    months = book.months()
+    d["entry"] = 0.0
+    if len(months) and "join_date" in acc:
+        days = (months[0] - acc.loc[d.index, "join_date"]).dt.days.to_numpy(dtype=float)
+        entry = np.clip(np.nan_to_num(days / 30.44, nan=0.0), 0, None)
+        # an account must be seen for a moment at least: entry strictly below its exit
+        d["entry"] = np.minimum(entry, d["tenure_months"].to_numpy() - 1e-6).clip(0)
     return d
 
 
@@ -455,7 +551,9 @@ def retention_curves(
     """Kaplan-Meier retention by group over tenure (months), statsmodels' SurvfuncRight.
 
     Tidy: one row per group and event time with ``retained`` (survival) and its 95%
-    interval. Groups below ``min_accounts`` are left out.
+    interval. Left truncation is handled (accounts enter the risk set at the tenure they
+    had when observation began: see ``_durations``). Groups below ``min_accounts`` are
+    left out.
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
@@ -464,10 +562,14 @@ def retention_curves(
         return pd.DataFrame()
     key = d["account_id"].map(by) if isinstance(by, pd.Series) else book.accounts.loc[d.index, by]
     rows = []
-    for g, part in d.groupby(key.fillna("unknown")):  # a loop over a handful of groups
+    for g, part in d.groupby(key.astype("object").fillna("unknown")):  # a handful of groups
         if len(part) < min_accounts or part["event"].sum() == 0:
             continue
-        sf = SurvfuncRight(part["tenure_months"].to_numpy(), part["event"].to_numpy())
+        sf = SurvfuncRight(
+            part["tenure_months"].to_numpy(),
+            part["event"].to_numpy(),
+            entry=part["entry"].to_numpy(),
+        )
         se = sf.surv_prob_se  # pointwise 95% band: estimate +/- 1.96 se
         rows.append(
             pd.DataFrame(
@@ -484,10 +586,47 @@ def retention_curves(
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
-def cumulative_incidence(book: Book) -> pd.DataFrame:
-    """Cumulative incidence of churn by cause group, as competing risks (CumIncidenceRight)."""
-    from statsmodels.duration.survfunc import CumIncidenceRight
+def aalen_johansen(
+    time: np.ndarray, cause: np.ndarray, entry: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative incidence per cause (competing risks), with delayed entry.
 
+    ``cause`` is 0 for censored, 1..K for the cause of the event. At each event time t
+    the risk set holds the accounts with ``entry < t <= time``; the incidence of cause k
+    rises by S(t-) x d_k(t) / n(t), S being the all-cause Kaplan-Meier. Returns the event
+    times and a K x times array. Vectorised with sorted searches (no loop over accounts).
+    statsmodels' CumIncidenceRight gives the same without ``entry`` (a test checks).
+    """
+    time = np.asarray(time, dtype=float)
+    cause = np.asarray(cause, dtype=int)
+    entry = np.zeros_like(time) if entry is None else np.asarray(entry, dtype=float)
+    k = int(cause.max()) if len(cause) else 0
+    times = np.unique(time[cause > 0])
+    if k == 0 or not len(times):
+        return times, np.zeros((k, 0))
+    # at risk at t: time >= t and entry < t
+    n_at = (len(time) - np.searchsorted(np.sort(time), times, side="left")) - (
+        len(entry) - np.searchsorted(np.sort(entry), times, side="left")
+    )
+    idx = np.searchsorted(times, time)
+    d = np.zeros((k, len(times)))
+    ev = cause > 0
+    np.add.at(d, (cause[ev] - 1, idx[ev]), 1.0)
+    d_all = d.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hazard = np.where(n_at > 0, d_all / n_at, 0.0)
+        surv = np.cumprod(1 - hazard)
+        s_before = np.concatenate([[1.0], surv[:-1]])
+        inc = np.cumsum(s_before[None, :] * np.where(n_at > 0, d / n_at, 0.0), axis=1)
+    return times, inc
+
+
+def cumulative_incidence(book: Book) -> pd.DataFrame:
+    """Cumulative incidence of churn by cause group over tenure, as competing risks.
+
+    Aalen-Johansen with delayed entry (:func:`aalen_johansen`): each cause group's share
+    of accounts lost by a given tenure, the other groups competing.
+    """
     d = _durations(book)
     if d.empty or d["event"].sum() == 0:
         return pd.DataFrame()
@@ -498,10 +637,12 @@ def cumulative_incidence(book: Book) -> pd.DataFrame:
         .where(d["event"] == 1, 0)
         .astype(int)
     )
-    ci = CumIncidenceRight(d["tenure_months"].to_numpy(), code.to_numpy())
+    times, inc = aalen_johansen(
+        d["tenure_months"].to_numpy(), code.to_numpy(), d["entry"].to_numpy()
+    )
     out = []
     for i, g in enumerate(groups):
-        out.append(pd.DataFrame({"group": g, "months": ci.times, "incidence": ci.cinc[i]}))
+        out.append(pd.DataFrame({"group": g, "months": times, "incidence": inc[i]}))
     return pd.concat(out, ignore_index=True)
 
 
@@ -626,3 +767,147 @@ def retention_economics(book: Book, **assumptions: float) -> pd.DataFrame:
         "assumption: cost per retention contact": a["retention_cost_per_contact"],
     }
     return pd.DataFrame({"value": rows})
+
+
+# -- pictures ------------------------------------------------------------------------
+GROUP_COLORS = {
+    "internal": "#c44e52",
+    "competitor": "#4c72b0",
+    "customer": "#55a868",
+    "unknown": "#8c8c8c",
+}
+
+
+def plot_cause_pareto(tree: pd.DataFrame, *, ax=None, top: int = 12):
+    """Pareto bar of churn causes (from :func:`cause_tree`), coloured by cause group.
+
+    Bars are accounts lost per cause, largest first; the line is the cumulative share.
+    Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.gca()
+    if tree.empty:
+        ax.text(0.5, 0.5, "no churned accounts", ha="center", va="center")
+        ax.set_axis_off()
+        return ax
+    t = tree.sort_values("accounts", ascending=False).head(top)
+    groups = t.index.get_level_values("group")
+    x = np.arange(len(t))
+    ax.bar(x, t["accounts"], color=[GROUP_COLORS.get(g, "#8c8c8c") for g in groups])
+    ax.set_xticks(x, t["cause"], rotation=35, ha="right")
+    ax.set_ylabel("accounts lost")
+    ax2 = ax.twinx()
+    ax2.plot(x, t["accounts"].cumsum() / tree["accounts"].sum() * 100, color="black", marker="o")
+    ax2.set_ylim(0, 105)
+    ax2.set_ylabel("cumulative % of churners")
+    from matplotlib.patches import Patch
+
+    seen = list(dict.fromkeys(groups))
+    ax.legend(
+        [Patch(color=GROUP_COLORS.get(g, "#8c8c8c")) for g in seen],
+        seen,
+        title="cause group",
+        loc="center right",
+    )
+    ax.set_title("Why accounts left: causes, largest first")
+    return ax
+
+
+def plot_churn_by_period(rates: pd.DataFrame, *, ax=None):
+    """Churn rate per period (from :func:`churn_by_period`) with its interval band."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.gca()
+    if rates.empty:
+        ax.text(0.5, 0.5, rates.attrs.get("note", "no data"), ha="center", va="center")
+        ax.set_axis_off()
+        return ax
+    for g, part in rates.groupby(level="group", sort=False):
+        per = part.index.get_level_values("period")
+        line = ax.plot(per, part["rate"] * 100, marker="o", label=str(g))[0]
+        ax.fill_between(
+            per, part["ci_low"] * 100, part["ci_high"] * 100, color=line.get_color(), alpha=0.15
+        )
+    ax.set_ylabel("% of accounts churned in the period")
+    ax.tick_params(axis="x", rotation=45)
+    ax.set_ylim(bottom=0)
+    if rates.index.get_level_values("group").nunique() > 1:
+        ax.legend(fontsize=8)
+    ax.set_title("Churn rate per period, with 95% intervals")
+    return ax
+
+
+def plot_retention(curves: pd.DataFrame, *, ax=None):
+    """Kaplan-Meier retention curves (from :func:`retention_curves`) with their bands."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.gca()
+    if curves.empty:
+        ax.text(0.5, 0.5, "no tenure data for retention curves", ha="center", va="center")
+        ax.set_axis_off()
+        return ax
+    for g, part in curves.groupby("group", sort=True):
+        line = ax.step(part["months"], part["retained"] * 100, where="post", label=str(g))[0]
+        ax.fill_between(
+            part["months"],
+            part["ci_low"] * 100,
+            part["ci_high"] * 100,
+            step="post",
+            color=line.get_color(),
+            alpha=0.15,
+        )
+    ax.set_xlabel("months since joining")
+    ax.set_ylabel("% still a customer")
+    ax.set_ylim(0, 101)
+    ax.legend(fontsize=8)
+    ax.set_title("Retention over tenure (Kaplan-Meier, 95% band)")
+    return ax
+
+
+def plot_incidence(incidence: pd.DataFrame, *, ax=None):
+    """Cumulative incidence of churn by cause group (from :func:`cumulative_incidence`)."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.gca()
+    if incidence.empty:
+        ax.text(0.5, 0.5, "no churn with tenure data", ha="center", va="center")
+        ax.set_axis_off()
+        return ax
+    for g, part in incidence.groupby("group", sort=True):
+        ax.step(
+            part["months"],
+            part["incidence"] * 100,
+            where="post",
+            label=str(g),
+            color=GROUP_COLORS.get(str(g)),
+        )
+    ax.set_xlabel("months since joining")
+    ax.set_ylabel("% of accounts lost to this cause group")
+    ax.set_ylim(bottom=0)
+    ax.legend(title="cause group", fontsize=8)
+    ax.set_title("Churn by cause group over tenure (competing risks)")
+    return ax
+
+
+def plot_funnel(funnel: pd.DataFrame, *, ax=None):
+    """The retention funnel (from :func:`retention_funnel`, one group) as bars."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.gca()
+    if funnel.empty:
+        ax.text(0.5, 0.5, "no retention contacts in the data", ha="center", va="center")
+        ax.set_axis_off()
+        return ax
+    steps = ["warned", "reached", "intent to leave", "retained"]
+    v = funnel[steps].sum()
+    y = np.arange(len(steps))[::-1]
+    ax.barh(y, v.to_numpy(), color=["#4c72b0", "#64b5cd", "#dd8452", "#55a868"])
+    for yi, (name, n) in zip(y, v.items(), strict=True):
+        share = f" ({n / v['warned']:.0%} of warned)" if v["warned"] and name != "warned" else ""
+        ax.text(n, yi, f" {int(n):,}{share}", va="center", fontsize=9)
+    ax.set_yticks(y, steps)
+    ax.set_xlim(0, max(float(v.max()), 1) * 1.45)
+    ax.set_xlabel("accounts")
+    ax.set_title("Retention funnel: warned -> reached -> intent -> retained")
+    return ax

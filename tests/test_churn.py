@@ -221,3 +221,87 @@ def test_inputs_not_mutated(sample_book):
     before = sample_book.accounts.copy()
     C.churn_rates(sample_book), C.cause_tree(sample_book), C.cause_association(sample_book)
     pd.testing.assert_frame_equal(sample_book.accounts, before)
+
+
+def test_churn_by_period_by_hand():
+    acc = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "c", "d", "e"],
+            "branch": "X",
+            "status": ["churned", "churned", "active", "active", "churned"],
+            "join_date": ["2020-01-01", "2020-01-01", "2020-01-01", "2024-02-15", "2020-01-01"],
+            "churn_date": ["2024-01-10", "2024-02-20", None, None, "2024-03-31"],
+        }
+    )
+    bill = pd.DataFrame(
+        {
+            "account_id": "c",
+            "month": ["2024-01", "2024-02", "2024-03"],
+            "product": "m",
+            "revenue": 1.0,
+        }
+    )
+    b = kamlib.Book.from_frames(accounts=acc, billing=bill)
+    r = kamlib.churn_by_period(b, min_accounts=1)
+    got = r.reset_index("group", drop=True)[["accounts", "churned"]]
+    # Jan: a b c e in (d joins in Feb), a lost; Feb: b c d e, b lost; Mar: c d e, e lost
+    assert got.to_dict("index") == {
+        "2024-01": {"accounts": 4, "churned": 1},
+        "2024-02": {"accounts": 4, "churned": 1},
+        "2024-03": {"accounts": 3, "churned": 1},
+    }
+    lo, hi = C.wilson_interval(1, 3)
+    assert r["ci_low"].iloc[2] == pytest.approx(lo) and r["rate"].iloc[2] == pytest.approx(1 / 3)
+    q = kamlib.churn_by_period(b, freq="Q", min_accounts=1)
+    assert q["accounts"].tolist() == [5] and q["churned"].tolist() == [3]
+    # small groups: counts, no rate
+    assert kamlib.churn_by_period(b)["rate"].isna().all()
+    none = kamlib.churn_by_period(
+        kamlib.Book.from_frames(accounts=acc.drop(columns="churn_date").assign(status="active"))
+    )
+    assert none.empty and "no churn dates" in none.attrs["note"]
+
+
+def test_aalen_johansen_matches_statsmodels_and_handles_entry():
+    from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight
+
+    rng = np.random.default_rng(3)
+    t = rng.integers(1, 40, 300).astype(float)
+    cause = rng.integers(0, 3, 300)
+    times, inc = C.aalen_johansen(t, cause)
+    ref = CumIncidenceRight(t, cause)
+    assert np.allclose(ref.times, times) and np.allclose(ref.cinc[0], inc[0])
+    assert np.allclose(ref.cinc[1], inc[1])
+    # with delayed entry and one cause, 1 - incidence is the Kaplan-Meier with entry
+    entry = np.minimum(rng.uniform(0, 20, 300), t - 0.5).clip(0)
+    one = (cause > 0).astype(int)
+    times, inc = C.aalen_johansen(t, one, entry)
+    km = SurvfuncRight(t, one, entry=entry)
+    assert np.allclose(km.surv_times, times) and np.allclose(km.surv_prob, 1 - inc[0])
+
+
+def test_churn_pictures_return_axes_and_survive_empty(sample_book):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    b = sample_book.branch("Suzhou")
+    fig, axes = plt.subplots(2, 5)
+    C.plot_cause_pareto(kamlib.cause_tree(b), ax=axes[0, 0])
+    C.plot_churn_by_period(kamlib.churn_by_period(b), ax=axes[0, 1])
+    C.plot_retention(kamlib.retention_curves(b), ax=axes[0, 2])
+    C.plot_incidence(kamlib.cumulative_incidence(b), ax=axes[0, 3])
+    ax = C.plot_funnel(kamlib.retention_funnel(b), ax=axes[0, 4])
+    assert ax is axes[0, 4] and len(ax.patches) == 4
+    for i, f in enumerate(
+        (
+            C.plot_cause_pareto,
+            C.plot_churn_by_period,
+            C.plot_retention,
+            C.plot_incidence,
+            C.plot_funnel,
+        )
+    ):
+        assert f(pd.DataFrame(), ax=axes[1, i]) is axes[1, i]
+    plt.close(fig)
