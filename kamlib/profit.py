@@ -33,6 +33,7 @@ __all__ = [
     "Concentration",
     "concentration",
     "decile_table",
+    "plot_deciles",
     "WhaleCurve",
     "whale_curve",
     "profit_groups",
@@ -424,6 +425,37 @@ def decile_table(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> 
     out["cumulative share"] = out["share"].cumsum()
     out.index = pd.Index([f"D{i}" for i in out.index], name="decile" if g == 10 else "group")
     return out
+
+
+def plot_deciles(deciles: pd.DataFrame, *, ax=None, currency: str = ""):
+    """Decile P&L bars (from :func:`decile_table`): revenue, cost and profit per decile.
+
+    Returns the Axes. Profit bars below zero are the deciles that lose money.
+    """
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.gca()
+    if deciles.empty:
+        ax.text(0.5, 0.5, "no accounts", ha="center", va="center")
+        ax.set_axis_off()
+        return ax
+    x = np.arange(len(deciles))
+    cols = [c for c in ("revenue", "cost", "profit") if c in deciles and deciles[c].notna().any()]
+    width = 0.8 / len(cols)
+    colors = {"revenue": "#4c72b0", "cost": "#dd8452", "profit": "#55a868"}
+    for i, c in enumerate(cols):
+        v = deciles[c].to_numpy(dtype=float)
+        bar_colors = (
+            np.where(v < 0, "#c44e52", colors[c]) if c == "profit" else [colors[c]] * len(v)
+        )
+        ax.bar(x + (i - (len(cols) - 1) / 2) * width, v, width, color=bar_colors, label=c)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(x, deciles.index)
+    ax.set_xlabel("accounts ranked by profit, in tenths (D1 = most profitable)")
+    ax.set_ylabel(currency or "money")
+    ax.legend()
+    ax.set_title("P&L by decile of accounts")
+    return ax
 
 
 # -- the whale curve --------------------------------------------------------------------

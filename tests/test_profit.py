@@ -233,3 +233,22 @@ def test_lorenz_is_monotone_and_ends_at_one(values):
         v = c.lorenz["value_share"].to_numpy()
         assert (np.diff(v) >= -1e-12).all() and v[-1] == pytest.approx(1.0) and v[0] == 0
         assert -1e-9 <= c.gini <= 1
+
+
+def test_decile_plot_bars_match_the_table(sample_book):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from kamlib.profit import plot_deciles
+
+    t = kamlib.customer_pnl(sample_book.branch("Suzhou")).table
+    d = kamlib.decile_table(t)
+    fig, ax = plt.subplots()
+    assert plot_deciles(d, ax=ax) is ax
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == pytest.approx(
+        [*d["revenue"].tolist(), *d["cost"].tolist(), *d["profit"].tolist()]
+    )
+    plt.close(fig)
