@@ -185,9 +185,14 @@ class NeedsSegments:
 
     def fit(self, book: Book) -> NeedsSegments:
         r = segment_rules(self.rules)["needs"]
-        f = needs_features(book, rules=self.rules)
-        self.features_ = f
         self.notes_ = []
+        try:
+            f = needs_features(book, rules=self.rules)
+        except ConfigError as e:  # no customer types: said in notes_, not an exception
+            self.notes_.append(str(e))
+            self.labels_ = pd.Series(dtype="object", name="needs_segment")
+            return self
+        self.features_ = f
         n = len(f)
         if n < r["min_accounts"] or f.shape[1] < 2:
             self.notes_.append(

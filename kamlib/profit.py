@@ -196,7 +196,7 @@ class PnL:
     def summary(self) -> pd.DataFrame:
         t = self.table
         rows = {
-            "accounts": len(t),
+            "accounts": int(len(t)),
             f"revenue ({self.currency})": t["revenue"].sum(),
             f"cost to serve ({self.currency})": t["cost"].sum(min_count=1),
             f"profit ({self.currency})": t["profit"].sum(min_count=1),
@@ -204,7 +204,12 @@ class PnL:
             if t["revenue"].sum()
             else np.nan,
         }
-        return pd.DataFrame({"value": rows})
+        # object dtype keeps the account count an integer beside the money (cents)
+        shown = {
+            k: v if k == "accounts" else round(float(v), 4 if k == "margin" else 2)
+            for k, v in rows.items()
+        }
+        return pd.DataFrame({"value": pd.Series(shown, dtype=object)})
 
     def cost_by_driver(self, mask: Any = None) -> pd.Series:
         t = self.table if mask is None else self.table.loc[mask]

@@ -80,21 +80,61 @@ plt.show()
 tiers.table[["accounts", "share of accounts", "share of revenue", "ARPU"]].round(3)
 """),
         md(
+            "Customer types and, among key accounts, important / super / ordinary (rules in `segments.yaml`):"
+        ),
+        code("""
+types = kamlib.customer_types(b)
+for note in types.attrs["notes"]:
+    display(Markdown(f"*Note:* {note}"))
+types.groupby(["customer_type", "importance"], dropna=False).size().rename("accounts").to_frame()
+"""),
+        md(
+            "Where accounts are in their life with us (first matching rule: churned, new, at risk, declining, growing, mature):"
+        ),
+        code("""
+stages = kamlib.lifecycle_stage(b)
+display(Markdown("Signals used: " + (", ".join(stages.attrs["signals"]) or "none") + "."))
+stages["stage"].value_counts(sort=False).rename("accounts").to_frame()
+"""),
+        md(
             "The value x loyalty grid: who to keep close, who to grow, and who to let go. "
             "Loyalty is scored from the signals the data have."
         ),
         code("""
 vl = kamlib.value_loyalty(b)
-display(Markdown("Loyalty signals used: " + ", ".join(vl["signals"]) + "."))
-vl["grid"]
+display(Markdown("Loyalty signals used: " + ", ".join(vl.signals) + "."))
+vl.plot(ax=plt.figure(figsize=(6, 3.5)).gca())
+plt.show()
 """),
-        code('vl["strategy"]'),
+        code("vl.strategy"),
+        md(
+            "Needs-based segments of the business and key accounts: grouped by what they buy and how they use us, "
+            "then named after the archetype each resembles most."
+        ),
+        code("""
+needs = kamlib.NeedsSegments(seed=0).fit(b)
+for note in needs.notes_:
+    display(Markdown(f"*Note:* {note}"))
+if not needs.table.empty:
+    display(Markdown(
+        f"{needs.k_} segments, the number with the highest mean silhouette "
+        f"(how much closer accounts are to their own segment than to the next; 1 is perfect, 0 no structure)."
+    ))
+    needs.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
+    plt.show()
+    display(needs.table[["zh", "fit", "accounts", "silhouette", "spread", "nearest segment"]].round(2))
+"""),
+        code("""
+segments = needs.labels_ if needs.labels_.notna().any() else tiers.assignment
+pnl = kamlib.customer_pnl(b)
+profile = kamlib.segment_profile(b, segments, pnl=pnl)
+profile.drop(columns=["key buying factors"]).round(3)
+"""),
         md(
             "## 2. Where the profit is: the 80/20 analysis\n\nCustomer profit is revenue minus the cost to serve "
             "each account (network, service, account-manager time, discounts, subsidies, bad debt, acquisition)."
         ),
         code("""
-pnl = kamlib.customer_pnl(b)
 for note in pnl.notes:
     display(Markdown(f"*Note:* {note}"))
 pnl.summary()
@@ -118,7 +158,10 @@ kamlib.concentration(pnl.table, value="revenue").plot(ax=ax)
 if pnl.has_costs and (pnl.table["profit"] >= 0).all():
     kamlib.concentration(pnl.table, value="profit").plot(ax=ax)
 plt.show()
-kamlib.decile_table(pnl.table, by="profit" if pnl.has_costs else "revenue").round(3)
+deciles = kamlib.decile_table(pnl.table, by="profit" if pnl.has_costs else "revenue")
+kamlib.profit.plot_deciles(deciles, ax=plt.figure(figsize=(8, 3.5)).gca(), currency=book.currency)
+plt.show()
+deciles.round(3)
 """),
         code("""
 if pnl.has_costs:
@@ -141,9 +184,22 @@ display(Markdown(
 ))
 kamlib.churn_rates(b, by="customer_type" if "customer_type" in b.accounts else None).round(3)
 """),
+        code("""
+per_quarter = kamlib.churn_by_period(b, freq="Q")
+kamlib.churn.plot_churn_by_period(per_quarter, ax=plt.figure(figsize=(6, 3)).gca())
+plt.show()
+per_quarter.round(3) if len(per_quarter) else None
+"""),
         code("kamlib.churn_types(b).round(1)"),
         md("The cause tree: cause group, then cause, with the monthly revenue lost."),
-        code("kamlib.cause_tree(b, lang=lang).round(3)"),
+        code("""
+tree = kamlib.cause_tree(b, lang=lang)
+kamlib.churn.plot_cause_pareto(tree, ax=plt.figure(figsize=(8, 3.5)).gca())
+plt.show()
+tree.round(3)
+"""),
+        md("The same causes by value tier (accounts lost):"),
+        code('kamlib.cause_tree(b, by=tiers.assignment.rename("tier"))'),
         md("Which differences between segments are real, and which are noise?"),
         code("""
 assoc = kamlib.cause_association(b, by="customer_type")
@@ -155,6 +211,13 @@ plt.show()
 drivers = kamlib.churn_drivers(b)
 display(Markdown(drivers["note"] or ("What moves churn (logistic regression, odds ratios): " + "; ".join(drivers["reading"]) + ".")))
 drivers["table"].round(3)
+"""),
+        md("How long accounts stay, and what takes them, over their tenure:"),
+        code("""
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.5))
+kamlib.churn.plot_retention(kamlib.retention_curves(b), ax=ax1)
+kamlib.churn.plot_incidence(kamlib.cumulative_incidence(b), ax=ax2)
+plt.show()
 """),
         md(
             "## 4. Groups about to leave, and the retention funnel\n\nA warning goes up when a group's calls forwarded "
@@ -172,11 +235,23 @@ else:
 """),
         code("""
 funnel = kamlib.retention_funnel(b, by="customer_type" if "customer_type" in b.accounts else None)
+kamlib.churn.plot_funnel(funnel, ax=plt.figure(figsize=(7, 2.5)).gca())
+plt.show()
 funnel.round(3) if len(funnel) else Markdown("No retention contacts in the data: no funnel.")
 """),
         code("kamlib.retention_economics(b).round(2)"),
         md(
-            "## 5. Recommended actions\n\nThe largest loss-making accounts, with the lever for each, and the services by profit."
+            "## 5. Recommended actions\n\nThe opportunity priority matrix: for each segment and lever, the size of the "
+            "result (per year) against the probability of success (rules in `segments.yaml`)."
+        ),
+        code("""
+opps = kamlib.opportunity_matrix(b, segments, pnl=pnl)
+opps.plot(ax=plt.figure(figsize=(8, 4.5)).gca())
+plt.show()
+opps.summary()[["segment", "lever", "size", "probability", "priority", "basis"]].head(10).round(2)
+"""),
+        md(
+            "The largest loss-making accounts, with the lever for each, and the services by profit."
         ),
         code("""
 actions = kamlib.profit_actions(pnl, b, top=10)
