@@ -528,7 +528,8 @@ def _durations(book: Book) -> pd.DataFrame:
     acc = book.accounts
     if "tenure_months" not in acc or acc["tenure_months"].isna().all():
         return pd.DataFrame()
-    d = acc[["account_id", "tenure_months", "status"]].dropna(subset=["tenure_months"]).copy()
+    d = acc[["account_id", "tenure_months", "status"]].dropna(subset=["tenure_months"])
+    d = d[d["tenure_months"] > 0].copy()  # no time at risk: nothing to learn from
     d["event"] = (d["status"] == "churned").astype(int)
     d["group"] = (
         acc.loc[d.index, "churn_cause_group"].astype("object").fillna("unknown")
@@ -551,7 +552,8 @@ def retention_curves(
     """Kaplan-Meier retention by group over tenure (months), statsmodels' SurvfuncRight.
 
     Tidy: one row per group and event time with ``retained`` (survival) and its 95%
-    interval. Left truncation is handled (accounts enter the risk set at the tenure they
+    interval. Without the ``by`` column in the data, one curve for all accounts. Left
+    truncation is handled (accounts enter the risk set at the tenure they
     had when observation began: see ``_durations``). Groups below ``min_accounts`` are
     left out.
     """
@@ -560,7 +562,12 @@ def retention_curves(
     d = _durations(book)
     if d.empty:
         return pd.DataFrame()
-    key = d["account_id"].map(by) if isinstance(by, pd.Series) else book.accounts.loc[d.index, by]
+    if isinstance(by, pd.Series):
+        key = d["account_id"].map(by)
+    elif by in book.accounts:
+        key = book.accounts.loc[d.index, by]
+    else:  # the grouping column is not in the data: one curve for all accounts
+        key = pd.Series("all accounts", index=d.index)
     rows = []
     for g, part in d.groupby(key.astype("object").fillna("unknown")):  # a handful of groups
         if len(part) < min_accounts or part["event"].sum() == 0:

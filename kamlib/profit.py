@@ -412,23 +412,41 @@ def decile_table(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> 
     """Accounts ranked by ``by`` (largest first) in ``groups`` groups of equal size.
 
     Per group: accounts, revenue, cost, profit, share of total profit (or revenue) and the
-    cumulative share. Group sizes differ by at most one when n is not divisible.
+    cumulative share. Group sizes differ by at most one when n is not divisible. Accounts
+    with equal values at a group boundary may fall either side of it (deterministically):
+    the ``by`` sums are the same either way.
+
+    Examples
+    --------
+    >>> import pandas as pd, kamlib
+    >>> d = kamlib.decile_table(pd.DataFrame({"profit": [5.0, -1.0, 3.0, 1.0]}), groups=2)
+    >>> d["profit"].tolist()
+    [8.0, 0.0]
     """
-    t = pnl.sort_values(by, ascending=False, kind="stable")
-    n = len(t)
+    x = pnl[by].to_numpy(dtype="float64")
+    n = len(x)
     if n == 0:
         return pd.DataFrame(
             columns=["accounts", "revenue", "cost", "profit", "share", "cumulative share"]
         )
     g = min(groups, n)
-    label = np.repeat(np.arange(1, g + 1), np.diff(np.linspace(0, n, g + 1).round().astype(int)))
-    cols = [c for c in ("revenue", "cost", "profit") if c in t.columns]
-    out = t[cols].groupby(label).sum(min_count=1)
-    out.insert(0, "accounts", np.bincount(label)[1:])
-    total = t[by].sum()
+    bounds = np.linspace(0, n, g + 1).round().astype(int)
+    # groups only need membership, not a full ranking: one partial sort around the
+    # group boundaries (argpartition, linear time) leaves each group contiguous
+    inner = bounds[1:-1]
+    order = np.argpartition(-x, inner) if len(inner) else np.arange(n)
+    cols = [c for c in ("revenue", "cost", "profit") if c in pnl.columns]
+    out = pd.DataFrame(
+        {c: np.add.reduceat(pnl[c].to_numpy(dtype="float64")[order], bounds[:-1]) for c in cols}
+    )
+    for c in cols:  # a group with no known value is unknown, not zero (as sum(min_count=1))
+        known = np.add.reduceat(pnl[c].notna().to_numpy()[order].astype(int), bounds[:-1])
+        out.loc[known == 0, c] = np.nan
+    out.insert(0, "accounts", np.diff(bounds))
+    total = np.nansum(x)
     out["share"] = out[by] / total if total > 0 else np.nan
     out["cumulative share"] = out["share"].cumsum()
-    out.index = pd.Index([f"D{i}" for i in out.index], name="decile" if g == 10 else "group")
+    out.index = pd.Index([f"D{i}" for i in range(1, g + 1)], name="decile" if g == 10 else "group")
     return out
 
 
@@ -541,7 +559,7 @@ class WhaleCurve:
 def whale_curve(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = "") -> WhaleCurve:
     """The whale curve of a P&L table (one row per account with a ``profit`` column).
 
-    Ties keep their input order (a stable sort), which changes no height at the end of a
+    Equal profits may come in any order, which changes no height at the end of a
     run of equal profits. The curve ends at exactly the total profit.
 
     Examples
@@ -554,8 +572,7 @@ def whale_curve(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = ""
     p = pnl[profit].to_numpy(dtype="float64")
     p = p[~np.isnan(p)]
     n = len(p)
-    order = np.argsort(-p, kind="stable")
-    sorted_p = p[order]
+    sorted_p = np.sort(p)[::-1]  # the heights need the values in order, not who they are
     cum = np.cumsum(sorted_p)
     total = float(cum[-1]) if n else 0.0
     if n:
@@ -587,16 +604,19 @@ def profit_groups(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.Dat
     revenue, exactly zero profit).
     """
     t = pnl.dropna(subset=["profit"])
-    tol = band * t["revenue"].abs()
-    group = np.where(
-        t["profit"] > tol, "profitable", np.where(t["profit"] < -tol, "loss-making", "break-even")
+    p = t["profit"].to_numpy(dtype="float64")
+    tol = band * np.abs(t["revenue"].to_numpy(dtype="float64"))
+    gain, loss = p > tol, p < -tol
+    masks = {"profitable": gain, "break-even": ~gain & ~loss, "loss-making": loss}
+    money = {c: t[c].to_numpy(dtype="float64") for c in ("revenue", "cost", "profit")}
+    out = pd.DataFrame(
+        {
+            "accounts": [int(m.sum()) for m in masks.values()],
+            **{c: [float(v[m].sum()) for m in masks.values()] for c, v in money.items()},
+        },
+        index=pd.Index(list(masks), name="group"),
     )
-    out = t.groupby(group)[["revenue", "cost", "profit"]].sum()
-    out.insert(0, "accounts", pd.Series(group).value_counts())
-    out = out.reindex(["profitable", "break-even", "loss-making"]).fillna(0)
-    out["accounts"] = out["accounts"].astype(int)
     out["share of accounts"] = out["accounts"] / max(len(t), 1)
-    out.index.name = "group"
     return out
 
 

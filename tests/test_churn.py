@@ -305,3 +305,16 @@ def test_churn_pictures_return_axes_and_survive_empty(sample_book):
     ):
         assert f(pd.DataFrame(), ax=axes[1, i]) is axes[1, i]
     plt.close(fig)
+
+
+def test_retention_curves_without_the_group_column_and_zero_tenure():
+    acc = pd.DataFrame(
+        {
+            "account_id": [f"a{i}" for i in range(40)],
+            "branch": "X",
+            "status": ["churned"] * 10 + ["active"] * 30,
+            "tenure_months": [0.0, *range(1, 40)],  # one account with no time at risk
+        }
+    )
+    r = kamlib.retention_curves(kamlib.Book.from_frames(accounts=acc))
+    assert set(r["group"]) == {"all accounts"} and r["accounts"].iloc[0] == 39
