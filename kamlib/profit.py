@@ -398,9 +398,11 @@ def concentration(data: pd.DataFrame, *, value: str = "revenue", top: float = 0.
     top_sum = float(asc[n - k :].sum()) if n else math.nan
     share = top_sum / total if total > 0 else math.nan
     if n and total > 0:
-        i = np.arange(1, n + 1)
-        gini = float(2 * np.dot(i, asc) / (n * total) - (n + 1) / n)
-        cum = np.concatenate([[0.0], np.cumsum(asc) / total])
+        running = np.cumsum(asc)
+        # sum(i * x_i) = (n + 1) * total - sum of the running totals: no index array
+        weighted = (n + 1) * total - float(running.sum())
+        gini = float(2 * weighted / (n * total) - (n + 1) / n)
+        cum = np.concatenate([[0.0], running / total])
     else:
         gini = math.nan
         cum = np.full(n + 1, np.nan)
@@ -434,12 +436,14 @@ def decile_table(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> 
     # groups only need membership, not a full ranking: one partial sort around the
     # group boundaries (argpartition, linear time) leaves each group contiguous
     inner = bounds[1:-1]
-    order = np.argpartition(-x, inner) if len(inner) else np.arange(n)
+    order = np.argpartition(np.negative(x), inner) if len(inner) else np.arange(n)
     cols = [c for c in ("revenue", "cost", "profit") if c in pnl.columns]
     out = pd.DataFrame(
         {c: np.add.reduceat(pnl[c].to_numpy(dtype="float64")[order], bounds[:-1]) for c in cols}
     )
     for c in cols:  # a group with no known value is unknown, not zero (as sum(min_count=1))
+        if not pnl[c].hasnans:
+            continue
         known = np.add.reduceat(pnl[c].notna().to_numpy()[order].astype(int), bounds[:-1])
         out.loc[known == 0, c] = np.nan
     out.insert(0, "accounts", np.diff(bounds))
@@ -603,20 +607,20 @@ def profit_groups(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.Dat
     Break-even: profit within ``band`` x revenue of zero (2% by default; with zero
     revenue, exactly zero profit).
     """
-    t = pnl.dropna(subset=["profit"])
-    p = t["profit"].to_numpy(dtype="float64")
-    tol = band * np.abs(t["revenue"].to_numpy(dtype="float64"))
-    gain, loss = p > tol, p < -tol
-    masks = {"profitable": gain, "break-even": ~gain & ~loss, "loss-making": loss}
-    money = {c: t[c].to_numpy(dtype="float64") for c in ("revenue", "cost", "profit")}
+    p = pnl["profit"].to_numpy(dtype="float64")
+    known = ~np.isnan(p)
+    tol = band * np.abs(pnl["revenue"].to_numpy(dtype="float64"))
+    gain, loss = known & (p > tol), known & (p < -tol)
+    masks = {"profitable": gain, "break-even": known & ~gain & ~loss, "loss-making": loss}
+    money = {c: pnl[c].to_numpy(dtype="float64") for c in ("revenue", "cost", "profit")}
     out = pd.DataFrame(
         {
             "accounts": [int(m.sum()) for m in masks.values()],
-            **{c: [float(v[m].sum()) for m in masks.values()] for c, v in money.items()},
+            **{c: [float(v.sum(where=m)) for m in masks.values()] for c, v in money.items()},
         },
         index=pd.Index(list(masks), name="group"),
     )
-    out["share of accounts"] = out["accounts"] / max(len(t), 1)
+    out["share of accounts"] = out["accounts"] / max(int(known.sum()), 1)
     return out
 
 
