@@ -278,6 +278,9 @@ def opportunity_matrix(
     """
     r = segment_rules(rules)["opportunities"]
     lab = _labels(book, segments)
+    cols = ["segment", "lever", "size", "probability", "basis", "note", "expected", "priority"]
+    if not len(lab):  # an empty branch: no opportunities, not an error
+        return Opportunities(pd.DataFrame(columns=cols), 0.0, float(r["likely"]), r, book.currency)
     spend = book.monthly_revenue()
     if spend is None:
         raise ConfigError("the priority matrix needs revenue (billing or accounts revenue)")

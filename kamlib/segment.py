@@ -509,6 +509,19 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
     user = read_yaml(rules, what="segmentation rules") if rules is not None else {}
     r = {**LOYALTY_RULES, **(user.get("loyalty") or {})}
     acc = book.accounts.set_index("account_id")
+    if acc.empty:  # an empty branch: an empty grid, not an error
+        grid = pd.DataFrame(
+            0,
+            index=pd.Index(list(VALUES), name="value"),
+            columns=pd.Index(list(LOYALTIES), name="loyalty"),
+        )
+        strategy = pd.DataFrame(
+            {c: [CARE_STRATEGY[(v, c)] for v in VALUES] for c in LOYALTIES},
+            index=pd.Index(list(VALUES), name="value"),
+        )
+        return ValueLoyalty(
+            pd.DataFrame(columns=["value", "loyalty_score", "loyalty"]), grid, strategy, []
+        )
     spend = book.monthly_revenue()
     if spend is None:
         raise ConfigError(

@@ -406,3 +406,14 @@ def test_segmentation_never_mutates_the_book(sample_book):
     kamlib.opportunity_matrix(b, ns.labels_, pnl=pnl)
     for t, df in before.items():
         pd.testing.assert_frame_equal(getattr(b, t), df, obj=t)
+
+
+def test_empty_branch_gives_empty_results_not_errors(sample_book):
+    e = sample_book.select(sample_book.accounts["branch"] == "Nowhere")
+    assert (
+        len(kamlib.value_tiers(e).table) == 0 or kamlib.value_tiers(e).table["accounts"].sum() == 0
+    )
+    assert kamlib.customer_types(e).empty and kamlib.lifecycle_stage(e).empty
+    assert kamlib.value_loyalty(e).table.to_numpy().sum() == 0
+    assert kamlib.NeedsSegments().fit(e).notes_
+    assert kamlib.opportunity_matrix(e, pd.Series(dtype=object)).table.empty
