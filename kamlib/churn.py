@@ -785,6 +785,13 @@ GROUP_COLORS = {
 }
 
 
+def _nothing(ax, text: str):
+    """An empty panel that says why there is no picture; returns the Axes."""
+    ax.text(0.5, 0.5, text, ha="center", va="center")
+    ax.set_axis_off()
+    return ax
+
+
 def plot_cause_pareto(tree: pd.DataFrame, *, ax=None, top: int = 12):
     """Pareto bar of churn causes (from :func:`cause_tree`), coloured by cause group.
 
@@ -795,9 +802,7 @@ def plot_cause_pareto(tree: pd.DataFrame, *, ax=None, top: int = 12):
 
     ax = ax or plt.gca()
     if tree.empty:
-        ax.text(0.5, 0.5, "no churned accounts", ha="center", va="center")
-        ax.set_axis_off()
-        return ax
+        return _nothing(ax, "no churned accounts")
     t = tree.sort_values("accounts", ascending=False).head(top)
     groups = t.index.get_level_values("group")
     x = np.arange(len(t))
@@ -827,9 +832,7 @@ def plot_churn_by_period(rates: pd.DataFrame, *, ax=None):
 
     ax = ax or plt.gca()
     if rates.empty:
-        ax.text(0.5, 0.5, rates.attrs.get("note", "no data"), ha="center", va="center")
-        ax.set_axis_off()
-        return ax
+        return _nothing(ax, rates.attrs.get("note", "no data"))
     for g, part in rates.groupby(level="group", sort=False):
         per = part.index.get_level_values("period")
         line = ax.plot(per, part["rate"] * 100, marker="o", label=str(g))[0]
@@ -851,9 +854,7 @@ def plot_retention(curves: pd.DataFrame, *, ax=None):
 
     ax = ax or plt.gca()
     if curves.empty:
-        ax.text(0.5, 0.5, "no tenure data for retention curves", ha="center", va="center")
-        ax.set_axis_off()
-        return ax
+        return _nothing(ax, "no tenure data for retention curves")
     for g, part in curves.groupby("group", sort=True):
         line = ax.step(part["months"], part["retained"] * 100, where="post", label=str(g))[0]
         ax.fill_between(
@@ -878,9 +879,7 @@ def plot_incidence(incidence: pd.DataFrame, *, ax=None):
 
     ax = ax or plt.gca()
     if incidence.empty:
-        ax.text(0.5, 0.5, "no churn with tenure data", ha="center", va="center")
-        ax.set_axis_off()
-        return ax
+        return _nothing(ax, "no churn with tenure data")
     for g, part in incidence.groupby("group", sort=True):
         ax.step(
             part["months"],
@@ -903,9 +902,7 @@ def plot_funnel(funnel: pd.DataFrame, *, ax=None):
 
     ax = ax or plt.gca()
     if funnel.empty:
-        ax.text(0.5, 0.5, "no retention contacts in the data", ha="center", va="center")
-        ax.set_axis_off()
-        return ax
+        return _nothing(ax, "no retention contacts in the data")
     steps = ["warned", "reached", "intent to leave", "retained"]
     v = funnel[steps].sum()
     y = np.arange(len(steps))[::-1]
