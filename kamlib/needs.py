@@ -23,7 +23,7 @@ import pandas as pd
 
 from ._book import Book
 from ._errors import ConfigError
-from .segment import segment_rules
+from .segment import _per_account_mean, segment_rules
 
 __all__ = ["FEATURES", "NeedsSegments", "needs_features", "silhouette_samples"]
 
@@ -66,7 +66,7 @@ def needs_features(book: Book, *, rules: str | Path | dict | None = None) -> pd.
         f["advanced_share"] = (by_prod[adv].sum(axis=1) / total).where(total > 0)
     spend = book.monthly_revenue()
     if spend is not None and book.has("usage") and "lines" in book.table("usage"):
-        lines = book.table("usage").groupby("account_id")["lines"].mean().reindex(ids)
+        lines = _per_account_mean(book, "usage", "lines").reindex(ids)
         per_line = spend.reindex(ids) / lines.where(lines > 0)
         f["spend_per_line"] = np.log(per_line.where(per_line > 0))
     if book.has("costs"):
@@ -221,6 +221,10 @@ class NeedsSegments:
             sil = float(silhouette_samples(x[sample], lab[sample]).mean())
             rows.append({"k": k, "silhouette": sil, "within_ss": inertia})
             fits[k] = (centers, lab)
+        if not rows:
+            raise ConfigError(
+                f"needs-based segments: no k in {lo}-{hi} is below the {n} accounts to segment"
+            )
         self.k_scores_ = pd.DataFrame(rows).set_index("k")
         self.k_ = int(self.k_scores_["silhouette"].idxmax())
         centers, lab = fits[self.k_]

@@ -291,9 +291,8 @@ def customer_types(book: Book, *, rules: str | Path | dict | None = None) -> pd.
         if "customer_type" in acc
         else pd.Series(pd.NA, index=acc.index, dtype="object")
     )
-    has = acc.get("industry", pd.Series(pd.NA, index=acc.index)).notna() & bool(
-        ct["business_if_industry"]
-    )
+    industry = acc.get("industry", pd.Series(pd.NA, index=acc.index)).astype("object")
+    has = industry.notna() & bool(ct["business_if_industry"])
     if ct["business_if_parent"] and "parent_id" in acc:
         has |= acc["parent_id"].notna()
     lines = _per_account_mean(book, "usage", "lines")
@@ -324,8 +323,7 @@ def customer_types(book: Book, *, rules: str | Path | dict | None = None) -> pd.
         important = acc["important"].fillna(False).astype(bool).to_numpy()
         src = "data"
     else:
-        ind = acc.get("industry", pd.Series(pd.NA, index=acc.index)).astype("object")
-        important = ind.isin(imp["industries"]).to_numpy().copy()
+        important = industry.isin(imp["industries"]).to_numpy().copy()
         if "name" in acc and imp["name_keywords"]:
             pat = "|".join(map(re.escape, imp["name_keywords"]))
             important |= acc["name"].astype("string").str.contains(pat, na=False).to_numpy()
