@@ -264,7 +264,7 @@ def run_reports(
     counts = book.accounts["branch"].value_counts()
     small = [b for b in chosen if counts.get(b, 0) < min_accounts]
     chosen = [b for b in chosen if b not in small]
-    out = Path(out)
+    out = Path(out).resolve()  # notebooks run in notebooks/: a relative path would land there
     out.mkdir(parents=True, exist_ok=True)
     nb = Path(notebook) if notebook else notebook_path()
     _check_parameters(nb, {"branch", "data", "mapping", "lang", "output_dir"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -18,11 +19,19 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
+    base = tmp_path_factory.mktemp("run")
     before = checksums(ROOT / "data")
-    summary = run_reports(ROOT / "data", out=out, jobs=2, progress=False)
+    # a relative --out, as `make reports` passes it: outputs must land under it, not
+    # under the notebook's working folder
+    cwd = os.getcwd()
+    os.chdir(base)
+    try:
+        summary = run_reports(ROOT / "data", out="reports", jobs=2, progress=False)
+    finally:
+        os.chdir(cwd)
     assert checksums(ROOT / "data") == before  # inputs untouched
-    return out, summary
+    assert not list((ROOT / "notebooks").rglob("metrics.json"))
+    return base / "reports", summary
 
 
 def test_every_sample_branch_gets_a_complete_report(sample_run):
