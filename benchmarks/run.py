@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import bench_analytics  # noqa: E402
+import bench_analytics
 
 if __name__ == "__main__":
     bench_analytics.main([])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -332,16 +333,28 @@ def _top_k(n: int, top: float) -> int:
 
 @dataclass
 class Concentration:
-    """How concentrated a value is over accounts: top-x% share, Lorenz curve, Gini."""
+    """How concentrated a value is over accounts: top-x% share, Lorenz curve, Gini.
+
+    ``lorenz`` (one row per account plus the origin) is built when first asked for:
+    on millions of accounts the table costs more than the analysis.
+    """
 
     value: str
     top: float
     top_share: float
     top_accounts: int
     gini: float
-    lorenz: pd.DataFrame
     accounts: int
     total: float
+    _cumulative: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1))
+
+    @cached_property
+    def lorenz(self) -> pd.DataFrame:
+        """Share of accounts (smallest first) against cumulative share of the value."""
+        n = self.accounts
+        return pd.DataFrame(
+            {"accounts_share": np.arange(n + 1) / max(n, 1), "value_share": self._cumulative}
+        )
 
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -406,8 +419,31 @@ def concentration(data: pd.DataFrame, *, value: str = "revenue", top: float = 0.
     else:
         gini = math.nan
         cum = np.full(n + 1, np.nan)
-    lorenz = pd.DataFrame({"accounts_share": np.arange(n + 1) / max(n, 1), "value_share": cum})
-    return Concentration(value, top, share, k, gini, lorenz, n, total)
+    return Concentration(value, top, share, k, gini, n, total, cum)
+
+
+def _group_of_rank(v: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Group number of each value when ``v`` is ranked ascending and cut at ``bounds``.
+
+    Equivalent to a stable ranking cut into groups (ties broken by position), computed
+    from one value sort and a few comparisons rather than an index sort: group sizes are
+    exactly ``diff(bounds)``.
+    """
+    s = np.sort(v)
+    inner = bounds[1:-1]
+    thresholds = s[inner]  # the first value of each group after the first
+    group = np.zeros(len(v), dtype=np.min_scalar_type(len(bounds)))
+    for t in np.unique(thresholds):
+        cuts = inner[thresholds == t]
+        for _ in cuts:  # strictly above a threshold: past every cut at it (bool adds, fast)
+            np.add(group, v > t, out=group, casting="unsafe")
+        at = np.flatnonzero(v == t)
+        below = int(np.searchsorted(s, t, side="left"))
+        # equal values fill positions below, below+1, ...; cut j takes those >= its bound
+        pos = below + np.arange(len(at))
+        for cut in cuts:
+            group[at] += (pos >= cut).astype(group.dtype)
+    return group
 
 
 def decile_table(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> pd.DataFrame:
@@ -415,8 +451,9 @@ def decile_table(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> 
 
     Per group: accounts, revenue, cost, profit, share of total profit (or revenue) and the
     cumulative share. Group sizes differ by at most one when n is not divisible. Accounts
-    with equal values at a group boundary may fall either side of it (deterministically):
-    the ``by`` sums are the same either way.
+    with equal values at a group boundary are split by their order in the table: the
+    ``by`` sums are the same either way. Accounts whose ``by`` is unknown cannot be
+    ranked: they are counted in a last row, ``unknown``, and not in the shares.
 
     Examples
     --------
@@ -425,33 +462,44 @@ def decile_table(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> 
     >>> d["profit"].tolist()
     [8.0, 0.0]
     """
-    x = pnl[by].to_numpy(dtype="float64")
-    n = len(x)
-    if n == 0:
-        return pd.DataFrame(
-            columns=["accounts", "revenue", "cost", "profit", "share", "cumulative share"]
-        )
-    g = min(groups, n)
-    bounds = np.linspace(0, n, g + 1).round().astype(int)
-    # groups only need membership, not a full ranking: one partial sort around the
-    # group boundaries (argpartition, linear time) leaves each group contiguous
-    inner = bounds[1:-1]
-    order = np.argpartition(np.negative(x), inner) if len(inner) else np.arange(n)
     cols = [c for c in ("revenue", "cost", "profit") if c in pnl.columns]
-    out = pd.DataFrame(
-        {c: np.add.reduceat(pnl[c].to_numpy(dtype="float64")[order], bounds[:-1]) for c in cols}
-    )
-    for c in cols:  # a group with no known value is unknown, not zero (as sum(min_count=1))
-        if not pnl[c].hasnans:
+    if by not in cols:
+        cols.append(by)
+    x = pnl[by].to_numpy(dtype="float64")
+    known = ~np.isnan(x)
+    n = int(known.sum())
+    g = min(groups, n)
+    names = [f"D{i}" for i in range(1, g + 1)]
+    if n:
+        bounds = np.linspace(0, n, g + 1).round().astype(int)
+        # largest first: rank the negated values; unknowns get a group of their own
+        ranked = _group_of_rank(np.negative(x[known]) if n < len(x) else np.negative(x), bounds)
+        group = ranked if n == len(x) else np.full(len(x), g, dtype=ranked.dtype)
+        if n < len(x):
+            group[known] = ranked
+    else:
+        group = np.zeros(len(x), dtype=np.int64)
+    slots = g + 1
+    group = group.astype(np.intp)
+    out = pd.DataFrame({"accounts": np.bincount(group, minlength=slots)})
+    for c in cols:
+        v = pnl[c].to_numpy(dtype="float64")
+        ok = ~np.isnan(v)
+        if ok.all():
+            out[c] = np.bincount(group, weights=v, minlength=slots)
+            out.loc[out["accounts"] == 0, c] = np.nan
             continue
-        known = np.add.reduceat(pnl[c].notna().to_numpy()[order].astype(int), bounds[:-1])
-        out.loc[known == 0, c] = np.nan
-    out.insert(0, "accounts", np.diff(bounds))
-    total = np.nansum(x)
+        out[c] = np.bincount(group[ok], weights=v[ok], minlength=slots)
+        # a group with no known value is unknown, not zero (as sum(min_count=1))
+        out.loc[np.bincount(group[ok], minlength=slots) == 0, c] = np.nan
+    total = float(x[known].sum())
     out["share"] = out[by] / total if total > 0 else np.nan
+    out.loc[g, "share"] = np.nan
     out["cumulative share"] = out["share"].cumsum()
-    out.index = pd.Index([f"D{i}" for i in range(1, g + 1)], name="decile" if g == 10 else "group")
-    return out
+    out.index = pd.Index(names + ["unknown"], name="decile" if g == 10 else "group")
+    if not (~known).any():
+        out = out.iloc[:g]
+    return out[["accounts", *cols, "share", "cumulative share"]]
 
 
 def plot_deciles(deciles: pd.DataFrame, *, ax=None, currency: str = ""):
@@ -462,6 +510,7 @@ def plot_deciles(deciles: pd.DataFrame, *, ax=None, currency: str = ""):
     import matplotlib.pyplot as plt
 
     ax = ax or plt.gca()
+    deciles = deciles.drop(index="unknown", errors="ignore")  # unranked: no place on the axis
     if deciles.empty:
         ax.text(0.5, 0.5, "no accounts", ha="center", va="center")
         ax.set_axis_off()
@@ -491,16 +540,32 @@ class WhaleCurve:
     """Accounts ranked by profit (largest first) against cumulative profit.
 
     ``table`` has rank, accounts_share, profit, cumulative profit and (when the total is
-    positive) cumulative share of total. ``meaningful`` is False when total profit is zero
-    or negative: percentages of it are then meaningless and only money is shown.
+    positive) cumulative share of total; it is built when first asked for. ``meaningful``
+    is False when total profit is zero or negative: percentages of it are then meaningless
+    and only money is shown.
     """
 
-    table: pd.DataFrame
     total: float
     peak: float
     peak_rank: int
     meaningful: bool
     currency: str = ""
+    _profit: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    _cumulative: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        n = len(self._profit)
+        cum = self._cumulative
+        return pd.DataFrame(
+            {
+                "rank": np.arange(1, n + 1),
+                "accounts_share": np.arange(1, n + 1) / max(n, 1),
+                "profit": self._profit,
+                "cumulative_profit": cum,
+                "cumulative_share": cum / self.total if self.meaningful else np.nan,
+            }
+        )
 
     @property
     def peak_share(self) -> float:
@@ -510,7 +575,7 @@ class WhaleCurve:
     @property
     def peak_at(self) -> float:
         """Where the peak is, as a share of accounts (0.6 = the 60% most profitable)."""
-        n = len(self.table)
+        n = len(self._profit)
         return self.peak_rank / n if n else math.nan
 
     @property
@@ -519,7 +584,7 @@ class WhaleCurve:
         return self.peak - self.total
 
     def summary(self) -> pd.DataFrame:
-        n = len(self.table)
+        n = len(self._profit)
         rows: dict[str, Any] = {
             "accounts": n,
             f"total profit ({self.currency})": self.total,
@@ -539,15 +604,16 @@ class WhaleCurve:
         import matplotlib.pyplot as plt
 
         ax = ax or plt.gca()
-        x = np.concatenate([[0.0], self.table["accounts_share"].to_numpy()]) * 100
+        n = len(self._profit)
+        x = np.arange(n + 1) / max(n, 1) * 100
         if self.meaningful:
-            y = np.concatenate([[0.0], self.table["cumulative_share"].to_numpy()]) * 100
+            y = np.concatenate([[0.0], self._cumulative / self.total]) * 100
             ax.axhline(100, color="grey", ls="--", lw=0.8)
             ax.set_ylabel("cumulative profit, % of total")
             peak_y = self.peak_share * 100
             label = f"peak {peak_y:.0f}% at {self.peak_at:.0%} of accounts"
         else:
-            y = np.concatenate([[0.0], self.table["cumulative_profit"].to_numpy()])
+            y = np.concatenate([[0.0], self._cumulative])
             ax.axhline(0, color="grey", lw=0.8)
             ax.set_ylabel(f"cumulative profit ({self.currency})")
             peak_y = self.peak
@@ -578,19 +644,10 @@ def whale_curve(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = ""
     n = len(p)
     sorted_p = np.sort(p)[::-1]  # the heights need the values in order, not who they are
     cum = np.cumsum(sorted_p)
-    total = float(cum[-1]) if n else 0.0
+    total = float(sorted_p.sum()) if n else 0.0
     if n:
-        cum[-1] = sorted_p.sum()  # the same float the total is reported as
+        cum[-1] = total  # ends at exactly the total reported (pairwise sum, not running)
     meaningful = total > 0
-    table = pd.DataFrame(
-        {
-            "rank": np.arange(1, n + 1),
-            "accounts_share": np.arange(1, n + 1) / max(n, 1),
-            "profit": sorted_p,
-            "cumulative_profit": cum,
-            "cumulative_share": cum / total if meaningful else np.nan,
-        }
-    )
     if n:
         peak_i = int(np.argmax(cum))
         peak = float(cum[peak_i])
@@ -598,7 +655,7 @@ def whale_curve(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = ""
             peak_i, peak = 0, float(cum[0])
     else:
         peak_i, peak = -1, math.nan
-    return WhaleCurve(table, total, peak, peak_i + 1, meaningful, currency)
+    return WhaleCurve(total, peak, peak_i + 1, meaningful, currency, sorted_p, cum)
 
 
 def profit_groups(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.DataFrame:
@@ -610,16 +667,19 @@ def profit_groups(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.Dat
     p = pnl["profit"].to_numpy(dtype="float64")
     known = ~np.isnan(p)
     tol = band * np.abs(pnl["revenue"].to_numpy(dtype="float64"))
-    gain, loss = known & (p > tol), known & (p < -tol)
-    masks = {"profitable": gain, "break-even": known & ~gain & ~loss, "loss-making": loss}
-    money = {c: pnl[c].to_numpy(dtype="float64") for c in ("revenue", "cost", "profit")}
+    # 0 profitable, 1 break-even, 2 loss-making, 3 unknown: one pass of counts and sums
+    code = (1 - (p > tol).view(np.int8) + (p < -tol).view(np.int8)).astype(np.intp)
+    if not known.all():
+        code[~known] = 3
+    names = ["profitable", "break-even", "loss-making"]
     out = pd.DataFrame(
-        {
-            "accounts": [int(m.sum()) for m in masks.values()],
-            **{c: [float(v.sum(where=m)) for m in masks.values()] for c, v in money.items()},
-        },
-        index=pd.Index(list(masks), name="group"),
+        {"accounts": np.bincount(code, minlength=4)[:3]}, index=pd.Index(names, name="group")
     )
+    for c in ("revenue", "cost", "profit"):
+        v = pnl[c].to_numpy(dtype="float64")
+        ok = ~np.isnan(v)
+        both = (code, v) if ok.all() else (code[ok], v[ok])  # skip the copies when complete
+        out[c] = np.bincount(both[0], weights=both[1], minlength=4)[:3]
     out["share of accounts"] = out["accounts"] / max(int(known.sum()), 1)
     return out
 

@@ -252,3 +252,44 @@ def test_decile_plot_bars_match_the_table(sample_book):
         [*d["revenue"].tolist(), *d["cost"].tolist(), *d["profit"].tolist()]
     )
     plt.close(fig)
+
+
+def test_deciles_split_ties_by_table_order():
+    # four equal profits straddle the first cut: the first two rows go to G1
+    df = pd.DataFrame(
+        {"revenue": [10.0, 20, 30, 40, 50, 60], "profit": [5.0, 5, 5, 5, 1, 1], "cost": 0.0}
+    )
+    d = P.decile_table(df, groups=3)
+    assert d["accounts"].tolist() == [2, 2, 2]
+    assert d["revenue"].tolist() == [30, 70, 110]
+    assert d["profit"].tolist() == [10, 10, 2]
+
+
+def test_deciles_put_unknown_profit_in_its_own_row():
+    df = pd.DataFrame({"revenue": [1.0, 2, 3, 4], "profit": [3.0, np.nan, 1, 2]})
+    d = P.decile_table(df, groups=3)
+    assert d.index.tolist() == ["D1", "D2", "D3", "unknown"]
+    assert d["revenue"].tolist() == [1, 4, 3, 2]
+    assert d.loc["unknown", "accounts"] == 1 and np.isnan(d.loc["unknown", "share"])
+    assert d.loc["D3", "cumulative share"] == pytest.approx(1.0)
+    assert P.decile_table(df.assign(profit=np.nan)).index.tolist() == ["unknown"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(-3, 3), min_size=1, max_size=80),
+    st.integers(1, 12),
+)
+def test_deciles_match_a_stable_sort(values, groups):
+    # many ties: sums per group must equal a stable index sort cut at the same bounds
+    x = np.array(values, dtype=float)
+    rev = np.arange(len(x), dtype=float) ** 1.5
+    d = P.decile_table(pd.DataFrame({"profit": x, "revenue": rev}), groups=groups)
+    order = np.argsort(-x, kind="stable")
+    g = min(groups, len(x))
+    bounds = np.linspace(0, len(x), g + 1).round().astype(int)
+    for j in range(g):
+        idx = order[bounds[j] : bounds[j + 1]]
+        assert d["accounts"].iloc[j] == len(idx)
+        assert d["revenue"].iloc[j] == pytest.approx(rev[idx].sum())
+        assert d["profit"].iloc[j] == pytest.approx(x[idx].sum())
