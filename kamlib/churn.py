@@ -11,7 +11,6 @@ it began. ``include_new=False`` leaves out those that joined inside the period.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,6 +18,7 @@ import pandas as pd
 
 from ._book import Book
 from ._config import cause_taxonomy
+from ._stats import Association, association_test
 
 __all__ = [
     "MIN_ACCOUNTS",
@@ -294,89 +294,8 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
     return t
 
 
-@dataclass
-class CauseAssociation:
-    """Chi-square test of cause x segment, with adjusted residuals and Cramér's V.
-
-    ``testable`` is False (and ``reason`` says why) when there are too few churners or
-    only one row or column: then only the counts in ``observed`` are meaningful.
-    """
-
-    observed: pd.DataFrame
-    testable: bool
-    reason: str = ""
-    expected: pd.DataFrame | None = None
-    residuals: pd.DataFrame | None = None
-    chi2: float = math.nan
-    dof: int = 0
-    pvalue: float = math.nan
-    cramers_v: float = math.nan
-    low_expected: int = 0
-    standouts: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    def summary(self) -> str:
-        if not self.testable:
-            return f"No test: {self.reason}. Counts only."
-        strength = (
-            "weak" if self.cramers_v < 0.1 else "moderate" if self.cramers_v < 0.3 else "strong"
-        )
-        real = (
-            "real (p < 0.05)"
-            if self.pvalue < 0.05
-            else "not distinguishable from noise (p >= 0.05)"
-        )
-        s = (
-            f"Causes differ between segments: chi-square {self.chi2:.1f} on {self.dof} df, "
-            f"p = {self.pvalue:.3g}; the difference is {real}, {strength} (Cramér's V {self.cramers_v:.2f})."
-        )
-        if self.low_expected:
-            s += f" {self.low_expected} cell(s) expect fewer than 5 churners: read them with care."
-        if len(self.standouts):
-            s += (
-                " Stand-outs: "
-                + "; ".join(
-                    f"{r.row} in {r.column} ({'more' if r.residual > 0 else 'fewer'} than expected, "
-                    f"residual {r.residual:+.1f})"
-                    for r in self.standouts.itertuples()
-                )
-                + "."
-            )
-        return s
-
-    def plot(self, *, ax=None):
-        """Heatmap of adjusted residuals (or counts when untestable)."""
-        import matplotlib.pyplot as plt
-        import seaborn as sns
-
-        ax = ax or plt.gca()
-        if self.observed.empty:
-            ax.text(
-                0.5,
-                0.5,
-                f"No cause x segment table: {self.reason}",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-            )
-            ax.set_axis_off()
-            return ax
-        if self.testable and self.residuals is not None:
-            sns.heatmap(
-                self.residuals,
-                center=0,
-                cmap="RdBu_r",
-                annot=True,
-                fmt=".1f",
-                ax=ax,
-                cbar_kws={"label": "adjusted residual"},
-            )
-            ax.set_title("Causes by segment: more (red) or fewer (blue) churners than expected")
-        else:
-            sns.heatmap(self.observed, annot=True, fmt="d", cmap="Greys", ax=ax, cbar=False)
-            ax.set_title(f"Churners by cause and segment (no test: {self.reason})")
-        ax.set_xlabel("")
-        ax.set_ylabel("")
-        return ax
+#: The chi-square result of :func:`cause_association` (see :class:`kamlib._stats.Association`).
+CauseAssociation = Association
 
 
 def cause_association(
@@ -394,7 +313,6 @@ def cause_association(
     out), Cramér's V = sqrt(chi2 / (n (min(r, c) - 1))) and the count of cells with
     expected frequency below 5.
     """
-    from statsmodels.stats.contingency_tables import Table
 
     acc = _base(book, True)
     lost = acc[acc["churned"] == 1]
@@ -408,42 +326,7 @@ def cause_association(
     if seg is None or seg.isna().all():
         return CauseAssociation(pd.DataFrame(), False, f"the data have no {by}")
     obs = pd.crosstab(lost[level].fillna("unknown"), seg.fillna("unknown"))
-    obs = obs.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0]
-    n = int(obs.to_numpy().sum())
-    if n < min_churners:
-        return CauseAssociation(obs, False, f"only {n} churners (fewer than {min_churners})")
-    if min(obs.shape) < 2:
-        return CauseAssociation(obs, False, "only one cause or one segment")
-    t = Table(obs.to_numpy())
-    test = t.test_nominal_association()
-    chi2, dof, p = float(test.statistic), int(test.df), float(test.pvalue)
-    expected = pd.DataFrame(t.fittedvalues, index=obs.index, columns=obs.columns)
-    resid = pd.DataFrame(t.standardized_resids, index=obs.index, columns=obs.columns)
-    v = math.sqrt(chi2 / (n * (min(obs.shape) - 1)))
-    st = resid.stack()
-    st = st[st.abs() > threshold].sort_values(key=np.abs, ascending=False)
-    standouts = pd.DataFrame(
-        {
-            "row": [i[0] for i in st.index],
-            "column": [i[1] for i in st.index],
-            "residual": st.to_numpy(),
-            "observed": [obs.loc[i] for i in st.index],
-            "expected": [expected.loc[i] for i in st.index],
-        }
-    )
-    return CauseAssociation(
-        obs,
-        True,
-        "",
-        expected,
-        resid,
-        chi2,
-        dof,
-        p,
-        v,
-        int((expected.to_numpy() < 5).sum()),
-        standouts,
-    )
+    return association_test(obs, min_count=min_churners, threshold=threshold)
 
 
 def churn_drivers(

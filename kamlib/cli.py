@@ -52,6 +52,9 @@ def _report(args: argparse.Namespace) -> int:
         min_accounts=args.min_accounts,
         force=args.force,
         lang=args.lang,
+        tier_scheme=args.tiers,
+        cost_model=args.costs,
+        estimates=args.estimates,
         timeout=args.timeout,
         progress=not args.quiet,
     )
@@ -95,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
     r.add_argument("--lang", choices=["en", "zh"], default="en")
+    r.add_argument(
+        "--tiers",
+        help="tier scheme: beijing, key_account, stars, abc, deciles or a YAML file "
+        "(default: beijing for CNY data, abc otherwise)",
+    )
+    r.add_argument("--costs", help="cost model YAML (default: the bundled unit costs)")
+    r.add_argument(
+        "--estimates", help="your own size/probability estimates for the priority matrix"
+    )
     r.add_argument("--force", action="store_true", help="rebuild unchanged branches too")
     r.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
     r.add_argument("--quiet", action="store_true", help="no progress bar")

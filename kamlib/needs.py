@@ -10,6 +10,10 @@ Features (those the data has; see :data:`FEATURES`) are standardised *within cus
 type* (z-scores per type), so that segments group accounts by needs, not by size: a key
 account and a business that both lean on service land together. Missing values take
 their type's median, and z-scores are clipped to +-3.
+
+Segments are fitted on the accounts the branch still has whole; churned and migrating
+accounts (whose revenue trend is their leaving) then take the nearest segment on the other features, so
+churn per segment can still be read.
 """
 
 from __future__ import annotations
@@ -205,15 +209,34 @@ class NeedsSegments:
         missing = sorted(set(FEATURES) - set(f.columns))
         if missing:
             self.notes_.append("features not in the data: " + ", ".join(missing))
+        # Fit on the accounts the branch still has: a churned account's collapsing bill
+        # is its leaving, not a need, and would otherwise form a "segment" of its own.
+        acc = book.accounts.set_index("account_id").reindex(f.index)
+        status = acc["status"]
+        leaving = status == "churned"
+        if "churn_type" in acc:  # partial churn (migration to a cheaper plan) counts too
+            leaving |= acc["churn_type"].notna()
+        fitted = (~leaving).to_numpy()
+        if fitted.sum() < r["min_accounts"]:
+            fitted = np.ones(n, dtype=bool)
+        elif not fitted.all():
+            self.notes_.append(
+                f"{int((~fitted).sum())} churned or migrating accounts were left out of the "
+                "clustering "
+                "and given the segment nearest to them on every feature but the revenue "
+                "trend (their leaving drives it)"
+            )
         z = _standardise(f, f.attrs["customer_type"])
         self.z_ = z
-        x = z.to_numpy()
+        x_all = z.to_numpy()
+        x = x_all[fitted]
+        m = len(x)
         rng = np.random.default_rng(self.seed)
-        sample = np.sort(rng.choice(n, size=min(n, int(r["sample"])), replace=False))
+        sample = np.sort(rng.choice(m, size=min(m, int(r["sample"])), replace=False))
         lo, hi = (self.k, self.k) if self.k else tuple(r["k_range"])
         rows, fits = [], {}
         for k in range(int(lo), int(hi) + 1):
-            if k >= n:
+            if k >= m:
                 break
             inertia, centers, lab = _kmeans(
                 x, k, np.random.default_rng([self.seed, k]), r["n_init"]
@@ -223,7 +246,7 @@ class NeedsSegments:
             fits[k] = (centers, lab)
         if not rows:
             raise ConfigError(
-                f"needs-based segments: no k in {lo}-{hi} is below the {n} accounts to segment"
+                f"needs-based segments: no k in {lo}-{hi} is below the {m} accounts to segment"
             )
         self.k_scores_ = pd.DataFrame(rows).set_index("k")
         self.k_ = int(self.k_scores_["silhouette"].idxmax())
@@ -235,19 +258,28 @@ class NeedsSegments:
         lab, centers = remap[lab], centers[order]
         self.naming_ = self._name(centers, list(z.columns), r["archetypes"])
         names = self.naming_["segment"].to_numpy()
-        self.labels_ = pd.Series(names[lab], index=f.index, name="needs_segment")
+        from scipy.spatial.distance import cdist
+
+        lab_all = np.empty(n, dtype=int)
+        lab_all[fitted] = lab
+        if not fitted.all():
+            use = [i for i, c in enumerate(z.columns) if c != "revenue_trend"]
+            near = cdist(x_all[~fitted][:, use], centers[:, use]).argmin(axis=1)
+            lab_all[~fitted] = near
+        self.labels_ = pd.Series(names[lab_all], index=f.index, name="needs_segment")
         self.centers_ = pd.DataFrame(
             centers, index=pd.Index(names, name="segment"), columns=z.columns
         )
         sil_pts = silhouette_samples(x[sample], lab[sample])
         within = np.sqrt(((x - centers[lab]) ** 2).sum(axis=1))
-        from scipy.spatial.distance import cdist
-
         cd = cdist(centers, centers)
         np.fill_diagonal(cd, np.inf)
         self.quality_ = pd.DataFrame(
             {
-                "accounts": np.bincount(lab, minlength=self.k_),
+                "accounts": np.bincount(lab_all, minlength=self.k_),
+                "of them churned": np.bincount(
+                    lab_all[(status == "churned").to_numpy()], minlength=self.k_
+                ),
                 "silhouette": [
                     sil_pts[lab[sample] == i].mean() if (lab[sample] == i).any() else np.nan
                     for i in range(self.k_)

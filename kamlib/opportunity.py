@@ -132,7 +132,7 @@ def segment_targets(
     ...                     index=pd.Index(["Service-first"], name="segment"))
     >>> t = kamlib.segment_targets(prof, {"Service-first": {"customers": 120,
     ...     "revenue": 100000, "target_share": 0.2}})
-    >>> float(t.loc["Service-first", "gap (revenue)"])
+    >>> round(float(t.loc["Service-first", "gap (revenue)"]), 2)
     8000.0
     """
     out = pd.DataFrame(index=profile.index)
@@ -254,6 +254,7 @@ def opportunity_matrix(
     pnl: PnL | None = None,
     market: str | Path | dict | None = None,
     rules: str | Path | dict | None = None,
+    given: str | Path | pd.DataFrame | None = None,
 ) -> Opportunities:
     """Size and probability of each lever in each segment, classified into four quadrants.
 
@@ -275,12 +276,29 @@ def opportunity_matrix(
     A result is large from ``large_result_share`` of the branch's annual revenue; likely
     from ``likely``. A lever that cannot be sized from the data has size NaN and its
     reason in ``note``; it is never placed on the matrix.
+
+    ``given`` holds the team's own estimates: a frame, CSV or YAML (``estimates:`` and a
+    list of rows) with
+    columns ``segment``, ``lever`` and ``size`` and/or ``probability`` (and optionally
+    ``basis``). A given value replaces the estimate from the data for that segment and
+    lever; the ``source`` column says which is which.
+
+    Examples
+    --------
+    >>> import kamlib, pandas as pd
+    >>> b = kamlib.load(kamlib.sample_path()).branch("Suzhou")
+    >>> tiers = kamlib.value_tiers(b).assignment
+    >>> mine = pd.DataFrame({"segment": ["gold"], "lever": ["cross-sell"], "probability": [0.9]})
+    >>> o = kamlib.opportunity_matrix(b, tiers, given=mine)
+    >>> o.table.query("source == 'given'")["probability"].tolist()
+    [0.9]
     """
     r = segment_rules(rules)["opportunities"]
     lab = _labels(book, segments)
     cols = ["segment", "lever", "size", "probability", "basis", "note", "expected", "priority"]
     if not len(lab):  # an empty branch: no opportunities, not an error
-        return Opportunities(pd.DataFrame(columns=cols), 0.0, float(r["likely"]), r, book.currency)
+        empty = pd.DataFrame(columns=[*cols, "source"])
+        return Opportunities(empty, 0.0, float(r["likely"]), r, book.currency)
     spend = book.monthly_revenue()
     if spend is None:
         raise ConfigError("the priority matrix needs revenue (billing or accounts revenue)")
@@ -408,6 +426,9 @@ def opportunity_matrix(
                 "no market size for this segment: the gain from new customers cannot be sized",
             )
     t = pd.DataFrame(rows)
+    t["source"] = np.where(t["size"].notna(), "data", "")
+    if given is not None:
+        t = _apply_given(t, _read_given(given))
     large_from = r["large_result_share"] * annual_total
     t["expected"] = t["size"] * t["probability"]
     t["priority"] = [
@@ -419,3 +440,75 @@ def opportunity_matrix(
         for sz, p in zip(t["size"], t["probability"], strict=True)
     ]
     return Opportunities(t, large_from, float(r["likely"]), r, book.currency)
+
+
+def _read_given(given: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """The user's estimates as a frame, checked: known levers, shares in [0, 1], money >= 0."""
+    where = "given estimates"
+    if isinstance(given, pd.DataFrame):
+        g = given.copy()
+    else:
+        where = str(given)
+        p = Path(given)
+        if not p.is_file():
+            raise ConfigError(f"{where}: no such file of given estimates")
+        if p.suffix.lower() in (".yaml", ".yml"):
+            raw = read_yaml(p, what="given estimates").get("estimates")
+            if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+                raise ConfigError(
+                    f"{where}: expected 'estimates:' with a list of rows "
+                    "(segment, lever, size, probability)"
+                )
+            g = pd.DataFrame(raw)
+        else:
+            g = pd.read_csv(p)
+    missing = [c for c in ("segment", "lever") if c not in g]
+    if missing or not ({"size", "probability"} & set(g.columns)):
+        raise ConfigError(
+            f"{where}: needs columns segment, lever and size and/or probability; "
+            f"has {', '.join(map(str, g.columns)) or 'none'}"
+        )
+    bad = g[~g["lever"].isin(list(LEVERS))]
+    if len(bad):
+        raise ConfigError(
+            f"{where}: unknown lever {bad['lever'].iloc[0]!r} (row {bad.index[0] + 1}); "
+            f"levers are: {', '.join(LEVERS)}"
+        )
+    for c, lo, hi in (("size", 0.0, np.inf), ("probability", 0.0, 1.0)):
+        if c not in g:
+            continue
+        v = pd.to_numeric(g[c], errors="coerce")
+        wrong = g[g[c].notna() & (v.isna() | (v < lo) | (v > hi))]
+        if len(wrong):
+            rule = "a probability between 0 and 1" if c == "probability" else "money >= 0"
+            raise ConfigError(
+                f"{where}: column {c} must be {rule}; row {wrong.index[0] + 1} has "
+                f"{wrong[c].iloc[0]!r}"
+            )
+        g[c] = v
+    if g.duplicated(["segment", "lever"]).any():
+        d = g[g.duplicated(["segment", "lever"], keep=False)].iloc[0]
+        raise ConfigError(f"{where}: {d['segment']!r} / {d['lever']!r} is given twice")
+    return g
+
+
+def _apply_given(t: pd.DataFrame, g: pd.DataFrame) -> pd.DataFrame:
+    """Replace estimates with the given ones (segments compared as text)."""
+    t = t.copy()
+    key = t["segment"].astype(str) + "\x00" + t["lever"]
+    unknown = g[~(g["segment"].astype(str) + "\x00" + g["lever"]).isin(key)]
+    if len(unknown):
+        raise ConfigError(
+            f"given estimates: segment {unknown['segment'].iloc[0]!r} is not in this "
+            f"segmentation (segments: {', '.join(map(str, t['segment'].unique()))})"
+        )
+    for _, row in g.iterrows():  # a loop over the user's rows, not over accounts
+        hit = key == f"{row['segment']}\x00{row['lever']}"
+        for c in ("size", "probability"):
+            if c in row and pd.notna(row[c]):
+                t.loc[hit, c] = float(row[c])
+        t.loc[hit, "source"] = "given"
+        basis = row.get("basis")
+        t.loc[hit, "basis"] = str(basis) if pd.notna(basis) else "given by the team"
+        t.loc[hit, "note"] = ""
+    return t

@@ -157,8 +157,18 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def branch_metrics(book: Book, branch: str) -> dict[str, Any]:
-    """The figures of ``metrics.json`` for one branch (see ``docs/metrics.md``)."""
+def branch_metrics(
+    book: Book,
+    branch: str,
+    *,
+    tier_scheme: str | Path | dict | None = None,
+    cost_model: Any = None,
+) -> dict[str, Any]:
+    """The figures of ``metrics.json`` for one branch (see ``docs/metrics.md``).
+
+    ``tier_scheme`` and ``cost_model`` are passed to :func:`kamlib.value_tiers` and
+    :func:`kamlib.customer_pnl`, so the metrics match a report run with them.
+    """
     b = book.branch(branch)
     acc = b.accounts
     rev = b.period_revenue()
@@ -172,11 +182,11 @@ def branch_metrics(book: Book, branch: str) -> dict[str, Any]:
         "revenue": float(rev.sum()) if rev is not None else None,
         "churned": int((acc["status"] == "churned").sum()),
     }
-    out.update(profit_metrics(b))
+    out.update(profit_metrics(b, cost_model=cost_model))
     out.update(churn_metrics(b))
     from .segment import value_tiers
 
-    tiers = value_tiers(b) if b.currency == "CNY" else value_tiers(b, quantiles="abc")
+    tiers = value_tiers(b, scheme=tier_scheme)
     out["tiers"] = (
         {str(k): int(v) for k, v in tiers.table["accounts"].items()} if len(tiers.table) else None
     )
@@ -220,11 +230,11 @@ def churn_metrics(b: Book) -> dict[str, Any]:
     return out
 
 
-def profit_metrics(b: Book) -> dict[str, Any]:
+def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
     """The 80/20 figures of metrics.json (null where the data cannot give them)."""
     from .profit import _top_k, concentration, customer_pnl, whale_curve
 
-    pnl = customer_pnl(b)
+    pnl = customer_pnl(b, model=cost_model)
     t = pnl.table
     rev = concentration(t, value="revenue")
     out: dict[str, Any] = {

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._errors import ConfigError
 from ._io import load
 
 __all__ = ["run_reports", "RunSummary", "safe_name", "notebook_path", "sample_path"]
@@ -104,11 +105,11 @@ class RunSummary:
         }
 
 
-def _hash_inputs(data: Path, mapping: str | None) -> str:
+def _hash_inputs(data: Path, *settings: str | None) -> str:
+    """One hash of the data files and of every settings file (mapping, costs...)."""
     h = hashlib.sha256()
     files = sorted(p for p in data.rglob("*") if p.is_file()) if data.is_dir() else [data]
-    if mapping and Path(mapping).is_file():
-        files.append(Path(mapping))
+    files += [Path(s) for s in settings if s and Path(s).is_file()]
     for p in files:
         h.update(str(p.name).encode())
         h.update(p.read_bytes())
@@ -246,6 +247,9 @@ def run_reports(
     min_accounts: int = 1,
     force: bool = False,
     lang: str = "en",
+    tier_scheme: str | None = None,
+    cost_model: str | None = None,
+    estimates: str | None = None,
     notebook: str | Path | None = None,
     timeout: int = 600,
     progress: bool = True,
@@ -267,8 +271,15 @@ def run_reports(
     out = Path(out).resolve()  # notebooks run in notebooks/: a relative path would land there
     out.mkdir(parents=True, exist_ok=True)
     nb = Path(notebook) if notebook else notebook_path()
-    _check_parameters(nb, {"branch", "data", "mapping", "lang", "output_dir"})
-    inputs_hash = _hash_inputs(data_path, mapping)
+    settings = {"tier_scheme": tier_scheme, "cost_model": cost_model, "estimates": estimates}
+    for name, value in settings.items():  # files are passed by absolute path
+        if value and Path(value).suffix:
+            if not Path(value).is_file():
+                raise ConfigError(f"{name}: file {value} not found")
+            settings[name] = str(Path(value).resolve())
+    passed = {k for k, v in settings.items() if v}
+    _check_parameters(nb, {"branch", "data", "mapping", "lang", "output_dir"} | passed)
+    inputs_hash = _hash_inputs(data_path, mapping, *settings.values())
     kernel = _kernel_name()
     tasks: list[dict[str, Any]] = []
     summary = RunSummary(out=str(out), skipped_small=small)
@@ -278,6 +289,7 @@ def run_reports(
             "data": str(data_path.resolve()),
             "mapping": mapping or "",
             "lang": lang,
+            **{k: v for k, v in settings.items() if v},
         }
         folder = safe_name(b)
         fp = _fingerprint(inputs_hash, params, nb)

@@ -36,6 +36,8 @@ __all__ = [
     "CARE_STRATEGY",
     "ValueLoyalty",
     "value_loyalty",
+    "SegmentMix",
+    "segment_mix",
 ]
 
 
@@ -177,13 +179,15 @@ class Tiers:
 
 
 def value_tiers(
-    book: Book, *, scheme: str | Path | dict | None = "beijing", quantiles: str | None = None
+    book: Book, *, scheme: str | Path | dict | None = None, quantiles: str | None = None
 ) -> Tiers:
     """Value tiers by average monthly spend (``Book.monthly_revenue``).
 
-    Use ``scheme`` for absolute bounds (CNY by default) or ``quantiles="abc"`` /
-    ``"deciles"`` for rank tiers (any currency). Without revenue data the result is empty
-    and says so in ``unknown``.
+    ``scheme`` names absolute bounds (``beijing``, ``key_account``, ``stars``, a YAML
+    path or a dict; CNY) or rank tiers (``abc``, ``deciles``; any currency). By default
+    the Beijing scheme for data in CNY, ABC ranks otherwise: CNY bounds say nothing about
+    other money. ``quantiles`` is the older spelling of the rank schemes. Without
+    revenue data the result is empty and says so in ``unknown``.
 
     Examples
     --------
@@ -197,6 +201,10 @@ def value_tiers(
     if spend is None:
         empty = pd.Series(pd.NA, index=ids, dtype="object")
         return Tiers(empty, pd.DataFrame(), None, len(ids))
+    if scheme is None and quantiles is None:
+        scheme = "beijing" if book.currency == "CNY" else "abc"
+    if isinstance(scheme, str) and scheme in ("abc", "deciles"):
+        quantiles, scheme = scheme, None
     ts = None
     if quantiles:
         a = quantile_tiers(spend, kind=quantiles)
@@ -583,3 +591,116 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
         index=pd.Index(list(VALUES), name="value"),
     )
     return ValueLoyalty(out, grid, strategy, used)
+
+
+# -- comparing branches -------------------------------------------------------------------
+#: Below this many accounts a branch's mix is shown in counts, not shares.
+MIN_ACCOUNTS_FOR_SHARES = 30
+
+
+@dataclass
+class SegmentMix:
+    """Accounts per group (e.g. branch) and segment, and whether the mixes really differ.
+
+    ``table`` holds counts (rows: groups, columns: segments, plus ``accounts``);
+    ``shares`` the share of each row's accounts, NaN for rows with fewer than
+    :data:`MIN_ACCOUNTS_FOR_SHARES` accounts (their counts are still in ``table``);
+    ``revenue`` the monthly revenue per cell when the data has revenue; ``test`` a
+    chi-square test of the counts with the cells that stand out.
+    """
+
+    table: pd.DataFrame
+    shares: pd.DataFrame
+    revenue: pd.DataFrame | None
+    test: Any
+    by: str
+
+    def summary(self) -> pd.DataFrame:
+        """Shares per group with the account count; the test's sentence in ``attrs``."""
+        out = self.shares.copy()
+        out.insert(0, "accounts", self.table["accounts"])
+        out.attrs["test"] = self.test.summary()
+        return out
+
+    def plot(self, *, ax=None):
+        """Stacked bars of each group's segment mix; groups too small for shares are
+        drawn empty with their count. Returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        ax = ax or plt.gca()
+        if self.table.empty:
+            ax.text(0.5, 0.5, "no accounts with a segment", ha="center", va="center")
+            ax.set_axis_off()
+            return ax
+        s = self.shares.fillna(0.0)
+        y = np.arange(len(s))
+        left = np.zeros(len(s))
+        colors = plt.get_cmap("tab10")
+        for i, seg in enumerate(s.columns):
+            ax.barh(y, s[seg], left=left, color=colors(i % 10), label=str(seg))
+            left += s[seg].to_numpy()
+        small = self.shares.isna().all(axis=1).to_numpy()
+        for yi in y[small]:
+            n = int(self.table["accounts"].iloc[yi])
+            ax.text(0.01, yi, f"{n} accounts: too few for shares", va="center", fontsize=8)
+        ax.set_yticks(y, [str(i) for i in s.index])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share of accounts")
+        ax.set_title(f"Segment mix by {self.by}")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+        return ax
+
+
+def segment_mix(book: Book, segments: pd.Series | str, *, by: str = "branch") -> SegmentMix:
+    """Compare the segment mix across branches (or any other account column).
+
+    Parameters
+    ----------
+    segments
+        Segment per account (a Series indexed by account_id, e.g. tiers or needs
+        segments), or the name of an accounts column such as ``customer_type``.
+    by
+        The accounts column to compare; ``branch`` by default.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> b = kamlib.load(kamlib.sample_path())
+    >>> mix = kamlib.segment_mix(b, "customer_type")
+    >>> int(mix.table["accounts"].sum()) == len(b.accounts)
+    True
+    """
+    from ._stats import association_test
+
+    acc = book.accounts.set_index("account_id")
+    if by not in acc:
+        raise ConfigError(f"segment_mix: the accounts table has no column {by!r}")
+    if isinstance(segments, str):
+        if segments not in acc:
+            raise ConfigError(f"segment_mix: the accounts table has no column {segments!r}")
+        seg = acc[segments]
+    else:
+        seg = segments.reindex(acc.index)
+    frame = pd.DataFrame({"group": acc[by].astype("object"), "segment": seg.astype("object")})
+    frame = frame.dropna()
+    counts = frame.groupby(["group", "segment"]).size().unstack(fill_value=0)
+    counts.index.name, counts.columns.name = by, "segment"
+    n = counts.sum(axis=1)
+    shares = counts.div(n.where(n >= MIN_ACCOUNTS_FOR_SHARES), axis=0)
+    revenue = None
+    spend = book.monthly_revenue()
+    if spend is not None:
+        frame["revenue"] = spend.reindex(frame.index)
+        revenue = frame.groupby(["group", "segment"])["revenue"].sum().unstack(fill_value=0.0)
+        revenue = revenue.reindex(index=counts.index, columns=counts.columns)
+    test = association_test(
+        counts.T,
+        min_count=MIN_ACCOUNTS_FOR_SHARES,
+        subject=f"Segment mix by {by}",
+        unit="accounts",
+        names=("segment", by),
+    )
+    table = counts.copy()
+    table["accounts"] = n
+    return SegmentMix(table, shares, revenue, test, by)

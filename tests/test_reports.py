@@ -105,3 +105,36 @@ def test_maven_largest_cities(maven_csv, tmp_path):
         assert m["churn_by_category"] == lost["Churn Category"].value_counts().to_dict()
         assert m["profit"] is None and m["whale_peak_share"] is None  # no costs: said, not faked
         assert m["churn_rate"] == pytest.approx(len(lost) / len(part))
+
+
+def test_report_settings_reach_the_notebook_and_the_metrics(tmp_path):
+    # a dearer field visit and ABC tiers: the metrics must be those of the same settings
+    costs = tmp_path / "costs.yaml"
+    text = (ROOT / "kamlib" / "config" / "costs.yaml").read_text(encoding="utf-8")
+    costs.write_text(text.replace("rate: 450", "rate: 4500"), encoding="utf-8")
+    estimates = tmp_path / "mine.csv"
+    estimates.write_text(
+        "segment,lever,size,probability,basis\n"
+        "Product optimisers,win new customers,1000000,0.3,our market survey\n"
+    )
+    s = run_reports(
+        ROOT / "data",
+        out=tmp_path / "out",
+        branches=["Hanzhong"],
+        tier_scheme="abc",
+        cost_model=str(costs),
+        estimates=str(estimates),
+        progress=False,
+    )
+    assert not s.failed, s.failed
+    html = (tmp_path / "out" / "Hanzhong" / "report.html").read_text(encoding="utf-8")
+    assert "our market survey" in html  # the team's estimate is in the priority list
+    m = json.loads((tmp_path / "out" / "Hanzhong" / "metrics.json").read_text(encoding="utf-8"))
+    assert set(m["tiers"]) == {"A", "B", "C"}
+    book = kamlib.load(ROOT / "data").branch("Hanzhong")
+    dear = kamlib.customer_pnl(book, model=costs).table["profit"].sum()
+    assert m["profit"] == pytest.approx(dear)
+    assert dear < kamlib.customer_pnl(book).table["profit"].sum()
+    # a settings file that is not there stops the run before any notebook starts
+    with pytest.raises(kamlib.ConfigError, match="cost_model: file"):
+        run_reports(ROOT / "data", out=tmp_path / "o2", cost_model="nope.yaml", progress=False)

@@ -417,3 +417,102 @@ def test_empty_branch_gives_empty_results_not_errors(sample_book):
     assert kamlib.value_loyalty(e).table.to_numpy().sum() == 0
     assert kamlib.NeedsSegments().fit(e).notes_
     assert kamlib.opportunity_matrix(e, pd.Series(dtype=object)).table.empty
+
+
+def test_needs_segments_fit_on_accounts_not_leaving():
+    # churned and migrating accounts are labelled, but by the segments of the others:
+    # their collapsing revenue cannot make a segment of its own
+    op = kamlib.synth(2000, seed=7)
+    ns = kamlib.NeedsSegments(k=5, seed=0).fit(op.book)
+    acc = op.book.accounts.set_index("account_id").reindex(ns.labels_.index)
+    leaving = (acc["status"] == "churned") | acc["churn_type"].notna()
+    assert leaving.sum() > 0 and ns.labels_[leaving].notna().all()
+    assert ns.quality_["of them churned"].sum() == (acc["status"] == "churned").sum()
+    assert any("left out of the clustering" in n for n in ns.notes_)
+    # refitting on the staying accounts alone gives the same segments for them
+    from kamlib.needs import _kmeans, _standardise
+
+    z = _standardise(ns.features_, ns.features_.attrs["customer_type"]).to_numpy()
+    _, centers, _ = _kmeans(z[~leaving.to_numpy()], 5, np.random.default_rng([0, 5]), 10)
+    got = ns.centers_.to_numpy()
+    assert np.allclose(np.sort(got, axis=0), np.sort(centers, axis=0))
+
+
+def test_opportunity_matrix_takes_the_teams_own_estimates(tmp_path):
+    b = _opp_book(False)
+    seg = pd.Series("S", index=b.accounts["account_id"])
+    large = 0.02 * (1080 + 10) * 12
+    mine = pd.DataFrame(
+        {
+            "segment": ["S", "S"],
+            "lever": ["win new customers", "raise usage"],
+            "size": [large * 2, np.nan],
+            "probability": [0.3, 0.9],
+        }
+    )
+    before = mine.copy()
+    o = kamlib.opportunity_matrix(b, seg, given=mine).table.set_index("lever")
+    pd.testing.assert_frame_equal(mine, before)
+    # the market gap could not be sized from the data: now it is, by the team
+    w = o.loc["win new customers"]
+    assert w["size"] == large * 2 and w["probability"] == 0.3 and w["source"] == "given"
+    assert w["priority"] == kamlib.opportunity.QUADRANTS[("large", "unlikely")]
+    # a given probability alone keeps the size estimated from the data
+    u = o.loc["raise usage"]
+    assert u["size"] == pytest.approx((115 + 35) * 0.10 * 12) and u["probability"] == 0.9
+    assert o.loc["cross-sell", "source"] == "data"
+    # the same as a YAML file
+    y = tmp_path / "mine.yaml"
+    y.write_text(
+        "estimates:\n  - {segment: S, lever: win new customers, size: 100, probability: 0.2}\n"
+    )
+    o2 = kamlib.opportunity_matrix(b, seg, given=y).table.set_index("lever")
+    assert o2.loc["win new customers", "size"] == 100
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([{"segment": "S", "lever": "bribe", "size": 1}], "unknown lever 'bribe'"),
+        ([{"segment": "S", "lever": "cross-sell", "probability": 1.5}], "between 0 and 1"),
+        ([{"segment": "S", "lever": "cross-sell", "size": -3}], "money >= 0"),
+        ([{"segment": "Q", "lever": "cross-sell", "size": 3}], "segment 'Q' is not in"),
+        ([{"segment": "S", "lever": "cross-sell"}], "size and/or probability"),
+    ],
+)
+def test_given_estimates_that_make_no_sense_are_refused(rows, message):
+    b = _opp_book(False)
+    seg = pd.Series("S", index=b.accounts["account_id"])
+    with pytest.raises(kamlib.ConfigError, match=message):
+        kamlib.opportunity_matrix(b, seg, given=pd.DataFrame(rows))
+
+
+def test_segment_mix_compares_branches_by_hand():
+    from scipy.stats import chi2_contingency
+
+    ids = [f"a{i}" for i in range(45)]
+    acc = pd.DataFrame(
+        {
+            "account_id": ids,
+            "branch": ["A"] * 40 + ["B"] * 5,
+            "status": "active",
+            "customer_type": ["business"] * 30 + ["key_account"] * 15,
+        }
+    )
+    b = kamlib.Book.from_frames(accounts=acc)
+    before = b.accounts.copy()
+    m = kamlib.segment_mix(b, "customer_type")
+    pd.testing.assert_frame_equal(b.accounts, before)
+    assert m.table.loc["A", "business"] == 30 and m.table.loc["A", "key_account"] == 10
+    assert m.table.loc["B", "key_account"] == 5 and m.table.loc["B", "accounts"] == 5
+    assert m.shares.loc["A", "business"] == pytest.approx(0.75)
+    assert m.shares.loc["B"].isna().all()  # 5 accounts: counts, not shares
+    chi2, p, dof, _ = chi2_contingency([[30, 0], [10, 5]], correction=False)
+    assert m.test.chi2 == pytest.approx(chi2) and m.test.pvalue == pytest.approx(p)
+    assert "Segment mix by branch" in m.summary().attrs["test"]
+    # a Series of segments works the same; accounts without one are left out
+    seg = pd.Series(["x"] * 20, index=ids[:20])
+    m2 = kamlib.segment_mix(b, seg)
+    assert m2.table["accounts"].sum() == 20 and not m2.test.testable
+    with pytest.raises(kamlib.ConfigError, match="no column 'region'"):
+        kamlib.segment_mix(b, "customer_type", by="region")

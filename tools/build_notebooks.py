@@ -48,6 +48,9 @@ branch: str = "Suzhou"  # city branch (分公司) to report on
 data: str = ""  # data folder or export file; empty means the bundled sample operator
 mapping: str = ""  # mapping YAML for a foreign export, or maven; empty for canonical tables
 lang: str = "en"  # label language, en or zh
+tier_scheme: str = ""  # beijing, key_account, stars, abc, deciles or a YAML file; empty: beijing for CNY, abc otherwise
+cost_model: str = ""  # cost rates YAML; empty uses the bundled rates (listed under Data quality)
+estimates: str = ""  # your own size/probability estimates for the priority matrix (CSV or YAML)
 output_dir: str = ""  # folder for metrics.json and tables.xlsx; empty writes nothing
 """,
             "parameters",
@@ -62,7 +65,7 @@ import kamlib
 kamlib.setup_notebook(lang)
 book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None)
 b = book.branch(branch)
-metrics = kamlib.branch_metrics(book, branch)
+metrics = kamlib.branch_metrics(book, branch, tier_scheme=tier_scheme or None, cost_model=cost_model or None)
 display(Markdown(kamlib.report.headline(book, branch)))
 """,
             "remove-input",
@@ -74,7 +77,7 @@ display(Markdown(kamlib.report.headline(book, branch)))
             "bound (included) up to the next tier's bound (excluded)."
         ),
         code("""
-tiers = kamlib.value_tiers(b) if book.currency == "CNY" else kamlib.value_tiers(b, quantiles="abc")
+tiers = kamlib.value_tiers(b, scheme=tier_scheme or None)
 tiers.plot(ax=plt.figure().gca(), lang=lang)
 plt.show()
 tiers.table[["accounts", "share of accounts", "share of revenue", "ARPU"]].round(3)
@@ -126,7 +129,7 @@ if not needs.table.empty:
 """),
         code("""
 segments = needs.labels_ if needs.labels_.notna().any() else tiers.assignment
-pnl = kamlib.customer_pnl(b)
+pnl = kamlib.customer_pnl(b, model=cost_model or None)
 profile = kamlib.segment_profile(b, segments, pnl=pnl)
 profile.drop(columns=["key buying factors"]).round(3)
 """),
@@ -245,10 +248,10 @@ funnel.round(3) if len(funnel) else Markdown("No retention contacts in the data:
             "result (per year) against the probability of success (rules in `segments.yaml`)."
         ),
         code("""
-opps = kamlib.opportunity_matrix(b, segments, pnl=pnl)
+opps = kamlib.opportunity_matrix(b, segments, pnl=pnl, given=estimates or None)
 opps.plot(ax=plt.figure(figsize=(8, 4.5)).gca())
 plt.show()
-opps.summary()[["segment", "lever", "size", "probability", "priority", "basis"]].head(10).round(2)
+opps.summary()[["segment", "lever", "size", "probability", "priority", "source", "basis"]].head(10).round(2)
 """),
         md(
             "The largest loss-making accounts, with the lever for each, and the services by profit."
