@@ -10,6 +10,7 @@ from ._book import Book
 from ._config import cause_taxonomy, config_path
 from ._display import setup_notebook
 from ._errors import ConfigError, DataError, Issue, KamlibError, ValidationReport
+from ._excel import ReportTables, write_workbook
 from ._io import load, write_book
 from ._schema import data_model_markdown
 from .churn import (
@@ -108,6 +109,8 @@ __all__ = [
     "run_reports",
     "sample_path",
     "setup_notebook",
+    "ReportTables",
+    "write_workbook",
     "synth",
     "write_book",
     "write_metrics",

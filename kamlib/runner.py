@@ -380,6 +380,9 @@ def write_index(out: Path, summary: RunSummary) -> None:
             if (out / r.folder / "report.html").is_file()
             else html.escape(r.branch)
         )
+        if (out / r.folder / "tables.xlsx").is_file():
+            link += f' <a class="xlsx" href="{html.escape(r.folder)}/tables.xlsx">(Excel)</a>'
+
         state = (
             ""
             if r.status != "failed"
@@ -391,7 +394,7 @@ def write_index(out: Path, summary: RunSummary) -> None:
 <html lang="en"><head><meta charset="utf-8"><title>Key-account reports</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
 td,th{{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:right}}
-tr th:first-child{{text-align:left}}.failed{{color:#b00}}</style></head>
+tr th:first-child{{text-align:left}}.failed{{color:#b00}}.xlsx{{font-weight:normal;font-size:.8em}}</style></head>
 <body><h1>Key-account reports by branch</h1>
 <p>One report per city branch. Figures are for the whole observation period; a dash means
 the figure could not be computed from the data (see that branch's data-quality notes).</p>

@@ -40,9 +40,10 @@ def test_every_sample_branch_gets_a_complete_report(sample_run):
     index = (out / "index.html").read_text(encoding="utf-8")
     for r in summary.results:
         folder = out / r.folder
-        for f in ("report.html", "report.ipynb", "metrics.json"):
+        for f in ("report.html", "report.ipynb", "metrics.json", "tables.xlsx"):
             assert (folder / f).is_file(), (r.branch, f)
         assert f'href="{r.folder}/report.html"' in index
+        assert f'href="{r.folder}/tables.xlsx"' in index
         html = (folder / "report.html").read_text(encoding="utf-8")
         assert "import kamlib" not in html and "kamlib.load" not in html  # no code cells
         for heading in (
@@ -138,3 +139,19 @@ def test_report_settings_reach_the_notebook_and_the_metrics(tmp_path):
     # a settings file that is not there stops the run before any notebook starts
     with pytest.raises(kamlib.ConfigError, match="cost_model: file"):
         run_reports(ROOT / "data", out=tmp_path / "o2", cost_model="nope.yaml", progress=False)
+
+
+def test_excel_workbook_holds_the_reports_tables(sample_run):
+    import openpyxl
+
+    out, _ = sample_run
+    wb = openpyxl.load_workbook(out / "Hanzhong" / "tables.xlsx", read_only=True)
+    for sheet in ("Key figures", "Value tiers", "Rules of thumb", "Deciles", "Cause tree"):
+        assert sheet in wb.sheetnames, sheet
+    # the deciles sheet holds the same numbers as a fresh computation
+    book = kamlib.load(ROOT / "data").branch("Hanzhong")
+    d = kamlib.decile_table(kamlib.customer_pnl(book).table).round(3)
+    rows = list(wb["Deciles"].iter_rows(values_only=True))
+    header = list(rows[0])
+    got = [r[header.index("profit")] for r in rows[1:]]
+    assert got == pytest.approx(d["profit"].tolist())

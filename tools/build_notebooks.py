@@ -65,13 +65,14 @@ import kamlib
 kamlib.setup_notebook(lang)
 book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None)
 b = book.branch(branch)
+tables = kamlib.ReportTables()  # every table shown below also goes to tables.xlsx
 metrics = kamlib.branch_metrics(book, branch, tier_scheme=tier_scheme or None, cost_model=cost_model or None)
 display(Markdown(kamlib.report.headline(book, branch)))
 """,
             "remove-input",
         ),
         md("## Key figures\n\nThe branch beside the whole operator, over the observation period."),
-        code("kamlib.key_figures(book, branch)"),
+        code('tables.show("Key figures", kamlib.key_figures(book, branch))'),
         md(
             "## 1. Segmentation\n\nValue tiers by average monthly spend. Each tier holds the accounts from its lower "
             "bound (included) up to the next tier's bound (excluded)."
@@ -80,7 +81,7 @@ display(Markdown(kamlib.report.headline(book, branch)))
 tiers = kamlib.value_tiers(b, scheme=tier_scheme or None)
 tiers.plot(ax=plt.figure().gca(), lang=lang)
 plt.show()
-tiers.table[["accounts", "share of accounts", "share of revenue", "ARPU"]].round(3)
+tables.show("Value tiers", tiers.table[["accounts", "share of accounts", "share of revenue", "ARPU"]].round(3))
 """),
         md(
             "Customer types and, among key accounts, important / super / ordinary (rules in `segments.yaml`):"
@@ -89,7 +90,7 @@ tiers.table[["accounts", "share of accounts", "share of revenue", "ARPU"]].round
 types = kamlib.customer_types(b)
 for note in types.attrs["notes"]:
     display(Markdown(f"*Note:* {note}"))
-types.groupby(["customer_type", "importance"], dropna=False).size().rename("accounts").to_frame()
+tables.show("Customer types", types.groupby(["customer_type", "importance"], dropna=False).size().rename("accounts").to_frame())
 """),
         md(
             "Where accounts are in their life with us (first matching rule: churned, new, at risk, declining, growing, mature):"
@@ -97,7 +98,7 @@ types.groupby(["customer_type", "importance"], dropna=False).size().rename("acco
         code("""
 stages = kamlib.lifecycle_stage(b)
 display(Markdown("Signals used: " + (", ".join(stages.attrs["signals"]) or "none") + "."))
-stages["stage"].value_counts(sort=False).rename("accounts").to_frame()
+tables.show("Lifecycle stages", stages["stage"].value_counts(sort=False).rename("accounts").to_frame())
 """),
         md(
             "The value x loyalty grid: who to keep close, who to grow, and who to let go. "
@@ -109,7 +110,7 @@ display(Markdown("Loyalty signals used: " + ", ".join(vl.signals) + "."))
 vl.plot(ax=plt.figure(figsize=(6, 3.5)).gca())
 plt.show()
 """),
-        code("vl.strategy"),
+        code('tables.show("Value x loyalty", vl.strategy)'),
         md(
             "Needs-based segments of the business and key accounts: grouped by what they buy and how they use us, "
             "then named after the archetype each resembles most."
@@ -125,13 +126,13 @@ if not needs.table.empty:
     ))
     needs.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
     plt.show()
-    display(needs.table[["zh", "fit", "accounts", "silhouette", "spread", "nearest segment"]].round(2))
+    display(tables.show("Needs segments", needs.table[["zh", "fit", "accounts", "silhouette", "spread", "nearest segment"]].round(2)))
 """),
         code("""
 segments = needs.labels_ if needs.labels_.notna().any() else tiers.assignment
 pnl = kamlib.customer_pnl(b, model=cost_model or None)
 profile = kamlib.segment_profile(b, segments, pnl=pnl)
-profile.drop(columns=["key buying factors"]).round(3)
+tables.show("Segment profile", profile.drop(columns=["key buying factors"]).round(3))
 """),
         md(
             "## 2. Where the profit is: the 80/20 analysis\n\nCustomer profit is revenue minus the cost to serve "
@@ -140,7 +141,7 @@ profile.drop(columns=["key buying factors"]).round(3)
         code("""
 for note in pnl.notes:
     display(Markdown(f"*Note:* {note}"))
-pnl.summary()
+tables.show("P&L summary", pnl.summary())
 """),
         code("""
 whale = kamlib.whale_curve(pnl.table, currency=book.currency)
@@ -154,7 +155,7 @@ if pnl.has_costs:
     plt.show()
 """),
         md("Are the rules of thumb true in this branch?"),
-        code("kamlib.rules_of_thumb(pnl.table)"),
+        code('tables.show("Rules of thumb", kamlib.rules_of_thumb(pnl.table))'),
         code("""
 fig, ax = plt.subplots()
 kamlib.concentration(pnl.table, value="revenue").plot(ax=ax)
@@ -164,17 +165,17 @@ plt.show()
 deciles = kamlib.decile_table(pnl.table, by="profit" if pnl.has_costs else "revenue")
 kamlib.profit.plot_deciles(deciles, ax=plt.figure(figsize=(8, 3.5)).gca(), currency=book.currency)
 plt.show()
-deciles.round(3)
+tables.show("Deciles", deciles.round(3))
 """),
         code("""
 if pnl.has_costs:
-    display(kamlib.profit_groups(pnl.table).round(3))
+    display(tables.show("Profit groups", kamlib.profit_groups(pnl.table).round(3)))
     pnl.plot(ax=plt.figure().gca())
     plt.show()
 """),
         md("Profit by customer type:"),
         code(
-            """pnl.by("customer_type")[["accounts", "revenue", "cost", "profit", "margin"]].round(3) if "customer_type" in pnl.table else None"""
+            """tables.show("P&L by customer type", pnl.by("customer_type")[["accounts", "revenue", "cost", "profit", "margin"]].round(3) if "customer_type" in pnl.table else None)"""
         ),
         md(
             "## 3. Why customers leave\n\nChurn rates come with 95% intervals; groups under 30 accounts get counts only."
@@ -185,24 +186,26 @@ display(Markdown(
     + (f" ({metrics['churn_rate']:.1%}, 95% interval {metrics['churn_rate_ci'][0]:.1%}-{metrics['churn_rate_ci'][1]:.1%})."
        if metrics["churn_rate"] is not None else ".")
 ))
-kamlib.churn_rates(b, by="customer_type" if "customer_type" in b.accounts else None).round(3)
+tables.show("Churn rates", kamlib.churn_rates(b, by="customer_type" if "customer_type" in b.accounts else None).round(3))
 """),
         code("""
 per_quarter = kamlib.churn_by_period(b, freq="Q")
 kamlib.churn.plot_churn_by_period(per_quarter, ax=plt.figure(figsize=(6, 3)).gca())
 plt.show()
-per_quarter.round(3) if len(per_quarter) else None
+tables.show("Churn per quarter", per_quarter.round(3) if len(per_quarter) else None)
 """),
-        code("kamlib.churn_types(b).round(1)"),
+        code('tables.show("Churn types", kamlib.churn_types(b).round(1))'),
         md("The cause tree: cause group, then cause, with the monthly revenue lost."),
         code("""
 tree = kamlib.cause_tree(b, lang=lang)
 kamlib.churn.plot_cause_pareto(tree, ax=plt.figure(figsize=(8, 3.5)).gca())
 plt.show()
-tree.round(3)
+tables.show("Cause tree", tree.round(3))
 """),
         md("The same causes by value tier (accounts lost):"),
-        code('kamlib.cause_tree(b, by=tiers.assignment.rename("tier"))'),
+        code(
+            'tables.show("Causes by tier", kamlib.cause_tree(b, by=tiers.assignment.rename("tier")))'
+        ),
         md("Which differences between segments are real, and which are noise?"),
         code("""
 assoc = kamlib.cause_association(b, by="customer_type")
@@ -213,7 +216,7 @@ plt.show()
         code("""
 drivers = kamlib.churn_drivers(b)
 display(Markdown(drivers["note"] or ("What moves churn (logistic regression, odds ratios): " + "; ".join(drivers["reading"]) + ".")))
-drivers["table"].round(3)
+tables.show("Churn drivers", drivers["table"].round(3))
 """),
         md("How long accounts stay, and what takes them, over their tenure:"),
         code("""
@@ -232,7 +235,7 @@ if len(warnings):
     warned = warnings[warnings["warning"]]
     display(Markdown(f"{int((warned['status'] == 'active').sum())} group(s) still with us show the signals; "
                      f"{int((warned['status'] == 'churned').sum())} showed them before leaving."))
-    display(warned[["name", "status", "lines", "forwarding rise", "bill change", "revenue at risk (year)"]].round(3))
+    display(tables.show("Group-churn warnings", warned[["name", "status", "lines", "forwarding rise", "bill change", "revenue at risk (year)"]].round(3)))
 else:
     display(Markdown("No usage data: group-churn warnings cannot be computed."))
 """),
@@ -240,9 +243,9 @@ else:
 funnel = kamlib.retention_funnel(b, by="customer_type" if "customer_type" in b.accounts else None)
 kamlib.churn.plot_funnel(funnel, ax=plt.figure(figsize=(7, 2.5)).gca())
 plt.show()
-funnel.round(3) if len(funnel) else Markdown("No retention contacts in the data: no funnel.")
+tables.show("Retention funnel", funnel.round(3)) if len(funnel) else Markdown("No retention contacts in the data: no funnel.")
 """),
-        code("kamlib.retention_economics(b).round(2)"),
+        code('tables.show("Retention economics", kamlib.retention_economics(b).round(2))'),
         md(
             "## 5. Recommended actions\n\nThe opportunity priority matrix: for each segment and lever, the size of the "
             "result (per year) against the probability of success (rules in `segments.yaml`)."
@@ -251,6 +254,7 @@ funnel.round(3) if len(funnel) else Markdown("No retention contacts in the data:
 opps = kamlib.opportunity_matrix(b, segments, pnl=pnl, given=estimates or None)
 opps.plot(ax=plt.figure(figsize=(8, 4.5)).gca())
 plt.show()
+tables.show("Priority matrix", opps.summary().round(2))
 opps.summary()[["segment", "lever", "size", "probability", "priority", "source", "basis"]].head(10).round(2)
 """),
         md(
@@ -258,19 +262,22 @@ opps.summary()[["segment", "lever", "size", "probability", "priority", "source",
         ),
         code("""
 actions = kamlib.profit_actions(pnl, b, top=10)
-display(actions["accounts"].round(0))
-actions["services"].round(3)
+display(tables.show("Loss-making accounts", actions["accounts"].round(0)))
+tables.show("Services by profit", actions["services"].round(3))
 """),
         md(
             "## Data quality\n\nWhat was missing or doubtful in the data, and what could therefore not be shown. "
             "The cost model's rates are assumptions:"
         ),
-        code("kamlib.data_quality(b)"),
-        code("pnl.model.assumptions() if pnl.model is not None else None"),
+        code('tables.show("Data quality", kamlib.data_quality(b))'),
+        code(
+            'tables.show("Cost assumptions", pnl.model.assumptions() if pnl.model is not None else None)'
+        ),
         code(
             """
 if output_dir:
     kamlib.write_metrics(metrics, output_dir)
+    tables.write_excel(f"{output_dir}/tables.xlsx")
 """,
             "remove-cell",
         ),

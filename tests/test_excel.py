@@ -1,0 +1,64 @@
+"""Excel workbooks: every table a sheet, no text cell a spreadsheet would run."""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import kamlib
+from kamlib._excel import neutralise
+
+
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+1", "-2+3", "@SUM(A1)", '=HYPERLINK("http://evil","x")', "\t=1"]
+)
+def test_formula_text_is_neutralised(text):
+    assert neutralise(text) == "'" + text
+
+
+def test_plain_values_are_left_alone():
+    assert neutralise("Suzhou 苏州") == "Suzhou 苏州"
+    assert neutralise(-5.0) == -5.0 and neutralise(None) is None
+
+
+def test_workbook_has_no_formula_cells(tmp_path):
+    evil = pd.DataFrame(
+        {
+            "name": ["=cmd|' /C calc'!A0", "@SUM(1)", "Acme"],
+            "profit": [-10.0, 5.0, 7.0],  # negative numbers stay numbers
+        },
+        index=pd.Index(["+a", "b", "c"], name="=id"),
+    )
+    evil["tier"] = pd.Categorical(["-x", "gold", "gold"])
+    before = evil.copy()
+    tables = kamlib.ReportTables()
+    assert tables.show("Loss-making accounts", evil) is evil
+    tables.show("Whale: peak/tail [x]", pd.DataFrame({"v": [1]}))  # a bad sheet name
+    tables.show("nothing", None)  # a cell that shows no table adds no sheet
+    path = tables.write_excel(tmp_path / "r" / "tables.xlsx")
+    pd.testing.assert_frame_equal(evil, before)  # the shown table is not changed
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Loss-making accounts", "Whale  peak tail  x"]
+    ws = wb["Loss-making accounts"]
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = [c.value for c in cells]
+    assert "'=cmd|' /C calc'!A0" in values and "'@SUM(1)" in values and "'+a" in values
+    assert "'=id" in values and "'-x" in values and -10.0 in values
+    assert not list((tmp_path / "r").glob(".*.tmp"))  # written atomically
+
+
+def test_an_index_named_like_a_column_keeps_both(tmp_path):
+    t = pd.DataFrame({"driver": ["x"], "rate": [1.0]}, index=pd.Index(["a"], name="driver"))
+    wb = openpyxl.load_workbook(kamlib.write_workbook({"t": t}, tmp_path / "t.xlsx"))
+    assert [c.value for c in wb["t"][1]] == ["driver (row)", "driver", "rate"]
+
+
+def test_long_and_repeated_sheet_names_stay_unique(tmp_path):
+    name = "A very long table name that Excel would refuse"
+    tables = kamlib.ReportTables()
+    tables.tables = {name: pd.DataFrame({"a": [1]}), name.upper(): pd.DataFrame({"a": [2]})}
+    wb = openpyxl.load_workbook(tables.write_excel(tmp_path / "t.xlsx"))
+    assert len(wb.sheetnames) == 2 and all(len(s) <= 31 for s in wb.sheetnames)
+    assert len({s.lower() for s in wb.sheetnames}) == 2
