@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest tests kamlib notebooks/branch_report.ipynb --nbval --doctest-modules \
+	$(BIN)/python -m pytest tests kamlib notebooks --nbval --doctest-modules \
 		--nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 lab: $(STAMP)

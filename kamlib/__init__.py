@@ -38,7 +38,7 @@ from .profit import (
     rules_of_thumb,
     whale_curve,
 )
-from .report import branch_metrics, data_quality, key_figures, write_metrics
+from .report import branch_metrics, data_quality, key_figures, league_table, write_metrics
 from .runner import run_reports, sample_path
 from .segment import (
     customer_types,
@@ -97,6 +97,7 @@ __all__ = [
     "tier_scheme",
     "value_loyalty",
     "segment_mix",
+    "league_table",
     "value_tiers",
     "whale_curve",
     "cause_taxonomy",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from . import _config
@@ -114,6 +115,27 @@ def coerce_column(
         out = _to_bool(raw)
     elif col.kind in ("int", "float"):
         out = _to_number(raw)
+        if not pd.api.types.is_numeric_dtype(raw):
+            # read, but said: "1,200" read as 1200 is right only if ',' is not a decimal comma
+            text = _to_text(raw)
+            styled = text.str.contains(_MONEY_NOISE, na=False) & out.notna()
+            if styled.any():
+                rows, n = _labels(df, styled, row_label)
+                first = np.flatnonzero(styled.to_numpy())[:2]
+                shown = ", ".join(f"{text.iloc[i]!r} as {out.iloc[i]:g}" for i in first)
+                issues.append(
+                    Issue(
+                        "warning",
+                        table,
+                        col.name,
+                        "formatted-number",
+                        f"{n} value(s) carry thousands separators or currency signs and were "
+                        f"read as plain numbers ({shown}); check that ',' is not a decimal comma",
+                        rows,
+                        n,
+                        file,
+                    )
+                )
     elif col.kind == "date":
         out = _to_date(raw)
     elif col.kind == "month":

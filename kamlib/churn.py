@@ -316,17 +316,25 @@ def cause_association(
 
     acc = _base(book, True)
     lost = acc[acc["churned"] == 1]
-    if len(lost) < min_churners:
+    if lost.empty:
         return CauseAssociation(
-            pd.DataFrame(), False, f"only {len(lost)} churners (fewer than {min_churners})"
+            pd.DataFrame(), False, f"only 0 churners (fewer than {min_churners})"
         )
+    # below min_churners the counts are still returned (``observed``), untested
     if level not in lost:
         return CauseAssociation(pd.DataFrame(), False, f"the data have no {level}")
     seg = lost["account_id"].map(by) if isinstance(by, pd.Series) else lost.get(by)
     if seg is None or seg.isna().all():
         return CauseAssociation(pd.DataFrame(), False, f"the data have no {by}")
     obs = pd.crosstab(lost[level].fillna("unknown"), seg.fillna("unknown"))
-    return association_test(obs, min_count=min_churners, threshold=threshold)
+    what = by if isinstance(by, str) else (by.name or "segment")
+    return association_test(
+        obs,
+        min_count=min_churners,
+        threshold=threshold,
+        subject=f"Churn causes by {what}",
+        names=("cause", str(what)),
+    )
 
 
 def churn_drivers(

@@ -37,6 +37,7 @@ __all__ = [
     "plot_deciles",
     "WhaleCurve",
     "whale_curve",
+    "plot_whale_curves",
     "profit_groups",
     "rules_of_thumb",
     "profit_actions",
@@ -184,10 +185,15 @@ class PnL:
     currency: str
     notes: list[str] = field(default_factory=list)
 
-    def by(self, column: str) -> pd.DataFrame:
-        """The P&L summed per segment, tier, branch... (any column of ``table``)."""
+    def by(self, column: str | pd.Series) -> pd.DataFrame:
+        """The P&L summed per segment, tier, branch...: any column of ``table``, or a
+        Series of segment per account_id (e.g. ``value_tiers(b).assignment``)."""
         cols = ["revenue", *[f"cost_{d}" for d in self.drivers], "cost", "profit"]
-        g = self.table.groupby(column, observed=True, dropna=False)
+        if isinstance(column, pd.Series):
+            key = self.table["account_id"].map(column).rename(column.name or "segment")
+            g = self.table.groupby(key, observed=True, dropna=False)
+        else:
+            g = self.table.groupby(column, observed=True, dropna=False)
         out = g[cols].sum(min_count=1)
         out.insert(0, "accounts", g.size())
         out["margin"] = out["profit"] / out["revenue"].where(out["revenue"] != 0)
@@ -656,6 +662,32 @@ def whale_curve(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = ""
     else:
         peak_i, peak = -1, math.nan
     return WhaleCurve(total, peak, peak_i + 1, meaningful, currency, sorted_p, cum)
+
+
+def plot_whale_curves(curves: dict[str, WhaleCurve], *, ax=None):
+    """Several whale curves on one picture (e.g. one per branch), peaks marked.
+
+    Curves whose total profit is zero or negative have no percentage scale; they are
+    named in the legend as such and not drawn. Returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.gca()
+    ax.axhline(100, color="grey", ls="--", lw=0.8)
+    for name, w in curves.items():
+        n = len(w._profit)
+        if not w.meaningful or n == 0:
+            ax.plot([], [], label=f"{name}: total profit not positive, not drawn")
+            continue
+        x = np.arange(n + 1) / n * 100
+        y = np.concatenate([[0.0], w._cumulative / w.total]) * 100
+        (line,) = ax.plot(x, y, label=f"{name} (peak {w.peak_share:.0%} at {w.peak_at:.0%})")
+        ax.scatter([w.peak_at * 100], [w.peak_share * 100], color=line.get_color(), zorder=3)
+    ax.set_xlabel("accounts ranked by profit, % (most profitable first)")
+    ax.set_ylabel("cumulative profit, % of total")
+    ax.set_title("Whale curves")
+    ax.legend(fontsize=8)
+    return ax
 
 
 def profit_groups(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.DataFrame:

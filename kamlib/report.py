@@ -24,6 +24,9 @@ __all__ = [
     "write_metrics",
     "data_quality",
     "METRICS_SCHEMA",
+    "metrics_markdown",
+    "league_table",
+    "LEAGUE_COLUMNS",
 ]
 
 # metrics.json: one file per branch report. Shares are fractions (0.8 = 80%); money is in
@@ -50,8 +53,30 @@ METRICS_SCHEMA: dict[str, str] = {
     "churn_by_cause_group": "churned accounts per cause group (internal, competitor, customer, unknown)",
     "churn_by_category": "churned accounts per the source's own churn category (else per cause group)",
     "top_churn_cause": "the most frequent churn cause code (taxonomy of config/causes.yaml)",
-    "tiers": "accounts per value tier (Beijing scheme for CNY data, ABC quantile tiers otherwise)",
+    "tiers": "accounts per value tier (the report's tier scheme: Beijing for CNY data and ABC quantile tiers otherwise, unless --tiers says)",
 }
+
+
+def metrics_markdown() -> str:
+    """``docs/metrics.md``: the metrics.json schema as Markdown (a test keeps it current)."""
+    lines = [
+        "# metrics.json",
+        "",
+        "Generated from `kamlib/report.py` (`METRICS_SCHEMA`) by `kamlib.report.metrics_markdown()`;",
+        "a test keeps this file in step with the code.",
+        "",
+        "`kam report` writes one `metrics.json` per branch, next to its report. Shares are",
+        "fractions (0.8 = 80%); money is in the data's currency over the whole observation",
+        "period; `null` means the figure could not be computed from the data (the report's",
+        "data-quality section says why). `index.html` builds its league table from these files;",
+        "`summary.json` (one per run) lists the branches done, unchanged and failed with their",
+        "error, and the seconds each took.",
+        "",
+        "| key | meaning |",
+        "|---|---|",
+    ]
+    lines += [f"| `{k}` | {v} |" for k, v in METRICS_SCHEMA.items()]
+    return "\n".join(lines) + "\n"
 
 
 def headline(book: Book, branch: str) -> str:
@@ -255,6 +280,44 @@ def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
         out["whale_peak_at"] = w.peak_at
         out["unprofitable_share"] = float((t["profit"] < 0).mean())
     return out
+
+
+#: The league table's columns: metrics.json key -> heading (index.html shows the same).
+LEAGUE_COLUMNS: dict[str, str] = {
+    "accounts": "accounts",
+    "revenue": "revenue",
+    "profit": "profit",
+    "top20_revenue_share": "top 20% revenue share",
+    "gini_revenue": "Gini (revenue)",
+    "top20_profit_share": "top 20% profit share",
+    "whale_peak_share": "whale peak",
+    "unprofitable_share": "loss-making accounts",
+    "churned": "churned",
+    "churn_rate": "churn rate",
+    "top_churn_cause": "top churn cause",
+}
+
+
+def league_table(
+    book: Book, *, tier_scheme: str | Path | dict | None = None, cost_model: Any = None
+) -> pd.DataFrame:
+    """Every branch side by side: the figures of its ``metrics.json`` (one row each).
+
+    Missing figures (no costs, too few accounts for a rate) stay missing (NaN/None).
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> t = kamlib.league_table(kamlib.load(kamlib.sample_path()))
+    >>> int(t["accounts"].sum())
+    2000
+    """
+    rows = [
+        branch_metrics(book, br, tier_scheme=tier_scheme, cost_model=cost_model)
+        for br in book.branches
+    ]
+    t = pd.DataFrame(rows, columns=["branch", *LEAGUE_COLUMNS]).set_index("branch")
+    return t.rename(columns=LEAGUE_COLUMNS)
 
 
 def write_metrics(metrics: dict[str, Any], output_dir: str | os.PathLike) -> Path:

@@ -685,6 +685,8 @@ def segment_mix(book: Book, segments: pd.Series | str, *, by: str = "branch") ->
     frame = pd.DataFrame({"group": acc[by].astype("object"), "segment": seg.astype("object")})
     frame = frame.dropna()
     counts = frame.groupby(["group", "segment"]).size().unstack(fill_value=0)
+    if isinstance(seg.dtype, pd.CategoricalDtype):  # tiers keep their order, low to high
+        counts = counts[[c for c in seg.cat.categories if c in counts.columns]]
     counts.index.name, counts.columns.name = by, "segment"
     n = counts.sum(axis=1)
     shares = counts.div(n.where(n >= MIN_ACCOUNTS_FOR_SHARES), axis=0)

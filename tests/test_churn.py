@@ -96,7 +96,7 @@ def test_untestable_association_still_plots():
 def test_one_segment_is_not_tested():
     book = _book([("business", "churned", "price")] * 30, {"business": 5})
     a = C.cause_association(book)
-    assert not a.testable and "one cause or one segment" in a.reason
+    assert not a.testable and "one cause or one customer_type" in a.reason
 
 
 def test_chi_square_residuals_and_cramers_v_match_scipy():
@@ -318,3 +318,12 @@ def test_retention_curves_without_the_group_column_and_zero_tenure():
     )
     r = kamlib.retention_curves(kamlib.Book.from_frames(accounts=acc))
     assert set(r["group"]) == {"all accounts"} and r["accounts"].iloc[0] == 39
+
+
+def test_too_few_churners_still_give_their_counts():
+    book = _book(
+        [("business", "churned", "price")] * 3 + [("residential", "churned", "service")] * 2, {}
+    )
+    a = C.cause_association(book)
+    assert not a.testable and "only 5 churners" in a.reason
+    assert int(a.observed.to_numpy().sum()) == 5 and a.observed.shape == (1, 2)

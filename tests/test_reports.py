@@ -155,3 +155,14 @@ def test_excel_workbook_holds_the_reports_tables(sample_run):
     header = list(rows[0])
     got = [r[header.index("profit")] for r in rows[1:]]
     assert got == pytest.approx(d["profit"].tolist())
+
+
+def test_chinese_report_has_every_glyph(tmp_path):
+    # --lang zh: Chinese labels in tables and pictures, drawn with the CJK font that the
+    # set-up installs (mplfonts); matplotlib warns of every glyph it cannot draw
+    s = run_reports(ROOT / "data", out=tmp_path, branches=["Hanzhong"], lang="zh", progress=False)
+    assert not s.failed, s.failed
+    nb = (tmp_path / "Hanzhong" / "report.ipynb").read_text(encoding="utf-8")
+    assert "missing from font" not in nb and "Glyph" not in nb
+    html = (tmp_path / "Hanzhong" / "report.html").read_text(encoding="utf-8")
+    assert "价格不合理" in html  # the cause tree in Chinese

@@ -284,8 +284,208 @@ if output_dir:
     ]
 
 
+SETUP = """
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+import kamlib
+
+kamlib.setup_notebook(lang)
+book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None)
+"""
+
+COMMON_PARAMS = """
+data: str = ""  # data folder or export file; empty means the bundled sample operator
+mapping: str = ""  # mapping YAML for a foreign export, or maven; empty for canonical tables
+lang: str = "en"  # label language, en or zh
+"""
+
+
+def portfolio_overview():
+    return [
+        md(
+            "# All branches side by side\n\nThe operator's branches compared on the same figures and pictures. "
+            "Every number comes from `kamlib`; each branch's own report has the detail."
+        ),
+        code(
+            COMMON_PARAMS
+            + """tier_scheme: str = ""  # beijing, key_account, stars, abc, deciles or a YAML file; empty: by currency
+cost_model: str = ""  # cost rates YAML; empty uses the bundled rates
+""",
+            "parameters",
+        ),
+        code(SETUP, "remove-input"),
+        md(
+            "## League table\n\nThe figures of each branch's `metrics.json` (see `docs/metrics.md`). "
+            "A blank means the data cannot give that figure for the branch."
+        ),
+        code("""
+league = kamlib.league_table(book, tier_scheme=tier_scheme or None, cost_model=cost_model or None)
+league.round(3)
+"""),
+        md(
+            "## Where the profit is\n\nEach branch's whale curve: how far above 100% of its profit the "
+            "best accounts go before the loss-makers give it back."
+        ),
+        code("""
+pnls = {br: kamlib.customer_pnl(book.branch(br), model=cost_model or None) for br in book.branches}
+whales = {br: kamlib.whale_curve(p.table) for br, p in pnls.items() if p.has_costs}
+if whales:
+    kamlib.profit.plot_whale_curves(whales, ax=plt.figure(figsize=(8, 4)).gca())
+    plt.show()
+else:
+    display(Markdown("No cost data: the whale curves cannot be drawn."))
+"""),
+        md(
+            "Revenue concentration (Lorenz curves): the further below the diagonal, the more a few accounts carry the branch."
+        ),
+        code("""
+fig, ax = plt.subplots(figsize=(6, 4))
+for br, p in pnls.items():
+    c = kamlib.concentration(p.table, value="revenue")
+    c.plot(ax=ax, label=f"{br} (Gini {c.gini:.2f})")
+plt.show()
+"""),
+        md(
+            "## Who the customers are\n\nThe mix of value tiers and customer types by branch. The test under "
+            "each picture says whether the branches really differ or only by chance."
+        ),
+        code("""
+tiers = kamlib.value_tiers(book, scheme=tier_scheme or None)
+mix = kamlib.segment_mix(book, tiers.assignment.rename("tier"))
+mix.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
+plt.show()
+display(Markdown(mix.test.summary()))
+mix.summary().round(3)
+"""),
+        code("""
+if "customer_type" in book.accounts:
+    types = kamlib.segment_mix(book, "customer_type")
+    display(Markdown(types.test.summary()))
+    display(types.summary().round(3))
+"""),
+        md(
+            "Needs-based segments fitted on the whole operator's business and key accounts, so that "
+            "the same segment means the same thing in every branch:"
+        ),
+        code("""
+needs = kamlib.NeedsSegments(seed=0).fit(book)
+for note in needs.notes_:
+    display(Markdown(f"*Note:* {note}"))
+if needs.labels_.notna().any():
+    needs_mix = kamlib.segment_mix(book, needs.labels_)
+    needs_mix.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
+    plt.show()
+    display(Markdown(needs_mix.test.summary()))
+"""),
+        md(
+            "## Why customers leave, branch by branch\n\nChurned accounts per cause group. Red cells: "
+            "a branch loses more accounts to that cause group than the operator's mix would predict."
+        ),
+        code("""
+causes = kamlib.cause_association(book, by="branch")
+display(Markdown(causes.summary()))
+causes.plot(ax=plt.figure(figsize=(7, 3.5)).gca())
+plt.show()
+causes.observed
+"""),
+    ]
+
+
+def where_is_our_profit_concentrated():
+    return [
+        md(
+            "# Where is our profit concentrated?\n\nA consultant's first look at an operator: which accounts "
+            "make the profit, which destroy it, and do the rules of thumb hold? Change `branch` to look at one branch."
+        ),
+        code(
+            COMMON_PARAMS + 'branch: str = ""  # one branch, or empty for the whole operator\n',
+            "parameters",
+        ),
+        code(
+            SETUP + "b = book.branch(branch) if branch else book\npnl = kamlib.customer_pnl(b)\n",
+            "remove-input",
+        ),
+        md("The rules of thumb, tested on these accounts:"),
+        code("kamlib.rules_of_thumb(pnl.table)"),
+        code("""
+whale = kamlib.whale_curve(pnl.table, currency=b.currency)
+whale.plot(ax=plt.figure(figsize=(7, 3.5)).gca())
+plt.show()
+whale.summary()
+"""),
+        md("Profit by value tier: do the top tiers carry the profit as well as the revenue?"),
+        code("""
+tiers = kamlib.value_tiers(b)
+pnl.by(tiers.assignment.rename("tier"))[["accounts", "revenue", "cost", "profit", "margin"]].round(3)
+"""),
+        md("Which costs eat the profit of the loss-making accounts?"),
+        code("""
+losers = pnl.table["profit"] < 0
+pnl.plot(ax=plt.figure(figsize=(7, 3.5)).gca(), mask=losers, title="Cost to serve of the loss-making accounts")
+plt.show()
+"""),
+        md(
+            "The services that lose money across accounts, and the largest loss-makers with their lever:"
+        ),
+        code("""
+actions = kamlib.profit_actions(pnl, b, top=10)
+display(actions["services"].round(3))
+actions["accounts"].round(0)
+"""),
+    ]
+
+
+def why_do_key_accounts_leave():
+    return [
+        md(
+            "# Why do key accounts leave?\n\nKey accounts (集团客户) only: how many left, the causes, which "
+            "differences are real, and which groups show the warning signs now."
+        ),
+        code(COMMON_PARAMS, "parameters"),
+        code(
+            SETUP
+            + """types = kamlib.customer_types(book)
+key = book.select(book.accounts["account_id"].map(types["customer_type"]).eq("key_account").to_numpy())
+""",
+            "remove-input",
+        ),
+        code("""
+display(Markdown(f"{len(key.accounts):,} key accounts, of which {int((key.accounts['status'] == 'churned').sum()):,} churned."))
+kamlib.churn_rates(key, by="branch").round(3)
+"""),
+        md("The cause tree of the key accounts lost:"),
+        code("""
+tree = kamlib.cause_tree(key, lang=lang)
+kamlib.churn.plot_cause_pareto(tree, ax=plt.figure(figsize=(8, 3.5)).gca())
+plt.show()
+tree.round(3)
+"""),
+        md(
+            "Do important key accounts (government, Fortune 500, ...) leave for other reasons than the rest?"
+        ),
+        code("""
+assoc = kamlib.cause_association(key, by=types["importance"].rename("importance"))
+display(Markdown(assoc.summary()))
+assoc.observed
+"""),
+        md(
+            "Groups still with us that show the signals of group churn (calls forwarded to rivals up, bill down):"
+        ),
+        code("""
+w = kamlib.group_warnings(key)
+w[w["warning"] & (w["status"] == "active")][["name", "branch", "lines", "forwarding rise", "bill change", "revenue at risk (year)"]].round(3) if len(w) else None
+"""),
+    ]
+
+
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["branch_report"]
+    which = sys.argv[1:] or [
+        "branch_report",
+        "portfolio_overview",
+        "where_is_our_profit_concentrated",
+        "why_do_key_accounts_leave",
+    ]
     for w in which:
         write(f"{w}.ipynb", globals()[w]())
         print("wrote", HERE / f"{w}.ipynb")

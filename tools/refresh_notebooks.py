@@ -6,14 +6,21 @@ compares in `make test`, so they must be refreshed and the diff reviewed in git.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import papermill as pm
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-STORED = ["branch_report.ipynb"]  # the regression set: stored executed
+# the regression set: stored executed, compared by nbval in `make test`
+STORED = [
+    "branch_report.ipynb",
+    "portfolio_overview.ipynb",
+    "where_is_our_profit_concentrated.ipynb",
+    "why_do_key_accounts_leave.ipynb",
+]
 
-for name in STORED:
+for name in sys.argv[1:] or STORED:
     path = NOTEBOOKS / name
     pm.execute_notebook(
         str(path),

@@ -1,0 +1,204 @@
+"""The bad-input corpus: each messy export gives one clear message and a documented exit
+code from the CLI (0 read, with warnings; 1 data errors; 2 configuration errors), never a
+traceback, and the input files are never touched."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from kamlib.cli import main
+
+from .conftest import checksums
+
+ACC = (
+    "account_id,branch,status,join_date,churn_date,customer_type\n"
+    "A1,Suzhou,active,2020-01-05,,business\n"
+    "A2,Suzhou,churned,2019-03-01,2024-05-01,residential\n"
+    "A3,Beijing,active,2021-07-09,,key_account\n"
+)
+BILL = (
+    "account_id,month,product,revenue\n"
+    "A1,2024-01,mobile,100.5\n"
+    "A2,2024-01,mobile,50\n"
+    "A3,2024-01,cloud_idc,900\n"
+)
+UTF8_AND_GBK = (
+    ACC.encode()
+    + "A5,北京,active,2020-01-01,,business\n".encode("gbk")
+    + "A6,苏州,active,2020-01-01,,business\n".encode()
+)
+MAPPING_MISSING = (
+    "tables:\n  accounts:\n    file: accounts.csv\n    columns: {status: Customer Status}\n"
+)
+MAPPING_CATEGORY = (
+    "tables:\n  accounts:\n    file: accounts.csv\n"
+    "    columns: {customer_type: customer_type}\n"
+    "    values: {customer_type: {business: enterprise}}\n"
+)
+
+# name: (files, extra CLI args, exit code, words the message must hold)
+CORPUS = {
+    "empty file": ({"accounts.csv": ""}, [], 1, ["accounts.csv", "empty-file"]),
+    "header only": (
+        {"accounts.csv": ACC.splitlines()[0] + "\n"},
+        [],
+        1,
+        ["accounts.csv", "empty-table", "no rows"],
+    ),
+    "truncated last line": (
+        {"accounts.csv": ACC + "A4,Suzh"},
+        [],
+        1,
+        ["accounts.csv", "truncated-file", "line 5"],
+    ),
+    "wrong delimiter": (
+        {"accounts.csv": ACC.replace(",", ";")},
+        [],
+        1,
+        ["accounts.csv", "wrong-delimiter", "semicolons"],
+    ),
+    "GBK without declaration": (
+        {"accounts.csv": ACC.replace("Suzhou", "苏州").encode("gbk")},
+        [],
+        0,
+        ["no errors"],
+    ),
+    "BOM": ({"accounts.csv": b"\xef\xbb\xbf" + ACC.encode()}, [], 0, ["no errors"]),
+    "mixed encodings": (
+        {"accounts.csv": UTF8_AND_GBK},
+        [],
+        1,
+        ["accounts.csv", "mixed-encoding", "line 5"],
+    ),
+    "duplicated header names": (
+        {"accounts.csv": ACC.replace("customer_type", "branch")},
+        [],
+        1,
+        ["accounts.branch", "duplicate-column"],
+    ),
+    "missing required column": (
+        {"accounts.csv": ACC.replace("status", "state")},
+        [],
+        1,
+        ["accounts.status", "missing-column", "state"],
+    ),
+    "text in a numeric column": (
+        {"accounts.csv": ACC, "billing.csv": BILL.replace("100.5", "lots")},
+        [],
+        1,
+        ["billing.csv", "billing.revenue", "not-a-float", "'lots'", "line 2"],
+    ),
+    "thousands separators and currency signs": (
+        {"accounts.csv": ACC, "billing.csv": BILL.replace("100.5", '"¥1,200.50"')},
+        [],
+        0,
+        ["billing.revenue", "formatted-number", "'¥1,200.50' as 1200.5", "line 2"],
+    ),
+    "mixed date formats": (
+        {"accounts.csv": ACC.replace("2021-07-09", "09/07/2021")},
+        [],
+        1,
+        ["accounts.join_date", "not-a-date", "'09/07/2021'", "line 4"],
+    ),
+    "impossible date": (
+        {"accounts.csv": ACC.replace("2021-07-09", "2021-02-30")},
+        [],
+        1,
+        ["accounts.join_date", "not-a-date", "'2021-02-30'", "line 4"],
+    ),
+    "negative revenue": (
+        {"accounts.csv": ACC, "billing.csv": BILL.replace("100.5", "-20")},
+        [],
+        0,
+        ["billing.revenue", "negative-revenue", "line 2"],
+    ),
+    "missing revenue": (
+        {"accounts.csv": ACC, "billing.csv": BILL.replace(",900", ",")},
+        [],
+        1,
+        ["billing.revenue", "required-value", "line 4"],
+    ),
+    "duplicate account ids": (
+        {"accounts.csv": ACC + "A1,Suzhou,active,2020-01-05,,business\n"},
+        [],
+        1,
+        ["accounts.account_id", "duplicate-key", "line 2, line 5"],
+    ),
+    "billing for unknown accounts": (
+        {"accounts.csv": ACC, "billing.csv": BILL + "ZZ9,2024-01,mobile,10\n"},
+        [],
+        0,
+        ["billing.account_id", "unknown-account", "line 5"],
+    ),
+    "churned without a churn date": (
+        {"accounts.csv": ACC.replace("2024-05-01", "")},
+        [],
+        0,
+        ["accounts.churn_date", "churn-without-date", "line 3"],
+    ),
+    "mapping that is not YAML": (
+        {"accounts.csv": ACC, "m.yaml": "tables: [unclosed\n"},
+        ["--mapping", "{d}/m.yaml"],
+        2,
+        ["m.yaml", "not valid YAML", "line 2"],
+    ),
+    "mapping naming a missing column": (
+        {"accounts.csv": ACC, "m.yaml": MAPPING_MISSING},
+        ["--mapping", "{d}/m.yaml"],
+        2,
+        ["m.yaml", "'Customer Status' not found", "accounts.csv"],
+    ),
+    "mapping to an unknown category": (
+        {"accounts.csv": ACC, "m.yaml": MAPPING_CATEGORY},
+        ["--mapping", "{d}/m.yaml"],
+        2,
+        ["m.yaml", "enterprise"],
+    ),
+}
+
+
+def _write(d, files):
+    d.mkdir()
+    for name, content in files.items():
+        (d / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+
+
+@pytest.mark.parametrize("case", list(CORPUS))
+def test_bad_input_gets_one_clear_message(case, tmp_path, capsys):
+    files, extra, code, words = CORPUS[case]
+    d = tmp_path / "export"
+    _write(d, files)
+    before = checksums(d)
+    got = main(["validate", str(d), *[a.format(d=d) for a in extra]])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert got == code, text
+    for w in words:
+        assert w in text, (w, text)
+    assert "Traceback" not in text
+    assert checksums(d) == before  # the input is only read
+
+
+def test_xlsx_with_several_sheets_asks_which(tmp_path, capsys):
+    d = tmp_path / "export"
+    d.mkdir()
+    acc = pd.read_csv(io.StringIO(ACC))
+    with pd.ExcelWriter(d / "accounts.xlsx") as xw:
+        acc.to_excel(xw, sheet_name="notes", index=False)
+        acc.to_excel(xw, sheet_name="accounts2", index=False)
+    assert main(["validate", str(d)]) == 1
+    err = capsys.readouterr().err
+    assert "which-sheet" in err and "notes, accounts2" in err and "sheet:" in err
+
+
+@pytest.mark.parametrize("branch", ["Atlantis", ""])
+def test_a_branch_with_no_accounts_is_refused_before_any_report(branch, tmp_path, capsys):
+    d = tmp_path / "export"
+    _write(d, {"accounts.csv": ACC})
+    code = main(["report", str(d), "--branch", branch, "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "unknown-branch" in err and "Beijing, Suzhou" in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
