@@ -425,7 +425,8 @@ def opportunity_matrix(
                 "",
                 "no market size for this segment: the gain from new customers cannot be sized",
             )
-    t = pd.DataFrame(rows)
+    # no rows when every account has left: an empty matrix, not an error
+    t = pd.DataFrame(rows, columns=["segment", "lever", "size", "probability", "basis", "note"])
     t["source"] = np.where(t["size"].notna(), "data", "")
     if given is not None:
         t = _apply_given(t, _read_given(given))

@@ -516,3 +516,14 @@ def test_segment_mix_compares_branches_by_hand():
     assert m2.table["accounts"].sum() == 20 and not m2.test.testable
     with pytest.raises(kamlib.ConfigError, match="no column 'region'"):
         kamlib.segment_mix(b, "customer_type", by="region")
+
+
+def test_priority_matrix_when_every_account_has_left():
+    # found by the property test: no active accounts gave a KeyError
+    acc = pd.DataFrame(
+        {"account_id": ["a0", "a1"], "branch": "X", "status": "churned", "churn_date": "2024-03-15"}
+    )
+    bill = pd.DataFrame({"account_id": ["a0"], "month": ["2024-01"], "revenue": [0.0]})
+    b = kamlib.Book.from_frames(accounts=acc, billing=bill.assign(product="mobile"))
+    o = kamlib.opportunity_matrix(b, pd.Series("S", index=["a0", "a1"]))
+    assert o.table.empty and "priority" in o.table
