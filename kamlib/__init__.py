@@ -8,7 +8,7 @@ builds one report per branch. See the README for a tour.
 from . import churn, needs, opportunity, profit, report, segment
 from ._book import Book
 from ._config import cause_taxonomy, config_path
-from ._display import setup_notebook
+from ._display import say, setup_notebook
 from ._errors import ConfigError, DataError, Issue, KamlibError, ValidationReport
 from ._excel import ReportTables, write_workbook
 from ._io import load, write_book
@@ -110,6 +110,7 @@ __all__ = [
     "run_reports",
     "sample_path",
     "setup_notebook",
+    "say",
     "ReportTables",
     "write_workbook",
     "synth",

@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 import pandas as pd
+
+# Markdown that a name in the data could use to inject HTML or a link into a report
+_MD_ACTIVE = re.compile(r"([\\`\[\]<>&])")
+_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def say(text: str):
+    r"""A sentence for a report, safe to show whatever names the data hold.
+
+    HTML (``<script>``, ``&``) and Markdown links or code are shown as typed, never
+    interpreted; ``*emphasis*`` still works. Returns an IPython ``Markdown`` object.
+
+    Examples
+    --------
+    >>> print(say("Branch <b>X</b> [x](javascript:y)").data)
+    Branch &lt;b&gt;X&lt;/b&gt; \[x\](javascript:y)
+    """
+    from IPython.display import Markdown
+
+    return Markdown(_MD_ACTIVE.sub(lambda m: _ENTITY.get(m.group(1), "\\" + m.group(1)), text))
 
 
 def setup_notebook(lang: str = "en") -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -166,3 +167,41 @@ def test_chinese_report_has_every_glyph(tmp_path):
     assert "missing from font" not in nb and "Glyph" not in nb
     html = (tmp_path / "Hanzhong" / "report.html").read_text(encoding="utf-8")
     assert "价格不合理" in html  # the cause tree in Chinese
+
+
+HOSTILE = {
+    "Hanzhong": '<script>alert("x")</script>',
+    "Kunming": "../../evil/..",
+    "Suzhou": 'x"; import os; os.system("touch PWNED") #',
+}
+
+
+def test_hostile_names_are_shown_not_run(tmp_path):
+    import openpyxl
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    acc = pd.read_csv(data / "accounts.csv", dtype=str, keep_default_na=False)
+    acc["branch"] = acc["branch"].replace(HOSTILE)
+    first = acc.index[acc["branch"] == HOSTILE["Hanzhong"]][:2]
+    acc.loc[first, "name"] = ["<img src=x onerror=alert(1)>", '=HYPERLINK("http://evil","x")']
+    acc.to_csv(data / "accounts.csv", index=False)
+    out = tmp_path / "deep" / "out"
+    s = run_reports(data, out=out, branches=list(HOSTILE.values()), jobs=2, progress=False)
+    assert not s.failed, s.failed
+    # every folder is inside the output folder; nothing escaped it or ran
+    assert not (tmp_path / "evil").exists() and not (tmp_path / "deep" / "evil").exists()
+    assert not list(tmp_path.rglob("PWNED")) and not (ROOT / "notebooks" / "PWNED").exists()
+    for r in s.results:
+        assert (out / r.folder).resolve().parent == out.resolve()
+        html = (out / r.folder / "report.html").read_text(encoding="utf-8")
+        assert "<script>alert" not in html and "<img src=x" not in html
+        if r.branch == HOSTILE["Hanzhong"]:  # the name is in the report, shown as text
+            assert "&lt;script&gt;alert" in html
+        wb = openpyxl.load_workbook(out / r.folder / "tables.xlsx")
+        formulas = [c for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        assert not formulas
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in index and "&lt;script&gt;" in index
+    m = json.loads((out / safe_name(HOSTILE["Suzhou"]) / "metrics.json").read_text())
+    assert m["branch"] == HOSTILE["Suzhou"]  # the name reached the notebook as a value

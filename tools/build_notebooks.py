@@ -58,7 +58,7 @@ output_dir: str = ""  # folder for metrics.json and tables.xlsx; empty writes no
         code(
             """
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from IPython.display import display
 
 import kamlib
 
@@ -67,7 +67,7 @@ book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None)
 b = book.branch(branch)
 tables = kamlib.ReportTables()  # every table shown below also goes to tables.xlsx
 metrics = kamlib.branch_metrics(book, branch, tier_scheme=tier_scheme or None, cost_model=cost_model or None)
-display(Markdown(kamlib.report.headline(book, branch)))
+display(kamlib.say(kamlib.report.headline(book, branch)))
 """,
             "remove-input",
         ),
@@ -89,7 +89,7 @@ tables.show("Value tiers", tiers.table[["accounts", "share of accounts", "share 
         code("""
 types = kamlib.customer_types(b)
 for note in types.attrs["notes"]:
-    display(Markdown(f"*Note:* {note}"))
+    display(kamlib.say(f"*Note:* {note}"))
 tables.show("Customer types", types.groupby(["customer_type", "importance"], dropna=False).size().rename("accounts").to_frame())
 """),
         md(
@@ -97,7 +97,7 @@ tables.show("Customer types", types.groupby(["customer_type", "importance"], dro
         ),
         code("""
 stages = kamlib.lifecycle_stage(b)
-display(Markdown("Signals used: " + (", ".join(stages.attrs["signals"]) or "none") + "."))
+display(kamlib.say("Signals used: " + (", ".join(stages.attrs["signals"]) or "none") + "."))
 tables.show("Lifecycle stages", stages["stage"].value_counts(sort=False).rename("accounts").to_frame())
 """),
         md(
@@ -106,7 +106,7 @@ tables.show("Lifecycle stages", stages["stage"].value_counts(sort=False).rename(
         ),
         code("""
 vl = kamlib.value_loyalty(b)
-display(Markdown("Loyalty signals used: " + ", ".join(vl.signals) + "."))
+display(kamlib.say("Loyalty signals used: " + ", ".join(vl.signals) + "."))
 vl.plot(ax=plt.figure(figsize=(6, 3.5)).gca())
 plt.show()
 """),
@@ -118,9 +118,9 @@ plt.show()
         code("""
 needs = kamlib.NeedsSegments(seed=0).fit(b)
 for note in needs.notes_:
-    display(Markdown(f"*Note:* {note}"))
+    display(kamlib.say(f"*Note:* {note}"))
 if not needs.table.empty:
-    display(Markdown(
+    display(kamlib.say(
         f"{needs.k_} segments, the number with the highest mean silhouette "
         f"(how much closer accounts are to their own segment than to the next; 1 is perfect, 0 no structure)."
     ))
@@ -140,13 +140,13 @@ tables.show("Segment profile", profile.drop(columns=["key buying factors"]).roun
         ),
         code("""
 for note in pnl.notes:
-    display(Markdown(f"*Note:* {note}"))
+    display(kamlib.say(f"*Note:* {note}"))
 tables.show("P&L summary", pnl.summary())
 """),
         code("""
 whale = kamlib.whale_curve(pnl.table, currency=book.currency)
 if pnl.has_costs:
-    display(Markdown(
+    display(kamlib.say(
         f"Ranked from most to least profitable, the first {whale.peak_rank:,} accounts "
         f"({whale.peak_at:.0%}) earn {whale.peak:,.0f} {book.currency}; the remaining accounts give back "
         f"{whale.tail_giveback:,.0f}, leaving {whale.total:,.0f}."
@@ -181,7 +181,7 @@ if pnl.has_costs:
             "## 3. Why customers leave\n\nChurn rates come with 95% intervals; groups under 30 accounts get counts only."
         ),
         code("""
-display(Markdown(
+display(kamlib.say(
     f"{metrics['churned']:,} of {metrics['accounts']:,} accounts churned"
     + (f" ({metrics['churn_rate']:.1%}, 95% interval {metrics['churn_rate_ci'][0]:.1%}-{metrics['churn_rate_ci'][1]:.1%})."
        if metrics["churn_rate"] is not None else ".")
@@ -209,13 +209,13 @@ tables.show("Cause tree", tree.round(3))
         md("Which differences between segments are real, and which are noise?"),
         code("""
 assoc = kamlib.cause_association(b, by="customer_type")
-display(Markdown(assoc.summary()))
+display(kamlib.say(assoc.summary()))
 assoc.plot(ax=plt.figure().gca())
 plt.show()
 """),
         code("""
 drivers = kamlib.churn_drivers(b)
-display(Markdown(drivers["note"] or ("What moves churn (logistic regression, odds ratios): " + "; ".join(drivers["reading"]) + ".")))
+display(kamlib.say(drivers["note"] or ("What moves churn (logistic regression, odds ratios): " + "; ".join(drivers["reading"]) + ".")))
 tables.show("Churn drivers", drivers["table"].round(3))
 """),
         md("How long accounts stay, and what takes them, over their tenure:"),
@@ -233,17 +233,17 @@ plt.show()
 warnings = kamlib.group_warnings(b)
 if len(warnings):
     warned = warnings[warnings["warning"]]
-    display(Markdown(f"{int((warned['status'] == 'active').sum())} group(s) still with us show the signals; "
+    display(kamlib.say(f"{int((warned['status'] == 'active').sum())} group(s) still with us show the signals; "
                      f"{int((warned['status'] == 'churned').sum())} showed them before leaving."))
     display(tables.show("Group-churn warnings", warned[["name", "status", "lines", "forwarding rise", "bill change", "revenue at risk (year)"]].round(3)))
 else:
-    display(Markdown("No usage data: group-churn warnings cannot be computed."))
+    display(kamlib.say("No usage data: group-churn warnings cannot be computed."))
 """),
         code("""
 funnel = kamlib.retention_funnel(b, by="customer_type" if "customer_type" in b.accounts else None)
 kamlib.churn.plot_funnel(funnel, ax=plt.figure(figsize=(7, 2.5)).gca())
 plt.show()
-tables.show("Retention funnel", funnel.round(3)) if len(funnel) else Markdown("No retention contacts in the data: no funnel.")
+tables.show("Retention funnel", funnel.round(3)) if len(funnel) else kamlib.say("No retention contacts in the data: no funnel.")
 """),
         code('tables.show("Retention economics", kamlib.retention_economics(b).round(2))'),
         md(
@@ -286,7 +286,7 @@ if output_dir:
 
 SETUP = """
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from IPython.display import display
 
 import kamlib
 
@@ -334,7 +334,7 @@ if whales:
     kamlib.profit.plot_whale_curves(whales, ax=plt.figure(figsize=(8, 4)).gca())
     plt.show()
 else:
-    display(Markdown("No cost data: the whale curves cannot be drawn."))
+    display(kamlib.say("No cost data: the whale curves cannot be drawn."))
 """),
         md(
             "Revenue concentration (Lorenz curves): the further below the diagonal, the more a few accounts carry the branch."
@@ -355,13 +355,13 @@ tiers = kamlib.value_tiers(book, scheme=tier_scheme or None)
 mix = kamlib.segment_mix(book, tiers.assignment.rename("tier"))
 mix.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
 plt.show()
-display(Markdown(mix.test.summary()))
+display(kamlib.say(mix.test.summary()))
 mix.summary().round(3)
 """),
         code("""
 if "customer_type" in book.accounts:
     types = kamlib.segment_mix(book, "customer_type")
-    display(Markdown(types.test.summary()))
+    display(kamlib.say(types.test.summary()))
     display(types.summary().round(3))
 """),
         md(
@@ -371,12 +371,12 @@ if "customer_type" in book.accounts:
         code("""
 needs = kamlib.NeedsSegments(seed=0).fit(book)
 for note in needs.notes_:
-    display(Markdown(f"*Note:* {note}"))
+    display(kamlib.say(f"*Note:* {note}"))
 if needs.labels_.notna().any():
     needs_mix = kamlib.segment_mix(book, needs.labels_)
     needs_mix.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
     plt.show()
-    display(Markdown(needs_mix.test.summary()))
+    display(kamlib.say(needs_mix.test.summary()))
 """),
         md(
             "## Why customers leave, branch by branch\n\nChurned accounts per cause group. Red cells: "
@@ -384,7 +384,7 @@ if needs.labels_.notna().any():
         ),
         code("""
 causes = kamlib.cause_association(book, by="branch")
-display(Markdown(causes.summary()))
+display(kamlib.say(causes.summary()))
 causes.plot(ax=plt.figure(figsize=(7, 3.5)).gca())
 plt.show()
 causes.observed
@@ -451,7 +451,7 @@ key = book.select(book.accounts["account_id"].map(types["customer_type"]).eq("ke
             "remove-input",
         ),
         code("""
-display(Markdown(f"{len(key.accounts):,} key accounts, of which {int((key.accounts['status'] == 'churned').sum()):,} churned."))
+display(kamlib.say(f"{len(key.accounts):,} key accounts, of which {int((key.accounts['status'] == 'churned').sum()):,} churned."))
 kamlib.churn_rates(key, by="branch").round(3)
 """),
         md("The cause tree of the key accounts lost:"),
@@ -466,7 +466,7 @@ tree.round(3)
         ),
         code("""
 assoc = kamlib.cause_association(key, by=types["importance"].rename("importance"))
-display(Markdown(assoc.summary()))
+display(kamlib.say(assoc.summary()))
 assoc.observed
 """),
         md(
