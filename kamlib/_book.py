@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -142,6 +143,61 @@ class Book:
             as_of=self.as_of,
             source=self.source,
             notes=self.notes,
+            **tables,
+        )
+
+    def masked(self, *, salt: str | None = None) -> Book:
+        """The same book with account ids, names, parent ids and account managers replaced
+        by stable pseudonyms (``--mask-pii``).
+
+        A pseudonym is a hash of the value and ``salt`` (default: the environment variable
+        ``KAMLIB_PII_SALT``, else none): the same account gets the same pseudonym in every
+        report of a run and across runs with the same salt; set a secret salt so nobody can
+        find an account by hashing ids they know. Examples in ``notes`` are masked alike.
+
+        Examples
+        --------
+        >>> import pandas as pd, kamlib
+        >>> acc = pd.DataFrame({"account_id": ["a"], "name": ["Acme Ltd"], "branch": ["X"],
+        ...                     "status": ["active"]})
+        >>> m = kamlib.Book.from_frames(accounts=acc).masked(salt="s")
+        >>> m.accounts["account_id"].iloc[0].startswith("ACC-"), "Acme" in m.accounts["name"].iloc[0]
+        (True, False)
+        """
+        import hashlib
+        import os
+
+        key = (os.environ.get("KAMLIB_PII_SALT", "") if salt is None else salt).encode()
+
+        def pseudonyms(values: pd.Series, prefix: str) -> dict[Any, str]:
+            def one(v: Any) -> str:
+                return hashlib.sha256(key + b"\x00" + str(v).encode()).hexdigest()[:10]
+
+            return {v: f"{prefix}-{one(v)}" for v in pd.unique(values.dropna())}
+
+        acc = self.accounts.copy()
+        ids = pseudonyms(acc["account_id"], "ACC")
+        acc["account_id"] = acc["account_id"].map(ids)
+        if "name" in acc:
+            acc["name"] = acc["account_id"].str.replace("ACC-", "Account ", regex=False)
+        for col, prefix in (("parent_id", "GRP"), ("account_manager", "AM")):
+            if col in acc:
+                acc[col] = acc[col].map(pseudonyms(acc[col], prefix))
+        tables: dict[str, Any] = {}
+        for t in OPTIONAL_TABLES:
+            df = getattr(self, t)
+            if isinstance(df, pd.DataFrame):
+                df = df.copy()
+                df["account_id"] = df["account_id"].map(ids).fillna("ACC-unknown")
+            tables[t] = df
+        notes = tuple(replace(n, rows=tuple(ids.get(r, r) for r in n.rows)) for n in self.notes)
+        return Book(
+            accounts=acc,
+            name=self.name,
+            currency=self.currency,
+            as_of=self.as_of,
+            source=self.source,
+            notes=notes,
             **tables,
         )
 

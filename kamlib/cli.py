@@ -55,6 +55,8 @@ def _report(args: argparse.Namespace) -> int:
         tier_scheme=args.tiers,
         cost_model=args.costs,
         estimates=args.estimates,
+        notebook=args.notebook,
+        mask_pii=args.mask_pii,
         timeout=args.timeout,
         progress=not args.quiet,
     )
@@ -106,6 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--costs", help="cost model YAML (default: the bundled unit costs)")
     r.add_argument(
         "--estimates", help="your own size/probability estimates for the priority matrix"
+    )
+    r.add_argument(
+        "--mask-pii",
+        action="store_true",
+        help="replace account names and ids with stable pseudonyms in every output "
+        "(salt: environment variable KAMLIB_PII_SALT)",
+    )
+    r.add_argument(
+        "--notebook", help="a report notebook of your own (same parameters as branch_report)"
     )
     r.add_argument("--force", action="store_true", help="rebuild unchanged branches too")
     r.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")

@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -88,6 +89,7 @@ class RunSummary:
     results: list[BranchResult] = field(default_factory=list)
     skipped_small: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    interrupted: bool = False
 
     @property
     def failed(self) -> list[BranchResult]:
@@ -97,6 +99,7 @@ class RunSummary:
         return {
             "out": self.out,
             "seconds": round(self.seconds, 2),
+            "interrupted": self.interrupted,
             "done": [r.branch for r in self.results if r.status == "done"],
             "unchanged": [r.branch for r in self.results if r.status == "skipped"],
             "failed": {r.branch: r.error for r in self.failed},
@@ -181,7 +184,7 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
     out = Path(task["out"])
     branch, folder = task["branch"], task["folder"]
     final = out / folder
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{folder}-", dir=out))
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{task['run']}-{folder}-", dir=out))
     params = dict(task["params"], output_dir=str(tmp))
     nb_out = tmp / "report.ipynb"
     t0 = time.perf_counter()
@@ -197,7 +200,9 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
                 progress_bar=False,
                 execution_timeout=task["timeout"],
                 log_output=False,
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                # the kernel's own log (e.g. on Ctrl-C) is noise to the user: cell errors
+                # are kept in the executed notebook
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
             error = None
             break
@@ -213,7 +218,12 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
         try:
             export_html(nb_out, tmp / "report.html", title=f"{branch} — key-account report")
             (tmp / ".fingerprint").write_text(task["fingerprint"])
-            _replace_dir(tmp, final)
+            # Ctrl-C must not fall between the two renames of the swap
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                _replace_dir(tmp, final)
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         except Exception as e:
             error = f"{type(e).__name__}: {e}"
     if error is not None:
@@ -250,6 +260,7 @@ def run_reports(
     tier_scheme: str | None = None,
     cost_model: str | None = None,
     estimates: str | None = None,
+    mask_pii: bool = False,
     notebook: str | Path | None = None,
     timeout: int = 600,
     progress: bool = True,
@@ -269,7 +280,7 @@ def run_reports(
     small = [b for b in chosen if counts.get(b, 0) < min_accounts]
     chosen = [b for b in chosen if b not in small]
     out = Path(out).resolve()  # notebooks run in notebooks/: a relative path would land there
-    out.mkdir(parents=True, exist_ok=True)
+    _check_writable(out)
     nb = Path(notebook) if notebook else notebook_path()
     settings = {"tier_scheme": tier_scheme, "cost_model": cost_model, "estimates": estimates}
     for name, value in settings.items():  # files are passed by absolute path
@@ -277,10 +288,11 @@ def run_reports(
             if not Path(value).is_file():
                 raise ConfigError(f"{name}: file {value} not found")
             settings[name] = str(Path(value).resolve())
-    passed = {k for k, v in settings.items() if v}
+    passed = {k for k, v in settings.items() if v} | ({"mask_pii"} if mask_pii else set())
     _check_parameters(nb, {"branch", "data", "mapping", "lang", "output_dir"} | passed)
     inputs_hash = _hash_inputs(data_path, mapping, *settings.values())
     kernel = _kernel_name()
+    run_id = f"{os.getpid()}-{int(time.time())}"
     tasks: list[dict[str, Any]] = []
     summary = RunSummary(out=str(out), skipped_small=small)
     for b in chosen:
@@ -290,6 +302,7 @@ def run_reports(
             "mapping": mapping or "",
             "lang": lang,
             **{k: v for k, v in settings.items() if v},
+            **({"mask_pii": True} if mask_pii else {}),
         }
         folder = safe_name(b)
         fp = _fingerprint(inputs_hash, params, nb)
@@ -312,6 +325,7 @@ def run_reports(
                 "kernel": kernel,
                 "timeout": timeout,
                 "fingerprint": fp,
+                "run": run_id,
             }
         )
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
@@ -321,7 +335,13 @@ def run_reports(
 
         bar = tqdm(total=len(tasks), desc="branch reports", unit="branch", file=sys.stderr)
     ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+    pool = cf.ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=ctx,
+        initializer=_worker_log,
+        initargs=(str(out / ".worker.log"),),
+    )
+    try:
         futures: dict[cf.Future[BranchResult], dict[str, Any]] = {
             pool.submit(_run_one, t): t for t in tasks
         }
@@ -339,13 +359,65 @@ def run_reports(
                 (bar.write(msg) if bar else print(msg, file=sys.stderr))
             if bar:
                 bar.update(1)
-    if bar:
-        bar.close()
+    except KeyboardInterrupt:
+        _stop_workers(pool)
+        summary.interrupted = True
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for d in out.glob(f".tmp-{run_id}-*"):  # unfinished reports of this run only
+            shutil.rmtree(d, ignore_errors=True)
+        if bar:
+            bar.close()
+        if summary.interrupted:  # say what was done before the interrupt
+            _finish(out, summary, t0)
+    _finish(out, summary, t0)
+    return summary
+
+
+def _finish(out: Path, summary: RunSummary, t0: float) -> None:
     summary.results.sort(key=lambda r: r.branch)
     summary.seconds = time.perf_counter() - t0
     write_index(out, summary)
     _atomic_write(out / "summary.json", json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
-    return summary
+
+
+def _worker_log(path: str) -> None:
+    """Send a worker's own stderr (kernel and asyncio noise, e.g. on Ctrl-C) to a log file:
+    the user sees one clear line per failed branch from the main process instead."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stderr = open(2, "w", closefd=False)  # lives as long as the worker
+
+
+def _stop_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """Interrupt running reports so their kernels shut down; then make sure they stop."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        if p.is_alive() and p.pid:
+            try:
+                os.kill(p.pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        p.join(timeout=20)
+        if p.is_alive():
+            p.terminate()
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before any report runs when the output folder cannot be written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise ConfigError(
+            f"cannot write reports to {out}: {e.strerror or e}; choose another --out"
+        ) from None
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -205,3 +205,39 @@ def test_hostile_names_are_shown_not_run(tmp_path):
     assert "<script>alert" not in index and "&lt;script&gt;" in index
     m = json.loads((out / safe_name(HOSTILE["Suzhou"]) / "metrics.json").read_text())
     assert m["branch"] == HOSTILE["Suzhou"]  # the name reached the notebook as a value
+
+
+def test_mask_pii_leaves_no_name_or_id_in_any_output(tmp_path):
+    import openpyxl
+
+    acc = pd.read_csv(ROOT / "data" / "accounts.csv", dtype=str)
+    mine = acc[acc["branch"] == "Hanzhong"]
+    secrets = set(mine["account_id"]) | set(mine["name"].dropna())
+    s = run_reports(
+        ROOT / "data", out=tmp_path, branches=["Hanzhong"], mask_pii=True, progress=False
+    )
+    assert not s.failed, s.failed
+    folder = tmp_path / "Hanzhong"
+    texts = [
+        (folder / f).read_text(encoding="utf-8")
+        for f in ("report.html", "report.ipynb", "metrics.json")
+    ]
+    wb = openpyxl.load_workbook(folder / "tables.xlsx")
+    texts.append(" ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row))
+    texts.append((tmp_path / "index.html").read_text(encoding="utf-8"))
+    leaked = {x for x in secrets for t in texts if x in t}
+    assert not leaked, sorted(leaked)[:5]
+    assert "ACC-" in texts[0]  # the at-risk and loss-making lists use the pseudonyms
+
+
+def test_pseudonyms_are_stable_and_keep_the_analysis():
+    book = kamlib.load(ROOT / "data").branch("Hanzhong")
+    a, b = book.masked(salt="k"), book.masked(salt="k")
+    assert a.accounts["account_id"].tolist() == b.accounts["account_id"].tolist()
+    assert (
+        book.masked(salt="other").accounts["account_id"].iloc[0] != a.accounts["account_id"].iloc[0]
+    )
+    assert a.accounts["account_id"].is_unique
+    m1, m2 = kamlib.branch_metrics(book, "Hanzhong"), kamlib.branch_metrics(a, "Hanzhong")
+    for k, v in m1.items():  # masking changes who, not what (sums may round differently)
+        assert m2[k] == (pytest.approx(v) if isinstance(v, float) else v), k

@@ -51,6 +51,7 @@ lang: str = "en"  # label language, en or zh
 tier_scheme: str = ""  # beijing, key_account, stars, abc, deciles or a YAML file; empty: beijing for CNY, abc otherwise
 cost_model: str = ""  # cost rates YAML; empty uses the bundled rates (listed under Data quality)
 estimates: str = ""  # your own size/probability estimates for the priority matrix (CSV or YAML)
+mask_pii: bool = False  # replace account names and ids with stable pseudonyms
 output_dir: str = ""  # folder for metrics.json and tables.xlsx; empty writes nothing
 """,
             "parameters",
@@ -64,6 +65,7 @@ import kamlib
 
 kamlib.setup_notebook(lang)
 book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None)
+book = book.masked() if mask_pii else book
 b = book.branch(branch)
 tables = kamlib.ReportTables()  # every table shown below also goes to tables.xlsx
 metrics = kamlib.branch_metrics(book, branch, tier_scheme=tier_scheme or None, cost_model=cost_model or None)

@@ -1,0 +1,187 @@
+"""Faults in a batch: a kernel that dies or hangs, Ctrl-C, an output folder that cannot be
+written, a disk that fills. Good reports are never lost; no half-written file takes the
+place of a report; a rerun resumes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+import kamlib
+from kamlib.runner import run_reports
+
+from .conftest import checksums
+
+pytestmark = pytest.mark.slow
+
+# a report notebook that misbehaves on purpose, by branch name (fast: no analysis)
+BODY = """
+import json, os, pathlib, time
+if branch == "Die":
+    os._exit(1)  # the kernel dies
+if branch == "Hang":
+    time.sleep(120)  # the cell times out
+if branch == "Fail":
+    raise ValueError("bad data in this branch")
+if branch.startswith("Slow"):
+    time.sleep(4)
+if output_dir:
+    pathlib.Path(output_dir, "metrics.json").write_text(json.dumps({"branch": branch}))
+"""
+
+
+@pytest.fixture()
+def batch(tmp_path):
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                'branch = ""\ndata = ""\nmapping = ""\nlang = "en"\noutput_dir = ""',
+                metadata={"tags": ["parameters"]},
+            ),
+            new_code_cell(BODY),
+        ],
+        metadata={"kernelspec": {"name": "kamlib", "display_name": "kamlib", "language": "python"}},
+    )
+    nb_path = tmp_path / "nb" / "report.ipynb"
+    nb_path.parent.mkdir()
+    nbformat.write(nb, nb_path)
+    data = tmp_path / "data"
+    data.mkdir()
+
+    def make(branches):
+        rows = "".join(f"A{i},{b},active\n" for i, b in enumerate(branches))
+        (data / "accounts.csv").write_text("account_id,branch,status\n" + rows)
+        return data
+
+    return nb_path, make
+
+
+def test_dead_hung_and_failing_branches_do_not_stop_the_others(batch, tmp_path):
+    nb, make = batch
+    data = make(["Good", "Die", "Hang", "Fail", "Good2"])
+    before = checksums(data)
+    out = tmp_path / "out"
+    s = run_reports(data, out=out, notebook=nb, jobs=2, timeout=3, progress=False)
+    status = {r.branch: (r.status, r.error or "") for r in s.results}
+    assert status["Good"][0] == status["Good2"][0] == "done"
+    assert "DeadKernel" in status["Die"][1] or "died" in status["Die"][1].lower()
+    assert "Timeout" in status["Hang"][1] or "timed out" in status["Hang"][1].lower()
+    assert status["Fail"][1] == "ValueError: bad data in this branch"
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["failed"]) == {"Die", "Hang", "Fail"}
+    assert (out / "_failed" / "Fail.ipynb").is_file()  # kept for inspection
+    assert not list(out.glob(".tmp-*"))  # nothing half-written left behind
+    assert checksums(data) == before
+    # the rerun resumes: what is done is skipped, what failed is tried again
+    again = run_reports(data, out=out, notebook=nb, jobs=2, timeout=3, progress=False)
+    st = {r.branch: r.status for r in again.results}
+    assert st["Good"] == st["Good2"] == "skipped" and st["Fail"] == "failed"
+    # and from the command line the run exits 3, naming the failed branches
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kamlib.cli",
+            "report",
+            str(data),
+            "--out",
+            str(out),
+            "--quiet",
+            "--branch",
+            "Fail",
+            "--branch",
+            "Good",
+            "--notebook",
+            str(nb),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 3 and "Fail" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_ctrl_c_leaves_every_written_report_whole(batch, tmp_path):
+    nb, make = batch
+    data = make(["Slow1", "Slow2", "Slow3", "Slow4"])
+    out = tmp_path / "out"
+    run_reports(data, out=out, notebook=nb, jobs=2, progress=False)
+    good = {d.name: checksums(d) for d in out.iterdir() if d.name.startswith("Slow")}
+    assert len(good) == 4
+    p = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kamlib.cli",
+            "report",
+            str(data),
+            "--out",
+            str(out),
+            "--force",
+            "--quiet",
+            "--jobs",
+            "2",
+            "--notebook",
+            str(nb),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(6)  # the first reports are running
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    for name in good:  # each report is the old one or a whole new one, never a part
+        files = {f.name for f in (out / name).iterdir()}
+        assert {"report.html", "report.ipynb", "metrics.json", ".fingerprint"} <= files
+        assert json.loads((out / name / "metrics.json").read_text())["branch"] == name
+    assert not list(out.glob(".tmp-*")) and not list(out.glob(".old-*"))
+    assert json.loads((out / "summary.json").read_text())["interrupted"] is True
+
+
+def test_an_output_folder_that_cannot_be_written_stops_before_any_report(batch, tmp_path):
+    nb, make = batch
+    data = make(["Good"])
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    with pytest.raises(kamlib.ConfigError, match="cannot write reports to"):
+        run_reports(data, out=blocker / "out", notebook=nb, progress=False)
+    from kamlib.cli import main
+
+    assert main(["report", str(data), "--out", str(blocker / "out"), "--quiet"]) == 2
+
+
+def test_a_full_disk_keeps_the_previous_report(batch, tmp_path, monkeypatch):
+    nb, make = batch
+    data = make(["Good"])
+    out = tmp_path / "out"
+    run_reports(data, out=out, notebook=nb, progress=False)
+    before = checksums(out / "Good")
+    from kamlib import runner
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runner, "export_html", full)
+    task = {
+        "branch": "Good",
+        "folder": "Good",
+        "out": str(out),
+        "notebook": str(nb),
+        "params": {"branch": "Good", "data": str(data), "mapping": "", "lang": "en"},
+        "kernel": "kamlib",
+        "timeout": 60,
+        "fingerprint": "x",
+        "run": "test",
+    }
+    r = runner._run_one(task)  # in this process, so the patch applies
+    assert r.status == "failed" and "No space left" in r.error
+    assert checksums(out / "Good") == before
+    assert not list(out.glob(".tmp-*"))
