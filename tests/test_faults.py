@@ -185,3 +185,26 @@ def test_a_full_disk_keeps_the_previous_report(batch, tmp_path, monkeypatch):
     assert r.status == "failed" and "No space left" in r.error
     assert checksums(out / "Good") == before
     assert not list(out.glob(".tmp-*"))
+
+
+def _peak_rss_kb(data, out, nb, branches):
+    code = (
+        "import resource, sys\n"
+        "from kamlib.runner import run_reports\n"
+        f"s = run_reports({str(data)!r}, out={str(out)!r}, notebook={str(nb)!r}, jobs=2,"
+        " progress=False)\n"
+        "assert not s.failed, s.failed\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(r.stdout.strip().splitlines()[-1])
+
+
+def test_runner_memory_does_not_grow_with_branches(batch, tmp_path):
+    # the runner holds one small record per branch; reports run in workers. Its peak RSS
+    # on 40 branches must match that on 8 (the 200-branch run is in `make bench`).
+    nb, make = batch
+    few = _peak_rss_kb(make([f"B{i:03d}" for i in range(8)]), tmp_path / "o1", nb, 8)
+    many = _peak_rss_kb(make([f"B{i:03d}" for i in range(40)]), tmp_path / "o2", nb, 40)
+    print(f"runner peak RSS: {few} KiB for 8 branches, {many} KiB for 40")
+    assert many - few < 20_000, (few, many)  # KiB: under 20 MB of growth
