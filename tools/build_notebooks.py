@@ -220,7 +220,11 @@ drivers = kamlib.churn_drivers(b)
 display(kamlib.say(drivers["note"] or ("What moves churn (logistic regression, odds ratios): " + "; ".join(drivers["reading"]) + ".")))
 tables.show("Churn drivers", drivers["table"].round(3))
 """),
-        md("How long accounts stay, and what takes them, over their tenure:"),
+        md(
+            "How long accounts stay (left: share still with us after so many months), and what takes "
+            "them (right: share lost to each cause group). Shaded bands are 95% intervals: they widen "
+            "where few accounts were followed that long, so read the far right of the curves with care."
+        ),
         code("""
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.5))
 kamlib.churn.plot_retention(kamlib.retention_curves(b), ax=ax1)
