@@ -5,7 +5,7 @@ profit (the 80/20 view and the whale curve) and churn causes, per branch; ``kam 
 builds one report per branch. See the README for a tour.
 """
 
-from . import churn, needs, opportunity, profit, report, segment
+from . import churn, needs, opportunity, profit, report, scale, segment
 from ._book import Book
 from ._config import cause_taxonomy, config_path
 from ._display import say, setup_notebook
@@ -40,6 +40,7 @@ from .profit import (
 )
 from .report import branch_metrics, data_quality, key_figures, league_table, write_metrics
 from .runner import run_reports, sample_path
+from .scale import aggregate
 from .segment import (
     customer_types,
     lifecycle_stage,
@@ -83,6 +84,7 @@ __all__ = [
     "opportunity",
     "opportunity_matrix",
     "profit",
+    "scale",
     "profit_actions",
     "profit_groups",
     "quantile_tiers",
@@ -98,6 +100,7 @@ __all__ = [
     "value_loyalty",
     "segment_mix",
     "league_table",
+    "aggregate",
     "value_tiers",
     "whale_curve",
     "cause_taxonomy",

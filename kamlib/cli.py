@@ -57,6 +57,7 @@ def _report(args: argparse.Namespace) -> int:
         estimates=args.estimates,
         notebook=args.notebook,
         mask_pii=args.mask_pii,
+        scheduler=args.scheduler,
         timeout=args.timeout,
         progress=not args.quiet,
     )
@@ -114,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace account names and ids with stable pseudonyms in every output "
         "(salt: environment variable KAMLIB_PII_SALT)",
+    )
+    r.add_argument(
+        "--scheduler",
+        help="address of a Dask distributed scheduler (tcp://host:8786): one task per branch",
     )
     r.add_argument(
         "--notebook", help="a report notebook of your own (same parameters as branch_report)"

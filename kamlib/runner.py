@@ -261,6 +261,7 @@ def run_reports(
     cost_model: str | None = None,
     estimates: str | None = None,
     mask_pii: bool = False,
+    scheduler: str | None = None,
     notebook: str | Path | None = None,
     timeout: int = 600,
     progress: bool = True,
@@ -334,6 +335,23 @@ def run_reports(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(tasks), desc="branch reports", unit="branch", file=sys.stderr)
+
+    def record(r: BranchResult) -> None:
+        summary.results.append(r)
+        if r.status == "failed":
+            msg = f"FAILED {r.branch}: {r.error} (notebook kept in {out / '_failed'})"
+            (bar.write(msg) if bar else print(msg, file=sys.stderr))
+        if bar:
+            bar.update(1)
+
+    if scheduler:
+        try:
+            _run_on_cluster(scheduler, tasks, record)
+        finally:
+            if bar:
+                bar.close()
+        _finish(out, summary, t0)
+        return summary
     ctx = multiprocessing.get_context("spawn")
     pool = cf.ProcessPoolExecutor(
         max_workers=jobs,
@@ -353,12 +371,7 @@ def run_reports(
                 r = BranchResult(
                     t["branch"], t["folder"], "failed", 0.0, f"{type(e).__name__}: {e}"
                 )
-            summary.results.append(r)
-            if r.status == "failed":
-                msg = f"FAILED {r.branch}: {r.error} (notebook kept in {out / '_failed'})"
-                (bar.write(msg) if bar else print(msg, file=sys.stderr))
-            if bar:
-                bar.update(1)
+            record(r)
     except KeyboardInterrupt:
         _stop_workers(pool)
         summary.interrupted = True
@@ -380,6 +393,45 @@ def _finish(out: Path, summary: RunSummary, t0: float) -> None:
     summary.seconds = time.perf_counter() - t0
     write_index(out, summary)
     _atomic_write(out / "summary.json", json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
+
+
+#: Seconds to wait for a Dask scheduler to answer before giving up with a clear error.
+SCHEDULER_TIMEOUT = 20
+
+
+def _run_on_cluster(address: str, tasks: list[dict[str, Any]], record) -> None:
+    """Each branch report a task on a Dask distributed cluster (``kam report --scheduler``).
+
+    The same :func:`_run_one` runs on the workers, so the outputs are those of the local
+    runner; the workers must see the data, the notebook and the output folder at the same
+    paths (a shared file system) and have the ``kamlib`` kernel installed.
+    """
+    try:
+        from distributed import Client, as_completed
+    except ImportError:  # pragma: no cover - part of the notebooks extra
+        raise ConfigError(
+            "--scheduler needs dask.distributed (pip install 'kamlib[notebooks]')"
+        ) from None
+    try:
+        client = Client(address, timeout=SCHEDULER_TIMEOUT)
+    except OSError as e:
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {e}") from None
+    try:
+        futures = {
+            client.submit(_run_one, t, pure=False, key=f"report-{t['folder']}-{t['run']}"): t
+            for t in tasks
+        }
+        for f in as_completed(futures):
+            t = futures[f]
+            try:
+                r = f.result()
+            except Exception as e:  # the worker died or the task was lost
+                r = BranchResult(
+                    t["branch"], t["folder"], "failed", 0.0, f"{type(e).__name__}: {e}"
+                )
+            record(r)
+    finally:
+        client.close()
 
 
 def _worker_log(path: str) -> None:

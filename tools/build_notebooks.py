@@ -275,7 +275,10 @@ tables.show("Services by profit", actions["services"].round(3))
             "## Data quality\n\nWhat was missing or doubtful in the data, and what could therefore not be shown. "
             "The cost model's rates are assumptions:"
         ),
-        code('tables.show("Data quality", kamlib.data_quality(b))'),
+        code("""
+quality = kamlib.data_quality(b)
+tables.show("Data quality", quality) if len(quality) else kamlib.say("Nothing the report needs was missing from the data.")
+"""),
         code(
             'tables.show("Cost assumptions", pnl.model.assumptions() if pnl.model is not None else None)'
         ),

@@ -1,0 +1,122 @@
+"""Large input: the out-of-core aggregation gives what pandas gives; the batch runs the
+same on a Dask cluster (a LocalCluster here) as on the local runner."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kamlib
+
+from .conftest import ROOT, checksums
+
+
+def _lines(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "account_id": [f"{i:05d}" for i in rng.integers(0, 300, n)],  # leading zeros
+            "month": rng.choice(["2025-01", "2025-02", "2025-03"], n),
+            "product": rng.choice(["mobile", "broadband", "cloud_idc"], n),
+            "revenue": rng.normal(100, 40, n).round(2),
+        }
+    )
+
+
+def _by_pandas(lines, keys=("account_id", "month", "product")):
+    out = lines.groupby(list(keys), as_index=False)["revenue"].sum()
+    if "month" in out:
+        out["month"] = pd.to_datetime(out["month"], format="%Y-%m")
+    return out.sort_values(list(keys)).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "dask"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_aggregation_matches_pandas(tmp_path, engine, fmt):
+    lines = _lines()
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    for i, start in enumerate(range(0, len(lines), 800)):  # a folder of files, as exports come
+        part = lines.iloc[start : start + 800]
+        if fmt == "csv":
+            part.to_csv(folder / f"part{i}.csv", index=False)
+        else:
+            part.to_parquet(folder / f"part{i}.parquet", index=False)
+    before = checksums(folder)
+    got = kamlib.aggregate(folder, engine=engine)
+    want = _by_pandas(lines)
+    pd.testing.assert_frame_equal(
+        got[["account_id", "month", "product"]], want[["account_id", "month", "product"]]
+    )
+    assert np.allclose(got["revenue"], want["revenue"])
+    assert got["account_id"].str.startswith("0").any()  # ids kept as text
+    per_account = kamlib.aggregate(folder, by=["account_id"], engine=engine)
+    assert np.allclose(per_account["revenue"], _by_pandas(lines, ["account_id"])["revenue"])
+    assert checksums(folder) == before
+
+
+def test_aggregated_billing_feeds_the_analyses(tmp_path):
+    lines = _lines()
+    lines.to_parquet(tmp_path / "lines.parquet", index=False)
+    ids = sorted(lines["account_id"].unique())
+    acc = pd.DataFrame({"account_id": ids, "branch": "X", "status": "active"})
+    small = kamlib.Book.from_frames(accounts=acc, billing=_by_pandas(lines))
+    big = kamlib.Book.from_frames(accounts=acc, billing=kamlib.aggregate(tmp_path))
+    a = kamlib.concentration(kamlib.customer_pnl(small).table)
+    b = kamlib.concentration(kamlib.customer_pnl(big).table)
+    assert a.top_share == pytest.approx(b.top_share) and a.gini == pytest.approx(b.gini)
+
+
+def test_aggregation_errors_are_clear(tmp_path):
+    _lines().drop(columns="product").to_csv(tmp_path / "a.csv", index=False)
+    with pytest.raises(kamlib.ConfigError, match="no column.*product"):
+        kamlib.aggregate(tmp_path)
+    _lines().to_parquet(tmp_path / "b.parquet")
+    with pytest.raises(kamlib.ConfigError, match="mixes CSV and Parquet"):
+        kamlib.aggregate(tmp_path)
+    with pytest.raises(kamlib.ConfigError, match="neither a file nor a folder"):
+        kamlib.aggregate(tmp_path / "nope")
+
+
+@pytest.mark.slow
+def test_batch_on_a_local_dask_cluster_matches_the_local_runner(tmp_path):
+    from distributed import LocalCluster
+
+    from kamlib.runner import run_reports
+
+    branches = ["Hanzhong", "Suzhou"]
+    local = run_reports(ROOT / "data", out=tmp_path / "local", branches=branches, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
+        dist = run_reports(
+            ROOT / "data",
+            out=tmp_path / "dask",
+            branches=branches,
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
+    assert not local.failed and not dist.failed, (local.failed, dist.failed)
+    for br in branches:
+        a = json.loads((tmp_path / "local" / br / "metrics.json").read_text(encoding="utf-8"))
+        b = json.loads((tmp_path / "dask" / br / "metrics.json").read_text(encoding="utf-8"))
+        assert a == b
+        for f in ("report.html", "tables.xlsx", "report.ipynb"):
+            assert (tmp_path / "dask" / br / f).is_file()
+    assert (tmp_path / "dask" / "index.html").is_file()
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
+    from kamlib import runner
+    from kamlib.runner import run_reports
+
+    monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT", 2)
+    with pytest.raises(kamlib.ConfigError, match="cannot reach the Dask scheduler"):
+        run_reports(
+            ROOT / "data",
+            out=tmp_path,
+            branches=["Hanzhong"],
+            scheduler="tcp://127.0.0.1:9",
+            progress=False,
+        )
