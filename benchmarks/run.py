@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import bench_aggregate
 import bench_analytics
+import bench_batch
 
 if __name__ == "__main__":
-    bench_analytics.main([])
+    t0 = time.perf_counter()
+    for bench in (bench_analytics, bench_aggregate, bench_batch):
+        bench.main([])
+    print(f"all benchmarks: {time.perf_counter() - t0:.0f} s")

@@ -11,7 +11,7 @@ from ._config import cause_taxonomy, config_path
 from ._display import say, setup_notebook
 from ._errors import ConfigError, DataError, Issue, KamlibError, ValidationReport
 from ._excel import ReportTables, write_workbook
-from ._io import load, write_book
+from ._io import load, prepare, write_book
 from ._schema import data_model_markdown
 from .churn import (
     cause_association,
@@ -101,6 +101,7 @@ __all__ = [
     "segment_mix",
     "league_table",
     "aggregate",
+    "prepare",
     "value_tiers",
     "whale_curve",
     "cause_taxonomy",

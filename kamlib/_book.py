@@ -42,6 +42,8 @@ class Book:
     as_of: pd.Timestamp | None = None
     source: str | None = None
     notes: tuple[Issue, ...] = field(default=())
+    #: the whole operator's totals when this book holds one branch (see ``for_branch``)
+    operator: dict[str, Any] | None = None
 
     @classmethod
     def from_frames(
@@ -127,6 +129,22 @@ class Book:
             )
         return self.select(self.accounts["branch"].isin(names).to_numpy())
 
+    def totals(self) -> dict[str, Any]:
+        """Accounts, revenue and churned accounts of this book (the operator's, for a
+        branch book made by :meth:`for_branch`)."""
+        if self.operator is not None:
+            return dict(self.operator)
+        rev = self.period_revenue()
+        return {
+            "accounts": len(self.accounts),
+            "revenue": None if rev is None else float(rev.sum()),
+            "churned accounts": int((self.accounts["status"] == "churned").sum()),
+        }
+
+    def for_branch(self, name: str) -> Book:
+        """One branch, remembering the whole operator's totals in ``operator``."""
+        return replace(self.branch(name), operator=self.totals())
+
     def select(self, mask: np.ndarray | pd.Series) -> Book:
         """The book restricted to the accounts where ``mask`` is true (fact tables follow)."""
         acc = self.accounts.loc[np.asarray(mask, dtype=bool)]
@@ -143,6 +161,7 @@ class Book:
             as_of=self.as_of,
             source=self.source,
             notes=self.notes,
+            operator=self.operator,
             **tables,
         )
 
@@ -198,6 +217,7 @@ class Book:
             as_of=self.as_of,
             source=self.source,
             notes=notes,
+            operator=self.operator,
             **tables,
         )
 

@@ -6,6 +6,7 @@ Input files are only ever opened for reading.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -246,6 +247,7 @@ def load(
     mapping: str | Path | dict | None = None,
     name: str | None = None,
     as_of: str | None = None,
+    branch: str | None = None,
 ) -> Book:
     """Load an operator's data into a validated :class:`Book`.
 
@@ -262,6 +264,10 @@ def load(
         ``docs/mapping.md``.
     name, as_of
         Override the operator name and the end of the observation period.
+    branch
+        Only this branch, with the whole operator's totals in ``Book.operator`` (for the
+        report's comparison). From a dataset made by :func:`kamlib.prepare` only that
+        branch's files are read.
 
     Raises
     ------
@@ -276,6 +282,19 @@ def load(
     ['Beijing', 'Hangzhou']
     """
     src = Path(source)
+    if src.is_dir() and (src / PREPARED).is_file():
+        return _load_prepared(src, branch)
+    book = _load_whole(src, mapping=mapping, name=name, as_of=as_of)
+    return book if branch is None else book.for_branch(branch)
+
+
+def _load_whole(
+    src: Path,
+    *,
+    mapping: str | Path | dict | None,
+    name: str | None,
+    as_of: str | None,
+) -> Book:
     if mapping is None and src.suffix.lower() in (".yaml", ".yml"):
         mapping, src = src, src.parent
     if mapping is not None:
@@ -503,3 +522,110 @@ def write_book(book: Book, folder: str | Path) -> list[Path]:
         yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
     return written
+
+
+# -- per-branch datasets --------------------------------------------------------------
+#: The manifest that marks a folder as a dataset prepared by :func:`prepare`.
+PREPARED = "kamlib-prepared.json"
+
+
+def prepare(
+    source: str | Path | Book,
+    out: str | Path,
+    *,
+    mapping: str | Path | dict | None = None,
+) -> Path:
+    """Validate the data once and split it into one Parquet folder per branch.
+
+    A branch report then reads only its own accounts (``load(out, branch=...)``) instead
+    of the whole operator; the operator's totals (for the comparison in each report) and
+    the run's data-quality notes are kept in the manifest ``kamlib-prepared.json``. The
+    folder is written beside ``out`` and swapped into place when complete.
+
+    Examples
+    --------
+    >>> import kamlib, tempfile
+    >>> d = kamlib.prepare(kamlib.sample_path(), tempfile.mkdtemp() + "/prepared")
+    >>> b = kamlib.load(d, branch="Suzhou")
+    >>> len(b.accounts), b.operator["accounts"]
+    (373, 2000)
+    """
+    import json
+    import os
+    import shutil
+    import tempfile
+
+    from .runner import safe_name
+
+    book = source if isinstance(source, Book) else load(source, mapping=mapping)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    folders = {b: safe_name(b) for b in book.branches}
+    acc = book.accounts
+    branch_of = acc.set_index("account_id")["branch"]
+    for table in TABLES:
+        df = acc if table == "accounts" else getattr(book, table)
+        if not isinstance(df, pd.DataFrame):
+            continue
+        key = df["branch"] if table == "accounts" else df["account_id"].map(branch_of)
+        for br, part in df.groupby(key.to_numpy(), sort=False):  # one pass per table
+            d = tmp / folders[br]
+            d.mkdir(exist_ok=True)
+            part.to_parquet(d / f"{table}.parquet", index=False)
+    manifest = {
+        "name": book.name,
+        "currency": book.currency,
+        "as_of": None if book.as_of is None else book.as_of.strftime("%Y-%m-%d"),
+        "source": book.source,
+        "operator": book.totals(),
+        "branches": folders,
+    }
+    (tmp / PREPARED).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+    if out.exists():
+        old = out.with_name(f".{out.name}-old-{os.getpid()}")
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+    return out
+
+
+def _load_prepared(src: Path, branch: str | None) -> Book:
+    import json
+
+    m = json.loads((src / PREPARED).read_text("utf-8"))
+    names = list(m["branches"]) if branch is None else [branch]
+    unknown = [b for b in names if b not in m["branches"]]
+    if unknown:
+        known = ", ".join(list(m["branches"])[:20])
+        raise DataError(
+            [
+                Issue(
+                    "error",
+                    "accounts",
+                    "branch",
+                    "unknown-branch",
+                    f"no branch named {unknown[0]!r}; the data has: {known}",
+                )
+            ]
+        )
+    frames: dict[str, pd.DataFrame] = {}
+    for table in TABLES:
+        parts = [
+            pd.read_parquet(f)
+            for b in names
+            for f in [src / m["branches"][b] / f"{table}.parquet"]
+            if f.is_file()
+        ]
+        if parts:
+            frames[table] = pd.concat(parts, ignore_index=True)
+    book = Book.from_frames(
+        **frames,
+        name=m["name"],
+        currency=m["currency"],
+        as_of=m["as_of"],
+        source=m["source"],
+    )
+    return replace(book, operator=m["operator"]) if branch is not None else book

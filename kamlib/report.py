@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -107,14 +108,8 @@ def key_figures(book: Book, branch: str) -> pd.DataFrame:
     """
     rows = {}
     for label, b in (("branch", book.branch(branch)), ("operator", book)):
-        acc = b.accounts
-        rev = b.period_revenue()
-        churned = int((acc["status"] == "churned").sum())
-        rows[label] = {
-            "accounts": len(acc),
-            "revenue": float(rev.sum()) if rev is not None else np.nan,
-            "churned accounts": churned,
-        }
+        t = b.totals() if label == "operator" else replace(b, operator=None).totals()
+        rows[label] = {k: (np.nan if v is None else v) for k, v in t.items()}
     # one row each for branch and operator, so count columns stay integers
     df = pd.DataFrame(rows).T.astype({"accounts": int, "churned accounts": int})
     for col in ("accounts", "revenue", "churned accounts"):

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import ConfigError
-from ._io import load
+from ._io import PREPARED, load, prepare
 
 __all__ = ["run_reports", "RunSummary", "safe_name", "notebook_path", "sample_path"]
 
@@ -289,9 +289,16 @@ def run_reports(
             if not Path(value).is_file():
                 raise ConfigError(f"{name}: file {value} not found")
             settings[name] = str(Path(value).resolve())
-    passed = {k for k, v in settings.items() if v} | ({"mask_pii"} if mask_pii else set())
+    passed = {k for k, v in settings.items() if v}
     _check_parameters(nb, {"branch", "data", "mapping", "lang", "output_dir"} | passed)
     inputs_hash = _hash_inputs(data_path, mapping, *settings.values())
+    # split the data once per branch: each notebook then reads its own accounts only
+    # (with --mask-pii the split data are masked already: no real name sits in OUT)
+    prepared = out / ".prepared" / (inputs_hash[:16] + ("-masked" if mask_pii else ""))
+    if not (prepared / PREPARED).is_file():
+        for stale in (out / ".prepared").glob("*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        prepare(book.masked() if mask_pii else book, prepared)
     kernel = _kernel_name()
     run_id = f"{os.getpid()}-{int(time.time())}"
     tasks: list[dict[str, Any]] = []
@@ -299,11 +306,10 @@ def run_reports(
     for b in chosen:
         params = {
             "branch": b,
-            "data": str(data_path.resolve()),
-            "mapping": mapping or "",
+            "data": str(prepared),
+            "mapping": "",
             "lang": lang,
             **{k: v for k, v in settings.items() if v},
-            **({"mask_pii": True} if mask_pii else {}),
         }
         folder = safe_name(b)
         fp = _fingerprint(inputs_hash, params, nb)

@@ -120,3 +120,29 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
             scheduler="tcp://127.0.0.1:9",
             progress=False,
         )
+
+
+def test_a_prepared_branch_reads_only_its_own_files_and_gives_the_same_report(tmp_path):
+    book = kamlib.load(ROOT / "data")
+    before = checksums(ROOT / "data")
+    d = kamlib.prepare(ROOT / "data", tmp_path / "prepared")
+    assert checksums(ROOT / "data") == before
+    assert len(list(d.iterdir())) == 1 + len(book.branches)  # manifest + one folder each
+    one = kamlib.load(d, branch="Suzhou")
+    assert set(one.accounts["branch"]) == {"Suzhou"}
+    assert one.operator == {
+        "accounts": 2000,
+        "revenue": pytest.approx(float(book.period_revenue().sum())),
+        "churned accounts": int((book.accounts["status"] == "churned").sum()),
+    }
+    pd.testing.assert_frame_equal(
+        kamlib.key_figures(one, "Suzhou"), kamlib.key_figures(book, "Suzhou")
+    )
+    a, b = kamlib.branch_metrics(one, "Suzhou"), kamlib.branch_metrics(book, "Suzhou")
+    for k, v in b.items():
+        assert a[k] == (pytest.approx(v) if isinstance(v, float) else v), k
+    # the same from the original folder, without preparing
+    direct = kamlib.load(ROOT / "data", branch="Suzhou")
+    assert direct.operator == one.operator
+    with pytest.raises(kamlib.DataError, match="no branch named 'Atlantis'"):
+        kamlib.load(d, branch="Atlantis")

@@ -64,7 +64,7 @@ from IPython.display import display
 import kamlib
 
 kamlib.setup_notebook(lang)
-book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None)
+book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None, branch=branch)
 book = book.masked() if mask_pii else book
 b = book.branch(branch)
 tables = kamlib.ReportTables()  # every table shown below also goes to tables.xlsx
