@@ -26,6 +26,7 @@ BASELINE = """
 import duckdb, resource, sys, time
 t0 = time.perf_counter()
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 df = con.execute("SELECT account_id, SUM(revenue) AS revenue FROM read_parquet(?) GROUP BY 1",
                  [sys.argv[1]]).df()
 print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(df))
@@ -72,7 +73,7 @@ def run(code: str, path: Path) -> tuple[float, float, int]:
     r = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
     )
-    secs, rss_kb, rows = r.stdout.split()
+    secs, rss_kb, rows = r.stdout.splitlines()[-1].split()
     return float(secs), int(rss_kb) / 1024**2, int(rows)
 
 

@@ -108,7 +108,9 @@ def aggregate(
         raise ConfigError(f"aggregate: engine must be duckdb or dask, not {engine!r}")
     if "month" in out:
         out["month"] = _first_of_month(out["month"])
-    return out.sort_values(keys, kind="stable").reset_index(drop=True)
+    if engine == "dask":  # DuckDB sorted already
+        out = out.sort_values(keys, kind="stable").reset_index(drop=True)
+    return out
 
 
 def _first_of_month(s: pd.Series) -> pd.Series:
@@ -136,6 +138,7 @@ def _duckdb(files, kind, table, keys, memory_limit, threads) -> pd.DataFrame:
 
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")  # a library does not print
         if memory_limit:
             con.execute(f"SET memory_limit = '{memory_limit}'")
         if threads:
@@ -152,7 +155,9 @@ def _duckdb(files, kind, table, keys, memory_limit, threads) -> pd.DataFrame:
         sel = ", ".join(f'CAST("{k}" AS VARCHAR) AS "{k}"' for k in keys)
         sums = ", ".join(f'SUM(CAST("{v}" AS DOUBLE)) AS "{v}"' for v in values)
         group = ", ".join(str(i + 1) for i in range(len(keys)))
-        return con.execute(f"SELECT {sel}, {sums} FROM {reader} GROUP BY {group}").df()
+        # sorted in the engine (parallel), not in pandas afterwards
+        query = f"SELECT {sel}, {sums} FROM {reader} GROUP BY {group} ORDER BY {group}"
+        return con.execute(query).df()
     finally:
         con.close()
 
