@@ -13,6 +13,22 @@ from ._schema import OPTIONAL_TABLES
 from ._validate import as_of_from, derive_accounts, validate_tables
 
 
+def unknown_branch(unknown: list[str], known: list[str]) -> DataError:
+    """The error for branches the data do not have, naming those they do have."""
+    shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
+    return DataError(
+        [
+            Issue(
+                "error",
+                "accounts",
+                "branch",
+                "unknown-branch",
+                f"no branch named {', '.join(map(repr, unknown))}; the data has: {shown}",
+            )
+        ]
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Book:
     """An operator's account data: ``accounts`` and the optional fact tables.
@@ -115,18 +131,7 @@ class Book:
         names = [name] if isinstance(name, str) else list(name)
         unknown = [n for n in names if n not in set(self.branches)]
         if unknown:
-            known = ", ".join(self.branches[:20]) + (" ..." if len(self.branches) > 20 else "")
-            raise DataError(
-                [
-                    Issue(
-                        "error",
-                        "accounts",
-                        "branch",
-                        "unknown-branch",
-                        f"no branch named {', '.join(map(repr, unknown))}; the data has: {known}",
-                    )
-                ]
-            )
+            raise unknown_branch(unknown, self.branches)
         return self.select(self.accounts["branch"].isin(names).to_numpy())
 
     def totals(self) -> dict[str, Any]:
@@ -149,21 +154,12 @@ class Book:
         """The book restricted to the accounts where ``mask`` is true (fact tables follow)."""
         acc = self.accounts.loc[np.asarray(mask, dtype=bool)]
         ids = acc["account_id"]
-        tables = {
+        tables: dict[str, Any] = {
             t: (df.loc[df["account_id"].isin(ids)] if isinstance(df, pd.DataFrame) else None)
             for t in OPTIONAL_TABLES
             for df in [getattr(self, t)]
         }
-        return Book(
-            accounts=acc,
-            name=self.name,
-            currency=self.currency,
-            as_of=self.as_of,
-            source=self.source,
-            notes=self.notes,
-            operator=self.operator,
-            **tables,
-        )
+        return replace(self, accounts=acc, **tables)
 
     def masked(self, *, salt: str | None = None) -> Book:
         """The same book with account ids, names, parent ids and account managers replaced
@@ -210,16 +206,7 @@ class Book:
                 df["account_id"] = df["account_id"].map(ids).fillna("ACC-unknown")
             tables[t] = df
         notes = tuple(replace(n, rows=tuple(ids.get(r, r) for r in n.rows)) for n in self.notes)
-        return Book(
-            accounts=acc,
-            name=self.name,
-            currency=self.currency,
-            as_of=self.as_of,
-            source=self.source,
-            notes=notes,
-            operator=self.operator,
-            **tables,
-        )
+        return replace(self, accounts=acc, notes=notes, **tables)
 
     # -- derived per-account figures -----------------------------------------------
     def months(self) -> pd.DatetimeIndex:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._book import Book, build_book
+from ._book import Book, build_book, unknown_branch
 from ._config import config_path, read_yaml
 from ._errors import ConfigError, DataError, Issue
 from ._schema import TABLES
@@ -551,11 +551,9 @@ def prepare(
     (373, 2000)
     """
     import json
-    import os
-    import shutil
     import tempfile
 
-    from .runner import safe_name
+    from .runner import _replace_dir, safe_name
 
     book = source if isinstance(source, Book) else load(source, mapping=mapping)
     out = Path(out)
@@ -582,13 +580,7 @@ def prepare(
         "branches": folders,
     }
     (tmp / PREPARED).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
-    if out.exists():
-        old = out.with_name(f".{out.name}-old-{os.getpid()}")
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
+    _replace_dir(tmp, out)  # the old dataset stays until the new one is whole
     return out
 
 
@@ -599,18 +591,7 @@ def _load_prepared(src: Path, branch: str | None) -> Book:
     names = list(m["branches"]) if branch is None else [branch]
     unknown = [b for b in names if b not in m["branches"]]
     if unknown:
-        known = ", ".join(list(m["branches"])[:20])
-        raise DataError(
-            [
-                Issue(
-                    "error",
-                    "accounts",
-                    "branch",
-                    "unknown-branch",
-                    f"no branch named {unknown[0]!r}; the data has: {known}",
-                )
-            ]
-        )
+        raise unknown_branch(unknown, list(m["branches"]))
     frames: dict[str, pd.DataFrame] = {}
     for table in TABLES:
         parts = [
