@@ -152,7 +152,13 @@ def _duckdb(files, kind, table, keys, memory_limit, threads) -> pd.DataFrame:
         # keys and months are read as text, so ids like 00123 keep their zeros
         cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
         values = _present(cols, table, keys, files[0].parent)
-        sel = ", ".join(f'CAST("{k}" AS VARCHAR) AS "{k}"' for k in keys)
+        # a month key is cut to YYYY-MM, so lines dated by day group into their month
+        sel = ", ".join(
+            f'left(CAST("{k}" AS VARCHAR), 7) AS "{k}"'
+            if k == "month"
+            else f'CAST("{k}" AS VARCHAR) AS "{k}"'
+            for k in keys
+        )
         sums = ", ".join(f'SUM(CAST("{v}" AS DOUBLE)) AS "{v}"' for v in values)
         group = ", ".join(str(i + 1) for i in range(len(keys)))
         # sorted in the engine (parallel), not in pandas afterwards
@@ -174,5 +180,7 @@ def _dask(files, kind, table, keys) -> pd.DataFrame:
     values = _present(list(ddf.columns), table, keys, files[0].parent)
     for k in keys:
         ddf[k] = ddf[k].astype(str)
+        if k == "month":  # lines dated by day group into their month
+            ddf[k] = ddf[k].str.slice(0, 7)
     out = ddf.groupby(keys)[values].sum().compute().reset_index()
     return out

@@ -146,3 +146,23 @@ def test_a_prepared_branch_reads_only_its_own_files_and_gives_the_same_report(tm
     assert direct.operator == one.operator
     with pytest.raises(kamlib.DataError, match="no branch named 'Atlantis'"):
         kamlib.load(d, branch="Atlantis")
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "dask"])
+def test_cost_lines_aggregate_per_account_and_month(tmp_path, engine):
+    lines = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "a", "b"],
+            "month": ["2025-01-03", "2025-01-20", "2025-02-01", "2025-01-05"],  # dates
+            "service_tickets": [1, 2, 4, 8],
+            "network": [10.0, 20.0, 40.0, 80.0],
+        }
+    )
+    lines.to_csv(tmp_path / "costs.csv", index=False)
+    got = kamlib.aggregate(tmp_path, table="costs", engine=engine)
+    assert got["account_id"].tolist() == ["a", "a", "b"]
+    assert got["month"].dt.strftime("%Y-%m").tolist() == ["2025-01", "2025-02", "2025-01"]
+    assert got["service_tickets"].tolist() == [3, 4, 8]
+    assert got["network"].tolist() == [30.0, 40.0, 80.0]
+    with pytest.raises(kamlib.ConfigError, match="table must be one of"):
+        kamlib.aggregate(tmp_path, table="usage")
