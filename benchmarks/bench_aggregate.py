@@ -15,13 +15,13 @@ Goal (issue #7): kamlib within 1.3x of the baseline, peak memory under 2 GB.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import machine, report
 
 BASELINE = """
 import duckdb, sys, time
@@ -100,8 +100,7 @@ def main(argv: list[str] | None = None) -> dict:
         "lines": a.lines,
         "accounts found": k[2],
         "parquet file (MB)": round(size / 1e6),
-        "machine": f"{platform.machine()}, {platform.python_implementation()} "
-        f"{platform.python_version()}",
+        "machine": machine(),
         "generation (s)": round(gen, 1),
         "baseline DuckDB GROUP BY (s)": round(b[0], 2),
         "kamlib.aggregate (s)": round(k[0], 2),
@@ -111,10 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
         "goal ratio": 1.3,
         "goal peak (GB)": 2.0,
     }
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(res, indent=2))
-    print(json.dumps(res, indent=2))
-    return res
+    return report(res, a.out)
 
 
 if __name__ == "__main__":

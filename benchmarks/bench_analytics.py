@@ -19,13 +19,12 @@ them is reported on its own line, outside the ratios.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import machine, report
 
 import kamlib
 
@@ -84,8 +83,7 @@ def main(argv: list[str] | None = None) -> dict:
     res = {
         "benchmark": "analytics",
         "accounts": a.accounts,
-        "machine": f"{platform.machine()}, {platform.python_implementation()} "
-        f"{platform.python_version()}",
+        "machine": machine(),
         "baseline numpy.argsort (s)": round(baseline, 4),
         "seconds": {k: round(v, 4) for k, v in times.items()},
         "ratio core (concentration + deciles + whale) / argsort": round(core / baseline, 2),
@@ -95,10 +93,7 @@ def main(argv: list[str] | None = None) -> dict:
         "goal core": 2.0,
         "goal full": 3.0,
     }
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(res, indent=2))
-    print(json.dumps(res, indent=2))
-    return res
+    return report(res, a.out)
 
 
 if __name__ == "__main__":

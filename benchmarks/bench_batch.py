@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
-import json
 import multiprocessing
-import platform
 import subprocess
 import sys
 import tempfile
@@ -28,6 +26,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from _common import machine, report
 from nbformat.v4 import new_code_cell, new_notebook
 
 import kamlib
@@ -133,8 +132,7 @@ def main(argv: list[str] | None = None) -> dict:
         rss_many = runner_rss(many, tmp / "many-trivial", nb)
     res = {
         "benchmark": "batch",
-        "machine": f"{platform.machine()}, {platform.python_implementation()} "
-        f"{platform.python_version()}, 2 workers",
+        "machine": machine() + ", 2 workers",
         "branches": a.branches,
         "accounts per branch": a.per_branch,
         "failed": len(local.failed) + len(dist.failed),
@@ -150,10 +148,7 @@ def main(argv: list[str] | None = None) -> dict:
         "goal ratio": 2.0,
         "goal seconds for 20 reports": 60,
     }
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(res, indent=2))
-    print(json.dumps(res, indent=2))
-    return res
+    return report(res, a.out)
 
 
 if __name__ == "__main__":

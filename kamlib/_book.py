@@ -135,10 +135,7 @@ class Book:
         return self.select(self.accounts["branch"].isin(names).to_numpy())
 
     def totals(self) -> dict[str, Any]:
-        """Accounts, revenue and churned accounts of this book (the operator's, for a
-        branch book made by :meth:`for_branch`)."""
-        if self.operator is not None:
-            return dict(self.operator)
+        """Accounts, revenue and churned accounts of the accounts in this book."""
         rev = self.period_revenue()
         return {
             "accounts": len(self.accounts),
@@ -146,9 +143,14 @@ class Book:
             "churned accounts": int((self.accounts["status"] == "churned").sum()),
         }
 
+    def operator_totals(self) -> dict[str, Any]:
+        """The whole operator's :meth:`totals`: remembered in ``operator`` when this book
+        holds one branch (see :meth:`for_branch`), else this book's own."""
+        return dict(self.operator) if self.operator is not None else self.totals()
+
     def for_branch(self, name: str) -> Book:
         """One branch, remembering the whole operator's totals in ``operator``."""
-        return replace(self.branch(name), operator=self.totals())
+        return replace(self.branch(name), operator=self.operator_totals())
 
     def select(self, mask: np.ndarray | pd.Series) -> Book:
         """The book restricted to the accounts where ``mask`` is true (fact tables follow)."""

@@ -576,7 +576,7 @@ def prepare(
         "currency": book.currency,
         "as_of": None if book.as_of is None else book.as_of.strftime("%Y-%m-%d"),
         "source": book.source,
-        "operator": book.totals(),
+        "operator": book.operator_totals(),
         "branches": folders,
     }
     (tmp / PREPARED).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")

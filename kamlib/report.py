@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -106,10 +105,8 @@ def key_figures(book: Book, branch: str) -> pd.DataFrame:
     >>> list(kf.index)
     ['branch', 'operator']
     """
-    rows = {}
-    for label, b in (("branch", book.branch(branch)), ("operator", book)):
-        t = b.totals() if label == "operator" else replace(b, operator=None).totals()
-        rows[label] = {k: (np.nan if v is None else v) for k, v in t.items()}
+    figures = {"branch": book.branch(branch).totals(), "operator": book.operator_totals()}
+    rows = {k: {c: (np.nan if v is None else v) for c, v in t.items()} for k, t in figures.items()}
     # one row each for branch and operator, so count columns stay integers
     df = pd.DataFrame(rows).T.astype({"accounts": int, "churned accounts": int})
     for col in ("accounts", "revenue", "churned accounts"):

@@ -293,3 +293,24 @@ def test_deciles_match_a_stable_sort(values, groups):
         assert d["accounts"].iloc[j] == len(idx)
         assert d["revenue"].iloc[j] == pytest.approx(rev[idx].sum())
         assert d["profit"].iloc[j] == pytest.approx(x[idx].sum())
+
+
+def test_whale_curves_side_by_side_skip_a_non_positive_total():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves = {
+        "X": P.whale_curve(pd.DataFrame({"profit": [50.0, 100.0, -75.0]})),
+        "Y": P.whale_curve(pd.DataFrame({"profit": [-5.0, 1.0]})),
+    }
+    ax = plt.figure().gca()
+    assert P.plot_whale_curves(curves, ax=ax) is ax
+    drawn = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]
+    assert len(drawn) == 1  # Y has no percentage scale
+    # X: 0, 100/75 -> 0%, 133%, 200%, 100% of total 75
+    assert list(drawn[0].get_ydata()) == pytest.approx([0, 100 / 75 * 100, 200, 100])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["X (peak 200% at 67%)", "Y: total profit not positive, not drawn"]
+    plt.close("all")

@@ -499,9 +499,20 @@ def test_segment_mix_compares_branches_by_hand():
             "customer_type": ["business"] * 30 + ["key_account"] * 15,
         }
     )
-    b = kamlib.Book.from_frames(accounts=acc)
+    bill = pd.DataFrame(
+        {
+            "account_id": ["a0", "a1", "a44"],
+            "month": "2024-01",
+            "product": "mobile",
+            "revenue": [10.0, 20.0, 40.0],
+        }
+    )
+    b = kamlib.Book.from_frames(accounts=acc, billing=bill)
     before = b.accounts.copy()
     m = kamlib.segment_mix(b, "customer_type")
+    # monthly revenue per cell: a0 and a1 are business accounts of A, a44 a key account of B
+    assert m.revenue.loc["A", "business"] == 30.0 and m.revenue.loc["B", "key_account"] == 40.0
+    assert m.revenue.loc["A", "key_account"] == 0.0
     pd.testing.assert_frame_equal(b.accounts, before)
     assert m.table.loc["A", "business"] == 30 and m.table.loc["A", "key_account"] == 10
     assert m.table.loc["B", "key_account"] == 5 and m.table.loc["B", "accounts"] == 5
