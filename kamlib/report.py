@@ -274,19 +274,20 @@ def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
     return out
 
 
-#: The league table's columns: metrics.json key -> heading (index.html shows the same).
-LEAGUE_COLUMNS: dict[str, str] = {
-    "accounts": "accounts",
-    "revenue": "revenue",
-    "profit": "profit",
-    "top20_revenue_share": "top 20% revenue share",
-    "gini_revenue": "Gini (revenue)",
-    "top20_profit_share": "top 20% profit share",
-    "whale_peak_share": "whale peak",
-    "unprofitable_share": "loss-making accounts",
-    "churned": "churned",
-    "churn_rate": "churn rate",
-    "top_churn_cause": "top churn cause",
+#: The league table's columns: metrics.json key -> (heading, format in index.html).
+#: ``league_table`` and the batch's index.html both show exactly these.
+LEAGUE_COLUMNS: dict[str, tuple[str, str]] = {
+    "accounts": ("accounts", "{:,.0f}"),
+    "revenue": ("revenue", "{:,.0f}"),
+    "profit": ("profit", "{:,.0f}"),
+    "top20_revenue_share": ("top 20% revenue share", "{:.0%}"),
+    "gini_revenue": ("Gini (revenue)", "{:.2f}"),
+    "top20_profit_share": ("top 20% profit share", "{:.0%}"),
+    "whale_peak_share": ("whale peak", "{:.0%}"),
+    "unprofitable_share": ("loss-making accounts", "{:.0%}"),
+    "churned": ("churned", "{:,.0f}"),
+    "churn_rate": ("churn rate", "{:.1%}"),
+    "top_churn_cause": ("top churn cause", "{}"),
 }
 
 
@@ -309,7 +310,7 @@ def league_table(
         for br in book.branches
     ]
     t = pd.DataFrame(rows, columns=["branch", *LEAGUE_COLUMNS]).set_index("branch")
-    return t.rename(columns=LEAGUE_COLUMNS)
+    return t.rename(columns={k: head for k, (head, _) in LEAGUE_COLUMNS.items()})
 
 
 def write_metrics(metrics: dict[str, Any], output_dir: str | os.PathLike) -> Path:

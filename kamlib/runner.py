@@ -28,6 +28,7 @@ from typing import Any
 
 from ._errors import ConfigError
 from ._io import PREPARED, load, prepare
+from .report import LEAGUE_COLUMNS
 
 __all__ = ["run_reports", "RunSummary", "safe_name", "notebook_path", "sample_path"]
 
@@ -484,17 +485,6 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-LEAGUE = [
-    ("accounts", "Accounts", "{:,.0f}"),
-    ("revenue", "Revenue", "{:,.0f}"),
-    ("profit", "Profit", "{:,.0f}"),
-    ("top20_revenue_share", "Top 20% revenue share", "{:.0%}"),
-    ("whale_peak_share", "Whale peak", "{:.0%}"),
-    ("churn_rate", "Churn rate", "{:.1%}"),
-    ("top_churn_cause", "Top churn cause", "{}"),
-]
-
-
 def write_index(out: Path, summary: RunSummary) -> None:
     """index.html: a link to every branch report with the league table."""
     rows = []
@@ -502,7 +492,7 @@ def write_index(out: Path, summary: RunSummary) -> None:
         mfile = out / r.folder / "metrics.json"
         m = json.loads(mfile.read_text(encoding="utf-8")) if mfile.is_file() else {}
         cells = []
-        for key, _, fmt in LEAGUE:
+        for key, (_, fmt) in LEAGUE_COLUMNS.items():
             v = m.get(key)
             cells.append("<td>" + ("—" if v is None else html.escape(fmt.format(v))) + "</td>")
         link = (
@@ -519,7 +509,7 @@ def write_index(out: Path, summary: RunSummary) -> None:
             else f' <span class="failed">failed: {html.escape(r.error or "")}</span>'
         )
         rows.append(f"<tr><th>{link}{state}</th>{''.join(cells)}</tr>")
-    head = "".join(f"<th>{html.escape(label)}</th>" for _, label, _ in LEAGUE)
+    head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in LEAGUE_COLUMNS.values())
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Key-account reports</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
