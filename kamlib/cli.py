@@ -59,6 +59,7 @@ def _report(args: argparse.Namespace) -> int:
         mask_pii=args.mask_pii,
         scheduler=args.scheduler,
         timeout=args.timeout,
+        fresh_kernels=args.fresh_kernels,
         progress=not args.quiet,
     )
     done = sum(r.status == "done" for r in s.results)
@@ -125,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--force", action="store_true", help="rebuild unchanged branches too")
     r.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")
+    r.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start a new kernel for every report (default: each worker reuses its kernel, "
+        "reset between reports)",
+    )
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=_report)
     return p

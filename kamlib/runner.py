@@ -157,6 +157,9 @@ def _kernel_name() -> str:
     return KERNEL if KERNEL in find_kernel_specs() else "python3"
 
 
+_exporter: Any = None
+
+
 def export_html(nb_path: Path, html_path: Path, title: str) -> None:
     """Notebook -> HTML without code cells, in-process (no nbconvert command per report)."""
     import nbformat
@@ -170,16 +173,20 @@ def export_html(nb_path: Path, html_path: Path, title: str) -> None:
         and "parameters" not in c.get("metadata", {}).get("tags", [])
     ]
     nb.metadata["title"] = title
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_notebook_node(nb)
+    global _exporter
+    if _exporter is None:  # loading its templates costs more than one export
+        _exporter = HTMLExporter(
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        )
+    body, _ = _exporter.from_notebook_node(nb)
     html_path.write_text(body, encoding="utf-8")
 
 
 def _run_one(task: dict[str, Any]) -> BranchResult:
     """Execute one branch report (in a worker process)."""
     import papermill as pm
+
+    from . import _kernels
 
     os.environ.setdefault("TQDM_DISABLE", "1")
     out = Path(task["out"])
@@ -190,27 +197,38 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
     nb_out = tmp / "report.ipynb"
     t0 = time.perf_counter()
     error = None
+    cwd = str(Path(task["notebook"]).parent)
+    # the kernel's own log (e.g. on Ctrl-C) is noise to the user: cell errors are kept in
+    # the executed notebook
+    kernel_args = ["--IPKernelApp.log_level=CRITICAL"]
     for attempt in (1, 2):
         try:
+            if task.get("fresh", False):
+                run: dict[str, Any] = {"extra_arguments": kernel_args}
+            else:  # this worker's kernel, reset to a fresh one's state (see _kernels)
+                km = _kernels.warm_kernel(task["kernel"], cwd, kernel_args)
+                run = {"engine_name": _kernels.ENGINE, "km": km, "reset_cwd": cwd}
             pm.execute_notebook(
                 task["notebook"],
                 str(nb_out),
                 parameters=params,
                 kernel_name=task["kernel"],
-                cwd=str(Path(task["notebook"]).parent),
+                cwd=cwd,
                 progress_bar=False,
                 execution_timeout=task["timeout"],
                 log_output=False,
-                # the kernel's own log (e.g. on Ctrl-C) is noise to the user: cell errors
-                # are kept in the executed notebook
-                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                **run,
             )
             error = None
             break
         except pm.PapermillExecutionError as e:
             error = f"{e.ename}: {e.evalue}".strip()
+            _kernels.discard_kernel()  # a failed notebook may have left anything behind
             break
-        except Exception as e:  # kernel did not start, died, or timed out
+        except BaseException as e:  # kernel did not start, died, timed out; Ctrl-C
+            _kernels.discard_kernel()
+            if not isinstance(e, Exception):
+                raise
             error = f"{type(e).__name__}: {e}".strip().splitlines()[0]
             if attempt == 1 and not nb_out.exists():
                 continue  # a kernel that failed to start (port race) gets one retry
@@ -265,6 +283,7 @@ def run_reports(
     scheduler: str | None = None,
     notebook: str | Path | None = None,
     timeout: int = 600,
+    fresh_kernels: bool = False,
     progress: bool = True,
 ) -> RunSummary:
     """Build one report per branch. See ``kam report --help``.
@@ -334,6 +353,7 @@ def run_reports(
                 "timeout": timeout,
                 "fingerprint": fp,
                 "run": run_id,
+                "fresh": fresh_kernels,
             }
         )
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -107,6 +108,18 @@ def test_dead_hung_and_failing_branches_do_not_stop_the_others(batch, tmp_path):
     assert r.returncode == 3 and "Fail" in r.stderr and "Traceback" not in r.stderr
 
 
+def _kernels() -> set[int]:
+    """Process ids of the Jupyter kernels running on this machine."""
+    pids = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and b"ipykernel" in (proc / "cmdline").read_bytes():
+                pids.add(int(proc.name))
+        except OSError:  # ended meanwhile
+            pass
+    return pids
+
+
 def test_ctrl_c_leaves_every_written_report_whole(batch, tmp_path):
     nb, make = batch
     data = make(["Slow1", "Slow2", "Slow3", "Slow4"])
@@ -114,6 +127,7 @@ def test_ctrl_c_leaves_every_written_report_whole(batch, tmp_path):
     run_reports(data, out=out, notebook=nb, jobs=2, progress=False)
     good = {d.name: checksums(d) for d in out.iterdir() if d.name.startswith("Slow")}
     assert len(good) == 4
+    kernels_before = _kernels()
     p = subprocess.Popen(
         [
             sys.executable,
@@ -144,6 +158,8 @@ def test_ctrl_c_leaves_every_written_report_whole(batch, tmp_path):
         assert json.loads((out / name / "metrics.json").read_text())["branch"] == name
     assert not list(out.glob(".tmp-*")) and not list(out.glob(".old-*"))
     assert json.loads((out / "summary.json").read_text())["interrupted"] is True
+    time.sleep(1)
+    assert _kernels() <= kernels_before  # no kernel of the interrupted run is left running
 
 
 def test_an_output_folder_that_cannot_be_written_stops_before_any_report(batch, tmp_path):
