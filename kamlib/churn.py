@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._book import Book
+from ._book import Book, lookup
 from ._config import cause_taxonomy
 from ._stats import Association, association_test
 
@@ -65,26 +65,38 @@ def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, *, alpha: float = 
 
 def _base(book: Book, include_new: bool) -> pd.DataFrame:
     """Accounts in the churn denominator, with a churned flag and monthly revenue."""
-    acc = book.accounts.copy()
+    acc = book.accounts
     months = book.months()
     start = months[0] if len(months) else None
-    keep = pd.Series(True, index=acc.index)
+    keep = np.ones(len(acc), dtype=bool)
+    churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
     if start is not None and "churn_date" in acc:
-        keep &= ~((acc["status"] == "churned") & (acc["churn_date"] < start))
+        keep &= ~(churned & (acc["churn_date"] < start).to_numpy(dtype=bool, na_value=False))
     if not include_new and start is not None and "join_date" in acc:
-        keep &= ~(acc["join_date"] >= start)
-    acc = acc.loc[keep]
-    acc["churned"] = (acc["status"] == "churned").astype(int)
-    m = book.monthly_revenue()
-    acc["monthly_revenue"] = m.reindex(acc["account_id"]).to_numpy() if m is not None else np.nan
-    return acc
+        keep &= ~(acc["join_date"] >= start).to_numpy(dtype=bool, na_value=False)
+    m = book.monthly_revenue()  # in the order of accounts: aligned by position
+    revenue = m.to_numpy(dtype="float64", na_value=np.nan) if m is not None else np.nan
+    # a new frame: the book's accounts are never modified
+    acc = acc.assign(churned=churned.astype(int), monthly_revenue=revenue)
+    return acc if keep.all() else acc.loc[keep]
+
+
+def _filled(s: pd.Series, fill: str = "unknown") -> pd.Series:
+    """Missing values shown as ``fill``; categories stay categories (cheap to group)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        if not s.isna().any():
+            return s
+        if fill not in s.cat.categories:
+            s = s.cat.add_categories([fill])
+        return s.fillna(fill)
+    return s.astype("object").where(s.notna(), fill)
 
 
 def _group_keys(acc: pd.DataFrame, by: str | list[str] | pd.Series | None) -> list[Any]:
     if by is None:
         return [pd.Series("all", index=acc.index, name="group")]
     if isinstance(by, pd.Series):  # aligned on account_id
-        return [acc["account_id"].map(by).rename(by.name or "group")]
+        return [lookup(acc["account_id"], by).rename(by.name or "group")]
     return [acc[c] for c in ([by] if isinstance(by, str) else by)]
 
 
@@ -184,7 +196,7 @@ def churn_by_period(
     )
     keys = None
     if by is not None:
-        k = acc["account_id"].map(by) if isinstance(by, pd.Series) else acc[by]
+        k = lookup(acc["account_id"], by) if isinstance(by, pd.Series) else acc[by]
         keys = k.astype("object").where(k.notna(), "unknown").to_numpy()
     rows = []
     for p in periods:  # a loop over a dozen periods, vectorised over accounts
@@ -269,7 +281,11 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
     with it (one column per value).
     """
     acc = _base(book, True)
-    lost = acc[acc["churned"] == 1].copy()
+    is_lost = acc["churned"].to_numpy() == 1
+    # looked up on all accounts, in their own order (the fast path of lookup), then cut
+    by_all = lookup(acc["account_id"], by) if isinstance(by, pd.Series) else None
+    cols = ["account_id", "monthly_revenue"] + [c for c in ("churn_cause",) if c in acc]
+    lost = acc.loc[is_lost, cols]
     tax = cause_taxonomy()
     if "churn_cause" not in lost:
         lost["churn_cause"] = pd.NA
@@ -284,10 +300,10 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
         t["group share"] = t.groupby(level="group")["accounts"].transform("sum") / max(len(lost), 1)
         t.insert(0, "cause", t.index.get_level_values("churn_cause").map(tax[label]))
         return t.sort_values(["group share", "accounts"], ascending=False)
-    key = lost["account_id"].map(by) if isinstance(by, pd.Series) else lost[by]
+    key = by_all[is_lost] if by_all is not None else acc.loc[is_lost, by]
     if not len(lost):
         return pd.DataFrame()
-    key = key.astype("object").where(key.notna(), "unknown").rename(getattr(by, "name", by))
+    key = _filled(key).rename(getattr(by, "name", by))
     # a grouped count, not pd.crosstab: the same table, several times faster on big data
     t = lost.groupby([lost["group"], lost["churn_cause"], key]).size().unstack(fill_value=0)
     t.columns.name = getattr(by, "name", None) if isinstance(by, pd.Series) else by
@@ -315,7 +331,8 @@ def cause_association(
     """
 
     acc = _base(book, True)
-    lost = acc[acc["churned"] == 1]
+    is_lost = acc["churned"].to_numpy() == 1
+    lost = acc[is_lost]
     if lost.empty:
         return CauseAssociation(
             pd.DataFrame(), False, f"only 0 churners (fewer than {min_churners})"
@@ -323,10 +340,15 @@ def cause_association(
     # below min_churners the counts are still returned (``observed``), untested
     if level not in lost:
         return CauseAssociation(pd.DataFrame(), False, f"the data have no {level}")
-    seg = lost["account_id"].map(by) if isinstance(by, pd.Series) else lost.get(by)
+    seg = lookup(acc["account_id"], by)[is_lost] if isinstance(by, pd.Series) else lost.get(by)
     if seg is None or seg.isna().all():
         return CauseAssociation(pd.DataFrame(), False, f"the data have no {by}")
-    obs = pd.crosstab(lost[level].fillna("unknown"), seg.fillna("unknown"))
+    # a grouped count (pd.crosstab builds the same table several times slower)
+    obs = (
+        lost.groupby([_filled(lost[level]), _filled(seg)], observed=True)
+        .size()
+        .unstack(fill_value=0)
+    )
     what = by if isinstance(by, str) else (by.name or "segment")
     return association_test(
         obs,
@@ -454,7 +476,7 @@ def retention_curves(
     if d.empty:
         return pd.DataFrame()
     if isinstance(by, pd.Series):
-        key = d["account_id"].map(by)
+        key = lookup(d["account_id"], by)
     elif by in book.accounts:
         key = book.accounts.loc[d.index, by]
     else:  # the grouping column is not in the data: one curve for all accounts

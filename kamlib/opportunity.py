@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._book import Book
+from ._book import Book, lookup
 from ._config import read_yaml
 from ._errors import ConfigError
 from .churn import MIN_ACCOUNTS
@@ -98,7 +98,7 @@ def segment_profile(
     out["churn rate"] = (out["churned"] / out["accounts"]).where(out["accounts"] >= MIN_ACCOUNTS)
     if book.has("billing"):
         b = book.table("billing")
-        b = b.assign(segment=b["account_id"].map(lab)).dropna(subset=["segment"])
+        b = b.assign(segment=lookup(b["account_id"], lab)).dropna(subset=["segment"])
         prod = b.groupby(["segment", "product"])["revenue"].sum()
         share = prod / prod.groupby(level=0).transform("sum")
         out["top products"] = pd.Series(

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._book import Book
+from ._book import Book, lookup
 from ._config import bundled, read_yaml
 from ._errors import ConfigError
 
@@ -190,7 +190,7 @@ class PnL:
         Series of segment per account_id (e.g. ``value_tiers(b).assignment``)."""
         cols = ["revenue", *[f"cost_{d}" for d in self.drivers], "cost", "profit"]
         if isinstance(column, pd.Series):
-            key = self.table["account_id"].map(column).rename(column.name or "segment")
+            key = lookup(self.table["account_id"], column).rename(column.name or "segment")
             g = self.table.groupby(key, observed=True, dropna=False)
         else:
             g = self.table.groupby(column, observed=True, dropna=False)
@@ -863,8 +863,8 @@ def profit_actions(pnl: PnL, book: Book | None = None, *, top: int = 15) -> dict
             .sum()
         )
         acc = t.set_index("account_id")
-        share = b["revenue"] / b["account_id"].map(acc["revenue"]).where(lambda s: s != 0)
-        b["cost"] = share.fillna(0) * b["account_id"].map(acc["cost"])
+        share = b["revenue"] / lookup(b["account_id"], acc["revenue"]).where(lambda s: s != 0)
+        b["cost"] = share.fillna(0) * lookup(b["account_id"], acc["cost"])
         svc = b.groupby("product")[["revenue", "cost"]].sum()
         svc["profit"] = svc["revenue"] - svc["cost"]
         svc["margin"] = svc["profit"] / svc["revenue"]

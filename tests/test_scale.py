@@ -166,3 +166,61 @@ def test_cost_lines_aggregate_per_account_and_month(tmp_path, engine):
     assert got["network"].tolist() == [30.0, 40.0, 80.0]
     with pytest.raises(kamlib.ConfigError, match="table must be one of"):
         kamlib.aggregate(tmp_path, table="usage")
+
+
+@pytest.mark.parametrize("dtype", ["str", "object", "string[pyarrow]", "int64"])
+def test_lookup_is_map(dtype):
+    """kamlib's id lookup (Arrow, no Python objects) gives what Series.map gives."""
+    from kamlib._book import lookup
+
+    ids = pd.Series(["a", "b", "c", "d", "e"] if dtype != "int64" else [1, 2, 3, 4, 5])
+    ids = ids.astype(dtype)
+    tiers = pd.Series(
+        pd.Categorical(["A", "B", "A", "C", "B"], categories=["A", "B", "C"]),
+        index=pd.Index(ids.to_numpy()),
+        name="tier",
+    )
+    spend = pd.Series([1.5, 2.0, 0.0, np.nan, 7.0], index=pd.Index(ids.to_numpy()))
+    keys = [
+        ids,  # the same order: the fast path
+        ids.iloc[[4, 0, 2]],  # a subset, reordered, keeping its index
+        pd.concat([ids, ids.iloc[:2]], ignore_index=True),  # billing lines repeat ids
+    ]
+    missing = pd.Series(["zz", None, "c"] if dtype != "int64" else [99, 3, 3])
+    keys.append(missing.astype(dtype) if dtype != "int64" else missing)
+    for k in keys:
+        for values in (tiers, spend):
+            got, want = lookup(k, values), k.map(values)
+            assert list(got.index) == list(k.index)
+            assert got.isna().tolist() == want.isna().tolist()
+            assert got.dropna().tolist() == want.dropna().tolist()
+            assert isinstance(got.dtype, pd.CategoricalDtype) == isinstance(
+                want.dtype, pd.CategoricalDtype
+            )
+    twice = pd.Series(
+        [1, 2], index=pd.Index(["a", "a"]).astype(dtype if dtype != "int64" else "object")
+    )
+    if dtype != "int64":
+        with pytest.raises(Exception, match="unique"):  # as map: ambiguous ids are an error
+            lookup(ids.iloc[:2], twice)
+
+
+def test_churn_cross_tabs_equal_crosstab(sample_book):
+    """The grouped counts behind the churn cross-tabs equal pd.crosstab."""
+    tiers = kamlib.value_tiers(sample_book).assignment
+    lost = sample_book.accounts[sample_book.accounts["status"] == "churned"]
+    want = pd.crosstab(
+        lost["churn_cause"].fillna("unknown").to_numpy(),
+        lost["account_id"].map(tiers).astype(object).fillna("unknown").to_numpy(),
+    )
+    got = kamlib.cause_tree(sample_book, by=tiers).droplevel("group")
+    got = got.groupby(level=0).sum()  # one row per cause
+    assert got.index.tolist() == want.index.tolist()
+    assert got.loc[:, want.columns.tolist()].to_numpy().tolist() == want.to_numpy().tolist()
+    assert (got.drop(columns=want.columns.tolist()).to_numpy() == 0).all()
+    obs = kamlib.cause_association(sample_book, by=tiers).observed
+    want2 = pd.crosstab(
+        lost["churn_cause_group"].fillna("unknown").to_numpy(),
+        lost["account_id"].map(tiers).astype(object).fillna("unknown").to_numpy(),
+    )
+    assert obs.loc[want2.index, want2.columns].to_numpy().tolist() == want2.to_numpy().tolist()
