@@ -8,6 +8,7 @@ shown in the report's data-quality notes.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,9 +32,22 @@ def _labels(df: pd.DataFrame, mask: pd.Series, row_label: str) -> tuple[tuple[st
     return example_rows(f"#{i}" for i in idx)
 
 
+def _per_value(s: pd.Series, fn: Any) -> pd.Series:
+    """``fn(s)`` computed once per distinct value: codes, dates and months repeat across
+    millions of rows, and pandas runs regular expressions on Arrow strings in Python."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if len(uniques) > len(s) // 2:  # mostly distinct: nothing to gain
+        return fn(s)
+    done = fn(pd.Series(uniques))
+    return pd.Series(done.array.take(codes, allow_fill=True), index=s.index, name=s.name)
+
+
 def normalise_code(s: pd.Series) -> pd.Series:
     """'Key Account' -> 'key_account': how category values are compared."""
-    return s.astype("string").str.strip().str.lower().str.replace(r"[\s\-/]+", "_", regex=True)
+    return _per_value(
+        s.astype("string"),
+        lambda u: u.str.strip().str.lower().str.replace(r"[\s\-/]+", "_", regex=True),
+    )
 
 
 def _to_text(s: pd.Series) -> pd.Series:
@@ -63,8 +77,11 @@ def _to_bool(s: pd.Series) -> pd.Series:
 
 def _to_date(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
-        return s.astype("datetime64[ns]")
-    text = _to_text(s)
+        return s if s.dtype == "datetime64[ns]" else s.astype("datetime64[ns]")
+    return _per_value(_to_text(s), _parse_dates)
+
+
+def _parse_dates(text: pd.Series) -> pd.Series:
     text = text.str.replace(r"[./年月]", "-", regex=True).str.replace("日", "", regex=False)
     text = text.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
     return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
@@ -73,7 +90,11 @@ def _to_date(s: pd.Series) -> pd.Series:
 def _to_month(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
-    text = _to_text(s).str.replace(r"[./年月]", "-", regex=True).str.strip("-")
+    return _per_value(_to_text(s), _parse_months)
+
+
+def _parse_months(text: pd.Series) -> pd.Series:
+    text = text.str.replace(r"[./年月]", "-", regex=True).str.strip("-")
     text = text.str.replace(r"^(\d{4})(\d{2})$", r"\1-\2", regex=True)
     text = text.str.replace(r"^(\d{4}-\d{1,2})-\d{1,2}$", r"\1", regex=True)
     out = pd.to_datetime(text, format="%Y-%m", errors="coerce")
@@ -143,7 +164,8 @@ def coerce_column(
     else:  # pragma: no cover - the schema only uses the kinds above
         raise AssertionError(col.kind)
     if col.kind not in ("id", "text"):
-        present = _to_text(raw).notna() if not pd.api.types.is_numeric_dtype(raw) else raw.notna()
+        typed = pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_datetime64_any_dtype(raw)
+        present = raw.notna() if typed else _to_text(raw).notna()
         bad = present & out.isna()
         if bad.any():
             rows, n = _labels(df, bad, row_label)

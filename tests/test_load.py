@@ -145,3 +145,20 @@ def test_cli_validate_outcomes(capsys, maven_csv, tmp_path):
     bad.write_text("tables: [unclosed\n")
     assert main(["validate", str(maven_csv), "--mapping", str(bad)]) == 2
     assert "not valid YAML" in capsys.readouterr().err
+
+
+def test_parsing_once_per_distinct_value_gives_the_row_by_row_result():
+    """Codes, dates and months are parsed once per distinct value on big tables; the
+    result must be the row-by-row one, missing values and bad values included."""
+    from kamlib import _validate as v
+
+    dates = pd.Series(["2024-01-05", "2024年1月5日", "20240105", None, "bad", " 2024/01/05 "] * 50)
+    got = v._to_date(dates)
+    want = v._parse_dates(v._to_text(dates))
+    assert got.equals(want) and got.notna().sum() == 4 * 50
+    months = pd.Series(["2024-01", "2024年1月", "202401", "2024-01-17", None, "x"] * 50)
+    assert v._to_month(months).equals(v._parse_months(v._to_text(months)))
+    codes = pd.Series([" Key Account", "key-account", "SME/Micro", None] * 50)
+    assert (
+        v.normalise_code(codes).tolist() == ["key_account", "key_account", "sme_micro", pd.NA] * 50
+    )
