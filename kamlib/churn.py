@@ -63,17 +63,24 @@ def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, *, alpha: float = 
     return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
 
 
-def _base(book: Book, include_new: bool) -> pd.DataFrame:
-    """Accounts in the churn denominator, with a churned flag and monthly revenue."""
+def _base(book: Book, include_new: bool, columns: list[str] | None = None) -> pd.DataFrame:
+    """Accounts in the churn denominator, with a churned flag and monthly revenue.
+
+    ``columns``: the accounts columns the caller needs besides ``account_id`` (default
+    all); fewer columns are fewer arrays to copy on millions of accounts.
+    """
     acc = book.accounts
+    if columns is not None:
+        acc = acc[["account_id", *dict.fromkeys(c for c in columns if c in acc)]]
     months = book.months()
     start = months[0] if len(months) else None
     keep = np.ones(len(acc), dtype=bool)
-    churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
-    if start is not None and "churn_date" in acc:
-        keep &= ~(churned & (acc["churn_date"] < start).to_numpy(dtype=bool, na_value=False))
-    if not include_new and start is not None and "join_date" in acc:
-        keep &= ~(acc["join_date"] >= start).to_numpy(dtype=bool, na_value=False)
+    full = book.accounts
+    churned = (full["status"] == "churned").to_numpy(dtype=bool, na_value=False)
+    if start is not None and "churn_date" in full:
+        keep &= ~(churned & (full["churn_date"] < start).to_numpy(dtype=bool, na_value=False))
+    if not include_new and start is not None and "join_date" in full:
+        keep &= ~(full["join_date"] >= start).to_numpy(dtype=bool, na_value=False)
     m = book.monthly_revenue()  # in the order of accounts: aligned by position
     revenue = m.to_numpy(dtype="float64", na_value=np.nan) if m is not None else np.nan
     # a new frame: the book's accounts are never modified
@@ -128,7 +135,8 @@ def churn_rates(
     >>> list(r.columns[:4])
     ['accounts', 'churned', 'rate', 'ci_low']
     """
-    acc = _base(book, include_new)
+    named = [by] if isinstance(by, str) else by if isinstance(by, list) else []
+    acc = _base(book, include_new, columns=named)
     keys = _group_keys(acc, by)
     acc = acc.assign(lost_revenue=acc["monthly_revenue"].where(acc["churned"] == 1, 0.0))
     g = acc.groupby(keys, observed=True, dropna=False)
@@ -280,7 +288,7 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
     With ``by`` (an accounts column or a Series on account_id) the counts are crossed
     with it (one column per value).
     """
-    acc = _base(book, True)
+    acc = _base(book, True, columns=["churn_cause", *([by] if isinstance(by, str) else [])])
     is_lost = acc["churned"].to_numpy() == 1
     # looked up on all accounts, in their own order (the fast path of lookup), then cut
     by_all = lookup(acc["account_id"], by) if isinstance(by, pd.Series) else None

@@ -194,10 +194,9 @@ def value_tiers(
     1.0
     """
     spend = book.monthly_revenue()
-    ids = book.accounts["account_id"].to_numpy()
     if spend is None:
-        empty = pd.Series(pd.NA, index=ids, dtype="object")
-        return Tiers(empty, pd.DataFrame(), None, len(ids))
+        empty = pd.Series(pd.NA, index=pd.Index(book.accounts["account_id"]), dtype="object")
+        return Tiers(empty, pd.DataFrame(), None, len(empty))
     if scheme is None and quantiles is None:
         scheme = "beijing" if book.currency == "CNY" else "abc"
     if isinstance(scheme, str) and scheme in ("abc", "deciles"):
@@ -208,8 +207,9 @@ def value_tiers(
     else:
         ts = tier_scheme(scheme or "beijing")
         a = assign_tiers(spend, ts)
-    known = a.notna()
-    df = pd.DataFrame({"tier": a[known], "spend": spend[known]})
+    known = a.notna().to_numpy()
+    # by position: labelled selection would hash millions of account ids
+    df = pd.DataFrame({"tier": a.array[known], "spend": spend.to_numpy()[known]})
     g = df.groupby("tier", observed=False)["spend"]
     t = pd.DataFrame({"accounts": g.size(), "monthly revenue": g.sum()})
     t["share of accounts"] = t["accounts"] / max(int(known.sum()), 1)
@@ -253,9 +253,8 @@ def segment_rules(rules: str | Path | dict | None = None) -> dict[str, Any]:
 
 
 def _spend(book: Book) -> pd.Series:
-    ids = book.accounts["account_id"].to_numpy()
-    s = book.monthly_revenue()
-    return s.reindex(ids) if s is not None else pd.Series(np.nan, index=ids)
+    s = book.monthly_revenue()  # already in the order of accounts
+    return s if s is not None else pd.Series(np.nan, index=pd.Index(book.accounts["account_id"]))
 
 
 def _per_account_mean(book: Book, table: str, column: str) -> pd.Series:
