@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._book import Book, build_book, unknown_branch
+from ._book import Book, build_book, lookup, unknown_branch
 from ._config import config_path, read_yaml
 from ._errors import ConfigError, DataError, Issue
 from ._schema import TABLES
@@ -566,7 +566,7 @@ def prepare(
         df = acc if table == "accounts" else getattr(book, table)
         if not isinstance(df, pd.DataFrame):
             continue
-        key = df["branch"] if table == "accounts" else df["account_id"].map(branch_of)
+        key = df["branch"] if table == "accounts" else lookup(df["account_id"], branch_of)
         for br, part in df.groupby(key.to_numpy(), sort=False):  # one pass per table
             d = tmp / folders[br]
             d.mkdir(exist_ok=True)
@@ -578,6 +578,8 @@ def prepare(
         "source": book.source,
         "operator": book.operator_totals(),
         "branches": folders,
+        # lets a batch list and size the branches without reading any table
+        "accounts": {b: int(n) for b, n in acc["branch"].value_counts().items()},
     }
     (tmp / PREPARED).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
     _replace_dir(tmp, out)  # the old dataset stays until the new one is whole

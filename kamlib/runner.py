@@ -26,6 +26,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from ._book import unknown_branch
 from ._errors import ConfigError
 from ._io import PREPARED, load, prepare
 from .report import LEAGUE_COLUMNS
@@ -107,6 +110,16 @@ class RunSummary:
             "too_small": self.skipped_small,
             "branches": [asdict(r) | {"seconds": round(r.seconds, 2)} for r in self.results],
         }
+
+
+def _prepared_manifest(data: Path) -> dict[str, Any] | None:
+    """The manifest of a folder written by :func:`kamlib.prepare` (None for raw data, or a
+    folder prepared before manifests held account counts)."""
+    f = data / PREPARED
+    if not (data.is_dir() and f.is_file()):
+        return None
+    m = json.loads(f.read_text("utf-8"))
+    return m if "accounts" in m else None
 
 
 def _hash_inputs(data: Path, *settings: str | None) -> str:
@@ -293,11 +306,19 @@ def run_reports(
     """
     t0 = time.perf_counter()
     data_path = Path(data) if data else sample_path()
-    book = load(data_path, mapping=mapping)
-    chosen = branches or book.branches
-    if branches:
-        book.branch(branches)  # raises a DataError naming the known branches
-    counts = book.accounts["branch"].value_counts()
+    manifest = _prepared_manifest(data_path) if not (mapping or mask_pii) else None
+    book = None
+    if manifest is not None:  # prepared already: list the branches, read no table
+        known, counts = list(manifest["branches"]), pd.Series(manifest["accounts"])
+        unknown = [b for b in branches or [] if b not in known]
+        if unknown:
+            raise unknown_branch(unknown, known)
+    else:
+        book = load(data_path, mapping=mapping)
+        known, counts = book.branches, book.accounts["branch"].value_counts()
+        if branches:
+            book.branch(branches)  # raises a DataError naming the known branches
+    chosen = branches or known
     small = [b for b in chosen if counts.get(b, 0) < min_accounts]
     chosen = [b for b in chosen if b not in small]
     out = Path(out).resolve()  # notebooks run in notebooks/: a relative path would land there
@@ -315,7 +336,9 @@ def run_reports(
     # split the data once per branch: each notebook then reads its own accounts only
     # (with --mask-pii the split data are masked already: no real name sits in OUT)
     prepared = out / ".prepared" / (inputs_hash[:16] + ("-masked" if mask_pii else ""))
-    if not (prepared / PREPARED).is_file():
+    if book is None:
+        prepared = data_path.resolve()
+    elif not (prepared / PREPARED).is_file():
         for stale in (out / ".prepared").glob("*"):
             shutil.rmtree(stale, ignore_errors=True)
         prepare(book.masked() if mask_pii else book, prepared)

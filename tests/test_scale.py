@@ -224,3 +224,30 @@ def test_churn_cross_tabs_equal_crosstab(sample_book):
         lost["account_id"].map(tiers).astype(object).fillna("unknown").to_numpy(),
     )
     assert obs.loc[want2.index, want2.columns].to_numpy().tolist() == want2.to_numpy().tolist()
+
+
+def test_a_batch_on_prepared_data_reads_no_whole_book(tmp_path, monkeypatch):
+    """A national run prepares each province once; the batch then lists and sizes the
+    branches from the manifest and never loads the whole operator in the submitting
+    process. The reports are those of a run on the raw data."""
+    from kamlib import runner
+
+    d = kamlib.prepare(ROOT / "data", tmp_path / "prepared")
+    raw = runner.run_reports(
+        ROOT / "data", out=tmp_path / "raw", branches=["Hanzhong"], progress=False
+    )
+
+    def whole_book(*a, **k):
+        raise AssertionError("the batch loaded the whole book")
+
+    monkeypatch.setattr(runner, "load", whole_book)
+    with pytest.raises(kamlib.DataError, match="no branch named 'Atlantis'"):
+        runner.run_reports(d, out=tmp_path / "x", branches=["Atlantis"], progress=False)
+    s = runner.run_reports(d, out=tmp_path / "prep", min_accounts=500, jobs=1, progress=False)
+    counts = kamlib.load(ROOT / "data").accounts["branch"].value_counts()
+    assert sorted(s.skipped_small) == sorted(counts[counts < 500].index)
+    s = runner.run_reports(d, out=tmp_path / "prep", branches=["Hanzhong"], progress=False)
+    assert not raw.failed and not s.failed
+    assert not (tmp_path / "prep" / ".prepared").exists()  # the prepared data are used as they are
+    a = (tmp_path / "raw" / "Hanzhong" / "metrics.json").read_text(encoding="utf-8")
+    assert a == (tmp_path / "prep" / "Hanzhong" / "metrics.json").read_text(encoding="utf-8")
