@@ -216,13 +216,12 @@ def churn_metrics(b: Book) -> dict[str, Any]:
 
     acc = b.accounts
     lost = acc[acc["status"] == "churned"]
-    r = churn_rates(b, by=None).iloc[0]
+    rates = churn_rates(b, by=None)  # empty when every account left before the period
     types = churn_types(b)
+    r = rates.iloc[0] if len(rates) and len(acc) >= MIN_ACCOUNTS else None
     out: dict[str, Any] = {
-        "churn_rate": float(r["rate"]) if len(acc) >= MIN_ACCOUNTS else None,
-        "churn_rate_ci": [float(r["ci_low"]), float(r["ci_high"])]
-        if len(acc) >= MIN_ACCOUNTS
-        else None,
+        "churn_rate": None if r is None else float(r["rate"]),
+        "churn_rate_ci": None if r is None else [float(r["ci_low"]), float(r["ci_high"])],
         "churn_by_type": {str(k): int(v) for k, v in types["accounts"].items()},
         "churn_by_cause_group": None,
         "churn_by_category": None,

@@ -327,3 +327,28 @@ def test_too_few_churners_still_give_their_counts():
     a = C.cause_association(book)
     assert not a.testable and "only 5 churners" in a.reason
     assert int(a.observed.to_numpy().sum()) == 5 and a.observed.shape == (1, 2)
+
+
+def test_a_branch_whose_accounts_all_left_before_the_period_has_no_rate():
+    """Found by the property test: such a branch has nobody in the churn denominator."""
+    acc = pd.DataFrame(
+        {
+            "account_id": ["a0", "a1", "a2"],
+            "branch": ["X", "X", "Y"],
+            "status": ["active", "active", "churned"],
+            "churn_date": [None, None, "2024-03-15"],
+            "churn_type": [None, None, "voluntary"],
+        }
+    )
+    bill = pd.DataFrame(
+        {
+            "account_id": ["a0", "a1", "a2"],
+            "month": ["2024-04"] * 3,
+            "revenue": [5.0, 7.0, 0.0],
+            "product": "mobile",
+        }
+    )
+    y = kamlib.Book.from_frames(accounts=acc, billing=bill).for_branch("Y")
+    assert kamlib.churn_rates(y, by=None).empty
+    m = kamlib.branch_metrics(y, "Y")
+    assert m["churn_rate"] is None and m["churn_rate_ci"] is None
