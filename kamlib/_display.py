@@ -51,3 +51,27 @@ def setup_notebook(lang: str = "en") -> None:
         from ._fonts import use_cjk_font
 
         use_cjk_font()
+    from IPython import get_ipython
+
+    ip = get_ipython()
+    if ip is not None:  # in a notebook: tables with a dash for what is missing
+        ip.display_formatter.formatters["text/html"].for_type(pd.DataFrame, frame_html)
+
+
+def frame_html(df: pd.DataFrame) -> str:
+    """A table as pandas shows it in a notebook, with "—" where a figure is missing or
+    was not computed (NaN prints as ``NaN``, which a branch manager should not have to
+    read).
+
+    Examples
+    --------
+    >>> "<td>—</td>" in frame_html(pd.DataFrame({"churn rate": [0.1, float("nan")]}))
+    True
+    """
+    return df.to_html(
+        na_rep="—",
+        max_rows=pd.get_option("display.max_rows"),
+        max_cols=pd.get_option("display.max_columns"),
+        show_dimensions=pd.get_option("display.show_dimensions"),
+        notebook=True,
+    )

@@ -4,8 +4,8 @@ Starting a kernel and importing pandas, matplotlib, statsmodels and kamlib costs
 per report, more than the report's own analyses. A worker therefore keeps its kernel and,
 before each notebook, puts it back to the state of a fresh one (:data:`_RESET`): the user
 namespace and the In/Out history are wiped, figures are closed, matplotlib and pandas
-settings, warning filters, environment variables and the working directory are restored,
-and the execution counter starts again at 1. What stays is what a fresh kernel would
+settings, display formatters, warning filters, environment variables and the working
+directory are restored, and the execution counter starts again at 1. What stays is what a fresh kernel would
 rebuild identically: imported modules. A test checks that a branch gives the same executed
 notebook, cell by cell, in a reused kernel as in a fresh one.
 
@@ -44,10 +44,15 @@ def __kamlib_reset(cwd):
     ip = get_ipython()
     snap = sys.modules.get("_kamlib_warm")
     if snap is None:
+        plt.close(plt.figure())  # activates the inline backend: its printers and rc count
         snap = sys.modules["_kamlib_warm"] = types.ModuleType("_kamlib_warm")
         snap.rc = matplotlib.rcParams.copy()
         snap.env = dict(os.environ)
         snap.filters = list(warnings.filters)
+        snap.printers = {
+            k: (dict(f.type_printers), dict(f.deferred_printers))
+            for k, f in ip.display_formatter.formatters.items()
+        }
     else:
         ip.run_line_magic("reset", "-f")
         plt.close("all")
@@ -55,12 +60,18 @@ def __kamlib_reset(cwd):
         os.environ.clear()
         os.environ.update(snap.env)
         warnings.filters[:] = snap.filters
+        for k, f in ip.display_formatter.formatters.items():  # e.g. kamlib's table HTML
+            types, deferred = snap.printers.get(k, ({}, {}))
+            f.type_printers.clear()
+            f.type_printers.update(types)
+            f.deferred_printers.clear()
+            f.deferred_printers.update(deferred)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pd.reset_option("all")
     os.chdir(cwd)
     ip.execution_count = 1
-__kamlib_reset({cwd!r})
+__kamlib_reset(__CWD__)
 globals().pop("__kamlib_reset", None)  # %reset may have taken it already
 """
 
@@ -74,7 +85,9 @@ class _ResetClient(PapermillNotebookClient):
 
     def papermill_execute_cells(self) -> None:
         assert self.kc is not None
-        msg_id = self.kc.execute(_RESET.format(cwd=self._cwd), silent=True, store_history=False)
+        msg_id = self.kc.execute(
+            _RESET.replace("__CWD__", repr(self._cwd)), silent=True, store_history=False
+        )
         reply = self.wait_for_reply(msg_id)
         if reply is None or reply["content"]["status"] != "ok":
             content = reply["content"] if reply else {}

@@ -72,6 +72,8 @@ assert pd.get_option("display.max_rows") != 3, "pandas option leaked"
 assert "KAMLIB_LEAK" not in os.environ, "environment leaked"
 assert os.getcwd() == NOTEBOOK_DIR, os.getcwd()
 assert not any(f[0] == "error" and f[2] is UserWarning for f in warnings.filters)
+html = get_ipython().display_formatter.formatters["text/html"]
+assert int not in html.type_printers, "display formatter leaked"
 # as in a fresh kernel: the parameters and the injected parameters ran before this cell
 assert get_ipython().execution_count == 4, get_ipython().execution_count
 leftover = 1
@@ -81,6 +83,7 @@ pd.set_option("display.max_rows", 3)
 os.environ["KAMLIB_LEAK"] = "1"
 os.chdir("/")
 warnings.simplefilter("error", UserWarning)
+html.for_type(int, lambda n: "<b>%d</b>" % n)
 if branch == "A3Fail":
     raise ValueError("this branch fails")
 if output_dir:
