@@ -58,6 +58,14 @@ def setup_notebook(lang: str = "en") -> None:
         ip.display_formatter.formatters["text/html"].for_type(pd.DataFrame, frame_html)
 
 
+def _dashed(index: pd.Index) -> pd.Index:
+    """Row labels with "—" for missing ones (e.g. no importance level outside key accounts)."""
+    if isinstance(index, pd.MultiIndex):
+        rows = [tuple("—" if pd.isna(v) else v for v in t) for t in index]
+        return pd.MultiIndex.from_tuples(rows, names=index.names)
+    return pd.Index(["—" if pd.isna(v) else v for v in index], name=index.name)
+
+
 def frame_html(df: pd.DataFrame) -> str:
     """A table as pandas shows it in a notebook, with "—" where a figure is missing or
     was not computed (NaN prints as ``NaN``, which a branch manager should not have to
@@ -65,9 +73,17 @@ def frame_html(df: pd.DataFrame) -> str:
 
     Examples
     --------
-    >>> "<td>—</td>" in frame_html(pd.DataFrame({"churn rate": [0.1, float("nan")]}))
+    >>> html = frame_html(pd.DataFrame({"rate": [0.1, float("nan")]}, index=["a", None]))
+    >>> "<td>—</td>" in html and "<th>—</th>" in html
     True
     """
+    idx = df.index
+    if isinstance(idx, pd.MultiIndex):
+        missing = any((c == -1).any() for c in idx.codes) or any(v.hasnans for v in idx.levels)
+    else:
+        missing = idx.hasnans
+    if missing and len(df) <= 10_000:  # a display table, not a data set
+        df = df.set_axis(_dashed(idx), axis=0)  # a copy: the caller's frame stays as is
     return df.to_html(
         na_rep="—",
         max_rows=pd.get_option("display.max_rows"),
