@@ -211,12 +211,7 @@ class PnL:
             if t["revenue"].sum()
             else np.nan,
         }
-        # object dtype keeps the account count an integer beside the money (cents)
-        shown = {
-            k: v if k == "accounts" else round(float(v), 4 if k == "margin" else 2)
-            for k, v in rows.items()
-        }
-        return pd.DataFrame({"value": pd.Series(shown, dtype=object)})
+        return _value_table(rows)
 
     def cost_by_driver(self, mask: Any = None) -> pd.Series:
         t = self.table if mask is None else self.table.loc[mask]
@@ -363,14 +358,12 @@ class Concentration:
         )
 
     def summary(self) -> pd.DataFrame:
-        return pd.DataFrame(
+        return _value_table(
             {
-                "value": {
-                    "accounts": self.accounts,
-                    f"top {self.top:.0%} accounts": self.top_accounts,
-                    f"their share of {self.value}": self.top_share,
-                    "Gini": self.gini,
-                }
+                "accounts": self.accounts,
+                f"top {self.top:.0%} accounts": self.top_accounts,
+                f"their share of {self.value}": self.top_share,
+                "Gini": self.gini,
             }
         )
 
@@ -389,6 +382,21 @@ class Concentration:
         ax.set_ylabel(f"cumulative share of {self.value}")
         ax.legend(loc="upper left")
         return ax
+
+
+def _value_table(rows: dict[str, Any]) -> pd.DataFrame:
+    """One ``value`` column of mixed figures: counts stay integers (a float column would
+    show 2,000.00 accounts), money is rounded to cents and shares to 4 places."""
+    shown: dict[str, Any] = {}
+    for k, v in rows.items():
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            shown[k] = int(v)
+        elif isinstance(v, (float, np.floating)):
+            money = k.endswith(")")  # "profit (CNY)": amounts carry their currency
+            shown[k] = round(float(v), 2 if money else 4)
+        else:
+            shown[k] = v
+    return pd.DataFrame({"value": pd.Series(shown, dtype=object)})
 
 
 def concentration(data: pd.DataFrame, *, value: str = "revenue", top: float = 0.2) -> Concentration:
@@ -603,7 +611,7 @@ class WhaleCurve:
             rows["peak, share of total profit"] = self.peak_share
         else:
             rows["note"] = "total profit is zero or negative: shares of it are meaningless"
-        return pd.DataFrame({"value": rows})
+        return _value_table(rows)
 
     def plot(self, *, ax=None):
         """The whale curve with the 100% line and the peak marked."""

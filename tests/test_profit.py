@@ -314,3 +314,15 @@ def test_whale_curves_side_by_side_skip_a_non_positive_total():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["X (peak 200% at 67%)", "Y: total profit not positive, not drawn"]
     plt.close("all")
+
+
+def test_summaries_keep_counts_as_whole_numbers():
+    t = pd.DataFrame({"revenue": [10.0, 5.0, 1.0], "cost": [2.0, 6.0, 1.0]})
+    t["profit"] = t["revenue"] - t["cost"]
+    w = kamlib.whale_curve(t, currency="CNY").summary()["value"]
+    assert w["accounts"] == 3 and isinstance(w["accounts"], int)
+    assert w["accounts up to the peak"] == 1 and isinstance(w["accounts up to the peak"], int)
+    assert w["total profit (CNY)"] == 7.0
+    c = kamlib.concentration(t).summary()["value"]
+    assert isinstance(c["top 20% accounts"], int) and c["top 20% accounts"] == 1
+    assert c["their share of revenue"] == round(10 / 16, 4)
