@@ -1,8 +1,8 @@
 """The batch: one papermill run of ``branch_report.ipynb`` per branch, in parallel.
 
-Each branch is executed by a worker process (one kernel per worker) into a temporary
-folder, exported to HTML in-process, and only then moved into place, so a report on disk
-is always complete. A branch that fails keeps its executed notebook under ``_failed/`` and
+Each branch is executed by a worker process into a temporary folder, exported to HTML
+in-process, and only then moved into place, so a report on disk is always complete. A
+worker reuses its kernel from one report to the next, reset in between (``_kernels``). A branch that fails keeps its executed notebook under ``_failed/`` and
 does not stop the others. A rerun skips branches whose inputs, parameters and notebook have
 not changed.
 """
