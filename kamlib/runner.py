@@ -212,8 +212,9 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
     error = None
     cwd = str(Path(task["notebook"]).parent)
     # the kernel's own log (e.g. on Ctrl-C) is noise to the user: cell errors are kept in
-    # the executed notebook
-    kernel_args = ["--IPKernelApp.log_level=CRITICAL"]
+    # the executed notebook. No input history: kernels started together race for the
+    # same history database and IPython prints that race into the report.
+    kernel_args = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
     for attempt in (1, 2):
         try:
             if task.get("fresh", False):
