@@ -1,4 +1,5 @@
-"""Warm kernels: one Jupyter kernel per worker process, reused from one report to the next.
+"""Warm kernels: one Jupyter kernel per worker (per thread on a Dask worker), reused from
+one report to the next.
 
 Starting a kernel and importing pandas, matplotlib, statsmodels and kamlib costs about 3.5 s
 per report, more than the report's own analyses. A worker therefore keeps its kernel and,
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing.util
+import threading
 from typing import Any
 
 from papermill.clientwrap import PapermillNotebookClient
@@ -140,17 +142,21 @@ class WarmEngine(NBClientEngine):
 papermill_engines.register(ENGINE, WarmEngine)
 
 
-class _Warm:
+class _Warm(threading.local):
+    """One kernel per thread: a Dask worker may run several reports at once in threads."""
+
     km: Any = None
     key: tuple[str, str] | None = None
     uses: int = 0
 
 
 _state = _Warm()
+_alive: set[Any] = set()  # every kernel of this process, for the exit handler
+_alive_lock = threading.Lock()
 
 
 def warm_kernel(kernel_name: str, cwd: str, extra_arguments: list[str]) -> Any:
-    """This process's kernel manager, started on first use and after a discard."""
+    """This thread's kernel manager, started on first use and after a discard."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
@@ -169,19 +175,33 @@ def warm_kernel(kernel_name: str, cwd: str, extra_arguments: list[str]) -> Any:
             _shutdown(km)
             raise
         _state.km, _state.key, _state.uses = km, key, 0
+        with _alive_lock:
+            _alive.add(km)
     _state.uses += 1
     return km
 
 
 def discard_kernel() -> None:
-    """Shut this process's kernel down (after a failure, and when the process ends)."""
+    """Shut this thread's kernel down (after a failure)."""
     km, _state.km, _state.key = _state.km, None, None
     if km is not None:
         _shutdown(km)
 
 
+def _discard_all() -> None:
+    """Shut every kernel of this process down (when it ends)."""
+    with _alive_lock:
+        kms = list(_alive)
+        _alive.clear()
+    for km in kms:
+        _shutdown(km)
+
+
 def _shutdown(km: Any) -> None:
     from jupyter_core.utils import run_sync
+
+    with _alive_lock:
+        _alive.discard(km)
 
     try:
         if run_sync(km.is_alive)():
@@ -195,5 +215,5 @@ def _shutdown(km: Any) -> None:
 
 
 # a worker process ends through multiprocessing (which skips atexit) or normally
-atexit.register(discard_kernel)
-multiprocessing.util.Finalize(None, discard_kernel, exitpriority=100)
+atexit.register(_discard_all)
+multiprocessing.util.Finalize(None, _discard_all, exitpriority=100)

@@ -139,3 +139,43 @@ def test_nothing_one_report_leaves_behind_reaches_the_next(tmp_path):
         for b in ("A1", "A2")
     ]
     assert not fresh.failed and pids[0] != pids[1]
+
+
+def test_threads_of_a_dask_worker_each_keep_their_own_kernel(tmp_path):
+    """A Dask worker runs reports in threads: two at once must not share a kernel."""
+    from distributed import LocalCluster
+
+    body = (
+        "import json, os, time\n"
+        "time.sleep(1.5)  # long enough for the two threads to overlap\n"
+        "if output_dir:\n"
+        "    with open(os.path.join(output_dir, 'metrics.json'), 'w') as f:\n"
+        "        f.write(json.dumps({'pid': os.getpid()}))\n"
+    )
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                'branch = ""\ndata = ""\nmapping = ""\nlang = "en"\noutput_dir = ""',
+                metadata={"tags": ["parameters"]},
+            ),
+            new_code_cell(body),
+        ],
+        metadata={"kernelspec": {"name": "kamlib", "display_name": "kamlib", "language": "python"}},
+    )
+    nbformat.write(nb, tmp_path / "nb.ipynb")
+    data = tmp_path / "data"
+    data.mkdir()
+    names = [f"B{i}" for i in range(6)]
+    rows = "".join(f"X{i},{b},active\n" for i, b in enumerate(names))
+    (data / "accounts.csv").write_text("account_id,branch,status\n" + rows)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True) as cluster:
+        s = run_reports(
+            data,
+            out=tmp_path / "out",
+            notebook=tmp_path / "nb.ipynb",
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
+    assert not s.failed, s.failed
+    pids = {json.loads((tmp_path / "out" / b / "metrics.json").read_text())["pid"] for b in names}
+    assert 1 <= len(pids) <= 2  # one kernel per thread, each reused

@@ -89,7 +89,9 @@ def test_batch_on_a_local_dask_cluster_matches_the_local_runner(tmp_path):
 
     branches = ["Hanzhong", "Suzhou"]
     local = run_reports(ROOT / "data", out=tmp_path / "local", branches=branches, progress=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
+    # one worker process running two reports at once in its threads: each thread must
+    # get a kernel of its own
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True) as cluster:
         dist = run_reports(
             ROOT / "data",
             out=tmp_path / "dask",
