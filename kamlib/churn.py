@@ -70,17 +70,16 @@ def _base(book: Book, include_new: bool, columns: list[str] | None = None) -> pd
     all); fewer columns are fewer arrays to copy on millions of accounts.
     """
     acc = book.accounts
-    if columns is not None:
-        acc = acc[["account_id", *dict.fromkeys(c for c in columns if c in acc)]]
     months = book.months()
     start = months[0] if len(months) else None
     keep = np.ones(len(acc), dtype=bool)
-    full = book.accounts
-    churned = (full["status"] == "churned").to_numpy(dtype=bool, na_value=False)
-    if start is not None and "churn_date" in full:
-        keep &= ~(churned & (full["churn_date"] < start).to_numpy(dtype=bool, na_value=False))
-    if not include_new and start is not None and "join_date" in full:
-        keep &= ~(full["join_date"] >= start).to_numpy(dtype=bool, na_value=False)
+    churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
+    if start is not None and "churn_date" in acc:
+        keep &= ~(churned & (acc["churn_date"] < start).to_numpy(dtype=bool, na_value=False))
+    if not include_new and start is not None and "join_date" in acc:
+        keep &= ~(acc["join_date"] >= start).to_numpy(dtype=bool, na_value=False)
+    if columns is not None:
+        acc = acc[["account_id", *dict.fromkeys(c for c in columns if c in acc)]]
     m = book.monthly_revenue()  # in the order of accounts: aligned by position
     revenue = m.to_numpy(dtype="float64", na_value=np.nan) if m is not None else np.nan
     # a new frame: the book's accounts are never modified

@@ -17,6 +17,35 @@ MAVEN_DIR = Path(
 MAVEN_CSV = MAVEN_DIR / "telecom_customer_churn.csv"
 
 
+def tiny_report(path: Path, body: str) -> Path:
+    """A report notebook with the runner's parameters and one cell of ``body`` (fast: no
+    analysis), for tests of the batch machinery."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                'branch = ""\ndata = ""\nmapping = ""\nlang = "en"\noutput_dir = ""',
+                metadata={"tags": ["parameters"]},
+            ),
+            new_code_cell(body),
+        ],
+        metadata={"kernelspec": {"name": "kamlib", "display_name": "kamlib", "language": "python"}},
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def one_account_per_branch(folder: Path, branches: list[str]) -> Path:
+    """Canonical tables with one active account in each of ``branches``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = "".join(f"A{i},{b},active\n" for i, b in enumerate(branches))
+    (folder / "accounts.csv").write_text("account_id,branch,status\n" + rows)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def sample_book() -> kamlib.Book:
     return kamlib.load(ROOT / "data")

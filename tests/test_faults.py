@@ -11,14 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 import kamlib
 from kamlib.runner import run_reports
 
-from .conftest import checksums
+from .conftest import checksums, one_account_per_branch, tiny_report
 
 pytestmark = pytest.mark.slow
 
@@ -40,28 +38,23 @@ if output_dir:
 
 @pytest.fixture()
 def batch(tmp_path):
-    nb = new_notebook(
-        cells=[
-            new_code_cell(
-                'branch = ""\ndata = ""\nmapping = ""\nlang = "en"\noutput_dir = ""',
-                metadata={"tags": ["parameters"]},
-            ),
-            new_code_cell(BODY),
-        ],
-        metadata={"kernelspec": {"name": "kamlib", "display_name": "kamlib", "language": "python"}},
-    )
-    nb_path = tmp_path / "nb" / "report.ipynb"
-    nb_path.parent.mkdir()
-    nbformat.write(nb, nb_path)
-    data = tmp_path / "data"
-    data.mkdir()
+    nb_path = tiny_report(tmp_path / "nb" / "report.ipynb", BODY)
+    return nb_path, lambda branches: one_account_per_branch(tmp_path / "data", branches)
 
-    def make(branches):
-        rows = "".join(f"A{i},{b},active\n" for i, b in enumerate(branches))
-        (data / "accounts.csv").write_text("account_id,branch,status\n" + rows)
-        return data
 
-    return nb_path, make
+def _kam_report(data, out, *args) -> list[str]:
+    """The command line of ``kam report DATA --out OUT --quiet ARGS``."""
+    return [
+        sys.executable,
+        "-m",
+        "kamlib.cli",
+        "report",
+        str(data),
+        "--out",
+        str(out),
+        "--quiet",
+        *map(str, args),
+    ]
 
 
 def test_dead_hung_and_failing_branches_do_not_stop_the_others(batch, tmp_path):
@@ -86,22 +79,7 @@ def test_dead_hung_and_failing_branches_do_not_stop_the_others(batch, tmp_path):
     assert st["Good"] == st["Good2"] == "skipped" and st["Fail"] == "failed"
     # and from the command line the run exits 3, naming the failed branches
     r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kamlib.cli",
-            "report",
-            str(data),
-            "--out",
-            str(out),
-            "--quiet",
-            "--branch",
-            "Fail",
-            "--branch",
-            "Good",
-            "--notebook",
-            str(nb),
-        ],
+        _kam_report(data, out, "--branch", "Fail", "--branch", "Good", "--notebook", nb),
         capture_output=True,
         text=True,
     )
@@ -129,21 +107,7 @@ def test_ctrl_c_leaves_every_written_report_whole(batch, tmp_path):
     assert len(good) == 4
     kernels_before = _kernels()
     p = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kamlib.cli",
-            "report",
-            str(data),
-            "--out",
-            str(out),
-            "--force",
-            "--quiet",
-            "--jobs",
-            "2",
-            "--notebook",
-            str(nb),
-        ],
+        _kam_report(data, out, "--force", "--jobs", 2, "--notebook", nb),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -7,11 +7,10 @@ import json
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from kamlib.runner import run_reports, safe_name
 
-from .conftest import ROOT
+from .conftest import ROOT, one_account_per_branch, tiny_report
 
 pytestmark = pytest.mark.slow
 
@@ -95,23 +94,9 @@ if output_dir:
 
 def test_nothing_one_report_leaves_behind_reaches_the_next(tmp_path):
     nb_dir = tmp_path / "nb"
-    nb_dir.mkdir()
-    nb = new_notebook(
-        cells=[
-            new_code_cell(
-                'branch = ""\ndata = ""\nmapping = ""\nlang = "en"\noutput_dir = ""',
-                metadata={"tags": ["parameters"]},
-            ),
-            new_code_cell(LEAKY.replace("NOTEBOOK_DIR", repr(str(nb_dir)))),
-        ],
-        metadata={"kernelspec": {"name": "kamlib", "display_name": "kamlib", "language": "python"}},
-    )
-    nbformat.write(nb, nb_dir / "leaky.ipynb")
-    data = tmp_path / "data"
-    data.mkdir()
+    tiny_report(nb_dir / "leaky.ipynb", LEAKY.replace("NOTEBOOK_DIR", repr(str(nb_dir))))
     names = ["A1", "A2", "A3Fail", "A4", "A5"]
-    rows = "".join(f"X{i},{b},active\n" for i, b in enumerate(names))
-    (data / "accounts.csv").write_text("account_id,branch,status\n" + rows)
+    data = one_account_per_branch(tmp_path / "data", names)
 
     s = run_reports(
         data, out=tmp_path / "out", notebook=nb_dir / "leaky.ipynb", jobs=1, progress=False
@@ -152,22 +137,9 @@ def test_threads_of_a_dask_worker_each_keep_their_own_kernel(tmp_path):
         "    with open(os.path.join(output_dir, 'metrics.json'), 'w') as f:\n"
         "        f.write(json.dumps({'pid': os.getpid()}))\n"
     )
-    nb = new_notebook(
-        cells=[
-            new_code_cell(
-                'branch = ""\ndata = ""\nmapping = ""\nlang = "en"\noutput_dir = ""',
-                metadata={"tags": ["parameters"]},
-            ),
-            new_code_cell(body),
-        ],
-        metadata={"kernelspec": {"name": "kamlib", "display_name": "kamlib", "language": "python"}},
-    )
-    nbformat.write(nb, tmp_path / "nb.ipynb")
-    data = tmp_path / "data"
-    data.mkdir()
+    tiny_report(tmp_path / "nb.ipynb", body)
     names = [f"B{i}" for i in range(6)]
-    rows = "".join(f"X{i},{b},active\n" for i, b in enumerate(names))
-    (data / "accounts.csv").write_text("account_id,branch,status\n" + rows)
+    data = one_account_per_branch(tmp_path / "data", names)
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=True) as cluster:
         s = run_reports(
             data,
