@@ -12,11 +12,14 @@ from ._display import say, setup_notebook
 from ._errors import ConfigError, DataError, Issue, KamlibError, ValidationReport
 from ._excel import ReportTables, write_workbook
 from ._io import load, prepare, write_book
+from ._labels import label
+from ._result import Result
 from ._schema import data_model_markdown
 from .churn import (
     cause_association,
     cause_tree,
     churn_by_period,
+    ChurnDrivers,
     churn_drivers,
     churn_rates,
     churn_types,
@@ -44,7 +47,6 @@ from .scale import aggregate
 from .segment import (
     customer_types,
     lifecycle_stage,
-    quantile_tiers,
     segment_mix,
     segment_rules,
     tier_scheme,
@@ -57,6 +59,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Book",
+    "ChurnDrivers",
+    "Result",
+    "label",
     "ConfigError",
     "DataError",
     "Issue",
@@ -87,7 +92,6 @@ __all__ = [
     "scale",
     "profit_actions",
     "profit_groups",
-    "quantile_tiers",
     "retention_curves",
     "retention_economics",
     "retention_funnel",

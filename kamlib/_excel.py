@@ -9,6 +9,9 @@ from typing import Any
 
 import pandas as pd
 
+from ._labels import labelled
+from ._result import Result
+
 __all__ = ["ReportTables", "neutralise", "write_workbook"]
 
 # A spreadsheet reads a text cell starting with one of these as a formula (or DDE call).
@@ -70,7 +73,8 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | os.PathLike) -> 
                 xw, sheet_name="report", index=False
             )
         for name, df in tables.items():
-            _safe_frame(df).to_excel(xw, sheet_name=_sheet_name(name, used), index=False)
+            frame = _safe_frame(labelled(df))
+            frame.to_excel(xw, sheet_name=_sheet_name(name, used), index=False)
     os.replace(tmp, path)
     return path
 
@@ -82,19 +86,23 @@ class ReportTables:
     --------
     >>> import pandas as pd
     >>> tables = ReportTables()
-    >>> t = tables.show("Value tiers", pd.DataFrame({"accounts": [3, 1]}))
-    >>> list(tables.tables)
-    ['Value tiers']
+    >>> t = tables.show("Value tiers", pd.DataFrame({"share_of_accounts": [0.75, 0.25]}))
+    >>> list(tables.tables), list(t.columns)
+    (['Value tiers'], ['Share of accounts'])
     """
 
     def __init__(self) -> None:
         self.tables: dict[str, pd.DataFrame] = {}
 
-    def show(self, name: str, table: pd.DataFrame | None) -> pd.DataFrame | None:
-        """Keep ``table`` under ``name`` and return it, for the notebook to display."""
+    def show(self, name: str, table: Any) -> pd.DataFrame | None:
+        """Keep ``table`` (a DataFrame, or a result's ``.table``) under ``name`` and
+        return it with its columns and codes in the reader's words, for display."""
+        if isinstance(table, Result):
+            table = table.table
         if isinstance(table, pd.DataFrame):
             self.tables[name] = table
-        return table
+            return labelled(table)
+        return None
 
     def write_excel(self, path: str | os.PathLike) -> Path:
         """Write the kept tables, one sheet each (see :func:`write_workbook`)."""

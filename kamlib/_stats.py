@@ -8,15 +8,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._result import Result, axes, figures, nothing_to_draw
+
 __all__ = ["Association", "association_test"]
 
 
 @dataclass
-class Association:
+class Association(Result):
     """Chi-square test of a two-way table of counts, adjusted residuals and Cramér's V.
 
     ``testable`` is False (and ``reason`` says why) when there are too few churners or
     only one row or column: then only the counts in ``observed`` are meaningful.
+    ``table`` has one row per cell (``row``, ``column``, ``observed``, ``expected``,
+    ``residual``); ``reading`` is the verdict in one plain sentence.
     """
 
     observed: pd.DataFrame
@@ -30,12 +34,48 @@ class Association:
     cramers_v: float = math.nan
     low_expected: int = 0
     standouts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    #: what a real association means, for the sentence of ``summary()``
+    #: what a real association means, for the sentence of ``reading``
     subject: str = "Churn causes by segment"
     #: what is counted, for "read with care" and the plot titles
     unit: str = "churners"
 
-    def summary(self) -> str:
+    @property
+    def table(self) -> pd.DataFrame:  # type: ignore[override]
+        if self.observed.empty:
+            return pd.DataFrame(columns=["row", "column", "observed", "expected", "residual"])
+        long = self.observed.stack().rename("observed").reset_index()
+        long.columns = ["row", "column", "observed"]
+        for name, frame in (("expected", self.expected), ("residual", self.residuals)):
+            long[name] = frame.stack().to_numpy() if frame is not None else np.nan
+        return long
+
+    @property
+    def notes(self) -> tuple[str, ...]:  # type: ignore[override]
+        out = []
+        if not self.testable:
+            out.append(f"no test: {self.reason}; counts only")
+        if self.low_expected:
+            out.append(
+                f"{self.low_expected} cell(s) expect fewer than 5 {self.unit}: read them with care"
+            )
+        return tuple(out)
+
+    def summary(self) -> pd.DataFrame:
+        return figures(
+            {
+                "n": int(self.observed.to_numpy().sum()) if not self.observed.empty else 0,
+                "chi2": self.chi2,
+                "dof": self.dof,
+                "p_value": self.pvalue,
+                "cramers_v": self.cramers_v,
+                "cells_expecting_under_5": self.low_expected,
+                "standouts": len(self.standouts),
+            }
+        )
+
+    @property
+    def reading(self) -> str:
+        """The verdict in one plain sentence."""
         if not self.testable:
             return f"No test: {self.reason}. Counts only."
         strength = (
@@ -69,21 +109,11 @@ class Association:
 
     def plot(self, *, ax=None):
         """Heatmap of adjusted residuals (or counts when untestable)."""
-        import matplotlib.pyplot as plt
         import seaborn as sns
 
-        ax = ax or plt.gca()
+        ax = axes(ax)
         if self.observed.empty:
-            ax.text(
-                0.5,
-                0.5,
-                f"No table: {self.reason}",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-            )
-            ax.set_axis_off()
-            return ax
+            return nothing_to_draw(ax, f"No table: {self.reason}")
         if self.testable and self.residuals is not None:
             sns.heatmap(
                 self.residuals,

@@ -18,32 +18,38 @@ import pandas as pd
 
 from ._book import Book, lookup
 from ._config import cause_taxonomy
+from ._labels import label
+from ._result import Result, TableResult, axes, figures, nothing_to_draw
 from ._stats import Association, association_test
 
 __all__ = [
     "MIN_ACCOUNTS",
     "MIN_CHURNERS",
     "wilson_interval",
+    "ChurnRates",
     "churn_rates",
+    "ChurnByPeriod",
     "churn_by_period",
+    "ChurnTypes",
     "churn_types",
+    "CauseTree",
     "cause_tree",
-    "CauseAssociation",
     "cause_association",
+    "ChurnDrivers",
     "churn_drivers",
+    "RetentionCurves",
     "retention_curves",
+    "CumulativeIncidence",
     "cumulative_incidence",
     "aalen_johansen",
+    "GroupWarnings",
     "group_warnings",
     "WARNING_RULES",
+    "RetentionFunnel",
     "retention_funnel",
+    "RetentionEconomics",
     "retention_economics",
     "RETENTION_ASSUMPTIONS",
-    "plot_cause_pareto",
-    "plot_churn_by_period",
-    "plot_retention",
-    "plot_incidence",
-    "plot_funnel",
 ]
 
 #: Below this many accounts a group's churn rate is not shown, only its counts.
@@ -106,6 +112,47 @@ def _group_keys(acc: pd.DataFrame, by: str | list[str] | pd.Series | None) -> li
     return [acc[c] for c in ([by] if isinstance(by, str) else by)]
 
 
+class ChurnRates(TableResult):
+    """Churn rate by accounts and by revenue per group, with Wilson intervals
+    (:func:`churn_rates`). Groups under the minimum size get counts, no rate."""
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        n, k = int(t["accounts"].sum()), int(t["churned"].sum())
+        return figures(
+            {
+                "groups": len(t),
+                "accounts": n,
+                "churned": k,
+                "rate": k / n if n else np.nan,
+                "groups_too_small_for_a_rate": int((~t["reliable"]).sum()),
+            }
+        )
+
+    def plot(self, *, ax=None):
+        """Churn rate per group with its 95% interval; small groups are named, not drawn."""
+        ax = axes(ax)
+        t = self.table[self.table["reliable"]]
+        if t.empty:
+            return nothing_to_draw(ax, "no group large enough for a churn rate")
+        names = [" / ".join(map(label, i)) if isinstance(i, tuple) else label(i) for i in t.index]
+        y = np.arange(len(t))
+        ax.barh(y, t["rate"] * 100, color="#4c72b0")
+        ax.errorbar(
+            t["rate"] * 100,
+            y,
+            xerr=[(t["rate"] - t["ci_low"]) * 100, (t["ci_high"] - t["rate"]) * 100],
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+        )
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.set_xlabel("% of accounts churned, with 95% interval")
+        ax.set_title("Churn rate")
+        return ax
+
+
 def churn_rates(
     book: Book,
     *,
@@ -113,7 +160,7 @@ def churn_rates(
     include_new: bool = True,
     min_accounts: int = MIN_ACCOUNTS,
     alpha: float = 0.05,
-) -> pd.DataFrame:
+) -> ChurnRates:
     """Churn rate by accounts and by revenue, with Wilson intervals, per group.
 
     Parameters
@@ -131,7 +178,7 @@ def churn_rates(
     --------
     >>> import kamlib
     >>> r = kamlib.churn_rates(kamlib.load(kamlib.sample_path()), by="customer_type")
-    >>> list(r.columns[:4])
+    >>> list(r.table.columns[:4])
     ['accounts', 'churned', 'rate', 'ci_low']
     """
     named = [by] if isinstance(by, str) else by if isinstance(by, list) else []
@@ -156,7 +203,49 @@ def churn_rates(
         np.nan,
     )
     out["reliable"] = reliable
-    return out
+    small = int((~reliable).sum())
+    notes = (
+        (f"{small} group(s) under {min_accounts} accounts: counts only, no rate",) if small else ()
+    )
+    return ChurnRates(out, notes)
+
+
+class ChurnByPeriod(TableResult):
+    """Churn rate per month or quarter with Wilson intervals (:func:`churn_by_period`)."""
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        if t.empty:
+            return figures({"periods": 0})
+        r = t["rate"].dropna()
+        return figures(
+            {
+                "periods": t.index.get_level_values("period").nunique(),
+                "churned": int(t["churned"].sum()),
+                "lowest_rate": float(r.min()) if len(r) else np.nan,
+                "highest_rate": float(r.max()) if len(r) else np.nan,
+            }
+        )
+
+    def plot(self, *, ax=None):
+        """Churn rate per period with its interval band; returns the Axes."""
+        ax = axes(ax)
+        rates = self.table
+        if rates.empty:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "no data")
+        for g, part in rates.groupby(level="group", sort=False):
+            per = part.index.get_level_values("period")
+            line = ax.plot(per, part["rate"] * 100, marker="o", label=label(g))[0]
+            ax.fill_between(
+                per, part["ci_low"] * 100, part["ci_high"] * 100, color=line.get_color(), alpha=0.15
+            )
+        ax.set_ylabel("% of accounts churned in the period")
+        ax.tick_params(axis="x", rotation=45)
+        ax.set_ylim(bottom=0)
+        if rates.index.get_level_values("group").nunique() > 1:
+            ax.legend(fontsize=8)
+        ax.set_title("Churn rate per period, with 95% intervals")
+        return ax
 
 
 def churn_by_period(
@@ -166,27 +255,28 @@ def churn_by_period(
     by: str | pd.Series | None = None,
     min_accounts: int = MIN_ACCOUNTS,
     alpha: float = 0.05,
-) -> pd.DataFrame:
+) -> ChurnByPeriod:
     """Churn rate per month (``freq="M"``) or quarter (``"Q"``), with Wilson intervals.
 
     Denominator of a period: the accounts that were customers at some time in it (joined
     on or before its last day and not churned before its first day). Numerator: those
     whose ``churn_date`` falls in it. Periods span the billing months, else the churn
     dates up to the book's as-of date. Needs ``churn_date``; without it the result is
-    empty with the reason in ``attrs["note"]``.
+    empty with the reason in ``notes``.
 
     Examples
     --------
     >>> import kamlib
     >>> q = kamlib.churn_by_period(kamlib.load(kamlib.sample_path()), freq="Q")
-    >>> len(q)
+    >>> len(q.table)
     4
     """
     acc = book.accounts
     if "churn_date" not in acc or acc["churn_date"].isna().all():
-        out = pd.DataFrame()
-        out.attrs["note"] = "no churn dates in the data: churn per period cannot be computed"
-        return out
+        return ChurnByPeriod(
+            pd.DataFrame(columns=["accounts", "churned", "rate", "ci_low", "ci_high", "reliable"]),
+            ("no churn dates in the data: churn per period cannot be computed",),
+        )
     months = book.months()
     if len(months):
         first, last = months[0], months[-1] + pd.offsets.MonthEnd(0)
@@ -228,21 +318,40 @@ def churn_by_period(
     out["ci_low"] = np.where(ok, lo, np.nan)
     out["ci_high"] = np.where(ok, hi, np.nan)
     out["reliable"] = ok
-    return out
+    small = int((~ok).sum())
+    notes = (
+        (f"{small} period(s) with fewer than {min_accounts} accounts: counts only",)
+        if small
+        else ()
+    )
+    return ChurnByPeriod(out, notes)
 
 
-def churn_types(book: Book) -> pd.DataFrame:
+class ChurnTypes(TableResult):
+    """Lost accounts by churn type (:func:`churn_types`); internal migration is listed
+    with the ARPU change it caused but is not a loss."""
+
+    _title = "Accounts by churn type"
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        lost = t.drop(index="migration", errors="ignore")
+        return figures(
+            {
+                "churned": int(lost["accounts"].sum()),
+                "monthly_revenue_lost": float(lost["monthly_revenue_lost"].sum()),
+                "migrated": int(t.loc["migration", "accounts"]) if "migration" in t.index else 0,
+            }
+        )
+
+
+def churn_types(book: Book) -> ChurnTypes:
     """Accounts by churn type: counts, shares of lost accounts, revenue lost per month.
 
     Internal migration is not a loss: it is listed with the average change in monthly
     revenue (ARPU) it caused, from billing before and after the migration date.
     """
     acc = _base(book, True)
-    labels = {
-        "migration": "internal migration (内部转移)",
-        "voluntary": "voluntary (主动流失)",
-        "involuntary": "involuntary (被动流失)",
-    }
     ctype = acc["churn_type"] if "churn_type" in acc else pd.Series(pd.NA, index=acc.index)
     lost = acc["churned"] == 1
     ctype = ctype.where(~(lost & ctype.isna()), "unknown")
@@ -254,19 +363,18 @@ def churn_types(book: Book) -> pd.DataFrame:
             continue
         rows.append(
             {
-                "type": labels.get(t, "churned, type not recorded"),
-                "code": t,
+                "churn_type": t,
                 "accounts": int(m.sum()),
-                "share of lost": (m & lost).sum() / n_lost
+                "share_of_lost": (m & lost).sum() / n_lost
                 if (t != "migration" and n_lost)
                 else np.nan,
-                "monthly revenue lost": float(acc.loc[m & lost, "monthly_revenue"].sum())
+                "monthly_revenue_lost": float(acc.loc[m & lost, "monthly_revenue"].sum())
                 if t != "migration"
                 else 0.0,
             }
         )
-    out = pd.DataFrame(rows).set_index("code")
-    out["ARPU change"] = np.nan
+    out = pd.DataFrame(rows).set_index("churn_type")
+    out["arpu_change"] = np.nan
     if book.has("billing") and "churn_date" in acc and (ctype == "migration").any():
         mig = acc.loc[ctype == "migration", ["account_id", "churn_date"]]
         bill = (
@@ -277,15 +385,84 @@ def churn_types(book: Book) -> pd.DataFrame:
         per = bill.groupby(["account_id", "after"])["revenue"].mean().unstack()
         if True in per and False in per:
             change = (per[True] - per[False]).dropna()
-            out.loc["migration", "ARPU change"] = float(change.mean()) if len(change) else np.nan
-    return out
+            out.loc["migration", "arpu_change"] = float(change.mean()) if len(change) else np.nan
+    notes = []
+    if "unknown" in out.index:
+        notes.append(
+            f"{int(out.loc['unknown', 'accounts'])} churned account(s) have no churn type recorded"
+        )
+    return ChurnTypes(out, notes)
 
 
-def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en") -> pd.DataFrame:
+class CauseTree(TableResult):
+    """Lost accounts by cause group and cause (:func:`cause_tree`): ``accounts``,
+    ``monthly_revenue_lost``, ``share`` of lost accounts and ``group_share``; with
+    ``by``, the counts crossed with a segment (one column per segment value)."""
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        if t.empty:
+            return figures({"churned": 0})
+        counts = t["accounts"] if "accounts" in t else t.sum(axis=1)
+        top = counts.groupby(level="churn_cause").sum().sort_values(ascending=False)
+        return figures(
+            {
+                "churned": int(counts.sum()),
+                "causes": len(top),
+                "top_cause": top.index[0],
+                "top_cause_share": float(top.iloc[0] / counts.sum()),
+            }
+        )
+
+    def plot(self, *, ax=None, top: int = 12):
+        """Pareto bar of causes, coloured by cause group, with the cumulative share line.
+
+        Returns the Axes.
+        """
+        ax = axes(ax)
+        tree = self.table
+        if tree.empty:
+            return nothing_to_draw(ax, "no churned accounts")
+        if "accounts" not in tree:  # crossed with a segment: totals over the segments
+            tree = tree.sum(axis=1).rename("accounts").to_frame()
+            tree["cause"] = [label(c) for c in tree.index.get_level_values("churn_cause")]
+        t = tree.sort_values("accounts", ascending=False).head(top)
+        groups = t.index.get_level_values("group")
+        x = np.arange(len(t))
+        ax.bar(x, t["accounts"], color=[GROUP_COLORS.get(g, "#8c8c8c") for g in groups])
+        ax.set_xticks(x, t["cause"], rotation=35, ha="right")
+        ax.set_ylabel("accounts lost")
+        ax2 = ax.twinx()
+        ax2.plot(
+            x, t["accounts"].cumsum() / tree["accounts"].sum() * 100, color="black", marker="o"
+        )
+        ax2.set_ylim(0, 105)
+        ax2.set_ylabel("cumulative % of churners")
+        from matplotlib.patches import Patch
+
+        seen = list(dict.fromkeys(groups))
+        ax.legend(
+            [Patch(color=GROUP_COLORS.get(g, "#8c8c8c")) for g in seen],
+            seen,
+            title="cause group",
+            loc="center right",
+        )
+        ax.set_title("Why accounts left: causes, largest first")
+        return ax
+
+
+def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en") -> CauseTree:
     """Lost accounts by cause group -> cause: counts, shares and monthly revenue lost.
 
     With ``by`` (an accounts column or a Series on account_id) the counts are crossed
-    with it (one column per value).
+    with it (one column per value). ``cause`` is the cause's name in ``lang``.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> t = kamlib.cause_tree(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
+    >>> list(t.table.index.names)
+    ['group', 'churn_cause']
     """
     acc = _base(book, True, columns=["churn_cause", *([by] if isinstance(by, str) else [])])
     is_lost = acc["churned"].to_numpy() == 1
@@ -298,27 +475,25 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
         lost["churn_cause"] = pd.NA
     lost["churn_cause"] = lost["churn_cause"].fillna("unknown")
     lost["group"] = lost["churn_cause"].map(tax["group"]).fillna("unknown")
-    label = "en" if lang == "en" else "zh"
+    lang_col = "en" if lang == "en" else "zh"
+    unknown = int((lost["churn_cause"] == "unknown").sum())
+    notes = (f"{unknown} churned account(s) have no recorded cause",) if unknown else ()
     if by is None:
         t = lost.groupby(["group", "churn_cause"]).agg(
             accounts=("account_id", "size"), monthly_revenue_lost=("monthly_revenue", "sum")
         )
         t["share"] = t["accounts"] / max(len(lost), 1)
-        t["group share"] = t.groupby(level="group")["accounts"].transform("sum") / max(len(lost), 1)
-        t.insert(0, "cause", t.index.get_level_values("churn_cause").map(tax[label]))
-        return t.sort_values(["group share", "accounts"], ascending=False)
+        t["group_share"] = t.groupby(level="group")["accounts"].transform("sum") / max(len(lost), 1)
+        t.insert(0, "cause", t.index.get_level_values("churn_cause").map(tax[lang_col]))
+        return CauseTree(t.sort_values(["group_share", "accounts"], ascending=False), notes)
     key = by_all[is_lost] if by_all is not None else acc.loc[is_lost, by]
     if not len(lost):
-        return pd.DataFrame()
+        return CauseTree(pd.DataFrame(), ("no churned accounts",))
     key = _filled(key).rename(getattr(by, "name", by))
     # a grouped count, not pd.crosstab: the same table, several times faster on big data
     t = lost.groupby([lost["group"], lost["churn_cause"], key]).size().unstack(fill_value=0)
     t.columns.name = getattr(by, "name", None) if isinstance(by, pd.Series) else by
-    return t
-
-
-#: The chi-square result of :func:`cause_association` (see :class:`kamlib._stats.Association`).
-CauseAssociation = Association
+    return CauseTree(t, notes)
 
 
 def cause_association(
@@ -328,7 +503,7 @@ def cause_association(
     level: str = "churn_cause_group",
     min_churners: int = MIN_CHURNERS,
     threshold: float = 2.0,
-) -> CauseAssociation:
+) -> Association:
     """Is the mix of churn causes really different between segments?
 
     Pearson's chi-square on the cause x segment table of lost accounts (statsmodels'
@@ -341,15 +516,13 @@ def cause_association(
     is_lost = acc["churned"].to_numpy() == 1
     lost = acc[is_lost]
     if lost.empty:
-        return CauseAssociation(
-            pd.DataFrame(), False, f"only 0 churners (fewer than {min_churners})"
-        )
+        return Association(pd.DataFrame(), False, f"only 0 churners (fewer than {min_churners})")
     # below min_churners the counts are still returned (``observed``), untested
     if level not in lost:
-        return CauseAssociation(pd.DataFrame(), False, f"the data have no {level}")
+        return Association(pd.DataFrame(), False, f"the data have no {level}")
     seg = lookup(acc["account_id"], by)[is_lost] if isinstance(by, pd.Series) else lost.get(by)
     if seg is None or seg.isna().all():
-        return CauseAssociation(pd.DataFrame(), False, f"the data have no {by}")
+        return Association(pd.DataFrame(), False, f"the data have no {by}")
     # a grouped count (pd.crosstab builds the same table several times slower)
     obs = (
         lost.groupby([_filled(lost[level]), _filled(seg)], observed=True)
@@ -366,74 +539,170 @@ def cause_association(
     )
 
 
-def churn_drivers(
-    book: Book, *, min_churners: int = 50, extra: list[str] | None = None
-) -> dict[str, Any]:
+class ChurnDrivers(Result):
     """Logistic regression of churn on its drivers, as odds ratios with 95% intervals.
+
+    A fitted model in the scikit-learn/lifelines habit: ``ChurnDrivers().fit(book)``
+    returns itself with ``table_`` (one row per driver: ``odds_ratio``, ``ci_low``,
+    ``ci_high``, ``p_value``), ``reading_`` (plain sentences for the drivers with
+    p < 0.05), ``n_`` (accounts in the fit), ``churners_`` and ``fit_`` (statsmodels'
+    result, None when nothing was fitted). ``table`` and ``notes`` are the contract's
+    names for ``table_`` and ``notes_``.
 
     Drivers used where present: tenure (years), contract, customer type, satisfaction,
     complaints per month (usage) and log monthly revenue, plus ``extra`` account columns.
-    Returns ``{"table": odds ratios, "reading": plain sentences, "n": accounts,
-    "note": why nothing was fitted}``.
-    """
-    import statsmodels.api as sm
+    Categories are compared with their most common level.
 
-    acc = _base(book, True)
-    n_churn = int(acc["churned"].sum())
-    if n_churn < min_churners or n_churn == len(acc):
-        return {
-            "table": pd.DataFrame(),
-            "reading": [],
-            "n": len(acc),
-            "note": f"not fitted: {n_churn} churners among {len(acc)} accounts (needs at least {min_churners} and some who stayed)",
-        }
-    X = pd.DataFrame(index=acc.index)
-    if "tenure_months" in acc and acc["tenure_months"].notna().any():
-        X["tenure (years)"] = acc["tenure_months"] / 12
-    if acc["monthly_revenue"].notna().any() and (acc["monthly_revenue"] > 0).any():
-        X["log monthly revenue"] = np.log1p(acc["monthly_revenue"].clip(lower=0))
-    if "satisfaction" in acc and acc["satisfaction"].notna().any():
-        X["satisfaction (1-5)"] = acc["satisfaction"]
-    if book.has("usage"):
-        u = book.table("usage").groupby("account_id")["complaints"].mean()
-        X["complaints per month"] = acc["account_id"].map(u).to_numpy()
-    cats = [
-        c
-        for c in ["contract", "customer_type", *(extra or [])]
-        if c in acc and acc[c].nunique() > 1
-    ]
-    for c in cats:
-        col = acc[c].astype("string").fillna("unknown")
-        base = col.value_counts().index[0]  # the most common level is the reference
-        d = pd.get_dummies(col, prefix=c, prefix_sep=": ", dtype=float).drop(columns=f"{c}: {base}")
-        X = X.join(d)
-    data = X.join(acc["churned"]).dropna()
-    X, y = data.drop(columns="churned"), data["churned"]
-    X = X.loc[:, X.std() > 0]
-    try:
-        fit = sm.Logit(y, sm.add_constant(X)).fit(disp=False, maxiter=200)
-    except Exception as e:  # perfect separation, singular matrix
-        return {"table": pd.DataFrame(), "reading": [], "n": len(data), "note": f"not fitted: {e}"}
-    ci = fit.conf_int()
-    table = pd.DataFrame(
-        {
-            "odds ratio": np.exp(fit.params),
-            "ci_low": np.exp(ci[0]),
-            "ci_high": np.exp(ci[1]),
-            "p": fit.pvalues,
-        }
-    ).drop(index="const")
-    reading = []
-    for name, r in table.iterrows():
-        if r["p"] >= 0.05:
-            continue
-        direction = "raises" if r["odds ratio"] > 1 else "lowers"
-        unit = "each unit of " if not str(name).count(": ") else "being "
-        reading.append(
-            f"{unit}{name} {direction} the odds of churning {r['odds ratio']:.2f}x "
-            f"(95% CI {r['ci_low']:.2f}-{r['ci_high']:.2f})"
+    Examples
+    --------
+    >>> import kamlib
+    >>> d = kamlib.ChurnDrivers().fit(kamlib.load(kamlib.sample_path()))
+    >>> "odds_ratio" in d.table.columns
+    True
+    """
+
+    def __init__(self, *, min_churners: int = 50, extra: list[str] | None = None):
+        self.min_churners = min_churners
+        self.extra = list(extra or [])
+
+    @property
+    def table(self) -> pd.DataFrame:  # type: ignore[override]
+        return self._fitted("table_")
+
+    @property
+    def notes(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self._fitted("notes_")
+
+    def _fitted(self, name: str) -> Any:
+        if not hasattr(self, name):
+            raise AttributeError(f"{type(self).__name__} is not fitted: call fit(book) first")
+        return getattr(self, name)
+
+    def _empty(self, n: int, churners: int, why: str) -> ChurnDrivers:
+        self.table_ = pd.DataFrame(columns=["odds_ratio", "ci_low", "ci_high", "p_value"])
+        self.reading_: list[str] = []
+        self.n_, self.churners_, self.fit_ = n, churners, None
+        self.notes_ = (why,)
+        return self
+
+    def fit(self, book: Book) -> ChurnDrivers:
+        """Fit on the accounts of ``book`` in the churn denominator; returns self."""
+        import statsmodels.api as sm
+
+        acc = _base(book, True)
+        n_churn = int(acc["churned"].sum())
+        if n_churn < self.min_churners or n_churn == len(acc):
+            return self._empty(
+                len(acc),
+                n_churn,
+                f"not fitted: {n_churn} churners among {len(acc)} accounts "
+                f"(needs at least {self.min_churners} and some who stayed)",
+            )
+        X = pd.DataFrame(index=acc.index)
+        if "tenure_months" in acc and acc["tenure_months"].notna().any():
+            X["tenure (years)"] = acc["tenure_months"] / 12
+        if acc["monthly_revenue"].notna().any() and (acc["monthly_revenue"] > 0).any():
+            X["log monthly revenue"] = np.log1p(acc["monthly_revenue"].clip(lower=0))
+        if "satisfaction" in acc and acc["satisfaction"].notna().any():
+            X["satisfaction (1-5)"] = acc["satisfaction"]
+        if book.has("usage"):
+            u = book.table("usage").groupby("account_id")["complaints"].mean()
+            X["complaints per month"] = acc["account_id"].map(u).to_numpy()
+        cats = [
+            c
+            for c in ["contract", "customer_type", *self.extra]
+            if c in acc and acc[c].nunique() > 1
+        ]
+        for c in cats:
+            col = acc[c].astype("string").fillna("unknown")
+            base = col.value_counts().index[0]  # the most common level is the reference
+            d = pd.get_dummies(col, prefix=c, prefix_sep=": ", dtype=float).drop(
+                columns=f"{c}: {base}"
+            )
+            X = X.join(d)
+        data = X.join(acc["churned"]).dropna()
+        X, y = data.drop(columns="churned"), data["churned"]
+        X = X.loc[:, X.std() > 0]
+        try:
+            fit = sm.Logit(y, sm.add_constant(X)).fit(disp=False, maxiter=200)
+        except Exception as e:  # perfect separation, singular matrix
+            return self._empty(len(data), int(y.sum()), f"not fitted: {e}")
+        ci = fit.conf_int()
+        table = pd.DataFrame(
+            {
+                "odds_ratio": np.exp(fit.params),
+                "ci_low": np.exp(ci[0]),
+                "ci_high": np.exp(ci[1]),
+                "p_value": fit.pvalues,
+            }
+        ).drop(index="const")
+        table.index.name = "driver"
+        reading = []
+        for name, r in table.iterrows():
+            if r["p_value"] >= 0.05:
+                continue
+            direction = "raises" if r["odds_ratio"] > 1 else "lowers"
+            unit = "each unit of " if not str(name).count(": ") else "being "
+            reading.append(
+                f"{unit}{name} {direction} the odds of churning {r['odds_ratio']:.2f}x "
+                f"(95% CI {r['ci_low']:.2f}-{r['ci_high']:.2f})"
+            )
+        self.table_, self.reading_ = table, reading
+        self.n_, self.churners_, self.fit_ = len(data), int(y.sum()), fit
+        self.notes_ = ()
+        return self
+
+    @property
+    def reading(self) -> str:
+        """What moves churn, in one plain sentence (or why nothing was fitted)."""
+        if self.fit_ is None:
+            return self.notes[0]
+        if not self.reading_:
+            return "No driver moves churn beyond chance (p < 0.05)."
+        return (
+            "What moves churn (logistic regression, odds ratios): " + "; ".join(self.reading_) + "."
         )
-    return {"table": table, "reading": reading, "n": len(data), "note": ""}
+
+    def summary(self) -> pd.DataFrame:
+        t = self._fitted("table_")
+        return figures(
+            {
+                "n": self.n_,
+                "churned": self.churners_,
+                "drivers": len(t),
+                "drivers_significant": int((t["p_value"] < 0.05).sum()) if len(t) else 0,
+            }
+        )
+
+    def plot(self, *, ax=None):
+        """Odds ratios with their 95% intervals on a log scale; returns the Axes."""
+        ax = axes(ax)
+        t = self.table
+        if t.empty:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "nothing fitted")
+        y = np.arange(len(t))
+        ax.errorbar(
+            t["odds_ratio"],
+            y,
+            xerr=[t["odds_ratio"] - t["ci_low"], t["ci_high"] - t["odds_ratio"]],
+            fmt="o",
+            color="#4c72b0",
+            capsize=3,
+        )
+        ax.axvline(1, color="grey", ls="--", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_yticks(y, [str(i) for i in t.index])
+        ax.invert_yaxis()
+        ax.set_xlabel("odds ratio of churning (95% interval; 1 = no effect)")
+        ax.set_title("What moves churn")
+        return ax
+
+
+def churn_drivers(
+    book: Book, *, min_churners: int = 50, extra: list[str] | None = None
+) -> ChurnDrivers:
+    """``ChurnDrivers(min_churners=..., extra=...).fit(book)``: see :class:`ChurnDrivers`."""
+    return ChurnDrivers(min_churners=min_churners, extra=extra).fit(book)
 
 
 def _durations(book: Book) -> pd.DataFrame:
@@ -466,9 +735,53 @@ def _durations(book: Book) -> pd.DataFrame:
     return d
 
 
+class RetentionCurves(TableResult):
+    """Kaplan-Meier retention per group over tenure (:func:`retention_curves`): one row
+    per group and event time with ``retained`` and its 95% interval."""
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        if t.empty:
+            return figures({"groups": 0})
+        last = t.groupby("group").tail(1)
+        return figures(
+            {
+                "groups": t["group"].nunique(),
+                "longest_tenure_months": float(t["months"].max()),
+                "lowest_retained": float(last["retained"].min()),
+            }
+        )
+
+    def plot(self, *, ax=None):
+        """Retention curves with their bands; returns the Axes."""
+        ax = axes(ax)
+        curves = self.table
+        if curves.empty:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "no retention curve")
+        for g, part in curves.groupby("group", sort=True):
+            line = ax.step(part["months"], part["retained"] * 100, where="post", label=label(g))[0]
+            ax.fill_between(
+                part["months"],
+                part["ci_low"] * 100,
+                part["ci_high"] * 100,
+                step="post",
+                color=line.get_color(),
+                alpha=0.15,
+            )
+        ax.set_xlabel("months since joining")
+        ax.set_ylabel("% still a customer")
+        ax.set_ylim(0, 101)
+        ax.legend(fontsize=8)
+        ax.set_title("Retention over tenure (Kaplan-Meier, 95% band)")
+        return ax
+
+
+_CURVE_COLUMNS = ["group", "months", "retained", "ci_low", "ci_high", "accounts"]
+
+
 def retention_curves(
     book: Book, *, by: str | pd.Series = "customer_type", min_accounts: int = MIN_ACCOUNTS
-) -> pd.DataFrame:
+) -> RetentionCurves:
     """Kaplan-Meier retention by group over tenure (months), statsmodels' SurvfuncRight.
 
     Tidy: one row per group and event time with ``retained`` (survival) and its 95%
@@ -481,7 +794,10 @@ def retention_curves(
 
     d = _durations(book)
     if d.empty:
-        return pd.DataFrame()
+        return RetentionCurves(
+            pd.DataFrame(columns=_CURVE_COLUMNS),
+            ("no tenure in the data: retention curves cannot be drawn",),
+        )
     if isinstance(by, pd.Series):
         key = lookup(d["account_id"], by)
     elif by in book.accounts:
@@ -489,8 +805,10 @@ def retention_curves(
     else:  # the grouping column is not in the data: one curve for all accounts
         key = pd.Series("all accounts", index=d.index)
     rows = []
+    skipped = []
     for g, part in d.groupby(key.astype("object").fillna("unknown")):  # a handful of groups
         if len(part) < min_accounts or part["event"].sum() == 0:
+            skipped.append(str(g))
             continue
         sf = SurvfuncRight(
             part["tenure_months"].to_numpy(),
@@ -510,7 +828,13 @@ def retention_curves(
                 }
             )
         )
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    notes = (
+        (f"no curve for {', '.join(skipped)}: fewer than {min_accounts} accounts or no churn",)
+        if skipped
+        else ()
+    )
+    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_CURVE_COLUMNS)
+    return RetentionCurves(table, notes)
 
 
 def aalen_johansen(
@@ -548,7 +872,41 @@ def aalen_johansen(
     return times, inc
 
 
-def cumulative_incidence(book: Book) -> pd.DataFrame:
+class CumulativeIncidence(TableResult):
+    """Cumulative incidence of churn per cause group over tenure (:func:`cumulative_incidence`)."""
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        if t.empty:
+            return figures({"groups": 0})
+        last = t.groupby("group")["incidence"].last()
+        return figures(
+            {"groups": len(last), **{f"incidence_{g}": float(v) for g, v in last.items()}}
+        )
+
+    def plot(self, *, ax=None):
+        """One step curve per cause group; returns the Axes."""
+        ax = axes(ax)
+        incidence = self.table
+        if incidence.empty:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "no churn")
+        for g, part in incidence.groupby("group", sort=True):
+            ax.step(
+                part["months"],
+                part["incidence"] * 100,
+                where="post",
+                label=label(g),
+                color=GROUP_COLORS.get(str(g)),
+            )
+        ax.set_xlabel("months since joining")
+        ax.set_ylabel("% of accounts lost to this cause group")
+        ax.set_ylim(bottom=0)
+        ax.legend(title="cause group", fontsize=8)
+        ax.set_title("Churn by cause group over tenure (competing risks)")
+        return ax
+
+
+def cumulative_incidence(book: Book) -> CumulativeIncidence:
     """Cumulative incidence of churn by cause group over tenure, as competing risks.
 
     Aalen-Johansen with delayed entry (:func:`aalen_johansen`): each cause group's share
@@ -556,7 +914,11 @@ def cumulative_incidence(book: Book) -> pd.DataFrame:
     """
     d = _durations(book)
     if d.empty or d["event"].sum() == 0:
-        return pd.DataFrame()
+        why = "no tenure in the data" if d.empty else "no churn among accounts with a tenure"
+        return CumulativeIncidence(
+            pd.DataFrame(columns=["group", "months", "incidence"]),
+            (f"{why}: cumulative incidence cannot be drawn",),
+        )
     groups = sorted(d.loc[d["event"] == 1, "group"].unique())
     code = (
         d["group"]
@@ -570,7 +932,7 @@ def cumulative_incidence(book: Book) -> pd.DataFrame:
     out = []
     for i, g in enumerate(groups):
         out.append(pd.DataFrame({"group": g, "months": times, "incidence": inc[i]}))
-    return pd.concat(out, ignore_index=True)
+    return CumulativeIncidence(pd.concat(out, ignore_index=True))
 
 
 #: Group-churn warning rules (documented, overridable): a group is an account with at
@@ -580,7 +942,57 @@ def cumulative_incidence(book: Book) -> pd.DataFrame:
 WARNING_RULES = {"min_lines": 20, "window": 3, "forward_rise": 0.04, "bill_drop": 0.2}
 
 
-def group_warnings(book: Book, **rules: float) -> pd.DataFrame:
+class GroupWarnings(TableResult):
+    """Groups (accounts with many lines) whose forwarding to other operators rises while
+    their group bill falls (:func:`group_warnings`); ``warning`` marks those that meet
+    both rules, ranked by ``revenue_at_risk_year``."""
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        w = t[t["warning"]] if len(t) else t
+        active = w["status"] == "active" if "status" in w else pd.Series(True, index=w.index)
+        return figures(
+            {
+                "groups": len(t),
+                "warned": len(w),
+                "warned_active": int(active.sum()),
+                "revenue_at_risk_year": float(w.loc[active, "revenue_at_risk_year"].sum())
+                if len(w)
+                else 0.0,
+            }
+        )
+
+    def plot(self, *, ax=None):
+        """Every group's change in forwarding against its change in bill; the warned
+        ones in red. Returns the Axes."""
+        ax = axes(ax)
+        t = self.table
+        if t.empty:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "no groups")
+        ax.scatter(t["bill_change"] * 100, t["forwarding_rise"] * 100, color="#8c8c8c", s=12)
+        w = t[t["warning"]]
+        ax.scatter(w["bill_change"] * 100, w["forwarding_rise"] * 100, color="#c44e52", s=24)
+        ax.axhline(0, color="grey", lw=0.6)
+        ax.axvline(0, color="grey", lw=0.6)
+        ax.set_xlabel("change in group bill, %")
+        ax.set_ylabel("rise in calls forwarded to other operators, points")
+        ax.set_title("Groups about to leave (red: warning)")
+        return ax
+
+
+_WARNING_COLUMNS = [
+    "forwarded_share_before",
+    "forwarded_share_now",
+    "group_bill_before",
+    "group_bill_now",
+    "forwarding_rise",
+    "bill_change",
+    "warning",
+    "revenue_at_risk_year",
+]
+
+
+def group_warnings(book: Book, **rules: float) -> GroupWarnings:
     """Groups whose forwarding to other operators rises while their group bill falls.
 
     Ranked by revenue at risk (the baseline monthly group bill x 12). Each group is read
@@ -589,7 +1001,10 @@ def group_warnings(book: Book, **rules: float) -> pd.DataFrame:
     """
     r = {**WARNING_RULES, **rules}
     if not book.has("usage"):
-        return pd.DataFrame()
+        return GroupWarnings(
+            pd.DataFrame(columns=_WARNING_COLUMNS),
+            ("no usage data: group-churn warnings cannot be computed",),
+        )
     u = book.table("usage").sort_values(["account_id", "month"])
     lines = u.groupby("account_id")["lines"].max()
     big = lines[lines >= r["min_lines"]].index
@@ -605,34 +1020,81 @@ def group_warnings(book: Book, **rules: float) -> pd.DataFrame:
         .unstack("period")
     )
     if agg.empty or "baseline" not in agg["calls"]:
-        return pd.DataFrame()
+        return GroupWarnings(
+            pd.DataFrame(columns=_WARNING_COLUMNS),
+            (
+                f"no group with at least {r['min_lines']} lines and {2 * w} months of usage: "
+                "no group-churn warnings",
+            ),
+        )
     share = agg["forwarded_calls"] / agg["calls"].where(agg["calls"] > 0)
     out = pd.DataFrame(
         {
-            "forwarded share before": share["baseline"],
-            "forwarded share now": share["recent"],
-            "group bill before": agg["group_bill"]["baseline"] / w,
-            "group bill now": agg["group_bill"]["recent"] / w,
+            "forwarded_share_before": share["baseline"],
+            "forwarded_share_now": share["recent"],
+            "group_bill_before": agg["group_bill"]["baseline"] / w,
+            "group_bill_now": agg["group_bill"]["recent"] / w,
         }
     )
-    out["forwarding rise"] = out["forwarded share now"] - out["forwarded share before"]
-    out["bill change"] = (
-        out["group bill now"] / out["group bill before"].where(out["group bill before"] > 0) - 1
+    out["forwarding_rise"] = out["forwarded_share_now"] - out["forwarded_share_before"]
+    out["bill_change"] = (
+        out["group_bill_now"] / out["group_bill_before"].where(out["group_bill_before"] > 0) - 1
     )
-    out["warning"] = (out["forwarding rise"] >= r["forward_rise"]) & (
-        out["bill change"] <= -r["bill_drop"]
+    out["warning"] = (out["forwarding_rise"] >= r["forward_rise"]) & (
+        out["bill_change"] <= -r["bill_drop"]
     )
-    out["revenue at risk (year)"] = out["group bill before"] * 12
+    out["revenue_at_risk_year"] = out["group_bill_before"] * 12
     acc = book.accounts.set_index("account_id")
     out = out.join(acc[[c for c in ("name", "branch", "status", "lines") if c in acc]], how="left")
     out["lines"] = lines.reindex(out.index)
-    return out.sort_values(["warning", "revenue at risk (year)"], ascending=False)
+    return GroupWarnings(out.sort_values(["warning", "revenue_at_risk_year"], ascending=False))
 
 
-def retention_funnel(book: Book, *, by: str | None = None) -> pd.DataFrame:
+class RetentionFunnel(TableResult):
+    """Warned -> reached -> intent to leave -> retained per group (:func:`retention_funnel`)."""
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        steps = {c: int(t[c].sum()) if len(t) else 0 for c in _FUNNEL_STEPS}
+        return figures(
+            {
+                **steps,
+                "retained_of_warned": steps["retained"] / steps["warned"]
+                if steps["warned"]
+                else np.nan,
+            }
+        )
+
+    def plot(self, *, ax=None):
+        """The funnel as bars, each step with its share of the warned; returns the Axes."""
+        ax = axes(ax)
+        if self.table.empty:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "no retention contacts")
+        v = self.table[_FUNNEL_STEPS].sum()
+        y = np.arange(len(_FUNNEL_STEPS))[::-1]
+        ax.barh(y, v.to_numpy(), color=["#4c72b0", "#64b5cd", "#dd8452", "#55a868"])
+        for yi, (name, n) in zip(y, v.items(), strict=True):
+            share = (
+                f" ({n / v['warned']:.0%} of warned)" if v["warned"] and name != "warned" else ""
+            )
+            ax.text(n, yi, f" {int(n):,}{share}", va="center", fontsize=9)
+        ax.set_yticks(y, [label(s) for s in _FUNNEL_STEPS])
+        ax.set_xlim(0, max(float(v.max()), 1) * 1.45)
+        ax.set_xlabel("accounts")
+        ax.set_title("Retention funnel: warned -> reached -> intent -> retained")
+        return ax
+
+
+_FUNNEL_STEPS = ["warned", "reached", "intent_to_leave", "retained"]
+
+
+def retention_funnel(book: Book, *, by: str | None = None) -> RetentionFunnel:
     """Warned -> reached -> intent to leave -> retained, with conversion at each step."""
     if not book.has("contacts"):
-        return pd.DataFrame()
+        return RetentionFunnel(
+            pd.DataFrame(columns=_FUNNEL_STEPS),
+            ("no retention contacts in the data: no funnel",),
+        )
     c = book.table("contacts").copy()
     for col in ("reached", "intent_to_leave", "retained"):
         c[col] = c[col].fillna(False).astype(bool)
@@ -644,17 +1106,17 @@ def retention_funnel(book: Book, *, by: str | None = None) -> pd.DataFrame:
         {
             "warned": g.size(),
             "reached": g["reached"].sum(),
-            "intent to leave": g["intent_to_leave"].sum(),
+            "intent_to_leave": g["intent_to_leave"].sum(),
             "retained": g["retained"].sum(),
         }
     )
-    out["reached / warned"] = out["reached"] / out["warned"]
-    out["intent / reached"] = out["intent to leave"] / out["reached"].where(out["reached"] > 0)
-    out["retained / intent"] = out["retained"] / out["intent to leave"].where(
-        out["intent to leave"] > 0
+    out["reached_of_warned"] = out["reached"] / out["warned"]
+    out["intent_of_reached"] = out["intent_to_leave"] / out["reached"].where(out["reached"] > 0)
+    out["retained_of_intent"] = out["retained"] / out["intent_to_leave"].where(
+        out["intent_to_leave"] > 0
     )
-    out["retained / warned"] = out["retained"] / out["warned"]
-    return out
+    out["retained_of_warned"] = out["retained"] / out["warned"]
+    return RetentionFunnel(out)
 
 
 #: Economics of retention, from the domain brief; every figure is an assumption to change.
@@ -665,15 +1127,39 @@ RETENTION_ASSUMPTIONS = {
 }
 
 
-def retention_economics(book: Book, **assumptions: float) -> pd.DataFrame:
+class RetentionEconomics(TableResult):
+    """Revenue saved by retention against its cost (:func:`retention_economics`):
+    one row per item with its ``value`` and ``basis`` (measured or assumed)."""
+
+    def summary(self) -> pd.DataFrame:
+        return figures(self.table["value"].to_dict())
+
+    def plot(self, *, ax=None):
+        """Revenue saved beside the cost of the contacts; returns the Axes."""
+        ax = axes(ax)
+        t = self.table
+        if t.empty:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "no retention contacts")
+        items = ["revenue_saved", "cost_of_contacts", "cost_of_replacing"]
+        ax.bar(range(3), t.loc[items, "value"].to_numpy(dtype=float), color="#4c72b0")
+        ax.set_xticks(range(3), [label(i) for i in items], rotation=15)
+        ax.set_title("Retention: revenue saved against cost (assumptions in the table)")
+        return ax
+
+
+def retention_economics(book: Book, **assumptions: float) -> RetentionEconomics:
     """Revenue saved by the retained accounts against what the retention effort cost.
 
-    The assumptions (``RETENTION_ASSUMPTIONS``, overridable) are rows of the table.
+    The assumptions (``RETENTION_ASSUMPTIONS``, overridable) are rows of the table, with
+    ``basis`` "assumed"; figures from the data have basis "measured".
     """
     a = {**RETENTION_ASSUMPTIONS, **assumptions}
-    f = retention_funnel(book)
+    f = retention_funnel(book).table
     if f.empty:
-        return pd.DataFrame()
+        return RetentionEconomics(
+            pd.DataFrame(columns=["value", "basis"]),
+            ("no retention contacts in the data: retention economics cannot be computed",),
+        )
     c = book.table("contacts")
     kept = c.loc[c["retained"].fillna(False).astype(bool), "account_id"]
     m = book.monthly_revenue()
@@ -684,16 +1170,30 @@ def retention_economics(book: Book, **assumptions: float) -> pd.DataFrame:
     replace = (
         float(len(kept)) * a["retention_cost_per_contact"] * a["acquisition_to_retention_cost"]
     )
-    rows = {
-        "accounts warned": float(f["warned"].sum()),
-        "accounts retained": float(len(kept)),
-        f"revenue saved over {a['months_of_revenue_saved']} months (assumed stay)": saved,
-        "cost of retention contacts (assumed per contact)": spent,
-        "cost of winning as many new customers instead (assumed multiple)": replace,
-        "assumption: acquisition / retention cost": a["acquisition_to_retention_cost"],
-        "assumption: cost per retention contact": a["retention_cost_per_contact"],
-    }
-    return pd.DataFrame({"value": rows})
+    rows = [
+        ("accounts_warned", int(f["warned"].sum()), "measured"),
+        ("accounts_retained", len(kept), "measured"),
+        ("revenue_saved", saved, "assumed stay"),
+        ("cost_of_contacts", spent, "assumed cost per contact"),
+        ("cost_of_replacing", replace, "assumed acquisition multiple"),
+        ("months_of_revenue_saved", a["months_of_revenue_saved"], "assumption"),
+        ("acquisition_to_retention_cost", a["acquisition_to_retention_cost"], "assumption"),
+        ("retention_cost_per_contact", a["retention_cost_per_contact"], "assumption"),
+    ]
+    table = pd.DataFrame(
+        {
+            "value": pd.Series({k: v for k, v, _ in rows}, dtype=object),
+            "basis": [b for _, _, b in rows],
+        }
+    )
+    table.index.name = "item"
+    return RetentionEconomics(
+        table,
+        (
+            f"revenue saved assumes each retained account stays {a['months_of_revenue_saved']} "
+            "months; costs use the assumed cost per contact and acquisition multiple",
+        ),
+    )
 
 
 # -- pictures ------------------------------------------------------------------------
@@ -703,135 +1203,3 @@ GROUP_COLORS = {
     "customer": "#55a868",
     "unknown": "#8c8c8c",
 }
-
-
-def _nothing(ax, text: str):
-    """An empty panel that says why there is no picture; returns the Axes."""
-    ax.text(0.5, 0.5, text, ha="center", va="center")
-    ax.set_axis_off()
-    return ax
-
-
-def plot_cause_pareto(tree: pd.DataFrame, *, ax=None, top: int = 12):
-    """Pareto bar of churn causes (from :func:`cause_tree`), coloured by cause group.
-
-    Bars are accounts lost per cause, largest first; the line is the cumulative share.
-    Returns the Axes.
-    """
-    import matplotlib.pyplot as plt
-
-    ax = ax or plt.gca()
-    if tree.empty:
-        return _nothing(ax, "no churned accounts")
-    t = tree.sort_values("accounts", ascending=False).head(top)
-    groups = t.index.get_level_values("group")
-    x = np.arange(len(t))
-    ax.bar(x, t["accounts"], color=[GROUP_COLORS.get(g, "#8c8c8c") for g in groups])
-    ax.set_xticks(x, t["cause"], rotation=35, ha="right")
-    ax.set_ylabel("accounts lost")
-    ax2 = ax.twinx()
-    ax2.plot(x, t["accounts"].cumsum() / tree["accounts"].sum() * 100, color="black", marker="o")
-    ax2.set_ylim(0, 105)
-    ax2.set_ylabel("cumulative % of churners")
-    from matplotlib.patches import Patch
-
-    seen = list(dict.fromkeys(groups))
-    ax.legend(
-        [Patch(color=GROUP_COLORS.get(g, "#8c8c8c")) for g in seen],
-        seen,
-        title="cause group",
-        loc="center right",
-    )
-    ax.set_title("Why accounts left: causes, largest first")
-    return ax
-
-
-def plot_churn_by_period(rates: pd.DataFrame, *, ax=None):
-    """Churn rate per period (from :func:`churn_by_period`) with its interval band."""
-    import matplotlib.pyplot as plt
-
-    ax = ax or plt.gca()
-    if rates.empty:
-        return _nothing(ax, rates.attrs.get("note", "no data"))
-    for g, part in rates.groupby(level="group", sort=False):
-        per = part.index.get_level_values("period")
-        line = ax.plot(per, part["rate"] * 100, marker="o", label=str(g))[0]
-        ax.fill_between(
-            per, part["ci_low"] * 100, part["ci_high"] * 100, color=line.get_color(), alpha=0.15
-        )
-    ax.set_ylabel("% of accounts churned in the period")
-    ax.tick_params(axis="x", rotation=45)
-    ax.set_ylim(bottom=0)
-    if rates.index.get_level_values("group").nunique() > 1:
-        ax.legend(fontsize=8)
-    ax.set_title("Churn rate per period, with 95% intervals")
-    return ax
-
-
-def plot_retention(curves: pd.DataFrame, *, ax=None):
-    """Kaplan-Meier retention curves (from :func:`retention_curves`) with their bands."""
-    import matplotlib.pyplot as plt
-
-    ax = ax or plt.gca()
-    if curves.empty:
-        return _nothing(ax, "no tenure data for retention curves")
-    for g, part in curves.groupby("group", sort=True):
-        line = ax.step(part["months"], part["retained"] * 100, where="post", label=str(g))[0]
-        ax.fill_between(
-            part["months"],
-            part["ci_low"] * 100,
-            part["ci_high"] * 100,
-            step="post",
-            color=line.get_color(),
-            alpha=0.15,
-        )
-    ax.set_xlabel("months since joining")
-    ax.set_ylabel("% still a customer")
-    ax.set_ylim(0, 101)
-    ax.legend(fontsize=8)
-    ax.set_title("Retention over tenure (Kaplan-Meier, 95% band)")
-    return ax
-
-
-def plot_incidence(incidence: pd.DataFrame, *, ax=None):
-    """Cumulative incidence of churn by cause group (from :func:`cumulative_incidence`)."""
-    import matplotlib.pyplot as plt
-
-    ax = ax or plt.gca()
-    if incidence.empty:
-        return _nothing(ax, "no churn with tenure data")
-    for g, part in incidence.groupby("group", sort=True):
-        ax.step(
-            part["months"],
-            part["incidence"] * 100,
-            where="post",
-            label=str(g),
-            color=GROUP_COLORS.get(str(g)),
-        )
-    ax.set_xlabel("months since joining")
-    ax.set_ylabel("% of accounts lost to this cause group")
-    ax.set_ylim(bottom=0)
-    ax.legend(title="cause group", fontsize=8)
-    ax.set_title("Churn by cause group over tenure (competing risks)")
-    return ax
-
-
-def plot_funnel(funnel: pd.DataFrame, *, ax=None):
-    """The retention funnel (from :func:`retention_funnel`, one group) as bars."""
-    import matplotlib.pyplot as plt
-
-    ax = ax or plt.gca()
-    if funnel.empty:
-        return _nothing(ax, "no retention contacts in the data")
-    steps = ["warned", "reached", "intent to leave", "retained"]
-    v = funnel[steps].sum()
-    y = np.arange(len(steps))[::-1]
-    ax.barh(y, v.to_numpy(), color=["#4c72b0", "#64b5cd", "#dd8452", "#55a868"])
-    for yi, (name, n) in zip(y, v.items(), strict=True):
-        share = f" ({n / v['warned']:.0%} of warned)" if v["warned"] and name != "warned" else ""
-        ax.text(n, yi, f" {int(n):,}{share}", va="center", fontsize=9)
-    ax.set_yticks(y, steps)
-    ax.set_xlim(0, max(float(v.max()), 1) * 1.45)
-    ax.set_xlabel("accounts")
-    ax.set_title("Retention funnel: warned -> reached -> intent -> retained")
-    return ax

@@ -27,6 +27,7 @@ import pandas as pd
 
 from ._book import Book
 from ._errors import ConfigError
+from ._result import Result, axes, figures, nothing_to_draw
 from .segment import _per_account_mean, segment_rules
 
 __all__ = ["FEATURES", "NeedsSegments", "needs_features", "silhouette_samples"]
@@ -150,11 +151,12 @@ def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, n_init: int):
 
 
 @dataclass
-class NeedsSegments:
+class NeedsSegments(Result):
     """Needs-based segmentation of business and key accounts.
 
     ``fit(book)`` returns the fitted object; results are in the attributes ending in
-    ``_``. See the module docstring for the method.
+    ``_``; ``table``, ``notes``, ``summary()`` and ``plot()`` follow the result contract.
+    See the module docstring for the method.
 
     Parameters
     ----------
@@ -277,7 +279,7 @@ class NeedsSegments:
         self.quality_ = pd.DataFrame(
             {
                 "accounts": np.bincount(lab_all, minlength=self.k_),
-                "of them churned": np.bincount(
+                "churned": np.bincount(
                     lab_all[(status == "churned").to_numpy()], minlength=self.k_
                 ),
                 "silhouette": [
@@ -285,8 +287,8 @@ class NeedsSegments:
                     for i in range(self.k_)
                 ],
                 "spread": [within[lab == i].mean() for i in range(self.k_)],
-                "nearest segment": names[cd.argmin(axis=1)],
-                "distance to it": cd.min(axis=1),
+                "nearest_segment": names[cd.argmin(axis=1)],
+                "distance_to_nearest": cd.min(axis=1),
             },
             index=pd.Index(names, name="segment"),
         )
@@ -338,37 +340,49 @@ class NeedsSegments:
                     "archetype": a,
                     "zh": usable[a].get("zh", a),
                     "distance": dist[i, pick[i]],
-                    "next archetype": nxt_code,
-                    "next distance": others[nxt] if nxt >= 0 else np.nan,
+                    "next_archetype": nxt_code,
+                    "next_distance": others[nxt] if nxt >= 0 else np.nan,
                     "fit": fit,
                 }
             )
         return pd.DataFrame(out)
 
     @property
-    def table(self) -> pd.DataFrame:
+    def table(self) -> pd.DataFrame:  # type: ignore[override]
         """Per segment: archetype, fit, size, silhouette, spread and nearest segment."""
         if self.naming_.empty:
             return pd.DataFrame()
         return self.naming_.set_index("segment").join(self.quality_)
 
+    @property
+    def notes(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(self.notes_)
+
     def summary(self) -> pd.DataFrame:
-        """Same as :attr:`table`, plus the k chosen and its criterion in ``attrs``."""
+        """The number of segments, how it was chosen, and the mean silhouette."""
         t = self.table
-        t.attrs["k"] = self.k_
-        t.attrs["criterion"] = "highest mean silhouette" if self.k is None else "given k"
-        return t
+        chosen = self.k_scores_
+        sil = (
+            float(chosen.loc[chosen["k"] == self.k_, "silhouette"].iloc[0])
+            if len(chosen) and (chosen["k"] == self.k_).any()
+            else np.nan
+        )
+        return figures(
+            {
+                "segments": self.k_,
+                "criterion": "highest mean silhouette" if self.k is None else "given k",
+                "silhouette": sil,
+                "accounts": int(t["accounts"].sum()) if len(t) else 0,
+            }
+        )
 
     def plot(self, *, ax=None):
         """Heatmap of segment centres (z-scores within customer type); returns the Axes."""
-        import matplotlib.pyplot as plt
         import seaborn as sns
 
-        ax = ax or plt.gca()
+        ax = axes(ax)
         if self.centers_.empty:
-            ax.text(0.5, 0.5, "no needs-based segments", ha="center", va="center")
-            ax.set_axis_off()
-            return ax
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "no needs-based segments")
         sns.heatmap(
             self.centers_, annot=True, fmt=".1f", cmap="RdBu_r", center=0, vmin=-2, vmax=2, ax=ax
         )

@@ -17,13 +17,17 @@ import pandas as pd
 from ._book import Book, lookup
 from ._config import read_yaml
 from ._errors import ConfigError
+from ._result import Result, TableResult, axes, figures
 from .churn import MIN_ACCOUNTS
 from .profit import PnL
 from .segment import segment_rules
 
 __all__ = [
+    "SegmentProfile",
     "segment_profile",
+    "SegmentTargets",
     "segment_targets",
+    "targets_of",
     "LEVERS",
     "QUADRANTS",
     "Opportunities",
@@ -37,12 +41,32 @@ def _labels(book: Book, segments: pd.Series) -> pd.Series:
     return s.astype("object").where(s.notna(), None).rename("segment")
 
 
+class SegmentProfile(TableResult):
+    """Per segment: accounts, revenue, profit, ARPU, churn and top products
+    (:func:`segment_profile`)."""
+
+    _bar = "monthly_revenue"
+    _title = "Monthly revenue by segment"
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        top = t.index[0] if len(t) else None
+        return figures(
+            {
+                "segments": len(t),
+                "accounts": int(t["accounts"].sum()) if len(t) else 0,
+                "top_segment": top,
+                "top_segment_share_of_revenue": t["share_of_revenue"].iloc[0] if len(t) else np.nan,
+            }
+        )
+
+
 def segment_profile(
     book: Book, segments: pd.Series, *, pnl: PnL | None = None, top_products: int = 3
-) -> pd.DataFrame:
+) -> SegmentProfile:
     """Per segment: accounts, share, revenue, profit, ARPU, churn rate and top products.
 
-    Monthly revenue and ARPU are per month; ``period profit`` is over the whole period
+    Monthly revenue and ARPU are per month; ``period_profit`` is over the whole period
     of the P&L (it and ``margin`` are NaN without a P&L with costs).
 
     Parameters
@@ -66,7 +90,7 @@ def segment_profile(
     >>> b = kamlib.load(kamlib.sample_path()).branch("Suzhou")
     >>> types = b.accounts.set_index("account_id")["customer_type"]
     >>> p = kamlib.segment_profile(b, types)
-    >>> round(float(p["share of accounts"].sum()), 6)
+    >>> round(float(p.table["share_of_accounts"].sum()), 6)
     1.0
     """
     lab = _labels(book, segments)
@@ -82,26 +106,30 @@ def segment_profile(
     df = df[df["segment"].notna()]
     g = df.groupby("segment", sort=False)
     out = pd.DataFrame({"accounts": g.size()})
-    out["share of accounts"] = out["accounts"] / out["accounts"].sum()
-    out["monthly revenue"] = g["monthly_revenue"].sum(min_count=1)
-    tot = out["monthly revenue"].sum()
-    out["share of revenue"] = out["monthly revenue"] / tot if tot > 0 else np.nan
-    out["ARPU"] = out["monthly revenue"] / g["monthly_revenue"].count().where(lambda c: c > 0)
+    out["share_of_accounts"] = out["accounts"] / out["accounts"].sum()
+    out["monthly_revenue"] = g["monthly_revenue"].sum(min_count=1)
+    tot = out["monthly_revenue"].sum()
+    out["share_of_revenue"] = out["monthly_revenue"] / tot if tot > 0 else np.nan
+    out["arpu"] = out["monthly_revenue"] / g["monthly_revenue"].count().where(lambda c: c > 0)
+    notes = []
     if "profit" in df:
-        out["period profit"] = g["profit"].sum(min_count=1)  # over the whole period
-        out["margin"] = out["period profit"] / g["revenue"].sum().where(lambda r: r != 0)
-        tp = out["period profit"].sum()
-        out["share of profit"] = out["period profit"] / tp if tp > 0 else np.nan
+        out["period_profit"] = g["profit"].sum(min_count=1)  # over the whole period
+        out["margin"] = out["period_profit"] / g["revenue"].sum().where(lambda r: r != 0)
+        tp = out["period_profit"].sum()
+        out["profit_share"] = out["period_profit"] / tp if tp > 0 else np.nan
     else:
-        out["period profit"] = np.nan
+        out["period_profit"] = np.nan
+        notes.append("no customer P&L with costs: profit and margin per segment are not shown")
     out["churned"] = g["churned"].sum().astype(int)
-    out["churn rate"] = (out["churned"] / out["accounts"]).where(out["accounts"] >= MIN_ACCOUNTS)
+    out["churn_rate"] = (out["churned"] / out["accounts"]).where(out["accounts"] >= MIN_ACCOUNTS)
+    if (out["accounts"] < MIN_ACCOUNTS).any():
+        notes.append(f"segments under {MIN_ACCOUNTS} accounts get a churn count, not a rate")
     if book.has("billing"):
         b = book.table("billing")
         b = b.assign(segment=lookup(b["account_id"], lab)).dropna(subset=["segment"])
         prod = b.groupby(["segment", "product"])["revenue"].sum()
         share = prod / prod.groupby(level=0).transform("sum")
-        out["top products"] = pd.Series(
+        out["top_products"] = pd.Series(
             {
                 seg: ", ".join(
                     f"{p} {v:.0%}" for p, v in s.droplevel(0).nlargest(top_products).items()
@@ -110,37 +138,81 @@ def segment_profile(
             }
         )
     else:
-        out["top products"] = "no billing by product in the data"
-    out["key buying factors"] = "not in the data (needs a survey)"
+        out["top_products"] = None
+        notes.append("no billing by product in the data: top products are not shown")
+    notes.append("key buying factors need survey data, which the data model does not hold")
     out.index.name = "segment"
-    return out.sort_values("monthly revenue", ascending=False, na_position="last")
+    out = out.sort_values("monthly_revenue", ascending=False, na_position="last")
+    return SegmentProfile(out, notes)
+
+
+class SegmentTargets(TableResult):
+    """Penetration, share, target share and revenue gap per segment (:func:`segment_targets`)."""
+
+    _bar = "gap_revenue"
+    _title = "Revenue gap to the target share, per segment"
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        gap = t["gap_revenue"] if "gap_revenue" in t else pd.Series(dtype=float)
+        return figures(
+            {
+                "segments": len(t),
+                "segments_with_market_size": int(gap.notna().sum()),
+                "gap_revenue": float(gap.sum()) if gap.notna().any() else np.nan,
+            }
+        )
 
 
 def segment_targets(
-    profile: pd.DataFrame, market: str | Path | dict | None = None, *, months: int = 12
-) -> pd.DataFrame:
+    book: Book,
+    segments: pd.Series,
+    *,
+    market: str | Path | dict | None = None,
+    months: int = 12,
+) -> SegmentTargets:
     """Penetration, current share, target share and the revenue gap per segment.
 
     ``market`` (YAML path or dict) gives, per segment, ``customers`` (how many such
     customers the branch's market holds), ``revenue`` (their annual telecom spend) and
-    ``target_share``. Without it, the table says the figures cannot be computed.
+    ``target_share``. Without it, the notes say the figures cannot be computed.
 
     Examples
     --------
-    >>> import pandas as pd, kamlib
-    >>> prof = pd.DataFrame({"accounts": [30], "monthly revenue": [1000.0]},
+    >>> import kamlib
+    >>> b = kamlib.load(kamlib.sample_path()).branch("Suzhou")
+    >>> types = b.accounts.set_index("account_id")["customer_type"]
+    >>> t = kamlib.segment_targets(b, types, market={"business": {"customers": 900,
+    ...     "revenue": 5e7, "target_share": 0.2}})
+    >>> bool(t.table.loc["business", "penetration"] > 0)
+    True
+    """
+    profile = segment_profile(book, segments).table
+    table, notes = targets_of(profile, market, months=months)
+    return SegmentTargets(table, notes)
+
+
+def targets_of(
+    profile: pd.DataFrame, market: str | Path | dict | None = None, *, months: int = 12
+) -> tuple[pd.DataFrame, list[str]]:
+    """The targets table from a segment profile table, and its notes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kamlib.opportunity import targets_of
+    >>> prof = pd.DataFrame({"accounts": [30], "monthly_revenue": [1000.0]},
     ...                     index=pd.Index(["Service-first"], name="segment"))
-    >>> t = kamlib.segment_targets(prof, {"Service-first": {"customers": 120,
+    >>> t, _ = targets_of(prof, {"Service-first": {"customers": 120,
     ...     "revenue": 100000, "target_share": 0.2}})
-    >>> round(float(t.loc["Service-first", "gap (revenue)"]), 2)
+    >>> round(float(t.loc["Service-first", "gap_revenue"]), 2)
     8000.0
     """
     out = pd.DataFrame(index=profile.index)
     out["accounts"] = profile["accounts"]
-    out["annual revenue"] = profile["monthly revenue"] * months
+    out["annual_revenue"] = profile["monthly_revenue"] * months
     if market is None:
-        out["note"] = "no market-size inputs: penetration, share and target cannot be computed"
-        return out
+        return out, ["no market-size inputs: penetration, share and target cannot be computed"]
     m = read_yaml(market, what="segment market sizes")
     unknown = sorted(set(m) - set(profile.index))
     if unknown:
@@ -151,14 +223,15 @@ def segment_targets(
     for col in ("customers", "revenue", "target_share"):
         if col not in mk:
             mk[col] = np.nan
-    out["market customers"] = mk["customers"]
+    out["market_customers"] = mk["customers"]
     out["penetration"] = out["accounts"] / mk["customers"]
-    out["market revenue"] = mk["revenue"]
-    out["current share"] = out["annual revenue"] / mk["revenue"]
-    out["target share"] = mk["target_share"]
-    out["gap (revenue)"] = (mk["target_share"] - out["current share"]) * mk["revenue"]
-    out["note"] = np.where(mk["revenue"].isna(), "no market size given for this segment", "")
-    return out
+    out["market_revenue"] = mk["revenue"]
+    out["current_share"] = out["annual_revenue"] / mk["revenue"]
+    out["target_share"] = mk["target_share"]
+    out["gap_revenue"] = (mk["target_share"] - out["current_share"]) * mk["revenue"]
+    missing = [str(i) for i in out.index[mk["revenue"].isna()]]
+    notes = [f"no market size given for {', '.join(missing)}"] if missing else []
+    return out, notes
 
 
 LEVERS = {
@@ -177,7 +250,7 @@ QUADRANTS = {
 
 
 @dataclass
-class Opportunities:
+class Opportunities(Result):
     """The priority matrix: one row per segment and lever (result of :func:`opportunity_matrix`)."""
 
     table: pd.DataFrame
@@ -185,19 +258,34 @@ class Opportunities:
     likely_from: float
     rules: dict[str, Any]
     currency: str = "CNY"
+    notes: tuple[str, ...] = ()
 
-    def summary(self) -> pd.DataFrame:
+    def ranked(self) -> pd.DataFrame:
         """Opportunities that could be sized, best first (act now, then by expected value)."""
         t = self.table.dropna(subset=["size"]).copy()
         order = {q: i for i, q in enumerate(QUADRANTS.values())}
         t["_q"] = t["priority"].map(order)
         return t.sort_values(["_q", "expected"], ascending=[True, False]).drop(columns="_q")
 
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        sized = t.dropna(subset=["size"])
+        now = sized[sized["priority"] == QUADRANTS[("large", "likely")]]
+        return figures(
+            {
+                "opportunities": len(t),
+                "sized": len(sized),
+                "act_now": len(now),
+                "act_now_expected": float(now["expected"].sum()) if len(now) else 0.0,
+                "currency": self.currency,
+            }
+        )
+
     def plot(self, *, ax=None, label: int = 8):
         """Scatter of size against probability with the four quadrants; returns the Axes."""
         import matplotlib.pyplot as plt
 
-        ax = ax or plt.gca()
+        ax = axes(ax)
         t = self.table.dropna(subset=["size"])
         levers = list(LEVERS)
         colors = plt.get_cmap("tab10")
@@ -296,12 +384,11 @@ def opportunity_matrix(
     r = segment_rules(rules)["opportunities"]
     lab = _labels(book, segments)
     cols = ["segment", "lever", "size", "probability", "basis", "note", "expected", "priority"]
-    if not len(lab):  # an empty branch: no opportunities, not an error
-        empty = pd.DataFrame(columns=[*cols, "source"])
-        return Opportunities(empty, 0.0, float(r["likely"]), r, book.currency)
     spend = book.monthly_revenue()
-    if spend is None:
-        raise ConfigError("the priority matrix needs revenue (billing or accounts revenue)")
+    if not len(lab) or spend is None:  # no opportunities, not an error
+        empty = pd.DataFrame(columns=[*cols, "source"])
+        why = "no accounts" if not len(lab) else "no revenue in the data: nothing can be sized"
+        return Opportunities(empty, 0.0, float(r["likely"]), r, book.currency, (why,))
     df = pd.DataFrame({"segment": lab, "spend": spend.reindex(lab.index)}).dropna(
         subset=["segment"]
     )
@@ -342,8 +429,7 @@ def opportunity_matrix(
             / months
         )
     pnl_t = pnl.table.set_index("account_id") if pnl is not None and pnl.has_costs else None
-    profile = segment_profile(book, segments) if market is not None else None
-    targets = segment_targets(profile, market) if profile is not None else None
+    targets = segment_targets(book, segments, market=market).table if market is not None else None
     for seg, s in df.groupby("segment", sort=True):
         med = float(s["spend"].median())
         gap = (med - s["spend"]).clip(lower=0).sum() * r["usage_uplift"] * 12
@@ -411,10 +497,10 @@ def opportunity_matrix(
             )
         if (
             targets is not None
-            and "gap (revenue)" in targets
-            and pd.notna(targets.loc[seg, "gap (revenue)"])
+            and "gap_revenue" in targets
+            and pd.notna(targets.loc[seg, "gap_revenue"])
         ):
-            gap_new = max(0.0, float(targets.loc[seg, "gap (revenue)"]))
+            gap_new = max(0.0, float(targets.loc[seg, "gap_revenue"]))
             add(seg, "win new customers", gap_new, r["new_success"], "gap to the target share")
         else:
             add(
@@ -440,7 +526,13 @@ def opportunity_matrix(
         else "not sized"
         for sz, p in zip(t["size"], t["probability"], strict=True)
     ]
-    return Opportunities(t, large_from, float(r["likely"]), r, book.currency)
+    unsized = int(t["size"].isna().sum())
+    notes = (
+        (f"{unsized} segment-lever pair(s) cannot be sized from the data (see note)",)
+        if unsized
+        else ()
+    )
+    return Opportunities(t, large_from, float(r["likely"]), r, book.currency, notes)
 
 
 def _read_given(given: str | Path | pd.DataFrame) -> pd.DataFrame:

@@ -24,6 +24,7 @@ import pandas as pd
 from ._book import Book, lookup
 from ._config import bundled, read_yaml
 from ._errors import ConfigError
+from ._result import Result, TableResult, axes, figures, nothing_to_draw
 
 __all__ = [
     "CostModel",
@@ -33,14 +34,21 @@ __all__ = [
     "PnL",
     "Concentration",
     "concentration",
+    "concentration_of",
+    "Deciles",
     "decile_table",
-    "plot_deciles",
+    "deciles_of",
     "WhaleCurve",
     "whale_curve",
-    "plot_whale_curves",
+    "whale_of",
+    "ProfitGroups",
     "profit_groups",
+    "groups_of",
+    "RulesOfThumb",
     "rules_of_thumb",
+    "ProfitActions",
     "profit_actions",
+    "top_k",
     "BREAK_EVEN_BAND",
 ]
 
@@ -142,7 +150,9 @@ def cost_model(source: str | Path | dict | None = None) -> CostModel:
     return CostModel(table, branch_rates, data.get("currency", "CNY"), name)
 
 
-def cost_to_serve(book: Book, *, model: CostModel | None = None) -> pd.DataFrame:
+def cost_to_serve(
+    book: Book, *, cost_model: CostModel | str | Path | dict | None = None
+) -> pd.DataFrame:
     """Cost per account and driver over the period (index: account_id; money columns).
 
     Quantities are priced at the account's branch rate; amounts are summed as they are;
@@ -150,7 +160,7 @@ def cost_to_serve(book: Book, *, model: CostModel | None = None) -> pd.DataFrame
 
     Raises ConfigError when the costs table has a driver the model does not price.
     """
-    model = model or cost_model()
+    model = _cost_model(cost_model)
     costs = book.table("costs")
     drivers = [c for c in costs.columns if c not in ("account_id", "month")]
     unpriced = [d for d in drivers if d not in model.table.index]
@@ -171,7 +181,7 @@ def cost_to_serve(book: Book, *, model: CostModel | None = None) -> pd.DataFrame
 
 # -- customer P&L ---------------------------------------------------------------------
 @dataclass
-class PnL:
+class PnL(Result):
     """Customer P&L: one row per account with revenue, cost by driver, profit and margin.
 
     ``has_costs`` is False when the data have no costs table: cost and profit are then
@@ -183,7 +193,7 @@ class PnL:
     has_costs: bool
     model: CostModel | None
     currency: str
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
 
     def by(self, column: str | pd.Series) -> pd.DataFrame:
         """The P&L summed per segment, tier, branch...: any column of ``table``, or a
@@ -197,21 +207,22 @@ class PnL:
         out = g[cols].sum(min_count=1)
         out.insert(0, "accounts", g.size())
         out["margin"] = out["profit"] / out["revenue"].where(out["revenue"] != 0)
-        out["profit share"] = out["profit"] / out["profit"].sum() if self.has_costs else np.nan
+        out["profit_share"] = out["profit"] / out["profit"].sum() if self.has_costs else np.nan
         return out
 
     def summary(self) -> pd.DataFrame:
         t = self.table
-        rows = {
-            "accounts": int(len(t)),
-            f"revenue ({self.currency})": t["revenue"].sum(),
-            f"cost to serve ({self.currency})": t["cost"].sum(min_count=1),
-            f"profit ({self.currency})": t["profit"].sum(min_count=1),
-            "margin": t["profit"].sum(min_count=1) / t["revenue"].sum()
-            if t["revenue"].sum()
-            else np.nan,
-        }
-        return _value_table(rows)
+        revenue = t["revenue"].sum()
+        return figures(
+            {
+                "accounts": int(len(t)),
+                "revenue": revenue,
+                "cost_to_serve": t["cost"].sum(min_count=1),
+                "profit": t["profit"].sum(min_count=1),
+                "margin": t["profit"].sum(min_count=1) / revenue if revenue else np.nan,
+                "currency": self.currency,
+            }
+        )
 
     def cost_by_driver(self, mask: Any = None) -> pd.Series:
         t = self.table if mask is None else self.table.loc[mask]
@@ -226,9 +237,9 @@ class PnL:
 
     def plot(self, *, ax=None, mask: Any = None, title: str | None = None):
         """Waterfall: revenue, minus each cost driver, down to profit."""
-        import matplotlib.pyplot as plt
-
-        ax = ax or plt.gca()
+        ax = axes(ax)
+        if not self.has_costs:
+            return nothing_to_draw(ax, "no cost data: no profit waterfall")
         t = self.table if mask is None else self.table.loc[mask]
         rev = t["revenue"].sum()
         steps = self.cost_by_driver(mask)
@@ -255,7 +266,7 @@ class PnL:
 def customer_pnl(
     book: Book,
     *,
-    model: CostModel | str | Path | dict | None = None,
+    cost_model: CostModel | str | Path | dict | None = None,
     extra: list[str] | None = None,
 ) -> PnL:
     """Revenue, cost by driver, profit and margin per account over the period.
@@ -264,7 +275,7 @@ def customer_pnl(
     ----------
     book
         The operator's data (one branch or all).
-    model
+    cost_model
         Cost model (default: the bundled ``config/costs.yaml``, whose rates are assumptions
         for the sample operator: pass your own).
     extra
@@ -302,10 +313,9 @@ def customer_pnl(
     else:
         t["revenue"] = np.nan
         notes.append("no revenue in the data: no P&L can be computed")
-    cm = model if isinstance(model, CostModel) or model is None else cost_model(model)
+    cm = _cost_model(cost_model)
     if book.has("costs"):
-        cm = cm or cost_model()
-        money = cost_to_serve(book, model=cm)
+        money = cost_to_serve(book, cost_model=cm)
         drivers = list(money.columns)
         for d in drivers:
             t[f"cost_{d}"] = money[d]
@@ -323,21 +333,37 @@ def customer_pnl(
         )
         has_costs = False
     t["margin"] = t["profit"] / t["revenue"].where(t["revenue"] != 0)
-    return PnL(t.reset_index(), drivers, has_costs, cm if has_costs else None, book.currency, notes)
+    return PnL(
+        t.reset_index(), drivers, has_costs, cm if has_costs else None, book.currency, tuple(notes)
+    )
+
+
+def _cost_model(source: CostModel | str | Path | dict | None) -> CostModel:
+    return source if isinstance(source, CostModel) else cost_model(source)
+
+
+def _pnl_of(book: Book, pnl: PnL | None, cost_model: Any) -> PnL:
+    """The P&L given (computed once, shared by several analyses) or the book's own."""
+    if pnl is not None:
+        if cost_model is not None:
+            raise ValueError("give pnl= or cost_model=, not both: the P&L has its cost model")
+        return pnl
+    return customer_pnl(book, cost_model=cost_model)
 
 
 # -- concentration ----------------------------------------------------------------------
-def _top_k(n: int, top: float) -> int:
+def top_k(n: int, top: float) -> int:
     """How many accounts make the top ``top`` share: ceil(top * n), at least 1."""
     return max(1, math.ceil(round(top * n, 9))) if n else 0
 
 
 @dataclass
-class Concentration:
+class Concentration(Result):
     """How concentrated a value is over accounts: top-x% share, Lorenz curve, Gini.
 
-    ``lorenz`` (one row per account plus the origin) is built when first asked for:
-    on millions of accounts the table costs more than the analysis.
+    ``table`` is the Lorenz curve (share of accounts, smallest first, against the
+    cumulative share of the value; one row per account plus the origin), built when first
+    asked for: on millions of accounts the table costs more than the analysis.
     """
 
     value: str
@@ -348,33 +374,38 @@ class Concentration:
     accounts: int
     total: float
     _cumulative: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1))
+    notes: tuple[str, ...] = ()
 
     @cached_property
-    def lorenz(self) -> pd.DataFrame:
-        """Share of accounts (smallest first) against cumulative share of the value."""
+    def table(self) -> pd.DataFrame:  # type: ignore[override]
         n = self.accounts
         return pd.DataFrame(
             {"accounts_share": np.arange(n + 1) / max(n, 1), "value_share": self._cumulative}
         )
 
+    @property
+    def lorenz(self) -> pd.DataFrame:
+        """The Lorenz curve (the same as ``table``)."""
+        return self.table
+
     def summary(self) -> pd.DataFrame:
-        return _value_table(
+        return figures(
             {
                 "accounts": self.accounts,
-                f"top {self.top:.0%} accounts": self.top_accounts,
-                f"their share of {self.value}": self.top_share,
-                "Gini": self.gini,
+                "top_share_of_accounts": self.top,
+                "top_accounts": self.top_accounts,
+                "top_share": self.top_share,
+                "gini": self.gini,
+                "total": self.total,
             }
         )
 
     def plot(self, *, ax=None, label: str | None = None):
         """The Lorenz curve against the diagonal of perfect equality."""
-        import matplotlib.pyplot as plt
-
-        ax = ax or plt.gca()
+        ax = axes(ax)
         ax.plot(
-            self.lorenz["accounts_share"],
-            self.lorenz["value_share"],
+            self.table["accounts_share"],
+            self.table["value_share"],
             label=label or f"{self.value} (Gini {self.gini:.2f})",
         )
         ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
@@ -384,23 +415,52 @@ class Concentration:
         return ax
 
 
-def _value_table(rows: dict[str, Any]) -> pd.DataFrame:
-    """One ``value`` column of mixed figures: counts stay integers (a float column would
-    show 2,000.00 accounts), money is rounded to cents and shares to 4 places."""
-    shown: dict[str, Any] = {}
-    for k, v in rows.items():
-        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-            shown[k] = int(v)
-        elif isinstance(v, (float, np.floating)):
-            money = k.endswith(")")  # "profit (CNY)": amounts carry their currency
-            shown[k] = round(float(v), 2 if money else 4)
-        else:
-            shown[k] = v
-    return pd.DataFrame({"value": pd.Series(shown, dtype=object)})
+def concentration(
+    book: Book,
+    *,
+    value: str = "revenue",
+    top: float = 0.2,
+    pnl: PnL | None = None,
+    cost_model: CostModel | str | Path | dict | None = None,
+) -> Concentration:
+    """Share of revenue (or profit) held by the top ``top`` of accounts, Lorenz and Gini.
+
+    Parameters
+    ----------
+    book
+        The operator's data (one branch or all).
+    value
+        ``revenue`` or ``profit`` over the period (a column of the customer P&L).
+    top
+        The share of accounts that makes the top group (0.2: the top 20%).
+    pnl
+        The customer P&L when already computed (:func:`customer_pnl`); otherwise it is
+        computed with ``cost_model``.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> c = kamlib.concentration(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
+    >>> 0 < c.top_share < 1
+    True
+    """
+    p = _pnl_of(book, pnl, cost_model)
+    c = concentration_of(p.table, value=value, top=top)
+    notes = list(p.notes)
+    if value == "profit" and (p.table["profit"] < 0).any():
+        notes.append(
+            "some accounts lose money: the Lorenz curve and Gini of profit assume values of "
+            "one sign and are not meaningful here (see the whale curve)"
+        )
+    c.notes = tuple(notes)
+    return c
 
 
-def concentration(data: pd.DataFrame, *, value: str = "revenue", top: float = 0.2) -> Concentration:
-    """Share of ``value`` held by the top ``top`` of accounts, the Lorenz curve and Gini.
+def concentration_of(
+    data: pd.DataFrame, *, value: str = "revenue", top: float = 0.2
+) -> Concentration:
+    """The concentration of one column of a table of accounts (the building block of
+    :func:`concentration`).
 
     The top group is the ceil(top x n) accounts with the largest values (ties do not
     change the sum). The Gini coefficient is computed on the ascending values as
@@ -409,8 +469,9 @@ def concentration(data: pd.DataFrame, *, value: str = "revenue", top: float = 0.
 
     Examples
     --------
-    >>> import pandas as pd, kamlib
-    >>> c = kamlib.concentration(pd.DataFrame({"revenue": [1, 1, 1, 1, 96]}))
+    >>> import pandas as pd
+    >>> from kamlib.profit import concentration_of
+    >>> c = concentration_of(pd.DataFrame({"revenue": [1, 1, 1, 1, 96]}))
     >>> round(c.top_share, 2)
     0.96
     """
@@ -421,7 +482,7 @@ def concentration(data: pd.DataFrame, *, value: str = "revenue", top: float = 0.
     n = len(x)
     total = float(x.sum())
     asc = np.sort(x)
-    k = _top_k(n, top)
+    k = top_k(n, top)
     top_sum = float(asc[n - k :].sum()) if n else math.nan
     share = top_sum / total if total > 0 else math.nan
     if n and total > 0:
@@ -460,7 +521,87 @@ def _group_of_rank(v: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     return group
 
 
-def decile_table(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> pd.DataFrame:
+class Deciles(TableResult):
+    """Accounts ranked by profit (or revenue) in tenths: the P&L of each (:func:`decile_table`).
+
+    ``table``: one row per decile (D1 the most profitable) with ``accounts``, ``revenue``,
+    ``cost``, ``profit``, ``share`` of the total and ``cumulative_share``; a last row
+    ``unknown`` counts the accounts that could not be ranked.
+    """
+
+    def __init__(self, table, notes=(), *, by: str = "profit", currency: str = ""):
+        super().__init__(table, notes)
+        self.by, self.currency = by, currency
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table.drop(index="unknown", errors="ignore")
+        first = t.iloc[0] if len(t) else None
+        return figures(
+            {
+                "ranked_by": self.by,
+                "groups": len(t),
+                "accounts": int(t["accounts"].sum()) if len(t) else 0,
+                "top_group_share": first["share"] if first is not None else np.nan,
+                "groups_losing_money": int((t["profit"] < 0).sum()) if "profit" in t else 0,
+            }
+        )
+
+    def plot(self, *, ax=None):
+        """Revenue, cost and profit bars per decile; profit below zero in red."""
+        ax = axes(ax)
+        deciles = self.table.drop(index="unknown", errors="ignore")  # unranked: no place
+        if deciles.empty:
+            return nothing_to_draw(ax, "no accounts")
+        x = np.arange(len(deciles))
+        cols = [
+            c for c in ("revenue", "cost", "profit") if c in deciles and deciles[c].notna().any()
+        ]
+        width = 0.8 / len(cols)
+        colors = {"revenue": "#4c72b0", "cost": "#dd8452", "profit": "#55a868"}
+        for i, c in enumerate(cols):
+            v = deciles[c].to_numpy(dtype=float)
+            bar_colors = (
+                np.where(v < 0, "#c44e52", colors[c]) if c == "profit" else [colors[c]] * len(v)
+            )
+            ax.bar(x + (i - (len(cols) - 1) / 2) * width, v, width, color=bar_colors, label=c)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks(x, deciles.index)
+        ax.set_xlabel(f"accounts ranked by {self.by}, in tenths (D1 = the highest)")
+        ax.set_ylabel(self.currency or "money")
+        ax.legend()
+        ax.set_title("P&L by decile of accounts")
+        return ax
+
+
+def decile_table(
+    book: Book,
+    *,
+    by: str = "profit",
+    groups: int = 10,
+    pnl: PnL | None = None,
+    cost_model: CostModel | str | Path | dict | None = None,
+) -> Deciles:
+    """Accounts ranked by profit (largest first) in ``groups`` groups of equal size.
+
+    ``by="profit"`` falls back to revenue, with a note, when the data have no costs.
+    ``pnl``: the customer P&L when already computed (else computed with ``cost_model``).
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> d = kamlib.decile_table(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
+    >>> list(d.table.index[:2])
+    ['D1', 'D2']
+    """
+    p = _pnl_of(book, pnl, cost_model)
+    notes = list(p.notes)
+    if by == "profit" and not p.has_costs:
+        by = "revenue"
+        notes.append("no cost data: accounts are ranked by revenue, not profit")
+    return Deciles(deciles_of(p.table, by=by, groups=groups), notes, by=by, currency=p.currency)
+
+
+def deciles_of(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> pd.DataFrame:
     """Accounts ranked by ``by`` (largest first) in ``groups`` groups of equal size.
 
     Per group: accounts, revenue, cost, profit, share of total profit (or revenue) and the
@@ -471,8 +612,9 @@ def decile_table(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> 
 
     Examples
     --------
-    >>> import pandas as pd, kamlib
-    >>> d = kamlib.decile_table(pd.DataFrame({"profit": [5.0, -1.0, 3.0, 1.0]}), groups=2)
+    >>> import pandas as pd
+    >>> from kamlib.profit import deciles_of
+    >>> d = deciles_of(pd.DataFrame({"profit": [5.0, -1.0, 3.0, 1.0]}), groups=2)
     >>> d["profit"].tolist()
     [8.0, 0.0]
     """
@@ -509,48 +651,16 @@ def decile_table(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> 
     total = float(x[known].sum())
     out["share"] = out[by] / total if total > 0 else np.nan
     out.loc[g, "share"] = np.nan
-    out["cumulative share"] = out["share"].cumsum()
+    out["cumulative_share"] = out["share"].cumsum()
     out.index = pd.Index(names + ["unknown"], name="decile" if g == 10 else "group")
     if not (~known).any():
         out = out.iloc[:g]
-    return out[["accounts", *cols, "share", "cumulative share"]]
-
-
-def plot_deciles(deciles: pd.DataFrame, *, ax=None, currency: str = ""):
-    """Decile P&L bars (from :func:`decile_table`): revenue, cost and profit per decile.
-
-    Returns the Axes. Profit bars below zero are the deciles that lose money.
-    """
-    import matplotlib.pyplot as plt
-
-    ax = ax or plt.gca()
-    deciles = deciles.drop(index="unknown", errors="ignore")  # unranked: no place on the axis
-    if deciles.empty:
-        ax.text(0.5, 0.5, "no accounts", ha="center", va="center")
-        ax.set_axis_off()
-        return ax
-    x = np.arange(len(deciles))
-    cols = [c for c in ("revenue", "cost", "profit") if c in deciles and deciles[c].notna().any()]
-    width = 0.8 / len(cols)
-    colors = {"revenue": "#4c72b0", "cost": "#dd8452", "profit": "#55a868"}
-    for i, c in enumerate(cols):
-        v = deciles[c].to_numpy(dtype=float)
-        bar_colors = (
-            np.where(v < 0, "#c44e52", colors[c]) if c == "profit" else [colors[c]] * len(v)
-        )
-        ax.bar(x + (i - (len(cols) - 1) / 2) * width, v, width, color=bar_colors, label=c)
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set_xticks(x, deciles.index)
-    ax.set_xlabel("accounts ranked by profit, in tenths (D1 = most profitable)")
-    ax.set_ylabel(currency or "money")
-    ax.legend()
-    ax.set_title("P&L by decile of accounts")
-    return ax
+    return out[["accounts", *cols, "share", "cumulative_share"]]
 
 
 # -- the whale curve --------------------------------------------------------------------
 @dataclass
-class WhaleCurve:
+class WhaleCurve(Result):
     """Accounts ranked by profit (largest first) against cumulative profit.
 
     ``table`` has rank, accounts_share, profit, cumulative profit and (when the total is
@@ -566,9 +676,10 @@ class WhaleCurve:
     currency: str = ""
     _profit: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     _cumulative: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    notes: tuple[str, ...] = ()
 
     @cached_property
-    def table(self) -> pd.DataFrame:
+    def table(self) -> pd.DataFrame:  # type: ignore[override]
         n = len(self._profit)
         cum = self._cumulative
         return pd.DataFrame(
@@ -598,27 +709,49 @@ class WhaleCurve:
         return self.peak - self.total
 
     def summary(self) -> pd.DataFrame:
-        n = len(self._profit)
-        rows: dict[str, Any] = {
-            "accounts": n,
-            f"total profit ({self.currency})": self.total,
-            f"peak profit ({self.currency})": self.peak,
-            "peak, share of accounts": self.peak_at,
-            "accounts up to the peak": self.peak_rank,
-            f"given back by the tail ({self.currency})": self.tail_giveback,
-        }
-        if self.meaningful:
-            rows["peak, share of total profit"] = self.peak_share
-        else:
-            rows["note"] = "total profit is zero or negative: shares of it are meaningless"
-        return _value_table(rows)
+        return figures(
+            {
+                "accounts": len(self._profit),
+                "total_profit": self.total,
+                "peak_profit": self.peak,
+                "peak_share_of_accounts": self.peak_at,
+                "accounts_to_peak": self.peak_rank,
+                "tail_giveback": self.tail_giveback,
+                "peak_share_of_profit": self.peak_share,
+                "currency": self.currency,
+            }
+        )
 
-    def plot(self, *, ax=None):
-        """The whale curve with the 100% line and the peak marked."""
-        import matplotlib.pyplot as plt
+    def plot(self, *, ax=None, label: str | None = None):
+        """The whale curve with the 100% line and the peak marked; returns the Axes.
 
-        ax = ax or plt.gca()
+        With ``label`` the curve is drawn as one of several on the same Axes (e.g. one
+        per branch), named in the legend; a curve whose total profit is not positive has
+        no percentage scale and is named in the legend but not drawn.
+        """
+        ax = axes(ax)
         n = len(self._profit)
+        if label is not None:
+            ax.axhline(100, color="grey", ls="--", lw=0.8)
+            ax.set_xlabel("accounts ranked by profit, % (most profitable first)")
+            ax.set_ylabel("cumulative profit, % of total")
+            ax.set_title("Whale curves")
+            if not self.meaningful or n == 0:
+                ax.plot([], [], label=f"{label}: total profit not positive, not drawn")
+            else:
+                y = np.concatenate([[0.0], self._cumulative / self.total]) * 100
+                (line,) = ax.plot(
+                    np.arange(n + 1) / n * 100,
+                    y,
+                    label=f"{label} (peak {self.peak_share:.0%} at {self.peak_at:.0%})",
+                )
+                ax.scatter(
+                    [self.peak_at * 100], [self.peak_share * 100], color=line.get_color(), zorder=3
+                )
+            ax.legend(fontsize=8)
+            return ax
+        if n == 0:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "no profit to rank")
         x = np.arange(n + 1) / max(n, 1) * 100
         if self.meaningful:
             y = np.concatenate([[0.0], self._cumulative / self.total]) * 100
@@ -640,7 +773,34 @@ class WhaleCurve:
         return ax
 
 
-def whale_curve(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = "") -> WhaleCurve:
+def whale_curve(
+    book: Book,
+    *,
+    pnl: PnL | None = None,
+    cost_model: CostModel | str | Path | dict | None = None,
+) -> WhaleCurve:
+    """The whale curve: accounts ranked by profit against cumulative profit.
+
+    ``pnl``: the customer P&L when already computed (else computed with ``cost_model``).
+    Without cost data there is no profit and the curve is empty, with a note.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> w = kamlib.whale_curve(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
+    >>> w.peak_share > 1
+    True
+    """
+    p = _pnl_of(book, pnl, cost_model)
+    w = whale_of(p.table, currency=p.currency)
+    notes = list(p.notes)
+    if p.has_costs and not w.meaningful:
+        notes.append("total profit is zero or negative: shares of it are meaningless")
+    w.notes = tuple(notes)
+    return w
+
+
+def whale_of(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = "") -> WhaleCurve:
     """The whale curve of a P&L table (one row per account with a ``profit`` column).
 
     Equal profits may come in any order, which changes no height at the end of a
@@ -648,8 +808,9 @@ def whale_curve(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = ""
 
     Examples
     --------
-    >>> import pandas as pd, kamlib
-    >>> w = kamlib.whale_curve(pd.DataFrame({"profit": [50.0, 100.0, -75.0]}))
+    >>> import pandas as pd
+    >>> from kamlib.profit import whale_of
+    >>> w = whale_of(pd.DataFrame({"profit": [50.0, 100.0, -75.0]}))
     >>> w.peak_share, w.peak_at
     (2.0, 0.6666666666666666)
     """
@@ -672,33 +833,49 @@ def whale_curve(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = ""
     return WhaleCurve(total, peak, peak_i + 1, meaningful, currency, sorted_p, cum)
 
 
-def plot_whale_curves(curves: dict[str, WhaleCurve], *, ax=None):
-    """Several whale curves on one picture (e.g. one per branch), peaks marked.
+class ProfitGroups(TableResult):
+    """Profitable, break-even and loss-making accounts with their money (:func:`profit_groups`)."""
 
-    Curves whose total profit is zero or negative have no percentage scale; they are
-    named in the legend as such and not drawn. Returns the Axes.
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        if t.empty:
+            return figures({"loss_making_accounts": 0})
+        return figures(
+            {
+                "profitable_accounts": int(t.loc["profitable", "accounts"]),
+                "loss_making_accounts": int(t.loc["loss_making", "accounts"]),
+                "loss_making_share_of_accounts": t.loc["loss_making", "share_of_accounts"],
+                "loss_making_profit": t.loc["loss_making", "profit"],
+            }
+        )
+
+
+def profit_groups(
+    book: Book,
+    *,
+    band: float = BREAK_EVEN_BAND,
+    pnl: PnL | None = None,
+    cost_model: CostModel | str | Path | dict | None = None,
+) -> ProfitGroups:
+    """Profitable / break-even / loss-making accounts: how many, and their money.
+
+    Break-even: profit within ``band`` x revenue of zero (2% by default). Empty, with a
+    note, without cost data.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> g = kamlib.profit_groups(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
+    >>> list(g.table.index)
+    ['profitable', 'break_even', 'loss_making']
     """
-    import matplotlib.pyplot as plt
-
-    ax = ax or plt.gca()
-    ax.axhline(100, color="grey", ls="--", lw=0.8)
-    for name, w in curves.items():
-        n = len(w._profit)
-        if not w.meaningful or n == 0:
-            ax.plot([], [], label=f"{name}: total profit not positive, not drawn")
-            continue
-        x = np.arange(n + 1) / n * 100
-        y = np.concatenate([[0.0], w._cumulative / w.total]) * 100
-        (line,) = ax.plot(x, y, label=f"{name} (peak {w.peak_share:.0%} at {w.peak_at:.0%})")
-        ax.scatter([w.peak_at * 100], [w.peak_share * 100], color=line.get_color(), zorder=3)
-    ax.set_xlabel("accounts ranked by profit, % (most profitable first)")
-    ax.set_ylabel("cumulative profit, % of total")
-    ax.set_title("Whale curves")
-    ax.legend(fontsize=8)
-    return ax
+    p = _pnl_of(book, pnl, cost_model)
+    if not p.has_costs:
+        return ProfitGroups(pd.DataFrame(), p.notes)
+    return ProfitGroups(groups_of(p.table, band=band), p.notes)
 
 
-def profit_groups(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.DataFrame:
+def groups_of(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.DataFrame:
     """Profitable / break-even / loss-making accounts: how many, and their money.
 
     Break-even: profit within ``band`` x revenue of zero (2% by default; with zero
@@ -711,7 +888,7 @@ def profit_groups(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.Dat
     code = (1 - (p > tol).view(np.int8) + (p < -tol).view(np.int8)).astype(np.intp)
     if not known.all():
         code[~known] = 3
-    names = ["profitable", "break-even", "loss-making"]
+    names = ["profitable", "break_even", "loss_making"]
     out = pd.DataFrame(
         {"accounts": np.bincount(code, minlength=4)[:3]}, index=pd.Index(names, name="group")
     )
@@ -720,7 +897,7 @@ def profit_groups(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.Dat
         ok = ~np.isnan(v)
         both = (code, v) if ok.all() else (code[ok], v[ok])  # skip the copies when complete
         out[c] = np.bincount(both[0], weights=both[1], minlength=4)[:3]
-    out["share of accounts"] = out["accounts"] / max(int(known.sum()), 1)
+    out["share_of_accounts"] = out["accounts"] / max(int(known.sum()), 1)
     return out
 
 
@@ -729,18 +906,53 @@ def profit_groups(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.Dat
 MIN_ACCOUNTS_FOR_RULES = 10
 
 
-def rules_of_thumb(pnl: pd.DataFrame, *, top: float = 0.2) -> pd.DataFrame:
+class RulesOfThumb(TableResult):
+    """The 80/20 claims tested on a branch (:func:`rules_of_thumb`): one row per claim
+    with ``says`` (what the data say) and ``holds`` (yes, no or "cannot tell: why")."""
+
+    def summary(self) -> pd.DataFrame:
+        h = self.table["holds"] if len(self.table) else pd.Series(dtype=object)
+        return figures(
+            {
+                "claims": len(h),
+                "hold": int((h == "yes").sum()),
+                "do_not_hold": int((h == "no").sum()),
+                "cannot_tell": int(h.str.startswith("cannot tell").sum()) if len(h) else 0,
+            }
+        )
+
+
+def rules_of_thumb(
+    book: Book,
+    *,
+    top: float = 0.2,
+    pnl: PnL | None = None,
+    cost_model: CostModel | str | Path | dict | None = None,
+) -> RulesOfThumb:
     """The 80/20 claims of the domain brief, tested on these accounts.
 
-    Returns one row per claim: the claim, what the data say, and whether it holds
-    ("yes" / "no", or "cannot tell" with the reason: too few accounts, no costs, or
-    total profit not positive).
+    One row per claim: what the data say, and whether it holds ("yes" / "no", or
+    "cannot tell" with the reason: too few accounts, no costs, or total profit not
+    positive).
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> r = kamlib.rules_of_thumb(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
+    >>> list(r.table.columns)
+    ['says', 'holds']
     """
+    p = _pnl_of(book, pnl, cost_model)
+    return RulesOfThumb(rules_of_thumb_of(p.table, top=top), p.notes)
+
+
+def rules_of_thumb_of(pnl: pd.DataFrame, *, top: float = 0.2) -> pd.DataFrame:
+    """The table of :func:`rules_of_thumb` from a P&L table."""
     n = int(pnl["revenue"].notna().sum())
-    rev = concentration(pnl, value="revenue", top=top)
+    rev = concentration_of(pnl, value="revenue", top=top)
     has_profit = "profit" in pnl and pnl["profit"].notna().any()
     t = pnl.dropna(subset=["profit"]) if has_profit else pnl
-    k = _top_k(len(t), top)
+    k = top_k(len(t), top)
     ranked = t.sort_values("profit", ascending=False, kind="stable") if has_profit else t
     top_g, bottom_g = ranked.head(k), ranked.tail(k)
     total_profit = float(t["profit"].sum()) if has_profit else math.nan
@@ -748,7 +960,7 @@ def rules_of_thumb(pnl: pd.DataFrame, *, top: float = 0.2) -> pd.DataFrame:
     rows: list[dict[str, str]] = []
 
     def add(claim: str, says: str, holds: str):
-        rows.append({"claim": claim, "what the data say": says, "holds?": holds})
+        rows.append({"claim": claim, "says": says, "holds": holds})
 
     small = n < MIN_ACCOUNTS_FOR_RULES
     small_note = f"cannot tell: only {n} accounts"
@@ -831,24 +1043,73 @@ def _lever(row: pd.Series, drivers: list[str]) -> str:
     return "reduce cost to serve"
 
 
-def profit_actions(pnl: PnL, book: Book | None = None, *, top: int = 15) -> dict[str, pd.DataFrame]:
+@dataclass
+class ProfitActions(Result):
+    """The largest loss-making accounts with a lever each (``table``) and the services by
+    profit (``services``), from :func:`profit_actions`."""
+
+    table: pd.DataFrame
+    services: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> pd.DataFrame:
+        t, s = self.table, self.services
+        return figures(
+            {
+                "accounts_listed": len(t),
+                "at_stake": float(t["at_stake"].sum()) if len(t) else 0.0,
+                "services": len(s),
+                "services_losing_money": int((s["profit"] < 0).sum()) if len(s) else 0,
+            }
+        )
+
+    def plot(self, *, ax=None):
+        """The loss of each listed account, largest first; returns the Axes."""
+        ax = axes(ax)
+        t = self.table
+        if t.empty:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "no loss-making accounts")
+        names = t["name"] if "name" in t else t["account_id"]
+        ax.barh(range(len(t)), t["at_stake"].to_numpy(dtype=float), color="#c44e52")
+        ax.set_yticks(range(len(t)), [str(n) for n in names])
+        ax.invert_yaxis()
+        ax.set_xlabel("loss over the period")
+        ax.set_title("The largest loss-making accounts")
+        return ax
+
+
+def profit_actions(
+    book: Book,
+    *,
+    top: int = 15,
+    pnl: PnL | None = None,
+    cost_model: CostModel | str | Path | dict | None = None,
+) -> ProfitActions:
     """The unprofitable accounts with a lever each, and the services that lose money.
 
-    ``accounts``: the ``top`` largest loss-makers with revenue, cost, loss and the lever
+    ``table``: the ``top`` largest loss-makers with revenue, cost, loss and the lever
     of the domain brief (raise price / change mix, reduce cost to serve, drop). Important
     accounts are never proposed for dropping.
 
     ``services``: per product, revenue and cost allocated in proportion to each
-    account's revenue from it (an assumption, stated in the table), and the profit.
+    account's revenue from it (an assumption, stated in the notes), and the profit.
     Needs billing; empty without it.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> a = kamlib.profit_actions(kamlib.load(kamlib.sample_path()).branch("Suzhou"), top=3)
+    >>> len(a.table)
+    3
     """
+    pnl = _pnl_of(book, pnl, cost_model)
     t = pnl.table
-    out: dict[str, pd.DataFrame] = {}
+    notes = list(pnl.notes)
     if not pnl.has_costs:
-        return {"accounts": pd.DataFrame(), "services": pd.DataFrame()}
+        return ProfitActions(pd.DataFrame(), pd.DataFrame(), tuple(notes))
     losers = t[t["profit"] < 0].sort_values("profit", kind="stable").head(top).copy()
     losers["lever"] = losers.apply(_lever, axis=1, drivers=pnl.drivers) if len(losers) else []
-    losers["at stake"] = -losers["profit"]
+    losers["at_stake"] = -losers["profit"]
     cols = [
         c
         for c in (
@@ -859,12 +1120,13 @@ def profit_actions(pnl: PnL, book: Book | None = None, *, top: int = 15) -> dict
             "cost",
             "profit",
             "lever",
-            "at stake",
+            "at_stake",
         )
         if c in losers.columns
     ]
-    out["accounts"] = losers[cols].reset_index(drop=True)
-    if book is not None and book.has("billing"):
+    accounts = losers[cols].reset_index(drop=True)
+    services = pd.DataFrame()
+    if book.has("billing"):
         b = (
             book.table("billing")
             .groupby(["account_id", "product"], as_index=False)["revenue"]
@@ -877,11 +1139,15 @@ def profit_actions(pnl: PnL, book: Book | None = None, *, top: int = 15) -> dict
         svc["profit"] = svc["revenue"] - svc["cost"]
         svc["margin"] = svc["profit"] / svc["revenue"]
         svc["accounts"] = b.groupby("product")["account_id"].nunique()
-        svc["loss-making accounts"] = (
+        svc["loss_making_accounts"] = (
             b.assign(p=b["revenue"] - b["cost"]).query("p < 0").groupby("product").size()
         )
-        svc = svc.fillna({"loss-making accounts": 0}).astype({"loss-making accounts": int})
-        out["services"] = svc.sort_values("profit")
+        svc = svc.fillna({"loss_making_accounts": 0}).astype({"loss_making_accounts": int})
+        services = svc.sort_values("profit")
+        notes.append(
+            "a service's cost is its share of each account's cost to serve, in proportion to "
+            "the account's revenue from it (an assumption)"
+        )
     else:
-        out["services"] = pd.DataFrame()
-    return out
+        notes.append("no billing lines by product: services cannot be ranked by profit")
+    return ProfitActions(accounts, services, tuple(notes))

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book
+from ._result import TableResult, axes, figures, nothing_to_draw
 
 __all__ = [
     "headline",
@@ -95,26 +96,61 @@ def headline(book: Book, branch: str) -> str:
     return f"**{branch}** branch of {book.name}: {len(b.accounts):,} accounts{money}, {period}."
 
 
-def key_figures(book: Book, branch: str) -> pd.DataFrame:
+class KeyFigures(TableResult):
+    """The branch beside the whole operator (:func:`key_figures`): one row each, with
+    accounts, revenue and churned accounts and the branch's share of each."""
+
+    _bar = "accounts"
+    _title = "Accounts: branch and operator"
+
+    def summary(self) -> pd.DataFrame:
+        b = self.table.loc["branch"]
+        return figures(
+            {
+                "accounts": int(b["accounts"]),
+                "revenue": b["revenue"],
+                "churned": int(b["churned"]),
+                "accounts_share": b["accounts_share"],
+                "revenue_share": b["revenue_share"],
+            }
+        )
+
+
+def key_figures(book: Book, branch: str) -> KeyFigures:
     """The branch's headline figures beside the whole operator's.
 
     Examples
     --------
     >>> import kamlib
     >>> kf = kamlib.key_figures(kamlib.load(kamlib.sample_path()), "Suzhou")
-    >>> list(kf.index)
+    >>> list(kf.table.index)
     ['branch', 'operator']
     """
-    figures = {"branch": book.branch(branch).totals(), "operator": book.operator_totals()}
-    rows = {k: {c: (np.nan if v is None else v) for c, v in t.items()} for k, t in figures.items()}
+    totals = {"branch": book.branch(branch).totals(), "operator": book.operator_totals()}
+    rows = {k: {c: (np.nan if v is None else v) for c, v in t.items()} for k, t in totals.items()}
     # one row each for branch and operator, so count columns stay integers
-    df = pd.DataFrame(rows).T.astype({"accounts": int, "churned accounts": int})
-    for col in ("accounts", "revenue", "churned accounts"):
-        df.insert(df.columns.get_loc(col) + 1, f"{col} share", df[col] / df.loc["operator", col])
-    return df
+    df = pd.DataFrame(rows).T.rename(columns={"churned accounts": "churned"})
+    df = df.astype({"accounts": int, "churned": int})
+    for col in ("accounts", "revenue", "churned"):
+        df.insert(df.columns.get_loc(col) + 1, f"{col}_share", df[col] / df.loc["operator", col])
+    notes = () if df["revenue"].notna().all() else ("no revenue in the data",)
+    return KeyFigures(df, notes)
 
 
-def data_quality(book: Book) -> pd.DataFrame:
+class DataQuality(TableResult):
+    """What was missing or doubtful in the data and what it means (:func:`data_quality`):
+    one row per finding with ``what`` and ``consequence``."""
+
+    def summary(self) -> pd.DataFrame:
+        return figures({"findings": len(self.table)})
+
+    def plot(self, *, ax=None):
+        """Nothing to draw: the findings are sentences. Returns the Axes, turned off."""
+        ax = axes(ax)
+        return nothing_to_draw(ax, f"{len(self.table)} data-quality finding(s): see the table")
+
+
+def data_quality(book: Book) -> DataQuality:
     """What was missing or doubtful in the data, and what could therefore not be shown."""
     rows = [
         {"what": f"table {t} not present", "consequence": _MISSING_CONSEQUENCE[t]}
@@ -145,7 +181,7 @@ def data_quality(book: Book) -> pd.DataFrame:
                 "consequence": issue.message,
             }
         )
-    return pd.DataFrame(rows, columns=["what", "consequence"])
+    return DataQuality(pd.DataFrame(rows, columns=["what", "consequence"]))
 
 
 _MISSING_CONSEQUENCE = {
@@ -178,12 +214,12 @@ def branch_metrics(
     book: Book,
     branch: str,
     *,
-    tier_scheme: str | Path | dict | None = None,
+    scheme: str | Path | dict | None = None,
     cost_model: Any = None,
 ) -> dict[str, Any]:
     """The figures of ``metrics.json`` for one branch (see ``docs/metrics.md``).
 
-    ``tier_scheme`` and ``cost_model`` are passed to :func:`kamlib.value_tiers` and
+    ``scheme`` and ``cost_model`` are passed to :func:`kamlib.value_tiers` and
     :func:`kamlib.customer_pnl`, so the metrics match a report run with them.
     """
     b = book.branch(branch)
@@ -203,7 +239,7 @@ def branch_metrics(
     out.update(churn_metrics(b))
     from .segment import value_tiers
 
-    tiers = value_tiers(b, scheme=tier_scheme)
+    tiers = value_tiers(b, scheme=scheme)
     out["tiers"] = (
         {str(k): int(v) for k, v in tiers.table["accounts"].items()} if len(tiers.table) else None
     )
@@ -216,8 +252,8 @@ def churn_metrics(b: Book) -> dict[str, Any]:
 
     acc = b.accounts
     lost = acc[acc["status"] == "churned"]
-    rates = churn_rates(b, by=None)  # empty when every account left before the period
-    types = churn_types(b)
+    rates = churn_rates(b, by=None).table  # empty when every account left before the period
+    types = churn_types(b).table
     r = rates.iloc[0] if len(rates) and len(acc) >= MIN_ACCOUNTS else None
     out: dict[str, Any] = {
         "churn_rate": None if r is None else float(r["rate"]),
@@ -248,11 +284,11 @@ def churn_metrics(b: Book) -> dict[str, Any]:
 
 def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
     """The 80/20 figures of metrics.json (null where the data cannot give them)."""
-    from .profit import _top_k, concentration, customer_pnl, whale_curve
+    from .profit import concentration, customer_pnl, top_k, whale_curve
 
-    pnl = customer_pnl(b, model=cost_model)
+    pnl = customer_pnl(b, cost_model=cost_model)
     t = pnl.table
-    rev = concentration(t, value="revenue")
+    rev = concentration(b, value="revenue", pnl=pnl)
     out: dict[str, Any] = {
         "profit": float(t["profit"].sum()) if pnl.has_costs else None,
         "top20_revenue_share": rev.top_share,
@@ -263,9 +299,9 @@ def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
         "unprofitable_share": None,
     }
     if pnl.has_costs and len(t):
-        w = whale_curve(t)
+        w = whale_curve(b, pnl=pnl)
         if w.meaningful:
-            k = _top_k(len(t), 0.2)  # the same top group as rules_of_thumb
+            k = top_k(len(t), 0.2)  # the same top group as rules_of_thumb
             out["top20_profit_share"] = float(t["profit"].nlargest(k).sum()) / w.total
             out["whale_peak_share"] = w.peak_share
         out["whale_peak_at"] = w.peak_at
@@ -290,9 +326,27 @@ LEAGUE_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+class LeagueTable(TableResult):
+    """Every branch side by side (:func:`league_table`): one row per branch with the
+    figures of its ``metrics.json`` named in :data:`LEAGUE_COLUMNS`."""
+
+    _bar = "accounts"
+    _title = "Accounts per branch"
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        return figures(
+            {
+                "branches": len(t),
+                "accounts": int(t["accounts"].sum()),
+                "churned": int(t["churned"].sum()),
+            }
+        )
+
+
 def league_table(
-    book: Book, *, tier_scheme: str | Path | dict | None = None, cost_model: Any = None
-) -> pd.DataFrame:
+    book: Book, *, scheme: str | Path | dict | None = None, cost_model: Any = None
+) -> LeagueTable:
     """Every branch side by side: the figures of its ``metrics.json`` (one row each).
 
     Missing figures (no costs, too few accounts for a rate) stay missing (NaN/None).
@@ -301,15 +355,16 @@ def league_table(
     --------
     >>> import kamlib
     >>> t = kamlib.league_table(kamlib.load(kamlib.sample_path()))
-    >>> int(t["accounts"].sum())
+    >>> int(t.table["accounts"].sum())
     2000
     """
     rows = [
-        branch_metrics(book, br, tier_scheme=tier_scheme, cost_model=cost_model)
-        for br in book.branches
+        branch_metrics(book, br, scheme=scheme, cost_model=cost_model) for br in book.branches
     ]
     t = pd.DataFrame(rows, columns=["branch", *LEAGUE_COLUMNS]).set_index("branch")
-    return t.rename(columns={k: head for k, (head, _) in LEAGUE_COLUMNS.items()})
+    missing = [c for c in LEAGUE_COLUMNS if t[c].isna().all()]
+    notes = (f"no branch has {', '.join(missing)} in these data",) if missing else ()
+    return LeagueTable(t.astype({"accounts": int, "churned": int}), notes)
 
 
 def write_metrics(metrics: dict[str, Any], output_dir: str | os.PathLike) -> Path:

@@ -20,6 +20,8 @@ import pandas as pd
 from ._book import Book
 from ._config import bundled, read_yaml
 from ._errors import ConfigError
+from ._labels import label
+from ._result import Result, TableResult, axes, figures, nothing_to_draw
 
 __all__ = [
     "TierScheme",
@@ -149,25 +151,46 @@ def quantile_tiers(spend: pd.Series, *, kind: str = "abc") -> pd.Series:
 
 
 @dataclass
-class Tiers:
-    """Accounts per tier against their share of revenue."""
+class Tiers(Result):
+    """Accounts per value tier against their share of revenue (:func:`value_tiers`).
 
-    assignment: pd.Series  # tier per account_id
+    ``table``: one row per tier (low to high) with ``accounts``, ``monthly_revenue``,
+    ``share_of_accounts``, ``share_of_revenue``, ``arpu`` and the tier's ``label`` and
+    ``label_zh``; ``assignment``: the tier of each account (index: account_id, NA where
+    spend is unknown).
+    """
+
+    assignment: pd.Series
     table: pd.DataFrame
     scheme: TierScheme | None
     unknown: int
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> pd.DataFrame:
-        return self.table
+        t = self.table
+        top = t.iloc[-1] if len(t) else None
+        return figures(
+            {
+                "accounts": int(t["accounts"].sum()) if len(t) else 0,
+                "accounts_unknown_spend": self.unknown,
+                "tiers": len(t),
+                "top_tier": top["label"] if top is not None else None,
+                "top_tier_share_of_accounts": top["share_of_accounts"]
+                if top is not None
+                else np.nan,
+                "top_tier_share_of_revenue": top["share_of_revenue"] if top is not None else np.nan,
+            }
+        )
 
     def plot(self, *, ax=None, lang: str = "en"):
-        import matplotlib.pyplot as plt
-
-        ax = ax or plt.gca()
+        """Share of accounts beside share of revenue per tier; returns the Axes."""
+        ax = axes(ax)
         t = self.table
+        if t.empty:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "no tiers")
         x = np.arange(len(t))
-        ax.bar(x - 0.2, t["share of accounts"] * 100, width=0.4, label="accounts")
-        ax.bar(x + 0.2, t["share of revenue"] * 100, width=0.4, label="revenue")
+        ax.bar(x - 0.2, t["share_of_accounts"] * 100, width=0.4, label="accounts")
+        ax.bar(x + 0.2, t["share_of_revenue"] * 100, width=0.4, label="revenue")
         ax.set_xticks(x, t["label_zh" if lang == "zh" else "label"], rotation=20)
         ax.set_ylabel("% of branch")
         ax.legend()
@@ -175,52 +198,66 @@ class Tiers:
         return ax
 
 
-def value_tiers(
-    book: Book, *, scheme: str | Path | dict | None = None, quantiles: str | None = None
-) -> Tiers:
+def value_tiers(book: Book, *, scheme: str | Path | dict | None = None) -> Tiers:
     """Value tiers by average monthly spend (``Book.monthly_revenue``).
 
     ``scheme`` names absolute bounds (``beijing``, ``key_account``, ``stars``, a YAML
     path or a dict; CNY) or rank tiers (``abc``, ``deciles``; any currency). By default
     the Beijing scheme for data in CNY, ABC ranks otherwise: CNY bounds say nothing about
-    other money. ``quantiles`` is the older spelling of the rank schemes. Without
-    revenue data the result is empty and says so in ``unknown``.
+    other money. Without revenue data the result is empty and says so in ``notes``.
 
     Examples
     --------
     >>> import kamlib
     >>> t = kamlib.value_tiers(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
-    >>> round(float(t.table["share of accounts"].sum()), 6)
+    >>> round(float(t.table["share_of_accounts"].sum()), 6)
     1.0
     """
     spend = book.monthly_revenue()
     if spend is None:
         empty = pd.Series(pd.NA, index=pd.Index(book.accounts["account_id"]), dtype="object")
-        return Tiers(empty, pd.DataFrame(), None, len(empty))
-    if scheme is None and quantiles is None:
+        return Tiers(
+            empty,
+            pd.DataFrame(columns=_TIER_COLUMNS),
+            None,
+            len(empty),
+            ("no revenue in the data: value tiers cannot be drawn",),
+        )
+    if scheme is None:
         scheme = "beijing" if book.currency == "CNY" else "abc"
-    if isinstance(scheme, str) and scheme in ("abc", "deciles"):
-        quantiles, scheme = scheme, None
     ts = None
-    if quantiles:
-        a = quantile_tiers(spend, kind=quantiles)
+    if isinstance(scheme, str) and scheme in ("abc", "deciles"):
+        a = quantile_tiers(spend, kind=scheme)
     else:
-        ts = tier_scheme(scheme or "beijing")
+        ts = tier_scheme(scheme)
         a = assign_tiers(spend, ts)
     known = a.notna().to_numpy()
     # by position: labelled selection would hash millions of account ids
     df = pd.DataFrame({"tier": a.array[known], "spend": spend.to_numpy()[known]})
     g = df.groupby("tier", observed=False)["spend"]
-    t = pd.DataFrame({"accounts": g.size(), "monthly revenue": g.sum()})
-    t["share of accounts"] = t["accounts"] / max(int(known.sum()), 1)
-    total = t["monthly revenue"].sum()
-    t["share of revenue"] = t["monthly revenue"] / total if total > 0 else np.nan
-    t["ARPU"] = t["monthly revenue"] / t["accounts"].where(t["accounts"] > 0)
+    t = pd.DataFrame({"accounts": g.size(), "monthly_revenue": g.sum()})
+    t["share_of_accounts"] = t["accounts"] / max(int(known.sum()), 1)
+    total = t["monthly_revenue"].sum()
+    t["share_of_revenue"] = t["monthly_revenue"] / total if total > 0 else np.nan
+    t["arpu"] = t["monthly_revenue"] / t["accounts"].where(t["accounts"] > 0)
     if ts is not None:
         t["label"], t["label_zh"] = list(ts.en), list(ts.zh)
     else:
         t["label"] = t["label_zh"] = [str(c) for c in t.index]
-    return Tiers(a, t, ts, int((~known).sum()))
+    unknown = int((~known).sum())
+    notes = (f"{unknown} account(s) without known spend are in no tier",) if unknown else ()
+    return Tiers(a, t, ts, unknown, notes)
+
+
+_TIER_COLUMNS = [
+    "accounts",
+    "monthly_revenue",
+    "share_of_accounts",
+    "share_of_revenue",
+    "arpu",
+    "label",
+    "label_zh",
+]
 
 
 def segment_rules(rules: str | Path | dict | None = None) -> dict[str, Any]:
@@ -265,7 +302,52 @@ def _per_account_mean(book: Book, table: str, column: str) -> pd.Series:
     return book.table(table).groupby("account_id")[column].mean().reindex(ids)
 
 
-def customer_types(book: Book, *, rules: str | Path | dict | None = None) -> pd.DataFrame:
+class CustomerTypes(TableResult):
+    """Customer type and importance per account (:func:`customer_types`).
+
+    ``table``: index account_id; ``customer_type``, ``type_source`` (data, rule or
+    unknown), ``important``, ``importance`` (key accounts: important, super, ordinary or
+    below) and ``importance_source``.
+    """
+
+    def counts(self) -> pd.DataFrame:
+        """Accounts per customer type and importance level (missing levels kept)."""
+        return (
+            self.table.groupby(["customer_type", "importance"], dropna=False)
+            .size()
+            .rename("accounts")
+            .to_frame()
+        )
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        return figures(
+            {
+                "accounts": len(t),
+                "key_accounts": int((t["customer_type"] == "key_account").sum()),
+                "important_accounts": int(t["important"].sum()),
+                "business_accounts": int((t["customer_type"] == "business").sum()),
+                "residential_accounts": int((t["customer_type"] == "residential").sum()),
+                "accounts_type_unknown": int(t["customer_type"].isna().sum()),
+            }
+        )
+
+    def plot(self, *, ax=None):
+        """Accounts per customer type and importance level; returns the Axes."""
+        ax = axes(ax)
+        c = self.counts()
+        if c.empty:
+            return nothing_to_draw(ax, "no accounts")
+        labels = [" / ".join(label(str(x)) for x in i if pd.notna(x)) for i in c.index]
+        ax.barh(range(len(c)), c["accounts"].to_numpy(), color="#4c72b0")
+        ax.set_yticks(range(len(c)), labels)
+        ax.invert_yaxis()
+        ax.set_xlabel(label("accounts"))
+        ax.set_title("Accounts by customer type and importance")
+        return ax
+
+
+def customer_types(book: Book, *, rules: str | Path | dict | None = None) -> CustomerTypes:
     """Customer type and importance per account, from the data or from documented rules.
 
     Type: ``accounts.customer_type`` where given (``type_source="data"``); otherwise the
@@ -283,7 +365,7 @@ def customer_types(book: Book, *, rules: str | Path | dict | None = None) -> pd.
     --------
     >>> import kamlib
     >>> t = kamlib.customer_types(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
-    >>> sorted(t["customer_type"].dropna().unique())
+    >>> sorted(t.table["customer_type"].dropna().unique())
     ['business', 'key_account', 'residential']
     """
     r = segment_rules(rules)
@@ -345,14 +427,48 @@ def customer_types(book: Book, *, rules: str | Path | dict | None = None) -> pd.
     out["importance"] = importance.where(key, None)
     out["importance_source"] = pd.Series(src, index=out.index).where(key, None)
     out.index.name = "account_id"
-    out.attrs["notes"] = notes
-    return out
+    return CustomerTypes(out, notes)
 
 
 LIFECYCLE_STAGES = ("new", "growing", "mature", "at risk", "declining", "churned")
 
 
-def lifecycle_stage(book: Book, *, rules: str | Path | dict | None = None) -> pd.DataFrame:
+class LifecycleStages(TableResult):
+    """Lifecycle stage per account (:func:`lifecycle_stage`).
+
+    ``table``: index account_id; ``stage`` (ordered as :data:`LIFECYCLE_STAGES`) and the
+    signals behind it; ``signals``: which signals the data had.
+    """
+
+    def __init__(self, table: pd.DataFrame, notes: tuple[str, ...] = (), signals=()):
+        super().__init__(table, notes)
+        self.signals = tuple(signals)
+
+    def counts(self) -> pd.DataFrame:
+        """Accounts per stage, in lifecycle order."""
+        return self.table["stage"].value_counts(sort=False).rename("accounts").to_frame()
+
+    def summary(self) -> pd.DataFrame:
+        c = self.counts()["accounts"]
+        return figures(
+            {
+                "accounts": len(self.table),
+                **{f"stage_{k.replace(' ', '_')}": int(v) for k, v in c.items()},
+            }
+        )
+
+    def plot(self, *, ax=None):
+        """Accounts per lifecycle stage; returns the Axes."""
+        ax = axes(ax)
+        c = self.counts()
+        ax.bar(range(len(c)), c["accounts"].to_numpy(), color="#4c72b0")
+        ax.set_xticks(range(len(c)), [label(str(i)) for i in c.index])
+        ax.set_ylabel(label("accounts"))
+        ax.set_title("Accounts by lifecycle stage")
+        return ax
+
+
+def lifecycle_stage(book: Book, *, rules: str | Path | dict | None = None) -> LifecycleStages:
     """Lifecycle stage per account from tenure, contract end, revenue trend and complaints.
 
     The rules of ``segments.yaml: lifecycle``, first match wins: churned; new (tenure
@@ -367,7 +483,7 @@ def lifecycle_stage(book: Book, *, rules: str | Path | dict | None = None) -> pd
     --------
     >>> import kamlib
     >>> s = kamlib.lifecycle_stage(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
-    >>> set(s["stage"]) <= set(kamlib.segment.LIFECYCLE_STAGES)
+    >>> set(s.table["stage"]) <= set(kamlib.segment.LIFECYCLE_STAGES)
     True
     """
     r = segment_rules(rules)["lifecycle"]
@@ -413,8 +529,15 @@ def lifecycle_stage(book: Book, *, rules: str | Path | dict | None = None) -> pd
         },
         index=acc.index,
     )
-    out.attrs["signals"] = signals
-    return out
+    notes = (
+        ()
+        if signals
+        else (
+            "no lifecycle signal in the data (tenure, revenue trend, complaints, contract end): "
+            "every account still with us shows as mature",
+        )
+    )
+    return LifecycleStages(out, notes, signals)
 
 
 #: Value classes by rank of monthly spend: the ceil(20% n) largest high, up to ceil(50% n) medium.
@@ -451,31 +574,51 @@ LOYALTIES = ("loyal", "potentially loyal", "drifting")
 
 
 @dataclass
-class ValueLoyalty:
-    """The value x loyalty grid (result of :func:`value_loyalty`)."""
+class ValueLoyalty(Result):
+    """The value x loyalty grid (result of :func:`value_loyalty`).
 
-    accounts: pd.DataFrame  #: value, loyalty and score per account
-    table: pd.DataFrame  #: accounts per cell (value rows x loyalty columns)
-    strategy: pd.DataFrame  #: care strategy per cell
-    signals: list[str]  #: loyalty signals found in the data
+    ``table``: one row per cell (``value``, ``loyalty``) with ``accounts``, ``share`` of
+    accounts and the cell's ``care_strategy``; ``accounts``: value, loyalty score and
+    loyalty per account; ``grid``: accounts per cell (value rows x loyalty columns);
+    ``strategy``: the care strategy per cell in the same shape; ``signals``: the loyalty
+    signals found in the data.
+    """
 
-    def summary(self) -> pd.DataFrame:
-        """One row per cell: accounts, share of accounts, care strategy."""
-        long = self.table.stack().rename("accounts").reset_index()
+    accounts: pd.DataFrame
+    grid: pd.DataFrame
+    strategy: pd.DataFrame
+    signals: list[str]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def table(self) -> pd.DataFrame:  # type: ignore[override]
+        long = self.grid.stack().rename("accounts").reset_index()
         total = max(int(long["accounts"].sum()), 1)
         long["share"] = long["accounts"] / total
-        long["care strategy"] = [
+        long["care_strategy"] = [
             CARE_STRATEGY[(v, c)] for v, c in zip(long["value"], long["loyalty"], strict=True)
         ]
         return long
 
+    def summary(self) -> pd.DataFrame:
+        g = self.grid
+        return figures(
+            {
+                "accounts": int(g.to_numpy().sum()),
+                "high_value_loyal": int(g.loc["high", "loyal"]),
+                "high_value_drifting": int(g.loc["high", "drifting"]),
+                "low_value_drifting": int(g.loc["low", "drifting"]),
+            }
+        )
+
     def plot(self, *, ax=None):
         """Heatmap of accounts per cell; returns the Axes."""
-        import matplotlib.pyplot as plt
         import seaborn as sns
 
-        ax = ax or plt.gca()
-        sns.heatmap(self.table, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
+        ax = axes(ax)
+        if not self.signals:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else "no loyalty signal")
+        sns.heatmap(self.grid, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
         ax.set_xlabel("loyalty")
         ax.set_ylabel("value")
         ax.set_title("Value x loyalty: accounts per cell")
@@ -505,30 +648,16 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
     --------
     >>> import kamlib
     >>> vl = kamlib.value_loyalty(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
-    >>> list(vl.table.index)
+    >>> list(vl.grid.index)
     ['high', 'medium', 'low']
     """
     user = read_yaml(rules, what="segmentation rules") if rules is not None else {}
     r = {**LOYALTY_RULES, **(user.get("loyalty") or {})}
     acc = book.accounts.set_index("account_id")
-    if acc.empty:  # an empty branch: an empty grid, not an error
-        grid = pd.DataFrame(
-            0,
-            index=pd.Index(list(VALUES), name="value"),
-            columns=pd.Index(list(LOYALTIES), name="loyalty"),
-        )
-        strategy = pd.DataFrame(
-            {c: [CARE_STRATEGY[(v, c)] for v in VALUES] for c in LOYALTIES},
-            index=pd.Index(list(VALUES), name="value"),
-        )
-        return ValueLoyalty(
-            pd.DataFrame(columns=["value", "loyalty_score", "loyalty"]), grid, strategy, []
-        )
     spend = book.monthly_revenue()
-    if spend is None:
-        raise ConfigError(
-            "the value x loyalty grid needs revenue (billing or accounts.total/monthly_revenue)"
-        )
+    if acc.empty or spend is None:  # an empty grid that says why, not an error
+        why = "no accounts" if acc.empty else "no revenue in the data: no value classes"
+        return _empty_grid(why)
     out = pd.DataFrame(index=acc.index)
     rank = spend.reindex(acc.index).rank(ascending=False, method="first")
     n = int(rank.notna().sum())
@@ -561,8 +690,8 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
         points += _steps(-trend.set_axis(acc.index).fillna(0), r["revenue_fall_per_month"])
         used.append("revenue trend")
     if possible == 0:
-        raise ConfigError(
-            "no positive loyalty signal in the data (tenure, contract or satisfaction): "
+        return _empty_grid(
+            "no loyalty signal in the data (tenure, contract or satisfaction): "
             "the value x loyalty grid cannot be drawn"
         )
     score = points / possible
@@ -582,11 +711,26 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
         .astype(int)
     )
     grid.index.name, grid.columns.name = "value", "loyalty"
-    strategy = pd.DataFrame(
+    return ValueLoyalty(out, grid, _strategy_grid(), used)
+
+
+def _strategy_grid() -> pd.DataFrame:
+    grid = pd.DataFrame(
         {c: [CARE_STRATEGY[(v, c)] for v in VALUES] for c in LOYALTIES},
         index=pd.Index(list(VALUES), name="value"),
     )
-    return ValueLoyalty(out, grid, strategy, used)
+    grid.columns.name = "loyalty"
+    return grid
+
+
+def _empty_grid(why: str) -> ValueLoyalty:
+    grid = pd.DataFrame(
+        0,
+        index=pd.Index(list(VALUES), name="value"),
+        columns=pd.Index(list(LOYALTIES), name="loyalty"),
+    )
+    accounts = pd.DataFrame(columns=["value", "loyalty_score", "loyalty"])
+    return ValueLoyalty(accounts, grid, _strategy_grid(), [], (why,))
 
 
 # -- comparing branches -------------------------------------------------------------------
@@ -595,7 +739,7 @@ MIN_ACCOUNTS_FOR_SHARES = 30
 
 
 @dataclass
-class SegmentMix:
+class SegmentMix(Result):
     """Accounts per group (e.g. branch) and segment, and whether the mixes really differ.
 
     ``table`` holds counts (rows: groups, columns: segments, plus ``accounts``);
@@ -611,23 +755,42 @@ class SegmentMix:
     test: Any
     by: str
 
-    def summary(self) -> pd.DataFrame:
-        """Shares per group with the account count; the test's sentence in ``attrs``."""
+    @property
+    def notes(self) -> tuple[str, ...]:  # type: ignore[override]
+        small = int(self.shares.isna().all(axis=1).sum()) if len(self.shares) else 0
+        own = (
+            (
+                f"{small} {self.by}(es) with fewer than {MIN_ACCOUNTS_FOR_SHARES} accounts: counts only",
+            )
+            if small
+            else ()
+        )
+        return own + tuple(self.test.notes)
+
+    def shares_table(self) -> pd.DataFrame:
+        """Shares per group (NaN where too small) with the account count first."""
         out = self.shares.copy()
         out.insert(0, "accounts", self.table["accounts"])
-        out.attrs["test"] = self.test.summary()
         return out
+
+    def summary(self) -> pd.DataFrame:
+        return figures(
+            {
+                "groups": len(self.table),
+                "accounts": int(self.table["accounts"].sum()) if len(self.table) else 0,
+                "segments": self.shares.shape[1],
+                **self.test.summary()["value"].to_dict(),
+            }
+        )
 
     def plot(self, *, ax=None):
         """Stacked bars of each group's segment mix; groups too small for shares are
         drawn empty with their count. Returns the Axes."""
         import matplotlib.pyplot as plt
 
-        ax = ax or plt.gca()
+        ax = axes(ax)
         if self.table.empty:
-            ax.text(0.5, 0.5, "no accounts with a segment", ha="center", va="center")
-            ax.set_axis_off()
-            return ax
+            return nothing_to_draw(ax, "no accounts with a segment")
         s = self.shares.fillna(0.0)
         y = np.arange(len(s))
         left = np.zeros(len(s))
