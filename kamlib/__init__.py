@@ -16,10 +16,10 @@ from ._labels import label
 from ._result import Result
 from ._schema import data_model_markdown
 from .churn import (
+    ChurnDrivers,
     cause_association,
     cause_tree,
     churn_by_period,
-    ChurnDrivers,
     churn_drivers,
     churn_rates,
     churn_types,

@@ -42,10 +42,12 @@ class Association(Result):
     @property
     def table(self) -> pd.DataFrame:  # type: ignore[override]
         if self.observed.empty:
-            return pd.DataFrame(columns=["row", "column", "observed", "expected", "residual"])
+            return pd.DataFrame(
+                columns=["row", "column", "observed", "expected_count", "residual"]
+            )
         long = self.observed.stack().rename("observed").reset_index()
         long.columns = ["row", "column", "observed"]
-        for name, frame in (("expected", self.expected), ("residual", self.residuals)):
+        for name, frame in (("expected_count", self.expected), ("residual", self.residuals)):
             long[name] = frame.stack().to_numpy() if frame is not None else np.nan
         return long
 

@@ -478,6 +478,8 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
     lang_col = "en" if lang == "en" else "zh"
     unknown = int((lost["churn_cause"] == "unknown").sum())
     notes = (f"{unknown} churned account(s) have no recorded cause",) if unknown else ()
+    if not len(lost):
+        notes = ("no churned accounts",)
     if by is None:
         t = lost.groupby(["group", "churn_cause"]).agg(
             accounts=("account_id", "size"), monthly_revenue_lost=("monthly_revenue", "sum")
@@ -582,7 +584,7 @@ class ChurnDrivers(Result):
         self.table_ = pd.DataFrame(columns=["odds_ratio", "ci_low", "ci_high", "p_value"])
         self.reading_: list[str] = []
         self.n_, self.churners_, self.fit_ = n, churners, None
-        self.notes_ = (why,)
+        self.notes_: tuple[str, ...] = (why,)
         return self
 
     def fit(self, book: Book) -> ChurnDrivers:
@@ -881,7 +883,11 @@ class CumulativeIncidence(TableResult):
             return figures({"groups": 0})
         last = t.groupby("group")["incidence"].last()
         return figures(
-            {"groups": len(last), **{f"incidence_{g}": float(v) for g, v in last.items()}}
+            {
+                "groups": len(last),
+                "highest_incidence_group": last.idxmax(),
+                "highest_incidence": float(last.max()),
+            }
         )
 
     def plot(self, *, ax=None):

@@ -338,7 +338,7 @@ class NeedsSegments(Result):
                 {
                     "segment": en if seen[a] == 1 else f"{en} ({seen[a]})",
                     "archetype": a,
-                    "zh": usable[a].get("zh", a),
+                    "name_zh": usable[a].get("zh", a),
                     "distance": dist[i, pick[i]],
                     "next_archetype": nxt_code,
                     "next_distance": others[nxt] if nxt >= 0 else np.nan,
@@ -361,10 +361,10 @@ class NeedsSegments(Result):
     def summary(self) -> pd.DataFrame:
         """The number of segments, how it was chosen, and the mean silhouette."""
         t = self.table
-        chosen = self.k_scores_
+        scores = self.k_scores_
         sil = (
-            float(chosen.loc[chosen["k"] == self.k_, "silhouette"].iloc[0])
-            if len(chosen) and (chosen["k"] == self.k_).any()
+            float(scores.loc[self.k_, "silhouette"])
+            if "silhouette" in scores and self.k_ in scores.index
             else np.nan
         )
         return figures(

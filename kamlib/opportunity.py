@@ -318,7 +318,7 @@ class Opportunities(Result):
                 fontsize=9,
             )
         # label the largest expected gains only, staggered so labels at one height part
-        top = t[t["size"] > 0].nlargest(label, "expected")
+        top = t[t["size"] > 0].astype({"expected": float}).nlargest(label, "expected")
         for i, (_, r) in enumerate(top.iterrows()):
             ax.annotate(
                 str(r["segment"]),

@@ -46,6 +46,7 @@ __all__ = [
     "groups_of",
     "RulesOfThumb",
     "rules_of_thumb",
+    "rules_of_thumb_of",
     "ProfitActions",
     "profit_actions",
     "top_k",

@@ -358,9 +358,7 @@ def league_table(
     >>> int(t.table["accounts"].sum())
     2000
     """
-    rows = [
-        branch_metrics(book, br, scheme=scheme, cost_model=cost_model) for br in book.branches
-    ]
+    rows = [branch_metrics(book, br, scheme=scheme, cost_model=cost_model) for br in book.branches]
     t = pd.DataFrame(rows, columns=["branch", *LEAGUE_COLUMNS]).set_index("branch")
     missing = [c for c in LEAGUE_COLUMNS if t[c].isna().all()]
     notes = (f"no branch has {', '.join(missing)} in these data",) if missing else ()

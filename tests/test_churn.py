@@ -52,24 +52,26 @@ def test_wilson_matches_hand_formula():
 
 def test_rates_counts_only_below_minimum():
     book = _book([("residential", "churned", "price")] * 3, {"residential": 10})
-    r = C.churn_rates(book, by=None)
+    r = C.churn_rates(book, by=None).table
     assert r["churned"].iloc[0] == 3 and r["accounts"].iloc[0] == 13
     assert np.isnan(r["rate"].iloc[0]) and not r["reliable"].iloc[0]
-    r2 = C.churn_rates(book, by=None, min_accounts=5)
+    r2 = C.churn_rates(book, by=None, min_accounts=5).table
     assert r2["rate"].iloc[0] == pytest.approx(3 / 13)
     assert r2["ci_low"].iloc[0] == pytest.approx(hand_wilson(3, 13)[0])
 
 
 def test_no_churners_and_all_churned_are_clear():
     none = _book([], {"business": 40})
-    assert C.churn_rates(none, by=None)["rate"].iloc[0] == 0
-    assert C.cause_tree(none).empty
+    assert C.churn_rates(none, by=None).table["rate"].iloc[0] == 0
+    assert C.cause_tree(none).table.empty
     a = C.cause_association(none)
-    assert not a.testable and "0 churners" in a.reason
-    assert "not fitted" in C.churn_drivers(none)["note"]
+    assert not a.testable and any("0 churners" in n for n in a.notes)
+    d = C.churn_drivers(none)
+    assert any("not fitted" in n for n in d.notes) and d.fit_ is None and d.table.empty
     everyone = _book([("business", "churned", "price")] * 40, {})
-    assert C.churn_rates(everyone, by=None)["rate"].iloc[0] == 1.0
-    assert "not fitted" in C.churn_drivers(everyone)["note"]
+    assert C.churn_rates(everyone, by=None).table["rate"].iloc[0] == 1.0
+    d = C.churn_drivers(everyone)
+    assert any("not fitted" in n for n in d.notes) and d.fit_ is None and d.table.empty
 
 
 def test_untestable_association_still_plots():
@@ -87,7 +89,7 @@ def test_untestable_association_still_plots():
         }
     )
     a = C.cause_association(kamlib.Book.from_frames(accounts=acc))  # no customer_type
-    assert not a.testable and "no customer_type" in a.reason
+    assert not a.testable and any("no customer_type" in n for n in a.notes)
     ax = a.plot(ax=plt.figure().gca())
     assert "no customer_type" in ax.texts[0].get_text()
     plt.close("all")
@@ -96,7 +98,7 @@ def test_untestable_association_still_plots():
 def test_one_segment_is_not_tested():
     book = _book([("business", "churned", "price")] * 30, {"business": 5})
     a = C.cause_association(book)
-    assert not a.testable and "one cause or one customer_type" in a.reason
+    assert not a.testable and any("one cause or one customer_type" in n for n in a.notes)
 
 
 def test_chi_square_residuals_and_cramers_v_match_scipy():
@@ -124,7 +126,11 @@ def test_chi_square_residuals_and_cramers_v_match_scipy():
     assert a.low_expected == int((exp < 5).sum())
     top = a.standouts.iloc[0]
     assert abs(top["residual"]) == pytest.approx(np.abs(adj).max())
-    assert "real (p < 0.05)" in a.summary()
+    assert "real (p < 0.05)" in a.reading
+    s = a.summary()["value"]
+    assert s["chi2"] == pytest.approx(chi2) and s["p_value"] == pytest.approx(p)
+    assert s["dof"] == dof and s["cramers_v"] == pytest.approx(a.cramers_v) and s["n"] == n
+    assert s["cells_expecting_under_5"] == int((exp < 5).sum())
 
 
 def test_unknown_cause_is_an_error_and_missing_cause_is_unknown():
@@ -132,7 +138,7 @@ def test_unknown_cause_is_an_error_and_missing_cause_is_unknown():
         _book([("business", "churned", "aliens")], {})
     book = _book([("business", "churned", None)], {"business": 1})
     tree = C.cause_tree(book)
-    assert tree.index.tolist() == [("unknown", "unknown")]
+    assert tree.table.index.tolist() == [("unknown", "unknown")]
 
 
 def test_migration_arpu_change_by_hand():
@@ -154,7 +160,7 @@ def test_migration_arpu_change_by_hand():
         }
     )
     t = C.churn_types(kamlib.Book.from_frames(accounts=acc, billing=bill))
-    assert t.loc["migration", "ARPU change"] == pytest.approx(50 - 100)  # after: (60+40)/2
+    assert t.table.loc["migration", "arpu_change"] == pytest.approx(50 - 100)  # after: (60+40)/2
 
 
 def test_funnel_by_hand():
@@ -168,18 +174,18 @@ def test_funnel_by_hand():
             "retained": [True, False, False, False],
         }
     )
-    f = C.retention_funnel(kamlib.Book.from_frames(accounts=acc, contacts=con)).iloc[0]
-    assert (f["warned"], f["reached"], f["intent to leave"], f["retained"]) == (4, 3, 2, 1)
-    assert f["intent / reached"] == pytest.approx(2 / 3) and f["retained / warned"] == 0.25
+    f = C.retention_funnel(kamlib.Book.from_frames(accounts=acc, contacts=con)).table.iloc[0]
+    assert (f["warned"], f["reached"], f["intent_to_leave"], f["retained"]) == (4, 3, 2, 1)
+    assert f["intent_of_reached"] == pytest.approx(2 / 3) and f["retained_of_warned"] == 0.25
 
 
 def test_sample_planted_patterns_are_found(sample_book):
     op = kamlib.synth(2000, seed=7)
-    w = C.group_warnings(sample_book)
+    w = C.group_warnings(sample_book).table
     flagged, truth = set(w.index[w["warning"]]), set(op.truth["account_id"])
     found, false_alarms = len(flagged & truth), len(flagged - truth)
     assert found / len(truth) >= 0.8 and false_alarms <= 3, (found, false_alarms)
-    tree = C.cause_tree(sample_book, by="customer_type")
+    tree = C.cause_tree(sample_book, by="customer_type").table
     res = tree["residential"].groupby(level="churn_cause").sum()
     price_led = res[["price", "competitor_price", "price_sensitivity"]].sum()
     assert price_led / res.sum() > 0.4 and res.idxmax() in ("price", "competitor_price")
@@ -206,7 +212,7 @@ def test_maven_churn_tables_match_pandas(maven_csv, maven_book):
         "Price": 211,
         "Other": 182,
     }
-    r = C.churn_rates(maven_book, by="branch")
+    r = C.churn_rates(maven_book, by="branch").table
     sd = r.loc["San Diego"]
     n, k = int((raw["City"] == "San Diego").sum()), int((churned["City"] == "San Diego").sum())
     assert (sd["accounts"], sd["churned"]) == (n, k)
@@ -242,7 +248,7 @@ def test_churn_by_period_by_hand():
         }
     )
     b = kamlib.Book.from_frames(accounts=acc, billing=bill)
-    r = kamlib.churn_by_period(b, min_accounts=1)
+    r = kamlib.churn_by_period(b, min_accounts=1).table
     got = r.reset_index("group", drop=True)[["accounts", "churned"]]
     # Jan: a b c e in (d joins in Feb), a lost; Feb: b c d e, b lost; Mar: c d e, e lost
     assert got.to_dict("index") == {
@@ -252,14 +258,14 @@ def test_churn_by_period_by_hand():
     }
     lo, hi = C.wilson_interval(1, 3)
     assert r["ci_low"].iloc[2] == pytest.approx(lo) and r["rate"].iloc[2] == pytest.approx(1 / 3)
-    q = kamlib.churn_by_period(b, freq="Q", min_accounts=1)
+    q = kamlib.churn_by_period(b, freq="Q", min_accounts=1).table
     assert q["accounts"].tolist() == [5] and q["churned"].tolist() == [3]
     # small groups: counts, no rate
-    assert kamlib.churn_by_period(b)["rate"].isna().all()
+    assert kamlib.churn_by_period(b).table["rate"].isna().all()
     none = kamlib.churn_by_period(
         kamlib.Book.from_frames(accounts=acc.drop(columns="churn_date").assign(status="active"))
     )
-    assert none.empty and "no churn dates" in none.attrs["note"]
+    assert none.table.empty and any("no churn dates" in n for n in none.notes)
 
 
 def test_aalen_johansen_matches_statsmodels_and_handles_entry():
@@ -286,24 +292,32 @@ def test_churn_pictures_return_axes_and_survive_empty(sample_book):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    analyses = (
+        kamlib.cause_tree,
+        kamlib.churn_by_period,
+        kamlib.retention_curves,
+        kamlib.cumulative_incidence,
+        kamlib.retention_funnel,
+    )
     b = sample_book.branch("Suzhou")
-    fig, axes = plt.subplots(2, 5)
-    C.plot_cause_pareto(kamlib.cause_tree(b), ax=axes[0, 0])
-    C.plot_churn_by_period(kamlib.churn_by_period(b), ax=axes[0, 1])
-    C.plot_retention(kamlib.retention_curves(b), ax=axes[0, 2])
-    C.plot_incidence(kamlib.cumulative_incidence(b), ax=axes[0, 3])
-    ax = C.plot_funnel(kamlib.retention_funnel(b), ax=axes[0, 4])
-    assert ax is axes[0, 4] and len(ax.patches) == 4
-    for i, f in enumerate(
-        (
-            C.plot_cause_pareto,
-            C.plot_churn_by_period,
-            C.plot_retention,
-            C.plot_incidence,
-            C.plot_funnel,
-        )
+    fig, axes = plt.subplots(3, 5)
+    for i, f in enumerate(analyses):
+        assert f(b).plot(ax=axes[0, i]) is axes[0, i]
+    assert len(axes[0, 4].patches) == 4  # the funnel: one bar per step
+    # empty results: a Book with one active account and no churn, dates, tenure or contacts
+    empty = kamlib.Book.from_frames(
+        accounts=pd.DataFrame({"account_id": ["a"], "branch": "X", "status": "active"})
+    )
+    for i, f in enumerate(analyses):
+        r = f(empty)
+        assert r.table.empty
+        ax = r.plot(ax=axes[1, i])
+        assert ax is axes[1, i] and ax.texts  # an empty panel that says why
+    # and results built on a bare empty frame
+    for i, cls in enumerate(
+        (C.CauseTree, C.ChurnByPeriod, C.RetentionCurves, C.CumulativeIncidence, C.RetentionFunnel)
     ):
-        assert f(pd.DataFrame(), ax=axes[1, i]) is axes[1, i]
+        assert cls(pd.DataFrame()).plot(ax=axes[2, i]) is axes[2, i]
     plt.close(fig)
 
 
@@ -316,7 +330,7 @@ def test_retention_curves_without_the_group_column_and_zero_tenure():
             "tenure_months": [0.0, *range(1, 40)],  # one account with no time at risk
         }
     )
-    r = kamlib.retention_curves(kamlib.Book.from_frames(accounts=acc))
+    r = kamlib.retention_curves(kamlib.Book.from_frames(accounts=acc)).table
     assert set(r["group"]) == {"all accounts"} and r["accounts"].iloc[0] == 39
 
 
@@ -325,7 +339,7 @@ def test_too_few_churners_still_give_their_counts():
         [("business", "churned", "price")] * 3 + [("residential", "churned", "service")] * 2, {}
     )
     a = C.cause_association(book)
-    assert not a.testable and "only 5 churners" in a.reason
+    assert not a.testable and any("only 5 churners" in n for n in a.notes)
     assert int(a.observed.to_numpy().sum()) == 5 and a.observed.shape == (1, 2)
 
 
@@ -349,6 +363,6 @@ def test_a_branch_whose_accounts_all_left_before_the_period_has_no_rate():
         }
     )
     y = kamlib.Book.from_frames(accounts=acc, billing=bill).for_branch("Y")
-    assert kamlib.churn_rates(y, by=None).empty
+    assert kamlib.churn_rates(y, by=None).table.empty
     m = kamlib.branch_metrics(y, "Y")
     assert m["churn_rate"] is None and m["churn_rate_ci"] is None

@@ -33,7 +33,8 @@ def test_workbook_has_no_formula_cells(tmp_path):
     evil["tier"] = pd.Categorical(["-x", "gold", "gold"])
     before = evil.copy()
     tables = kamlib.ReportTables()
-    assert tables.show("Loss-making accounts", evil) is evil
+    shown = tables.show("Loss-making accounts", evil)
+    assert list(shown.columns) == ["Name", "Profit", "Value tier"]  # the reader's words
     tables.show("Whale: peak/tail [x]", pd.DataFrame({"v": [1]}))  # a bad sheet name
     tables.show("nothing", None)  # a cell that shows no table adds no sheet
     path = tables.write_excel(tmp_path / "r" / "tables.xlsx")
@@ -52,7 +53,7 @@ def test_workbook_has_no_formula_cells(tmp_path):
 def test_an_index_named_like_a_column_keeps_both(tmp_path):
     t = pd.DataFrame({"driver": ["x"], "rate": [1.0]}, index=pd.Index(["a"], name="driver"))
     wb = openpyxl.load_workbook(kamlib.write_workbook({"t": t}, tmp_path / "t.xlsx"))
-    assert [c.value for c in wb["t"][1]] == ["driver (row)", "driver", "rate"]
+    assert [c.value for c in wb["t"][1]] == ["Driver (row)", "Driver", "Rate"]
 
 
 def test_long_and_repeated_sheet_names_stay_unique(tmp_path):

@@ -51,12 +51,12 @@ def test_branch_rate_override_and_unpriced_driver():
     acc = pd.DataFrame({"account_id": ["a", "b"], "branch": ["X", "Y"], "status": "active"})
     costs = pd.DataFrame({"account_id": ["a", "b"], "month": "2025-01", "service_tickets": [1, 1]})
     book = kamlib.Book.from_frames(accounts=acc, costs=costs)
-    money = P.cost_to_serve(book, model=model)
+    money = P.cost_to_serve(book, cost_model=model)
     assert money.loc["a", "service_tickets"] == 100 and money.loc["b", "service_tickets"] == 300
     costs["courier"] = 3
     book2 = kamlib.Book.from_frames(accounts=acc, costs=costs)
     with pytest.raises(kamlib.ConfigError, match="courier"):
-        P.cost_to_serve(book2, model=model)
+        P.cost_to_serve(book2, cost_model=model)
 
 
 def test_nan_costs_count_as_zero_and_are_noted():
@@ -69,15 +69,18 @@ def test_nan_costs_count_as_zero_and_are_noted():
 def test_no_costs_means_missing_profit_not_zero():
     acc = pd.DataFrame({"account_id": ["a"], "branch": "X", "status": "active"})
     bill = pd.DataFrame({"account_id": ["a"], "month": "2025-01", "product": "p", "revenue": [5.0]})
-    pnl = P.customer_pnl(kamlib.Book.from_frames(accounts=acc, billing=bill))
+    book = kamlib.Book.from_frames(accounts=acc, billing=bill)
+    pnl = P.customer_pnl(book)
     assert not pnl.has_costs and pnl.table["profit"].isna().all()
-    rules = P.rules_of_thumb(pnl.table)
-    assert rules["holds?"].str.startswith("cannot tell").all()
+    rules = P.rules_of_thumb(book)
+    assert rules.table["holds"].str.startswith("cannot tell").all()
+    assert any("no costs table" in n for n in rules.notes)
+    assert P.rules_of_thumb_of(pnl.table)["holds"].str.startswith("cannot tell").all()
 
 
 def test_concentration_top_share_and_gini_by_hand():
     df = pd.DataFrame({"revenue": [10.0, 20.0, 30.0, 40.0, 100.0, 0.0, 0.0, 0.0, 0.0, 0.0]})
-    c = P.concentration(df, top=0.2)
+    c = P.concentration_of(df, top=0.2)
     assert c.top_accounts == 2  # ceil(0.2 * 10)
     assert c.top_share == pytest.approx(140 / 200)
     # Gini by the mean absolute difference: sum_ij |xi - xj| / (2 n^2 mean)
@@ -88,7 +91,7 @@ def test_concentration_top_share_and_gini_by_hand():
 
 def test_whale_curve_by_hand_with_ties():
     df = pd.DataFrame({"profit": [30.0, -10.0, 30.0, -40.0, 10.0]})
-    w = P.whale_curve(df)
+    w = P.whale_of(df)
     # sorted: 30, 30, 10, -10, -40 -> cum 30, 60, 70, 60, 20; total 20
     assert w.table["cumulative_profit"].tolist() == [30, 60, 70, 60, 20]
     assert w.peak == 70 and w.peak_rank == 3 and w.peak_at == pytest.approx(0.6)
@@ -97,28 +100,37 @@ def test_whale_curve_by_hand_with_ties():
 
 
 def test_whale_curve_guard_for_non_positive_total():
-    w = P.whale_curve(pd.DataFrame({"profit": [-5.0, -1.0, 2.0]}))
+    w = P.whale_of(pd.DataFrame({"profit": [-5.0, -1.0, 2.0]}))
     assert w.total == -4 and not w.meaningful
     assert np.isnan(w.peak_share) and w.table["cumulative_share"].isna().all()
-    assert "meaningless" in w.summary().loc["note", "value"]
-    w2 = P.whale_curve(pd.DataFrame({"profit": [-5.0, -1.0]}))
+    assert np.isnan(w.summary().loc["peak_share_of_profit", "value"])
+    # the same profits from a Book: the public analysis says why there are no shares
+    book = _book(
+        {"a": 5.0, "b": 9.0, "c": 2.0},
+        {"a": {"discounts": 10.0}, "b": {"discounts": 10.0}, "c": {"discounts": 0.0}},
+    )
+    wb = P.whale_curve(book)
+    assert wb.total == -4 and not wb.meaningful and np.isnan(wb.peak_share)
+    assert any("meaningless" in n for n in wb.notes)
+    assert np.isnan(wb.summary().loc["peak_share_of_profit", "value"])
+    w2 = P.whale_of(pd.DataFrame({"profit": [-5.0, -1.0]}))
     assert w2.peak == -1 and w2.peak_rank == 1  # every account loses: the least bad first
 
 
 def test_one_account_and_zero_revenue():
-    w = P.whale_curve(pd.DataFrame({"profit": [7.0]}))
+    w = P.whale_of(pd.DataFrame({"profit": [7.0]}))
     assert w.peak_share == 1.0 and w.peak_at == 1.0
-    c = P.concentration(pd.DataFrame({"revenue": [0.0, 0.0]}))
+    c = P.concentration_of(pd.DataFrame({"revenue": [0.0, 0.0]}))
     assert np.isnan(c.top_share) and np.isnan(c.gini)
 
 
 def test_deciles_by_hand():
     df = pd.DataFrame({"revenue": np.arange(20, 0, -1.0), "cost": np.zeros(20)})
     df["profit"] = df["revenue"] - df["cost"]
-    d = P.decile_table(df)
+    d = P.deciles_of(df)
     assert d["accounts"].tolist() == [2] * 10
     assert d.loc["D1", "profit"] == 20 + 19
-    assert d["cumulative share"].iloc[-1] == pytest.approx(1.0)
+    assert d["cumulative_share"].iloc[-1] == pytest.approx(1.0)
     assert d.loc["D1", "share"] == pytest.approx(39 / 210)
 
 
@@ -128,11 +140,11 @@ def test_profit_groups_and_rules_by_hand():
     cost = [100.0, 100.0, 101.0] + [150.0] * 7
     df = pd.DataFrame({"revenue": rev, "cost": cost})
     df["profit"] = df["revenue"] - df["cost"]
-    g = P.profit_groups(df)
+    g = P.groups_of(df)
     assert g.loc["profitable", "accounts"] == 2
-    assert g.loc["break-even", "accounts"] == 1  # -1 is within 2% of 100
-    assert g.loc["loss-making", "accounts"] == 7
-    r = P.rules_of_thumb(df)["holds?"]
+    assert g.loc["break_even", "accounts"] == 1  # -1 is within 2% of 100
+    assert g.loc["loss_making", "accounts"] == 7
+    r = P.rules_of_thumb_of(df)["holds"]
     total = sum(rev) - sum(cost)  # 2150 - 1351 = 799
     top2 = 900 + 700
     assert r["20% of accounts bring 80% of revenue"] == ("yes" if 1800 / 2150 >= 0.8 else "no")
@@ -146,7 +158,7 @@ def test_profit_groups_and_rules_by_hand():
 
 def test_rules_refuse_small_samples():
     df = pd.DataFrame({"revenue": [1.0, 2.0], "cost": [0.0, 0.0], "profit": [1.0, 2.0]})
-    assert P.rules_of_thumb(df)["holds?"].str.contains("only 2 accounts").all()
+    assert P.rules_of_thumb_of(df)["holds"].str.contains("only 2 accounts").all()
 
 
 def test_actions_never_drop_important_accounts():
@@ -170,18 +182,23 @@ def test_actions_never_drop_important_accounts():
         {"account_id": ["gov", "shop"], "month": "2025-01", "discounts": [500.0, 500.0]}
     )
     book = kamlib.Book.from_frames(accounts=acc, billing=bill, costs=costs)
-    acts = P.profit_actions(P.customer_pnl(book), book)["accounts"].set_index("account_id")
+    acts = P.profit_actions(book).table.set_index("account_id")
     assert "keep" in acts.loc["gov", "lever"] and "drop" in acts.loc["shop", "lever"]
-    assert acts.loc["shop", "at stake"] == 400
+    assert acts.loc["shop", "at_stake"] == 400
+    # the same with the P&L computed once and shared
+    shared = P.profit_actions(book, pnl=P.customer_pnl(book)).table.set_index("account_id")
+    pd.testing.assert_frame_equal(shared, acts)
 
 
 def test_sample_operator_is_calibrated(sample_book):
     for br in sample_book.branches:
-        t = P.customer_pnl(sample_book.branch(br)).table
-        w = P.whale_curve(t)
+        b = sample_book.branch(br)
+        pnl = P.customer_pnl(b)
+        t = pnl.table
+        w = P.whale_curve(b, pnl=pnl)
         assert 1.5 <= w.peak_share <= 3.0, (br, w.peak_share)
         assert (t["profit"] < 0).any()
-        assert 0.75 <= P.concentration(t).top_share <= 0.95, br
+        assert 0.75 <= P.concentration(b, pnl=pnl).top_share <= 0.95, br
 
 
 def test_maven_revenue_concentration_matches_pandas(maven_csv):
@@ -193,7 +210,8 @@ def test_maven_revenue_concentration_matches_pandas(maven_csv):
     assert round(top, 3) == 0.516
     book = kamlib.load(maven_csv, mapping="maven")
     pnl = P.customer_pnl(book)
-    assert P.concentration(pnl.table).top_share == pytest.approx(top)
+    assert P.concentration(book, pnl=pnl).top_share == pytest.approx(top)
+    assert P.concentration(book).top_share == pytest.approx(top)
     assert not pnl.has_costs and any("no costs table" in n for n in pnl.notes)
 
 
@@ -203,11 +221,11 @@ def test_inputs_are_not_mutated():
     )
     before = df.copy()
     (
-        P.whale_curve(df),
-        P.concentration(df),
-        P.decile_table(df),
-        P.rules_of_thumb(df),
-        P.profit_groups(df),
+        P.whale_of(df),
+        P.concentration_of(df),
+        P.deciles_of(df),
+        P.rules_of_thumb_of(df),
+        P.groups_of(df),
     )
     pd.testing.assert_frame_equal(df, before)
 
@@ -218,7 +236,7 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 @settings(max_examples=60, deadline=None)
 @given(st.lists(finite, min_size=1, max_size=60))
 def test_whale_curve_ends_at_total(profits):
-    w = P.whale_curve(pd.DataFrame({"profit": profits}))
+    w = P.whale_of(pd.DataFrame({"profit": profits}))
     assert w.table["cumulative_profit"].iloc[-1] == pytest.approx(sum(profits), abs=1e-6)
     if w.meaningful:
         assert w.table["cumulative_share"].iloc[-1] == pytest.approx(1.0)
@@ -228,7 +246,7 @@ def test_whale_curve_ends_at_total(profits):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1, max_size=60))
 def test_lorenz_is_monotone_and_ends_at_one(values):
-    c = P.concentration(pd.DataFrame({"revenue": values}))
+    c = P.concentration_of(pd.DataFrame({"revenue": values}))
     if sum(values) > 0:
         v = c.lorenz["value_share"].to_numpy()
         assert (np.diff(v) >= -1e-12).all() and v[-1] == pytest.approx(1.0) and v[0] == 0
@@ -241,12 +259,10 @@ def test_decile_plot_bars_match_the_table(sample_book):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from kamlib.profit import plot_deciles
-
-    t = kamlib.customer_pnl(sample_book.branch("Suzhou")).table
-    d = kamlib.decile_table(t)
+    deciles = kamlib.decile_table(sample_book.branch("Suzhou"))
+    d = deciles.table
     fig, ax = plt.subplots()
-    assert plot_deciles(d, ax=ax) is ax
+    assert deciles.plot(ax=ax) is ax
     heights = [p.get_height() for p in ax.patches]
     assert heights == pytest.approx(
         [*d["revenue"].tolist(), *d["cost"].tolist(), *d["profit"].tolist()]
@@ -259,7 +275,7 @@ def test_deciles_split_ties_by_table_order():
     df = pd.DataFrame(
         {"revenue": [10.0, 20, 30, 40, 50, 60], "profit": [5.0, 5, 5, 5, 1, 1], "cost": 0.0}
     )
-    d = P.decile_table(df, groups=3)
+    d = P.deciles_of(df, groups=3)
     assert d["accounts"].tolist() == [2, 2, 2]
     assert d["revenue"].tolist() == [30, 70, 110]
     assert d["profit"].tolist() == [10, 10, 2]
@@ -267,12 +283,12 @@ def test_deciles_split_ties_by_table_order():
 
 def test_deciles_put_unknown_profit_in_its_own_row():
     df = pd.DataFrame({"revenue": [1.0, 2, 3, 4], "profit": [3.0, np.nan, 1, 2]})
-    d = P.decile_table(df, groups=3)
+    d = P.deciles_of(df, groups=3)
     assert d.index.tolist() == ["D1", "D2", "D3", "unknown"]
     assert d["revenue"].tolist() == [1, 4, 3, 2]
     assert d.loc["unknown", "accounts"] == 1 and np.isnan(d.loc["unknown", "share"])
-    assert d.loc["D3", "cumulative share"] == pytest.approx(1.0)
-    assert P.decile_table(df.assign(profit=np.nan)).index.tolist() == ["unknown"]
+    assert d.loc["D3", "cumulative_share"] == pytest.approx(1.0)
+    assert P.deciles_of(df.assign(profit=np.nan)).index.tolist() == ["unknown"]
 
 
 @settings(max_examples=80, deadline=None)
@@ -284,7 +300,7 @@ def test_deciles_match_a_stable_sort(values, groups):
     # many ties: sums per group must equal a stable index sort cut at the same bounds
     x = np.array(values, dtype=float)
     rev = np.arange(len(x), dtype=float) ** 1.5
-    d = P.decile_table(pd.DataFrame({"profit": x, "revenue": rev}), groups=groups)
+    d = P.deciles_of(pd.DataFrame({"profit": x, "revenue": rev}), groups=groups)
     order = np.argsort(-x, kind="stable")
     g = min(groups, len(x))
     bounds = np.linspace(0, len(x), g + 1).round().astype(int)
@@ -302,11 +318,12 @@ def test_whale_curves_side_by_side_skip_a_non_positive_total():
     import matplotlib.pyplot as plt
 
     curves = {
-        "X": P.whale_curve(pd.DataFrame({"profit": [50.0, 100.0, -75.0]})),
-        "Y": P.whale_curve(pd.DataFrame({"profit": [-5.0, 1.0]})),
+        "X": P.whale_of(pd.DataFrame({"profit": [50.0, 100.0, -75.0]})),
+        "Y": P.whale_of(pd.DataFrame({"profit": [-5.0, 1.0]})),
     }
     ax = plt.figure().gca()
-    assert P.plot_whale_curves(curves, ax=ax) is ax
+    for name, w in curves.items():
+        assert w.plot(ax=ax, label=name) is ax
     drawn = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]
     assert len(drawn) == 1  # Y has no percentage scale
     # X: 0, 100/75 -> 0%, 133%, 200%, 100% of total 75
@@ -319,10 +336,10 @@ def test_whale_curves_side_by_side_skip_a_non_positive_total():
 def test_summaries_keep_counts_as_whole_numbers():
     t = pd.DataFrame({"revenue": [10.0, 5.0, 1.0], "cost": [2.0, 6.0, 1.0]})
     t["profit"] = t["revenue"] - t["cost"]
-    w = kamlib.whale_curve(t, currency="CNY").summary()["value"]
+    w = P.whale_of(t, currency="CNY").summary()["value"]
     assert w["accounts"] == 3 and isinstance(w["accounts"], int)
-    assert w["accounts up to the peak"] == 1 and isinstance(w["accounts up to the peak"], int)
-    assert w["total profit (CNY)"] == 7.0
-    c = kamlib.concentration(t).summary()["value"]
-    assert isinstance(c["top 20% accounts"], int) and c["top 20% accounts"] == 1
-    assert c["their share of revenue"] == round(10 / 16, 4)
+    assert w["accounts_to_peak"] == 1 and isinstance(w["accounts_to_peak"], int)
+    assert w["total_profit"] == 7.0 and w["currency"] == "CNY"
+    c = P.concentration_of(t).summary()["value"]
+    assert isinstance(c["top_accounts"], int) and c["top_accounts"] == 1
+    assert c["top_share"] == 10 / 16

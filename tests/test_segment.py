@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -63,12 +64,12 @@ def _book(spend):
 
 def test_one_account_all_in_one_tier_and_empty():
     t = S.value_tiers(_book([50.0]))
-    assert t.table["accounts"].sum() == 1 and t.table.loc["crystal", "share of accounts"] == 1.0
+    assert t.table["accounts"].sum() == 1 and t.table.loc["crystal", "share_of_accounts"] == 1.0
     t2 = S.value_tiers(_book([600000.0, 700000.0]))
     assert t2.table.loc["diamond", "accounts"] == 2
     acc = pd.DataFrame({"account_id": ["a"], "branch": "X", "status": "active"})
     none = S.value_tiers(kamlib.Book.from_frames(accounts=acc))
-    assert none.table.empty and none.unknown == 1
+    assert none.table.empty and none.unknown == 1 and "no revenue" in none.notes[0]
 
 
 def test_abc_tiers_by_hand():
@@ -83,10 +84,10 @@ def test_abc_tiers_by_hand():
 def test_every_account_gets_exactly_one_tier(spend):
     t = S.value_tiers(_book(spend))
     assert t.table["accounts"].sum() == len(spend) and t.unknown == 0
-    assert t.table["share of accounts"].sum() == pytest.approx(1.0)
+    assert t.table["share_of_accounts"].sum() == pytest.approx(1.0)
     if sum(spend) > 0:
-        assert t.table["share of revenue"].sum() == pytest.approx(1.0)
-    q = S.value_tiers(_book(spend), quantiles="abc")
+        assert t.table["share_of_revenue"].sum() == pytest.approx(1.0)
+    q = S.value_tiers(_book(spend), scheme="abc")
     assert q.table["accounts"].sum() == len(spend)
 
 
@@ -110,23 +111,34 @@ def test_value_loyalty_rules_by_hand():
     )
     assert a.loc["mid", "loyalty"] == "potentially loyal"
     assert a.loc["loyal_big", "value"] == "high" and a.loc["drift_small", "value"] == "low"
-    assert vl.table.to_numpy().sum() == 3
+    assert vl.grid.to_numpy().sum() == 3
     assert "Let go" in vl.strategy.loc["low", "drifting"]
-    long = vl.summary()
+    long = vl.table
     assert long["accounts"].sum() == 3 and long["share"].sum() == pytest.approx(1.0)
+    assert vl.summary().loc["high_value_loyal", "value"] == 1
+
+
+def test_value_loyalty_without_a_loyalty_signal_says_so():
+    # found by a foreign export: no tenure, contract or satisfaction stopped every report
+    acc = pd.DataFrame(
+        {"account_id": ["a", "b"], "branch": "X", "status": "active", "monthly_revenue": [1.0, 2.0]}
+    )
+    vl = S.value_loyalty(kamlib.Book.from_frames(accounts=acc))
+    assert vl.grid.to_numpy().sum() == 0 and "no loyalty signal" in vl.notes[0]
+    assert vl.plot(ax=plt.figure().gca()) is not None
 
 
 def test_maven_quantile_tiers_and_grid_run(maven_book):
-    t = S.value_tiers(maven_book, quantiles="abc")
+    t = S.value_tiers(maven_book, scheme="abc")
     assert t.table["accounts"].sum() == 7043
     vl = S.value_loyalty(maven_book)
-    assert vl.table.to_numpy().sum() == 7043 and "satisfaction" not in vl.signals
+    assert vl.grid.to_numpy().sum() == 7043 and "satisfaction" not in vl.signals
     # no customer types and spend in USD: types stay as they are, never set from CNY rules
     ct = S.customer_types(maven_book)
-    assert ct.attrs["notes"] and ct["importance"].isna().all()
+    assert ct.notes and ct.table["importance"].isna().all()
     # needs segments need business and key accounts: said, not faked
     ns = kamlib.NeedsSegments().fit(maven_book)
-    assert "customer_type" in ns.notes_[0] and ns.table.empty
+    assert "customer_type" in ns.notes[0] and ns.table.empty
 
 
 def test_rules_merge_and_unknown_section():
@@ -162,7 +174,7 @@ def _typed_book(currency="CNY"):
 
 
 def test_customer_type_and_importance_rules_by_hand():
-    ct = S.customer_types(_typed_book(), rules={"importance": {"fortune500_ids": ["f500"]}})
+    ct = S.customer_types(_typed_book(), rules={"importance": {"fortune500_ids": ["f500"]}}).table
     assert ct["customer_type"].drop("nospend").to_dict() == {
         "big": "key_account",  # 12,000/month >= 3,000
         "ind": "business",  # has an industry
@@ -182,13 +194,14 @@ def test_customer_type_and_importance_rules_by_hand():
     assert pd.isna(imp["home"]) and pd.isna(imp["ind"])  # not key accounts
     # data wins over rules
     acc = _typed_book().accounts.assign(customer_type="residential")
-    got = S.customer_types(kamlib.Book.from_frames(accounts=acc))
+    got = S.customer_types(kamlib.Book.from_frames(accounts=acc)).table
     assert (got["customer_type"] == "residential").all() and (got["type_source"] == "data").all()
     # spend in another currency: the CNY thresholds are not applied
-    usd = S.customer_types(_typed_book("USD"))
+    usd_result = S.customer_types(_typed_book("USD"))
+    usd = usd_result.table
     # (big has nothing but its spend, so its type is unknown rather than guessed)
     assert pd.isna(usd.loc["big", "customer_type"]) and usd.loc["big", "type_source"] == "unknown"
-    assert usd.loc["ind", "customer_type"] == "business" and usd.attrs["notes"]
+    assert usd.loc["ind", "customer_type"] == "business" and usd_result.notes
 
 
 def _billing(ids_rev):
@@ -239,7 +252,7 @@ def test_lifecycle_stages_by_hand():
         }
     )
     b = kamlib.Book.from_frames(accounts=acc, billing=_billing(revs), as_of="2024-06-30")
-    st_ = S.lifecycle_stage(b)["stage"].astype(str).to_dict()
+    st_ = S.lifecycle_stage(b).table["stage"].astype(str).to_dict()
     assert st_ == {
         "gone": "churned",
         "young": "new",
@@ -251,8 +264,8 @@ def test_lifecycle_stages_by_hand():
     # a signal the data lacks never fires: without billing nobody is growing or declining
     b2 = kamlib.Book.from_frames(accounts=acc, as_of="2024-06-30")
     s2 = S.lifecycle_stage(b2)
-    assert set(s2["stage"].astype(str)) == {"churned", "new", "mature"}
-    assert "revenue trend" not in s2.attrs["signals"]
+    assert set(s2.table["stage"].astype(str)) == {"churned", "new", "mature"}
+    assert "revenue trend" not in s2.signals
 
 
 def test_silhouette_by_hand():
@@ -288,15 +301,16 @@ def test_needs_segments_find_the_planted_archetypes():
     # deterministic from the seed
     again = kamlib.NeedsSegments(k=5, seed=0).fit(op.book)
     assert (again.labels_ == ns5.labels_).all()
-    t = ns5.summary()
+    t = ns5.table
     assert t["accounts"].sum() == len(ns5.labels_) and {"silhouette", "spread", "fit"} <= set(t)
+    assert ns5.summary().loc["segments", "value"] == 5
 
 
 def test_needs_segments_too_few_accounts_say_so():
     op = kamlib.synth(2000, seed=7)
     small = op.book.select(op.book.accounts.index < 60)
     ns = kamlib.NeedsSegments().fit(small)
-    assert ns.notes_ and ns.labels_.isna().all() and ns.table.empty
+    assert ns.notes and ns.labels_.isna().all() and ns.table.empty
 
 
 def _opp_book(with_costs=True):
@@ -341,7 +355,7 @@ def _opp_book(with_costs=True):
 def test_opportunity_matrix_by_hand():
     b = _opp_book()
     seg = pd.Series("S", index=b.accounts["account_id"])
-    pnl = kamlib.customer_pnl(b, model={"drivers": {"network": {"kind": "amount"}}})
+    pnl = kamlib.customer_pnl(b, cost_model={"drivers": {"network": {"kind": "amount"}}})
     rules = {"opportunities": {"large_result_share": 0.05}}
     o = kamlib.opportunity_matrix(b, seg, pnl=pnl, rules=rules).table.set_index("lever")
     # active spend/month: a 150, b 230, c 300, d 400; median 265; gaps 115 + 35
@@ -374,23 +388,25 @@ def test_segment_profile_and_targets_by_hand():
     b = _opp_book()
     acc_before = b.accounts.copy()
     seg = pd.Series(["S", "S", "T", "T", "T"], index=b.accounts["account_id"])
-    pnl = kamlib.customer_pnl(b, model={"drivers": {"network": {"kind": "amount"}}})
-    p = kamlib.segment_profile(b, seg, pnl=pnl)
-    assert p.loc["S", "accounts"] == 2 and p.loc["S", "monthly revenue"] == pytest.approx(380)
-    assert p.loc["T", "ARPU"] == pytest.approx((300 + 400 + 10) / 3)
-    assert p.loc["T", "period profit"] == pytest.approx(2 * (300 - 500 + 400 - 600 + 10))
-    assert p["share of accounts"].sum() == pytest.approx(1.0)
-    assert np.isnan(p.loc["T", "churn rate"]) and p.loc["T", "churned"] == 1  # counts only
-    assert p.loc["S", "top products"].startswith("mobile")
+    pnl = kamlib.customer_pnl(b, cost_model={"drivers": {"network": {"kind": "amount"}}})
+    p = kamlib.segment_profile(b, seg, pnl=pnl).table
+    assert p.loc["S", "accounts"] == 2 and p.loc["S", "monthly_revenue"] == pytest.approx(380)
+    assert p.loc["T", "arpu"] == pytest.approx((300 + 400 + 10) / 3)
+    assert p.loc["T", "period_profit"] == pytest.approx(2 * (300 - 500 + 400 - 600 + 10))
+    assert p["share_of_accounts"].sum() == pytest.approx(1.0)
+    assert np.isnan(p.loc["T", "churn_rate"]) and p.loc["T", "churned"] == 1  # counts only
+    assert p.loc["S", "top_products"].startswith("mobile")
     pd.testing.assert_frame_equal(b.accounts, acc_before)
-    t = kamlib.segment_targets(p, {"S": {"customers": 10, "revenue": 20000, "target_share": 0.5}})
+    market = {"S": {"customers": 10, "revenue": 20000, "target_share": 0.5}}
+    targets = kamlib.segment_targets(b, seg, market=market)
+    t = targets.table
     assert t.loc["S", "penetration"] == pytest.approx(0.2)
-    assert t.loc["S", "current share"] == pytest.approx(380 * 12 / 20000)
-    assert t.loc["S", "gap (revenue)"] == pytest.approx(0.5 * 20000 - 380 * 12)
-    assert "no market size" in t.loc["T", "note"]
-    assert "cannot be computed" in kamlib.segment_targets(p).iloc[0]["note"]
+    assert t.loc["S", "current_share"] == pytest.approx(380 * 12 / 20000)
+    assert t.loc["S", "gap_revenue"] == pytest.approx(0.5 * 20000 - 380 * 12)
+    assert any("no market size given for T" in n for n in targets.notes)
+    assert "cannot be computed" in kamlib.segment_targets(b, seg).notes[0]
     with pytest.raises(kamlib.ConfigError, match="not segments"):
-        kamlib.segment_targets(p, {"Z": {"customers": 1}})
+        kamlib.segment_targets(b, seg, market={"Z": {"customers": 1}})
 
 
 def test_segmentation_never_mutates_the_book(sample_book):
@@ -413,9 +429,9 @@ def test_empty_branch_gives_empty_results_not_errors(sample_book):
     assert (
         len(kamlib.value_tiers(e).table) == 0 or kamlib.value_tiers(e).table["accounts"].sum() == 0
     )
-    assert kamlib.customer_types(e).empty and kamlib.lifecycle_stage(e).empty
-    assert kamlib.value_loyalty(e).table.to_numpy().sum() == 0
-    assert kamlib.NeedsSegments().fit(e).notes_
+    assert kamlib.customer_types(e).table.empty and kamlib.lifecycle_stage(e).table.empty
+    assert kamlib.value_loyalty(e).grid.to_numpy().sum() == 0
+    assert kamlib.NeedsSegments().fit(e).notes
     assert kamlib.opportunity_matrix(e, pd.Series(dtype=object)).table.empty
 
 
@@ -427,8 +443,8 @@ def test_needs_segments_fit_on_accounts_not_leaving():
     acc = op.book.accounts.set_index("account_id").reindex(ns.labels_.index)
     leaving = (acc["status"] == "churned") | acc["churn_type"].notna()
     assert leaving.sum() > 0 and ns.labels_[leaving].notna().all()
-    assert ns.quality_["of them churned"].sum() == (acc["status"] == "churned").sum()
-    assert any("left out of the clustering" in n for n in ns.notes_)
+    assert ns.quality_["churned"].sum() == (acc["status"] == "churned").sum()
+    assert any("left out of the clustering" in n for n in ns.notes)
     # refitting on the staying accounts alone gives the same segments for them
     from kamlib.needs import _kmeans, _standardise
 
@@ -520,7 +536,9 @@ def test_segment_mix_compares_branches_by_hand():
     assert m.shares.loc["B"].isna().all()  # 5 accounts: counts, not shares
     chi2, p, dof, _ = chi2_contingency([[30, 0], [10, 5]], correction=False)
     assert m.test.chi2 == pytest.approx(chi2) and m.test.pvalue == pytest.approx(p)
-    assert "Segment mix by branch" in m.summary().attrs["test"]
+    assert "Segment mix by branch" in m.test.reading
+    assert m.summary().loc["p_value", "value"] == pytest.approx(p)
+    assert any("fewer than 30 accounts" in n for n in m.notes)
     # a Series of segments works the same; accounts without one are left out
     seg = pd.Series(["x"] * 20, index=ids[:20])
     m2 = kamlib.segment_mix(b, seg)

@@ -1,0 +1,189 @@
+"""One result contract for every analysis in ``kamlib.__all__``.
+
+Every analysis takes a Book first and returns a :class:`kamlib.Result`: a tidy ``table``
+with snake_case columns that the label catalogue knows, ``notes`` as a tuple of
+sentences, ``summary()`` as a small figure/value frame, and ``plot(ax=)`` returning the
+Axes. Checked on a sample branch and on the same branch missing each optional table.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import kamlib
+from kamlib._labels import LABELS
+from kamlib._schema import OPTIONAL_TABLES
+
+BRANCH = "Suzhou"
+
+
+def _segments(b: kamlib.Book) -> pd.Series:
+    return b.accounts.set_index("account_id")["customer_type"]
+
+
+# every analysis of __all__ and how to call it on a branch (``b``) of ``book``
+ANALYSES = {
+    "value_tiers": lambda book, b: kamlib.value_tiers(b),
+    "customer_types": lambda book, b: kamlib.customer_types(b),
+    "lifecycle_stage": lambda book, b: kamlib.lifecycle_stage(b),
+    "value_loyalty": lambda book, b: kamlib.value_loyalty(b),
+    "segment_mix": lambda book, b: kamlib.segment_mix(book, "customer_type"),
+    "segment_profile": lambda book, b: kamlib.segment_profile(b, _segments(b)),
+    "segment_targets": lambda book, b: kamlib.segment_targets(b, _segments(b)),
+    "opportunity_matrix": lambda book, b: kamlib.opportunity_matrix(b, _segments(b)),
+    "customer_pnl": lambda book, b: kamlib.customer_pnl(b),
+    "concentration": lambda book, b: kamlib.concentration(b),
+    "decile_table": lambda book, b: kamlib.decile_table(b),
+    "whale_curve": lambda book, b: kamlib.whale_curve(b),
+    "profit_groups": lambda book, b: kamlib.profit_groups(b),
+    "rules_of_thumb": lambda book, b: kamlib.rules_of_thumb(b),
+    "profit_actions": lambda book, b: kamlib.profit_actions(b),
+    "churn_rates": lambda book, b: kamlib.churn_rates(b, by="customer_type"),
+    "churn_by_period": lambda book, b: kamlib.churn_by_period(b, freq="Q"),
+    "churn_types": lambda book, b: kamlib.churn_types(b),
+    "cause_tree": lambda book, b: kamlib.cause_tree(b),
+    "cause_association": lambda book, b: kamlib.cause_association(b),
+    "churn_drivers": lambda book, b: kamlib.churn_drivers(book),
+    "ChurnDrivers": lambda book, b: kamlib.ChurnDrivers().fit(book),
+    "NeedsSegments": lambda book, b: kamlib.NeedsSegments(seed=0).fit(b),
+    "retention_curves": lambda book, b: kamlib.retention_curves(b),
+    "cumulative_incidence": lambda book, b: kamlib.cumulative_incidence(b),
+    "group_warnings": lambda book, b: kamlib.group_warnings(b),
+    "retention_funnel": lambda book, b: kamlib.retention_funnel(b),
+    "retention_economics": lambda book, b: kamlib.retention_economics(b),
+    "key_figures": lambda book, b: kamlib.key_figures(book, BRANCH),
+    "data_quality": lambda book, b: kamlib.data_quality(b),
+    "league_table": lambda book, b: kamlib.league_table(book),
+}
+
+# everything else in __all__, by what it is (a new public name must be put somewhere)
+NOT_ANALYSES = {
+    "modules": {"churn", "needs", "opportunity", "profit", "report", "scale", "segment"},
+    "types": {"Book", "Result", "SampleOperator", "Issue", "ValidationReport", "ReportTables"},
+    "errors": {"ConfigError", "DataError", "KamlibError"},
+    "settings": {"cost_model", "tier_scheme", "segment_rules", "cause_taxonomy", "config_path"},
+    "data in and out": {
+        "load",
+        "prepare",
+        "write_book",
+        "aggregate",
+        "synth",
+        "sample_path",
+        "write_workbook",
+        "write_metrics",
+        "data_model_markdown",
+    },
+    "reports": {"branch_metrics", "run_reports", "setup_notebook", "say", "label"},
+}
+
+SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def test_every_public_name_is_classified():
+    others = set().union(*NOT_ANALYSES.values())
+    unknown = set(kamlib.__all__) - set(ANALYSES) - others
+    assert not unknown, f"classify these in tests/test_contract.py: {sorted(unknown)}"
+    assert not (set(ANALYSES) - set(kamlib.__all__)), "an analysis here is not public"
+
+
+def _books(sample_book):
+    """The sample, then the sample without each optional table (one at a time, and all)."""
+    yield "sample", sample_book
+    tables = {t: sample_book.table(t) for t in OPTIONAL_TABLES if sample_book.has(t)}
+    for drop in [*tables, "all"]:
+        kept = {t: df for t, df in tables.items() if drop not in (t, "all")}
+        yield (
+            f"without {drop}",
+            kamlib.Book.from_frames(
+                accounts=sample_book.accounts,
+                currency=sample_book.currency,
+                as_of=sample_book.as_of,
+                **kept,
+            ),
+        )
+
+
+def _check(name: str, result, where: str) -> None:
+    what = f"{name} ({where})"
+    assert isinstance(result, kamlib.Result), f"{what} returns {type(result).__name__}"
+    t = result.table
+    assert isinstance(t, pd.DataFrame), f"{what}: .table is {type(t).__name__}"
+    crossed = name == "segment_mix"  # columns are the data's own segment values
+    for col in [] if crossed else list(t.columns):
+        assert isinstance(col, str) and SNAKE.match(col), f"{what}: column {col!r} not snake_case"
+        assert col in LABELS, f"{what}: column {col!r} has no label in kamlib._labels"
+    for n in t.index.names:
+        assert n is None or (SNAKE.match(n) and n in LABELS), f"{what}: index name {n!r}"
+    notes = result.notes
+    assert isinstance(notes, tuple) and all(isinstance(s, str) and s for s in notes), what
+    s = result.summary()
+    assert isinstance(s, pd.DataFrame) and list(s.columns) == ["value"], f"{what}: summary"
+    for key in s.index:
+        assert SNAKE.match(str(key)), f"{what}: summary figure {key!r} not snake_case"
+        assert key in LABELS, f"{what}: summary figure {key!r} has no label"
+    fig, ax = plt.subplots()
+    try:
+        assert result.plot(ax=ax) is ax, f"{what}: plot(ax=) must return the Axes"
+    finally:
+        plt.close(fig)
+
+
+def test_every_analysis_keeps_the_contract(sample_book):
+    failures = []
+    for where, book in _books(sample_book):
+        before = {t: book.table(t).copy() for t in ("accounts", *OPTIONAL_TABLES) if book.has(t)}
+        b = book.branch(BRANCH)
+        for name, call in ANALYSES.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # statsmodels' convergence chatter
+                try:
+                    _check(name, call(book, b), where)
+                except AssertionError as e:
+                    failures.append(str(e))
+        for t, df in before.items():  # no analysis changed its input
+            pd.testing.assert_frame_equal(book.table(t), df, obj=f"{t} ({where})")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_missing_table_is_a_note_not_an_empty_silence(sample_book):
+    no_costs = kamlib.Book.from_frames(
+        accounts=sample_book.accounts, billing=sample_book.table("billing")
+    ).branch(BRANCH)
+    for result in (
+        kamlib.whale_curve(no_costs),
+        kamlib.profit_groups(no_costs),
+        kamlib.profit_actions(no_costs),
+    ):
+        assert any("cost" in n for n in result.notes), type(result).__name__
+    no_usage = kamlib.Book.from_frames(accounts=sample_book.accounts).branch(BRANCH)
+    assert "no usage data" in kamlib.group_warnings(no_usage).notes[0]
+    assert "no retention contacts" in kamlib.retention_funnel(no_usage).notes[0]
+
+
+def test_options_are_keyword_only_and_spelled_one_way():
+    import inspect
+
+    seen: dict[str, str] = {}
+    for name in ANALYSES:
+        f = getattr(kamlib, name)
+        if inspect.isclass(f):
+            continue
+        params = list(inspect.signature(f).parameters.values())
+        assert params[0].name == "book", f"{name} takes {params[0].name} first, not a Book"
+        for p in params[1:]:
+            if p.kind is p.POSITIONAL_OR_KEYWORD:
+                assert p.name in ("branch", "segments"), f"{name}({p.name}) is not keyword-only"
+            seen.setdefault(p.name, name)
+    # one word for one thing
+    assert "model" not in seen and "tier_scheme" not in seen and "quantiles" not in seen
+
+
+def test_labels_in_a_report_table_are_business_words():
+    t = kamlib.ReportTables().show(
+        "x", pd.DataFrame({"share_of_accounts": [1.0]}, index=pd.Index(["key_account"]))
+    )
+    assert list(t.columns) == ["Share of accounts"] and list(t.index) == ["Key accounts"]
