@@ -32,6 +32,7 @@ import pandas as pd
 from _common import machine, report
 
 import kamlib
+from kamlib import profit as P
 
 
 def best_of(fn, repeat: int) -> float:
@@ -70,18 +71,18 @@ def main(argv: list[str] | None = None) -> dict:
     tiers = kamlib.value_tiers(book, scheme="beijing").assignment
 
     parts = {
-        "concentration (revenue)": lambda: kamlib.concentration(t, value="revenue"),
-        "concentration (profit)": lambda: kamlib.concentration(t, value="profit"),
-        "decile table": lambda: kamlib.decile_table(t),
-        "whale curve": lambda: kamlib.whale_curve(t),
-        "profit groups": lambda: kamlib.profit_groups(t),
+        "concentration (revenue)": lambda: P.concentration_of(t, value="revenue"),
+        "concentration (profit)": lambda: P.concentration_of(t, value="profit"),
+        "decile table": lambda: P.deciles_of(t),
+        "whale curve": lambda: P.whale_of(t),
+        "profit groups": lambda: P.groups_of(t),
         "value tiers (Beijing scheme)": lambda: kamlib.value_tiers(book, scheme="beijing"),
         "churn rates by tier": lambda: kamlib.churn_rates(book, by=tiers),
         "churn causes x tier": lambda: kamlib.cause_tree(book, by=tiers),
     }
     spend = pd.Series(rev / 12, name="spend")
     extra = {  # measured, outside the two ratios of the issue goals
-        "ABC tiers (quantiles)": lambda: kamlib.quantile_tiers(spend, kind="abc"),
+        "ABC tiers (quantiles)": lambda: kamlib.segment.quantile_tiers(spend, kind="abc"),
         "pd.crosstab, churn cause x tier (what cause_tree avoids)": lambda: pd.crosstab(
             book.accounts["churn_cause"], tiers.to_numpy()
         ),
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
     times = {k: best_of(f, a.repeat) for k, f in parts.items()}
 
     def tables():
-        kamlib.whale_curve(t).table, kamlib.concentration(t, value="revenue").lorenz
+        P.whale_of(t).table, P.concentration_of(t, value="revenue").lorenz
 
     with_tables = (
         best_of(tables, a.repeat) - times["whale curve"] - times["concentration (revenue)"]
