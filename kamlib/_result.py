@@ -39,7 +39,10 @@ class Result:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        rows, cols = self.table.shape
+        try:
+            rows, cols = self.table.shape
+        except AttributeError:  # a model not fitted yet
+            return f"<{type(self).__name__}: not fitted>"
         notes = f", {len(self.notes)} note(s)" if self.notes else ""
         return f"<{type(self).__name__}: {rows} rows x {cols} columns{notes}>"
 
