@@ -1,7 +1,9 @@
 """Churn causes: rates, types, the cause tree, what is real, warnings and the funnel.
 
-Small numbers are handled honestly: below ``MIN_ACCOUNTS`` accounts a group gets counts
-and no rate; below ``MIN_CHURNERS`` churners no test is run and the table says why.
+Small numbers are handled honestly: below ``min_accounts`` accounts a group gets counts
+and no rate; below ``min_churners`` churners no test is run and the table says why. These
+limits, the group-warning rules and the retention assumptions are in
+``config/churn.yaml`` (override any with your own file or a dict: ``rules=``).
 
 Denominators: an account counts in a period's churn rate when it was a customer at some
 time in the period (active at its start, or joined during it) and had not churned before
@@ -11,6 +13,7 @@ it began. ``include_new=False`` leaves out those that joined inside the period.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,27 +21,24 @@ import pandas as pd
 
 from ._book import Book, lookup
 from ._config import cause_taxonomy
+from ._settings import settings
 from ._stats import Association, association_test
 
 __all__ = [
-    "MIN_ACCOUNTS",
-    "MIN_CHURNERS",
+    "churn_rules",
     "wilson_interval",
     "churn_rates",
     "churn_by_period",
     "churn_types",
     "cause_tree",
-    "CauseAssociation",
     "cause_association",
     "churn_drivers",
     "retention_curves",
     "cumulative_incidence",
     "aalen_johansen",
     "group_warnings",
-    "WARNING_RULES",
     "retention_funnel",
     "retention_economics",
-    "RETENTION_ASSUMPTIONS",
     "plot_cause_pareto",
     "plot_churn_by_period",
     "plot_retention",
@@ -46,10 +46,26 @@ __all__ = [
     "plot_funnel",
 ]
 
-#: Below this many accounts a group's churn rate is not shown, only its counts.
-MIN_ACCOUNTS = 30
-#: Below this many churners no statistical test is run.
-MIN_CHURNERS = 20
+
+def churn_rules(rules: str | Path | dict | None = None) -> dict[str, Any]:
+    """The churn rules: ``config/churn.yaml`` with the user's keys merged over.
+
+    ``rules`` is a YAML path or a dict holding only the keys to change, e.g.
+    ``{"warnings": {"window": 6}}``. An unknown key or a value of the wrong type is a
+    ConfigError naming it.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> kamlib.churn.churn_rules()["min_accounts"]
+    30
+    """
+    return settings("churn", rules, caller="churn_rules")
+
+
+def _limit(given: int | None, key: str) -> int:
+    """An explicit limit, else churn.yaml's."""
+    return int(settings("churn")[key]) if given is None else given
 
 
 def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, *, alpha: float = 0.05):
@@ -111,7 +127,7 @@ def churn_rates(
     *,
     by: str | list[str] | pd.Series | None = "branch",
     include_new: bool = True,
-    min_accounts: int = MIN_ACCOUNTS,
+    min_accounts: int | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Churn rate by accounts and by revenue, with Wilson intervals, per group.
@@ -125,7 +141,7 @@ def churn_rates(
         Count accounts that joined inside the period in the denominator.
     min_accounts
         Groups smaller than this get counts only: rate and interval are NaN and
-        ``reliable`` is False.
+        ``reliable`` is False (default: ``churn.yaml: min_accounts``).
 
     Examples
     --------
@@ -134,6 +150,7 @@ def churn_rates(
     >>> list(r.columns[:4])
     ['accounts', 'churned', 'rate', 'ci_low']
     """
+    min_accounts = _limit(min_accounts, "min_accounts")
     named = [by] if isinstance(by, str) else by if isinstance(by, list) else []
     acc = _base(book, include_new, columns=named)
     keys = _group_keys(acc, by)
@@ -164,7 +181,7 @@ def churn_by_period(
     *,
     freq: str = "M",
     by: str | pd.Series | None = None,
-    min_accounts: int = MIN_ACCOUNTS,
+    min_accounts: int | None = None,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Churn rate per month (``freq="M"``) or quarter (``"Q"``), with Wilson intervals.
@@ -173,7 +190,8 @@ def churn_by_period(
     on or before its last day and not churned before its first day). Numerator: those
     whose ``churn_date`` falls in it. Periods span the billing months, else the churn
     dates up to the book's as-of date. Needs ``churn_date``; without it the result is
-    empty with the reason in ``attrs["note"]``.
+    empty with the reason in ``attrs["note"]``. Periods with fewer than ``min_accounts``
+    accounts (default: ``churn.yaml: min_accounts``) get counts and no rate.
 
     Examples
     --------
@@ -182,6 +200,7 @@ def churn_by_period(
     >>> len(q)
     4
     """
+    min_accounts = _limit(min_accounts, "min_accounts")
     acc = book.accounts
     if "churn_date" not in acc or acc["churn_date"].isna().all():
         out = pd.DataFrame()
@@ -317,39 +336,34 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
     return t
 
 
-#: The chi-square result of :func:`cause_association` (see :class:`kamlib._stats.Association`).
-CauseAssociation = Association
-
-
 def cause_association(
     book: Book,
     *,
     by: str | pd.Series = "customer_type",
     level: str = "churn_cause_group",
-    min_churners: int = MIN_CHURNERS,
+    min_churners: int | None = None,
     threshold: float = 2.0,
-) -> CauseAssociation:
+) -> Association:
     """Is the mix of churn causes really different between segments?
 
     Pearson's chi-square on the cause x segment table of lost accounts (statsmodels'
     ``Table``), adjusted standardised residuals per cell (|r| > ``threshold`` stands
     out), Cramér's V = sqrt(chi2 / (n (min(r, c) - 1))) and the count of cells with
-    expected frequency below 5.
+    expected frequency below 5. Below ``min_churners`` churners (default:
+    ``churn.yaml: min_churners``) the counts are returned untested.
     """
-
+    min_churners = _limit(min_churners, "min_churners")
     acc = _base(book, True)
     is_lost = acc["churned"].to_numpy() == 1
     lost = acc[is_lost]
     if lost.empty:
-        return CauseAssociation(
-            pd.DataFrame(), False, f"only 0 churners (fewer than {min_churners})"
-        )
+        return Association(pd.DataFrame(), False, f"only 0 churners (fewer than {min_churners})")
     # below min_churners the counts are still returned (``observed``), untested
     if level not in lost:
-        return CauseAssociation(pd.DataFrame(), False, f"the data have no {level}")
+        return Association(pd.DataFrame(), False, f"the data have no {level}")
     seg = lookup(acc["account_id"], by)[is_lost] if isinstance(by, pd.Series) else lost.get(by)
     if seg is None or seg.isna().all():
-        return CauseAssociation(pd.DataFrame(), False, f"the data have no {by}")
+        return Association(pd.DataFrame(), False, f"the data have no {by}")
     # a grouped count (pd.crosstab builds the same table several times slower)
     obs = (
         lost.groupby([_filled(lost[level]), _filled(seg)], observed=True)
@@ -367,17 +381,19 @@ def cause_association(
 
 
 def churn_drivers(
-    book: Book, *, min_churners: int = 50, extra: list[str] | None = None
+    book: Book, *, min_churners: int | None = None, extra: list[str] | None = None
 ) -> dict[str, Any]:
     """Logistic regression of churn on its drivers, as odds ratios with 95% intervals.
 
     Drivers used where present: tenure (years), contract, customer type, satisfaction,
     complaints per month (usage) and log monthly revenue, plus ``extra`` account columns.
     Returns ``{"table": odds ratios, "reading": plain sentences, "n": accounts,
-    "note": why nothing was fitted}``.
+    "note": why nothing was fitted}``. Not fitted below ``min_churners`` churners
+    (default: ``churn.yaml: min_churners_for_drivers``).
     """
     import statsmodels.api as sm
 
+    min_churners = _limit(min_churners, "min_churners_for_drivers")
     acc = _base(book, True)
     n_churn = int(acc["churned"].sum())
     if n_churn < min_churners or n_churn == len(acc):
@@ -467,7 +483,7 @@ def _durations(book: Book) -> pd.DataFrame:
 
 
 def retention_curves(
-    book: Book, *, by: str | pd.Series = "customer_type", min_accounts: int = MIN_ACCOUNTS
+    book: Book, *, by: str | pd.Series = "customer_type", min_accounts: int | None = None
 ) -> pd.DataFrame:
     """Kaplan-Meier retention by group over tenure (months), statsmodels' SurvfuncRight.
 
@@ -475,10 +491,11 @@ def retention_curves(
     interval. Without the ``by`` column in the data, one curve for all accounts. Left
     truncation is handled (accounts enter the risk set at the tenure they
     had when observation began: see ``_durations``). Groups below ``min_accounts`` are
-    left out.
+    left out (default: ``churn.yaml: min_accounts``).
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
+    min_accounts = _limit(min_accounts, "min_accounts")
     d = _durations(book)
     if d.empty:
         return pd.DataFrame()
@@ -573,21 +590,21 @@ def cumulative_incidence(book: Book) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-#: Group-churn warning rules (documented, overridable): a group is an account with at
-#: least ``min_lines`` lines; compare its last ``window`` months with the ``window``
-#: months before; warn when the share of calls forwarded to other operators rose by at
-#: least ``forward_rise`` (absolute) AND the group bill fell by at least ``bill_drop``.
-WARNING_RULES = {"min_lines": 20, "window": 3, "forward_rise": 0.04, "bill_drop": 0.2}
-
-
-def group_warnings(book: Book, **rules: float) -> pd.DataFrame:
+def group_warnings(book: Book, *, rules: str | Path | dict | None = None) -> pd.DataFrame:
     """Groups whose forwarding to other operators rises while their group bill falls.
+
+    The rules are ``churn.yaml: warnings``: a group is an account with at least
+    ``min_lines`` lines; its last ``window`` months are compared with the ``window``
+    months before; it is warned when the share of its calls forwarded to other operators
+    rose by at least ``forward_rise`` (absolute) AND its group bill fell by at least
+    ``bill_drop``. ``rules`` overrides them (a YAML path or a dict of the keys changed,
+    e.g. ``{"warnings": {"window": 6}}``).
 
     Ranked by revenue at risk (the baseline monthly group bill x 12). Each group is read
     over its own last months, so a group that already left shows the signals it gave
     before leaving (``status`` says which).
     """
-    r = {**WARNING_RULES, **rules}
+    r = settings("churn", rules, caller="group_warnings")["warnings"]
     if not book.has("usage"):
         return pd.DataFrame()
     u = book.table("usage").sort_values(["account_id", "month"])
@@ -657,20 +674,14 @@ def retention_funnel(book: Book, *, by: str | None = None) -> pd.DataFrame:
     return out
 
 
-#: Economics of retention, from the domain brief; every figure is an assumption to change.
-RETENTION_ASSUMPTIONS = {
-    "acquisition_to_retention_cost": 5.0,  # acquiring a customer costs 4-5x keeping one
-    "retention_cost_per_contact": 150.0,  # cost of one retention attempt (currency)
-    "months_of_revenue_saved": 12,  # how long a retained account is assumed to stay
-}
-
-
-def retention_economics(book: Book, **assumptions: float) -> pd.DataFrame:
+def retention_economics(book: Book, *, rules: str | Path | dict | None = None) -> pd.DataFrame:
     """Revenue saved by the retained accounts against what the retention effort cost.
 
-    The assumptions (``RETENTION_ASSUMPTIONS``, overridable) are rows of the table.
+    The assumptions are ``churn.yaml: retention`` and are rows of the table; ``rules``
+    overrides them (a YAML path or a dict of the keys changed, e.g.
+    ``{"retention": {"months_of_revenue_saved": 24}}``).
     """
-    a = {**RETENTION_ASSUMPTIONS, **assumptions}
+    a = settings("churn", rules, caller="retention_economics")["retention"]
     f = retention_funnel(book)
     if f.empty:
         return pd.DataFrame()

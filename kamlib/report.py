@@ -178,13 +178,13 @@ def branch_metrics(
     book: Book,
     branch: str,
     *,
-    tier_scheme: str | Path | dict | None = None,
+    scheme: str | Path | dict | None = None,
     cost_model: Any = None,
 ) -> dict[str, Any]:
     """The figures of ``metrics.json`` for one branch (see ``docs/metrics.md``).
 
-    ``tier_scheme`` and ``cost_model`` are passed to :func:`kamlib.value_tiers` and
-    :func:`kamlib.customer_pnl`, so the metrics match a report run with them.
+    ``scheme`` (a tier scheme) and ``cost_model`` are passed to :func:`kamlib.value_tiers`
+    and :func:`kamlib.customer_pnl`, so the metrics match a report run with them.
     """
     b = book.branch(branch)
     acc = b.accounts
@@ -203,7 +203,7 @@ def branch_metrics(
     out.update(churn_metrics(b))
     from .segment import value_tiers
 
-    tiers = value_tiers(b, scheme=tier_scheme)
+    tiers = value_tiers(b, scheme=scheme)
     out["tiers"] = (
         {str(k): int(v) for k, v in tiers.table["accounts"].items()} if len(tiers.table) else None
     )
@@ -212,13 +212,14 @@ def branch_metrics(
 
 def churn_metrics(b: Book) -> dict[str, Any]:
     """The churn figures of metrics.json."""
-    from .churn import MIN_ACCOUNTS, churn_rates, churn_types
+    from .churn import churn_rates, churn_rules, churn_types
 
     acc = b.accounts
     lost = acc[acc["status"] == "churned"]
     rates = churn_rates(b, by=None)  # empty when every account left before the period
     types = churn_types(b)
-    r = rates.iloc[0] if len(rates) and len(acc) >= MIN_ACCOUNTS else None
+    min_accounts = churn_rules()["min_accounts"]
+    r = rates.iloc[0] if len(rates) and len(acc) >= min_accounts else None
     out: dict[str, Any] = {
         "churn_rate": None if r is None else float(r["rate"]),
         "churn_rate_ci": None if r is None else [float(r["ci_low"]), float(r["ci_high"])],
@@ -250,7 +251,7 @@ def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
     """The 80/20 figures of metrics.json (null where the data cannot give them)."""
     from .profit import _top_k, concentration, customer_pnl, whale_curve
 
-    pnl = customer_pnl(b, model=cost_model)
+    pnl = customer_pnl(b, cost_model=cost_model)
     t = pnl.table
     rev = concentration(t, value="revenue")
     out: dict[str, Any] = {
@@ -291,7 +292,7 @@ LEAGUE_COLUMNS: dict[str, tuple[str, str]] = {
 
 
 def league_table(
-    book: Book, *, tier_scheme: str | Path | dict | None = None, cost_model: Any = None
+    book: Book, *, scheme: str | Path | dict | None = None, cost_model: Any = None
 ) -> pd.DataFrame:
     """Every branch side by side: the figures of its ``metrics.json`` (one row each).
 
@@ -304,10 +305,7 @@ def league_table(
     >>> int(t["accounts"].sum())
     2000
     """
-    rows = [
-        branch_metrics(book, br, tier_scheme=tier_scheme, cost_model=cost_model)
-        for br in book.branches
-    ]
+    rows = [branch_metrics(book, br, scheme=scheme, cost_model=cost_model) for br in book.branches]
     t = pd.DataFrame(rows, columns=["branch", *LEAGUE_COLUMNS]).set_index("branch")
     return t.rename(columns={k: head for k, (head, _) in LEAGUE_COLUMNS.items()})
 

@@ -51,12 +51,12 @@ def test_branch_rate_override_and_unpriced_driver():
     acc = pd.DataFrame({"account_id": ["a", "b"], "branch": ["X", "Y"], "status": "active"})
     costs = pd.DataFrame({"account_id": ["a", "b"], "month": "2025-01", "service_tickets": [1, 1]})
     book = kamlib.Book.from_frames(accounts=acc, costs=costs)
-    money = P.cost_to_serve(book, model=model)
+    money = P.cost_to_serve(book, cost_model=model)
     assert money.loc["a", "service_tickets"] == 100 and money.loc["b", "service_tickets"] == 300
     costs["courier"] = 3
     book2 = kamlib.Book.from_frames(accounts=acc, costs=costs)
     with pytest.raises(kamlib.ConfigError, match="courier"):
-        P.cost_to_serve(book2, model=model)
+        P.cost_to_serve(book2, cost_model=model)
 
 
 def test_nan_costs_count_as_zero_and_are_noted():
