@@ -124,13 +124,36 @@ def _date_or_text(v: Any) -> Any:
     return v
 
 
+def _is_number(v: Any) -> int | float:
+    # a number stays as written (12 stays 12, not 12.0): reports show the settings
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"must be a number (got {_show(v)})")
+    return v
+
+
+def _non_negative(v: float) -> float:
+    if v < 0:
+        raise ValueError(f"must be 0 or more (got {v})")
+    return v
+
+
+def _at_most_one(v: float) -> float:
+    if v > 1:
+        raise ValueError(f"must be a share between 0 and 1 (0.2 is 20%; got {v})")
+    return v
+
+
 #: A cell value of a mapping (a code in the data, a category, a constant).
 Scalar = Annotated[Any, AfterValidator(_scalar)]
 #: A name that may be a number in YAML (an account id, a segment, a sheet).
 Name = Annotated[Any, AfterValidator(_text_or_number)]
 DateText = Annotated[Any, AfterValidator(_date_or_text)]
-Share = Annotated[float, Field(ge=0, le=1)]
-NonNegative = Annotated[float, Field(ge=0)]
+Number = Annotated[Any, AfterValidator(_is_number)]
+NonNegative = Annotated[Any, AfterValidator(_is_number), AfterValidator(_non_negative)]
+#: A fraction: 0.2 is 20%.
+Share = Annotated[
+    Any, AfterValidator(_is_number), AfterValidator(_non_negative), AfterValidator(_at_most_one)
+]
 
 
 class _Model(BaseModel):
@@ -181,8 +204,8 @@ class ValueShares(_Model):
 
 
 class Step(_Model):
-    at_least: float
-    points: float
+    at_least: Number
+    points: Number
 
 
 def _highest_first(steps: list[Step]) -> list[Step]:
@@ -191,7 +214,7 @@ def _highest_first(steps: list[Step]) -> list[Step]:
 
 class LoyaltyRules(_Model):
     tenure_months: list[Step]
-    contract: dict[str, float]
+    contract: dict[str, Number]
     satisfaction: list[Step]
     complaints_per_month: list[Step]
     revenue_fall_per_month: list[Step]
@@ -240,7 +263,7 @@ class MixRules(_Model):
 class Archetype(_Model):
     zh: str
     en: str
-    profile: dict[str, float]
+    profile: dict[str, Number]
 
     @field_validator("profile")
     @classmethod
@@ -258,7 +281,7 @@ class NeedsRules(_Model):
     sample: Annotated[int, Field(ge=2)]
     n_init: Annotated[int, Field(ge=1)]
     min_accounts: Annotated[int, Field(ge=2)]
-    z_clip: Annotated[float, Field(gt=0)]
+    z_clip: NonNegative
     advanced_products: list[str]
     archetypes: dict[str, Archetype]
 
@@ -298,8 +321,11 @@ class SegmentRules(_Model):
 
 
 # -- churn.yaml -----------------------------------------------------------------------
+Count = Annotated[int, Field(ge=0)]
+
+
 class WarningRules(_Model):
-    min_lines: NonNegative
+    min_lines: Count
     window: Annotated[int, Field(ge=1)]
     forward_rise: Share
     bill_drop: Share
@@ -308,7 +334,7 @@ class WarningRules(_Model):
 class RetentionAssumptions(_Model):
     acquisition_to_retention_cost: NonNegative
     retention_cost_per_contact: NonNegative
-    months_of_revenue_saved: NonNegative
+    months_of_revenue_saved: Count
 
 
 class ChurnRules(_Model):
@@ -407,7 +433,7 @@ class Tier(_Model):
     code: Name | None = None
     en: str | None = None
     zh: str | None = None
-    upper: float | None = None
+    upper: Number | None = None
 
     @model_validator(mode="after")
     def _named(self) -> Tier:
@@ -496,8 +522,8 @@ class OperatorFile(_Model):
 class EstimateRow(_Model):
     segment: Name
     lever: str
-    size: float | None = None
-    probability: float | None = None
+    size: Number | None = None
+    probability: Number | None = None
     basis: str | None = None
 
 
@@ -685,7 +711,8 @@ def _problems(e: ValidationError, model: type[BaseModel]) -> list[str]:
             out.append(f"needs key {path}")
         elif kind in ("value_error", "assertion_error"):
             msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-            out.append(f"{path}: {msg}" if path else msg)
+            sep = " " if msg.startswith("must be") else ": "
+            out.append(f"{path}{sep}{msg}" if path else msg)
         else:
             kind = kind.removeprefix("key:")
             expected = _EXPECTED.get(kind) or str(err["msg"]).removeprefix("Input should be ")
