@@ -698,9 +698,9 @@ def _problems(e: ValidationError, model: type[BaseModel]) -> list[str]:
     for err in e.errors(include_url=False):
         loc = tuple(err["loc"])
         kind = err["type"]
-        if loc and loc[-1] == "[key]":  # a mapping key of the wrong type
+        is_key = bool(loc) and loc[-1] == "[key]"  # a mapping key of the wrong type
+        if is_key:
             loc = loc[:-1]
-            kind = "key:" + kind
         path = _path(loc)
         if kind == "extra_forbidden":
             msg = unknown_key(path, str(loc[-1]), _keys_at(model, loc[:-1]))
@@ -714,9 +714,12 @@ def _problems(e: ValidationError, model: type[BaseModel]) -> list[str]:
             sep = " " if msg.startswith("must be") else ": "
             out.append(f"{path}{sep}{msg}" if path else msg)
         else:
-            kind = kind.removeprefix("key:")
             expected = _EXPECTED.get(kind) or str(err["msg"]).removeprefix("Input should be ")
-            what = f"key {loc[-1]!r} under {_path(loc[:-1])}" if kind != err["type"] else path
+            what = (
+                f"the key {loc[-1]!r} under {_path(loc[:-1]) or 'the top level'}"
+                if is_key
+                else path
+            )
             out.append(f"{what or 'the whole file'} must be {expected} (got {_show(err['input'])})")
     return out
 

@@ -371,6 +371,11 @@ def test_wrong_types_name_the_key_and_the_type_expected(tmp_path, suzhou):
         kamlib.segment_rules,
         {"loyalty": {"contract": {"two_years": 2}}},
     )
+    _raises(
+        ["the key 2024 under branches must be text (got 2024)"],
+        kamlib.cost_model,
+        {"drivers": {"am_hours": {"rate": 1}}, "branches": {2024: {"am_hours": 2}}},
+    )
     a_list = _file(tmp_path, "l.yaml", "- window: 3\n")
     _raises([str(a_list), "must hold a YAML mapping", "not list"], kamlib.churn.churn_rules, a_list)
     # several problems at once: all of them, counted
