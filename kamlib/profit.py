@@ -111,18 +111,18 @@ def _cost_model(source: CostModel | str | Path | dict | None, *, caller: str) ->
     if source is None:
         data, name = settings("costs"), "kamlib/config/costs.yaml"
     else:
-        spec = read_file(source, CostModelSpec, what="cost model", caller=caller)
-        data = spec.model_dump()
+        checked = read_file(source, CostModelSpec, what="cost model", caller=caller)
+        data = checked.model_dump()
         name = str(source) if not isinstance(source, dict) else f"cost model passed to {caller}"
     rows = {
         d: {
-            "kind": spec["kind"],
-            "rate": 1.0 if spec["kind"] == "amount" else float(spec["rate"]),
-            "unit": spec["unit"],
-            "en": spec["en"] or d.replace("_", " ").capitalize(),
-            "zh": spec["zh"],
+            "kind": driver["kind"],
+            "rate": 1.0 if driver["kind"] == "amount" else float(driver["rate"]),
+            "unit": driver["unit"],
+            "en": driver["en"] or d.replace("_", " ").capitalize(),
+            "zh": driver["zh"],
         }
-        for d, spec in data["drivers"].items()
+        for d, driver in data["drivers"].items()
     }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "driver"
