@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 
 from ._book import Book, build_book, lookup, unknown_branch
-from ._config import config_path, read_yaml
 from ._errors import ConfigError, DataError, Issue
 from ._schema import TABLES
+from ._settings import MappingSpec, OperatorFile, config_path, read_file
 from ._validate import normalise_code
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -338,10 +338,12 @@ def _load_whole(
                 )
             ]
         )
-    meta = {}
+    meta: dict[str, Any] = {}
     meta_file = src / "operator.yaml"
     if meta_file.is_file():
-        meta = read_yaml(meta_file, what="operator.yaml")
+        meta = read_file(meta_file, OperatorFile, what="operator.yaml").model_dump(
+            exclude_unset=True
+        )
     return build_book(
         raw,
         files=files,
@@ -354,14 +356,21 @@ def _load_whole(
 
 
 def _resolve_mapping(mapping: str | Path | dict) -> tuple[dict[str, Any], Path | None]:
+    """The mapping checked against its model (unknown keys and wrong types refused), as
+    the keys the user gave: what is not given keeps its default at the point of use."""
+    source: str | Path | dict
     if isinstance(mapping, dict):
-        return mapping, None
-    key = str(mapping)
-    if key in BUILTIN_MAPPINGS:
-        path = config_path("mappings") / BUILTIN_MAPPINGS[key]
+        source, path = mapping, None
     else:
-        path = Path(key)
-    return read_yaml(path, what="mapping"), path
+        key = str(mapping)
+        path = (
+            config_path("mappings") / BUILTIN_MAPPINGS[key]
+            if key in BUILTIN_MAPPINGS
+            else Path(key)
+        )
+        source = path
+    spec = read_file(source, MappingSpec, what="mapping", caller="load")
+    return spec.model_dump(exclude_unset=True), path
 
 
 def _apply_table_mapping(
@@ -452,19 +461,13 @@ def _load_mapped(
 ) -> Book:
     spec, mpath = _resolve_mapping(mapping)
     mfile = str(mpath) if mpath else "<mapping>"
-    tables = spec.get("tables")
-    if not isinstance(tables, dict) or "accounts" not in tables:
-        raise ConfigError(f"mapping {mfile}: needs `tables:` with at least `accounts:`")
+    tables = spec["tables"]  # the model requires accounts and knows only kamlib's tables
     raw: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
     labels: dict[str, str] = {}
     issues: list[Issue] = []
     base = source if source.is_dir() else source.parent
     for table, tspec in tables.items():
-        if table not in TABLES:
-            raise ConfigError(
-                f"mapping {mfile}: unknown table {table!r}; kamlib knows {', '.join(TABLES)}"
-            )
         tspec = tspec or {}
         if source.is_file() and (table == "accounts" or "file" not in tspec):
             path = source

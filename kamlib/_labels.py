@@ -263,9 +263,9 @@ LABELS: dict[str, str] = {
 
 def _cost_drivers() -> dict[str, str]:
     """``cost_<driver>`` columns of a customer P&L, named by the bundled cost model."""
-    from ._config import bundled
+    from ._settings import settings
 
-    drivers = bundled("costs.yaml").get("drivers", {})
+    drivers = settings("costs").get("drivers", {})
     return {f"cost_{d}": f"Cost: {spec.get('en', d)}" for d, spec in drivers.items()}
 
 

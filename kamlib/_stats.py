@@ -42,9 +42,7 @@ class Association(Result):
     @property
     def table(self) -> pd.DataFrame:  # type: ignore[override]
         if self.observed.empty:
-            return pd.DataFrame(
-                columns=["row", "column", "observed", "expected_count", "residual"]
-            )
+            return pd.DataFrame(columns=["row", "column", "observed", "expected_count", "residual"])
         long = self.observed.stack().rename("observed").reset_index()
         long.columns = ["row", "column", "observed"]
         for name, frame in (("expected_count", self.expected), ("residual", self.residuals)):

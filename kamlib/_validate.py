@@ -564,9 +564,4 @@ def validate_tables(
     return typed, issues
 
 
-def has_column(df: pd.DataFrame | None, col: str) -> bool:
-    """True when ``df`` has ``col`` with at least one value."""
-    return df is not None and col in df.columns and bool(df[col].notna().any())
-
-
-__all__ = ["validate_tables", "derive_accounts", "as_of_from", "normalise_code", "has_column"]
+__all__ = ["validate_tables", "derive_accounts", "as_of_from", "normalise_code"]

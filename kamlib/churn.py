@@ -1,7 +1,9 @@
 """Churn causes: rates, types, the cause tree, what is real, warnings and the funnel.
 
-Small numbers are handled honestly: below ``MIN_ACCOUNTS`` accounts a group gets counts
-and no rate; below ``MIN_CHURNERS`` churners no test is run and the table says why.
+Small numbers are handled honestly: below ``min_accounts`` accounts a group gets counts
+and no rate; below ``min_churners`` churners no test is run and the table says why. These
+limits, the group-warning rules and the retention assumptions are in
+``config/churn.yaml`` (override any with your own file or a dict: ``rules=``).
 
 Denominators: an account counts in a period's churn rate when it was a customer at some
 time in the period (active at its start, or joined during it) and had not churned before
@@ -11,6 +13,7 @@ it began. ``include_new=False`` leaves out those that joined inside the period.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,11 +23,11 @@ from ._book import Book, lookup
 from ._config import cause_taxonomy
 from ._labels import label
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
+from ._settings import settings
 from ._stats import Association, association_test
 
 __all__ = [
-    "MIN_ACCOUNTS",
-    "MIN_CHURNERS",
+    "churn_rules",
     "wilson_interval",
     "ChurnRates",
     "churn_rates",
@@ -44,18 +47,32 @@ __all__ = [
     "aalen_johansen",
     "GroupWarnings",
     "group_warnings",
-    "WARNING_RULES",
     "RetentionFunnel",
     "retention_funnel",
     "RetentionEconomics",
     "retention_economics",
-    "RETENTION_ASSUMPTIONS",
 ]
 
-#: Below this many accounts a group's churn rate is not shown, only its counts.
-MIN_ACCOUNTS = 30
-#: Below this many churners no statistical test is run.
-MIN_CHURNERS = 20
+
+def churn_rules(rules: str | Path | dict | None = None) -> dict[str, Any]:
+    """The churn rules: ``config/churn.yaml`` with the user's keys merged over.
+
+    ``rules`` is a YAML path or a dict holding only the keys to change, e.g.
+    ``{"warnings": {"window": 6}}``. An unknown key or a value of the wrong type is a
+    ConfigError naming it.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> kamlib.churn.churn_rules()["min_accounts"]
+    30
+    """
+    return settings("churn", rules, caller="churn_rules")
+
+
+def _limit(given: int | None, key: str) -> int:
+    """An explicit limit, else churn.yaml's."""
+    return int(settings("churn")[key]) if given is None else given
 
 
 def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, *, alpha: float = 0.05):
@@ -158,7 +175,7 @@ def churn_rates(
     *,
     by: str | list[str] | pd.Series | None = "branch",
     include_new: bool = True,
-    min_accounts: int = MIN_ACCOUNTS,
+    min_accounts: int | None = None,
     alpha: float = 0.05,
 ) -> ChurnRates:
     """Churn rate by accounts and by revenue, with Wilson intervals, per group.
@@ -172,7 +189,7 @@ def churn_rates(
         Count accounts that joined inside the period in the denominator.
     min_accounts
         Groups smaller than this get counts only: rate and interval are NaN and
-        ``reliable`` is False.
+        ``reliable`` is False (default: ``churn.yaml: min_accounts``).
 
     Examples
     --------
@@ -181,6 +198,7 @@ def churn_rates(
     >>> list(r.table.columns[:4])
     ['accounts', 'churned', 'rate', 'ci_low']
     """
+    min_accounts = _limit(min_accounts, "min_accounts")
     named = [by] if isinstance(by, str) else by if isinstance(by, list) else []
     acc = _base(book, include_new, columns=named)
     keys = _group_keys(acc, by)
@@ -253,7 +271,7 @@ def churn_by_period(
     *,
     freq: str = "M",
     by: str | pd.Series | None = None,
-    min_accounts: int = MIN_ACCOUNTS,
+    min_accounts: int | None = None,
     alpha: float = 0.05,
 ) -> ChurnByPeriod:
     """Churn rate per month (``freq="M"``) or quarter (``"Q"``), with Wilson intervals.
@@ -262,7 +280,8 @@ def churn_by_period(
     on or before its last day and not churned before its first day). Numerator: those
     whose ``churn_date`` falls in it. Periods span the billing months, else the churn
     dates up to the book's as-of date. Needs ``churn_date``; without it the result is
-    empty with the reason in ``notes``.
+    empty with the reason in ``notes``. Periods with fewer than ``min_accounts``
+    accounts (default: ``churn.yaml: min_accounts``) get counts and no rate.
 
     Examples
     --------
@@ -271,6 +290,7 @@ def churn_by_period(
     >>> len(q.table)
     4
     """
+    min_accounts = _limit(min_accounts, "min_accounts")
     acc = book.accounts
     if "churn_date" not in acc or acc["churn_date"].isna().all():
         return ChurnByPeriod(
@@ -503,7 +523,7 @@ def cause_association(
     *,
     by: str | pd.Series = "customer_type",
     level: str = "churn_cause_group",
-    min_churners: int = MIN_CHURNERS,
+    min_churners: int | None = None,
     threshold: float = 2.0,
 ) -> Association:
     """Is the mix of churn causes really different between segments?
@@ -511,9 +531,10 @@ def cause_association(
     Pearson's chi-square on the cause x segment table of lost accounts (statsmodels'
     ``Table``), adjusted standardised residuals per cell (|r| > ``threshold`` stands
     out), Cramér's V = sqrt(chi2 / (n (min(r, c) - 1))) and the count of cells with
-    expected frequency below 5.
+    expected frequency below 5. Below ``min_churners`` churners (default:
+    ``churn.yaml: min_churners``) the counts are returned untested.
     """
-
+    min_churners = _limit(min_churners, "min_churners")
     acc = _base(book, True)
     is_lost = acc["churned"].to_numpy() == 1
     lost = acc[is_lost]
@@ -563,7 +584,7 @@ class ChurnDrivers(Result):
     True
     """
 
-    def __init__(self, *, min_churners: int = 50, extra: list[str] | None = None):
+    def __init__(self, *, min_churners: int | None = None, extra: list[str] | None = None):
         self.min_churners = min_churners
         self.extra = list(extra or [])
 
@@ -591,14 +612,15 @@ class ChurnDrivers(Result):
         """Fit on the accounts of ``book`` in the churn denominator; returns self."""
         import statsmodels.api as sm
 
+        min_churners = _limit(self.min_churners, "min_churners_for_drivers")
         acc = _base(book, True)
         n_churn = int(acc["churned"].sum())
-        if n_churn < self.min_churners or n_churn == len(acc):
+        if n_churn < min_churners or n_churn == len(acc):
             return self._empty(
                 len(acc),
                 n_churn,
                 f"not fitted: {n_churn} churners among {len(acc)} accounts "
-                f"(needs at least {self.min_churners} and some who stayed)",
+                f"(needs at least {min_churners} and some who stayed)",
             )
         X = pd.DataFrame(index=acc.index)
         if "tenure_months" in acc and acc["tenure_months"].notna().any():
@@ -701,7 +723,7 @@ class ChurnDrivers(Result):
 
 
 def churn_drivers(
-    book: Book, *, min_churners: int = 50, extra: list[str] | None = None
+    book: Book, *, min_churners: int | None = None, extra: list[str] | None = None
 ) -> ChurnDrivers:
     """``ChurnDrivers(min_churners=..., extra=...).fit(book)``: see :class:`ChurnDrivers`."""
     return ChurnDrivers(min_churners=min_churners, extra=extra).fit(book)
@@ -782,7 +804,7 @@ _CURVE_COLUMNS = ["group", "months", "retained", "ci_low", "ci_high", "accounts"
 
 
 def retention_curves(
-    book: Book, *, by: str | pd.Series = "customer_type", min_accounts: int = MIN_ACCOUNTS
+    book: Book, *, by: str | pd.Series = "customer_type", min_accounts: int | None = None
 ) -> RetentionCurves:
     """Kaplan-Meier retention by group over tenure (months), statsmodels' SurvfuncRight.
 
@@ -790,10 +812,11 @@ def retention_curves(
     interval. Without the ``by`` column in the data, one curve for all accounts. Left
     truncation is handled (accounts enter the risk set at the tenure they
     had when observation began: see ``_durations``). Groups below ``min_accounts`` are
-    left out.
+    left out (default: ``churn.yaml: min_accounts``).
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
+    min_accounts = _limit(min_accounts, "min_accounts")
     d = _durations(book)
     if d.empty:
         return RetentionCurves(
@@ -941,13 +964,6 @@ def cumulative_incidence(book: Book) -> CumulativeIncidence:
     return CumulativeIncidence(pd.concat(out, ignore_index=True))
 
 
-#: Group-churn warning rules (documented, overridable): a group is an account with at
-#: least ``min_lines`` lines; compare its last ``window`` months with the ``window``
-#: months before; warn when the share of calls forwarded to other operators rose by at
-#: least ``forward_rise`` (absolute) AND the group bill fell by at least ``bill_drop``.
-WARNING_RULES = {"min_lines": 20, "window": 3, "forward_rise": 0.04, "bill_drop": 0.2}
-
-
 class GroupWarnings(TableResult):
     """Groups (accounts with many lines) whose forwarding to other operators rises while
     their group bill falls (:func:`group_warnings`); ``warning`` marks those that meet
@@ -998,14 +1014,21 @@ _WARNING_COLUMNS = [
 ]
 
 
-def group_warnings(book: Book, **rules: float) -> GroupWarnings:
+def group_warnings(book: Book, *, rules: str | Path | dict | None = None) -> GroupWarnings:
     """Groups whose forwarding to other operators rises while their group bill falls.
+
+    The rules are ``churn.yaml: warnings``: a group is an account with at least
+    ``min_lines`` lines; its last ``window`` months are compared with the ``window``
+    months before; it is warned when the share of its calls forwarded to other operators
+    rose by at least ``forward_rise`` (absolute) AND its group bill fell by at least
+    ``bill_drop``. ``rules`` overrides them (a YAML path or a dict of the keys changed,
+    e.g. ``{"warnings": {"window": 6}}``).
 
     Ranked by revenue at risk (the baseline monthly group bill x 12). Each group is read
     over its own last months, so a group that already left shows the signals it gave
     before leaving (``status`` says which).
     """
-    r = {**WARNING_RULES, **rules}
+    r = settings("churn", rules, caller="group_warnings")["warnings"]
     if not book.has("usage"):
         return GroupWarnings(
             pd.DataFrame(columns=_WARNING_COLUMNS),
@@ -1125,14 +1148,6 @@ def retention_funnel(book: Book, *, by: str | None = None) -> RetentionFunnel:
     return RetentionFunnel(out)
 
 
-#: Economics of retention, from the domain brief; every figure is an assumption to change.
-RETENTION_ASSUMPTIONS = {
-    "acquisition_to_retention_cost": 5.0,  # acquiring a customer costs 4-5x keeping one
-    "retention_cost_per_contact": 150.0,  # cost of one retention attempt (currency)
-    "months_of_revenue_saved": 12,  # how long a retained account is assumed to stay
-}
-
-
 class RetentionEconomics(TableResult):
     """Revenue saved by retention against its cost (:func:`retention_economics`):
     one row per item with its ``value`` and ``basis`` (measured or assumed)."""
@@ -1153,13 +1168,17 @@ class RetentionEconomics(TableResult):
         return ax
 
 
-def retention_economics(book: Book, **assumptions: float) -> RetentionEconomics:
+def retention_economics(
+    book: Book, *, rules: str | Path | dict | None = None
+) -> RetentionEconomics:
     """Revenue saved by the retained accounts against what the retention effort cost.
 
-    The assumptions (``RETENTION_ASSUMPTIONS``, overridable) are rows of the table, with
-    ``basis`` "assumed"; figures from the data have basis "measured".
+    The assumptions are ``churn.yaml: retention`` and are rows of the table, with
+    ``basis`` "assumed"; figures from the data have basis "measured". ``rules``
+    overrides them (a YAML path or a dict of the keys changed, e.g.
+    ``{"retention": {"months_of_revenue_saved": 24}}``).
     """
-    a = {**RETENTION_ASSUMPTIONS, **assumptions}
+    a = settings("churn", rules, caller="retention_economics")["retention"]
     f = retention_funnel(book).table
     if f.empty:
         return RetentionEconomics(

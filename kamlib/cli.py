@@ -40,9 +40,25 @@ def _synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_settings(args: argparse.Namespace) -> None:
+    """Read every settings file before any report runs: a typo in one is one clear
+    configuration error (exit 2), not a failed notebook per branch."""
+    from .opportunity import read_estimates
+    from .profit import cost_model
+    from .segment import RANK_SCHEMES, tier_scheme
+
+    if args.tiers and args.tiers not in RANK_SCHEMES:
+        tier_scheme(args.tiers)
+    if args.costs:
+        cost_model(args.costs)
+    if args.estimates:
+        read_estimates(args.estimates)
+
+
 def _report(args: argparse.Namespace) -> int:
     from .runner import run_reports
 
+    _check_settings(args)
     s = run_reports(
         args.data,
         mapping=args.mapping,

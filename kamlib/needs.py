@@ -9,7 +9,7 @@ archetype it resembles. Every choice below is in ``config/segments.yaml: needs``
 Features (those the data has; see :data:`FEATURES`) are standardised *within customer
 type* (z-scores per type), so that segments group accounts by needs, not by size: a key
 account and a business that both lean on service land together. Missing values take
-their type's median, and z-scores are clipped to +-3.
+their type's median, and z-scores are clipped to +-``z_clip`` (3 by default).
 
 Segments are fitted on the accounts the branch still has whole; churned and migrating
 accounts (whose revenue trend is their leaving) then take the nearest segment on the other features, so
@@ -28,7 +28,8 @@ import pandas as pd
 from ._book import Book
 from ._errors import ConfigError
 from ._result import Result, axes, figures, nothing_to_draw
-from .segment import _per_account_mean, segment_rules
+from ._settings import settings
+from .segment import _per_account_mean
 
 __all__ = ["FEATURES", "NeedsSegments", "needs_features", "silhouette_samples"]
 
@@ -50,7 +51,7 @@ def needs_features(book: Book, *, rules: str | Path | dict | None = None) -> pd.
     Only features the data can give are returned; ``attrs["customer_type"]`` holds each
     account's type for the within-type standardisation.
     """
-    r = segment_rules(rules)["needs"]
+    r = settings("segments", rules, caller="needs_features")["needs"]
     acc = book.accounts.set_index("account_id")
     if "customer_type" not in acc or acc["customer_type"].isna().all():
         raise ConfigError(
@@ -95,8 +96,8 @@ def needs_features(book: Book, *, rules: str | Path | dict | None = None) -> pd.
     return f
 
 
-def _standardise(f: pd.DataFrame, types: pd.Series) -> pd.DataFrame:
-    """z-scores within customer type, clipped to +-3 so a few extreme accounts (a
+def _standardise(f: pd.DataFrame, types: pd.Series, clip: float) -> pd.DataFrame:
+    """z-scores within customer type, clipped to +-``clip`` so a few extreme accounts (a
     collapsing bill, a one-off discount) cannot form a segment of their own; missing
     values take their type's median."""
     g = f.groupby(types)
@@ -104,7 +105,7 @@ def _standardise(f: pd.DataFrame, types: pd.Series) -> pd.DataFrame:
     filled = f.fillna(med)
     mu = filled.groupby(types).transform("mean")
     sd = filled.groupby(types).transform("std").replace(0, np.nan)
-    return ((filled - mu) / sd).fillna(0.0).clip(-3.0, 3.0)
+    return ((filled - mu) / sd).fillna(0.0).clip(-clip, clip)
 
 
 def silhouette_samples(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -190,7 +191,7 @@ class NeedsSegments(Result):
     notes_: list[str] = field(default_factory=list, repr=False)
 
     def fit(self, book: Book) -> NeedsSegments:
-        r = segment_rules(self.rules)["needs"]
+        r = settings("segments", self.rules, caller="NeedsSegments")["needs"]
         self.notes_ = []
         try:
             f = needs_features(book, rules=self.rules)
@@ -228,7 +229,7 @@ class NeedsSegments(Result):
                 "and given the segment nearest to them on every feature but the revenue "
                 "trend (their leaving drives it)"
             )
-        z = _standardise(f, f.attrs["customer_type"])
+        z = _standardise(f, f.attrs["customer_type"], float(r["z_clip"]))
         self.z_ = z
         x_all = z.to_numpy()
         x = x_all[fitted]

@@ -15,12 +15,10 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book, lookup
-from ._config import read_yaml
 from ._errors import ConfigError
 from ._result import Result, TableResult, axes, figures
-from .churn import MIN_ACCOUNTS
+from ._settings import EstimateRow, EstimatesFile, MarketSizes, read_file, settings, unknown_key
 from .profit import PnL
-from .segment import segment_rules
 
 __all__ = [
     "SegmentProfile",
@@ -80,7 +78,7 @@ def segment_profile(
     -----
     Revenue is monthly (``Book.monthly_revenue``); ARPU is monthly revenue per account
     with known revenue. Churn rate is the share of the segment's accounts churned in the
-    period, NaN below ``churn.MIN_ACCOUNTS`` accounts (the count is still given). Key
+    period, NaN below ``churn.yaml: min_accounts`` accounts (the count is still given). Key
     buying factors need survey data that the data model does not hold: the column says
     so rather than guessing.
 
@@ -121,9 +119,10 @@ def segment_profile(
         out["period_profit"] = np.nan
         notes.append("no customer P&L with costs: profit and margin per segment are not shown")
     out["churned"] = g["churned"].sum().astype(int)
-    out["churn_rate"] = (out["churned"] / out["accounts"]).where(out["accounts"] >= MIN_ACCOUNTS)
-    if (out["accounts"] < MIN_ACCOUNTS).any():
-        notes.append(f"segments under {MIN_ACCOUNTS} accounts get a churn count, not a rate")
+    min_accounts = settings("churn")["min_accounts"]
+    out["churn_rate"] = (out["churned"] / out["accounts"]).where(out["accounts"] >= min_accounts)
+    if (out["accounts"] < min_accounts).any():
+        notes.append(f"segments under {min_accounts} accounts get a churn count, not a rate")
     if book.has("billing"):
         b = book.table("billing")
         b = b.assign(segment=lookup(b["account_id"], lab)).dropna(subset=["segment"])
@@ -175,7 +174,8 @@ def segment_targets(
 
     ``market`` (YAML path or dict) gives, per segment, ``customers`` (how many such
     customers the branch's market holds), ``revenue`` (their annual telecom spend) and
-    ``target_share``. Without it, the notes say the figures cannot be computed.
+    ``target_share`` (unknown keys and values of the wrong type are refused). Without it,
+    the notes say the figures cannot be computed.
 
     Examples
     --------
@@ -213,8 +213,10 @@ def targets_of(
     out["annual_revenue"] = profile["monthly_revenue"] * months
     if market is None:
         return out, ["no market-size inputs: penetration, share and target cannot be computed"]
-    m = read_yaml(market, what="segment market sizes")
-    unknown = sorted(set(m) - set(profile.index))
+    m = read_file(
+        market, MarketSizes, what="segment market sizes", caller="segment_targets"
+    ).model_dump(exclude_none=True)
+    unknown = sorted(set(m) - set(profile.index), key=str)
     if unknown:
         raise ConfigError(
             f"segment market sizes: {unknown} are not segments here; segments: {list(profile.index)}"
@@ -381,7 +383,8 @@ def opportunity_matrix(
     >>> o.table.query("source == 'given'")["probability"].tolist()
     [0.9]
     """
-    r = segment_rules(rules)["opportunities"]
+    r = settings("segments", rules, caller="opportunity_matrix")["opportunities"]
+    min_accounts = settings("churn")["min_accounts"]
     lab = _labels(book, segments)
     cols = ["segment", "lever", "size", "probability", "basis", "note", "expected", "priority"]
     spend = book.monthly_revenue()
@@ -469,7 +472,7 @@ def opportunity_matrix(
         else:
             add(seg, "cross-sell", np.nan, np.nan, "", "no billing by product in the data")
         seg_n = int(churn_by_seg.loc[seg, "size"])
-        rate = float(churn_by_seg.loc[seg, "mean"]) if seg_n >= MIN_ACCOUNTS else np.nan
+        rate = float(churn_by_seg.loc[seg, "mean"]) if seg_n >= min_accounts else np.nan
         prob = r["existing_success"] * max(
             0.0, 1 - r["price_churn_penalty"] * (rate if rate == rate else 0.0)
         )
@@ -515,7 +518,7 @@ def opportunity_matrix(
     t = pd.DataFrame(rows, columns=["segment", "lever", "size", "probability", "basis", "note"])
     t["source"] = np.where(t["size"].notna(), "data", "")
     if given is not None:
-        t = _apply_given(t, _read_given(given))
+        t = _apply_given(t, read_estimates(given))
     large_from = r["large_result_share"] * annual_total
     t["expected"] = t["size"] * t["probability"]
     t["priority"] = [
@@ -535,8 +538,14 @@ def opportunity_matrix(
     return Opportunities(t, large_from, float(r["likely"]), r, book.currency, notes)
 
 
-def _read_given(given: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """The user's estimates as a frame, checked: known levers, shares in [0, 1], money >= 0."""
+def read_estimates(given: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """The team's own estimates for :func:`opportunity_matrix` as a frame, checked.
+
+    ``given`` is a frame, a CSV file or a YAML file (``estimates:``, a list of rows) with
+    the columns ``segment``, ``lever``, ``size`` and/or ``probability``, and optionally
+    ``basis``. Unknown columns or keys, unknown levers, probabilities outside [0, 1],
+    negative money and a segment/lever given twice are a ConfigError naming them.
+    """
     where = "given estimates"
     if isinstance(given, pd.DataFrame):
         g = given.copy()
@@ -546,15 +555,14 @@ def _read_given(given: str | Path | pd.DataFrame) -> pd.DataFrame:
         if not p.is_file():
             raise ConfigError(f"{where}: no such file of given estimates")
         if p.suffix.lower() in (".yaml", ".yml"):
-            raw = read_yaml(p, what="given estimates").get("estimates")
-            if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
-                raise ConfigError(
-                    f"{where}: expected 'estimates:' with a list of rows "
-                    "(segment, lever, size, probability)"
-                )
-            g = pd.DataFrame(raw)
+            spec = read_file(p, EstimatesFile, what="given estimates")
+            g = pd.DataFrame([row.model_dump(exclude_unset=True) for row in spec.estimates])
         else:
             g = pd.read_csv(p)
+    allowed = list(EstimateRow.model_fields)
+    for c in g.columns:
+        if c not in allowed:
+            raise ConfigError(f"{where}: " + unknown_key("", str(c), allowed, kind="column"))
     missing = [c for c in ("segment", "lever") if c not in g]
     if missing or not ({"size", "probability"} & set(g.columns)):
         raise ConfigError(

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book, lookup
-from ._config import bundled, read_yaml
 from ._errors import ConfigError
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
+from ._settings import CostModelSpec, read_file, settings
 
 __all__ = [
     "CostModel",
@@ -50,11 +50,7 @@ __all__ = [
     "ProfitActions",
     "profit_actions",
     "top_k",
-    "BREAK_EVEN_BAND",
 ]
-
-#: Profit within this fraction of revenue (either side of zero) counts as break-even.
-BREAK_EVEN_BAND = 0.02
 
 
 # -- the cost model ------------------------------------------------------------------
@@ -101,8 +97,13 @@ class CostModel:
         return out
 
 
-def cost_model(source: str | Path | dict | None = None) -> CostModel:
-    """Load a cost model: the bundled default, a YAML path or a dict.
+def cost_model(source: CostModel | str | Path | dict | None = None) -> CostModel:
+    """Load a cost model: the bundled default, a YAML path or a dict (a CostModel is
+    returned as it is).
+
+    A cost model of your own replaces the bundled one whole (``drivers:``, optional
+    ``currency:`` and per-branch ``branches:`` rates). Unknown keys, a quantity driver
+    without a rate or an amount driver with one are a ConfigError naming them.
 
     Examples
     --------
@@ -110,45 +111,31 @@ def cost_model(source: str | Path | dict | None = None) -> CostModel:
     >>> kamlib.cost_model().table.loc["field_visits", "rate"]
     np.float64(450.0)
     """
-    data = bundled("costs.yaml") if source is None else read_yaml(source, what="cost model")
-    name = (
-        "kamlib/config/costs.yaml"
-        if source is None
-        else str(source if not isinstance(source, dict) else "<dict>")
-    )
-    drivers = data.get("drivers")
-    if not isinstance(drivers, dict) or not drivers:
-        raise ConfigError(f"cost model {name}: needs `drivers:` with at least one driver")
-    rows = {}
-    for d, spec in drivers.items():
-        spec = spec or {}
-        kind = spec.get("kind", "quantity")
-        if kind not in ("quantity", "amount"):
-            raise ConfigError(
-                f"cost model {name}: driver {d}: kind must be quantity or amount, not {kind!r}"
-            )
-        rate = 1.0 if kind == "amount" else spec.get("rate")
-        if not isinstance(rate, (int, float)) or rate < 0:
-            raise ConfigError(
-                f"cost model {name}: driver {d} needs a non-negative `rate:` (got {rate!r})"
-            )
-        rows[d] = {
-            "kind": kind,
-            "rate": float(rate),
-            "unit": spec.get("unit", "unit"),
-            "en": spec.get("en", d.replace("_", " ").capitalize()),
-            "zh": spec.get("zh", ""),
+    return _cost_model(source, caller="cost_model")
+
+
+def _cost_model(source: CostModel | str | Path | dict | None, *, caller: str) -> CostModel:
+    if isinstance(source, CostModel):
+        return source
+    if source is None:
+        data, name = settings("costs"), "kamlib/config/costs.yaml"
+    else:
+        checked = read_file(source, CostModelSpec, what="cost model", caller=caller)
+        data = checked.model_dump()
+        name = str(source) if not isinstance(source, dict) else f"cost model passed to {caller}"
+    rows = {
+        d: {
+            "kind": driver["kind"],
+            "rate": 1.0 if driver["kind"] == "amount" else float(driver["rate"]),
+            "unit": driver["unit"],
+            "en": driver["en"] or d.replace("_", " ").capitalize(),
+            "zh": driver["zh"],
         }
+        for d, driver in data["drivers"].items()
+    }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "driver"
-    branch_rates = data.get("branches") or {}
-    for br, over in branch_rates.items():
-        unknown = set(over) - set(table.index)
-        if unknown:
-            raise ConfigError(
-                f"cost model {name}: branch {br} overrides unknown driver(s) {sorted(unknown)}"
-            )
-    return CostModel(table, branch_rates, data.get("currency", "CNY"), name)
+    return CostModel(table, data["branches"] or {}, data["currency"], name)
 
 
 def cost_to_serve(
@@ -158,10 +145,12 @@ def cost_to_serve(
 
     Quantities are priced at the account's branch rate; amounts are summed as they are;
     missing (NaN) driver values count as zero and are counted in ``df.attrs['nan_cells']``.
+    ``cost_model`` is a :class:`CostModel`, a YAML path or a dict (default: the bundled
+    ``config/costs.yaml``).
 
     Raises ConfigError when the costs table has a driver the model does not price.
     """
-    model = _cost_model(cost_model)
+    model = _cost_model(cost_model, caller="cost_to_serve")
     costs = book.table("costs")
     drivers = [c for c in costs.columns if c not in ("account_id", "month")]
     unpriced = [d for d in drivers if d not in model.table.index]
@@ -277,8 +266,9 @@ def customer_pnl(
     book
         The operator's data (one branch or all).
     cost_model
-        Cost model (default: the bundled ``config/costs.yaml``, whose rates are assumptions
-        for the sample operator: pass your own).
+        Cost model: a :class:`CostModel`, a YAML path or a dict (default: the bundled
+        ``config/costs.yaml``, whose rates are assumptions for the sample operator: pass
+        your own).
     extra
         Account columns to carry into the table for grouping (default: branch,
         customer_type, important, status and any that exist).
@@ -314,7 +304,8 @@ def customer_pnl(
     else:
         t["revenue"] = np.nan
         notes.append("no revenue in the data: no P&L can be computed")
-    cm = _cost_model(cost_model)
+    # read (and checked) even without a costs table: a typo in it is an error either way
+    cm = _cost_model(cost_model, caller="customer_pnl")
     if book.has("costs"):
         money = cost_to_serve(book, cost_model=cm)
         drivers = list(money.columns)
@@ -337,10 +328,6 @@ def customer_pnl(
     return PnL(
         t.reset_index(), drivers, has_costs, cm if has_costs else None, book.currency, tuple(notes)
     )
-
-
-def _cost_model(source: CostModel | str | Path | dict | None) -> CostModel:
-    return source if isinstance(source, CostModel) else cost_model(source)
 
 
 def _pnl_of(book: Book, pnl: PnL | None, cost_model: Any) -> PnL:
@@ -854,7 +841,7 @@ class ProfitGroups(TableResult):
 def profit_groups(
     book: Book,
     *,
-    band: float = BREAK_EVEN_BAND,
+    band: float | None = None,
     pnl: PnL | None = None,
     cost_model: CostModel | str | Path | dict | None = None,
 ) -> ProfitGroups:
@@ -876,12 +863,14 @@ def profit_groups(
     return ProfitGroups(groups_of(p.table, band=band), p.notes)
 
 
-def groups_of(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.DataFrame:
+def groups_of(pnl: pd.DataFrame, *, band: float | None = None) -> pd.DataFrame:
     """Profitable / break-even / loss-making accounts: how many, and their money.
 
-    Break-even: profit within ``band`` x revenue of zero (2% by default; with zero
-    revenue, exactly zero profit).
+    Break-even: profit within ``band`` x revenue of zero (default: ``profit.yaml:
+    break_even_band``, 2%; with zero revenue, exactly zero profit).
     """
+    if band is None:
+        band = float(settings("profit")["break_even_band"])
     p = pnl["profit"].to_numpy(dtype="float64")
     known = ~np.isnan(p)
     tol = band * np.abs(pnl["revenue"].to_numpy(dtype="float64"))
@@ -900,11 +889,6 @@ def groups_of(pnl: pd.DataFrame, *, band: float = BREAK_EVEN_BAND) -> pd.DataFra
         out[c] = np.bincount(both[0], weights=both[1], minlength=4)[:3]
     out["share_of_accounts"] = out["accounts"] / max(int(known.sum()), 1)
     return out
-
-
-#: Below this many accounts the rules of thumb are not tested: a top 20% of 2 accounts
-#: says nothing.
-MIN_ACCOUNTS_FOR_RULES = 10
 
 
 class RulesOfThumb(TableResult):
@@ -927,6 +911,7 @@ def rules_of_thumb(
     book: Book,
     *,
     top: float = 0.2,
+    min_accounts: int | None = None,
     pnl: PnL | None = None,
     cost_model: CostModel | str | Path | dict | None = None,
 ) -> RulesOfThumb:
@@ -934,7 +919,9 @@ def rules_of_thumb(
 
     One row per claim: what the data say, and whether it holds ("yes" / "no", or
     "cannot tell" with the reason: too few accounts, no costs, or total profit not
-    positive).
+    positive). Below ``min_accounts`` accounts (default:
+    ``profit.yaml: min_accounts_for_rules``) nothing is tested: a top 20% of 2
+    accounts says nothing.
 
     Examples
     --------
@@ -944,11 +931,15 @@ def rules_of_thumb(
     ['says', 'holds']
     """
     p = _pnl_of(book, pnl, cost_model)
-    return RulesOfThumb(rules_of_thumb_of(p.table, top=top), p.notes)
+    return RulesOfThumb(rules_of_thumb_of(p.table, top=top, min_accounts=min_accounts), p.notes)
 
 
-def rules_of_thumb_of(pnl: pd.DataFrame, *, top: float = 0.2) -> pd.DataFrame:
+def rules_of_thumb_of(
+    pnl: pd.DataFrame, *, top: float = 0.2, min_accounts: int | None = None
+) -> pd.DataFrame:
     """The table of :func:`rules_of_thumb` from a P&L table."""
+    if min_accounts is None:
+        min_accounts = int(settings("profit")["min_accounts_for_rules"])
     n = int(pnl["revenue"].notna().sum())
     rev = concentration_of(pnl, value="revenue", top=top)
     has_profit = "profit" in pnl and pnl["profit"].notna().any()
@@ -963,7 +954,7 @@ def rules_of_thumb_of(pnl: pd.DataFrame, *, top: float = 0.2) -> pd.DataFrame:
     def add(claim: str, says: str, holds: str):
         rows.append({"claim": claim, "says": says, "holds": holds})
 
-    small = n < MIN_ACCOUNTS_FOR_RULES
+    small = n < min_accounts
     small_note = f"cannot tell: only {n} accounts"
     if small:
         add(f"{pct} of accounts bring 80% of revenue", f"{n} accounts", small_note)

@@ -219,8 +219,8 @@ def branch_metrics(
 ) -> dict[str, Any]:
     """The figures of ``metrics.json`` for one branch (see ``docs/metrics.md``).
 
-    ``scheme`` and ``cost_model`` are passed to :func:`kamlib.value_tiers` and
-    :func:`kamlib.customer_pnl`, so the metrics match a report run with them.
+    ``scheme`` (a tier scheme) and ``cost_model`` are passed to :func:`kamlib.value_tiers`
+    and :func:`kamlib.customer_pnl`, so the metrics match a report run with them.
     """
     b = book.branch(branch)
     acc = b.accounts
@@ -248,13 +248,14 @@ def branch_metrics(
 
 def churn_metrics(b: Book) -> dict[str, Any]:
     """The churn figures of metrics.json."""
-    from .churn import MIN_ACCOUNTS, churn_rates, churn_types
+    from .churn import churn_rates, churn_rules, churn_types
 
     acc = b.accounts
     lost = acc[acc["status"] == "churned"]
     rates = churn_rates(b, by=None).table  # empty when every account left before the period
     types = churn_types(b).table
-    r = rates.iloc[0] if len(rates) and len(acc) >= MIN_ACCOUNTS else None
+    min_accounts = churn_rules()["min_accounts"]
+    r = rates.iloc[0] if len(rates) and len(acc) >= min_accounts else None
     out: dict[str, Any] = {
         "churn_rate": None if r is None else float(r["rate"]),
         "churn_rate_ci": None if r is None else [float(r["ci_low"]), float(r["ci_high"])],

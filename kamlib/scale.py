@@ -12,28 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ._errors import ConfigError
 
+if TYPE_CHECKING:
+    from .profit import CostModel
+
 __all__ = ["aggregate", "fact_files"]
 
-#: The money and count columns summed per table; the keys are the canonical ones.
-SUMMED = {
-    "billing": ["revenue"],
-    "costs": [
-        "service_tickets",
-        "field_visits",
-        "am_hours",
-        "network",
-        "discounts",
-        "subsidies",
-        "bad_debt",
-        "acquisition_retention",
-    ],
-}
+#: The keys of each fact table (canonical names). Billing sums its revenue; costs sum the
+#: drivers of the cost model (a costs table may carry any driver its cost model prices).
 KEYS = {"billing": ("account_id", "month", "product"), "costs": ("account_id", "month")}
+
+
+def _summed(table: str, cost_model: CostModel | str | Path | dict | None) -> list[str]:
+    if table == "billing":
+        return ["revenue"]
+    from .profit import cost_model as read_cost_model
+
+    return list(read_cost_model(cost_model).table.index)
 
 
 def fact_files(source: str | Path) -> tuple[list[Path], str]:
@@ -62,6 +62,7 @@ def aggregate(
     engine: str = "duckdb",
     memory_limit: str | None = None,
     threads: int | None = None,
+    cost_model: CostModel | str | Path | dict | None = None,
 ) -> pd.DataFrame:
     """Sum a fact table's lines per account and month (and product for billing).
 
@@ -80,6 +81,10 @@ def aggregate(
         cluster, or locally without one).
     memory_limit, threads
         DuckDB settings (e.g. ``"4GB"``); DuckDB spills to a temporary folder beyond it.
+    cost_model
+        For ``table="costs"``: the cost model whose drivers are summed (a
+        :class:`~kamlib.profit.CostModel`, YAML path or dict; default the bundled
+        ``config/costs.yaml``). Other columns are left out.
 
     Returns
     -------
@@ -96,14 +101,15 @@ def aggregate(
     >>> kamlib.aggregate(d)["revenue"].tolist()
     [3.0, 5.0]
     """
-    if table not in SUMMED:
-        raise ConfigError(f"aggregate: table must be one of {', '.join(SUMMED)}, not {table!r}")
+    if table not in KEYS:
+        raise ConfigError(f"aggregate: table must be one of {', '.join(KEYS)}, not {table!r}")
+    summed = _summed(table, cost_model)
     files, kind = fact_files(source)
     keys = list(by or KEYS[table])
     if engine == "duckdb":
-        out = _duckdb(files, kind, table, keys, memory_limit, threads)
+        out = _duckdb(files, kind, table, keys, summed, memory_limit, threads)
     elif engine == "dask":
-        out = _dask(files, kind, table, keys)
+        out = _dask(files, kind, table, keys, summed)
     else:
         raise ConfigError(f"aggregate: engine must be duckdb or dask, not {engine!r}")
     if "month" in out:
@@ -119,21 +125,23 @@ def _first_of_month(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s.astype(str).str[:7], format="%Y-%m")
 
 
-def _present(columns: Sequence[str], table: str, keys: list[str], where: Path) -> list[str]:
+def _present(
+    columns: Sequence[str], table: str, keys: list[str], summed: list[str], where: Path
+) -> list[str]:
     missing = [k for k in keys if k not in columns]
     if missing:
         raise ConfigError(
             f"aggregate: {where} has no column(s) {', '.join(missing)}; it has {', '.join(columns)}"
         )
-    values = [c for c in SUMMED[table] if c in columns and c not in keys]
+    values = [c for c in summed if c in columns and c not in keys]
     if not values:
         raise ConfigError(
-            f"aggregate: {where} has none of the {table} amounts ({', '.join(SUMMED[table])})"
+            f"aggregate: {where} has none of the {table} amounts ({', '.join(summed)})"
         )
     return values
 
 
-def _duckdb(files, kind, table, keys, memory_limit, threads) -> pd.DataFrame:
+def _duckdb(files, kind, table, keys, summed, memory_limit, threads) -> pd.DataFrame:
     import duckdb
 
     con = duckdb.connect()
@@ -151,7 +159,7 @@ def _duckdb(files, kind, table, keys, memory_limit, threads) -> pd.DataFrame:
         )
         # keys and months are read as text, so ids like 00123 keep their zeros
         cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
-        values = _present(cols, table, keys, files[0].parent)
+        values = _present(cols, table, keys, summed, files[0].parent)
         # a month key is cut to YYYY-MM, so lines dated by day group into their month
         sel = ", ".join(
             f'left(CAST("{k}" AS VARCHAR), 7) AS "{k}"'
@@ -168,7 +176,7 @@ def _duckdb(files, kind, table, keys, memory_limit, threads) -> pd.DataFrame:
         con.close()
 
 
-def _dask(files, kind, table, keys) -> pd.DataFrame:
+def _dask(files, kind, table, keys, summed) -> pd.DataFrame:
     import dask.dataframe as dd
 
     paths = [str(f) for f in files]
@@ -177,7 +185,7 @@ def _dask(files, kind, table, keys) -> pd.DataFrame:
         if kind == "parquet"
         else dd.read_csv(paths, dtype={k: "string" for k in keys})
     )
-    values = _present(list(ddf.columns), table, keys, files[0].parent)
+    values = _present(list(ddf.columns), table, keys, summed, files[0].parent)
     for k in keys:
         ddf[k] = ddf[k].astype(str)
         if k == "month":  # lines dated by day group into their month

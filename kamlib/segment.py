@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book
-from ._config import bundled, read_yaml
 from ._errors import ConfigError
 from ._labels import label
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
+from ._settings import TierSchemeSpec, read_file, settings, unknown_key
 
 __all__ = [
     "TierScheme",
@@ -34,8 +34,6 @@ __all__ = [
     "customer_types",
     "LIFECYCLE_STAGES",
     "lifecycle_stage",
-    "LOYALTY_RULES",
-    "CARE_STRATEGY",
     "ValueLoyalty",
     "value_loyalty",
     "SegmentMix",
@@ -80,34 +78,28 @@ def tier_scheme(scheme: str | Path | dict = "beijing") -> TierScheme:
     'diamond'
     """
     if isinstance(scheme, str) and not scheme.endswith((".yaml", ".yml")):
-        schemes = bundled("tiers.yaml")
+        schemes = settings("tiers")
         if scheme not in schemes:
             raise ConfigError(
-                f"no tier scheme {scheme!r}; bundled: {', '.join(schemes)}; or pass a dict or YAML file"
+                unknown_key("", scheme, list(schemes), kind="tier scheme")
+                + "; or pass a dict or YAML file of your own"
             )
         spec, name = schemes[scheme], scheme
     else:
-        spec = read_yaml(scheme, what="tier scheme")
+        # checked by its model: tiers ascending, every one but the last with `upper:`
+        spec = read_file(scheme, TierSchemeSpec, what="tier scheme", caller="tier_scheme")
+        spec = spec.model_dump()
         name = "custom" if isinstance(scheme, dict) else Path(scheme).stem
-    tiers = spec.get("tiers")
-    if not isinstance(tiers, list) or len(tiers) < 2:
-        raise ConfigError(f"tier scheme {name}: needs `tiers:`, a list of at least two tiers")
-    uppers = [t.get("upper") for t in tiers]
-    if uppers[-1] is not None or any(u is None for u in uppers[:-1]):
-        raise ConfigError(
-            f"tier scheme {name}: every tier but the last needs `upper:`; the last has none"
-        )
-    if any(b <= a for a, b in zip(uppers[:-2], uppers[1:-1], strict=True)):
-        raise ConfigError(f"tier scheme {name}: upper bounds must rise strictly: {uppers[:-1]}")
-    codes = tuple(str(t.get("code") or t.get("en")) for t in tiers)
+    tiers = spec["tiers"]
+    codes = tuple(str(t["code"] if t["code"] is not None else t["en"]) for t in tiers)
     return TierScheme(
         name,
         codes,
-        tuple(float(u) for u in uppers[:-1]),
-        tuple(str(t.get("en", c)) for t, c in zip(tiers, codes, strict=True)),
-        tuple(str(t.get("zh", t.get("en", c))) for t, c in zip(tiers, codes, strict=True)),
-        spec.get("currency", "CNY"),
-        spec.get("description", ""),
+        tuple(float(t["upper"]) for t in tiers[:-1]),
+        tuple(str(t["en"] or c) for t, c in zip(tiers, codes, strict=True)),
+        tuple(str(t["zh"] or t["en"] or c) for t, c in zip(tiers, codes, strict=True)),
+        spec["currency"],
+        spec["description"],
     )
 
 
@@ -198,6 +190,10 @@ class Tiers(Result):
         return ax
 
 
+#: Tier schemes by rank of spend (any currency), as opposed to the absolute bounds of tiers.yaml.
+RANK_SCHEMES = ("abc", "deciles")
+
+
 def value_tiers(book: Book, *, scheme: str | Path | dict | None = None) -> Tiers:
     """Value tiers by average monthly spend (``Book.monthly_revenue``).
 
@@ -226,7 +222,7 @@ def value_tiers(book: Book, *, scheme: str | Path | dict | None = None) -> Tiers
     if scheme is None:
         scheme = "beijing" if book.currency == "CNY" else "abc"
     ts = None
-    if isinstance(scheme, str) and scheme in ("abc", "deciles"):
+    if isinstance(scheme, str) and scheme in RANK_SCHEMES:
         a = quantile_tiers(spend, kind=scheme)
     else:
         ts = tier_scheme(scheme)
@@ -264,7 +260,8 @@ def segment_rules(rules: str | Path | dict | None = None) -> dict[str, Any]:
     """The segmentation rules: ``config/segments.yaml`` with the user's keys merged over.
 
     ``rules`` is a YAML path or a dict holding only the keys to change, e.g.
-    ``{"lifecycle": {"new_months": 6}}``.
+    ``{"lifecycle": {"new_months": 6}}``: each section given changes only the keys it
+    names. An unknown key or a value of the wrong type is a ConfigError naming it.
 
     Examples
     --------
@@ -272,21 +269,7 @@ def segment_rules(rules: str | Path | dict | None = None) -> dict[str, Any]:
     >>> kamlib.segment_rules({"lifecycle": {"new_months": 6}})["lifecycle"]["new_months"]
     6
     """
-    base = bundled("segments.yaml")
-    if rules is None:
-        return base
-    user = read_yaml(rules, what="segmentation rules")
-    unknown = sorted(set(user) - set(base) - {"loyalty"})
-    if unknown:
-        raise ConfigError(
-            f"segmentation rules: unknown section(s) {unknown}; known: {sorted(base)} and loyalty"
-        )
-    for key, val in user.items():
-        if isinstance(val, dict) and isinstance(base.get(key), dict):
-            base[key] = {**base[key], **val}
-        else:
-            base[key] = val
-    return base
+    return settings("segments", rules, caller="segment_rules")
 
 
 def _spend(book: Book) -> pd.Series:
@@ -368,7 +351,7 @@ def customer_types(book: Book, *, rules: str | Path | dict | None = None) -> Cus
     >>> sorted(t.table["customer_type"].dropna().unique())
     ['business', 'key_account', 'residential']
     """
-    r = segment_rules(rules)
+    r = settings("segments", rules, caller="customer_types")
     ct, imp = r["customer_type"], r["importance"]
     acc = book.accounts.set_index("account_id")
     spend = _spend(book)
@@ -486,7 +469,7 @@ def lifecycle_stage(book: Book, *, rules: str | Path | dict | None = None) -> Li
     >>> set(s.table["stage"]) <= set(kamlib.segment.LIFECYCLE_STAGES)
     True
     """
-    r = segment_rules(rules)["lifecycle"]
+    r = settings("segments", rules, caller="lifecycle_stage")["lifecycle"]
     acc = book.accounts.set_index("account_id")
     n = len(acc)
     signals = []
@@ -540,37 +523,16 @@ def lifecycle_stage(book: Book, *, rules: str | Path | dict | None = None) -> Li
     return LifecycleStages(out, notes, signals)
 
 
-#: Value classes by rank of monthly spend: the ceil(20% n) largest high, up to ceil(50% n) medium.
-VALUE_SHARES = {"high": 0.2, "medium": 0.3}
-
-#: Loyalty rules (documented, overridable through ``rules={"loyalty": {...}}``). Points
-#: from each signal present; the sum over the signals available, as a share of the
-#: points possible, decides: >= ``loyal`` -> loyal, >= ``potentially_loyal`` ->
-#: potentially loyal, else drifting. Negative signals (complaints, falling revenue) only
-#: take points away.
-LOYALTY_RULES: dict[str, Any] = {
-    "tenure_months": [(36, 2), (12, 1)],  # (at least, points)
-    "contract": {"multi_year": 2, "two_year": 2, "one_year": 1, "monthly": 0, "none": 0},
-    "satisfaction": [(4, 2), (3, 1)],
-    "complaints_per_month": [(0.5, -1)],  # at least this many complaints: minus points
-    "revenue_fall_per_month": [(0.03, -1)],  # revenue falling at least 3%/month: minus
-    "loyal": 0.65,
-    "potentially_loyal": 0.4,
-}
-
-CARE_STRATEGY = {
-    ("high", "loyal"): "Keep close: dedicated account manager, priority service (重点维系)",
-    ("high", "potentially loyal"): "Lock in: longer contracts, tailored solutions",
-    ("high", "drifting"): "Win back now: senior visit, fix service issues, retention offer",
-    ("medium", "loyal"): "Grow: cross-sell and up-sell",
-    ("medium", "potentially loyal"): "Nurture: bundles and loyalty benefits",
-    ("medium", "drifting"): "Retain selectively: offers where margin allows",
-    ("low", "loyal"): "Serve efficiently: self-service channels",
-    ("low", "potentially loyal"): "Develop at low cost: usage stimulation",
-    ("low", "drifting"): "Let go or reprice: no costly retention",
-}
 VALUES = ("high", "medium", "low")
 LOYALTIES = ("loyal", "potentially loyal", "drifting")
+
+
+def _care_strategy(care: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """segments.yaml's care_strategy as a value x loyalty table of the grid's labels."""
+    return pd.DataFrame(
+        {c: [care[v][c.replace(" ", "_")] for v in VALUES] for c in LOYALTIES},
+        index=pd.Index(list(VALUES), name="value"),
+    )
 
 
 @dataclass
@@ -596,7 +558,7 @@ class ValueLoyalty(Result):
         total = max(int(long["accounts"].sum()), 1)
         long["share"] = long["accounts"] / total
         long["care_strategy"] = [
-            CARE_STRATEGY[(v, c)] for v, c in zip(long["value"], long["loyalty"], strict=True)
+            self.strategy.loc[v, c] for v, c in zip(long["value"], long["loyalty"], strict=True)
         ]
         return long
 
@@ -625,13 +587,13 @@ class ValueLoyalty(Result):
         return ax
 
 
-def _steps(values: pd.Series, table: list) -> pd.Series:
-    """Points for the highest threshold reached (thresholds tried from the top)."""
+def _steps(values: pd.Series, steps: list[dict[str, float]]) -> pd.Series:
+    """Points for the highest ``at_least`` reached (steps tried from the top)."""
     got = pd.Series(0.0, index=values.index)
     hit = pd.Series(False, index=values.index)
-    for threshold, pts in sorted((tuple(t) for t in table), key=lambda t: -t[0]):
-        now = ~hit & (values >= threshold)
-        got = got.where(~now, float(pts))
+    for step in sorted(steps, key=lambda s: -s["at_least"]):
+        now = ~hit & (values >= step["at_least"])
+        got = got.where(~now, float(step["points"]))
         hit |= now
     return got
 
@@ -639,10 +601,12 @@ def _steps(values: pd.Series, table: list) -> pd.Series:
 def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> ValueLoyalty:
     """The value x loyalty grid, with the care strategy of each cell.
 
-    Value: high / medium / low by rank of monthly spend (``VALUE_SHARES``). Loyalty from
-    the signals present (``LOYALTY_RULES``, overridable with
-    ``rules={"loyalty": {...}}``): tenure, contract, satisfaction, complaints, revenue
-    trend. Accounts without known spend get no value class and stay out of the grid.
+    Value: high / medium / low by rank of monthly spend (``segments.yaml: value``).
+    Loyalty from the signals present (``segments.yaml: loyalty``): tenure, contract,
+    satisfaction, complaints, revenue trend; the care strategy of each cell is
+    ``segments.yaml: care_strategy``. ``rules`` overrides them like every segmentation
+    rule (e.g. ``{"loyalty": {"loyal": 0.7}}``). Accounts without known spend get no
+    value class and stay out of the grid.
 
     Examples
     --------
@@ -651,19 +615,20 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
     >>> list(vl.grid.index)
     ['high', 'medium', 'low']
     """
-    user = read_yaml(rules, what="segmentation rules") if rules is not None else {}
-    r = {**LOYALTY_RULES, **(user.get("loyalty") or {})}
+    rules_all = settings("segments", rules, caller="value_loyalty")
+    r, shares = rules_all["loyalty"], rules_all["value"]
+    strategy = _care_strategy(rules_all["care_strategy"])
     acc = book.accounts.set_index("account_id")
     spend = book.monthly_revenue()
     if acc.empty or spend is None:  # an empty grid that says why, not an error
         why = "no accounts" if acc.empty else "no revenue in the data: no value classes"
-        return _empty_grid(why)
+        return _empty_grid(why, strategy)
     out = pd.DataFrame(index=acc.index)
     rank = spend.reindex(acc.index).rank(ascending=False, method="first")
     n = int(rank.notna().sum())
     # the ceil(share x n) largest spenders, as for the top 20% in the profit analysis
-    n_high = int(np.ceil(VALUE_SHARES["high"] * n))
-    n_medium = int(np.ceil((VALUE_SHARES["high"] + VALUE_SHARES["medium"]) * n))
+    n_high = int(np.ceil(shares["high"] * n))
+    n_medium = int(np.ceil((shares["high"] + shares["medium"]) * n))
     value = np.where(rank <= n_high, "high", np.where(rank <= n_medium, "medium", "low"))
     out["value"] = pd.Series(value, index=acc.index).where(rank.notna())
     points = pd.Series(0.0, index=acc.index)
@@ -671,7 +636,7 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
     used = []
     if "tenure_months" in acc and acc["tenure_months"].notna().any():
         points += _steps(acc["tenure_months"].fillna(0), r["tenure_months"])
-        possible += max(p for _, p in r["tenure_months"])
+        possible += max(s["points"] for s in r["tenure_months"])
         used.append("tenure")
     if "contract" in acc and acc["contract"].notna().any():
         points += acc["contract"].astype("object").map(r["contract"]).fillna(0).astype(float)
@@ -679,7 +644,7 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
         used.append("contract")
     if "satisfaction" in acc and acc["satisfaction"].notna().any():
         points += _steps(acc["satisfaction"].fillna(0), r["satisfaction"])
-        possible += max(p for _, p in r["satisfaction"])
+        possible += max(s["points"] for s in r["satisfaction"])
         used.append("satisfaction")
     comp = _per_account_mean(book, "usage", "complaints").set_axis(acc.index)
     if comp.notna().any():
@@ -692,7 +657,8 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
     if possible == 0:
         return _empty_grid(
             "no loyalty signal in the data (tenure, contract or satisfaction): "
-            "the value x loyalty grid cannot be drawn"
+            "the value x loyalty grid cannot be drawn",
+            strategy,
         )
     score = points / possible
     out["loyalty_score"] = score
@@ -711,31 +677,20 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
         .astype(int)
     )
     grid.index.name, grid.columns.name = "value", "loyalty"
-    return ValueLoyalty(out, grid, _strategy_grid(), used)
+    return ValueLoyalty(out, grid, strategy, used)
 
 
-def _strategy_grid() -> pd.DataFrame:
-    grid = pd.DataFrame(
-        {c: [CARE_STRATEGY[(v, c)] for v in VALUES] for c in LOYALTIES},
-        index=pd.Index(list(VALUES), name="value"),
-    )
-    grid.columns.name = "loyalty"
-    return grid
-
-
-def _empty_grid(why: str) -> ValueLoyalty:
+def _empty_grid(why: str, strategy: pd.DataFrame) -> ValueLoyalty:
     grid = pd.DataFrame(
         0,
         index=pd.Index(list(VALUES), name="value"),
         columns=pd.Index(list(LOYALTIES), name="loyalty"),
     )
     accounts = pd.DataFrame(columns=["value", "loyalty_score", "loyalty"])
-    return ValueLoyalty(accounts, grid, _strategy_grid(), [], (why,))
+    return ValueLoyalty(accounts, grid, strategy, [], (why,))
 
 
 # -- comparing branches -------------------------------------------------------------------
-#: Below this many accounts a branch's mix is shown in counts, not shares.
-MIN_ACCOUNTS_FOR_SHARES = 30
 
 
 @dataclass
@@ -744,7 +699,7 @@ class SegmentMix(Result):
 
     ``table`` holds counts (rows: groups, columns: segments, plus ``accounts``);
     ``shares`` the share of each row's accounts, NaN for rows with fewer than
-    :data:`MIN_ACCOUNTS_FOR_SHARES` accounts (their counts are still in ``table``);
+    ``segments.yaml: mix.min_accounts`` accounts (their counts are still in ``table``);
     ``revenue`` the monthly revenue per cell when the data has revenue; ``test`` a
     chi-square test of the counts with the cells that stand out.
     """
@@ -754,13 +709,15 @@ class SegmentMix(Result):
     revenue: pd.DataFrame | None
     test: Any
     by: str
+    min_accounts: int = 30
 
     @property
     def notes(self) -> tuple[str, ...]:  # type: ignore[override]
         small = int(self.shares.isna().all(axis=1).sum()) if len(self.shares) else 0
         own = (
             (
-                f"{small} {self.by}(es) with fewer than {MIN_ACCOUNTS_FOR_SHARES} accounts: counts only",
+                f"{small} of {len(self.shares)} groups have fewer than {self.min_accounts} "
+                "accounts: counts only, no shares",
             )
             if small
             else ()
@@ -811,7 +768,9 @@ class SegmentMix(Result):
         return ax
 
 
-def segment_mix(book: Book, segments: pd.Series | str, *, by: str = "branch") -> SegmentMix:
+def segment_mix(
+    book: Book, segments: pd.Series | str, *, by: str = "branch", min_accounts: int | None = None
+) -> SegmentMix:
     """Compare the segment mix across branches (or any other account column).
 
     Parameters
@@ -821,6 +780,9 @@ def segment_mix(book: Book, segments: pd.Series | str, *, by: str = "branch") ->
         segments), or the name of an accounts column such as ``customer_type``.
     by
         The accounts column to compare; ``branch`` by default.
+    min_accounts
+        Groups smaller than this get counts, no shares, and stay out of the test
+        (default: ``segments.yaml: mix.min_accounts``).
 
     Examples
     --------
@@ -832,6 +794,8 @@ def segment_mix(book: Book, segments: pd.Series | str, *, by: str = "branch") ->
     """
     from ._stats import association_test
 
+    if min_accounts is None:
+        min_accounts = settings("segments")["mix"]["min_accounts"]
     acc = book.accounts.set_index("account_id")
     if by not in acc:
         raise ConfigError(f"segment_mix: the accounts table has no column {by!r}")
@@ -848,7 +812,7 @@ def segment_mix(book: Book, segments: pd.Series | str, *, by: str = "branch") ->
         counts = counts[[c for c in seg.cat.categories if c in counts.columns]]
     counts.index.name, counts.columns.name = by, "segment"
     n = counts.sum(axis=1)
-    shares = counts.div(n.where(n >= MIN_ACCOUNTS_FOR_SHARES), axis=0)
+    shares = counts.div(n.where(n >= min_accounts), axis=0)
     revenue = None
     spend = book.monthly_revenue()
     if spend is not None:
@@ -857,11 +821,11 @@ def segment_mix(book: Book, segments: pd.Series | str, *, by: str = "branch") ->
         revenue = revenue.reindex(index=counts.index, columns=counts.columns)
     test = association_test(
         counts.T,
-        min_count=MIN_ACCOUNTS_FOR_SHARES,
+        min_count=min_accounts,
         subject=f"Segment mix by {by}",
         unit="accounts",
         names=("segment", by),
     )
     table = counts.copy()
     table["accounts"] = n
-    return SegmentMix(table, shares, revenue, test, by)
+    return SegmentMix(table, shares, revenue, test, by, int(min_accounts))

@@ -39,6 +39,10 @@ MAPPING_CATEGORY = (
     "    values: {customer_type: {business: enterprise}}\n"
 )
 
+MAPPING_TYPO = (
+    "tables:\n  accounts:\n    file: accounts.csv\n    colums: {status: Customer Status}\n"
+)
+
 # name: (files, extra CLI args, exit code, words the message must hold)
 CORPUS = {
     "empty file": ({"accounts.csv": ""}, [], 1, ["accounts.csv", "empty-file"]),
@@ -157,6 +161,27 @@ CORPUS = {
         2,
         ["m.yaml", "enterprise"],
     ),
+    "mapping with a misspelt key": (
+        {"accounts.csv": ACC, "m.yaml": MAPPING_TYPO},
+        ["--mapping", "{d}/m.yaml"],
+        2,
+        ["m.yaml", "tables.accounts.colums", "did you mean columns?"],
+    ),
+    "mapping with a value of the wrong type": (
+        {
+            "accounts.csv": ACC,
+            "m.yaml": MAPPING_MISSING.replace("columns: {", "columns: [{").replace("}\n", "}]\n"),
+        },
+        ["--mapping", "{d}/m.yaml"],
+        2,
+        ["m.yaml", "tables.accounts.columns must be a mapping"],
+    ),
+    "operator.yaml with a misspelt key": (
+        {"accounts.csv": ACC, "operator.yaml": "name: X\ncurency: CNY\n"},
+        [],
+        2,
+        ["operator.yaml", "unknown key curency", "did you mean currency?"],
+    ),
 }
 
 
@@ -202,3 +227,47 @@ def test_a_branch_with_no_accounts_is_refused_before_any_report(branch, tmp_path
     err = capsys.readouterr().err
     assert code == 1 and "unknown-branch" in err and "Beijing, Suzhou" in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+# option: (file name, content with a typo, words the message must hold)
+SETTINGS_TYPOS = {
+    "--costs": (
+        "costs.yaml",
+        "drivers:\n  service_tickets: {kind: quantity, rat: 120}\n",
+        ["costs.yaml", "drivers.service_tickets.rat", "kind, rate, unit", "did you mean rate?"],
+    ),
+    "--tiers": (
+        "tiers.yaml",
+        "tiers:\n  - {code: small, uper: 5000}\n  - {code: large}\n",
+        ["tiers.yaml", "tiers[1].uper", "did you mean upper?"],
+    ),
+    "--estimates": (
+        "mine.yaml",
+        "estimates:\n  - {segment: gold, lever: cross-sell, probabilty: 0.5}\n",
+        ["mine.yaml", "estimates[1].probabilty", "did you mean probability?"],
+    ),
+    "--mapping": (
+        "m.yaml",
+        MAPPING_TYPO,
+        ["m.yaml", "tables.accounts.colums", "did you mean columns?"],
+    ),
+}
+
+
+@pytest.mark.parametrize("option", list(SETTINGS_TYPOS))
+def test_a_settings_file_with_a_typo_stops_kam_report_with_exit_2(option, tmp_path, capsys):
+    name, text, words = SETTINGS_TYPOS[option]
+    d = tmp_path / "export"
+    _write(d, {"accounts.csv": ACC, name: text})
+    before = checksums(d)
+    out = tmp_path / "out"
+    code = main(["report", str(d), option, str(d / name), "--out", str(out), "--quiet"])
+    got = capsys.readouterr()
+    text = got.out + got.err
+    assert code == 2, text
+    assert "configuration error" in text
+    for w in words:
+        assert w in text, (w, text)
+    assert "Traceback" not in text
+    assert not out.exists() or not any(out.iterdir())  # stopped before any report
+    assert checksums(d) == before

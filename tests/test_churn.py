@@ -219,7 +219,7 @@ def test_maven_churn_tables_match_pandas(maven_csv, maven_book):
     overall = len(churned) / len(raw)
     lo, hi = hand_wilson(k, n)
     assert sd["ci_low"] == pytest.approx(lo) and sd["ci_low"] > overall  # stands out
-    small = r[r["accounts"] < C.MIN_ACCOUNTS]
+    small = r[r["accounts"] < C.churn_rules()["min_accounts"]]
     assert small["rate"].isna().all()  # 1,100 tiny cities get counts, not rates
 
 

@@ -134,7 +134,7 @@ def test_report_settings_reach_the_notebook_and_the_metrics(tmp_path):
     m = json.loads((tmp_path / "out" / "Hanzhong" / "metrics.json").read_text(encoding="utf-8"))
     assert set(m["tiers"]) == {"A", "B", "C"}
     book = kamlib.load(ROOT / "data").branch("Hanzhong")
-    dear = kamlib.customer_pnl(book, model=costs).table["profit"].sum()
+    dear = kamlib.customer_pnl(book, cost_model=costs).table["profit"].sum()
     assert m["profit"] == pytest.approx(dear)
     assert dear < kamlib.customer_pnl(book).table["profit"].sum()
     # a settings file that is not there stops the run before any notebook starts

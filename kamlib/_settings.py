@@ -1,0 +1,782 @@
+"""Settings as typed data: every rules and assumptions file is checked before it is used.
+
+Each YAML file under ``kamlib/config``, and each file or dict of a user's that replaces or
+overrides one, is read through a pydantic model that refuses unknown keys and values of
+the wrong type. A typo such as ``lifecycle.new_month`` is then a :class:`ConfigError`
+naming the file (or "rules passed to lifecycle_stage" for a dict), the key's full path,
+the keys allowed there and the nearest of them, instead of a setting silently ignored.
+
+Two ways in, used by every module:
+
+- :func:`settings` -- a topic's rules as plain data: the bundled file of the topic
+  (``segments``, ``churn``, ``profit``; also ``costs``, ``causes`` and ``tiers``), with
+  a user's keys (a YAML path, or a dict holding only the keys changed) merged over it
+  section by section, then checked as a whole.
+- :func:`read_file` -- a file that stands on its own (a tier scheme, a cost model, a
+  mapping, market sizes, estimates, ``operator.yaml``), checked against its model.
+
+List items in messages are counted from 1 (``tiers[2]`` is the second tier).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import types
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from ._errors import ConfigError
+from ._schema import CAUSE_GROUPS, CONTRACTS
+
+__all__ = [
+    "TOPICS",
+    "config_path",
+    "read_yaml",
+    "read_file",
+    "settings",
+    "check",
+    "unknown_key",
+    "SegmentRules",
+    "ChurnRules",
+    "ProfitRules",
+    "CostModelSpec",
+    "CauseTaxonomy",
+    "TierSchemeSpec",
+    "TierSchemes",
+    "MappingSpec",
+    "OperatorFile",
+    "EstimatesFile",
+    "EstimateRow",
+    "MarketSizes",
+]
+
+_CONFIG = resources.files("kamlib") / "config"
+
+M = TypeVar("M", bound=BaseModel)
+Source = str | Path | Mapping[str, Any]
+
+
+def config_path(name: str = "") -> Path:
+    """Where the bundled configuration files are (to read or copy)."""
+    return Path(str(_CONFIG / name))
+
+
+def read_yaml(source: str | Path | Mapping[str, Any], *, what: str) -> dict[str, Any]:
+    """Read a YAML mapping from a path, or pass a dict through (as a copy).
+
+    Raises ConfigError naming the file when it is missing, not YAML, or not a mapping.
+    """
+    if isinstance(source, Mapping):
+        return dict(source)
+    path = Path(source)
+    if not path.is_file():
+        raise ConfigError(f"{what}: file {path} not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(
+            f"{what}: {path} is not valid YAML{where}: {getattr(e, 'problem', e)}"
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what}: {path} is not UTF-8 text") from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{what}: {path} must hold a YAML mapping (key: value), not {type(data).__name__}"
+        )
+    return data
+
+
+# -- value types ----------------------------------------------------------------------
+def _scalar(v: Any) -> Any:
+    if v is not None and not isinstance(v, (str, int, float, bool)):
+        raise ValueError(f"must be text, a number or true/false (got {_show(v)})")
+    return v
+
+
+def _text_or_number(v: Any) -> str | int | float:
+    if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+        raise ValueError(f"must be text or a number (got {_show(v)})")
+    return v
+
+
+def _date_or_text(v: Any) -> Any:
+    # YAML reads an unquoted 2025-12-31 as a date, a quoted one as text: both are fine
+    if not isinstance(v, (str, dt.date)):
+        raise ValueError(f"must be a date (YYYY-MM-DD) (got {_show(v)})")
+    return v
+
+
+def _is_number(v: Any) -> int | float:
+    # a number stays as written (12 stays 12, not 12.0): reports show the settings
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"must be a number (got {_show(v)})")
+    return v
+
+
+def _non_negative(v: float) -> float:
+    if v < 0:
+        raise ValueError(f"must be 0 or more (got {v})")
+    return v
+
+
+def _at_most_one(v: float) -> float:
+    if v > 1:
+        raise ValueError(f"must be a share between 0 and 1 (0.2 is 20%; got {v})")
+    return v
+
+
+#: A cell value of a mapping (a code in the data, a category, a constant).
+Scalar = Annotated[Any, AfterValidator(_scalar)]
+#: A name that may be a number in YAML (an account id, a segment, a sheet).
+Name = Annotated[Any, AfterValidator(_text_or_number)]
+DateText = Annotated[Any, AfterValidator(_date_or_text)]
+Number = Annotated[Any, AfterValidator(_is_number)]
+NonNegative = Annotated[Any, AfterValidator(_is_number), AfterValidator(_non_negative)]
+#: A fraction: 0.2 is 20%.
+Share = Annotated[
+    Any, AfterValidator(_is_number), AfterValidator(_non_negative), AfterValidator(_at_most_one)
+]
+
+
+class _Model(BaseModel):
+    """Unknown keys are refused; types are strict (no "12" for 12, no 1.5 for a count)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# -- segments.yaml --------------------------------------------------------------------
+class CustomerTypeRules(_Model):
+    currency: str
+    key_account_min_spend: NonNegative
+    business_min_lines: NonNegative
+    business_if_industry: bool
+    business_if_parent: bool
+
+
+class ImportanceRules(_Model):
+    industries: list[str]
+    name_keywords: list[str]
+    fortune500_ids: list[Name]
+    ordinary_min_spend: NonNegative
+    super_min_spend: NonNegative
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ImportanceRules:
+        if self.super_min_spend < self.ordinary_min_spend:
+            raise ValueError("super_min_spend must be at least ordinary_min_spend")
+        return self
+
+
+class LifecycleRules(_Model):
+    new_months: NonNegative
+    renewal_window_months: NonNegative
+    trend_per_month: NonNegative
+    complaints_per_month: NonNegative
+
+
+class ValueShares(_Model):
+    high: Share
+    medium: Share
+
+    @model_validator(mode="after")
+    def _at_most_all(self) -> ValueShares:
+        if self.high + self.medium > 1:
+            raise ValueError("high + medium must be at most 1 (the rest is low)")
+        return self
+
+
+class Step(_Model):
+    at_least: Number
+    points: Number
+
+
+def _highest_first(steps: list[Step]) -> list[Step]:
+    return sorted(steps, key=lambda s: -s.at_least)
+
+
+class LoyaltyRules(_Model):
+    tenure_months: list[Step]
+    contract: dict[str, Number]
+    satisfaction: list[Step]
+    complaints_per_month: list[Step]
+    revenue_fall_per_month: list[Step]
+    loyal: Share
+    potentially_loyal: Share
+
+    @field_validator("contract")
+    @classmethod
+    def _known_contracts(cls, v: dict[str, float]) -> dict[str, float]:
+        for key in v:
+            if key not in CONTRACTS:
+                raise ValueError(unknown_key("", key, CONTRACTS, kind="contract"))
+        return v
+
+    @model_validator(mode="after")
+    def _signs(self) -> LoyaltyRules:
+        for name in ("tenure_months", "satisfaction"):
+            if any(s.points < 0 for s in getattr(self, name)):
+                raise ValueError(f"{name}: points must be 0 or more (it is a positive signal)")
+        for name in ("complaints_per_month", "revenue_fall_per_month"):
+            if any(s.points > 0 for s in getattr(self, name)):
+                raise ValueError(f"{name}: points must be 0 or less (it only takes points away)")
+        if any(p < 0 for p in self.contract.values()):
+            raise ValueError("contract: points must be 0 or more")
+        if self.potentially_loyal > self.loyal:
+            raise ValueError("potentially_loyal must be at most loyal")
+        return self
+
+
+class CareRow(_Model):
+    loyal: str
+    potentially_loyal: str
+    drifting: str
+
+
+class CareStrategy(_Model):
+    high: CareRow
+    medium: CareRow
+    low: CareRow
+
+
+class MixRules(_Model):
+    min_accounts: Annotated[int, Field(ge=1)]
+
+
+class Archetype(_Model):
+    zh: str
+    en: str
+    profile: dict[str, Number]
+
+    @field_validator("profile")
+    @classmethod
+    def _known_features(cls, v: dict[str, float]) -> dict[str, float]:
+        from .needs import FEATURES  # the features are defined with the code that computes them
+
+        for key in v:
+            if key not in FEATURES:
+                raise ValueError(unknown_key("", key, list(FEATURES), kind="feature"))
+        return v
+
+
+class NeedsRules(_Model):
+    k_range: list[int]
+    sample: Annotated[int, Field(ge=2)]
+    n_init: Annotated[int, Field(ge=1)]
+    min_accounts: Annotated[int, Field(ge=2)]
+    z_clip: NonNegative
+    advanced_products: list[str]
+    archetypes: dict[str, Archetype]
+
+    @field_validator("k_range")
+    @classmethod
+    def _range(cls, v: list[int]) -> list[int]:
+        if len(v) != 2 or not 2 <= v[0] <= v[1]:
+            raise ValueError(f"must be [lowest, highest] with 2 <= lowest <= highest (got {v})")
+        return v
+
+
+class OpportunityRules(_Model):
+    existing_success: Share
+    new_success: Share
+    usage_uplift: Share
+    cross_sell_min_penetration: Share
+    price_rise: NonNegative
+    price_churn_penalty: NonNegative
+    drop_success: Share
+    large_result_share: NonNegative
+    likely: Share
+
+
+class SegmentRules(_Model):
+    """``config/segments.yaml``: customer types, importance, lifecycle, value x loyalty,
+    segment mix, needs segments and the opportunity matrix."""
+
+    customer_type: CustomerTypeRules
+    importance: ImportanceRules
+    lifecycle: LifecycleRules
+    value: ValueShares
+    loyalty: LoyaltyRules
+    care_strategy: CareStrategy
+    mix: MixRules
+    needs: NeedsRules
+    opportunities: OpportunityRules
+
+
+# -- churn.yaml -----------------------------------------------------------------------
+Count = Annotated[int, Field(ge=0)]
+
+
+class WarningRules(_Model):
+    min_lines: Count
+    window: Annotated[int, Field(ge=1)]
+    forward_rise: Share
+    bill_drop: Share
+
+
+class RetentionAssumptions(_Model):
+    acquisition_to_retention_cost: NonNegative
+    retention_cost_per_contact: NonNegative
+    months_of_revenue_saved: Count
+
+
+class ChurnRules(_Model):
+    """``config/churn.yaml``: small-number limits, group warnings, retention economics."""
+
+    min_accounts: Annotated[int, Field(ge=1)]
+    min_churners: Annotated[int, Field(ge=1)]
+    min_churners_for_drivers: Annotated[int, Field(ge=1)]
+    warnings: WarningRules
+    retention: RetentionAssumptions
+
+
+# -- profit.yaml ----------------------------------------------------------------------
+class ProfitRules(_Model):
+    """``config/profit.yaml``: break-even band and the size below which the 80/20 rules
+    of thumb are not tested."""
+
+    break_even_band: Share
+    min_accounts_for_rules: Annotated[int, Field(ge=1)]
+
+
+# -- costs.yaml -----------------------------------------------------------------------
+class CostDriver(_Model):
+    kind: Literal["quantity", "amount"] = "quantity"
+    rate: NonNegative | None = None
+    unit: str = "unit"
+    en: str | None = None
+    zh: str = ""
+
+    @model_validator(mode="after")
+    def _rate(self) -> CostDriver:
+        if self.kind == "quantity" and self.rate is None:
+            raise ValueError("a quantity driver needs a non-negative `rate:` (money per unit)")
+        if self.kind == "amount" and self.rate is not None:
+            raise ValueError(
+                "an amount driver is money already and is taken as it is: remove `rate:` "
+                "(or make it kind: quantity)"
+            )
+        return self
+
+
+class CostModelSpec(_Model):
+    """A cost model (``config/costs.yaml`` or the user's own, which replaces it whole)."""
+
+    currency: str = "CNY"
+    drivers: dict[str, CostDriver]
+    branches: dict[str, dict[str, NonNegative]] | None = None
+
+    @model_validator(mode="after")
+    def _overrides(self) -> CostModelSpec:
+        if not self.drivers:
+            raise ValueError("`drivers:` needs at least one driver")
+        quantity = [d for d, s in self.drivers.items() if s.kind == "quantity"]
+        for branch, over in (self.branches or {}).items():
+            for d in over:
+                if d not in quantity:
+                    raise ValueError(
+                        f"branches.{branch}: "
+                        + unknown_key("", d, quantity, kind="quantity driver")
+                    )
+        return self
+
+
+# -- causes.yaml ----------------------------------------------------------------------
+class Labels(_Model):
+    en: str
+    zh: str
+
+
+class Cause(_Model):
+    group: str
+    en: str
+    zh: str
+
+    @field_validator("group")
+    @classmethod
+    def _known_group(cls, v: str) -> str:
+        if v not in CAUSE_GROUPS:
+            raise ValueError(unknown_key("", v, CAUSE_GROUPS, kind="cause group"))
+        return v
+
+
+class CauseTaxonomy(_Model):
+    causes: dict[str, Cause]
+    groups: dict[str, Labels]
+
+    @model_validator(mode="after")
+    def _groups(self) -> CauseTaxonomy:
+        if set(self.groups) != set(CAUSE_GROUPS):
+            raise ValueError(f"groups must be exactly {', '.join(CAUSE_GROUPS)}")
+        return self
+
+
+# -- tiers.yaml -----------------------------------------------------------------------
+class Tier(_Model):
+    code: Name | None = None
+    en: str | None = None
+    zh: str | None = None
+    upper: Number | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Tier:
+        if self.code is None and self.en is None:
+            raise ValueError("a tier needs `code:` (or at least `en:`)")
+        return self
+
+
+class TierSchemeSpec(_Model):
+    """One tier scheme: ``tiers:`` in ascending order, every tier but the last with
+    ``upper:`` (exclusive), the last without."""
+
+    description: str = ""
+    currency: str = "CNY"
+    tiers: list[Tier]
+
+    @field_validator("tiers")
+    @classmethod
+    def _bounds(cls, tiers: list[Tier]) -> list[Tier]:
+        if len(tiers) < 2:
+            raise ValueError("needs a list of at least two tiers")
+        uppers = [t.upper for t in tiers]
+        if uppers[-1] is not None or any(u is None for u in uppers[:-1]):
+            raise ValueError("every tier but the last needs `upper:`; the last has none")
+        finite = [float(u) for u in uppers[:-1] if u is not None]
+        if any(b <= a for a, b in zip(finite, finite[1:], strict=False)):
+            raise ValueError(f"upper bounds must rise strictly: {finite}")
+        codes = [str(t.code if t.code is not None else t.en) for t in tiers]
+        if len(set(codes)) < len(codes):
+            raise ValueError(f"tier codes must differ: {codes}")
+        return tiers
+
+
+class TierSchemes(RootModel[dict[str, TierSchemeSpec]]):
+    """``config/tiers.yaml``: named tier schemes."""
+
+
+# -- files that stand alone -----------------------------------------------------------
+class DeriveRule(_Model):
+    column: str
+    value: Scalar
+    where: dict[str, Scalar] = Field(default_factory=dict)
+
+
+class TableMapping(_Model):
+    file: str | None = None
+    sheet: Name | None = None
+    delimiter: str = ","
+    encoding: str | None = None
+    columns: dict[str, str] | None = None
+    keep: dict[str, str] | None = None
+    values: dict[str, dict[Scalar, Scalar]] | None = None
+    constants: dict[str, Scalar] | None = None
+    derive: list[DeriveRule] | None = None
+
+
+class TablesMapping(_Model):
+    """One entry per canonical table (the names of ``kamlib._schema.TABLES``)."""
+
+    accounts: TableMapping
+    billing: TableMapping | None = None
+    costs: TableMapping | None = None
+    usage: TableMapping | None = None
+    contacts: TableMapping | None = None
+
+
+class MappingSpec(_Model):
+    """A mapping file: how a foreign export becomes canonical tables (docs/mapping.md)."""
+
+    kamlib_mapping: Literal[1] = 1
+    description: str = ""
+    name: str | None = None
+    currency: str = "CNY"
+    as_of: DateText | None = None
+    tables: TablesMapping
+
+
+class OperatorFile(_Model):
+    """``operator.yaml`` beside a folder of canonical tables."""
+
+    name: str | None = None
+    currency: str = "CNY"
+    as_of: DateText | None = None
+
+
+class EstimateRow(_Model):
+    segment: Name
+    lever: str
+    size: Number | None = None
+    probability: Number | None = None
+    basis: str | None = None
+
+
+class EstimatesFile(_Model):
+    """The team's own estimates for the priority matrix (``estimates:``, a list of rows)."""
+
+    estimates: list[EstimateRow]
+
+
+class MarketSize(_Model):
+    customers: NonNegative | None = None
+    revenue: NonNegative | None = None
+    target_share: Share | None = None
+
+
+class MarketSizes(RootModel[dict[Name, MarketSize]]):
+    """Market sizes per segment for :func:`kamlib.segment_targets`."""
+
+
+# -- reading and checking -------------------------------------------------------------
+#: topic -> (bundled file, model, whether a user's rules are merged over it)
+TOPICS: dict[str, tuple[str, type[BaseModel], bool]] = {
+    "segments": ("segments.yaml", SegmentRules, True),
+    "churn": ("churn.yaml", ChurnRules, True),
+    "profit": ("profit.yaml", ProfitRules, True),
+    "costs": ("costs.yaml", CostModelSpec, False),
+    "causes": ("causes.yaml", CauseTaxonomy, False),
+    "tiers": ("tiers.yaml", TierSchemes, False),
+}
+
+Topic = Literal["segments", "churn", "profit", "costs", "causes", "tiers"]
+
+
+def _name(source: Source, what: str, caller: str | None) -> str:
+    if isinstance(source, Mapping):
+        return f"{what} passed to {caller}" if caller else f"{what} (a dict)"
+    return str(source)
+
+
+def read_file(source: Source, model: type[M], *, what: str, caller: str | None = None) -> M:
+    """Read a YAML file (or take a dict) and check it against ``model``.
+
+    ``what`` names the kind of file in messages ("cost model"); for a dict, ``caller``
+    names the function it was passed to.
+
+    Examples
+    --------
+    >>> from kamlib._settings import read_file, OperatorFile
+    >>> read_file({"name": "X", "currncy": "CNY"}, OperatorFile, what="operator")
+    Traceback (most recent call last):
+    ...
+    kamlib._errors.ConfigError: operator (a dict): unknown key currncy; allowed at the top level: name, currency, as_of; did you mean currency?
+    """
+    data = read_yaml(source, what=what)
+    return check(model, data, source=_name(source, what, caller))
+
+
+@functools.cache
+def _bundled(topic: str) -> BaseModel:
+    file, model, _ = TOPICS[topic]
+    path = config_path(file)
+    return check(model, read_yaml(path, what=file), source=f"kamlib/config/{file}")
+
+
+def _merge(base: dict[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+    """The user's keys over the defaults, one level down: a section given as a mapping
+    changes only the keys it names; anything else (a list, a number) replaces."""
+    out = dict(base)
+    for key, val in user.items():
+        if isinstance(val, Mapping) and isinstance(base.get(key), dict):
+            out[key] = {**base[key], **val}
+        else:
+            out[key] = val
+    return out
+
+
+def settings(
+    topic: Topic, rules: Source | None = None, *, caller: str | None = None
+) -> dict[str, Any]:
+    """A topic's settings as plain data (a fresh copy: callers may change it).
+
+    ``rules`` (topics ``segments``, ``churn``, ``profit``) is a YAML path or a dict holding
+    only the keys to change; sections are merged key by key over the bundled file, and
+    the result is checked as a whole. ``caller`` names the function a dict was passed to,
+    for messages.
+
+    Examples
+    --------
+    >>> from kamlib._settings import settings
+    >>> settings("churn", {"warnings": {"window": 6}})["warnings"]["window"]
+    6
+    >>> settings("churn", {"warnings": {"window_months": 6}}, caller="group_warnings")
+    Traceback (most recent call last):
+    ...
+    kamlib._errors.ConfigError: rules passed to group_warnings: unknown key warnings.window_months; allowed there: min_lines, window, forward_rise, bill_drop; did you mean window?
+    """
+    base = _bundled(topic)
+    if rules is None:
+        return base.model_dump()
+    file, model, merged = TOPICS[topic]
+    if not merged:
+        raise ConfigError(f"{file} is not overridden key by key: pass a whole file of your own")
+    user = read_yaml(rules, what=f"{topic} rules")
+    data = _merge(base.model_dump(), user)
+    return check(model, data, source=_name(rules, "rules", caller)).model_dump()
+
+
+def check(model: type[M], data: Any, *, source: str) -> M:
+    """``data`` checked against ``model``; a ConfigError listing every problem otherwise."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        problems = list(dict.fromkeys(_problems(e, model)))
+    if len(problems) == 1:
+        raise ConfigError(f"{source}: {problems[0]}")
+    lines = "\n".join(f"- {p}" for p in problems)
+    raise ConfigError(f"{source}: {len(problems)} problems:\n{lines}")
+
+
+def unknown_key(path: str, key: str, allowed: Sequence[str], *, kind: str = "key") -> str:
+    """The sentence for a key (or a name) that is not allowed, with the nearest allowed one
+    if one is close. ``path`` is the key's full path; empty for a name on its own.
+
+    >>> unknown_key("lifecycle.new_month", "new_month", ["new_months", "trend_per_month"])
+    'unknown key lifecycle.new_month; allowed there: new_months, trend_per_month; did you mean new_months?'
+    >>> unknown_key("", "two_years", ["monthly", "two_year"], kind="contract")
+    "unknown contract 'two_years'; allowed: monthly, two_year; did you mean two_year?"
+    """
+    if path:
+        where = "there" if "." in path or "[" in path else "at the top level"
+        head = f"unknown {kind} {path}; allowed {where}"
+    else:
+        head = f"unknown {kind} {key!r}; allowed"
+    msg = f"{head}: {', '.join(map(str, allowed)) or 'none'}"
+    near = difflib.get_close_matches(key, [str(a) for a in allowed], n=1, cutoff=0.6)
+    return msg + (f"; did you mean {near[0]}?" if near else "")
+
+
+_EXPECTED = {
+    "model_type": "a mapping (key: value)",
+    "model_attributes_type": "a mapping (key: value)",
+    "dict_type": "a mapping (key: value)",
+    "list_type": "a list",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "int_parsing": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+}
+
+
+def _show(v: Any) -> str:
+    s = repr(v)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _path(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"  # counted from 1, as a reader counts
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _problems(e: ValidationError, model: type[BaseModel]) -> list[str]:
+    out = []
+    for err in e.errors(include_url=False):
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        is_key = bool(loc) and loc[-1] == "[key]"  # a mapping key of the wrong type
+        if is_key:
+            loc = loc[:-1]
+        path = _path(loc)
+        if kind == "extra_forbidden":
+            msg = unknown_key(path, str(loc[-1]), _keys_at(model, loc[:-1]))
+            if " did you mean" not in msg:  # perhaps a key of another section
+                msg += _elsewhere(str(loc[-1]), model)
+            out.append(msg)
+        elif kind == "missing":
+            out.append(f"needs key {path}")
+        elif kind in ("value_error", "assertion_error"):
+            msg = str(err["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            sep = " " if msg.startswith("must be") else ": "
+            out.append(f"{path}{sep}{msg}" if path else msg)
+        else:
+            expected = _EXPECTED.get(kind) or str(err["msg"]).removeprefix("Input should be ")
+            what = (
+                f"the key {loc[-1]!r} under {_path(loc[:-1]) or 'the top level'}"
+                if is_key
+                else path
+            )
+            out.append(f"{what or 'the whole file'} must be {expected} (got {_show(err['input'])})")
+    return out
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        elif isinstance(tp, type) and issubclass(tp, RootModel):
+            tp = tp.model_fields["root"].annotation
+        else:
+            return tp
+
+
+def _keys_at(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
+    """The keys a model allows at ``loc`` (empty if it is not a model there)."""
+    tp: Any = model
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(str(part))
+            if field is None:
+                return []
+            tp = field.annotation
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        elif get_origin(tp) is list:
+            tp = get_args(tp)[0]
+        else:
+            return []
+    tp = _unwrap(tp)
+    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+
+
+def _all_keys(model: Any, prefix: str = "") -> list[str]:
+    """The full paths of a model's keys, through nested sections (not through lists or
+    mappings of free keys)."""
+    tp = _unwrap(model)
+    if not (isinstance(tp, type) and issubclass(tp, BaseModel)):
+        return []
+    out = []
+    for name, field in tp.model_fields.items():
+        out.append(prefix + name)
+        out += _all_keys(field.annotation, prefix + name + ".")
+    return out
+
+
+def _elsewhere(key: str, model: type[BaseModel]) -> str:
+    paths = _all_keys(model)
+    near = difflib.get_close_matches(key, [p.rsplit(".", 1)[-1] for p in paths], n=1, cutoff=0.6)
+    if not near:
+        return ""
+    full = next(p for p in paths if p.rsplit(".", 1)[-1] == near[0])
+    return f"; did you mean {full}?" if full != key else ""
