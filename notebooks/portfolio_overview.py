@@ -15,7 +15,7 @@
 data: str = ""  # data folder or export file; empty means the bundled sample operator
 mapping: str = ""  # mapping YAML for a foreign export, or maven; empty for canonical tables
 lang: str = "en"  # label language, en or zh
-tier_scheme: str = ""  # beijing, key_account, stars, abc, deciles or a YAML file; empty: by currency
+tier_scheme: str = ""  # beijing, key_account, stars, abc, deciles or a YAML; empty: by currency
 cost_model: str = ""  # cost rates YAML; empty uses the bundled rates
 
 # %% tags=["remove-input"]

@@ -45,14 +45,19 @@ whale.summary()
 
 # %%
 tiers = kamlib.value_tiers(b)
-pnl.by(tiers.assignment.rename("tier"))[["accounts", "revenue", "cost", "profit", "margin"]].round(3)
+cols = ["accounts", "revenue", "cost", "profit", "margin"]
+pnl.by(tiers.assignment.rename("tier"))[cols].round(3)
 
 # %% [markdown]
 # Which costs eat the profit of the loss-making accounts?
 
 # %%
 losers = pnl.table["profit"] < 0
-pnl.plot(ax=plt.figure(figsize=(7, 3.5)).gca(), mask=losers, title="Cost to serve of the loss-making accounts")
+pnl.plot(
+    ax=plt.figure(figsize=(7, 3.5)).gca(),
+    mask=losers,
+    title="Cost to serve of the loss-making accounts",
+)
 plt.show()
 
 # %% [markdown]

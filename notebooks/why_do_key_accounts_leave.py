@@ -25,10 +25,16 @@ import kamlib
 kamlib.setup_notebook(lang)
 book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None)
 types = kamlib.customer_types(book)
-key = book.select(book.accounts["account_id"].map(types["customer_type"]).eq("key_account").to_numpy())
+key = book.select(
+    book.accounts["account_id"].map(types["customer_type"]).eq("key_account").to_numpy()
+)
 
 # %%
-display(kamlib.say(f"{len(key.accounts):,} key accounts, of which {int((key.accounts['status'] == 'churned').sum()):,} churned."))
+display(
+    kamlib.say(
+        f"{len(key.accounts):,} key accounts, of which {int((key.accounts['status'] == 'churned').sum()):,} churned."
+    )
+)
 kamlib.churn_rates(key, by="branch").round(3)
 
 # %% [markdown]
@@ -53,4 +59,5 @@ assoc.observed
 
 # %%
 w = kamlib.group_warnings(key)
-w[w["warning"] & (w["status"] == "active")][["name", "branch", "lines", "forwarding rise", "bill change", "revenue at risk (year)"]].round(3) if len(w) else None
+cols = ["name", "branch", "lines", "forwarding rise", "bill change", "revenue at risk (year)"]
+w[w["warning"] & (w["status"] == "active")][cols].round(3) if len(w) else None

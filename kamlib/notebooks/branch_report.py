@@ -33,7 +33,9 @@ book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None, branch
 book = book.masked() if mask_pii else book
 b = book.branch(branch)
 tables = kamlib.ReportTables()  # every table shown below also goes to tables.xlsx
-metrics = kamlib.branch_metrics(book, branch, tier_scheme=tier_scheme or None, cost_model=cost_model or None)
+metrics = kamlib.branch_metrics(
+    book, branch, tier_scheme=tier_scheme or None, cost_model=cost_model or None
+)
 display(kamlib.say(kamlib.report.headline(book, branch)))
 
 # %% [markdown]
@@ -53,7 +55,10 @@ tables.show("Key figures", kamlib.key_figures(book, branch))
 tiers = kamlib.value_tiers(b, scheme=tier_scheme or None)
 tiers.plot(ax=plt.figure().gca(), lang=lang)
 plt.show()
-tables.show("Value tiers", tiers.table[["accounts", "share of accounts", "share of revenue", "ARPU"]].round(3))
+tables.show(
+    "Value tiers",
+    tiers.table[["accounts", "share of accounts", "share of revenue", "ARPU"]].round(3),
+)
 
 # %% [markdown]
 # Customer types and, among key accounts, important / super / ordinary (rules in `segments.yaml`):
@@ -62,7 +67,13 @@ tables.show("Value tiers", tiers.table[["accounts", "share of accounts", "share 
 types = kamlib.customer_types(b)
 for note in types.attrs["notes"]:
     display(kamlib.say(f"*Note:* {note}"))
-tables.show("Customer types", types.groupby(["customer_type", "importance"], dropna=False).size().rename("accounts").to_frame())
+tables.show(
+    "Customer types",
+    types.groupby(["customer_type", "importance"], dropna=False)
+    .size()
+    .rename("accounts")
+    .to_frame(),
+)
 
 # %% [markdown]
 # Where accounts are in their life with us (first matching rule: churned, new, at risk, declining, growing, mature):
@@ -70,7 +81,9 @@ tables.show("Customer types", types.groupby(["customer_type", "importance"], dro
 # %%
 stages = kamlib.lifecycle_stage(b)
 display(kamlib.say("Signals used: " + (", ".join(stages.attrs["signals"]) or "none") + "."))
-tables.show("Lifecycle stages", stages["stage"].value_counts(sort=False).rename("accounts").to_frame())
+tables.show(
+    "Lifecycle stages", stages["stage"].value_counts(sort=False).rename("accounts").to_frame()
+)
 
 # %% [markdown]
 # The value x loyalty grid: who to keep close, who to grow, and who to let go. Loyalty is scored from the signals the data have.
@@ -92,13 +105,16 @@ needs = kamlib.NeedsSegments(seed=0).fit(b)
 for note in needs.notes_:
     display(kamlib.say(f"*Note:* {note}"))
 if not needs.table.empty:
-    display(kamlib.say(
-        f"{needs.k_} segments, the number with the highest mean silhouette "
-        f"(how much closer accounts are to their own segment than to the next; 1 is perfect, 0 no structure)."
-    ))
+    display(
+        kamlib.say(
+            f"{needs.k_} segments, the number with the highest mean silhouette "
+            f"(how much closer accounts are to their own segment than to the next; 1 is perfect, 0 no structure)."
+        )
+    )
     needs.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
     plt.show()
-    display(tables.show("Needs segments", needs.table[["zh", "fit", "accounts", "silhouette", "spread", "nearest segment"]].round(2)))
+    cols = ["zh", "fit", "accounts", "silhouette", "spread", "nearest segment"]
+    display(tables.show("Needs segments", needs.table[cols].round(2)))
 
 # %%
 segments = needs.labels_ if needs.labels_.notna().any() else tiers.assignment
@@ -119,11 +135,13 @@ tables.show("P&L summary", pnl.summary())
 # %%
 whale = kamlib.whale_curve(pnl.table, currency=book.currency)
 if pnl.has_costs:
-    display(kamlib.say(
-        f"Ranked from most to least profitable, the first {whale.peak_rank:,} accounts "
-        f"({whale.peak_at:.0%}) earn {whale.peak:,.0f} {book.currency}; the remaining accounts give back "
-        f"{whale.tail_giveback:,.0f}, leaving {whale.total:,.0f}."
-    ))
+    display(
+        kamlib.say(
+            f"Ranked from most to least profitable, the first {whale.peak_rank:,} accounts "
+            f"({whale.peak_at:.0%}) earn {whale.peak:,.0f} {book.currency}; the remaining accounts give back "
+            f"{whale.tail_giveback:,.0f}, leaving {whale.total:,.0f}."
+        )
+    )
     whale.plot(ax=plt.figure().gca())
     plt.show()
 
@@ -154,7 +172,12 @@ if pnl.has_costs:
 # Profit by customer type:
 
 # %%
-tables.show("P&L by customer type", pnl.by("customer_type")[["accounts", "revenue", "cost", "profit", "margin"]].round(3) if "customer_type" in pnl.table else None)
+tables.show(
+    "P&L by customer type",
+    pnl.by("customer_type")[["accounts", "revenue", "cost", "profit", "margin"]].round(3)
+    if "customer_type" in pnl.table
+    else None,
+)
 
 # %% [markdown]
 # ## 3. Why customers leave
@@ -162,12 +185,20 @@ tables.show("P&L by customer type", pnl.by("customer_type")[["accounts", "revenu
 # Churn rates come with 95% intervals; groups under 30 accounts get counts only.
 
 # %%
-display(kamlib.say(
-    f"{metrics['churned']:,} of {metrics['accounts']:,} accounts churned"
-    + (f" ({metrics['churn_rate']:.1%}, 95% interval {metrics['churn_rate_ci'][0]:.1%}-{metrics['churn_rate_ci'][1]:.1%})."
-       if metrics["churn_rate"] is not None else ".")
-))
-tables.show("Churn rates", kamlib.churn_rates(b, by="customer_type" if "customer_type" in b.accounts else None).round(3))
+display(
+    kamlib.say(
+        f"{metrics['churned']:,} of {metrics['accounts']:,} accounts churned"
+        + (
+            f" ({metrics['churn_rate']:.1%}, 95% interval {metrics['churn_rate_ci'][0]:.1%}-{metrics['churn_rate_ci'][1]:.1%})."
+            if metrics["churn_rate"] is not None
+            else "."
+        )
+    )
+)
+tables.show(
+    "Churn rates",
+    kamlib.churn_rates(b, by="customer_type" if "customer_type" in b.accounts else None).round(3),
+)
 
 # %%
 per_quarter = kamlib.churn_by_period(b, freq="Q")
@@ -204,7 +235,16 @@ plt.show()
 
 # %%
 drivers = kamlib.churn_drivers(b)
-display(kamlib.say(drivers["note"] or ("What moves churn (logistic regression, odds ratios): " + "; ".join(drivers["reading"]) + ".")))
+display(
+    kamlib.say(
+        drivers["note"]
+        or (
+            "What moves churn (logistic regression, odds ratios): "
+            + "; ".join(drivers["reading"])
+            + "."
+        )
+    )
+)
 tables.show("Churn drivers", drivers["table"].round(3))
 
 # %% [markdown]
@@ -225,9 +265,14 @@ plt.show()
 warnings = kamlib.group_warnings(b)
 if len(warnings):
     warned = warnings[warnings["warning"]]
-    display(kamlib.say(f"{int((warned['status'] == 'active').sum())} group(s) still with us show the signals; "
-                     f"{int((warned['status'] == 'churned').sum())} showed them before leaving."))
-    display(tables.show("Group-churn warnings", warned[["name", "status", "lines", "forwarding rise", "bill change", "revenue at risk (year)"]].round(3)))
+    display(
+        kamlib.say(
+            f"{int((warned['status'] == 'active').sum())} group(s) still with us show the signals; "
+            f"{int((warned['status'] == 'churned').sum())} showed them before leaving."
+        )
+    )
+    cols = ["name", "status", "lines", "forwarding rise", "bill change", "revenue at risk (year)"]
+    display(tables.show("Group-churn warnings", warned[cols].round(3)))
 else:
     display(kamlib.say("No usage data: group-churn warnings cannot be computed."))
 
@@ -235,7 +280,8 @@ else:
 funnel = kamlib.retention_funnel(b, by="customer_type" if "customer_type" in b.accounts else None)
 kamlib.churn.plot_funnel(funnel, ax=plt.figure(figsize=(7, 2.5)).gca())
 plt.show()
-tables.show("Retention funnel", funnel.round(3)) if len(funnel) else kamlib.say("No retention contacts in the data: no funnel.")
+no_funnel = "No retention contacts in the data: no funnel."
+tables.show("Retention funnel", funnel.round(3)) if len(funnel) else kamlib.say(no_funnel)
 
 # %%
 tables.show("Retention economics", kamlib.retention_economics(b).round(2))
@@ -250,7 +296,8 @@ opps = kamlib.opportunity_matrix(b, segments, pnl=pnl, given=estimates or None)
 opps.plot(ax=plt.figure(figsize=(8, 4.5)).gca())
 plt.show()
 tables.show("Priority matrix", opps.summary().round(2))
-opps.summary()[["segment", "lever", "size", "probability", "priority", "source", "basis"]].head(10).round(2)
+cols = ["segment", "lever", "size", "probability", "priority", "source", "basis"]
+opps.summary()[cols].head(10).round(2)
 
 # %% [markdown]
 # The largest loss-making accounts, with the lever for each, and the services by profit.
@@ -267,7 +314,8 @@ tables.show("Services by profit", actions["services"].round(3))
 
 # %%
 quality = kamlib.data_quality(b)
-tables.show("Data quality", quality) if len(quality) else kamlib.say("Nothing the report needs was missing from the data.")
+nothing_missing = "Nothing the report needs was missing from the data."
+tables.show("Data quality", quality) if len(quality) else kamlib.say(nothing_missing)
 
 # %%
 tables.show("Cost assumptions", pnl.model.assumptions() if pnl.model is not None else None)
