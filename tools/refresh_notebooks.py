@@ -39,6 +39,10 @@ VOLATILE_CELL_METADATA = ("papermill", "execution", "ExecuteTime")
 VOLATILE_NOTEBOOK_METADATA = ("papermill",)
 
 
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def pairs() -> list[Path]:
     """Every paired ``.ipynb`` (sorted)."""
     return sorted(p for folder in FOLDERS for p in folder.glob("*.ipynb"))
@@ -65,7 +69,7 @@ def update_from_twin(ipynb: Path) -> bool:
     cells. Returns whether the inputs changed."""
     twin = ipynb.with_suffix(".py")
     if not twin.is_file():
-        sys.exit(f"{ipynb.relative_to(ROOT)} has no .py twin: run `jupytext --sync {ipynb}`")
+        sys.exit(f"{_rel(ipynb)} has no .py twin: run `jupytext --sync {_rel(ipynb)}`")
     text = jupytext.read(twin, fmt="py:percent")
     old = nbformat.read(ipynb, as_version=4)
     if _inputs(text) == _inputs(old):
@@ -73,8 +77,8 @@ def update_from_twin(ipynb: Path) -> bool:
     if ipynb.stat().st_mtime > twin.stat().st_mtime:
         # edited as .ipynb outside JupyterLab's pairing: updating would throw the edit away
         sys.exit(
-            f"{ipynb.relative_to(ROOT)} is newer than its twin and their cells differ: "
-            f"bring the edit into the .py (`jupytext --sync {ipynb.relative_to(ROOT)}` "
+            f"{_rel(ipynb)} is newer than its twin and their cells differ: "
+            f"bring the edit into the .py (`jupytext --sync {_rel(ipynb)}` "
             "writes the .py from the newer .ipynb), then refresh again"
         )
     new = combine_inputs_with_outputs(text, old, fmt="py:percent")
@@ -127,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             nbformat.write(strip_volatile(nbformat.read(ipynb, as_version=4)), ipynb)
         what = "updated from its .py" if changed else "inputs unchanged"
-        print(f"{ipynb.relative_to(ROOT)}: {what}" + ("" if args.no_run else ", re-executed"))
+        print(f"{_rel(ipynb)}: {what}" + ("" if args.no_run else ", re-executed"))
     return 0
 
 
