@@ -41,10 +41,11 @@ lab: $(STAMP)
 
 refresh-notebooks: $(STAMP)
 	$(BIN)/python tools/refresh_notebooks.py
-	$(BIN)/python tools/refresh_regression.py
+	$(MAKE) refresh-regression
 
+# metrics.json and every table of two sample branches' reports (tests/test_regression.py)
 refresh-regression: $(STAMP)
-	$(BIN)/python tools/refresh_regression.py
+	$(BIN)/python -m pytest tests/test_regression.py --refresh-regression -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
