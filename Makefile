@@ -27,8 +27,8 @@ reports: $(STAMP)
 	$(BIN)/kam report data --out reports
 
 lint: $(STAMP)
-	$(BIN)/ruff check kamlib tests tools benchmarks notebooks
-	$(BIN)/ruff format --check kamlib tests tools benchmarks notebooks
+	$(BIN)/ruff check kamlib tests tools benchmarks notebooks conftest.py
+	$(BIN)/ruff format --check kamlib tests tools benchmarks notebooks conftest.py
 	$(BIN)/mypy
 
 test: lint

@@ -100,12 +100,3 @@ def checksums(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
-
-
-# nbval: compare tables through their stable text form, not pandas' HTML (which drifts
-# between versions) and not stderr (new library warnings are not a change in a number).
-def pytest_collectstart(collector):
-    if collector.fspath and str(collector.fspath).endswith(".ipynb"):
-        skip = getattr(collector, "skip_compare", None)
-        if skip is not None:
-            collector.skip_compare += ("text/html", "stderr", "application/javascript")
