@@ -5,13 +5,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KERNEL := kamlib
 
-.PHONY: reports test lint lab refresh-notebooks bench clean help
+.PHONY: reports test lint lab refresh-notebooks refresh-regression bench clean help
 
 help:
 	@echo "make reports            build one report per branch of the bundled sample into reports/"
 	@echo "make test               lint, type-check and run the whole test suite"
-	@echo "make lab                JupyterLab on notebooks/ with the kamlib kernel"
-	@echo "make refresh-notebooks  re-execute the stored notebooks after an intended change"
+	@echo "make lab                JupyterLab with the kamlib kernel (notebooks/; the branch report is kamlib/notebooks/)"
+	@echo "make refresh-notebooks  after an intended change: update each .ipynb from its .py twin, re-execute"
+	@echo "                        and strip it, then refresh the expected numbers of tests/regression/"
+	@echo "make refresh-regression only the expected numbers of tests/regression/"
 	@echo "make bench              run the benchmarks (not part of make test)"
 
 # The venv, kamlib with pinned dependencies, and a named kernel inside the venv.
@@ -25,19 +27,25 @@ reports: $(STAMP)
 	$(BIN)/kam report data --out reports
 
 lint: $(STAMP)
-	$(BIN)/ruff check kamlib tests tools benchmarks
-	$(BIN)/ruff format --check kamlib tests tools benchmarks
+	$(BIN)/ruff check kamlib tests tools benchmarks notebooks conftest.py
+	$(BIN)/ruff format --check kamlib tests tools benchmarks notebooks conftest.py
 	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest tests kamlib notebooks --nbval --doctest-modules \
 		--nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
+# at the top of the repository, so both notebooks/ and kamlib/notebooks/ can be opened
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab
 
 refresh-notebooks: $(STAMP)
 	$(BIN)/python tools/refresh_notebooks.py
+	$(MAKE) refresh-regression
+
+# metrics.json and every table of two sample branches' reports (tests/test_regression.py)
+refresh-regression: $(STAMP)
+	$(BIN)/python -m pytest tests/test_regression.py --refresh-regression -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -43,8 +43,12 @@ def repo_root() -> Path:
 
 
 def notebook_path(name: str = "branch_report.ipynb") -> Path:
-    """Where the bundled notebooks are."""
-    return repo_root() / "notebooks" / name
+    """A report notebook shipped inside the package (``kamlib/notebooks/``, package data).
+
+    The branch report travels with the library, so an installed wheel runs ``kam report``
+    without a checkout of the repository.
+    """
+    return Path(__file__).resolve().parent / "notebooks" / name
 
 
 def sample_path() -> Path:
@@ -322,7 +326,7 @@ def run_reports(
     chosen = branches or known
     small = [b for b in chosen if counts.get(b, 0) < min_accounts]
     chosen = [b for b in chosen if b not in small]
-    out = Path(out).resolve()  # notebooks run in notebooks/: a relative path would land there
+    out = Path(out).resolve()  # a notebook runs in its own folder: relative paths would land there
     _check_writable(out)
     nb = Path(notebook) if notebook else notebook_path()
     settings = {"tier_scheme": tier_scheme, "cost_model": cost_model, "estimates": estimates}

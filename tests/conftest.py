@@ -46,9 +46,40 @@ def one_account_per_branch(folder: Path, branches: list[str]) -> Path:
     return folder
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--refresh-regression",
+        action="store_true",
+        help="rewrite the expected numbers of tests/regression/ from this run instead of "
+        "comparing (after an intended change; review the diff in git)",
+    )
+
+
 @pytest.fixture(scope="session")
 def sample_book() -> kamlib.Book:
     return kamlib.load(ROOT / "data")
+
+
+@pytest.fixture(scope="session")
+def sample_reports(tmp_path_factory) -> Path:
+    """One English report per branch of the bundled sample, built once per session by
+    ``kamlib.run_reports(sample, out=..., jobs=2)``; the output folder. Tests only read it.
+    """
+    sample = kamlib.sample_path()
+    before = checksums(sample)
+    base = tmp_path_factory.mktemp("sample_reports")
+    # a relative out, as `make reports` passes it: the reports land under the caller's
+    # folder, not under the notebook's (which is the notebook's working folder)
+    cwd = os.getcwd()
+    os.chdir(base)
+    try:
+        kamlib.run_reports(sample, out="reports", jobs=2, progress=False)
+    finally:
+        os.chdir(cwd)
+    assert checksums(sample) == before, "the batch changed its input files"
+    for folder in (ROOT / "notebooks", ROOT / "kamlib" / "notebooks"):
+        assert not list(folder.rglob("metrics.json")), f"the batch wrote into {folder}"
+    return base / "reports"
 
 
 @pytest.fixture(scope="session")
@@ -69,12 +100,3 @@ def checksums(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
-
-
-# nbval: compare tables through their stable text form, not pandas' HTML (which drifts
-# between versions) and not stderr (new library warnings are not a change in a number).
-def pytest_collectstart(collector):
-    if collector.fspath and str(collector.fspath).endswith(".ipynb"):
-        skip = getattr(collector, "skip_compare", None)
-        if skip is not None:
-            collector.skip_compare += ("text/html", "stderr", "application/javascript")
