@@ -12,7 +12,7 @@ from ._display import say, setup_notebook
 from ._errors import ConfigError, DataError, Issue, KamlibError, ValidationReport
 from ._excel import ReportTables, write_workbook
 from ._io import load, prepare, write_book
-from ._labels import label
+from ._labels import label, labelled
 from ._result import Result
 from ._schema import data_model_markdown
 from .churn import (
@@ -62,6 +62,7 @@ __all__ = [
     "ChurnDrivers",
     "Result",
     "label",
+    "labelled",
     "ConfigError",
     "DataError",
     "Issue",

@@ -33,8 +33,8 @@ book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None)
 # The figures of each branch's `metrics.json` (see `docs/metrics.md`). A blank means the data cannot give that figure for the branch.
 
 # %%
-league = kamlib.league_table(book, tier_scheme=tier_scheme or None, cost_model=cost_model or None)
-league.round(3)
+league = kamlib.league_table(book, scheme=tier_scheme or None, cost_model=cost_model or None)
+kamlib.labelled(league.table.round(3))
 
 # %% [markdown]
 # ## Where the profit is
@@ -42,10 +42,13 @@ league.round(3)
 # Each branch's whale curve: how far above 100% of its profit the best accounts go before the loss-makers give it back.
 
 # %%
-pnls = {br: kamlib.customer_pnl(book.branch(br), model=cost_model or None) for br in book.branches}
-whales = {br: kamlib.whale_curve(p.table) for br, p in pnls.items() if p.has_costs}
+branches = {br: book.branch(br) for br in book.branches}
+pnls = {br: kamlib.customer_pnl(b, cost_model=cost_model or None) for br, b in branches.items()}
+whales = {br: kamlib.whale_curve(branches[br], pnl=p) for br, p in pnls.items() if p.has_costs}
 if whales:
-    kamlib.profit.plot_whale_curves(whales, ax=plt.figure(figsize=(8, 4)).gca())
+    ax = plt.figure(figsize=(8, 4)).gca()
+    for br, w in whales.items():
+        w.plot(ax=ax, label=br)
     plt.show()
 else:
     display(kamlib.say("No cost data: the whale curves cannot be drawn."))
@@ -56,7 +59,7 @@ else:
 # %%
 fig, ax = plt.subplots(figsize=(6, 4))
 for br, p in pnls.items():
-    c = kamlib.concentration(p.table, value="revenue")
+    c = kamlib.concentration(branches[br], value="revenue", pnl=p)
     c.plot(ax=ax, label=f"{br} (Gini {c.gini:.2f})")
 plt.show()
 
@@ -70,27 +73,27 @@ tiers = kamlib.value_tiers(book, scheme=tier_scheme or None)
 mix = kamlib.segment_mix(book, tiers.assignment.rename("tier"))
 mix.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
 plt.show()
-display(kamlib.say(mix.test.summary()))
-mix.summary().round(3)
+display(kamlib.say(mix.test.reading))
+kamlib.labelled(mix.shares_table().round(3))
 
 # %%
 if "customer_type" in book.accounts:
     types = kamlib.segment_mix(book, "customer_type")
-    display(kamlib.say(types.test.summary()))
-    display(types.summary().round(3))
+    display(kamlib.say(types.test.reading))
+    display(kamlib.labelled(types.shares_table().round(3)))
 
 # %% [markdown]
 # Needs-based segments fitted on the whole operator's business and key accounts, so that the same segment means the same thing in every branch:
 
 # %%
 needs = kamlib.NeedsSegments(seed=0).fit(book)
-for note in needs.notes_:
+for note in needs.notes:
     display(kamlib.say(f"*Note:* {note}"))
 if needs.labels_.notna().any():
     needs_mix = kamlib.segment_mix(book, needs.labels_)
     needs_mix.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
     plt.show()
-    display(kamlib.say(needs_mix.test.summary()))
+    display(kamlib.say(needs_mix.test.reading))
 
 # %% [markdown]
 # ## Why customers leave, branch by branch
@@ -99,7 +102,7 @@ if needs.labels_.notna().any():
 
 # %%
 causes = kamlib.cause_association(book, by="branch")
-display(kamlib.say(causes.summary()))
+display(kamlib.say(causes.reading))
 causes.plot(ax=plt.figure(figsize=(7, 3.5)).gca())
 plt.show()
 causes.observed

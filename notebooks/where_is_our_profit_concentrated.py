@@ -32,13 +32,13 @@ pnl = kamlib.customer_pnl(b)
 # The rules of thumb, tested on these accounts:
 
 # %%
-kamlib.rules_of_thumb(pnl.table)
+kamlib.rules_of_thumb(b, pnl=pnl)
 
 # %%
-whale = kamlib.whale_curve(pnl.table, currency=b.currency)
+whale = kamlib.whale_curve(b, pnl=pnl)
 whale.plot(ax=plt.figure(figsize=(7, 3.5)).gca())
 plt.show()
-whale.summary()
+kamlib.labelled(whale.summary())
 
 # %% [markdown]
 # Profit by value tier: do the top tiers carry the profit as well as the revenue?
@@ -46,7 +46,7 @@ whale.summary()
 # %%
 tiers = kamlib.value_tiers(b)
 cols = ["accounts", "revenue", "cost", "profit", "margin"]
-pnl.by(tiers.assignment.rename("tier"))[cols].round(3)
+kamlib.labelled(pnl.by(tiers.assignment.rename("tier"))[cols].round(3))
 
 # %% [markdown]
 # Which costs eat the profit of the loss-making accounts?
@@ -64,6 +64,6 @@ plt.show()
 # The services that lose money across accounts, and the largest loss-makers with their lever:
 
 # %%
-actions = kamlib.profit_actions(pnl, b, top=10)
-display(actions["services"].round(3))
-actions["accounts"].round(0)
+actions = kamlib.profit_actions(b, pnl=pnl, top=10)
+display(kamlib.labelled(actions.services.round(3)))
+kamlib.labelled(actions.table.round(0))

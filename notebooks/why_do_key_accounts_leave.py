@@ -24,7 +24,7 @@ import kamlib
 
 kamlib.setup_notebook(lang)
 book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None)
-types = kamlib.customer_types(book)
+types = kamlib.customer_types(book).table
 key = book.select(
     book.accounts["account_id"].map(types["customer_type"]).eq("key_account").to_numpy()
 )
@@ -35,29 +35,29 @@ display(
         f"{len(key.accounts):,} key accounts, of which {int((key.accounts['status'] == 'churned').sum()):,} churned."
     )
 )
-kamlib.churn_rates(key, by="branch").round(3)
+kamlib.labelled(kamlib.churn_rates(key, by="branch").table.round(3))
 
 # %% [markdown]
 # The cause tree of the key accounts lost:
 
 # %%
 tree = kamlib.cause_tree(key, lang=lang)
-kamlib.churn.plot_cause_pareto(tree, ax=plt.figure(figsize=(8, 3.5)).gca())
+tree.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
 plt.show()
-tree.round(3)
+kamlib.labelled(tree.table.round(3))
 
 # %% [markdown]
 # Do important key accounts (government, Fortune 500, ...) leave for other reasons than the rest?
 
 # %%
 assoc = kamlib.cause_association(key, by=types["importance"].rename("importance"))
-display(kamlib.say(assoc.summary()))
+display(kamlib.say(assoc.reading))
 assoc.observed
 
 # %% [markdown]
 # Groups still with us that show the signals of group churn (calls forwarded to rivals up, bill down):
 
 # %%
-w = kamlib.group_warnings(key)
-cols = ["name", "branch", "lines", "forwarding rise", "bill change", "revenue at risk (year)"]
-w[w["warning"] & (w["status"] == "active")][cols].round(3) if len(w) else None
+w = kamlib.group_warnings(key).table
+cols = ["name", "branch", "lines", "forwarding_rise", "bill_change", "revenue_at_risk_year"]
+kamlib.labelled(w[w["warning"] & (w["status"] == "active")][cols].round(3)) if len(w) else None

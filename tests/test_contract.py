@@ -77,7 +77,7 @@ NOT_ANALYSES = {
         "write_metrics",
         "data_model_markdown",
     },
-    "reports": {"branch_metrics", "run_reports", "setup_notebook", "say", "label"},
+    "reports": {"branch_metrics", "run_reports", "setup_notebook", "say", "label", "labelled"},
 }
 
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")

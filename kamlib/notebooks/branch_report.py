@@ -34,8 +34,16 @@ book = book.masked() if mask_pii else book
 b = book.branch(branch)
 tables = kamlib.ReportTables()  # every table shown below also goes to tables.xlsx
 metrics = kamlib.branch_metrics(
-    book, branch, tier_scheme=tier_scheme or None, cost_model=cost_model or None
+    book, branch, scheme=tier_scheme or None, cost_model=cost_model or None
 )
+
+
+def notes(result):
+    """Say what an analysis could not show, or assumed, before its table."""
+    for note in result.notes:
+        display(kamlib.say(f"*Note:* {note}"))
+
+
 display(kamlib.say(kamlib.report.headline(book, branch)))
 
 # %% [markdown]
@@ -44,7 +52,7 @@ display(kamlib.say(kamlib.report.headline(book, branch)))
 # The branch beside the whole operator, over the observation period.
 
 # %%
-tables.show("Key figures", kamlib.key_figures(book, branch))
+tables.show("Key figures", kamlib.key_figures(book, branch).table.round(3))
 
 # %% [markdown]
 # ## 1. Segmentation
@@ -53,11 +61,12 @@ tables.show("Key figures", kamlib.key_figures(book, branch))
 
 # %%
 tiers = kamlib.value_tiers(b, scheme=tier_scheme or None)
+notes(tiers)
 tiers.plot(ax=plt.figure().gca(), lang=lang)
 plt.show()
 tables.show(
     "Value tiers",
-    tiers.table[["accounts", "share of accounts", "share of revenue", "ARPU"]].round(3),
+    tiers.table[["accounts", "share_of_accounts", "share_of_revenue", "arpu"]].round(3),
 )
 
 # %% [markdown]
@@ -65,32 +74,25 @@ tables.show(
 
 # %%
 types = kamlib.customer_types(b)
-for note in types.attrs["notes"]:
-    display(kamlib.say(f"*Note:* {note}"))
-tables.show(
-    "Customer types",
-    types.groupby(["customer_type", "importance"], dropna=False)
-    .size()
-    .rename("accounts")
-    .to_frame(),
-)
+notes(types)
+tables.show("Customer types", types.counts())
 
 # %% [markdown]
 # Where accounts are in their life with us (first matching rule: churned, new, at risk, declining, growing, mature):
 
 # %%
 stages = kamlib.lifecycle_stage(b)
-display(kamlib.say("Signals used: " + (", ".join(stages.attrs["signals"]) or "none") + "."))
-tables.show(
-    "Lifecycle stages", stages["stage"].value_counts(sort=False).rename("accounts").to_frame()
-)
+display(kamlib.say("Signals used: " + (", ".join(stages.signals) or "none") + "."))
+notes(stages)
+tables.show("Lifecycle stages", stages.counts())
 
 # %% [markdown]
 # The value x loyalty grid: who to keep close, who to grow, and who to let go. Loyalty is scored from the signals the data have.
 
 # %%
 vl = kamlib.value_loyalty(b)
-display(kamlib.say("Loyalty signals used: " + ", ".join(vl.signals) + "."))
+display(kamlib.say("Loyalty signals used: " + (", ".join(vl.signals) or "none") + "."))
+notes(vl)
 vl.plot(ax=plt.figure(figsize=(6, 3.5)).gca())
 plt.show()
 
@@ -102,8 +104,7 @@ tables.show("Value x loyalty", vl.strategy)
 
 # %%
 needs = kamlib.NeedsSegments(seed=0).fit(b)
-for note in needs.notes_:
-    display(kamlib.say(f"*Note:* {note}"))
+notes(needs)
 if not needs.table.empty:
     display(
         kamlib.say(
@@ -113,14 +114,15 @@ if not needs.table.empty:
     )
     needs.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
     plt.show()
-    cols = ["zh", "fit", "accounts", "silhouette", "spread", "nearest segment"]
+    cols = ["name_zh", "fit", "accounts", "silhouette", "spread", "nearest_segment"]
     display(tables.show("Needs segments", needs.table[cols].round(2)))
 
 # %%
 segments = needs.labels_ if needs.labels_.notna().any() else tiers.assignment
-pnl = kamlib.customer_pnl(b, model=cost_model or None)
+pnl = kamlib.customer_pnl(b, cost_model=cost_model or None)
 profile = kamlib.segment_profile(b, segments, pnl=pnl)
-tables.show("Segment profile", profile.drop(columns=["key buying factors"]).round(3))
+notes(profile)
+tables.show("Segment profile", profile.table.round(3))
 
 # %% [markdown]
 # ## 2. Where the profit is: the 80/20 analysis
@@ -128,12 +130,11 @@ tables.show("Segment profile", profile.drop(columns=["key buying factors"]).roun
 # Customer profit is revenue minus the cost to serve each account (network, service, account-manager time, discounts, subsidies, bad debt, acquisition).
 
 # %%
-for note in pnl.notes:
-    display(kamlib.say(f"*Note:* {note}"))
+notes(pnl)
 tables.show("P&L summary", pnl.summary())
 
 # %%
-whale = kamlib.whale_curve(pnl.table, currency=book.currency)
+whale = kamlib.whale_curve(b, pnl=pnl)
 if pnl.has_costs:
     display(
         kamlib.say(
@@ -149,22 +150,23 @@ if pnl.has_costs:
 # Are the rules of thumb true in this branch?
 
 # %%
-tables.show("Rules of thumb", kamlib.rules_of_thumb(pnl.table))
+tables.show("Rules of thumb", kamlib.rules_of_thumb(b, pnl=pnl))
 
 # %%
 fig, ax = plt.subplots()
-kamlib.concentration(pnl.table, value="revenue").plot(ax=ax)
+kamlib.concentration(b, value="revenue", pnl=pnl).plot(ax=ax)
 if pnl.has_costs and (pnl.table["profit"] >= 0).all():
-    kamlib.concentration(pnl.table, value="profit").plot(ax=ax)
+    kamlib.concentration(b, value="profit", pnl=pnl).plot(ax=ax)
 plt.show()
-deciles = kamlib.decile_table(pnl.table, by="profit" if pnl.has_costs else "revenue")
-kamlib.profit.plot_deciles(deciles, ax=plt.figure(figsize=(8, 3.5)).gca(), currency=book.currency)
+deciles = kamlib.decile_table(b, pnl=pnl)
+notes(deciles)
+deciles.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
 plt.show()
-tables.show("Deciles", deciles.round(3))
+tables.show("Deciles", deciles.table.round(3))
 
 # %%
 if pnl.has_costs:
-    display(tables.show("Profit groups", kamlib.profit_groups(pnl.table).round(3)))
+    display(tables.show("Profit groups", kamlib.profit_groups(b, pnl=pnl).table.round(3)))
     pnl.plot(ax=plt.figure().gca())
     plt.show()
 
@@ -195,96 +197,96 @@ display(
         )
     )
 )
-tables.show(
-    "Churn rates",
-    kamlib.churn_rates(b, by="customer_type" if "customer_type" in b.accounts else None).round(3),
-)
+rates = kamlib.churn_rates(b, by="customer_type" if "customer_type" in b.accounts else None)
+notes(rates)
+tables.show("Churn rates", rates.table.round(3))
 
 # %%
 per_quarter = kamlib.churn_by_period(b, freq="Q")
-kamlib.churn.plot_churn_by_period(per_quarter, ax=plt.figure(figsize=(6, 3)).gca())
-plt.show()
-tables.show("Churn per quarter", per_quarter.round(3) if len(per_quarter) else None)
+notes(per_quarter)
+if len(per_quarter.table):
+    per_quarter.plot(ax=plt.figure(figsize=(6, 3)).gca())
+    plt.show()
+    tables.show("Churn per quarter", per_quarter.table.round(3))
 
 # %%
-tables.show("Churn types", kamlib.churn_types(b).round(1))
+churn_types = kamlib.churn_types(b)
+notes(churn_types)
+tables.show("Churn types", churn_types.table.round(3))
 
 # %% [markdown]
 # The cause tree: cause group, then cause, with the monthly revenue lost.
 
 # %%
 tree = kamlib.cause_tree(b, lang=lang)
-kamlib.churn.plot_cause_pareto(tree, ax=plt.figure(figsize=(8, 3.5)).gca())
+notes(tree)
+tree.plot(ax=plt.figure(figsize=(8, 3.5)).gca())
 plt.show()
-tables.show("Cause tree", tree.round(3))
+tables.show("Cause tree", tree.table.round(3))
 
 # %% [markdown]
 # The same causes by value tier (accounts lost):
 
 # %%
-tables.show("Causes by tier", kamlib.cause_tree(b, by=tiers.assignment.rename("tier")))
+tables.show("Causes by tier", kamlib.cause_tree(b, by=tiers.assignment.rename("tier")).table)
 
 # %% [markdown]
 # Which differences between segments are real, and which are noise?
 
 # %%
 assoc = kamlib.cause_association(b, by="customer_type")
-display(kamlib.say(assoc.summary()))
+display(kamlib.say(assoc.reading))
 assoc.plot(ax=plt.figure().gca())
 plt.show()
 
 # %%
 drivers = kamlib.churn_drivers(b)
-display(
-    kamlib.say(
-        drivers["note"]
-        or (
-            "What moves churn (logistic regression, odds ratios): "
-            + "; ".join(drivers["reading"])
-            + "."
-        )
-    )
-)
-tables.show("Churn drivers", drivers["table"].round(3))
+display(kamlib.say(drivers.reading))
+tables.show("Churn drivers", drivers.table.round(3))
 
 # %% [markdown]
 # How long accounts stay (left: share still with us after so many months), and what takes them (right: share lost to each cause group). Shaded bands are 95% intervals: they widen where few accounts were followed that long, so read the far right of the curves with care.
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.5))
-kamlib.churn.plot_retention(kamlib.retention_curves(b), ax=ax1)
-kamlib.churn.plot_incidence(kamlib.cumulative_incidence(b), ax=ax2)
+curves, incidence = kamlib.retention_curves(b), kamlib.cumulative_incidence(b)
+notes(curves)
+notes(incidence)
+curves.plot(ax=ax1)
+incidence.plot(ax=ax2)
 plt.show()
 
 # %% [markdown]
 # ## 4. Groups about to leave, and the retention funnel
 #
-# A warning goes up when a group's calls forwarded to other operators rise while its group bill falls (rules in `kamlib.churn.WARNING_RULES`).
+# A warning goes up when a group's calls forwarded to other operators rise while its group bill falls (rules in `churn.yaml: warnings`).
 
 # %%
 warnings = kamlib.group_warnings(b)
-if len(warnings):
-    warned = warnings[warnings["warning"]]
+notes(warnings)
+if len(warnings.table):
+    warned = warnings.table[warnings.table["warning"]]
     display(
         kamlib.say(
             f"{int((warned['status'] == 'active').sum())} group(s) still with us show the signals; "
             f"{int((warned['status'] == 'churned').sum())} showed them before leaving."
         )
     )
-    cols = ["name", "status", "lines", "forwarding rise", "bill change", "revenue at risk (year)"]
+    cols = ["name", "status", "lines", "forwarding_rise", "bill_change", "revenue_at_risk_year"]
     display(tables.show("Group-churn warnings", warned[cols].round(3)))
-else:
-    display(kamlib.say("No usage data: group-churn warnings cannot be computed."))
 
 # %%
 funnel = kamlib.retention_funnel(b, by="customer_type" if "customer_type" in b.accounts else None)
-kamlib.churn.plot_funnel(funnel, ax=plt.figure(figsize=(7, 2.5)).gca())
-plt.show()
-no_funnel = "No retention contacts in the data: no funnel."
-tables.show("Retention funnel", funnel.round(3)) if len(funnel) else kamlib.say(no_funnel)
+notes(funnel)
+if len(funnel.table):
+    funnel.plot(ax=plt.figure(figsize=(7, 2.5)).gca())
+    plt.show()
+    display(tables.show("Retention funnel", funnel.table.round(3)))
 
 # %%
-tables.show("Retention economics", kamlib.retention_economics(b).round(2))
+economics = kamlib.retention_economics(b)
+notes(economics)
+tables.show("Retention economics", economics.table) if len(economics.table) else None
 
 # %% [markdown]
 # ## 5. Recommended actions
@@ -293,19 +295,21 @@ tables.show("Retention economics", kamlib.retention_economics(b).round(2))
 
 # %%
 opps = kamlib.opportunity_matrix(b, segments, pnl=pnl, given=estimates or None)
+notes(opps)
 opps.plot(ax=plt.figure(figsize=(8, 4.5)).gca())
 plt.show()
-tables.show("Priority matrix", opps.summary().round(2))
+tables.show("Priority matrix", opps.ranked().round(2))
 cols = ["segment", "lever", "size", "probability", "priority", "source", "basis"]
-opps.summary()[cols].head(10).round(2)
+tables.show("Top opportunities", opps.ranked()[cols].head(10).round(2))
 
 # %% [markdown]
 # The largest loss-making accounts, with the lever for each, and the services by profit.
 
 # %%
-actions = kamlib.profit_actions(pnl, b, top=10)
-display(tables.show("Loss-making accounts", actions["accounts"].round(0)))
-tables.show("Services by profit", actions["services"].round(3))
+actions = kamlib.profit_actions(b, pnl=pnl, top=10)
+notes(actions)
+display(tables.show("Loss-making accounts", actions.table.round(0)))
+tables.show("Services by profit", actions.services.round(3))
 
 # %% [markdown]
 # ## Data quality
@@ -313,7 +317,7 @@ tables.show("Services by profit", actions["services"].round(3))
 # What was missing or doubtful in the data, and what could therefore not be shown. The cost model's rates are assumptions:
 
 # %%
-quality = kamlib.data_quality(b)
+quality = kamlib.data_quality(b).table
 nothing_missing = "Nothing the report needs was missing from the data."
 tables.show("Data quality", quality) if len(quality) else kamlib.say(nothing_missing)
 
