@@ -83,6 +83,13 @@ LABELS: dict[str, str] = {
     "top_tier_share_of_revenue": "Top tier, share of revenue",
     "type_source": "Type from",
     "value": "Value",
+    # value classes and loyalty (the value x loyalty grid)
+    "drifting": "Drifting",
+    "high": "High value",
+    "low": "Low value",
+    "loyal": "Loyal",
+    "medium": "Medium value",
+    "potentially loyal": "Potentially loyal",
     # importance levels (below: a key account spending under the ordinary threshold)
     "below": "Key account below the spend threshold",
     "ordinary": "Ordinary key account",

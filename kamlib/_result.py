@@ -47,11 +47,12 @@ class Result:
         return f"<{type(self).__name__}: {rows} rows x {cols} columns{notes}>"
 
     def _repr_html_(self) -> str:
-        """In a notebook a result shows its table (and its notes, as text)."""
+        """In a notebook a result shows its notes, then its table in the reader's words."""
         from ._display import say
+        from ._labels import labelled
 
         notes = "".join(f"<p><em>Note:</em> {say(n).data}</p>" for n in self.notes)
-        return notes + self.table._repr_html_()  # type: ignore[operator]
+        return notes + labelled(self.table)._repr_html_()  # type: ignore[operator]
 
 
 class TableResult(Result):
