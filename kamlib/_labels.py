@@ -90,6 +90,13 @@ LABELS: dict[str, str] = {
     "loyal": "Loyal",
     "medium": "Medium value",
     "potentially loyal": "Potentially loyal",
+    # contracts
+    "contract": "Contract",
+    "monthly": "Monthly",
+    "multi_year": "Multi-year",
+    "none": "No contract",
+    "one_year": "One year",
+    "two_year": "Two years",
     # importance levels (below: a key account spending under the ordinary threshold)
     "below": "Key account below the spend threshold",
     "ordinary": "Ordinary key account",
@@ -268,15 +275,24 @@ LABELS: dict[str, str] = {
 }
 
 
-def _cost_drivers() -> dict[str, str]:
-    """``cost_<driver>`` columns of a customer P&L, named by the bundled cost model."""
+def _from_settings() -> dict[str, str]:
+    """Codes whose words live in the bundled settings: cost drivers (and the ``cost_<driver>``
+    columns of a customer P&L), churn causes and cause groups."""
     from ._settings import settings
 
-    drivers = settings("costs").get("drivers", {})
-    return {f"cost_{d}": f"Cost: {spec.get('en', d)}" for d, spec in drivers.items()}
+    out: dict[str, str] = {}
+    for d, spec in settings("costs").get("drivers", {}).items():
+        out[d] = spec.get("en", d)
+        out[f"cost_{d}"] = f"Cost: {spec.get('en', d)}"
+    taxonomy = settings("causes")
+    for code, spec in taxonomy.get("causes", {}).items():
+        out.setdefault(code, spec.get("en", code))
+    for code, spec in taxonomy.get("groups", {}).items():
+        out.setdefault(code, spec.get("en", code))
+    return out
 
 
-LABELS.update(_cost_drivers())
+LABELS.update({k: v for k, v in _from_settings().items() if k not in LABELS})
 
 
 def label(key: Any, lang: str = "en") -> str:
@@ -289,7 +305,14 @@ def label(key: Any, lang: str = "en") -> str:
     >>> label("Suzhou")
     'Suzhou'
     """
-    return LABELS.get(key, str(key)) if isinstance(key, str) else str(key)
+    if not isinstance(key, str):
+        return str(key)
+    if key in LABELS:
+        return LABELS[key]
+    if ": " in key:  # a category of a column, e.g. a regression's "contract: two_year"
+        column, level = key.split(": ", 1)
+        return f"{label(column, lang)}: {label(level, lang)}"
+    return key
 
 
 def labelled(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
