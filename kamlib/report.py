@@ -248,7 +248,7 @@ def churn_metrics(b: Book) -> dict[str, Any]:
 
 def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
     """The 80/20 figures of metrics.json (null where the data cannot give them)."""
-    from .profit import _top_k, concentration, customer_pnl, whale_curve
+    from .profit import concentration, customer_pnl, whale_curve
 
     pnl = customer_pnl(b, model=cost_model)
     t = pnl.table
@@ -265,7 +265,8 @@ def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
     if pnl.has_costs and len(t):
         w = whale_curve(t)
         if w.meaningful:
-            k = _top_k(len(t), 0.2)  # the same top group as rules_of_thumb
+            # the same top group as rules_of_thumb: the top 20% of accounts with a profit
+            k = concentration(t, value="profit").top_accounts
             out["top20_profit_share"] = float(t["profit"].nlargest(k).sum()) / w.total
             out["whale_peak_share"] = w.peak_share
         out["whale_peak_at"] = w.peak_at
