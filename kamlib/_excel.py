@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._files import atomic_path
+
 __all__ = ["ReportTables", "neutralise", "write_workbook"]
 
 # A spreadsheet reads a text cell starting with one of these as a formula (or DDE call).
@@ -61,17 +63,14 @@ def _sheet_name(name: str, used: set[str]) -> str:
 def write_workbook(tables: dict[str, pd.DataFrame], path: str | os.PathLike) -> Path:
     """Write one sheet per table, atomically: a reader never sees a half-written file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     used: set[str] = set()
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
         if not tables:
             pd.DataFrame({"note": ["this report has no tables"]}).to_excel(
                 xw, sheet_name="report", index=False
             )
         for name, df in tables.items():
             _safe_frame(df).to_excel(xw, sheet_name=_sheet_name(name, used), index=False)
-    os.replace(tmp, path)
     return path
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book
+from ._files import write_text
 
 __all__ = [
     "headline",
@@ -315,9 +316,5 @@ def league_table(
 
 def write_metrics(metrics: dict[str, Any], output_dir: str | os.PathLike) -> Path:
     """Write ``metrics.json`` atomically into ``output_dir``."""
-    path = Path(output_dir) / "metrics.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".metrics.json.tmp")
-    tmp.write_text(json.dumps(_clean(metrics), indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    text = json.dumps(_clean(metrics), indent=2, ensure_ascii=False)
+    return write_text(Path(output_dir) / "metrics.json", text)

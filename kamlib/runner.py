@@ -15,13 +15,11 @@ import html
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import signal
 import sys
 import tempfile
 import time
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ import pandas as pd
 
 from ._book import unknown_branch
 from ._errors import ConfigError
+from ._files import replace_dir, safe_name, write_text
 from ._io import PREPARED, load, prepare
 from .report import LEAGUE_COLUMNS
 
@@ -60,22 +59,16 @@ def sample_path() -> Path:
         from ._io import write_book
         from .synth import synth
 
-        write_book(synth(2000, seed=7).book, cache)
+        # written whole beside the cache, then swapped in: an interrupted first call must
+        # not leave a folder with some of the tables that later calls take as the sample
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=cache.parent))
+        try:
+            write_book(synth(2000, seed=7).book, tmp)
+            replace_dir(tmp, cache)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return cache
-
-
-def safe_name(branch: str) -> str:
-    """A folder name for a branch that cannot escape the output folder.
-
-    Letters and digits of any script are kept; anything else becomes ``_``. When the name
-    had to change, a short hash of the original keeps two branches from colliding.
-    """
-    norm = unicodedata.normalize("NFC", str(branch)).strip()
-    cleaned = re.sub(r"[^\w\-]+", "_", norm, flags=re.UNICODE).strip("._-")[:60]
-    if cleaned != norm or not cleaned:
-        digest = hashlib.sha1(norm.encode("utf-8")).hexdigest()[:6]
-        cleaned = f"{cleaned or 'branch'}-{digest}"
-    return cleaned
 
 
 @dataclass
@@ -192,7 +185,7 @@ def export_html(nb_path: Path, html_path: Path, title: str) -> None:
             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
         )
     body, _ = _exporter.from_notebook_node(nb)
-    html_path.write_text(body, encoding="utf-8")
+    write_text(html_path, body)
 
 
 def _run_one(task: dict[str, Any]) -> BranchResult:
@@ -250,13 +243,9 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
     if error is None:
         try:
             export_html(nb_out, tmp / "report.html", title=f"{branch} — key-account report")
+            # tmp is this run's own folder: its files need no atomic write of their own
             (tmp / ".fingerprint").write_text(task["fingerprint"])
-            # Ctrl-C must not fall between the two renames of the swap
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
-                _replace_dir(tmp, final)
-            finally:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            replace_dir(tmp, final)  # the old report stays until the new one is whole
         except Exception as e:
             error = f"{type(e).__name__}: {e}"
     if error is not None:
@@ -267,17 +256,6 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
         shutil.rmtree(tmp, ignore_errors=True)
         return BranchResult(branch, folder, "failed", time.perf_counter() - t0, error)
     return BranchResult(branch, folder, "done", time.perf_counter() - t0)
-
-
-def _replace_dir(new: Path, final: Path) -> None:
-    """Swap a finished folder into place; the old report stays until the new one is whole."""
-    if final.exists():
-        old = final.with_name(f".old-{final.name}-{os.getpid()}")
-        os.replace(final, old)
-        os.replace(new, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, final)
 
 
 def run_reports(
@@ -443,7 +421,7 @@ def _finish(out: Path, summary: RunSummary, t0: float) -> None:
     summary.results.sort(key=lambda r: r.branch)
     summary.seconds = time.perf_counter() - t0
     write_index(out, summary)
-    _atomic_write(out / "summary.json", json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
+    write_text(out / "summary.json", json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
 
 
 #: Seconds to wait for a Dask scheduler to answer before giving up with a clear error.
@@ -523,12 +501,6 @@ def _check_writable(out: Path) -> None:
         ) from None
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_index(out: Path, summary: RunSummary) -> None:
     """index.html: a link to every branch report with the league table."""
     rows = []
@@ -566,4 +538,4 @@ the figure could not be computed from the data (see that branch's data-quality n
 {chr(10).join(rows)}
 </tbody></table></body></html>
 """
-    _atomic_write(out / "index.html", page)
+    write_text(out / "index.html", page)
