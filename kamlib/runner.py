@@ -190,6 +190,8 @@ def export_html(nb_path: Path, html_path: Path, title: str) -> None:
 
 def _run_one(task: dict[str, Any]) -> BranchResult:
     """Execute one branch report (in a worker process)."""
+    if _interrupted:  # reports already queued for this worker when Ctrl-C came: not run
+        return BranchResult(task["branch"], task["folder"], "failed", 0.0, "interrupted")
     import papermill as pm
 
     from . import _kernels
@@ -385,7 +387,7 @@ def run_reports(
     pool = cf.ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=ctx,
-        initializer=_worker_log,
+        initializer=_worker_init,
         initargs=(str(out / ".worker.log"),),
     )
     try:
@@ -463,13 +465,26 @@ def _run_on_cluster(address: str, tasks: list[dict[str, Any]], record) -> None:
         client.close()
 
 
-def _worker_log(path: str) -> None:
-    """Send a worker's own stderr (kernel and asyncio noise, e.g. on Ctrl-C) to a log file:
-    the user sees one clear line per failed branch from the main process instead."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+#: Set in a local worker process by Ctrl-C: the pool has handed it the next reports
+#: already, and it must not start them (see :func:`_run_one`).
+_interrupted = False
+
+
+def _worker_init(log: str) -> None:
+    """Set up a local worker process: send its own stderr (kernel and asyncio noise, e.g.
+    on Ctrl-C) to a log file, since the user sees one clear line per failed branch from the
+    main process instead; once interrupted, it starts no further report."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 2)
     os.close(fd)
     sys.stderr = open(2, "w", closefd=False)  # lives as long as the worker
+    signal.signal(signal.SIGINT, _on_interrupt)
+
+
+def _on_interrupt(signum: int, frame: Any) -> None:
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
 
 
 def _stop_workers(pool: cf.ProcessPoolExecutor) -> None:
