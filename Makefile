@@ -25,8 +25,8 @@ reports: $(STAMP)
 	$(BIN)/kam report data --out reports
 
 lint: $(STAMP)
-	$(BIN)/ruff check kamlib tests tools benchmarks
-	$(BIN)/ruff format --check kamlib tests tools benchmarks
+	$(BIN)/ruff check kamlib tests tools benchmarks conftest.py
+	$(BIN)/ruff format --check kamlib tests tools benchmarks conftest.py
 	$(BIN)/mypy
 
 test: lint
