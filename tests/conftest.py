@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,27 @@ def one_account_per_branch(folder: Path, branches: list[str]) -> Path:
 @pytest.fixture(scope="session")
 def sample_book() -> kamlib.Book:
     return kamlib.load(ROOT / "data")
+
+
+@pytest.fixture(scope="session")
+def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every branch of the sample reported once (English, two workers) for the tests that
+    only read the reports: the output folder."""
+    out = tmp_path_factory.mktemp("sample_reports")
+    summary = kamlib.run_reports(kamlib.sample_path(), out=out, jobs=2, progress=False)
+    assert not summary.failed, summary.failed
+    return out
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler() -> Iterator[str]:
+    """The address of one local Dask cluster for the tests of the batch on a cluster: one
+    worker process with two threads, so two reports run at once in one process (each
+    thread must keep a kernel of its own). Started once: it costs more than a report."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True) as cluster:
+        yield cluster.scheduler_address
 
 
 @pytest.fixture(scope="session")
