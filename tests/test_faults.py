@@ -197,24 +197,32 @@ def test_a_full_disk_keeps_the_previous_report(batch, tmp_path, monkeypatch):
     assert not list(out.glob(".tmp-*"))
 
 
-def _peak_rss_kb(data, out, nb, branches):
+def _runner_peak_rss(data, out, nb) -> subprocess.Popen:
+    """A batch in a process of its own that prints its peak RSS (KiB) when done."""
     code = (
-        "import sys\n"
         "from kamlib.runner import run_reports\n"
         f"s = run_reports({str(data)!r}, out={str(out)!r}, notebook={str(nb)!r}, jobs=2,"
         " progress=False)\n"
         "assert not s.failed, s.failed\n"
         "print(int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]))\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(r.stdout.strip().splitlines()[-1])
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
 
 
 def test_runner_memory_does_not_grow_with_branches(batch, tmp_path):
     # the runner holds one small record per branch; reports run in workers. Its peak RSS
     # on 40 branches must match that on 8 (the 200-branch run is in `make bench`).
-    nb, make = batch
-    few = _peak_rss_kb(make([f"B{i:03d}" for i in range(8)]), tmp_path / "o1", nb, 8)
-    many = _peak_rss_kb(make([f"B{i:03d}" for i in range(40)]), tmp_path / "o2", nb, 40)
+    nb, _ = batch
+    runs = [  # side by side: each waits on its kernels most of the time
+        _runner_peak_rss(
+            one_account_per_branch(tmp_path / f"data{n}", [f"B{i:03d}" for i in range(n)]),
+            tmp_path / f"out{n}",
+            nb,
+        )
+        for n in (8, 40)
+    ]
+    outs = [p.communicate(timeout=300)[0] for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], outs
+    few, many = (int(o.strip().splitlines()[-1]) for o in outs)
     print(f"runner peak RSS: {few} KiB for 8 branches, {many} KiB for 40")
     assert many - few < 20_000, (few, many)  # KiB: under 20 MB of growth
