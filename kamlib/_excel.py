@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._files import atomic_path
 from ._labels import labelled
 from ._result import Result
 
@@ -64,10 +65,8 @@ def _sheet_name(name: str, used: set[str]) -> str:
 def write_workbook(tables: dict[str, pd.DataFrame], path: str | os.PathLike) -> Path:
     """Write one sheet per table, atomically: a reader never sees a half-written file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     used: set[str] = set()
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
         if not tables:
             pd.DataFrame({"note": ["this report has no tables"]}).to_excel(
                 xw, sheet_name="report", index=False
@@ -75,7 +74,6 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | os.PathLike) -> 
         for name, df in tables.items():
             frame = _safe_frame(labelled(df))
             frame.to_excel(xw, sheet_name=_sheet_name(name, used), index=False)
-    os.replace(tmp, path)
     return path
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ._book import Book, build_book, lookup, unknown_branch
 from ._errors import ConfigError, DataError, Issue
+from ._files import replace_dir, safe_name
 from ._schema import TABLES
 from ._settings import MappingSpec, OperatorFile, config_path, read_file
 from ._validate import normalise_code
@@ -556,8 +557,6 @@ def prepare(
     import json
     import tempfile
 
-    from .runner import _replace_dir, safe_name
-
     book = source if isinstance(source, Book) else load(source, mapping=mapping)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -585,7 +584,7 @@ def prepare(
         "accounts": {b: int(n) for b, n in acc["branch"].value_counts().items()},
     }
     (tmp / PREPARED).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
-    _replace_dir(tmp, out)  # the old dataset stays until the new one is whole
+    replace_dir(tmp, out)  # the old dataset stays until the new one is whole
     return out
 
 

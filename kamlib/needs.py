@@ -29,7 +29,7 @@ from ._book import Book
 from ._errors import ConfigError
 from ._result import Result, axes, figures, nothing_to_draw
 from ._settings import settings
-from .segment import _per_account_mean
+from .segment import per_account_mean
 
 __all__ = ["FEATURES", "NeedsSegments", "needs_features", "silhouette_samples"]
 
@@ -72,7 +72,7 @@ def needs_features(book: Book, *, rules: str | Path | dict | None = None) -> pd.
         f["advanced_share"] = (by_prod[adv].sum(axis=1) / total).where(total > 0)
     spend = book.monthly_revenue()
     if spend is not None and book.has("usage") and "lines" in book.table("usage"):
-        lines = _per_account_mean(book, "usage", "lines").reindex(ids)
+        lines = per_account_mean(book, "usage", "lines").reindex(ids)
         per_line = spend.reindex(ids) / lines.where(lines > 0)
         f["spend_per_line"] = np.log(per_line.where(per_line > 0))
     if book.has("costs"):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book
+from ._files import write_text
 from ._result import TableResult, axes, figures, nothing_to_draw
 
 __all__ = [
@@ -285,7 +286,7 @@ def churn_metrics(b: Book) -> dict[str, Any]:
 
 def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
     """The 80/20 figures of metrics.json (null where the data cannot give them)."""
-    from .profit import concentration, customer_pnl, top_k, whale_curve
+    from .profit import concentration, customer_pnl, whale_curve
 
     pnl = customer_pnl(b, cost_model=cost_model)
     t = pnl.table
@@ -302,7 +303,8 @@ def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
     if pnl.has_costs and len(t):
         w = whale_curve(b, pnl=pnl)
         if w.meaningful:
-            k = top_k(len(t), 0.2)  # the same top group as rules_of_thumb
+            # the same top group as rules_of_thumb: the top 20% of accounts with a profit
+            k = concentration(b, value="profit", pnl=pnl).top_accounts
             out["top20_profit_share"] = float(t["profit"].nlargest(k).sum()) / w.total
             out["whale_peak_share"] = w.peak_share
         out["whale_peak_at"] = w.peak_at
@@ -368,9 +370,5 @@ def league_table(
 
 def write_metrics(metrics: dict[str, Any], output_dir: str | os.PathLike) -> Path:
     """Write ``metrics.json`` atomically into ``output_dir``."""
-    path = Path(output_dir) / "metrics.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".metrics.json.tmp")
-    tmp.write_text(json.dumps(_clean(metrics), indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    text = json.dumps(_clean(metrics), indent=2, ensure_ascii=False)
+    return write_text(Path(output_dir) / "metrics.json", text)

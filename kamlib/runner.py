@@ -15,13 +15,11 @@ import html
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import signal
 import sys
 import tempfile
 import time
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ import pandas as pd
 
 from ._book import unknown_branch
 from ._errors import ConfigError
+from ._files import replace_dir, safe_name, write_text
 from ._io import PREPARED, load, prepare
 from .report import LEAGUE_COLUMNS
 
@@ -64,22 +63,16 @@ def sample_path() -> Path:
         from ._io import write_book
         from .synth import synth
 
-        write_book(synth(2000, seed=7).book, cache)
+        # written whole beside the cache, then swapped in: an interrupted first call must
+        # not leave a folder with some of the tables that later calls take as the sample
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".sample-", dir=cache.parent))
+        try:
+            write_book(synth(2000, seed=7).book, tmp)
+            replace_dir(tmp, cache)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return cache
-
-
-def safe_name(branch: str) -> str:
-    """A folder name for a branch that cannot escape the output folder.
-
-    Letters and digits of any script are kept; anything else becomes ``_``. When the name
-    had to change, a short hash of the original keeps two branches from colliding.
-    """
-    norm = unicodedata.normalize("NFC", str(branch)).strip()
-    cleaned = re.sub(r"[^\w\-]+", "_", norm, flags=re.UNICODE).strip("._-")[:60]
-    if cleaned != norm or not cleaned:
-        digest = hashlib.sha1(norm.encode("utf-8")).hexdigest()[:6]
-        cleaned = f"{cleaned or 'branch'}-{digest}"
-    return cleaned
 
 
 @dataclass
@@ -196,11 +189,13 @@ def export_html(nb_path: Path, html_path: Path, title: str) -> None:
             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
         )
     body, _ = _exporter.from_notebook_node(nb)
-    html_path.write_text(body, encoding="utf-8")
+    write_text(html_path, body)
 
 
 def _run_one(task: dict[str, Any]) -> BranchResult:
     """Execute one branch report (in a worker process)."""
+    if _interrupted:  # reports already queued for this worker when Ctrl-C came: not run
+        return BranchResult(task["branch"], task["folder"], "failed", 0.0, "interrupted")
     import papermill as pm
 
     from . import _kernels
@@ -254,13 +249,9 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
     if error is None:
         try:
             export_html(nb_out, tmp / "report.html", title=f"{branch} — key-account report")
+            # tmp is this run's own folder: its files need no atomic write of their own
             (tmp / ".fingerprint").write_text(task["fingerprint"])
-            # Ctrl-C must not fall between the two renames of the swap
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
-                _replace_dir(tmp, final)
-            finally:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            replace_dir(tmp, final)  # the old report stays until the new one is whole
         except Exception as e:
             error = f"{type(e).__name__}: {e}"
     if error is not None:
@@ -271,17 +262,6 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
         shutil.rmtree(tmp, ignore_errors=True)
         return BranchResult(branch, folder, "failed", time.perf_counter() - t0, error)
     return BranchResult(branch, folder, "done", time.perf_counter() - t0)
-
-
-def _replace_dir(new: Path, final: Path) -> None:
-    """Swap a finished folder into place; the old report stays until the new one is whole."""
-    if final.exists():
-        old = final.with_name(f".old-{final.name}-{os.getpid()}")
-        os.replace(final, old)
-        os.replace(new, final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, final)
 
 
 def run_reports(
@@ -411,7 +391,7 @@ def run_reports(
     pool = cf.ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=ctx,
-        initializer=_worker_log,
+        initializer=_worker_init,
         initargs=(str(out / ".worker.log"),),
     )
     try:
@@ -447,7 +427,7 @@ def _finish(out: Path, summary: RunSummary, t0: float) -> None:
     summary.results.sort(key=lambda r: r.branch)
     summary.seconds = time.perf_counter() - t0
     write_index(out, summary)
-    _atomic_write(out / "summary.json", json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
+    write_text(out / "summary.json", json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
 
 
 #: Seconds to wait for a Dask scheduler to answer before giving up with a clear error.
@@ -489,13 +469,26 @@ def _run_on_cluster(address: str, tasks: list[dict[str, Any]], record) -> None:
         client.close()
 
 
-def _worker_log(path: str) -> None:
-    """Send a worker's own stderr (kernel and asyncio noise, e.g. on Ctrl-C) to a log file:
-    the user sees one clear line per failed branch from the main process instead."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+#: Set in a local worker process by Ctrl-C: the pool has handed it the next reports
+#: already, and it must not start them (see :func:`_run_one`).
+_interrupted = False
+
+
+def _worker_init(log: str) -> None:
+    """Set up a local worker process: send its own stderr (kernel and asyncio noise, e.g.
+    on Ctrl-C) to a log file, since the user sees one clear line per failed branch from the
+    main process instead; once interrupted, it starts no further report."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 2)
     os.close(fd)
     sys.stderr = open(2, "w", closefd=False)  # lives as long as the worker
+    signal.signal(signal.SIGINT, _on_interrupt)
+
+
+def _on_interrupt(signum: int, frame: Any) -> None:
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
 
 
 def _stop_workers(pool: cf.ProcessPoolExecutor) -> None:
@@ -525,12 +518,6 @@ def _check_writable(out: Path) -> None:
         raise ConfigError(
             f"cannot write reports to {out}: {e.strerror or e}; choose another --out"
         ) from None
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def write_index(out: Path, summary: RunSummary) -> None:
@@ -570,4 +557,4 @@ the figure could not be computed from the data (see that branch's data-quality n
 {chr(10).join(rows)}
 </tbody></table></body></html>
 """
-    _atomic_write(out / "index.html", page)
+    write_text(out / "index.html", page)

@@ -277,7 +277,7 @@ def _spend(book: Book) -> pd.Series:
     return s if s is not None else pd.Series(np.nan, index=pd.Index(book.accounts["account_id"]))
 
 
-def _per_account_mean(book: Book, table: str, column: str) -> pd.Series:
+def per_account_mean(book: Book, table: str, column: str) -> pd.Series:
     """Mean per month of a usage/costs column per account (NaN where absent)."""
     ids = book.accounts["account_id"].to_numpy()
     if not book.has(table) or column not in book.table(table):
@@ -364,7 +364,7 @@ def customer_types(book: Book, *, rules: str | Path | dict | None = None) -> Cus
     has = industry.notna() & bool(ct["business_if_industry"])
     if ct["business_if_parent"] and "parent_id" in acc:
         has |= acc["parent_id"].notna()
-    lines = _per_account_mean(book, "usage", "lines")
+    lines = per_account_mean(book, "usage", "lines")
     has |= lines.fillna(0).to_numpy() >= ct["business_min_lines"]
     known_any = (spend.notna().to_numpy() & (book.currency == ct.get("currency", "CNY"))) | (
         has.to_numpy()
@@ -484,7 +484,7 @@ def lifecycle_stage(book: Book, *, rules: str | Path | dict | None = None) -> Li
     )
     if np.isfinite(trend).any():
         signals.append("revenue trend")
-    comp = _per_account_mean(book, "usage", "complaints").to_numpy(dtype=float)
+    comp = per_account_mean(book, "usage", "complaints").to_numpy(dtype=float)
     if np.isfinite(comp).any():
         signals.append("complaints")
     ends_soon = np.zeros(n, dtype=bool)
@@ -646,7 +646,7 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
         points += _steps(acc["satisfaction"].fillna(0), r["satisfaction"])
         possible += max(s["points"] for s in r["satisfaction"])
         used.append("satisfaction")
-    comp = _per_account_mean(book, "usage", "complaints").set_axis(acc.index)
+    comp = per_account_mean(book, "usage", "complaints").set_axis(acc.index)
     if comp.notna().any():
         points += _steps(comp.fillna(0), r["complaints_per_month"])
         used.append("complaints")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def sample_book() -> kamlib.Book:
 
 
 @pytest.fixture(scope="session")
-def sample_reports(tmp_path_factory) -> Path:
+def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One English report per branch of the bundled sample, built once per session by
     ``kamlib.run_reports(sample, out=..., jobs=2)``; the output folder. Tests only read it.
     """
@@ -73,13 +74,25 @@ def sample_reports(tmp_path_factory) -> Path:
     cwd = os.getcwd()
     os.chdir(base)
     try:
-        kamlib.run_reports(sample, out="reports", jobs=2, progress=False)
+        summary = kamlib.run_reports(sample, out="reports", jobs=2, progress=False)
     finally:
         os.chdir(cwd)
+    assert not summary.failed, summary.failed
     assert checksums(sample) == before, "the batch changed its input files"
     for folder in (ROOT / "notebooks", ROOT / "kamlib" / "notebooks"):
         assert not list(folder.rglob("metrics.json")), f"the batch wrote into {folder}"
     return base / "reports"
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler() -> Iterator[str]:
+    """The address of one local Dask cluster for the tests of the batch on a cluster: one
+    worker process with two threads, so two reports run at once in one process (each
+    thread must keep a kernel of its own). Started once: it costs more than a report."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True) as cluster:
+        yield cluster.scheduler_address
 
 
 @pytest.fixture(scope="session")

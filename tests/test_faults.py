@@ -29,8 +29,10 @@ if branch == "Hang":
     time.sleep(120)  # the cell times out
 if branch == "Fail":
     raise ValueError("bad data in this branch")
-if branch.startswith("Slow"):
-    time.sleep(4)
+if branch.startswith("Slow") and branch != "Slow1" and os.path.exists("interrupt-me"):
+    with open("started.log", "a") as log:  # in the notebook's folder
+        print(branch, file=log)
+    time.sleep(120)  # until interrupted
 if output_dir:
     pathlib.Path(output_dir, "metrics.json").write_text(json.dumps({"branch": branch}))
 """
@@ -86,16 +88,29 @@ def test_dead_hung_and_failing_branches_do_not_stop_the_others(batch, tmp_path):
     assert r.returncode == 3 and "Fail" in r.stderr and "Traceback" not in r.stderr
 
 
-def _kernels() -> set[int]:
-    """Process ids of the Jupyter kernels running on this machine."""
+def _kernels(cwd: Path) -> set[int]:
+    """Process ids of the Jupyter kernels started in ``cwd`` (the test's notebook folder:
+    not those of other test runs on the machine)."""
     pids = set()
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and b"ipykernel" in (proc / "cmdline").read_bytes():
+            if (
+                proc.name.isdigit()
+                and b"ipykernel" in (proc / "cmdline").read_bytes()
+                and (proc / "cwd").readlink() == cwd.resolve()
+            ):
                 pids.add(int(proc.name))
-        except OSError:  # ended meanwhile
+        except OSError:  # ended meanwhile, or not ours to read
             pass
     return pids
+
+
+def _wait_for(condition, what: str, timeout: float = 60) -> None:
+    """Poll ``condition`` until it holds (instead of sleeping a guessed time)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.1)
 
 
 def test_ctrl_c_leaves_every_written_report_whole(batch, tmp_path):
@@ -105,25 +120,40 @@ def test_ctrl_c_leaves_every_written_report_whole(batch, tmp_path):
     run_reports(data, out=out, notebook=nb, jobs=2, progress=False)
     good = {d.name: checksums(d) for d in out.iterdir() if d.name.startswith("Slow")}
     assert len(good) == 4
-    kernels_before = _kernels()
+    (nb.parent / "interrupt-me").touch()  # from now on Slow2-4 hang until interrupted
     p = subprocess.Popen(
         _kam_report(data, out, "--force", "--jobs", 2, "--notebook", nb),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as at a terminal, also when this test runs where SIGINT is ignored (a
+        # background job of a script): Python then installs no KeyboardInterrupt handler
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(6)  # the first reports are running
-    p.send_signal(signal.SIGINT)
+    started = nb.parent / "started.log"
+
+    def two_running() -> bool:
+        return started.is_file() and len(started.read_text().split()) == 2
+
+    try:
+        # both workers in the middle of a report: Slow1 was rewritten before (it does not
+        # hang), so the run is interrupted with one new report written and two running
+        _wait_for(two_running, "two reports are running")
+    finally:
+        p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err
     for name in good:  # each report is the old one or a whole new one, never a part
         files = {f.name for f in (out / name).iterdir()}
         assert {"report.html", "report.ipynb", "metrics.json", ".fingerprint"} <= files
         assert json.loads((out / name / "metrics.json").read_text())["branch"] == name
+    assert checksums(out / "Slow1") != good["Slow1"]  # the new one (a new run's notebook)
+    assert all(checksums(out / n) == good[n] for n in ("Slow2", "Slow3", "Slow4"))
+    assert sorted(started.read_text().split()) == ["Slow2", "Slow3"]  # Slow4 never began
     assert not list(out.glob(".tmp-*")) and not list(out.glob(".old-*"))
     assert json.loads((out / "summary.json").read_text())["interrupted"] is True
-    time.sleep(1)
-    assert _kernels() <= kernels_before  # no kernel of the interrupted run is left running
+    # no kernel of the interrupted run is left running
+    _wait_for(lambda: not _kernels(nb.parent), "the kernels are gone", timeout=5)
 
 
 def test_an_output_folder_that_cannot_be_written_stops_before_any_report(batch, tmp_path):
@@ -167,24 +197,32 @@ def test_a_full_disk_keeps_the_previous_report(batch, tmp_path, monkeypatch):
     assert not list(out.glob(".tmp-*"))
 
 
-def _peak_rss_kb(data, out, nb, branches):
+def _runner_peak_rss(data, out, nb) -> subprocess.Popen:
+    """A batch in a process of its own that prints its peak RSS (KiB) when done."""
     code = (
-        "import sys\n"
         "from kamlib.runner import run_reports\n"
         f"s = run_reports({str(data)!r}, out={str(out)!r}, notebook={str(nb)!r}, jobs=2,"
         " progress=False)\n"
         "assert not s.failed, s.failed\n"
         "print(int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]))\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(r.stdout.strip().splitlines()[-1])
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
 
 
 def test_runner_memory_does_not_grow_with_branches(batch, tmp_path):
     # the runner holds one small record per branch; reports run in workers. Its peak RSS
     # on 40 branches must match that on 8 (the 200-branch run is in `make bench`).
-    nb, make = batch
-    few = _peak_rss_kb(make([f"B{i:03d}" for i in range(8)]), tmp_path / "o1", nb, 8)
-    many = _peak_rss_kb(make([f"B{i:03d}" for i in range(40)]), tmp_path / "o2", nb, 40)
+    nb, _ = batch
+    runs = [  # side by side: each waits on its kernels most of the time
+        _runner_peak_rss(
+            one_account_per_branch(tmp_path / f"data{n}", [f"B{i:03d}" for i in range(n)]),
+            tmp_path / f"out{n}",
+            nb,
+        )
+        for n in (8, 40)
+    ]
+    outs = [p.communicate(timeout=300)[0] for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], outs
+    few, many = (int(o.strip().splitlines()[-1]) for o in outs)
     print(f"runner peak RSS: {few} KiB for 8 branches, {many} KiB for 40")
     assert many - few < 20_000, (few, many)  # KiB: under 20 MB of growth

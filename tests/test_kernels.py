@@ -3,6 +3,7 @@ still sees what a fresh kernel would show it."""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
 
 import nbformat
@@ -27,25 +28,19 @@ def _outputs(path):
     return cells
 
 
+def _side_by_side(*runs: dict) -> list:
+    """Run batches at the same time (each of one worker: one core each)."""
+    with cf.ThreadPoolExecutor(len(runs)) as pool:
+        return [f.result() for f in [pool.submit(run_reports, **r) for r in runs]]
+
+
 def test_a_reused_kernel_gives_the_notebook_a_fresh_kernel_would(tmp_path):
     # one worker: Kunming runs in the kernel Hanzhong used (zh: fonts and labels change
     # matplotlib and pandas state that must not leak)
-    warm = run_reports(
-        ROOT / "data",
-        branches=["Hanzhong", "Kunming"],
-        out=tmp_path / "warm",
-        jobs=1,
-        lang="zh",
-        progress=False,
-    )
-    fresh = run_reports(
-        ROOT / "data",
-        branches=["Kunming"],
-        out=tmp_path / "fresh",
-        jobs=1,
-        lang="zh",
-        fresh_kernels=True,
-        progress=False,
+    common = {"data": ROOT / "data", "jobs": 1, "lang": "zh", "progress": False}
+    warm, fresh = _side_by_side(
+        dict(common, branches=["Hanzhong", "Kunming"], out=tmp_path / "warm"),
+        dict(common, branches=["Kunming"], out=tmp_path / "fresh", fresh_kernels=True),
     )
     assert not warm.failed and not fresh.failed
     k = safe_name("Kunming")
@@ -97,9 +92,10 @@ def test_nothing_one_report_leaves_behind_reaches_the_next(tmp_path):
     tiny_report(nb_dir / "leaky.ipynb", LEAKY.replace("NOTEBOOK_DIR", repr(str(nb_dir))))
     names = ["A1", "A2", "A3Fail", "A4", "A5"]
     data = one_account_per_branch(tmp_path / "data", names)
-
-    s = run_reports(
-        data, out=tmp_path / "out", notebook=nb_dir / "leaky.ipynb", jobs=1, progress=False
+    common = {"data": data, "notebook": nb_dir / "leaky.ipynb", "jobs": 1, "progress": False}
+    s, fresh = _side_by_side(
+        dict(common, out=tmp_path / "out"),
+        dict(common, branches=["A1", "A2"], out=tmp_path / "fresh", fresh_kernels=True),
     )
     status = {r.branch: (r.status, r.error) for r in s.results}
     assert status.pop("A3Fail") == ("failed", "ValueError: this branch fails")
@@ -109,16 +105,6 @@ def test_nothing_one_report_leaves_behind_reaches_the_next(tmp_path):
     }
     assert pid["A1"] == pid["A2"]  # the kernel was reused...
     assert pid["A4"] == pid["A5"] != pid["A1"]  # ...and replaced after the failure
-
-    fresh = run_reports(
-        data,
-        branches=["A1", "A2"],
-        out=tmp_path / "fresh",
-        notebook=nb_dir / "leaky.ipynb",
-        jobs=1,
-        fresh_kernels=True,
-        progress=False,
-    )
     pids = [
         json.loads((tmp_path / "fresh" / b / "metrics.json").read_text())["pid"]
         for b in ("A1", "A2")
@@ -126,10 +112,8 @@ def test_nothing_one_report_leaves_behind_reaches_the_next(tmp_path):
     assert not fresh.failed and pids[0] != pids[1]
 
 
-def test_threads_of_a_dask_worker_each_keep_their_own_kernel(tmp_path):
+def test_threads_of_a_dask_worker_each_keep_their_own_kernel(tmp_path, dask_scheduler):
     """A Dask worker runs reports in threads: two at once must not share a kernel."""
-    from distributed import LocalCluster
-
     body = (
         "import json, os, time\n"
         "time.sleep(1.5)  # long enough for the two threads to overlap\n"
@@ -140,14 +124,13 @@ def test_threads_of_a_dask_worker_each_keep_their_own_kernel(tmp_path):
     tiny_report(tmp_path / "nb.ipynb", body)
     names = [f"B{i}" for i in range(6)]
     data = one_account_per_branch(tmp_path / "data", names)
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True) as cluster:
-        s = run_reports(
-            data,
-            out=tmp_path / "out",
-            notebook=tmp_path / "nb.ipynb",
-            scheduler=cluster.scheduler_address,
-            progress=False,
-        )
+    s = run_reports(
+        data,
+        out=tmp_path / "out",
+        notebook=tmp_path / "nb.ipynb",
+        scheduler=dask_scheduler,
+        progress=False,
+    )
     assert not s.failed, s.failed
     pids = {json.loads((tmp_path / "out" / b / "metrics.json").read_text())["pid"] for b in names}
     assert 1 <= len(pids) <= 2  # one kernel per thread, each reused

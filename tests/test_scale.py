@@ -11,7 +11,7 @@ import pytest
 
 import kamlib
 
-from .conftest import ROOT, checksums
+from .conftest import ROOT, checksums, one_account_per_branch, tiny_report
 
 
 def _lines(n=3000, seed=0):
@@ -82,26 +82,24 @@ def test_aggregation_errors_are_clear(tmp_path):
 
 
 @pytest.mark.slow
-def test_batch_on_a_local_dask_cluster_matches_the_local_runner(tmp_path):
-    from distributed import LocalCluster
-
+def test_batch_on_a_local_dask_cluster_matches_the_local_runner(
+    tmp_path, sample_reports, dask_scheduler
+):
     from kamlib.runner import run_reports
 
     branches = ["Hanzhong", "Suzhou"]
-    local = run_reports(ROOT / "data", out=tmp_path / "local", branches=branches, progress=False)
     # one worker process running two reports at once in its threads: each thread must
     # get a kernel of its own
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True) as cluster:
-        dist = run_reports(
-            ROOT / "data",
-            out=tmp_path / "dask",
-            branches=branches,
-            scheduler=cluster.scheduler_address,
-            progress=False,
-        )
-    assert not local.failed and not dist.failed, (local.failed, dist.failed)
-    for br in branches:
-        a = json.loads((tmp_path / "local" / br / "metrics.json").read_text(encoding="utf-8"))
+    dist = run_reports(
+        ROOT / "data",
+        out=tmp_path / "dask",
+        branches=branches,
+        scheduler=dask_scheduler,
+        progress=False,
+    )
+    assert not dist.failed, dist.failed
+    for br in branches:  # the local runner's reports of the sample
+        a = json.loads((sample_reports / br / "metrics.json").read_text(encoding="utf-8"))
         b = json.loads((tmp_path / "dask" / br / "metrics.json").read_text(encoding="utf-8"))
         assert a == b
         for f in ("report.html", "tables.xlsx", "report.ipynb"):
@@ -116,16 +114,18 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT", 2)
     with pytest.raises(kamlib.ConfigError, match="cannot reach the Dask scheduler"):
         run_reports(
-            ROOT / "data",
-            out=tmp_path,
+            one_account_per_branch(tmp_path / "data", ["Hanzhong"]),
+            out=tmp_path / "out",
             branches=["Hanzhong"],
             scheduler="tcp://127.0.0.1:9",
             progress=False,
         )
 
 
-def test_a_prepared_branch_reads_only_its_own_files_and_gives_the_same_report(tmp_path):
-    book = kamlib.load(ROOT / "data")
+def test_a_prepared_branch_reads_only_its_own_files_and_gives_the_same_report(
+    tmp_path, sample_book
+):
+    book = sample_book
     before = checksums(ROOT / "data")
     d = kamlib.prepare(ROOT / "data", tmp_path / "prepared")
     assert checksums(ROOT / "data") == before
@@ -228,16 +228,15 @@ def test_churn_cross_tabs_equal_crosstab(sample_book):
     assert obs.loc[want2.index, want2.columns].to_numpy().tolist() == want2.to_numpy().tolist()
 
 
-def test_a_batch_on_prepared_data_reads_no_whole_book(tmp_path, monkeypatch):
+def test_a_batch_on_prepared_data_reads_no_whole_book(
+    tmp_path, monkeypatch, sample_book, sample_reports
+):
     """A national run prepares each province once; the batch then lists and sizes the
     branches from the manifest and never loads the whole operator in the submitting
     process. The reports are those of a run on the raw data."""
     from kamlib import runner
 
     d = kamlib.prepare(ROOT / "data", tmp_path / "prepared")
-    raw = runner.run_reports(
-        ROOT / "data", out=tmp_path / "raw", branches=["Hanzhong"], progress=False
-    )
 
     def whole_book(*a, **k):
         raise AssertionError("the batch loaded the whole book")
@@ -245,11 +244,17 @@ def test_a_batch_on_prepared_data_reads_no_whole_book(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "load", whole_book)
     with pytest.raises(kamlib.DataError, match="no branch named 'Atlantis'"):
         runner.run_reports(d, out=tmp_path / "x", branches=["Atlantis"], progress=False)
-    s = runner.run_reports(d, out=tmp_path / "prep", min_accounts=500, jobs=1, progress=False)
-    counts = kamlib.load(ROOT / "data").accounts["branch"].value_counts()
+    # sizing the branches is the runner's business: the tiny notebook does for the reports
+    tiny = tiny_report(tmp_path / "nb" / "tiny.ipynb", "assert data and branch")
+    s = runner.run_reports(
+        d, out=tmp_path / "sized", min_accounts=500, notebook=tiny, jobs=1, progress=False
+    )
+    counts = sample_book.accounts["branch"].value_counts()
     assert sorted(s.skipped_small) == sorted(counts[counts < 500].index)
+    big = sorted(counts[counts >= 500].index)
+    assert [(r.branch, r.status) for r in s.results] == [(b, "done") for b in big]
     s = runner.run_reports(d, out=tmp_path / "prep", branches=["Hanzhong"], progress=False)
-    assert not raw.failed and not s.failed
+    assert not s.failed
     assert not (tmp_path / "prep" / ".prepared").exists()  # the prepared data are used as they are
-    a = (tmp_path / "raw" / "Hanzhong" / "metrics.json").read_text(encoding="utf-8")
+    a = (sample_reports / "Hanzhong" / "metrics.json").read_text(encoding="utf-8")
     assert a == (tmp_path / "prep" / "Hanzhong" / "metrics.json").read_text(encoding="utf-8")
