@@ -185,6 +185,18 @@ CONTACTS = Table(
 TABLES: dict[str, Table] = {t.name: t for t in (ACCOUNTS, BILLING, COSTS, USAGE, CONTACTS)}
 OPTIONAL_TABLES = ("billing", "costs", "usage", "contacts")
 
+#: The needs features of :class:`kamlib.NeedsSegments` (computed by ``needs_features``),
+#: here so that the settings can check an archetype's profile names only these.
+NEEDS_FEATURES = {
+    "products_held": "number of products billed over the period",
+    "advanced_share": "share of revenue from advanced products (leased line, cloud, IoT, ICT)",
+    "spend_per_line": "log of monthly revenue per line",
+    "service_demand": "service tickets and field visits per month",
+    "satisfaction": "satisfaction score",
+    "revenue_trend": "revenue trend, share of mean monthly revenue per month",
+    "discount_rate": "discounts as a share of revenue",
+}
+
 
 def data_model_markdown() -> str:
     """Render the data model as Markdown (``docs/data-model.md`` is this, checked by a test)."""

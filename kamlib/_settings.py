@@ -42,7 +42,7 @@ from pydantic import (
 )
 
 from ._errors import ConfigError
-from ._schema import CAUSE_GROUPS, CONTRACTS
+from ._schema import CAUSE_GROUPS, CONTRACTS, NEEDS_FEATURES
 
 __all__ = [
     "TOPICS",
@@ -268,11 +268,9 @@ class Archetype(_Model):
     @field_validator("profile")
     @classmethod
     def _known_features(cls, v: dict[str, float]) -> dict[str, float]:
-        from .needs import FEATURES  # the features are defined with the code that computes them
-
         for key in v:
-            if key not in FEATURES:
-                raise ValueError(unknown_key("", key, list(FEATURES), kind="feature"))
+            if key not in NEEDS_FEATURES:
+                raise ValueError(unknown_key("", key, list(NEEDS_FEATURES), kind="feature"))
         return v
 
 

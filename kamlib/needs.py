@@ -28,23 +28,14 @@ import pandas as pd
 from ._book import Book
 from ._errors import ConfigError
 from ._result import Result, axes, figures, nothing_to_draw
+from ._schema import NEEDS_FEATURES as FEATURES
 from ._settings import settings
 from .segment import per_account_mean
 
 __all__ = ["FEATURES", "NeedsSegments", "needs_features", "silhouette_samples"]
 
+
 #: The needs features and what each measures.
-FEATURES = {
-    "products_held": "number of products billed over the period",
-    "advanced_share": "share of revenue from advanced products (leased line, cloud, IoT, ICT)",
-    "spend_per_line": "log of monthly revenue per line",
-    "service_demand": "service tickets and field visits per month",
-    "satisfaction": "satisfaction score",
-    "revenue_trend": "revenue trend, share of mean monthly revenue per month",
-    "discount_rate": "discounts as a share of revenue",
-}
-
-
 def needs_features(book: Book, *, rules: str | Path | dict | None = None) -> pd.DataFrame:
     """The raw needs features of every business and key account (index: account_id).
 
