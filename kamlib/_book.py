@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import DataError, Issue
-from ._schema import OPTIONAL_TABLES
+from ._errors import ConfigError, DataError, Issue
+from ._schema import OPTIONAL_TABLES, TABLES
 from ._validate import as_of_from, derive_accounts, validate_tables
 
 
@@ -52,6 +52,20 @@ def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
         pos = pc.index_in(k, value_set=v).fill_null(-1).to_numpy(zero_copy_only=False)
         taken = pd.api.extensions.take(values.array, pos, allow_fill=True)
     return pd.Series(taken, index=keys.index, name=values.name, copy=False)
+
+
+def has_column(book: Book, column: str, *, caller: str) -> bool:
+    """Whether the accounts table has ``column``: False for a column of the data model the
+    data lack (the caller says so and goes on), a ConfigError for a name that is neither
+    (a typo: it names the columns there are)."""
+    if column in book.accounts:
+        return True
+    if column in {c.name for c in TABLES["accounts"].columns}:
+        return False
+    raise ConfigError(
+        f"{caller}: the accounts table has no column {column!r}; "
+        f"its columns: {', '.join(map(str, book.accounts.columns))}"
+    )
 
 
 def unknown_branch(unknown: list[str], known: list[str]) -> DataError:

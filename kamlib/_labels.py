@@ -4,7 +4,7 @@ Analyses name their columns in ``snake_case`` (stable keys for code, tests and
 ``metrics.json``); what a reader sees comes from here. A key that is not in the catalogue
 is shown as it is: names from the data (branches, products, account names) pass through
 untouched. A test checks that every column and headline figure of every analysis has an
-entry.
+entry. English only for now: the Chinese edition adds its language here.
 """
 
 from __future__ import annotations
@@ -300,7 +300,7 @@ def _from_settings() -> dict[str, str]:
 LABELS.update({k: v for k, v in _from_settings().items() if k not in LABELS})
 
 
-def label(key: Any, lang: str = "en") -> str:
+def label(key: Any) -> str:
     """The reader's words for a column, figure or code (the key itself when unknown).
 
     Examples
@@ -316,16 +316,16 @@ def label(key: Any, lang: str = "en") -> str:
         return LABELS[key]
     if ": " in key:  # a category of a column, e.g. a regression's "contract: two_year"
         column, level = key.split(": ", 1)
-        return f"{label(column, lang)}: {label(level, lang)}"
+        return f"{label(column)}: {label(level)}"
     return key
 
 
-def labelled(df: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` for display: column names, index names and codes in the index
     turned into labels (values in the cells are left alone)."""
-    out = df.rename(columns=lambda c: label(c, lang))
-    out = out.rename(index=lambda i: label(i, lang) if isinstance(i, str) else i)
-    out.index.names = [label(n, lang) if n else n for n in out.index.names]
+    out = df.rename(columns=lambda c: label(c))
+    out = out.rename(index=lambda i: label(i) if isinstance(i, str) else i)
+    out.index.names = [label(n) if n else n for n in out.index.names]
     if out.columns.name:
-        out.columns.name = label(out.columns.name, lang)
+        out.columns.name = label(out.columns.name)
     return out

@@ -48,9 +48,15 @@ class Result:
 
     def _repr_html_(self) -> str:
         """In a notebook a result shows its notes, then its table in the reader's words."""
+        import html
+
         from ._display import say
         from ._labels import labelled
 
+        try:
+            self.table  # noqa: B018 - a model not fitted yet has none
+        except AttributeError:
+            return f"<p>{html.escape(repr(self))}</p>"
         notes = "".join(f"<p><em>Note:</em> {say(n).data}</p>" for n in self.notes)
         return notes + labelled(self.table)._repr_html_()  # type: ignore[operator]
 

@@ -208,10 +208,6 @@ class Step(_Model):
     points: Number
 
 
-def _highest_first(steps: list[Step]) -> list[Step]:
-    return sorted(steps, key=lambda s: -s.at_least)
-
-
 class LoyaltyRules(_Model):
     tenure_months: list[Step]
     contract: dict[str, Number]

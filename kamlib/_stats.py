@@ -13,7 +13,7 @@ from ._result import Result, axes, figures, nothing_to_draw
 __all__ = ["Association", "association_test"]
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Association(Result):
     """Chi-square test of a two-way table of counts, adjusted residuals and Cramér's V.
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._book import Book, lookup
+from ._book import Book, has_column, lookup
 from ._config import cause_taxonomy
 from ._labels import label
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
@@ -200,6 +200,9 @@ def churn_rates(
     """
     min_accounts = _limit(min_accounts, "min_accounts")
     named = [by] if isinstance(by, str) else by if isinstance(by, list) else []
+    absent = [c for c in named if not has_column(book, c, caller="churn_rates")]
+    if absent:  # an optional column the data lack: one overall rate, said
+        by, named = None, []
     acc = _base(book, include_new, columns=named)
     keys = _group_keys(acc, by)
     acc = acc.assign(lost_revenue=acc["monthly_revenue"].where(acc["churned"] == 1, 0.0))
@@ -223,8 +226,10 @@ def churn_rates(
     out["reliable"] = reliable
     small = int((~reliable).sum())
     notes = (
-        (f"{small} group(s) under {min_accounts} accounts: counts only, no rate",) if small else ()
+        [f"{small} group(s) under {min_accounts} accounts: counts only, no rate"] if small else []
     )
+    if absent:
+        notes.insert(0, f"no {', '.join(absent)} in the data: one rate for all accounts")
     return ChurnRates(out, notes)
 
 
@@ -234,7 +239,9 @@ class ChurnByPeriod(TableResult):
     def summary(self) -> pd.DataFrame:
         t = self.table
         if t.empty:
-            return figures({"periods": 0})
+            return figures(
+                {"periods": 0, "churned": 0, "lowest_rate": np.nan, "highest_rate": np.nan}
+            )
         r = t["rate"].dropna()
         return figures(
             {
@@ -312,6 +319,10 @@ def churn_by_period(
         else np.full(len(acc), np.datetime64("NaT"), dtype="datetime64[ns]")
     )
     keys = None
+    absent = isinstance(by, str) and not has_column(book, by, caller="churn_by_period")
+    by_name = by
+    if absent:
+        by = None
     if by is not None:
         k = lookup(acc["account_id"], by) if isinstance(by, pd.Series) else acc[by]
         keys = k.astype("object").where(k.notna(), "unknown").to_numpy()
@@ -340,10 +351,10 @@ def churn_by_period(
     out["reliable"] = ok
     small = int((~ok).sum())
     notes = (
-        (f"{small} period(s) with fewer than {min_accounts} accounts: counts only",)
-        if small
-        else ()
+        [f"{small} period(s) with fewer than {min_accounts} accounts: counts only"] if small else []
     )
+    if absent:
+        notes.insert(0, f"no {by_name} in the data: one rate per period for all accounts")
     return ChurnByPeriod(out, notes)
 
 
@@ -422,7 +433,9 @@ class CauseTree(TableResult):
     def summary(self) -> pd.DataFrame:
         t = self.table
         if t.empty:
-            return figures({"churned": 0})
+            return figures(
+                {"churned": 0, "causes": 0, "top_cause": None, "top_cause_share": np.nan}
+            )
         counts = t["accounts"] if "accounts" in t else t.sum(axis=1)
         top = counts.groupby(level="churn_cause").sum().sort_values(ascending=False)
         return figures(
@@ -484,6 +497,10 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
     >>> list(t.table.index.names)
     ['group', 'churn_cause']
     """
+    absent = isinstance(by, str) and not has_column(book, by, caller="cause_tree")
+    by_name = by
+    if absent:
+        by = None
     acc = _base(book, True, columns=["churn_cause", *([by] if isinstance(by, str) else [])])
     is_lost = acc["churned"].to_numpy() == 1
     # looked up on all accounts, in their own order (the fast path of lookup), then cut
@@ -497,9 +514,13 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
     lost["group"] = lost["churn_cause"].map(tax["group"]).fillna("unknown")
     lang_col = "en" if lang == "en" else "zh"
     unknown = int((lost["churn_cause"] == "unknown").sum())
-    notes = (f"{unknown} churned account(s) have no recorded cause",) if unknown else ()
+    notes: tuple[str, ...] = (
+        (f"{unknown} churned account(s) have no recorded cause",) if unknown else ()
+    )
     if not len(lost):
         notes = ("no churned accounts",)
+    if absent:
+        notes = (f"no {by_name} in the data: the causes are not split by it", *notes)
     if by is None:
         t = lost.groupby(["group", "churn_cause"]).agg(
             accounts=("account_id", "size"), monthly_revenue_lost=("monthly_revenue", "sum")
@@ -543,6 +564,8 @@ def cause_association(
     # below min_churners the counts are still returned (``observed``), untested
     if level not in lost:
         return Association(pd.DataFrame(), False, f"the data have no {level}")
+    if isinstance(by, str):
+        has_column(book, by, caller="cause_association")  # a typo is an error, not a note
     seg = lookup(acc["account_id"], by)[is_lost] if isinstance(by, pd.Series) else lost.get(by)
     if seg is None or seg.isna().all():
         return Association(pd.DataFrame(), False, f"the data have no {by}")
@@ -632,6 +655,8 @@ class ChurnDrivers(Result):
         if book.has("usage"):
             u = book.table("usage").groupby("account_id")["complaints"].mean()
             X["complaints per month"] = acc["account_id"].map(u).to_numpy()
+        for c in self.extra:
+            has_column(book, c, caller="churn_drivers")  # a typo is an error
         cats = [
             c
             for c in ["contract", "customer_type", *self.extra]
@@ -766,7 +791,9 @@ class RetentionCurves(TableResult):
     def summary(self) -> pd.DataFrame:
         t = self.table
         if t.empty:
-            return figures({"groups": 0})
+            return figures(
+                {"groups": 0, "longest_tenure_months": np.nan, "lowest_retained": np.nan}
+            )
         last = t.groupby("group").tail(1)
         return figures(
             {
@@ -803,6 +830,17 @@ class RetentionCurves(TableResult):
 _CURVE_COLUMNS = ["group", "months", "retained", "ci_low", "ci_high", "accounts"]
 
 
+def _observation_notes(book: Book) -> list[str]:
+    """Why left truncation cannot be handled, when it cannot."""
+    if len(book.months()) and "join_date" in book.accounts:
+        return []
+    # without the start of observation, accounts are taken as followed from joining
+    return [
+        "no observation start (billing months and join dates): accounts that joined long "
+        "before the data began are counted from joining, which overstates retention"
+    ]
+
+
 def retention_curves(
     book: Book, *, by: str | pd.Series = "customer_type", min_accounts: int | None = None
 ) -> RetentionCurves:
@@ -825,12 +863,16 @@ def retention_curves(
         )
     if isinstance(by, pd.Series):
         key = lookup(d["account_id"], by)
-    elif by in book.accounts:
+    elif has_column(book, by, caller="retention_curves"):
         key = book.accounts.loc[d.index, by]
     else:  # the grouping column is not in the data: one curve for all accounts
         key = pd.Series("all accounts", index=d.index)
     rows = []
     skipped = []
+    said = []
+    if not isinstance(by, pd.Series) and by not in book.accounts:
+        said.append(f"no {by} in the data: one curve for all accounts")
+    said += _observation_notes(book)
     for g, part in d.groupby(key.astype("object").fillna("unknown")):  # a handful of groups
         if len(part) < min_accounts or part["event"].sum() == 0:
             skipped.append(str(g))
@@ -853,13 +895,12 @@ def retention_curves(
                 }
             )
         )
-    notes = (
-        (f"no curve for {', '.join(skipped)}: fewer than {min_accounts} accounts or no churn",)
-        if skipped
-        else ()
-    )
+    if skipped:
+        said.append(
+            f"no curve for {', '.join(skipped)}: fewer than {min_accounts} accounts or no churn"
+        )
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_CURVE_COLUMNS)
-    return RetentionCurves(table, notes)
+    return RetentionCurves(table, said)
 
 
 def aalen_johansen(
@@ -903,7 +944,9 @@ class CumulativeIncidence(TableResult):
     def summary(self) -> pd.DataFrame:
         t = self.table
         if t.empty:
-            return figures({"groups": 0})
+            return figures(
+                {"groups": 0, "highest_incidence_group": None, "highest_incidence": np.nan}
+            )
         last = t.groupby("group")["incidence"].last()
         return figures(
             {
@@ -961,7 +1004,7 @@ def cumulative_incidence(book: Book) -> CumulativeIncidence:
     out = []
     for i, g in enumerate(groups):
         out.append(pd.DataFrame({"group": g, "months": times, "incidence": inc[i]}))
-    return CumulativeIncidence(pd.concat(out, ignore_index=True))
+    return CumulativeIncidence(pd.concat(out, ignore_index=True), _observation_notes(book))
 
 
 class GroupWarnings(TableResult):
@@ -1127,6 +1170,10 @@ def retention_funnel(book: Book, *, by: str | None = None) -> RetentionFunnel:
     c = book.table("contacts").copy()
     for col in ("reached", "intent_to_leave", "retained"):
         c[col] = c[col].fillna(False).astype(bool)
+    absent = by is not None and not has_column(book, by, caller="retention_funnel")
+    by_name = by
+    if absent:
+        by = None
     if by is not None:
         c[by] = c["account_id"].map(book.accounts.set_index("account_id")[by])
     keys = [by] if by else [pd.Series("all", index=c.index, name="group")]
@@ -1145,7 +1192,21 @@ def retention_funnel(book: Book, *, by: str | None = None) -> RetentionFunnel:
         out["intent_to_leave"] > 0
     )
     out["retained_of_warned"] = out["retained"] / out["warned"]
-    return RetentionFunnel(out)
+    return RetentionFunnel(
+        out, (f"no {by_name} in the data: one funnel for all",) if absent else ()
+    )
+
+
+_ECONOMICS_ITEMS = (
+    "accounts_warned",
+    "accounts_retained",
+    "revenue_saved",
+    "cost_of_contacts",
+    "cost_of_replacing",
+    "months_of_revenue_saved",
+    "acquisition_to_retention_cost",
+    "retention_cost_per_contact",
+)
 
 
 class RetentionEconomics(TableResult):
@@ -1153,6 +1214,8 @@ class RetentionEconomics(TableResult):
     one row per item with its ``value`` and ``basis`` (measured or assumed)."""
 
     def summary(self) -> pd.DataFrame:
+        if self.table.empty:  # no contacts: every figure unknown, the same figures named
+            return figures(dict.fromkeys(_ECONOMICS_ITEMS, np.nan))
         return figures(self.table["value"].to_dict())
 
     def plot(self, *, ax=None):

@@ -142,7 +142,7 @@ def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, n_init: int):
     return best
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class NeedsSegments(Result):
     """Needs-based segmentation of business and key accounts.
 

@@ -251,7 +251,7 @@ QUADRANTS = {
 }
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Opportunities(Result):
     """The priority matrix: one row per segment and lever (result of :func:`opportunity_matrix`)."""
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._book import Book, lookup
+from ._book import Book, has_column, lookup
 from ._errors import ConfigError
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
 from ._settings import CostModelSpec, read_file, settings
@@ -170,7 +170,7 @@ def cost_to_serve(
 
 
 # -- customer P&L ---------------------------------------------------------------------
-@dataclass
+@dataclass(repr=False, eq=False)
 class PnL(Result):
     """Customer P&L: one row per account with revenue, cost by driver, profit and margin.
 
@@ -202,7 +202,7 @@ class PnL(Result):
 
     def summary(self) -> pd.DataFrame:
         t = self.table
-        revenue = t["revenue"].sum()
+        revenue = t["revenue"].sum(min_count=1)
         return figures(
             {
                 "accounts": int(len(t)),
@@ -281,6 +281,8 @@ def customer_pnl(
     True
     """
     acc = book.accounts
+    for c in extra or []:
+        has_column(book, c, caller="customer_pnl")  # a typo is an error, not a silence
     keep = [
         c
         for c in [
@@ -320,9 +322,7 @@ def customer_pnl(
         drivers = []
         t["cost"] = np.nan
         t["profit"] = np.nan
-        notes.append(
-            "no costs table: cost to serve and profit cannot be computed; revenue-only concentration is shown"
-        )
+        notes.append("no costs table: cost to serve and profit cannot be computed")
         has_costs = False
     t["margin"] = t["profit"] / t["revenue"].where(t["revenue"] != 0)
     return PnL(
@@ -335,6 +335,13 @@ def _pnl_of(book: Book, pnl: PnL | None, cost_model: Any) -> PnL:
     if pnl is not None:
         if cost_model is not None:
             raise ValueError("give pnl= or cost_model=, not both: the P&L has its cost model")
+        ids = book.accounts["account_id"].to_numpy()
+        theirs = pnl.table["account_id"].to_numpy()
+        if len(ids) != len(theirs) or not (ids == theirs).all():
+            raise ValueError(
+                f"pnl= holds {len(theirs):,} accounts that are not this book's {len(ids):,}: "
+                "compute it with customer_pnl() on the same book (or branch)"
+            )
         return pnl
     return customer_pnl(book, cost_model=cost_model)
 
@@ -345,7 +352,7 @@ def top_k(n: int, top: float) -> int:
     return max(1, math.ceil(round(top * n, 9))) if n else 0
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Concentration(Result):
     """How concentrated a value is over accounts: top-x% share, Lorenz curve, Gini.
 
@@ -582,6 +589,11 @@ def decile_table(
     ['D1', 'D2']
     """
     p = _pnl_of(book, pnl, cost_model)
+    if by not in p.table:
+        raise ConfigError(
+            f"decile_table: by={by!r} is not a column of the customer P&L; "
+            f"rank by one of {', '.join(c for c in ('profit', 'revenue', 'cost', 'margin'))}"
+        )
     notes = list(p.notes)
     if by == "profit" and not p.has_costs:
         by = "revenue"
@@ -647,7 +659,7 @@ def deciles_of(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> pd
 
 
 # -- the whale curve --------------------------------------------------------------------
-@dataclass
+@dataclass(repr=False, eq=False)
 class WhaleCurve(Result):
     """Accounts ranked by profit (largest first) against cumulative profit.
 
@@ -821,13 +833,21 @@ def whale_of(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = "") -
     return WhaleCurve(total, peak, peak_i + 1, meaningful, currency, sorted_p, cum)
 
 
+_GROUP_FIGURES = (
+    "profitable_accounts",
+    "loss_making_accounts",
+    "loss_making_share_of_accounts",
+    "loss_making_profit",
+)
+
+
 class ProfitGroups(TableResult):
     """Profitable, break-even and loss-making accounts with their money (:func:`profit_groups`)."""
 
     def summary(self) -> pd.DataFrame:
         t = self.table
-        if t.empty:
-            return figures({"loss_making_accounts": 0})
+        if t.empty:  # no costs: the figures are unknown, not zero
+            return figures(dict.fromkeys(_GROUP_FIGURES, np.nan))
         return figures(
             {
                 "profitable_accounts": int(t.loc["profitable", "accounts"]),
@@ -1035,7 +1055,7 @@ def _lever(row: pd.Series, drivers: list[str]) -> str:
     return "reduce cost to serve"
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class ProfitActions(Result):
     """The largest loss-making accounts with a lever each (``table``) and the services by
     profit (``services``), from :func:`profit_actions`."""

@@ -142,7 +142,7 @@ def quantile_tiers(spend: pd.Series, *, kind: str = "abc") -> pd.Series:
     return pd.Series(cat, index=spend.index)
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Tiers(Result):
     """Accounts per value tier against their share of revenue (:func:`value_tiers`).
 
@@ -159,14 +159,17 @@ class Tiers(Result):
     notes: tuple[str, ...] = ()
 
     def summary(self) -> pd.DataFrame:
+        """Accounts, and the top tier held (the one with the highest ARPU: the last of an
+        absolute scheme, the first of a rank scheme) with its shares."""
         t = self.table
-        top = t.iloc[-1] if len(t) else None
+        held = t[t["accounts"] > 0] if len(t) else t
+        top = held.loc[held["arpu"].astype(float).idxmax()] if len(held) else None
         return figures(
             {
                 "accounts": int(t["accounts"].sum()) if len(t) else 0,
                 "accounts_unknown_spend": self.unknown,
                 "tiers": len(t),
-                "top_tier": top["label"] if top is not None else None,
+                "top_tier": str(top.name) if top is not None else None,
                 "top_tier_share_of_accounts": top["share_of_accounts"]
                 if top is not None
                 else np.nan,
@@ -512,13 +515,16 @@ def lifecycle_stage(book: Book, *, rules: str | Path | dict | None = None) -> Li
         },
         index=acc.index,
     )
+    lacking = [
+        x for x in ("tenure", "revenue trend", "complaints", "contract end") if x not in signals
+    ]
     notes = (
-        ()
-        if signals
-        else (
-            "no lifecycle signal in the data (tenure, revenue trend, complaints, contract end): "
-            "every account still with us shows as mature",
+        (
+            f"the data lack {', '.join(lacking)}: those signals never fire "
+            "(no account is new, growing, declining or at risk on their account)",
         )
+        if lacking
+        else ()
     )
     return LifecycleStages(out, notes, signals)
 
@@ -535,7 +541,7 @@ def _care_strategy(care: dict[str, dict[str, str]]) -> pd.DataFrame:
     )
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class ValueLoyalty(Result):
     """The value x loyalty grid (result of :func:`value_loyalty`).
 
@@ -693,7 +699,7 @@ def _empty_grid(why: str, strategy: pd.DataFrame) -> ValueLoyalty:
 # -- comparing branches -------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class SegmentMix(Result):
     """Accounts per group (e.g. branch) and segment, and whether the mixes really differ.
 

@@ -13,6 +13,7 @@ import warnings
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import pytest
 
 import kamlib
 from kamlib._labels import LABELS
@@ -134,6 +135,7 @@ def _check(name: str, result, where: str) -> None:
 
 def test_every_analysis_keeps_the_contract(sample_book):
     failures = []
+    figures: dict[str, list[str]] = {}  # each summary names the same figures, data or not
     for where, book in _books(sample_book):
         before = {t: book.table(t).copy() for t in ("accounts", *OPTIONAL_TABLES) if book.has(t)}
         b = book.branch(BRANCH)
@@ -141,7 +143,12 @@ def test_every_analysis_keeps_the_contract(sample_book):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # statsmodels' convergence chatter
                 try:
-                    _check(name, call(book, b), where)
+                    result = call(book, b)
+                    _check(name, result, where)
+                    keys = list(result.summary().index)
+                    assert figures.setdefault(name, keys) == keys, (
+                        f"{name} ({where}): summary names {keys}, on the sample {figures[name]}"
+                    )
                 except AssertionError as e:
                     failures.append(str(e))
         for t, df in before.items():  # no analysis changed its input
@@ -162,6 +169,53 @@ def test_a_missing_table_is_a_note_not_an_empty_silence(sample_book):
     no_usage = kamlib.Book.from_frames(accounts=sample_book.accounts).branch(BRANCH)
     assert "no usage data" in kamlib.group_warnings(no_usage).notes[0]
     assert "no retention contacts" in kamlib.retention_funnel(no_usage).notes[0]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda b: kamlib.churn_rates(b, by="segmnt"),
+        lambda b: kamlib.churn_by_period(b, by="segmnt"),
+        lambda b: kamlib.cause_tree(b, by="segmnt"),
+        lambda b: kamlib.cause_association(b, by="segmnt"),
+        lambda b: kamlib.retention_curves(b, by="segmnt"),
+        lambda b: kamlib.retention_funnel(b, by="segmnt"),
+        lambda b: kamlib.churn_drivers(b, extra=["segmnt"]),
+        lambda b: kamlib.customer_pnl(b, extra=["segmnt"]),
+        lambda b: kamlib.decile_table(b, by="segmnt"),
+    ],
+)
+def test_a_misspelt_column_is_a_clear_error(sample_book, call):
+    with pytest.raises(kamlib.ConfigError, match="segmnt"):
+        call(sample_book.branch(BRANCH))
+
+
+def test_a_column_of_the_data_model_the_data_lack_is_a_note(sample_book):
+    bare = kamlib.Book.from_frames(
+        accounts=sample_book.accounts[["account_id", "branch", "status"]]
+    )
+    rates = kamlib.churn_rates(bare, by="customer_type")
+    assert len(rates.table) == 1 and "no customer_type in the data" in rates.notes[0]
+    curves = kamlib.retention_curves(bare)
+    assert curves.table.empty and "no tenure" in curves.notes[0]
+
+
+def test_a_pnl_of_another_book_is_refused(sample_book):
+    other = kamlib.customer_pnl(sample_book.branch("Beijing"))
+    with pytest.raises(ValueError, match="not this book's"):
+        kamlib.whale_curve(sample_book.branch(BRANCH), pnl=other)
+
+
+def test_the_top_tier_is_the_highest_value_one_in_every_scheme(sample_book):
+    b = sample_book.branch(BRANCH)
+    tops = {
+        s: kamlib.value_tiers(b, scheme=s).summary().loc["top_tier", "value"]
+        for s in ("beijing", "abc", "deciles")
+    }
+    assert tops["abc"] == "A" and tops["deciles"] == "D1"
+    t = kamlib.value_tiers(b, scheme="beijing").table
+    held = t[t["accounts"] > 0]
+    assert tops["beijing"] == held.index[-1]  # absolute tiers run low to high
 
 
 def test_options_are_keyword_only_and_spelled_one_way():
