@@ -32,7 +32,7 @@ pnl = kamlib.customer_pnl(b)
 # The rules of thumb, tested on these accounts:
 
 # %%
-kamlib.rules_of_thumb(b, pnl=pnl)
+kamlib.labelled(kamlib.rules_of_thumb(b, pnl=pnl).table)
 
 # %%
 whale = kamlib.whale_curve(b, pnl=pnl)

@@ -241,3 +241,19 @@ def test_labels_in_a_report_table_are_business_words():
         "x", pd.DataFrame({"share_of_accounts": [1.0]}, index=pd.Index(["key_account"]))
     )
     assert list(t.columns) == ["Share of accounts"] and list(t.index) == ["Key accounts"]
+
+
+def test_stored_notebooks_show_tables_not_result_reprs():
+    """nbval compares text: a result shown as ``<Deciles: 10 rows x 6 columns>`` pins no
+    number. Notebooks show ``result.table`` (or ``kamlib.labelled(result.table)``)."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    shown = re.compile(r"<\w+: (\d+ rows x \d+ columns|not fitted)")
+    for nb in [*root.glob("notebooks/*.ipynb"), *root.glob("kamlib/notebooks/*.ipynb")]:
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            for out in cell.get("outputs", []):
+                text = "".join(out.get("data", {}).get("text/plain", []))
+                assert not shown.search(text), f"{nb.name}: {text[:80]}"
