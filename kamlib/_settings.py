@@ -276,6 +276,10 @@ class NeedsRules(_Model):
     n_init: Annotated[int, Field(ge=1)]
     min_accounts: Annotated[int, Field(ge=2)]
     z_clip: NonNegative
+    resamples: Annotated[int, Field(ge=2)]
+    resample_share: Share
+    min_silhouette: float
+    min_stability: Share
     advanced_products: list[str]
     archetypes: dict[str, Archetype]
 

@@ -32,7 +32,14 @@ from ._schema import NEEDS_FEATURES as FEATURES
 from ._settings import settings
 from .segment import per_account_mean
 
-__all__ = ["FEATURES", "NeedsSegments", "needs_features", "silhouette_samples"]
+__all__ = [
+    "FEATURES",
+    "NeedsSegments",
+    "adjusted_rand",
+    "k_scores",
+    "needs_features",
+    "silhouette_samples",
+]
 
 
 #: The needs features and what each measures.
@@ -124,6 +131,95 @@ def silhouette_samples(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.nan_to_num(s)
 
 
+def adjusted_rand(a: np.ndarray, b: np.ndarray) -> float:
+    """Adjusted Rand index of two labellings of the same points (1 identical, about 0 by
+    chance), from the contingency table: (index - expected) / (max - expected).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adjusted_rand(np.array([0, 0, 1, 1]), np.array([1, 1, 0, 0]))
+    1.0
+    """
+    _, ai = np.unique(a, return_inverse=True)
+    _, bi = np.unique(b, return_inverse=True)
+    table = np.zeros((ai.max() + 1, bi.max() + 1))
+    np.add.at(table, (ai, bi), 1)
+
+    def pairs(v: np.ndarray) -> float:
+        return float((v * (v - 1) / 2).sum())
+
+    index = pairs(table)
+    rows, cols, total = (
+        pairs(table.sum(axis=1)),
+        pairs(table.sum(axis=0)),
+        pairs(np.array([len(a)])),
+    )
+    expected = rows * cols / total if total else 0.0
+    most = (rows + cols) / 2
+    return 1.0 if most == expected else (index - expected) / (most - expected)
+
+
+def k_scores(
+    x: np.ndarray,
+    ks: range,
+    *,
+    seed: int,
+    n_init: int,
+    sample: int,
+    resamples: int,
+    share: float,
+) -> tuple[pd.DataFrame, dict[int, tuple[np.ndarray, np.ndarray]]]:
+    """For each k: the silhouette of the k-means fit, the noise in it and the stability of
+    the segments over random subsets, and the silhouette of the same data with each
+    feature shuffled on its own (what k-means finds where there is no structure).
+
+    Returns one row per k (``silhouette``, ``silhouette_sd``, ``stability``,
+    ``baseline_silhouette``, ``within_ss``) and the full fits ``{k: (centers, labels)}``.
+    """
+    from scipy.spatial.distance import cdist
+
+    m = len(x)
+    rng = np.random.default_rng([seed, 0])
+    scored = np.sort(rng.choice(m, size=min(m, sample), replace=False))
+    shuffled = np.column_stack([rng.permutation(col) for col in x.T])
+    rows, fits = [], {}
+    for k in ks:
+        if k >= m:
+            break
+        inertia, centers, lab = _kmeans(x, k, np.random.default_rng([seed, k]), n_init)
+        sil = float(silhouette_samples(x[scored], lab[scored]).mean())
+        sub_rng = np.random.default_rng([seed, k, 1])
+        size = max(k + 1, int(share * m))
+        aris, sils = [], []
+        for _ in range(resamples):
+            idx = np.sort(sub_rng.choice(m, size=size, replace=False))
+            try:
+                _, c_b, lab_b = _kmeans(x[idx], k, sub_rng, max(1, n_init // 3))
+            except ConfigError:  # an empty segment in a subset: as unstable as it gets
+                aris.append(0.0)
+                continue
+            aris.append(adjusted_rand(lab, cdist(x, c_b).argmin(axis=1)))
+            part = idx[: min(len(idx), sample)]
+            sils.append(
+                float(silhouette_samples(x[part], cdist(x[part], c_b).argmin(axis=1)).mean())
+            )
+        _, _, lab_s = _kmeans(shuffled, k, np.random.default_rng([seed, k, 2]), max(1, n_init // 3))
+        base = float(silhouette_samples(shuffled[scored], lab_s[scored]).mean())
+        rows.append(
+            {
+                "k": k,
+                "silhouette": sil,
+                "silhouette_sd": float(np.std(sils, ddof=1)) if len(sils) > 1 else np.nan,
+                "stability": float(np.mean(aris)),
+                "baseline_silhouette": base,
+                "within_ss": inertia,
+            }
+        )
+        fits[k] = (centers, lab)
+    return pd.DataFrame(rows).set_index("k") if rows else pd.DataFrame(), fits
+
+
 def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, n_init: int):
     """Best of ``n_init`` k-means++ runs by within-segment sum of squares."""
     from scipy.cluster.vq import kmeans2
@@ -153,8 +249,10 @@ class NeedsSegments(Result):
     Parameters
     ----------
     k
-        Number of segments; None chooses it in ``needs.k_range`` by the highest mean
-        silhouette (the stated criterion, in ``k_scores_``).
+        Number of segments; None chooses, in ``needs.k_range``, the smallest k whose mean
+        silhouette is within the noise (its spread over random subsets) of the best one's
+        (scores in ``k_scores_``). ``structure_`` is "weak" below ``min_silhouette`` or
+        ``min_stability``: segments are then numbered, not named after archetypes.
     seed
         Seed of the sampling and of k-means: the same data and seed give the same segments.
     rules
@@ -180,6 +278,7 @@ class NeedsSegments(Result):
     naming_: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     quality_: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     notes_: list[str] = field(default_factory=list, repr=False)
+    structure_: str = "none"
 
     def fit(self, book: Book) -> NeedsSegments:
         r = settings("segments", self.rules, caller="NeedsSegments")["needs"]
@@ -228,22 +327,42 @@ class NeedsSegments(Result):
         rng = np.random.default_rng(self.seed)
         sample = np.sort(rng.choice(m, size=min(m, int(r["sample"])), replace=False))
         lo, hi = (self.k, self.k) if self.k else tuple(r["k_range"])
-        rows, fits = [], {}
-        for k in range(int(lo), int(hi) + 1):
-            if k >= m:
-                break
-            inertia, centers, lab = _kmeans(
-                x, k, np.random.default_rng([self.seed, k]), r["n_init"]
-            )
-            sil = float(silhouette_samples(x[sample], lab[sample]).mean())
-            rows.append({"k": k, "silhouette": sil, "within_ss": inertia})
-            fits[k] = (centers, lab)
-        if not rows:
+        scores, fits = k_scores(
+            x,
+            range(int(lo), int(hi) + 1),
+            seed=self.seed,
+            n_init=int(r["n_init"]),
+            sample=int(r["sample"]),
+            resamples=int(r["resamples"]),
+            share=float(r["resample_share"]),
+        )
+        if scores.empty:
             raise ConfigError(
                 f"needs-based segments: no k in {lo}-{hi} is below the {m} accounts to segment"
             )
-        self.k_scores_ = pd.DataFrame(rows).set_index("k")
-        self.k_ = int(self.k_scores_["silhouette"].idxmax())
+        self.k_scores_ = scores
+        # the smallest k whose silhouette is within the noise of the best one's
+        best = scores["silhouette"].idxmax()
+        noise = scores.loc[best, "silhouette_sd"]
+        near = scores.index[
+            scores["silhouette"] >= scores.loc[best, "silhouette"] - np.nan_to_num(noise)
+        ]
+        self.k_ = int(near.min())
+        chosen = scores.loc[self.k_]
+        self.structure_ = (
+            "clear"
+            if chosen["silhouette"] >= r["min_silhouette"]
+            and chosen["stability"] >= r["min_stability"]
+            else "weak"
+        )
+        if self.structure_ == "weak":
+            self.notes_.append(
+                f"the segments are weakly separated (silhouette {chosen['silhouette']:.2f}, "
+                f"{chosen['baseline_silhouette']:.2f} on shuffled data; stability "
+                f"{chosen['stability']:.2f}, 1 = the same segments on every subset): they are "
+                "numbered, not named after archetypes; the nearest archetype is shown for "
+                "orientation only"
+            )
         centers, lab = fits[self.k_]
         # order segments by size (largest first) so names and colours are stable
         order = np.argsort(-np.bincount(lab, minlength=self.k_), kind="stable")
@@ -251,6 +370,10 @@ class NeedsSegments(Result):
         remap[order] = np.arange(self.k_)
         lab, centers = remap[lab], centers[order]
         self.naming_ = self._name(centers, list(z.columns), r["archetypes"])
+        if self.structure_ == "weak":
+            self.naming_["segment"] = [f"Segment {i + 1}" for i in range(self.k_)]
+            self.naming_["name_zh"] = [f"细分 {i + 1}" for i in range(self.k_)]
+            self.naming_["fit"] = "weak structure"
         names = self.naming_["segment"].to_numpy()
         from scipy.spatial.distance import cdist
 
@@ -354,16 +477,21 @@ class NeedsSegments(Result):
         """The number of segments, how it was chosen, and the mean silhouette."""
         t = self.table
         scores = self.k_scores_
-        sil = (
-            float(scores.loc[self.k_, "silhouette"])
-            if "silhouette" in scores and self.k_ in scores.index
-            else np.nan
-        )
+        row = scores.loc[self.k_] if self.k_ in scores.index else None
+
+        def score(name: str) -> float:
+            return float(row[name]) if row is not None else np.nan
+
         return figures(
             {
                 "segments": self.k_,
-                "criterion": "highest mean silhouette" if self.k is None else "given k",
-                "silhouette": sil,
+                "criterion": "smallest k within the noise of the best silhouette"
+                if self.k is None
+                else "given k",
+                "silhouette": score("silhouette"),
+                "baseline_silhouette": score("baseline_silhouette"),
+                "stability": score("stability"),
+                "structure": self.structure_,
                 "accounts": int(t["accounts"].sum()) if len(t) else 0,
             }
         )
