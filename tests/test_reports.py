@@ -109,7 +109,7 @@ def test_report_settings_reach_the_notebook_and_the_metrics(tmp_path):
     estimates = tmp_path / "mine.csv"
     estimates.write_text(
         "segment,lever,size,probability,basis\n"
-        "Product optimisers,win new customers,1000000,0.3,our market survey\n"
+        "Segment 1,win new customers,1000000,0.3,our market survey\n"
     )
     s = run_reports(
         ROOT / "data",
