@@ -1015,11 +1015,22 @@ def _risk_rows(ax, risk: pd.DataFrame, colors: dict[Any, str]) -> None:
     """The accounts at risk under the x axis: one row per curve, one count per tenure."""
     if risk.empty:
         return
-    # below the axis label, in axes coordinates for y and data coordinates for x
+    # below the axis label: x in data coordinates (months), y in axes coordinates
     trans = ax.get_xaxis_transform()
-    ax.text(0, -0.32, "at risk", transform=ax.transAxes, ha="right", va="top", fontsize=7)
+    ax.text(-0.07, -0.22, "at risk", transform=ax.transAxes, ha="right", va="top", fontsize=7)
     for row, (g, counts) in enumerate(risk.iterrows()):
-        y = -0.32 - 0.09 * row
+        y = -0.3 - 0.08 * row
+        color = colors.get(g, "black")
+        ax.text(
+            -0.07,
+            y,
+            label(g),
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=7,
+            color=color,
+        )
         for m, n in counts.items():
             if pd.notna(n):
                 ax.text(
@@ -1030,7 +1041,7 @@ def _risk_rows(ax, risk: pd.DataFrame, colors: dict[Any, str]) -> None:
                     ha="center",
                     va="top",
                     fontsize=7,
-                    color=colors.get(g, "black"),
+                    color=color,
                 )
 
 
