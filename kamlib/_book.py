@@ -113,6 +113,9 @@ class Book:
     as_of: pd.Timestamp | None = None
     source: str | None = None
     notes: tuple[Issue, ...] = field(default=())
+    #: the start of the observation (a mapping's ``observed_from``), for exports without
+    #: billing months: survival analysis needs it to handle left truncation
+    observed_from: pd.Timestamp | None = None
     #: the whole operator's totals when this book holds one branch (see ``for_branch``)
     operator: dict[str, Any] | None = None
 
@@ -129,8 +132,12 @@ class Book:
         currency: str = "CNY",
         as_of: str | pd.Timestamp | None = None,
         source: str | None = None,
+        observed_from: str | pd.Timestamp | None = None,
     ) -> Book:
-        """Validate DataFrames into a Book; raises :class:`kamlib.DataError` on errors."""
+        """Validate DataFrames into a Book; raises :class:`kamlib.DataError` on errors.
+
+        ``observed_from``: the date observation began (see :meth:`observation_start`).
+        """
         raw = {"accounts": accounts}
         raw.update(
             {
@@ -144,7 +151,14 @@ class Book:
                 if v is not None
             }
         )
-        return build_book(raw, name=name, currency=currency, as_of=as_of, source=source)
+        return build_book(
+            raw,
+            name=name,
+            currency=currency,
+            as_of=as_of,
+            source=source,
+            observed_from=observed_from,
+        )
 
     # -- what is there ---------------------------------------------------------------
     @property
@@ -272,6 +286,19 @@ class Book:
             return pd.DatetimeIndex([])
         return pd.DatetimeIndex(sorted(self.table("billing")["month"].unique()))
 
+    def observation_start(self) -> pd.Timestamp | None:
+        """When observation began: ``observed_from`` if given, else the first billing
+        month, else None (unknown: a snapshot export without ``observed_from``).
+
+        Churn before it is not seen, so accounts that left earlier are outside every
+        churn figure, and accounts that joined earlier enter survival estimates at the
+        tenure they had then (left truncation).
+        """
+        if self.observed_from is not None:
+            return self.observed_from
+        months = self.months()
+        return months[0] if len(months) else None
+
     def monthly_revenue(self) -> pd.Series | None:
         """Average monthly revenue per account (index: account_id, in the order of
         ``accounts``), or None if unknown.
@@ -367,6 +394,7 @@ def build_book(
     as_of: str | pd.Timestamp | None = None,
     source: str | None = None,
     extra_issues: list[Issue] | None = None,
+    observed_from: str | pd.Timestamp | None = None,
 ) -> Book:
     """Validate raw tables and assemble a Book, or raise DataError with every problem."""
     typed, issues = validate_tables(raw, files=files, row_labels=row_labels)
@@ -374,6 +402,12 @@ def build_book(
     if any(i.severity == "error" for i in issues):
         raise DataError(issues)
     stamp = pd.Timestamp(as_of) if as_of is not None else as_of_from(typed)
+    start = _date("observed_from", observed_from)
+    if start is not None and stamp is not None and start > stamp:
+        raise ConfigError(
+            f"observed_from {start:%Y-%m-%d} is after the end of the observation "
+            f"(as_of {stamp:%Y-%m-%d}): observation must start before it ends"
+        )
     typed["accounts"] = derive_accounts(typed["accounts"], stamp)
     for t, df in typed.items():
         typed[t] = df.reset_index(drop=True)
@@ -383,5 +417,16 @@ def build_book(
         as_of=stamp,
         source=source,
         notes=tuple(i for i in issues if i.severity == "warning"),
+        observed_from=start,
         **typed,
     )
+
+
+def _date(key: str, value: Any) -> pd.Timestamp | None:
+    """A date setting (``observed_from``) as a day, or a ConfigError naming it."""
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(value).normalize()
+    except (ValueError, TypeError):
+        raise ConfigError(f"{key}: {value!r} is not a date (YYYY-MM-DD)") from None

@@ -353,6 +353,7 @@ def _load_whole(
         currency=meta.get("currency", "CNY"),
         as_of=as_of or meta.get("as_of"),
         source=str(src),
+        observed_from=meta.get("observed_from"),
     )
 
 
@@ -493,6 +494,7 @@ def _load_mapped(
         as_of=as_of or spec.get("as_of"),
         source=str(source),
         extra_issues=issues,
+        observed_from=spec.get("observed_from"),
     )
 
 
@@ -520,6 +522,8 @@ def write_book(book: Book, folder: str | Path) -> list[Path]:
         "currency": book.currency,
         "as_of": book.as_of.strftime("%Y-%m-%d") if book.as_of is not None else None,
     }
+    if book.observed_from is not None:
+        meta["observed_from"] = book.observed_from.strftime("%Y-%m-%d")
     import yaml
 
     (folder / "operator.yaml").write_text(
@@ -578,6 +582,9 @@ def prepare(
         "currency": book.currency,
         "as_of": None if book.as_of is None else book.as_of.strftime("%Y-%m-%d"),
         "source": book.source,
+        "observed_from": None
+        if book.observed_from is None
+        else book.observed_from.strftime("%Y-%m-%d"),
         "operator": book.operator_totals(),
         "branches": folders,
         # lets a batch list and size the branches without reading any table
@@ -612,5 +619,6 @@ def _load_prepared(src: Path, branch: str | None) -> Book:
         currency=m["currency"],
         as_of=m["as_of"],
         source=m["source"],
+        observed_from=m.get("observed_from"),
     )
     return replace(book, operator=m["operator"]) if branch is not None else book

@@ -201,6 +201,7 @@ LABELS: dict[str, str] = {
     "accounts_warned": "Accounts warned",
     "acquisition_to_retention_cost": "Assumed: acquisition cost as a multiple of retention cost",
     "arpu_change": "ARPU change after migration",
+    "at_risk": "Accounts at risk",
     "bill_change": "Change in group bill",
     "cause": "Cause",
     "causes": "Causes",

@@ -124,6 +124,18 @@ def _date_or_text(v: Any) -> Any:
     return v
 
 
+def _a_date(v: Any) -> Any:
+    # stricter than _date_or_text: the text must be a real day (observed_from)
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"must be a date (YYYY-MM-DD) (got {_show(v)})")
+
+
 def _is_number(v: Any) -> int | float:
     # a number stays as written (12 stays 12, not 12.0): reports show the settings
     if isinstance(v, bool) or not isinstance(v, (int, float)):
@@ -148,6 +160,7 @@ Scalar = Annotated[Any, AfterValidator(_scalar)]
 #: A name that may be a number in YAML (an account id, a segment, a sheet).
 Name = Annotated[Any, AfterValidator(_text_or_number)]
 DateText = Annotated[Any, AfterValidator(_date_or_text)]
+Date = Annotated[Any, AfterValidator(_a_date)]
 Number = Annotated[Any, AfterValidator(_is_number)]
 NonNegative = Annotated[Any, AfterValidator(_is_number), AfterValidator(_non_negative)]
 #: A fraction: 0.2 is 20%.
@@ -341,6 +354,7 @@ class ChurnRules(_Model):
     min_accounts: Annotated[int, Field(ge=1)]
     min_churners: Annotated[int, Field(ge=1)]
     min_churners_for_drivers: Annotated[int, Field(ge=1)]
+    min_at_risk: Annotated[int, Field(ge=1)]
     warnings: WarningRules
     retention: RetentionAssumptions
 
@@ -506,6 +520,7 @@ class MappingSpec(_Model):
     name: str | None = None
     currency: str = "CNY"
     as_of: DateText | None = None
+    observed_from: Date | None = None  # the start of the observation (left truncation)
     tables: TablesMapping
 
 
@@ -515,6 +530,7 @@ class OperatorFile(_Model):
     name: str | None = None
     currency: str = "CNY"
     as_of: DateText | None = None
+    observed_from: Date | None = None  # the start of the observation (left truncation)
 
 
 class EstimateRow(_Model):
@@ -573,7 +589,7 @@ def read_file(source: Source, model: type[M], *, what: str, caller: str | None =
     >>> read_file({"name": "X", "currncy": "CNY"}, OperatorFile, what="operator")
     Traceback (most recent call last):
     ...
-    kamlib._errors.ConfigError: operator (a dict): unknown key currncy; allowed at the top level: name, currency, as_of; did you mean currency?
+    kamlib._errors.ConfigError: operator (a dict): unknown key currncy; allowed at the top level: name, currency, as_of, observed_from; did you mean currency?
     """
     data = read_yaml(source, what=what)
     return check(model, data, source=_name(source, what, caller))

@@ -31,6 +31,7 @@ __all__ = [
     "wilson_interval",
     "ChurnRates",
     "churn_rates",
+    "account_year_rate",
     "ChurnByPeriod",
     "churn_by_period",
     "ChurnTypes",
@@ -93,8 +94,7 @@ def _base(book: Book, include_new: bool, columns: list[str] | None = None) -> pd
     all); fewer columns are fewer arrays to copy on millions of accounts.
     """
     acc = book.accounts
-    months = book.months()
-    start = months[0] if len(months) else None
+    start = book.observation_start()
     keep = np.ones(len(acc), dtype=bool)
     churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
     if start is not None and "churn_date" in acc:
@@ -108,6 +108,51 @@ def _base(book: Book, include_new: bool, columns: list[str] | None = None) -> pd
     # a new frame: the book's accounts are never modified
     acc = acc.assign(churned=churned.astype(int), monthly_revenue=revenue)
     return acc if keep.all() else acc.loc[keep]
+
+
+def _period_months(start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """Calendar months from ``start`` to ``end`` (exclusive): 2025-01-01 to 2026-01-01 is
+    12; a part month counts by its days."""
+    whole = (end.year - start.year) * 12 + end.month - start.month
+    return whole + (end.day - start.day) / end.days_in_month
+
+
+def account_year_rate(book: Book) -> dict[str, float | int | None]:
+    """Churn over the observation window per account-year at risk.
+
+    ``period_months``: the window's length (observation start to as-of). Account-years:
+    each account of the churn denominator (:func:`churn_rates`, new accounts included)
+    counts the time it was a customer inside the window, from the later of the window's
+    start and its joining to the earlier of its churn and the window's end; an account
+    whose joining is unknown (no join date, no tenure) counts from the window's start, a
+    churner without a churn date until mid-window. ``rate``: churned accounts /
+    account-years. All None without an observation start or end.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> r = kamlib.churn.account_year_rate(kamlib.load(kamlib.sample_path()))
+    >>> r["period_months"]
+    12.0
+    """
+    window = _window(book)
+    if window is None:
+        return {"period_months": None, "churned": None, "account_years": None, "rate": None}
+    start, end = window
+    acc = _base(book, True, columns=["status", "join_date", "churn_date", "tenure_months"])
+    join, exit_, churned, _ = _spells(book, acc, window)
+    join = np.where(np.isnat(join), start.to_datetime64(), join)
+    begin = np.maximum(join, start.to_datetime64())
+    stop = np.minimum(exit_, end.to_datetime64())
+    days = np.clip((stop - begin) / np.timedelta64(1, "D"), 0, None)
+    years = float(days.sum()) / 365.25
+    k = int(churned.sum())
+    return {
+        "period_months": _period_months(start, end),
+        "churned": k,
+        "account_years": years,
+        "rate": k / years if years > 0 else None,
+    }
 
 
 def _filled(s: pd.Series, fill: str = "unknown") -> pd.Series:
@@ -754,39 +799,170 @@ def churn_drivers(
     return ChurnDrivers(min_churners=min_churners, extra=extra).fit(book)
 
 
-def _durations(book: Book) -> pd.DataFrame:
-    """Tenure at exit or as-of (``tenure_months``), event flag, cause group, and entry.
+#: days in an average month: tenure in months <-> dates (as ``_validate`` derives tenure)
+_MONTH_DAYS = 365.25 / 12
 
-    ``entry`` is the tenure at which the account came under observation: the months
-    between joining and the first billing month (0 for those who joined later, or
-    without billing). Churn is only seen inside the observation window, so an account
-    that joined years before it is *left-truncated*: it enters the risk set at its
-    entry tenure, not at 0. Ignoring this would understate early churn.
+
+def _window(book: Book) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The observation window: its first day and the day after its last (as-of) day, or
+    None when its start or end is unknown."""
+    start = book.observation_start()
+    if start is None or book.as_of is None:
+        return None
+    return start, book.as_of.normalize() + pd.Timedelta(days=1)
+
+
+def _spells(book: Book, acc: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp]):
+    """Each account's joining and leaving dates, as far as the data give them.
+
+    Returns ``(join, exit, churned, undated)``: arrays of datetime64 (NaT when unknown)
+    and flags. ``join`` is ``join_date``, else the leaving date minus ``tenure_months``;
+    ``exit`` is the churn date for churners, the day after as-of for the others. A
+    churner without a churn date left somewhere inside the window: it is taken to have
+    left mid-window (``undated`` marks them, so the caller can say so).
+    """
+    start, end = window
+    n = len(acc)
+    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
+    cdate = acc["churn_date"].to_numpy(dtype="datetime64[ns]") if "churn_date" in acc else nat
+    undated = churned & np.isnat(cdate)
+    mid = (start + (end - start) / 2).to_datetime64()
+    exit_ = np.where(churned, np.where(undated, mid, cdate), end.to_datetime64())
+    join = acc["join_date"].to_numpy(dtype="datetime64[ns]") if "join_date" in acc else nat
+    if "tenure_months" in acc:
+        tenure = acc["tenure_months"].to_numpy(dtype="float64", na_value=np.nan)
+        back = pd.to_timedelta(tenure * _MONTH_DAYS, unit="D").to_numpy()
+        join = np.where(np.isnat(join), exit_ - back, join)
+    return join, exit_, churned, undated
+
+
+def _durations(book: Book) -> tuple[pd.DataFrame, list[str]]:
+    """Tenure at exit or as-of (``tenure_months``), event flag, cause group, and entry;
+    with the notes that say what was left out or assumed.
+
+    ``entry`` is the tenure at which the account came under observation (the months
+    between joining and the observation start, 0 for those who joined later). Churn is
+    only seen inside the observation window, so an account that joined before it is
+    *left-truncated*: it enters the risk set at its entry tenure, not at 0 (ignoring
+    this understates early churn). Accounts outside the churn denominator (those that
+    left before the window, the rule of :func:`churn_rates`) and rows whose entry is not
+    below their exit are left out: they were never seen at risk. Without an observation
+    start (no billing months, no ``observed_from``) there is no entry to give: the frame
+    is empty and the notes say why.
     """
     acc = book.accounts
     if "tenure_months" not in acc or acc["tenure_months"].isna().all():
-        return pd.DataFrame()
-    d = acc[["account_id", "tenure_months", "status"]].dropna(subset=["tenure_months"])
-    d = d[d["tenure_months"] > 0].copy()  # no time at risk: nothing to learn from
-    d["event"] = (d["status"] == "churned").astype(int)
-    d["group"] = (
-        acc.loc[d.index, "churn_cause_group"].astype("object").fillna("unknown")
-        if "churn_cause_group" in acc
-        else "unknown"
-    )
-    months = book.months()
-    d["entry"] = 0.0
-    if len(months) and "join_date" in acc:
-        days = (months[0] - acc.loc[d.index, "join_date"]).dt.days.to_numpy(dtype=float)
-        entry = np.clip(np.nan_to_num(days / 30.44, nan=0.0), 0, None)
-        # an account must be seen for a moment at least: entry strictly below its exit
-        d["entry"] = np.minimum(entry, d["tenure_months"].to_numpy() - 1e-6).clip(0)
-    return d
+        return pd.DataFrame(), ["no tenure in the data"]
+    window = _window(book)
+    if window is None:
+        return pd.DataFrame(), [
+            "no observation start (no billing months and no observed_from in the mapping): "
+            "accounts that joined before the data began cannot be placed at the tenure at "
+            "which they were first seen, so no survival curve is drawn"
+        ]
+    start = window[0]
+    join, exit_, churned, undated = _spells(book, acc, window)
+    tenure = acc["tenure_months"].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        entry = np.clip(
+            (start.to_datetime64() - join) / np.timedelta64(1, "D") / _MONTH_DAYS, 0, None
+        )
+    # the churn denominator's rule: an account that left before the window is not in it
+    before = churned & ~undated & (exit_ < start.to_datetime64())
+    seen = ~before & np.isfinite(tenure) & (tenure > 0) & np.isfinite(entry) & (entry < tenure)
+    d = pd.DataFrame(
+        {
+            "account_id": acc["account_id"].to_numpy(),
+            "tenure_months": tenure,
+            "status": acc["status"].to_numpy(),
+            "event": churned.astype(int),
+            "group": (
+                acc["churn_cause_group"].astype("object").fillna("unknown").to_numpy()
+                if "churn_cause_group" in acc
+                else "unknown"
+            ),
+            "entry": entry,
+        },
+        index=acc.index,
+    )[seen]
+    notes = []
+    gone = int((before & np.isfinite(tenure)).sum())
+    if gone:
+        notes.append(
+            f"{gone} account(s) that left before the observation began ({start:%Y-%m-%d}) "
+            "are left out: they were never seen at risk"
+        )
+    if int((undated & seen).sum()):
+        notes.append(
+            f"{int((undated & seen).sum())} churner(s) without a churn date are taken to "
+            "have left mid-window"
+        )
+    return d, notes
+
+
+def _loglog_band(
+    surv: np.ndarray, se: np.ndarray, *, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise interval of a Kaplan-Meier estimate on the log(-log) scale.
+
+    With Greenwood's standard error ``se`` of S, the standard error of log S is se / S and
+    that of log(-log S) is se / (S |log S|) (delta method). The interval of log(-log S)
+    is mapped back: S ** exp(+-z se / (S |log S|)). Unlike S +- z se it stays inside
+    [0, 1] without clipping and is not symmetric where S is near 0 or 1. Where S is 1 or
+    0 the interval is that point.
+    """
+    from scipy.stats import norm
+
+    z = float(norm.ppf(1 - alpha / 2))
+    surv = np.asarray(surv, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = z * (np.asarray(se, dtype=float) / surv) / np.abs(np.log(surv))
+        lo = surv ** np.exp(w)
+        hi = surv ** np.exp(-w)
+    inside = (surv > 0) & (surv < 1)
+    return np.where(inside, lo, surv), np.where(inside, hi, surv)
+
+
+def _at_risk(times: np.ndarray, exit_: np.ndarray, entry: np.ndarray) -> np.ndarray:
+    """Accounts at risk at each time t: entered before t and not gone before t."""
+    times = np.asarray(times, dtype=float)
+    out = np.searchsorted(np.sort(exit_), times, side="left")  # gone before t
+    came = np.searchsorted(np.sort(entry), times, side="left")  # entered before t
+    return (came - out).astype(int)
+
+
+def _cut(part: pd.DataFrame, min_at_risk: int) -> tuple[pd.DataFrame, float | None]:
+    """The curve up to the first time fewer than ``min_at_risk`` accounts are at risk;
+    that time (None when never)."""
+    low = np.flatnonzero(part["at_risk"].to_numpy() < min_at_risk)
+    if not len(low):
+        return part, None
+    return part.iloc[: low[0]], float(part["months"].iloc[low[0]])
+
+
+def _cut_notes(cuts: dict[str, float], min_at_risk: int) -> list[str]:
+    """Where each curve was cut, in one sentence."""
+    if not cuts:
+        return []
+    where = "; ".join(f"{label(g)} at {m:.1f} months" for g, m in cuts.items())
+    return [f"curves stop where fewer than {min_at_risk} accounts remain at risk: {where}"]
 
 
 class RetentionCurves(TableResult):
     """Kaplan-Meier retention per group over tenure (:func:`retention_curves`): one row
-    per group and event time with ``retained`` and its 95% interval."""
+    per group and event time with ``retained``, its 95% interval (log-log) and the
+    accounts ``at_risk``. ``risk_table`` holds the accounts at risk per group at a few
+    tenures (drawn under the curves)."""
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        notes: tuple[str, ...] | list[str] = (),
+        risk_table: pd.DataFrame | None = None,
+    ):
+        super().__init__(table, notes)
+        self.risk_table = risk_table if risk_table is not None else pd.DataFrame()
 
     def summary(self) -> pd.DataFrame:
         t = self.table
@@ -804,13 +980,19 @@ class RetentionCurves(TableResult):
         )
 
     def plot(self, *, ax=None):
-        """Retention curves with their bands; returns the Axes."""
+        """Retention curves with their bands and the accounts at risk under them; returns
+        the Axes."""
         ax = axes(ax)
         curves = self.table
         if curves.empty:
             return nothing_to_draw(ax, self.notes[0] if self.notes else "no retention curve")
+        colors = {}
         for g, part in curves.groupby("group", sort=True):
-            line = ax.step(part["months"], part["retained"] * 100, where="post", label=label(g))[0]
+            # from 100% at tenure 0 to each event time: a step curve starts where all stay
+            x = np.concatenate([[0.0], part["months"].to_numpy()])
+            y = np.concatenate([[1.0], part["retained"].to_numpy()]) * 100
+            line = ax.step(x, y, where="post", label=label(g))[0]
+            colors[g] = line.get_color()
             ax.fill_between(
                 part["months"],
                 part["ci_low"] * 100,
@@ -822,44 +1004,92 @@ class RetentionCurves(TableResult):
         ax.set_xlabel("months since joining")
         ax.set_ylabel("% still a customer")
         ax.set_ylim(0, 101)
+        ax.set_xlim(left=0)
         ax.legend(fontsize=8)
         ax.set_title("Retention over tenure (Kaplan-Meier, 95% band)")
+        _risk_rows(ax, self.risk_table, colors)
         return ax
 
 
-_CURVE_COLUMNS = ["group", "months", "retained", "ci_low", "ci_high", "accounts"]
+def _risk_rows(ax, risk: pd.DataFrame, colors: dict[Any, str]) -> None:
+    """The accounts at risk under the x axis: one row per curve, one count per tenure."""
+    if risk.empty:
+        return
+    # below the axis label: x in data coordinates (months), y in axes coordinates
+    trans = ax.get_xaxis_transform()
+    ax.text(-0.07, -0.22, "at risk", transform=ax.transAxes, ha="right", va="top", fontsize=7)
+    for row, (g, counts) in enumerate(risk.iterrows()):
+        y = -0.3 - 0.08 * row
+        color = colors.get(g, "black")
+        ax.text(
+            -0.07,
+            y,
+            label(g),
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=7,
+            color=color,
+        )
+        for m, n in counts.items():
+            if pd.notna(n):
+                ax.text(
+                    float(str(m)),
+                    y,
+                    f"{int(n)}",
+                    transform=trans,
+                    ha="center",
+                    va="top",
+                    fontsize=7,
+                    color=color,
+                )
 
 
-def _observation_notes(book: Book) -> list[str]:
-    """Why left truncation cannot be handled, when it cannot."""
-    if len(book.months()) and "join_date" in book.accounts:
-        return []
-    # without the start of observation, accounts are taken as followed from joining
-    return [
-        "no observation start (billing months and join dates): accounts that joined long "
-        "before the data began are counted from joining, which overstates retention"
-    ]
+_CURVE_COLUMNS = ["group", "months", "retained", "ci_low", "ci_high", "at_risk", "accounts"]
+
+
+def _risk_ticks(longest: float) -> np.ndarray:
+    """A few round tenures from 0 to ``longest`` (months) for the at-risk counts."""
+    step = next(s for s in (3, 6, 12, 24, 36, 60, 120, 240) if longest / s <= 6)
+    return np.arange(0, longest + 1e-9, step, dtype=float)
 
 
 def retention_curves(
-    book: Book, *, by: str | pd.Series = "customer_type", min_accounts: int | None = None
+    book: Book,
+    *,
+    by: str | pd.Series = "customer_type",
+    min_accounts: int | None = None,
+    min_at_risk: int | None = None,
+    alpha: float = 0.05,
 ) -> RetentionCurves:
     """Kaplan-Meier retention by group over tenure (months), statsmodels' SurvfuncRight.
 
-    Tidy: one row per group and event time with ``retained`` (survival) and its 95%
-    interval. Without the ``by`` column in the data, one curve for all accounts. Left
-    truncation is handled (accounts enter the risk set at the tenure they
-    had when observation began: see ``_durations``). Groups below ``min_accounts`` are
-    left out (default: ``churn.yaml: min_accounts``).
+    Tidy: one row per group and event time with ``retained`` (survival), its pointwise
+    interval on the log(-log) scale (:func:`_loglog_band`) and ``at_risk``, the accounts
+    at risk just before that time. Without the ``by`` column in the data, one curve for
+    all accounts. Left truncation is handled: accounts enter the risk set at the tenure
+    they had when observation began (see ``_durations``); accounts that left before it
+    are not counted; without an observation start no curve is drawn and ``notes`` say
+    why. Groups below ``min_accounts`` are left out (default: ``churn.yaml:
+    min_accounts``); each curve stops where fewer than ``min_at_risk`` accounts remain at
+    risk (default: ``churn.yaml: min_at_risk``), and ``notes`` say where.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> r = kamlib.retention_curves(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
+    >>> bool((r.table["at_risk"] >= 10).all())
+    True
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
     min_accounts = _limit(min_accounts, "min_accounts")
-    d = _durations(book)
+    min_at_risk = _limit(min_at_risk, "min_at_risk")
+    d, said = _durations(book)
     if d.empty:
         return RetentionCurves(
             pd.DataFrame(columns=_CURVE_COLUMNS),
-            ("no tenure in the data: retention curves cannot be drawn",),
+            (f"{said[0]}: retention curves cannot be drawn", *said[1:]),
         )
     if isinstance(by, pd.Series):
         key = lookup(d["account_id"], by)
@@ -867,40 +1097,74 @@ def retention_curves(
         key = book.accounts.loc[d.index, by]
     else:  # the grouping column is not in the data: one curve for all accounts
         key = pd.Series("all accounts", index=d.index)
-    rows = []
-    skipped = []
-    said = []
+    rows, spans = [], {}
+    skipped, thin = [], []
+    cuts: dict[str, float] = {}
     if not isinstance(by, pd.Series) and by not in book.accounts:
-        said.append(f"no {by} in the data: one curve for all accounts")
-    said += _observation_notes(book)
+        said.insert(0, f"no {by} in the data: one curve for all accounts")
     for g, part in d.groupby(key.astype("object").fillna("unknown")):  # a handful of groups
         if len(part) < min_accounts or part["event"].sum() == 0:
             skipped.append(str(g))
             continue
-        sf = SurvfuncRight(
-            part["tenure_months"].to_numpy(),
-            part["event"].to_numpy(),
-            entry=part["entry"].to_numpy(),
-        )
-        se = sf.surv_prob_se  # pointwise 95% band: estimate +/- 1.96 se
-        rows.append(
-            pd.DataFrame(
-                {
-                    "group": g,
-                    "months": sf.surv_times,
-                    "retained": sf.surv_prob,
-                    "ci_low": np.clip(sf.surv_prob - 1.96 * se, 0, 1),
-                    "ci_high": np.clip(sf.surv_prob + 1.96 * se, 0, 1),
-                    "accounts": len(part),
-                }
+        with np.errstate(divide="ignore", invalid="ignore"):  # Greenwood where all left
+            sf = SurvfuncRight(
+                part["tenure_months"].to_numpy(),
+                part["event"].to_numpy(),
+                entry=part["entry"].to_numpy(),
             )
+        lo, hi = _loglog_band(sf.surv_prob, sf.surv_prob_se, alpha=alpha)
+        curve = pd.DataFrame(
+            {
+                "group": g,
+                "months": sf.surv_times,
+                "retained": sf.surv_prob,
+                "ci_low": lo,
+                "ci_high": hi,
+                "at_risk": np.asarray(sf.n_risk, dtype=int),
+                "accounts": len(part),
+            }
         )
+        curve, cut = _cut(curve, min_at_risk)
+        if curve.empty:
+            thin.append(str(g))
+            continue
+        if cut is not None:
+            cuts[str(g)] = cut
+        rows.append(curve)
+        spans[g] = (part, float(curve["months"].iloc[-1]))
     if skipped:
         said.append(
             f"no curve for {', '.join(skipped)}: fewer than {min_accounts} accounts or no churn"
         )
+    if thin:
+        said.append(
+            f"no curve for {', '.join(thin)}: fewer than {min_at_risk} accounts at risk at "
+            "the first churn"
+        )
+    said += _cut_notes(cuts, min_at_risk)
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_CURVE_COLUMNS)
-    return RetentionCurves(table, said)
+    risk = pd.DataFrame()
+    if spans:
+        ticks = _risk_ticks(max(end for _, end in spans.values()))
+        risk = pd.DataFrame(
+            {
+                f"{t:g}": {
+                    g: (
+                        _at_risk(
+                            np.array([max(t, 1e-9)]),
+                            part["tenure_months"].to_numpy(),
+                            part["entry"].to_numpy(),
+                        )[0]
+                        if t <= end
+                        else np.nan
+                    )
+                    for g, (part, end) in spans.items()
+                }
+                for t in ticks
+            }
+        )
+        risk.index.name, risk.columns.name = "group", "months"
+    return RetentionCurves(table, said, risk_table=risk)
 
 
 def aalen_johansen(
@@ -978,18 +1242,22 @@ class CumulativeIncidence(TableResult):
         return ax
 
 
-def cumulative_incidence(book: Book) -> CumulativeIncidence:
+def cumulative_incidence(book: Book, *, min_at_risk: int | None = None) -> CumulativeIncidence:
     """Cumulative incidence of churn by cause group over tenure, as competing risks.
 
     Aalen-Johansen with delayed entry (:func:`aalen_johansen`): each cause group's share
-    of accounts lost by a given tenure, the other groups competing.
+    of accounts lost by a given tenure, the other groups competing. The same accounts as
+    :func:`retention_curves` (left truncation, nothing before the observation start);
+    ``at_risk`` is the accounts at risk just before each time, and the curves stop where
+    fewer than ``min_at_risk`` remain (default: ``churn.yaml: min_at_risk``).
     """
-    d = _durations(book)
+    min_at_risk = _limit(min_at_risk, "min_at_risk")
+    d, said = _durations(book)
     if d.empty or d["event"].sum() == 0:
-        why = "no tenure in the data" if d.empty else "no churn among accounts with a tenure"
+        why = said[0] if d.empty else "no churn among accounts with a tenure"
         return CumulativeIncidence(
-            pd.DataFrame(columns=["group", "months", "incidence"]),
-            (f"{why}: cumulative incidence cannot be drawn",),
+            pd.DataFrame(columns=["group", "months", "incidence", "at_risk"]),
+            (f"{why}: cumulative incidence cannot be drawn", *said[1:]),
         )
     groups = sorted(d.loc[d["event"] == 1, "group"].unique())
     code = (
@@ -998,13 +1266,22 @@ def cumulative_incidence(book: Book) -> CumulativeIncidence:
         .where(d["event"] == 1, 0)
         .astype(int)
     )
-    times, inc = aalen_johansen(
-        d["tenure_months"].to_numpy(), code.to_numpy(), d["entry"].to_numpy()
-    )
-    out = []
-    for i, g in enumerate(groups):
-        out.append(pd.DataFrame({"group": g, "months": times, "incidence": inc[i]}))
-    return CumulativeIncidence(pd.concat(out, ignore_index=True), _observation_notes(book))
+    exit_, entry = d["tenure_months"].to_numpy(), d["entry"].to_numpy()
+    times, inc = aalen_johansen(exit_, code.to_numpy(), entry)
+    n_at = _at_risk(times, exit_, entry)
+    keep = len(times) if (n_at >= min_at_risk).all() else int(np.argmax(n_at < min_at_risk))
+    if keep < len(times):
+        said.append(
+            f"the curves stop at {times[keep]:.1f} months, where fewer than {min_at_risk} "
+            "accounts remain at risk"
+        )
+    out = [
+        pd.DataFrame(
+            {"group": g, "months": times[:keep], "incidence": inc[i, :keep], "at_risk": n_at[:keep]}
+        )
+        for i, g in enumerate(groups)
+    ]
+    return CumulativeIncidence(pd.concat(out, ignore_index=True), said)
 
 
 class GroupWarnings(TableResult):

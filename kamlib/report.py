@@ -51,6 +51,8 @@ METRICS_SCHEMA: dict[str, str] = {
     "unprofitable_share": "share of accounts with negative profit",
     "churn_rate": "churned / accounts in the churn denominator (see kamlib.churn); null below 30 accounts",
     "churn_rate_ci": "95% Wilson interval of churn_rate",
+    "period_months": "length of the observation window in months (from its start, the first billing month or the mapping's observed_from, to period_end); null when its start is unknown",
+    "churn_rate_per_account_year": "accounts churned in the window / account-years at risk in it: each account counts only its time as a customer inside the window (one that joined or left during it, less than a year); null below 30 accounts or without an observation start",
     "churn_by_type": "accounts per churn type (voluntary, involuntary, migration; unknown if not recorded)",
     "churn_by_cause_group": "churned accounts per cause group (internal, competitor, customer, unknown)",
     "churn_by_category": "churned accounts per the source's own churn category (else per cause group)",
@@ -249,7 +251,7 @@ def branch_metrics(
 
 def churn_metrics(b: Book) -> dict[str, Any]:
     """The churn figures of metrics.json."""
-    from .churn import churn_rates, churn_rules, churn_types
+    from .churn import account_year_rate, churn_rates, churn_rules, churn_types
 
     acc = b.accounts
     lost = acc[acc["status"] == "churned"]
@@ -257,9 +259,12 @@ def churn_metrics(b: Book) -> dict[str, Any]:
     types = churn_types(b).table
     min_accounts = churn_rules()["min_accounts"]
     r = rates.iloc[0] if len(rates) and len(acc) >= min_accounts else None
+    per_year = account_year_rate(b)
     out: dict[str, Any] = {
         "churn_rate": None if r is None else float(r["rate"]),
         "churn_rate_ci": None if r is None else [float(r["ci_low"]), float(r["ci_high"])],
+        "period_months": per_year["period_months"],
+        "churn_rate_per_account_year": None if r is None else per_year["rate"],
         "churn_by_type": {str(k): int(v) for k, v in types["accounts"].items()},
         "churn_by_cause_group": None,
         "churn_by_category": None,

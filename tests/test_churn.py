@@ -330,7 +330,9 @@ def test_retention_curves_without_the_group_column_and_zero_tenure():
             "tenure_months": [0.0, *range(1, 40)],  # one account with no time at risk
         }
     )
-    r = kamlib.retention_curves(kamlib.Book.from_frames(accounts=acc)).table
+    # followed from long before anyone joined: every account is seen from tenure 0
+    book = kamlib.Book.from_frames(accounts=acc, observed_from="1990-01-01", as_of="2025-12-31")
+    r = kamlib.retention_curves(book).table
     assert set(r["group"]) == {"all accounts"} and r["accounts"].iloc[0] == 39
 
 
