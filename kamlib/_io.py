@@ -353,6 +353,7 @@ def _load_whole(
         currency=meta.get("currency", "CNY"),
         as_of=as_of or meta.get("as_of"),
         source=str(src),
+        revenue_basis=meta.get("revenue_basis", "net"),
     )
 
 
@@ -493,6 +494,7 @@ def _load_mapped(
         as_of=as_of or spec.get("as_of"),
         source=str(source),
         extra_issues=issues,
+        revenue_basis=spec.get("revenue_basis", "net"),
     )
 
 
@@ -519,6 +521,7 @@ def write_book(book: Book, folder: str | Path) -> list[Path]:
         "name": book.name,
         "currency": book.currency,
         "as_of": book.as_of.strftime("%Y-%m-%d") if book.as_of is not None else None,
+        "revenue_basis": book.revenue_basis,
     }
     import yaml
 
@@ -578,6 +581,7 @@ def prepare(
         "currency": book.currency,
         "as_of": None if book.as_of is None else book.as_of.strftime("%Y-%m-%d"),
         "source": book.source,
+        "revenue_basis": book.revenue_basis,
         "operator": book.operator_totals(),
         "branches": folders,
         # lets a batch list and size the branches without reading any table
@@ -612,5 +616,6 @@ def _load_prepared(src: Path, branch: str | None) -> Book:
         currency=m["currency"],
         as_of=m["as_of"],
         source=m["source"],
+        revenue_basis=m.get("revenue_basis", "net"),
     )
     return replace(book, operator=m["operator"]) if branch is not None else book

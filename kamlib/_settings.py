@@ -502,6 +502,8 @@ class MappingSpec(_Model):
     name: str | None = None
     currency: str = "CNY"
     as_of: DateText | None = None
+    #: billing revenue after discounts (net, the data model's default) or before (gross)
+    revenue_basis: Literal["net", "gross"] = "net"
     tables: TablesMapping
 
 
@@ -511,6 +513,8 @@ class OperatorFile(_Model):
     name: str | None = None
     currency: str = "CNY"
     as_of: DateText | None = None
+    #: billing revenue after discounts (net, the data model's default) or before (gross)
+    revenue_basis: Literal["net", "gross"] = "net"
 
 
 class EstimateRow(_Model):
@@ -569,7 +573,7 @@ def read_file(source: Source, model: type[M], *, what: str, caller: str | None =
     >>> read_file({"name": "X", "currncy": "CNY"}, OperatorFile, what="operator")
     Traceback (most recent call last):
     ...
-    kamlib._errors.ConfigError: operator (a dict): unknown key currncy; allowed at the top level: name, currency, as_of; did you mean currency?
+    kamlib._errors.ConfigError: operator (a dict): unknown key currncy; allowed at the top level: name, currency, as_of, revenue_basis; did you mean currency?
     """
     data = read_yaml(source, what=what)
     return check(model, data, source=_name(source, what, caller))
