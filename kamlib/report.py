@@ -228,7 +228,7 @@ def _clean(v: Any) -> Any:
 
 
 #: revenue sources that are revenue over the observation period (metrics.json's revenue)
-PERIOD = ("billing", "accounts.total_revenue")
+_PERIOD = ("billing", "accounts.total_revenue")
 
 
 def branch_metrics(
@@ -253,7 +253,7 @@ def branch_metrics(
         "period_start": months[0].strftime("%Y-%m") if len(months) else None,
         "period_end": book.as_of.strftime("%Y-%m-%d") if book.as_of is not None else None,
         "accounts": len(acc),
-        "revenue": float(rev.sum()) if rev is not None and b.revenue_source() in PERIOD else None,
+        "revenue": float(rev.sum()) if rev is not None and b.revenue_source() in _PERIOD else None,
         "revenue_source": b.revenue_source(),
         "revenue_basis": b.revenue_basis,
         "churned": int((acc["status"] == "churned").sum()),
