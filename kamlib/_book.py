@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import ConfigError, DataError, Issue
-from ._schema import OPTIONAL_TABLES, TABLES
+from ._schema import OPTIONAL_TABLES, REVENUE_BASES, TABLES
 from ._validate import as_of_from, derive_accounts, validate_tables
 
 
@@ -116,6 +116,9 @@ class Book:
     #: the start of the observation (a mapping's ``observed_from``), for exports without
     #: billing months: survival analysis needs it to handle left truncation
     observed_from: pd.Timestamp | None = None
+    #: whether billing revenue is "net" of discounts (the data model's default) or "gross"
+    #: (before them): decides whether the costs table's discounts are subtracted again
+    revenue_basis: str = "net"
     #: the whole operator's totals when this book holds one branch (see ``for_branch``)
     operator: dict[str, Any] | None = None
 
@@ -133,10 +136,13 @@ class Book:
         as_of: str | pd.Timestamp | None = None,
         source: str | None = None,
         observed_from: str | pd.Timestamp | None = None,
+        revenue_basis: str = "net",
     ) -> Book:
         """Validate DataFrames into a Book; raises :class:`kamlib.DataError` on errors.
 
         ``observed_from``: the date observation began (see :meth:`observation_start`).
+        ``revenue_basis``: "net" when billing revenue is after discounts (the data
+        model's default), "gross" when it is before them.
         """
         raw = {"accounts": accounts}
         raw.update(
@@ -158,6 +164,7 @@ class Book:
             as_of=as_of,
             source=source,
             observed_from=observed_from,
+            revenue_basis=revenue_basis,
         )
 
     # -- what is there ---------------------------------------------------------------
@@ -326,18 +333,28 @@ class Book:
         return None
 
     def period_revenue(self) -> pd.Series | None:
-        """Revenue per account over the observation period (index: account_id), or None.
+        """Revenue per account for ranking and totals (index: account_id), or None.
 
         From billing when there is a billing table (accounts without rows: 0); else
-        ``accounts.total_revenue``; else None (unknown). ``revenue_source()`` says which.
+        ``accounts.total_revenue`` (a total over the period); else the monthly charge
+        ``accounts.monthly_revenue``; else the cumulative ``accounts.lifetime_revenue``;
+        else None (unknown). Only the first two are revenue over the observation period:
+        ``revenue_source()`` says which was used and ``revenue_caveat()`` how to read it.
         """
         ids = self.accounts["account_id"].to_numpy()
-        if self.has("billing"):
+        source = self.revenue_source()
+        if source == "billing":
             per = self.table("billing").groupby("account_id")["revenue"].sum()
             return per.reindex(ids).fillna(0.0).rename("revenue")
-        if "total_revenue" in self.accounts and self.accounts["total_revenue"].notna().any():
-            return pd.Series(self.accounts["total_revenue"].to_numpy(), index=ids, name="revenue")
+        if source is not None:
+            column = source.split(".", 1)[1]
+            return pd.Series(self.accounts[column].to_numpy(), index=ids, name="revenue")
         return None
+
+    def revenue_caveat(self) -> str | None:
+        """How to read :meth:`period_revenue` when it is not revenue over the period
+        (a sentence for the notes), or None when it is billed revenue."""
+        return _REVENUE_CAVEATS.get(self.revenue_source() or "none")
 
     def revenue_trend(self, *, min_months: int = 3) -> pd.Series | None:
         """Revenue trend per account: least-squares slope per month / mean monthly revenue.
@@ -368,11 +385,13 @@ class Book:
         return out.reindex(self.accounts["account_id"].to_numpy())
 
     def revenue_source(self) -> str | None:
-        """Where period revenue comes from: 'billing', 'accounts.total_revenue' or None."""
+        """Where :meth:`period_revenue` comes from: 'billing', 'accounts.total_revenue',
+        'accounts.monthly_revenue', 'accounts.lifetime_revenue' or None."""
         if self.has("billing"):
             return "billing"
-        if "total_revenue" in self.accounts and self.accounts["total_revenue"].notna().any():
-            return "accounts.total_revenue"
+        for column in ("total_revenue", "monthly_revenue", "lifetime_revenue"):
+            if column in self.accounts and self.accounts[column].notna().any():
+                return f"accounts.{column}"
         return None
 
     def __repr__(self) -> str:
@@ -382,6 +401,21 @@ class Book:
             if self.has(t) or t == "accounts"
         )
         return f"<Book {self.name!r}: {len(self.branches)} branches, {tabs}>"
+
+
+_REVENUE_CAVEATS = {
+    "accounts.total_revenue": "revenue is accounts.total_revenue (no billing table)",
+    "accounts.monthly_revenue": (
+        "revenue is the monthly charge (accounts.monthly_revenue, no billing table): "
+        "shares and tiers are of monthly revenue, not of revenue over the period"
+    ),
+    "accounts.lifetime_revenue": (
+        "revenue is lifetime revenue (accounts.lifetime_revenue: cumulative since each account "
+        "joined, no billing table), not revenue over the observation period: long-standing "
+        "accounts weigh more for their tenure"
+    ),
+    "none": "no revenue in the data",
+}
 
 
 def build_book(
@@ -395,8 +429,14 @@ def build_book(
     source: str | None = None,
     extra_issues: list[Issue] | None = None,
     observed_from: str | pd.Timestamp | None = None,
+    revenue_basis: str = "net",
 ) -> Book:
     """Validate raw tables and assemble a Book, or raise DataError with every problem."""
+    if revenue_basis not in REVENUE_BASES:
+        raise ConfigError(
+            f"revenue_basis must be one of {', '.join(REVENUE_BASES)} (net: billing revenue is "
+            f"after discounts; gross: before them), not {revenue_basis!r}"
+        )
     typed, issues = validate_tables(raw, files=files, row_labels=row_labels)
     issues = list(extra_issues or []) + issues
     if any(i.severity == "error" for i in issues):
@@ -416,6 +456,7 @@ def build_book(
         currency=currency,
         as_of=stamp,
         source=source,
+        revenue_basis=revenue_basis,
         notes=tuple(i for i in issues if i.severity == "warning"),
         observed_from=start,
         **typed,

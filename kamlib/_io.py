@@ -354,6 +354,7 @@ def _load_whole(
         as_of=as_of or meta.get("as_of"),
         source=str(src),
         observed_from=meta.get("observed_from"),
+        revenue_basis=meta.get("revenue_basis", "net"),
     )
 
 
@@ -495,6 +496,7 @@ def _load_mapped(
         source=str(source),
         extra_issues=issues,
         observed_from=spec.get("observed_from"),
+        revenue_basis=spec.get("revenue_basis", "net"),
     )
 
 
@@ -521,6 +523,7 @@ def write_book(book: Book, folder: str | Path) -> list[Path]:
         "name": book.name,
         "currency": book.currency,
         "as_of": book.as_of.strftime("%Y-%m-%d") if book.as_of is not None else None,
+        "revenue_basis": book.revenue_basis,
     }
     if book.observed_from is not None:
         meta["observed_from"] = book.observed_from.strftime("%Y-%m-%d")
@@ -585,6 +588,7 @@ def prepare(
         "observed_from": None
         if book.observed_from is None
         else book.observed_from.strftime("%Y-%m-%d"),
+        "revenue_basis": book.revenue_basis,
         "operator": book.operator_totals(),
         "branches": folders,
         # lets a batch list and size the branches without reading any table
@@ -620,5 +624,6 @@ def _load_prepared(src: Path, branch: str | None) -> Book:
         as_of=m["as_of"],
         source=m["source"],
         observed_from=m.get("observed_from"),
+        revenue_basis=m.get("revenue_basis", "net"),
     )
     return replace(book, operator=m["operator"]) if branch is not None else book

@@ -45,6 +45,9 @@ STATUSES = ("active", "churned")
 CHURN_TYPES = ("migration", "voluntary", "involuntary")
 CAUSE_GROUPS = ("internal", "competitor", "customer", "unknown")
 CONTRACTS = ("none", "monthly", "one_year", "two_year", "multi_year")
+#: whether billing revenue is after discounts ("net", the default) or before them ("gross"):
+#: set by ``revenue_basis:`` in a mapping or in operator.yaml
+REVENUE_BASES = ("net", "gross")
 
 ACCOUNTS = Table(
     name="accounts",
@@ -107,9 +110,21 @@ ACCOUNTS = Table(
             meaning="revenue over the observation period, used only when there is no billing table",
         ),
         Column(
+            "lifetime_revenue",
+            "float",
+            meaning=(
+                "cumulative revenue since the account joined (e.g. an export's 'Total Revenue'); "
+                "used only when there is no billing table, total_revenue or monthly_revenue, "
+                "and always called lifetime revenue, never revenue over the period"
+            ),
+        ),
+        Column(
             "monthly_revenue",
             "float",
-            meaning="revenue per month, used only when there is no billing table",
+            meaning=(
+                "revenue per month (e.g. an export's monthly charge), used only when there is "
+                "no billing table or total_revenue"
+            ),
         ),
     ),
 )
@@ -123,7 +138,15 @@ BILLING = Table(
         Column("account_id", "id", required=True),
         Column("month", "month", required=True, meaning="billing month, YYYY-MM"),
         Column("product", "text", required=True, meaning="product or service line"),
-        Column("revenue", "float", required=True, meaning="billed revenue, after discounts"),
+        Column(
+            "revenue",
+            "float",
+            required=True,
+            meaning=(
+                "billed revenue, after discounts (net) unless the data declare "
+                "`revenue_basis: gross` (before discounts)"
+            ),
+        ),
     ),
 )
 
@@ -217,6 +240,15 @@ def data_model_markdown() -> str:
             out.append(
                 f"| `{c.name}` | {c.kind} | {'yes' if c.required else ''} | {allowed} | {c.meaning} |"
             )
+        if t.name == "billing":
+            out += [
+                "",
+                "Revenue basis: say in the mapping or in `operator.yaml` whether billing revenue is",
+                "after discounts (`revenue_basis: net`, the default) or before them",
+                "(`revenue_basis: gross`). With net revenue the costs table's `discounts` are shown",
+                "in the P&L (what was given away) but not subtracted again; with gross revenue they",
+                "are subtracted as a cost. The P&L's notes say which basis was used.",
+            ]
         if t.extra_numeric:
             out += [
                 "",

@@ -521,6 +521,8 @@ class MappingSpec(_Model):
     currency: str = "CNY"
     as_of: DateText | None = None
     observed_from: Date | None = None  # the start of the observation (left truncation)
+    #: billing revenue after discounts (net, the data model's default) or before (gross)
+    revenue_basis: Literal["net", "gross"] = "net"
     tables: TablesMapping
 
 
@@ -531,6 +533,8 @@ class OperatorFile(_Model):
     currency: str = "CNY"
     as_of: DateText | None = None
     observed_from: Date | None = None  # the start of the observation (left truncation)
+    #: billing revenue after discounts (net, the data model's default) or before (gross)
+    revenue_basis: Literal["net", "gross"] = "net"
 
 
 class EstimateRow(_Model):
@@ -589,7 +593,7 @@ def read_file(source: Source, model: type[M], *, what: str, caller: str | None =
     >>> read_file({"name": "X", "currncy": "CNY"}, OperatorFile, what="operator")
     Traceback (most recent call last):
     ...
-    kamlib._errors.ConfigError: operator (a dict): unknown key currncy; allowed at the top level: name, currency, as_of, observed_from; did you mean currency?
+    kamlib._errors.ConfigError: operator (a dict): unknown key currncy; allowed at the top level: name, currency, as_of, observed_from, revenue_basis; did you mean currency?
     """
     data = read_yaml(source, what=what)
     return check(model, data, source=_name(source, what, caller))

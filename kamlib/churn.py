@@ -1477,6 +1477,8 @@ def retention_funnel(book: Book, *, by: str | None = None) -> RetentionFunnel:
 _ECONOMICS_ITEMS = (
     "accounts_warned",
     "accounts_retained",
+    "churn_rate_if_not_retained",
+    "churn_rate_of_retained",
     "revenue_saved",
     "cost_of_contacts",
     "cost_of_replacing",
@@ -1513,10 +1515,28 @@ def retention_economics(
 ) -> RetentionEconomics:
     """Revenue saved by the retained accounts against what the retention effort cost.
 
-    The assumptions are ``churn.yaml: retention`` and are rows of the table, with
-    ``basis`` "assumed"; figures from the data have basis "measured". ``rules``
+    Revenue saved counts only what retention changed. Without retention a warned account
+    would not surely have left: the comparison is the warned accounts that were not
+    retained. Per customer type (one group without it), revenue saved is
+
+        retained accounts' monthly revenue x (churn rate of the warned, not retained
+        - churn rate of the retained, floored at 0) x months a retained account stays
+
+    A type with no warned account that was not retained takes the rate of all types. The
+    comparison is an assumption (the accounts that were kept may differ from those that
+    were not in more than retention), stated in the ``basis`` column and the notes.
+
+    The other assumptions are ``churn.yaml: retention`` and are rows of the table, with
+    ``basis`` "assumption"; figures from the data have basis "measured". ``rules``
     overrides them (a YAML path or a dict of the keys changed, e.g.
     ``{"retention": {"months_of_revenue_saved": 24}}``).
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> e = kamlib.retention_economics(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
+    >>> e.table.loc["revenue_saved", "basis"].startswith("retained accounts' revenue x")
+    True
     """
     a = settings("churn", rules, caller="retention_economics")["retention"]
     f = retention_funnel(book).table
@@ -1527,18 +1547,21 @@ def retention_economics(
         )
     c = book.table("contacts")
     kept = c.loc[c["retained"].fillna(False).astype(bool), "account_id"]
-    m = book.monthly_revenue()
-    saved = (
-        float(m.reindex(kept).sum()) * a["months_of_revenue_saved"] if m is not None else math.nan
-    )
+    saved, rate_not, rate_kept, how = _revenue_saved(book, c, a["months_of_revenue_saved"])
     spent = float(f["warned"].sum()) * a["retention_cost_per_contact"]
     replace = (
         float(len(kept)) * a["retention_cost_per_contact"] * a["acquisition_to_retention_cost"]
     )
+    basis = (
+        "retained accounts' revenue x (churn of warned, not retained - churn of retained, "
+        f"{how}) x assumed stay"
+    )
     rows = [
         ("accounts_warned", int(f["warned"].sum()), "measured"),
         ("accounts_retained", len(kept), "measured"),
-        ("revenue_saved", saved, "assumed stay"),
+        ("churn_rate_if_not_retained", rate_not, "measured: warned accounts not retained"),
+        ("churn_rate_of_retained", rate_kept, "measured: warned accounts retained"),
+        ("revenue_saved", saved, basis),
         ("cost_of_contacts", spent, "assumed cost per contact"),
         ("cost_of_replacing", replace, "assumed acquisition multiple"),
         ("months_of_revenue_saved", a["months_of_revenue_saved"], "assumption"),
@@ -1555,10 +1578,68 @@ def retention_economics(
     return RetentionEconomics(
         table,
         (
+            "revenue saved counts only what retention changed: the retained accounts' revenue "
+            "weighted by how much more often the warned accounts that were not retained left "
+            f"({_pct(rate_not)}) than the retained ones ({_pct(rate_kept)}), {how}; this "
+            "assumes the two are otherwise comparable",
             f"revenue saved assumes each retained account stays {a['months_of_revenue_saved']} "
             "months; costs use the assumed cost per contact and acquisition multiple",
         ),
     )
+
+
+def _pct(x: float) -> str:
+    return "unknown" if math.isnan(x) else f"{x:.0%}"
+
+
+def _revenue_saved(
+    book: Book, contacts: pd.DataFrame, months: float
+) -> tuple[float, float, float, str]:
+    """Revenue saved by retention, the churn rates it compares and how they were grouped.
+
+    Per warned account: retained (any contact retained it) and churned (status). Per
+    customer type: retained monthly revenue x max(0, churn rate of the not retained -
+    churn rate of the retained). Returns (saved, rate not retained, rate retained, how).
+    """
+    acc = book.accounts.set_index("account_id")
+    warned = (
+        contacts.assign(retained=contacts["retained"].fillna(False).astype(bool))
+        .groupby("account_id", sort=False)["retained"]
+        .any()
+    )
+    warned = warned[warned.index.isin(acc.index)]
+    churned = lookup(pd.Series(warned.index), acc["status"]).to_numpy() == "churned"
+    has_type = "customer_type" in acc and acc["customer_type"].notna().any()
+    group = (
+        lookup(pd.Series(warned.index), acc["customer_type"]).astype(object).fillna("unknown")
+        if has_type
+        else pd.Series("all", index=range(len(warned)))
+    ).to_numpy()
+    m = book.monthly_revenue()
+    revenue = (
+        m.reindex(warned.index).to_numpy(dtype="float64")
+        if m is not None
+        else np.full(len(warned), np.nan)
+    )
+    w = pd.DataFrame(
+        {"group": group, "kept": warned.to_numpy(), "churned": churned, "revenue": revenue}
+    )
+    rate_not = float(w.loc[~w["kept"], "churned"].mean()) if (~w["kept"]).any() else math.nan
+    rate_kept = float(w.loc[w["kept"], "churned"].mean()) if w["kept"].any() else math.nan
+    how = "per customer type" if has_type else "all warned accounts"
+    if m is None or not w["kept"].any():
+        return (math.nan if m is None else 0.0), rate_not, rate_kept, how
+    saved = 0.0
+    for _, g in w.groupby("group", sort=False):
+        kept, lost = g[g["kept"]], g[~g["kept"]]
+        if kept.empty:
+            continue
+        r_not = float(lost["churned"].mean()) if len(lost) else rate_not
+        if math.isnan(r_not):  # nobody warned went unretained: no comparison, no figure
+            return math.nan, rate_not, rate_kept, how
+        uplift = max(0.0, r_not - float(kept["churned"].mean()))
+        saved += float(kept["revenue"].sum()) * uplift * months
+    return saved, rate_not, rate_kept, how
 
 
 # -- pictures ------------------------------------------------------------------------

@@ -49,6 +49,7 @@ __all__ = [
     "rules_of_thumb_of",
     "ProfitActions",
     "profit_actions",
+    "is_loss_making",
     "top_k",
 ]
 
@@ -148,9 +149,24 @@ def cost_to_serve(
     ``cost_model`` is a :class:`CostModel`, a YAML path or a dict (default: the bundled
     ``config/costs.yaml``).
 
+    Discounts are a cost only when revenue is before them (``book.revenue_basis ==
+    "gross"``): with net revenue (the data model's default) they were never earned, so the
+    ``discounts`` driver is left out here (``customer_pnl`` shows it as given away).
+
     Raises ConfigError when the costs table has a driver the model does not price.
     """
     model = _cost_model(cost_model, caller="cost_to_serve")
+    money = _driver_money(book, model)
+    return money.drop(columns=_given_away(book, list(money.columns)))
+
+
+def _given_away(book: Book, drivers: list[str]) -> list[str]:
+    """The drivers already taken off revenue: discounts, when revenue is net of them."""
+    return ["discounts"] if book.revenue_basis == "net" and "discounts" in drivers else []
+
+
+def _driver_money(book: Book, model: CostModel) -> pd.DataFrame:
+    """Money per account and driver, every driver of the costs table priced."""
     costs = book.table("costs")
     drivers = [c for c in costs.columns if c not in ("account_id", "month")]
     unpriced = [d for d in drivers if d not in model.table.index]
@@ -184,11 +200,15 @@ class PnL(Result):
     model: CostModel | None
     currency: str
     notes: tuple[str, ...] = ()
+    #: "net": revenue after discounts, shown in ``discounts_given`` and not subtracted;
+    #: "gross": revenue before them, discounts a cost (``cost_discounts``)
+    revenue_basis: str = "net"
 
     def by(self, column: str | pd.Series) -> pd.DataFrame:
         """The P&L summed per segment, tier, branch...: any column of ``table``, or a
         Series of segment per account_id (e.g. ``value_tiers(b).assignment``)."""
         cols = ["revenue", *[f"cost_{d}" for d in self.drivers], "cost", "profit"]
+        cols += [c for c in ("discounts_given",) if c in self.table]
         if isinstance(column, pd.Series):
             key = lookup(self.table["account_id"], column).rename(column.name or "segment")
             g = self.table.groupby(key, observed=True, dropna=False)
@@ -261,6 +281,11 @@ def customer_pnl(
 ) -> PnL:
     """Revenue, cost by driver, profit and margin per account over the period.
 
+    Discounts are counted once. With ``book.revenue_basis == "net"`` (billing revenue
+    after discounts, the data model's default) the costs table's discounts are shown in
+    ``discounts_given`` (what was given away) and not subtracted again; with ``"gross"``
+    they are a cost (``cost_discounts``). The notes say which basis was used.
+
     Parameters
     ----------
     book
@@ -299,21 +324,26 @@ def customer_pnl(
     t = acc[keep].copy().set_index("account_id")
     notes: list[str] = []
     rev = book.period_revenue()
+    caveat = book.revenue_caveat()
     if rev is not None:
         t["revenue"] = rev.reindex(t.index)
-        if book.revenue_source() != "billing":
-            notes.append(f"revenue is {book.revenue_source()} (no billing table)")
+        if caveat:
+            notes.append(caveat)
     else:
         t["revenue"] = np.nan
         notes.append("no revenue in the data: no P&L can be computed")
     # read (and checked) even without a costs table: a typo in it is an error either way
     cm = _cost_model(cost_model, caller="customer_pnl")
     if book.has("costs"):
-        money = cost_to_serve(book, cost_model=cm)
-        drivers = list(money.columns)
+        money = _driver_money(book, cm)
+        given = _given_away(book, list(money.columns))
+        drivers = [d for d in money.columns if d not in given]
         for d in drivers:
             t[f"cost_{d}"] = money[d]
-        t["cost"] = money.sum(axis=1)
+        for d in given:
+            t[f"{d}_given"] = money[d]
+        t["cost"] = money[drivers].sum(axis=1)
+        notes.append(_basis_note(book.revenue_basis, "discounts" in money.columns))
         t["profit"] = t["revenue"] - t["cost"]
         if money.attrs.get("nan_cells"):
             notes.append(f"{money.attrs['nan_cells']} missing cost value(s) counted as zero")
@@ -326,7 +356,28 @@ def customer_pnl(
         has_costs = False
     t["margin"] = t["profit"] / t["revenue"].where(t["revenue"] != 0)
     return PnL(
-        t.reset_index(), drivers, has_costs, cm if has_costs else None, book.currency, tuple(notes)
+        t.reset_index(),
+        drivers,
+        has_costs,
+        cm if has_costs else None,
+        book.currency,
+        tuple(notes),
+        book.revenue_basis,
+    )
+
+
+def _basis_note(basis: str, has_discounts: bool) -> str:
+    if basis == "gross":
+        return (
+            "revenue is before discounts (revenue_basis: gross): discounts are subtracted as a cost"
+            if has_discounts
+            else "revenue is before discounts (revenue_basis: gross); the costs table has no discounts"
+        )
+    return (
+        "revenue is after discounts (revenue_basis: net): discounts are shown as given away "
+        "and not subtracted again"
+        if has_discounts
+        else "revenue is after discounts (revenue_basis: net)"
     )
 
 
@@ -370,6 +421,8 @@ class Concentration(Result):
     total: float
     _cumulative: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1))
     notes: tuple[str, ...] = ()
+    #: accounts with a negative value: top share, Lorenz curve and Gini are then missing
+    negative: int = 0
 
     @cached_property
     def table(self) -> pd.DataFrame:  # type: ignore[override]
@@ -398,6 +451,12 @@ class Concentration(Result):
     def plot(self, *, ax=None, label: str | None = None):
         """The Lorenz curve against the diagonal of perfect equality."""
         ax = axes(ax)
+        if math.isnan(self.gini):
+            if label is not None:  # one of several curves: named in the legend, not drawn
+                ax.plot([], [], label=f"{label}: not defined (negative values)")
+                ax.legend(loc="upper left")
+                return ax
+            return nothing_to_draw(ax, self.notes[-1] if self.notes else "no Lorenz curve")
         ax.plot(
             self.table["accounts_share"],
             self.table["value_share"],
@@ -442,12 +501,9 @@ def concentration(
     p = _pnl_of(book, pnl, cost_model)
     c = concentration_of(p.table, value=value, top=top)
     notes = list(p.notes)
-    if value == "profit" and (p.table["profit"] < 0).any():
-        notes.append(
-            "some accounts lose money: the Lorenz curve and Gini of profit assume values of "
-            "one sign and are not meaningful here (see the whale curve)"
-        )
-    c.notes = tuple(notes)
+    if value == "profit" and c.negative:
+        notes.append("for profit of both signs, see the whale curve")
+    c.notes = tuple(notes) + c.notes
     return c
 
 
@@ -459,8 +515,9 @@ def concentration_of(
 
     The top group is the ceil(top x n) accounts with the largest values (ties do not
     change the sum). The Gini coefficient is computed on the ascending values as
-    ``2 * sum(i * x_i) / (n * sum(x)) - (n + 1) / n``; it is NaN when the total is not
-    positive.
+    ``2 * sum(i * x_i) / (n * sum(x)) - (n + 1) / n``. Top share, Lorenz curve and Gini
+    are defined for values of one sign only: with any negative value (a loss, a credit
+    note) or a total that is not positive they are missing (NaN), with a note saying why.
 
     Examples
     --------
@@ -478,9 +535,17 @@ def concentration_of(
     total = float(x.sum())
     asc = np.sort(x)
     k = top_k(n, top)
+    negative = int((x < 0).sum())
+    notes: tuple[str, ...] = ()
+    if negative:
+        # a share of a total that mixes signs can pass 100% or go below 0: undefined
+        notes = (
+            f"{negative:,} account(s) have a negative {value}: the top share, Lorenz curve and "
+            f"Gini assume values of one sign, so they are left missing",
+        )
     top_sum = float(asc[n - k :].sum()) if n else math.nan
-    share = top_sum / total if total > 0 else math.nan
-    if n and total > 0:
+    share = top_sum / total if total > 0 and not negative else math.nan
+    if n and total > 0 and not negative:
         running = np.cumsum(asc)
         # sum(i * x_i) = (n + 1) * total - sum of the running totals: no index array
         weighted = (n + 1) * total - float(running.sum())
@@ -489,7 +554,7 @@ def concentration_of(
     else:
         gini = math.nan
         cum = np.full(n + 1, np.nan)
-    return Concentration(value, top, share, k, gini, n, total, cum)
+    return Concentration(value, top, share, k, gini, n, total, cum, notes, negative)
 
 
 def _group_of_rank(v: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -677,6 +742,30 @@ class WhaleCurve(Result):
     _profit: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     _cumulative: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     notes: tuple[str, ...] = ()
+    #: loss-making accounts (profit below the break-even band, as in profit_groups);
+    #: known only when built by :func:`whale_curve` from a P&L with revenue
+    loss_making: float = math.nan
+
+    @property
+    def reading(self) -> str:
+        """One sentence on the curve for a report, with loss-making defined as everywhere
+        else (profit below the break-even band of ``profit.yaml``)."""
+        n = len(self._profit)
+        if n == 0:
+            return self.notes[0] if self.notes else "No profit to rank."
+        band = float(settings("profit")["break_even_band"])
+        losers = (
+            ""
+            if math.isnan(self.loss_making)
+            else f" {int(self.loss_making):,} of them loss-making (profit below -{band:.0%} "
+            "of their revenue),"
+        )
+        return (
+            f"Ranked from most to least profitable, the first {self.peak_rank:,} accounts "
+            f"({self.peak_at:.0%}) earn {self.peak:,.0f} {self.currency}; the other "
+            f"{n - self.peak_rank:,} accounts,{losers} give back {self.tail_giveback:,.0f}, "
+            f"leaving {self.total:,.0f}."
+        ).replace("  ", " ")
 
     @cached_property
     def table(self) -> pd.DataFrame:  # type: ignore[override]
@@ -718,6 +807,7 @@ class WhaleCurve(Result):
                 "accounts_to_peak": self.peak_rank,
                 "tail_giveback": self.tail_giveback,
                 "peak_share_of_profit": self.peak_share,
+                "loss_making_accounts": self.loss_making,
                 "currency": self.currency,
             }
         )
@@ -793,6 +883,8 @@ def whale_curve(
     """
     p = _pnl_of(book, pnl, cost_model)
     w = whale_of(p.table, currency=p.currency)
+    if p.has_costs:
+        w.loss_making = int(is_loss_making(p.table).sum())
     notes = list(p.notes)
     if p.has_costs and not w.meaningful:
         notes.append("total profit is zero or negative: shares of it are meaningless")
@@ -883,17 +975,43 @@ def profit_groups(
     return ProfitGroups(groups_of(p.table, band=band), p.notes)
 
 
+def _tolerance(pnl: pd.DataFrame, band: float | None) -> np.ndarray:
+    """The break-even band of each account in money: ``band`` x |revenue|."""
+    if band is None:
+        band = float(settings("profit")["break_even_band"])
+    return band * np.abs(pnl["revenue"].to_numpy(dtype="float64"))
+
+
+def is_loss_making(pnl: pd.DataFrame, *, band: float | None = None) -> np.ndarray:
+    """True for the loss-making accounts of a P&L table: profit below the break-even band,
+    i.e. ``profit < -band x |revenue|`` (default ``profit.yaml: break_even_band``, 2%).
+
+    The one definition of loss-making used by :func:`profit_groups`,
+    :func:`profit_actions`, the whale curve's reading and ``metrics.json``
+    (``unprofitable_share``). Unknown profit is not loss-making.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kamlib.profit import is_loss_making
+    >>> t = pd.DataFrame({"revenue": [100.0, 100.0, 0.0], "profit": [-1.0, -3.0, -0.5]})
+    >>> is_loss_making(t).tolist()
+    [False, True, True]
+    """
+    p = pnl["profit"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        return p < -_tolerance(pnl, band)
+
+
 def groups_of(pnl: pd.DataFrame, *, band: float | None = None) -> pd.DataFrame:
     """Profitable / break-even / loss-making accounts: how many, and their money.
 
     Break-even: profit within ``band`` x revenue of zero (default: ``profit.yaml:
     break_even_band``, 2%; with zero revenue, exactly zero profit).
     """
-    if band is None:
-        band = float(settings("profit")["break_even_band"])
     p = pnl["profit"].to_numpy(dtype="float64")
     known = ~np.isnan(p)
-    tol = band * np.abs(pnl["revenue"].to_numpy(dtype="float64"))
+    tol = _tolerance(pnl, band)
     # 0 profitable, 1 break-even, 2 loss-making, 3 unknown: one pass of counts and sums
     code = (1 - (p > tol).view(np.int8) + (p < -tol).view(np.int8)).astype(np.intp)
     if not known.all():
@@ -978,6 +1096,12 @@ def rules_of_thumb_of(
     small_note = f"cannot tell: only {n} accounts"
     if small:
         add(f"{pct} of accounts bring 80% of revenue", f"{n} accounts", small_note)
+    elif math.isnan(rev.top_share):
+        add(
+            f"{pct} of accounts bring 80% of revenue",
+            f"{rev.negative:,} account(s) with negative revenue",
+            "cannot tell: a share of revenue of both signs is undefined",
+        )
     else:
         add(
             f"{pct} of accounts bring 80% of revenue",
@@ -1046,6 +1170,7 @@ def _lever(row: pd.Series, drivers: list[str]) -> str:
         if d in drivers
     )
     price = sum(row.get(f"cost_{d}", 0.0) for d in ("discounts", "subsidies") if d in drivers)
+    price += row.get("discounts_given", 0.0)  # net revenue: given away, still a price lever
     if row.get("important", False):
         return "reprice and reduce cost to serve (important account: keep)"
     if row["revenue"] > 0 and row["profit"] < -row["revenue"]:
@@ -1071,7 +1196,7 @@ class ProfitActions(Result):
                 "accounts_listed": len(t),
                 "at_stake": float(t["at_stake"].sum()) if len(t) else 0.0,
                 "services": len(s),
-                "services_losing_money": int((s["profit"] < 0).sum()) if len(s) else 0,
+                "services_losing_money": int(is_loss_making(s).sum()) if len(s) else 0,
             }
         )
 
@@ -1099,7 +1224,8 @@ def profit_actions(
 ) -> ProfitActions:
     """The unprofitable accounts with a lever each, and the services that lose money.
 
-    ``table``: the ``top`` largest loss-makers with revenue, cost, loss and the lever
+    ``table``: the ``top`` largest loss-makers (profit below the break-even band, as in
+    :func:`profit_groups`) with revenue, cost, loss and the lever
     of the domain brief (raise price / change mix, reduce cost to serve, drop). Important
     accounts are never proposed for dropping.
 
@@ -1119,7 +1245,7 @@ def profit_actions(
     notes = list(pnl.notes)
     if not pnl.has_costs:
         return ProfitActions(pd.DataFrame(), pd.DataFrame(), tuple(notes))
-    losers = t[t["profit"] < 0].sort_values("profit", kind="stable").head(top).copy()
+    losers = t[is_loss_making(t)].sort_values("profit", kind="stable").head(top).copy()
     losers["lever"] = losers.apply(_lever, axis=1, drivers=pnl.drivers) if len(losers) else []
     losers["at_stake"] = -losers["profit"]
     cols = [
@@ -1151,9 +1277,8 @@ def profit_actions(
         svc["profit"] = svc["revenue"] - svc["cost"]
         svc["margin"] = svc["profit"] / svc["revenue"]
         svc["accounts"] = b.groupby("product")["account_id"].nunique()
-        svc["loss_making_accounts"] = (
-            b.assign(p=b["revenue"] - b["cost"]).query("p < 0").groupby("product").size()
-        )
+        pair = b.assign(profit=b["revenue"] - b["cost"])
+        svc["loss_making_accounts"] = pair[is_loss_making(pair)].groupby("product").size()
         svc = svc.fillna({"loss_making_accounts": 0}).astype({"loss_making_accounts": int})
         services = svc.sort_values("profit")
         notes.append(

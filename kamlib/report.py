@@ -40,15 +40,17 @@ METRICS_SCHEMA: dict[str, str] = {
     "period_start": "first billing month (YYYY-MM) or null",
     "period_end": "end of the observation period (YYYY-MM-DD)",
     "accounts": "accounts in the branch",
-    "revenue": "revenue over the period",
+    "revenue": "revenue over the period; null when the data hold only a monthly charge or lifetime revenue (see revenue_source)",
+    "revenue_source": "where revenue comes from: billing, accounts.total_revenue (a period total), accounts.monthly_revenue (a monthly charge: shares and Gini are of it) or accounts.lifetime_revenue (cumulative since joining)",
+    "revenue_basis": "net (billing revenue after discounts: discounts not subtracted again) or gross (before discounts: discounts are a cost)",
     "profit": "revenue - cost to serve over the period; null without cost data",
     "churned": "accounts churned (status churned) in the data",
-    "top20_revenue_share": "share of revenue of the 20% accounts with most revenue",
-    "gini_revenue": "Gini coefficient of revenue over accounts",
+    "top20_revenue_share": "share of revenue of the 20% accounts with most revenue; null when any account's revenue is negative",
+    "gini_revenue": "Gini coefficient of revenue over accounts; null when any account's revenue is negative (undefined for values of both signs)",
     "top20_profit_share": "share of total profit of the 20% most profitable accounts; null when total profit <= 0 or no costs",
     "whale_peak_share": "height of the whale curve's peak as a share of total profit (2.0 = 200%)",
     "whale_peak_at": "where the peak is, as a share of accounts ranked by profit",
-    "unprofitable_share": "share of accounts with negative profit",
+    "unprofitable_share": "share of accounts that are loss-making: profit below the break-even band (-profit.yaml break_even_band x revenue), as in profit_groups",
     "churn_rate": "churned / accounts in the churn denominator (see kamlib.churn); null below 30 accounts",
     "churn_rate_ci": "95% Wilson interval of churn_rate",
     "period_months": "length of the observation window in months (from its start, the first billing month or the mapping's observed_from, to period_end); null when its start is unknown",
@@ -95,7 +97,11 @@ def headline(book: Book, branch: str) -> str:
         if book.as_of is not None
         else "the data's period"
     )
-    money = f", revenue {rev.sum():,.0f} {book.currency}" if rev is not None else ""
+    what = {
+        "accounts.monthly_revenue": "monthly revenue",
+        "accounts.lifetime_revenue": "lifetime revenue (cumulative since joining)",
+    }.get(b.revenue_source() or "", "revenue")
+    money = f", {what} {rev.sum():,.0f} {book.currency}" if rev is not None else ""
     return f"**{branch}** branch of {book.name}: {len(b.accounts):,} accounts{money}, {period}."
 
 
@@ -136,7 +142,8 @@ def key_figures(book: Book, branch: str) -> KeyFigures:
     df = df.astype({"accounts": int, "churned": int})
     for col in ("accounts", "revenue", "churned"):
         df.insert(df.columns.get_loc(col) + 1, f"{col}_share", df[col] / df.loc["operator", col])
-    notes = () if df["revenue"].notna().all() else ("no revenue in the data",)
+    caveat = book.revenue_caveat()
+    notes = (caveat,) if caveat else ()
     return KeyFigures(df, notes)
 
 
@@ -163,7 +170,16 @@ def data_quality(book: Book) -> DataQuality:
         rows.append(
             {
                 "what": "no billing table: revenue is accounts.monthly_revenue",
-                "consequence": "revenue is a monthly figure, not a period total; no product view",
+                "consequence": "revenue is a monthly charge, not a period total; shares and "
+                "tiers are of monthly revenue; no product view",
+            }
+        )
+    if book.revenue_source() == "accounts.lifetime_revenue":
+        rows.append(
+            {
+                "what": "no billing table: revenue is accounts.lifetime_revenue",
+                "consequence": "revenue is cumulative since each account joined, not revenue "
+                "over the period: long-standing accounts weigh more; no product view",
             }
         )
     if book.revenue_source() is None:
@@ -213,6 +229,10 @@ def _clean(v: Any) -> Any:
     return v
 
 
+#: revenue sources that are revenue over the observation period (metrics.json's revenue)
+_PERIOD = ("billing", "accounts.total_revenue")
+
+
 def branch_metrics(
     book: Book,
     branch: str,
@@ -235,7 +255,9 @@ def branch_metrics(
         "period_start": months[0].strftime("%Y-%m") if len(months) else None,
         "period_end": book.as_of.strftime("%Y-%m-%d") if book.as_of is not None else None,
         "accounts": len(acc),
-        "revenue": float(rev.sum()) if rev is not None else None,
+        "revenue": float(rev.sum()) if rev is not None and b.revenue_source() in _PERIOD else None,
+        "revenue_source": b.revenue_source(),
+        "revenue_basis": b.revenue_basis,
         "churned": int((acc["status"] == "churned").sum()),
     }
     out.update(profit_metrics(b, cost_model=cost_model))
@@ -291,7 +313,7 @@ def churn_metrics(b: Book) -> dict[str, Any]:
 
 def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
     """The 80/20 figures of metrics.json (null where the data cannot give them)."""
-    from .profit import concentration, customer_pnl, whale_curve
+    from .profit import concentration, customer_pnl, is_loss_making, whale_curve
 
     pnl = customer_pnl(b, cost_model=cost_model)
     t = pnl.table
@@ -313,7 +335,8 @@ def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
             out["top20_profit_share"] = float(t["profit"].nlargest(k).sum()) / w.total
             out["whale_peak_share"] = w.peak_share
         out["whale_peak_at"] = w.peak_at
-        out["unprofitable_share"] = float((t["profit"] < 0).mean())
+        # the one definition of loss-making: profit below the break-even band (profit_groups)
+        out["unprofitable_share"] = float(is_loss_making(t).sum() / t["profit"].notna().sum())
     return out
 
 

@@ -525,6 +525,9 @@ def synth(
         name="Sample operator",
         currency="CNY",
         as_of=as_of,
+        # billing above is the list price before discounts; the discounts are the costs
+        # table's driver: the sample's revenue is gross, so discounts are a cost
+        revenue_basis="gross",
         source=f"kamlib.synth(n_accounts={n}, seed={seed}, year={year})",
     )
     arche_s = pd.Series(np.where(is_res, None, arche), index=_ids(np.arange(n)), name="archetype")

@@ -52,7 +52,7 @@ kamlib.labelled(pnl.by(tiers.assignment.rename("tier"))[cols].round(3))
 # Which costs eat the profit of the loss-making accounts?
 
 # %%
-losers = pnl.table["profit"] < 0
+losers = kamlib.profit.is_loss_making(pnl.table)  # profit below the break-even band
 pnl.plot(
     ax=plt.figure(figsize=(7, 3.5)).gca(),
     mask=losers,

@@ -12,7 +12,7 @@ import kamlib
 from kamlib import profit as P
 
 
-def _book(revenue: dict[str, float], costs: dict[str, dict[str, float]], branch="X"):
+def _book(revenue: dict[str, float], costs: dict[str, dict[str, float]], branch="X", basis="net"):
     ids = list(revenue)
     acc = pd.DataFrame({"account_id": ids, "branch": branch, "status": "active"})
     billing = pd.DataFrame(
@@ -24,7 +24,9 @@ def _book(revenue: dict[str, float], costs: dict[str, dict[str, float]], branch=
         }
     )
     rows = [{"account_id": i, "month": "2025-01", **costs.get(i, {})} for i in ids]
-    return kamlib.Book.from_frames(accounts=acc, billing=billing, costs=pd.DataFrame(rows))
+    return kamlib.Book.from_frames(
+        accounts=acc, billing=billing, costs=pd.DataFrame(rows), revenue_basis=basis
+    )
 
 
 def test_cost_to_serve_prices_quantities_and_takes_amounts():
@@ -34,6 +36,7 @@ def test_cost_to_serve_prices_quantities_and_takes_amounts():
             "a": {"service_tickets": 2, "field_visits": 1, "discounts": 100.0},
             "b": {"service_tickets": 0, "field_visits": 0, "discounts": 0.0},
         },
+        basis="gross",  # revenue before discounts: the discount is a cost
     )
     pnl = P.customer_pnl(book)
     a = pnl.table.set_index("account_id").loc["a"]
@@ -60,7 +63,7 @@ def test_branch_rate_override_and_unpriced_driver():
 
 
 def test_nan_costs_count_as_zero_and_are_noted():
-    book = _book({"a": 100.0}, {"a": {"service_tickets": np.nan, "discounts": 10.0}})
+    book = _book({"a": 100.0}, {"a": {"service_tickets": np.nan, "discounts": 10.0}}, basis="gross")
     pnl = P.customer_pnl(book)
     assert pnl.table.loc[0, "cost"] == 10.0
     assert any("missing cost value" in n for n in pnl.notes)
@@ -108,6 +111,7 @@ def test_whale_curve_guard_for_non_positive_total():
     book = _book(
         {"a": 5.0, "b": 9.0, "c": 2.0},
         {"a": {"discounts": 10.0}, "b": {"discounts": 10.0}, "c": {"discounts": 0.0}},
+        basis="gross",
     )
     wb = P.whale_curve(book)
     assert wb.total == -4 and not wb.meaningful and np.isnan(wb.peak_share)
@@ -181,7 +185,7 @@ def test_actions_never_drop_important_accounts():
     costs = pd.DataFrame(
         {"account_id": ["gov", "shop"], "month": "2025-01", "discounts": [500.0, 500.0]}
     )
-    book = kamlib.Book.from_frames(accounts=acc, billing=bill, costs=costs)
+    book = kamlib.Book.from_frames(accounts=acc, billing=bill, costs=costs, revenue_basis="gross")
     acts = P.profit_actions(book).table.set_index("account_id")
     assert "keep" in acts.loc["gov", "lever"] and "drop" in acts.loc["shop", "lever"]
     assert acts.loc["shop", "at_stake"] == 400
@@ -201,18 +205,48 @@ def test_sample_operator_is_calibrated(sample_book):
         assert 0.75 <= P.concentration(b, pnl=pnl).top_share <= 0.95, br
 
 
-def test_maven_revenue_concentration_matches_pandas(maven_csv):
+def test_maven_lifetime_revenue_is_not_period_revenue_and_the_monthly_charge_is_used(maven_csv):
     raw = pd.read_csv(maven_csv)
-    top = (
-        raw["Total Revenue"].nlargest(int(np.ceil(0.2 * len(raw)))).sum()
-        / raw["Total Revenue"].sum()
-    )
-    assert round(top, 3) == 0.516
     book = kamlib.load(maven_csv, mapping="maven")
+    # Total Revenue is cumulative since joining: kept as lifetime revenue, never as period
+    assert "total_revenue" not in book.accounts
+    assert book.accounts["lifetime_revenue"].sum() == pytest.approx(raw["Total Revenue"].sum())
+    assert book.revenue_source() == "accounts.monthly_revenue"
     pnl = P.customer_pnl(book)
-    assert P.concentration(book, pnl=pnl).top_share == pytest.approx(top)
-    assert P.concentration(book).top_share == pytest.approx(top)
+    assert pnl.table["revenue"].sum() == pytest.approx(raw["Monthly Charge"].sum())
+    c = P.concentration(book, pnl=pnl)
+    assert any("monthly charge" in n for n in c.notes)
+    # 120 customers have a negative monthly charge (credits): shares are undefined
+    negative = int((raw["Monthly Charge"] < 0).sum())
+    assert negative == 120 and c.negative == negative
+    assert np.isnan(c.top_share) and np.isnan(c.gini)
+    assert any(f"{negative} account(s) have a negative revenue" in n for n in c.notes)
     assert not pnl.has_costs and any("no costs table" in n for n in pnl.notes)
+    # the headline and metrics say which revenue it is; metrics' period revenue is null
+    assert "monthly revenue" in kamlib.report.headline(book, book.branches[0])
+    m = kamlib.branch_metrics(book, book.branches[0])
+    assert m["revenue"] is None and m["revenue_source"] == "accounts.monthly_revenue"
+    assert m["gini_revenue"] is None or m["gini_revenue"] >= 0
+
+
+def test_lifetime_revenue_alone_is_labelled_as_such():
+    acc = pd.DataFrame(
+        {
+            "account_id": list("ab"),
+            "branch": "X",
+            "status": "active",
+            "lifetime_revenue": [3000.0, 1000.0],
+        }
+    )
+    book = kamlib.Book.from_frames(accounts=acc)
+    assert book.revenue_source() == "accounts.lifetime_revenue"
+    pnl = P.customer_pnl(book)
+    assert pnl.table["revenue"].tolist() == [3000.0, 1000.0]
+    assert any("lifetime revenue" in n and "not revenue over" in n for n in pnl.notes)
+    assert "lifetime revenue" in kamlib.report.headline(book, "X")
+    assert kamlib.branch_metrics(book, "X")["revenue"] is None
+    what = kamlib.data_quality(book).table["consequence"].str.cat()
+    assert "cumulative since each account joined" in what
 
 
 def test_inputs_are_not_mutated():

@@ -442,7 +442,8 @@ def test_overriding_the_retention_assumptions_changes_the_economics():
         {
             "account_id": list("ab"),
             "branch": "X",
-            "status": "active",
+            # the warned account not retained left: retention changed a 100% churn to 0%
+            "status": ["active", "churned"],
             "monthly_revenue": [100.0, 40.0],
         }
     )

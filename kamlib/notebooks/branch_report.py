@@ -136,13 +136,7 @@ tables.show("P&L summary", pnl.summary())
 # %%
 whale = kamlib.whale_curve(b, pnl=pnl)
 if pnl.has_costs:
-    display(
-        kamlib.say(
-            f"Ranked from most to least profitable, the first {whale.peak_rank:,} accounts "
-            f"({whale.peak_at:.0%}) earn {whale.peak:,.0f} {book.currency}; the remaining accounts give back "
-            f"{whale.tail_giveback:,.0f}, leaving {whale.total:,.0f}."
-        )
-    )
+    display(kamlib.say(whale.reading))
     whale.plot(ax=plt.figure().gca())
     plt.show()
 
