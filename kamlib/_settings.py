@@ -254,6 +254,7 @@ class CareStrategy(_Model):
 
 class MixRules(_Model):
     min_accounts: Annotated[int, Field(ge=1)]
+    alpha: Annotated[float, Field(gt=0, lt=1)]
 
 
 class Archetype(_Model):
@@ -331,12 +332,17 @@ class RetentionAssumptions(_Model):
     months_of_revenue_saved: Count
 
 
+class AssociationRules(_Model):
+    alpha: Annotated[float, Field(gt=0, lt=1)]
+
+
 class ChurnRules(_Model):
     """``config/churn.yaml``: small-number limits, group warnings, retention economics."""
 
     min_accounts: Annotated[int, Field(ge=1)]
     min_churners: Annotated[int, Field(ge=1)]
     min_churners_for_drivers: Annotated[int, Field(ge=1)]
+    association: AssociationRules
     warnings: WarningRules
     retention: RetentionAssumptions
 
