@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,13 @@ __all__ = [
 
 #: the cells of a stand-out table, in this order
 STANDOUT_COLUMNS = [
-    "row", "column", "observed", "expected_count", "residual", "p_value", "p_adjusted"
+    "row",
+    "column",
+    "observed",
+    "expected_count",
+    "residual",
+    "p_value",
+    "p_adjusted",
 ]
 
 
@@ -79,7 +86,7 @@ class Association(Result):
 
     @property
     def strength(self) -> str:
-        """"weak", "moderate" or "strong" by the bias-corrected V; "" when not significant."""
+        """ "weak", "moderate" or "strong" by the bias-corrected V; "" when not significant."""
         if not self.significant:
             return ""
         v = self.cramers_v
@@ -305,7 +312,7 @@ def permutation_pvalue(
     t = np.asarray(observed, dtype=np.int64)
     rows, cols = t.sum(axis=1), t.sum(axis=0)
     expected = np.outer(rows, cols) / t.sum()
-    stat = _chi2_of(t.astype(float), expected)
+    stat = float(_chi2_of(t.astype(float), expected))
     rng = np.random.default_rng(seed)
     sims = _chi2_of(_random_tables(rows, cols, permutations, rng).astype(float), expected)
     # the same statistic reached by another table may differ in its last bits
@@ -346,7 +353,7 @@ def association_test(
     from scipy.stats import norm
     from statsmodels.stats.contingency_tables import Table
 
-    kw = {"subject": subject, "unit": unit, "alpha": alpha, "names": names}
+    kw: dict[str, Any] = {"subject": subject, "unit": unit, "alpha": alpha, "names": names}
     obs = obs.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0]
     n = int(obs.to_numpy().sum())
     if n < min_count:
@@ -360,8 +367,9 @@ def association_test(
     resid = pd.DataFrame(t.standardized_resids, index=obs.index, columns=obs.columns)
     low = int((expected.to_numpy() < 5).sum())
     if low:
-        p, method = permutation_pvalue(obs.to_numpy(), permutations=permutations, seed=seed), (
-            "permutation"
+        p, method = (
+            permutation_pvalue(obs.to_numpy(), permutations=permutations, seed=seed),
+            ("permutation"),
         )
     else:
         p, method = p_chi2, "chi-square"

@@ -593,10 +593,6 @@ def cause_association(
     for col in ("churn_cause", "churn_cause_group"):
         if col in lost:
             unknown |= (lost[col] == "unknown").to_numpy(dtype=bool, na_value=False)
-    gone = {
-        "left_out": int(unknown.sum()),
-        "left_out_why": "no cause recorded (an unknown cause is not a cause)",
-    }
     lost, seg = lost[~unknown], seg[~unknown]
     # a grouped count (pd.crosstab builds the same table several times slower)
     obs = (
@@ -615,7 +611,8 @@ def cause_association(
             subject=f"Churn causes by {what}",
             names=("cause", str(what)),
         ),
-        **gone,
+        left_out=int(unknown.sum()),
+        left_out_why="no cause recorded (an unknown cause is not a cause)",
     )
 
 
