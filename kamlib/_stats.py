@@ -112,7 +112,8 @@ class Association(Result):
     def notes(self) -> tuple[str, ...]:  # type: ignore[override]
         out = []
         if self.left_out:
-            out.append(f"{self.left_out} {self.unit} left out of the test: {self.left_out_why}")
+            what = self.unit.removesuffix("s") if self.left_out == 1 else self.unit
+            out.append(f"{self.left_out} {what} left out of the test: {self.left_out_why}")
         if not self.testable:
             out.append(f"no test: {self.reason}; counts only")
         elif self.method == "permutation":
