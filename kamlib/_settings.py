@@ -267,6 +267,7 @@ class CareStrategy(_Model):
 
 class MixRules(_Model):
     min_accounts: Annotated[int, Field(ge=1)]
+    alpha: Annotated[float, Field(gt=0, lt=1)]
 
 
 class Archetype(_Model):
@@ -348,6 +349,10 @@ class RetentionAssumptions(_Model):
     months_of_revenue_saved: Count
 
 
+class AssociationRules(_Model):
+    alpha: Annotated[float, Field(gt=0, lt=1)]
+
+
 class ChurnRules(_Model):
     """``config/churn.yaml``: small-number limits, group warnings, retention economics."""
 
@@ -355,6 +360,7 @@ class ChurnRules(_Model):
     min_churners: Annotated[int, Field(ge=1)]
     min_churners_for_drivers: Annotated[int, Field(ge=1)]
     min_at_risk: Annotated[int, Field(ge=1)]
+    association: AssociationRules
     warnings: WarningRules
     retention: RetentionAssumptions
 

@@ -13,6 +13,7 @@ it began. ``include_new=False`` leaves out those that joined inside the period.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -590,17 +591,33 @@ def cause_association(
     by: str | pd.Series = "customer_type",
     level: str = "churn_cause_group",
     min_churners: int | None = None,
-    threshold: float = 2.0,
+    alpha: float | None = None,
+    permutations: int = 2000,
+    seed: int | None = 0,
 ) -> Association:
     """Is the mix of churn causes really different between segments?
 
     Pearson's chi-square on the cause x segment table of lost accounts (statsmodels'
-    ``Table``), adjusted standardised residuals per cell (|r| > ``threshold`` stands
-    out), Cramér's V = sqrt(chi2 / (n (min(r, c) - 1))) and the count of cells with
-    expected frequency below 5. Below ``min_churners`` churners (default:
-    ``churn.yaml: min_churners``) the counts are returned untested.
+    ``Table``); when a cell expects fewer than 5 churners the verdict uses a permutation
+    p-value instead (``permutations`` reshuffles of the segments of the churners, seeded
+    by ``seed``). Cells stand out only when the table as a whole differs (p < ``alpha``,
+    default ``churn.yaml: association.alpha``), and then only those whose adjusted
+    residual is significant after Holm's adjustment over all cells (``.standouts``).
+    Cramér's V is bias-corrected. Churners with no recorded cause (missing, or in the
+    ``unknown`` group) are counted in ``.left_out`` and left out: not knowing is not a
+    cause. Below ``min_churners`` churners (default: ``churn.yaml: min_churners``) the
+    counts are returned untested.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> a = kamlib.cause_association(kamlib.load(kamlib.sample_path()))
+    >>> a.standouts.empty or a.pvalue < a.alpha  # nothing stands out in noise
+    True
     """
     min_churners = _limit(min_churners, "min_churners")
+    if alpha is None:
+        alpha = float(settings("churn")["association"]["alpha"])
     acc = _base(book, True)
     is_lost = acc["churned"].to_numpy() == 1
     lost = acc[is_lost]
@@ -614,19 +631,33 @@ def cause_association(
     seg = lookup(acc["account_id"], by)[is_lost] if isinstance(by, pd.Series) else lost.get(by)
     if seg is None or seg.isna().all():
         return Association(pd.DataFrame(), False, f"the data have no {by}")
+    # not knowing why an account left is not a reason it left: no row of its own
+    unknown = lost[level].isna().to_numpy() | (lost[level] == "unknown").to_numpy(
+        dtype=bool, na_value=False
+    )
+    for col in ("churn_cause", "churn_cause_group"):
+        if col in lost:
+            unknown |= (lost[col] == "unknown").to_numpy(dtype=bool, na_value=False)
+    lost, seg = lost[~unknown], seg[~unknown]
     # a grouped count (pd.crosstab builds the same table several times slower)
     obs = (
-        lost.groupby([_filled(lost[level]), _filled(seg)], observed=True)
+        lost.groupby([lost[level].astype("object"), _filled(seg)], observed=True)
         .size()
         .unstack(fill_value=0)
     )
     what = by if isinstance(by, str) else (by.name or "segment")
-    return association_test(
-        obs,
-        min_count=min_churners,
-        threshold=threshold,
-        subject=f"Churn causes by {what}",
-        names=("cause", str(what)),
+    return replace(
+        association_test(
+            obs,
+            min_count=min_churners,
+            alpha=alpha,
+            permutations=permutations,
+            seed=seed,
+            subject=f"Churn causes by {what}",
+            names=("cause", str(what)),
+        ),
+        left_out=int(unknown.sum()),
+        left_out_why="no cause recorded (an unknown cause is not a cause)",
     )
 
 

@@ -10,7 +10,7 @@ no tier and counted as such.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -775,7 +775,12 @@ class SegmentMix(Result):
 
 
 def segment_mix(
-    book: Book, segments: pd.Series | str, *, by: str = "branch", min_accounts: int | None = None
+    book: Book,
+    segments: pd.Series | str,
+    *,
+    by: str = "branch",
+    min_accounts: int | None = None,
+    alpha: float | None = None,
 ) -> SegmentMix:
     """Compare the segment mix across branches (or any other account column).
 
@@ -789,6 +794,11 @@ def segment_mix(
     min_accounts
         Groups smaller than this get counts, no shares, and stay out of the test
         (default: ``segments.yaml: mix.min_accounts``).
+    alpha
+        Significance level of the test that the mixes differ (default:
+        ``segments.yaml: mix.alpha``); the test is the one of
+        :func:`~kamlib.cause_association` (permutation p-value when a cell expects fewer
+        than 5 accounts, Holm-adjusted stand-out cells only when the mixes differ).
 
     Examples
     --------
@@ -800,8 +810,9 @@ def segment_mix(
     """
     from ._stats import association_test
 
-    if min_accounts is None:
-        min_accounts = settings("segments")["mix"]["min_accounts"]
+    rules = settings("segments")["mix"]
+    min_accounts = rules["min_accounts"] if min_accounts is None else min_accounts
+    alpha = rules["alpha"] if alpha is None else alpha
     acc = book.accounts.set_index("account_id")
     if by not in acc:
         raise ConfigError(f"segment_mix: the accounts table has no column {by!r}")
@@ -825,13 +836,22 @@ def segment_mix(
         frame["revenue"] = spend.reindex(frame.index)
         revenue = frame.groupby(["group", "segment"])["revenue"].sum().unstack(fill_value=0.0)
         revenue = revenue.reindex(index=counts.index, columns=counts.columns)
+    # groups too small for shares stay out of the test too (counted in its notes)
+    small = n < min_accounts
     test = association_test(
-        counts.T,
+        counts.loc[~small].T,
         min_count=min_accounts,
+        alpha=alpha,
         subject=f"Segment mix by {by}",
         unit="accounts",
         names=("segment", by),
     )
+    if small.any():
+        test = replace(
+            test,
+            left_out=int(n[small].sum()),
+            left_out_why=f"{int(small.sum())} group(s) with fewer than {min_accounts} accounts",
+        )
     table = counts.copy()
     table["accounts"] = n
     return SegmentMix(table, shares, revenue, test, by, int(min_accounts))

@@ -98,7 +98,7 @@ if needs.labels_.notna().any():
 # %% [markdown]
 # ## Why customers leave, branch by branch
 #
-# Churned accounts per cause group. Red cells: a branch loses more accounts to that cause group than the operator's mix would predict.
+# Churned accounts per cause group. Red: more churners than the operator's mix would predict, blue: fewer; a framed cell stands out beyond chance (only when the branches differ at all).
 
 # %%
 causes = kamlib.cause_association(book, by="branch")

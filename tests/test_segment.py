@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -546,11 +548,22 @@ def test_segment_mix_compares_branches_by_hand():
     assert m.table.loc["B", "key_account"] == 5 and m.table.loc["B", "accounts"] == 5
     assert m.shares.loc["A", "business"] == pytest.approx(0.75)
     assert m.shares.loc["B"].isna().all()  # 5 accounts: counts, not shares
-    chi2, p, dof, _ = chi2_contingency([[30, 0], [10, 5]], correction=False)
-    assert m.test.chi2 == pytest.approx(chi2) and m.test.pvalue == pytest.approx(p)
-    assert "Segment mix by branch" in m.test.reading
-    assert m.summary().loc["p_value", "value"] == pytest.approx(p)
     assert any("fewer than 30 accounts" in n for n in m.notes)
+    # B is too small for shares and stays out of the test (as segments.yaml says): one
+    # branch is left, so there is no test
+    assert not m.test.testable and m.test.left_out == 5 and "B" not in m.test.observed
+    assert any("5 accounts left out of the test" in n for n in m.notes)
+    # with B in (min_accounts=5) its cells expect fewer than 5: a permutation p-value.
+    # By hand: B holds all 5 of the 15 key accounts, C(15,5)/C(45,5) of the equally likely
+    # ways, and no other split is as far from the expected 1.67
+    m = kamlib.segment_mix(b, "customer_type", min_accounts=5)
+    chi2, p, dof, _ = chi2_contingency([[30, 0], [10, 5]], correction=False)
+    assert m.test.chi2 == pytest.approx(chi2) and m.test.chi2_pvalue == pytest.approx(p)
+    exact = math.comb(15, 5) / math.comb(45, 5)
+    assert m.test.method == "permutation"
+    assert m.test.pvalue == pytest.approx(exact, abs=4 * math.sqrt(exact / 2000) + 1 / 2001)
+    assert "Segment mix by branch" in m.test.reading
+    assert m.summary().loc["p_value", "value"] == m.test.pvalue
     # a Series of segments works the same; accounts without one are left out
     seg = pd.Series(["x"] * 20, index=ids[:20])
     m2 = kamlib.segment_mix(b, seg)

@@ -67,7 +67,10 @@ def test_the_moved_constants_kept_their_values():
     }
     assert S.settings("profit") == {"break_even_band": 0.02, "min_accounts_for_rules": 10}
     seg = kamlib.segment_rules()
-    assert seg["value"] == {"high": 0.2, "medium": 0.3} and seg["mix"] == {"min_accounts": 30}
+    assert seg["value"] == {"high": 0.2, "medium": 0.3} and seg["mix"] == {
+        "min_accounts": 30,
+        "alpha": 0.05,
+    }
     assert seg["loyalty"]["tenure_months"] == [
         {"at_least": 36, "points": 2},
         {"at_least": 12, "points": 1},
