@@ -95,7 +95,9 @@ def test_maven_largest_cities(maven_csv, tmp_path):
         part = raw[raw["City"] == city]
         lost = part[part["Customer Status"] == "Churned"]
         assert m["accounts"] == len(part) and m["churned"] == len(lost)
-        assert m["revenue"] == pytest.approx(part["Total Revenue"].sum())
+        # "Total Revenue" is lifetime revenue, not revenue over a period: no period total
+        # is claimed, and the monthly charge is the revenue used (issue 15)
+        assert m["revenue"] is None and m["revenue_source"] == "accounts.monthly_revenue"
         assert m["churn_by_category"] == lost["Churn Category"].value_counts().to_dict()
         assert m["profit"] is None and m["whale_peak_share"] is None  # no costs: said, not faked
         assert m["churn_rate"] == pytest.approx(len(lost) / len(part))
