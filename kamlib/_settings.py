@@ -337,6 +337,7 @@ class ChurnRules(_Model):
     min_accounts: Annotated[int, Field(ge=1)]
     min_churners: Annotated[int, Field(ge=1)]
     min_churners_for_drivers: Annotated[int, Field(ge=1)]
+    min_events_per_parameter: Annotated[int, Field(ge=1)]
     warnings: WarningRules
     retention: RetentionAssumptions
 
