@@ -708,7 +708,15 @@ def _independent(X: pd.DataFrame) -> tuple[list[str], list[str]]:
         if X[c].std(ddof=0) == 0:
             notes.append(f"{c} is left out: it is the same for every account")
             continue
-        twin = next((k for k in kept if np.allclose(np.abs(x), np.abs(scaled[k].to_numpy()))), None)
+        # a twin: the same column, or its mirror image (standardised, x = k or x = -k)
+        twin = next(
+            (
+                k
+                for k in kept
+                if np.allclose(x, scaled[k].to_numpy()) or np.allclose(x, -scaled[k].to_numpy())
+            ),
+            None,
+        )
         trial = np.column_stack([basis, x])
         if twin is None and np.linalg.matrix_rank(trial) > basis.shape[1]:
             kept.append(c)

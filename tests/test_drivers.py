@@ -152,6 +152,18 @@ def test_separation_and_duplicates_are_caught_and_said_never_nan_or_inf():
     assert d.fit_.mle_retvals["converged"]
 
 
+def test_independent_columns_are_not_taken_for_twins():
+    rng = np.random.default_rng(4)
+    a = np.repeat([0.0, 1.0], 50)  # two dummies, both half ones: standardised to +-1
+    X = pd.DataFrame({"a": a, "b": rng.permutation(a), "a again": a, "not a": 1 - a})
+    X["sum"] = X["a"] + 2 * X["b"]
+    kept, notes = C._independent(X)
+    assert kept == ["a", "b"]
+    assert notes[0].startswith("a again is left out: it duplicates a")
+    assert notes[1].startswith("not a is left out: it duplicates a")
+    assert notes[2].startswith("sum is left out: it is a combination")
+
+
 def test_a_fit_that_cannot_be_made_says_so_in_words():
     book = _separated_book()
     acc = book.accounts[["account_id", "branch", "status", "score"]]
