@@ -922,6 +922,7 @@ class ChurnDrivers(Result):
             has_column(book, c, caller="churn_drivers")  # a typo is an error
         notes: list[str] = []
         y_all = acc["churned"]
+        out_of_fit = np.zeros(len(acc), dtype=bool)  # accounts no odds ratio can include
         d = _Design()
         tenure, how = _tenure_at_start(book, acc)
         if tenure is not None and tenure.notna().any():
@@ -968,27 +969,31 @@ class ChurnDrivers(Result):
             base = str(next((v for v in counts.index if v != "other"), counts.index[0]))
             if pooled:
                 shown = ", ".join(pooled[:5]) + (" ..." if len(pooled) > 5 else "")
-                where = "'other'"
-                other = col == "other"
-                rate = float(y_all[other].mean())
-                if int(other.sum()) < min_level or rate in (0.0, 1.0):
-                    # still too small or all one way: counted with the baseline instead
-                    col = col.where(~other, base)
-                    where = f"the baseline ({base})"
                 notes.append(
-                    f"{c}: {len(pooled)} level(s) counted with {where} (fewer than "
+                    f"{c}: {len(pooled)} level(s) pooled into 'other' (fewer than "
                     f"{min_level} accounts, or all or none churned): {shown}"
                 )
+                other = (col == "other").to_numpy()
+                if float(y_all[other].mean()) in (0.0, 1.0):
+                    # 'other' is still all one way: no odds ratio exists, and counting
+                    # these accounts with another level would misstate that level
+                    out_of_fit |= other
+                    col = col.where(~other, base)
+                    notes.append(
+                        f"{c}: the {int(other.sum())} account(s) in 'other' are left out of "
+                        f"the fit ({'all' if y_all[other].iloc[0] else 'none'} churned: no odds "
+                        "ratio can be estimated)"
+                    )
             if col.nunique() < 2:
                 notes.append(f"{c} is left out: fewer than two levels with {min_level} accounts")
                 continue
             d.category(c, col.astype("object"), base)
-        X = d.frame(acc.index)
+        X = d.frame(acc.index)[~out_of_fit]
         data = X.join(y_all).dropna()
-        if len(data) < len(acc):
+        if len(data) < len(X):
             gaps = X.isna().sum()
             notes.append(
-                f"{len(acc) - len(data)} account(s) left out for missing values "
+                f"{len(X) - len(data)} account(s) left out for missing values "
                 f"({', '.join(f'{c} {int(n)}' for c, n in gaps[gaps > 0].items())})"
             )
         y = data.pop("churned").astype(int)
