@@ -376,6 +376,30 @@ def _resolve_mapping(mapping: str | Path | dict) -> tuple[dict[str, Any], Path |
     return spec.model_dump(exclude_unset=True), path
 
 
+def _kept(s: pd.Series) -> pd.Series:
+    """A column kept by a mapping (``keep:``): numbers when every non-blank value is one
+    (a CSV is read as text, and a number as text would make each value a category of its
+    own), else text with blanks as missing.
+
+    Examples
+    --------
+    >>> _kept(pd.Series(["3", " 12.5", "", None])).tolist()
+    [3.0, 12.5, nan, nan]
+    >>> _kept(pd.Series(["Offer A", "", "3"])).tolist()
+    ['Offer A', <NA>, '3']
+    """
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return s  # Parquet and Excel keep their own types
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s
+    text = s.astype("string").str.strip()
+    text = text.where(text != "", pd.NA)
+    number = pd.to_numeric(text, errors="coerce")
+    if text.notna().any() and int(number.notna().sum()) == int(text.notna().sum()):
+        return number.astype("float64")
+    return text
+
+
 def _apply_table_mapping(
     raw: pd.DataFrame, spec: dict[str, Any], table: str, file: str, mfile: str
 ) -> tuple[pd.DataFrame, list[Issue]]:
@@ -399,7 +423,7 @@ def _apply_table_mapping(
         )
     out = pd.DataFrame({canon: raw[src] for canon, src in columns.items()}, index=raw.index)
     for src, new in keep.items():
-        out[new] = raw[src]
+        out[new] = _kept(raw[src])
     for canon, value in (spec.get("constants") or {}).items():
         out[canon] = value
     for canon, vmap in (spec.get("values") or {}).items():

@@ -360,6 +360,7 @@ class ChurnRules(_Model):
     min_churners: Annotated[int, Field(ge=1)]
     min_churners_for_drivers: Annotated[int, Field(ge=1)]
     min_at_risk: Annotated[int, Field(ge=1)]
+    min_events_per_parameter: Annotated[int, Field(ge=1)]
     association: AssociationRules
     warnings: WarningRules
     retention: RetentionAssumptions

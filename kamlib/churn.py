@@ -661,19 +661,267 @@ def cause_association(
     )
 
 
+_MONTH = 365.25 / 12  # days per month, as the tenure the book derives from dates
+#: a coefficient or standard error this large per standard deviation of its driver means
+#: the likelihood has no maximum (separation): an odds ratio of e^10 per SD is not data
+_HUGE = 10.0
+
+
+def _window_start(book: Book) -> pd.Timestamp | None:
+    """When observation began: the book's own rule where it has one (a mapping's
+    ``observed_from``), else the first billing month, else None."""
+    start = getattr(book, "observation_start", None)
+    if callable(start):
+        return start()
+    months = book.months()
+    return months[0] if len(months) else None
+
+
+def _tenure_at_start(book: Book, acc: pd.DataFrame) -> tuple[pd.Series | None, str]:
+    """Months with the operator at the start of the observation window, and how it was
+    measured (or why it could not be).
+
+    Tenure at exit is partly mechanical: a churner stops accruing tenure when it leaves,
+    so churners look short-tenured even when tenure does not move churn at all. Measured
+    at the window start, everyone's tenure is taken at the same moment. Accounts that
+    joined during the window get 0 (they had no tenure then); the fit also flags them
+    (``joined during the window``) because they had less time at risk of churning.
+    """
+    start = _window_start(book)
+    if start is None:
+        return None, (
+            "tenure is left out: without an observation start (billing months or the "
+            "mapping's observed_from) tenure at the start of the window cannot be measured, "
+            "and tenure at exit is partly mechanical (churners stop accruing it)"
+        )
+    if "join_date" in acc and acc["join_date"].notna().any():
+        days = (start - acc["join_date"]).dt.days.astype("float64")
+        return (days / _MONTH).clip(lower=0), "from the join date"
+    if "tenure_months" in acc and acc["tenure_months"].notna().any() and book.as_of is not None:
+        # tenure at exit (churners) or at as_of (the others), less the months since start
+        end = pd.Series(book.as_of, index=acc.index, dtype="datetime64[ns]")
+        churned = acc["churned"].astype(bool)
+        if "churn_date" in acc:
+            end = end.where(~churned, acc["churn_date"])
+        else:
+            end = end.where(~churned, pd.NaT)  # a churner's exit is unknown
+        since = (end - start).dt.days.astype("float64") / _MONTH
+        return (acc["tenure_months"] - since.clip(lower=0)).clip(lower=0), (
+            "from tenure less the months since the window start"
+        )
+    return None, "tenure is left out: no join date or tenure in the data"
+
+
+def _as_number(s: pd.Series) -> pd.Series | None:
+    """``s`` as float64 when it holds numbers (numeric, boolean, or text whose every
+    non-blank value parses as a number), else None."""
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+        return s.astype("float64")
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return None
+    text = s.astype("string").str.strip().replace("", pd.NA)
+    num = pd.to_numeric(text, errors="coerce")
+    if text.notna().any() and num.notna().sum() == text.notna().sum():
+        return num.astype("float64")
+    return None
+
+
+def _extra_columns(acc: pd.DataFrame) -> list[str]:
+    """Account columns outside the data model: kept by a mapping (``keep:``) or brought
+    by the export itself. They are candidate drivers."""
+    from ._schema import TABLES
+
+    known = {c.name for c in TABLES["accounts"].columns}
+    return [c for c in acc.columns if c not in known and c not in ("churned", "monthly_revenue")]
+
+
+def _pooled(col: pd.Series, churned: pd.Series, min_accounts: int) -> tuple[pd.Series, list[str]]:
+    """Levels with fewer than ``min_accounts`` accounts, or where every account churned or
+    none did (no odds ratio can be estimated: separation), pooled into ``other``."""
+    counts = col.value_counts()
+    rate = churned.groupby(col.to_numpy()).mean()
+    sparse = [v for v, n in counts.items() if n < min_accounts]
+    pure = [v for v in counts.index if v not in sparse and rate.get(v, 0.5) in (0.0, 1.0)]
+    pooled = sparse + pure
+    if not pooled:
+        return col, []
+    return col.where(~col.isin(pooled), "other"), [str(v) for v in pooled]
+
+
+class _Design:
+    """The candidate drivers as model columns, grouped by the variable they come from."""
+
+    def __init__(self) -> None:
+        self.columns: dict[str, pd.Series] = {}
+        self.group: dict[str, str] = {}  # model column -> variable
+        self.baseline: dict[str, str] = {}  # variable -> reference level (categories)
+        self.level: dict[str, str] = {}  # model column -> its level (categories)
+
+    def numeric(self, name: str, s: pd.Series) -> None:
+        self.columns[name] = s.astype("float64")
+        self.group[name] = name
+
+    def category(self, variable: str, s: pd.Series, base: str) -> None:
+        for level in sorted(set(s.dropna()) - {base}, key=str):
+            name = f"{variable}: {level}"
+            self.columns[name] = (s == level).astype("float64").where(s.notna())
+            self.group[name], self.level[name] = variable, str(level)
+        self.baseline[variable] = str(base)
+
+    def frame(self, index: pd.Index) -> pd.DataFrame:
+        return pd.DataFrame(self.columns, index=index)
+
+
+def _independent(X: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Columns kept in order while each adds rank (with the constant), and notes for the
+    ones left out: an exact duplicate names its twin, else it is a combination of others."""
+    kept: list[str] = []
+    notes = []
+    scaled = (X - X.mean()) / X.std(ddof=0).replace(0, 1)
+    basis = np.ones((len(X), 1))
+    for c in X.columns:
+        x = scaled[c].to_numpy()
+        if X[c].std(ddof=0) == 0:
+            notes.append(f"{c} is left out: it is the same for every account")
+            continue
+        # a twin: the same column, or its mirror image (standardised, x = k or x = -k)
+        twin = next(
+            (
+                k
+                for k in kept
+                if np.allclose(x, scaled[k].to_numpy()) or np.allclose(x, -scaled[k].to_numpy())
+            ),
+            None,
+        )
+        trial = np.column_stack([basis, x])
+        if twin is None and np.linalg.matrix_rank(trial) > basis.shape[1]:
+            kept.append(c)
+            basis = trial
+            continue
+        why = f"it duplicates {twin}" if twin else "it is a combination of the other drivers"
+        notes.append(f"{c} is left out: {why} (collinear: no separate effect can be told)")
+    return kept, notes
+
+
+def _univariate_p(y: pd.Series, X: pd.DataFrame) -> float:
+    """Likelihood-ratio p-value of a variable's columns alone (1 when it cannot be fitted).
+
+    The null model (a constant) has the closed form n (p log p + (1 - p) log(1 - p)).
+    """
+    import statsmodels.api as sm
+    from scipy.stats import chi2
+
+    try:
+        r = sm.Logit(y, sm.add_constant(X, has_constant="add")).fit(disp=False, maxiter=100)
+    except Exception:  # separation or a singular matrix: treated as the weakest
+        return 1.0
+    share = float(y.mean())
+    null = len(y) * (share * math.log(share) + (1 - share) * math.log(1 - share))
+    p = float(chi2.sf(2 * (float(r.llf) - null), X.shape[1]))
+    return p if math.isfinite(p) else 1.0
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values: the k-th smallest of m times (m - k + 1), made
+    non-decreasing, at most 1.
+
+    Examples
+    --------
+    >>> holm(np.array([0.01, 0.04, 0.03])).round(2).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(p, dtype=float)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    stepped = np.maximum.accumulate(p[order] * (m - np.arange(m)))
+    out = np.empty(m)
+    out[order] = np.minimum(stepped, 1.0)
+    return out
+
+
+def _num(x: float) -> str:
+    """A ratio for a sentence (never nan or inf: the caller only passes finite values)."""
+    return f"{x:.2f}" if 0.01 <= x < 1000 else f"{x:.2g}"
+
+
+def _logit(y: pd.Series, X: pd.DataFrame, d: _Design) -> tuple[Any, list[str], str, list[str]]:
+    """Fit the logit; returns the fit, the variables that separate (to leave out), and why
+    it failed when no variable can be blamed ("" when it did not fail), and what the
+    fitting code warned of in the accepted fit (as text, for the notes).
+
+    A maximum exists only without separation: then the fit converges with finite,
+    moderate coefficients. Otherwise the variables with a coefficient or standard error
+    above ``_HUGE`` per standard deviation of the driver are suspects, and the most
+    extreme is the culprit; when the fit breaks outright a quasi-Newton fit (which stops
+    wherever it got to) names it.
+    """
+    import warnings
+
+    import statsmodels.api as sm
+
+    model = sm.Logit(y, sm.add_constant(X, has_constant="add"))
+    sd = X.std(ddof=0).replace(0, 1)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit = model.fit(disp=False, maxiter=100)
+        converged = bool(fit.mle_retvals.get("converged", False))
+        params, bse = fit.params.drop("const"), fit.bse.drop("const")
+    except Exception as e:  # perfect separation, a singular Hessian
+        fit, converged, error = None, False, str(e) or type(e).__name__
+        try:
+            rough = model.fit(method="bfgs", disp=False, maxiter=200)
+            params = rough.params.drop("const")
+        except Exception:
+            return None, [], f"the logistic regression failed ({error})", []
+        bse = pd.Series(0.0, index=params.index)
+    size = (params.abs() * sd).where(np.isfinite(params), np.inf)
+    size = np.maximum(size, (bse * sd).where(np.isfinite(bse), np.inf))
+    if (size > _HUGE).any():
+        # one at a time, the most extreme first: once the separating driver is out, the
+        # others usually come back to finite values
+        return None, [d.group[str(size.idxmax())]], "", []
+    if fit is None or not converged:
+        return None, [], "the logistic regression did not converge", []
+    said = [
+        f"the fit warned: {str(w.message).splitlines()[0]}"
+        for w in caught
+        if not issubclass(w.category, (DeprecationWarning, FutureWarning))
+    ]
+    return fit, [], "", list(dict.fromkeys(said))
+
+
 class ChurnDrivers(Result):
     """Logistic regression of churn on its drivers, as odds ratios with 95% intervals.
 
     A fitted model in the scikit-learn/lifelines habit: ``ChurnDrivers().fit(book)``
     returns itself with ``table_`` (one row per driver: ``odds_ratio``, ``ci_low``,
-    ``ci_high``, ``p_value``), ``reading_`` (plain sentences for the drivers with
-    p < 0.05), ``n_`` (accounts in the fit), ``churners_`` and ``fit_`` (statsmodels'
-    result, None when nothing was fitted). ``table`` and ``notes`` are the contract's
-    names for ``table_`` and ``notes_``.
+    ``ci_high``, ``p_value``, ``p_value_holm``, ``significant`` and the ``baseline`` a
+    category is compared with), ``reading_`` (plain sentences for the drivers
+    significant after Holm's correction), ``n_`` (accounts in the fit), ``churners_``
+    and ``fit_`` (statsmodels' result, None when nothing was fitted). ``table`` and
+    ``notes`` are the contract's names for ``table_`` and ``notes_``.
 
-    Drivers used where present: tenure (years), contract, customer type, satisfaction,
-    complaints per month (usage) and log monthly revenue, plus ``extra`` account columns.
-    Categories are compared with their most common level.
+    Candidate drivers, where present: tenure at the start of the observation window
+    (years; tenure at exit would be partly mechanical), whether the account joined during
+    the window, contract, customer type, satisfaction, complaints per month (usage), log
+    monthly revenue, every account column outside the data model (kept by a mapping's
+    ``keep:``; numbers as numbers, text as categories) and ``extra`` columns.
+
+    The rules, each said in a note when it applies:
+
+    - a category is compared with its most common level (its *baseline*, named in the
+      table and the reading); levels with fewer than ``min_accounts`` accounts, or where
+      every account churned or none did, are pooled into ``other``;
+    - a driver that duplicates another, or is a combination of others, is left out;
+    - at most one fitted parameter per ``min_events_per_parameter`` events (the smaller
+      of churners and stayers): beyond that the strongest variables alone are kept;
+    - a driver whose odds ratio runs off to 0 or infinity (separation) or a fit that
+      does not converge: the driver is left out and the model refitted;
+    - a driver is called significant when its Holm-adjusted p-value (over every
+      candidate parameter, those left out by the events rule included) is below 0.05.
+
+    Warnings of the fitting code are never printed: they become notes.
 
     Examples
     --------
@@ -682,6 +930,16 @@ class ChurnDrivers(Result):
     >>> "odds_ratio" in d.table.columns
     True
     """
+
+    _columns = [
+        "odds_ratio",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "p_value_holm",
+        "significant",
+        "baseline",
+    ]
 
     def __init__(self, *, min_churners: int | None = None, extra: list[str] | None = None):
         self.min_churners = min_churners
@@ -700,58 +958,174 @@ class ChurnDrivers(Result):
             raise AttributeError(f"{type(self).__name__} is not fitted: call fit(book) first")
         return getattr(self, name)
 
-    def _empty(self, n: int, churners: int, why: str) -> ChurnDrivers:
-        self.table_ = pd.DataFrame(columns=["odds_ratio", "ci_low", "ci_high", "p_value"])
+    def _empty(
+        self, n: int, churners: int, why: str, notes: list[str] | None = None
+    ) -> ChurnDrivers:
+        self.table_ = pd.DataFrame(columns=self._columns)
+        self.table_.index.name = "driver"
         self.reading_: list[str] = []
         self.n_, self.churners_, self.fit_ = n, churners, None
-        self.notes_: tuple[str, ...] = (why,)
+        self.tested_ = 0
+        self.notes_: tuple[str, ...] = (why, *(notes or []))
         return self
 
     def fit(self, book: Book) -> ChurnDrivers:
         """Fit on the accounts of ``book`` in the churn denominator; returns self."""
-        import statsmodels.api as sm
+        import warnings
 
+        # nothing the fitting code says reaches a report: what matters becomes a note
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._fit(book)
+        return self
+
+    def _fit(self, book: Book) -> None:
+        rules = settings("churn")
         min_churners = _limit(self.min_churners, "min_churners_for_drivers")
+        epp = int(rules["min_events_per_parameter"])
+        min_level = int(rules["min_accounts"])
         acc = _base(book, True)
         n_churn = int(acc["churned"].sum())
         if n_churn < min_churners or n_churn == len(acc):
-            return self._empty(
+            self._empty(
                 len(acc),
                 n_churn,
                 f"not fitted: {n_churn} churners among {len(acc)} accounts "
                 f"(needs at least {min_churners} and some who stayed)",
             )
-        X = pd.DataFrame(index=acc.index)
-        if "tenure_months" in acc and acc["tenure_months"].notna().any():
-            X["tenure (years)"] = acc["tenure_months"] / 12
-        if acc["monthly_revenue"].notna().any() and (acc["monthly_revenue"] > 0).any():
-            X["log monthly revenue"] = np.log1p(acc["monthly_revenue"].clip(lower=0))
-        if "satisfaction" in acc and acc["satisfaction"].notna().any():
-            X["satisfaction (1-5)"] = acc["satisfaction"]
-        if book.has("usage"):
-            u = book.table("usage").groupby("account_id")["complaints"].mean()
-            X["complaints per month"] = acc["account_id"].map(u).to_numpy()
+            return
         for c in self.extra:
             has_column(book, c, caller="churn_drivers")  # a typo is an error
-        cats = [
-            c
-            for c in ["contract", "customer_type", *self.extra]
-            if c in acc and acc[c].nunique() > 1
-        ]
-        for c in cats:
-            col = acc[c].astype("string").fillna("unknown")
-            base = col.value_counts().index[0]  # the most common level is the reference
-            d = pd.get_dummies(col, prefix=c, prefix_sep=": ", dtype=float).drop(
-                columns=f"{c}: {base}"
+        notes: list[str] = []
+        y_all = acc["churned"]
+        out_of_fit = np.zeros(len(acc), dtype=bool)  # accounts no odds ratio can include
+        d = _Design()
+        tenure, how = _tenure_at_start(book, acc)
+        if tenure is not None and tenure.notna().any():
+            d.numeric("tenure at window start (years)", tenure / 12)
+            new = tenure.eq(0) & tenure.notna()
+            if new.any() and not new.all():
+                flag = pd.Series(np.where(new, "yes", "no"), index=acc.index).where(tenure.notna())
+                d.category("joined during the window", flag, "no")
+            notes.append(
+                f"tenure is measured at the start of the observation window ({how}); accounts "
+                "that joined during the window count 0 and are flagged, as they had less "
+                "time at risk"
             )
-            X = X.join(d)
-        data = X.join(acc["churned"]).dropna()
-        X, y = data.drop(columns="churned"), data["churned"]
-        X = X.loc[:, X.std() > 0]
-        try:
-            fit = sm.Logit(y, sm.add_constant(X)).fit(disp=False, maxiter=200)
-        except Exception as e:  # perfect separation, singular matrix
-            return self._empty(len(data), int(y.sum()), f"not fitted: {e}")
+        elif tenure is None:
+            notes.append(how)
+        if acc["monthly_revenue"].notna().any() and (acc["monthly_revenue"] > 0).any():
+            d.numeric("log monthly revenue", np.log1p(acc["monthly_revenue"].clip(lower=0)))
+        if "satisfaction" in acc and acc["satisfaction"].notna().any():
+            d.numeric("satisfaction (1-5)", acc["satisfaction"])
+        if book.has("usage"):
+            u = book.table("usage").groupby("account_id")["complaints"].mean()
+            d.numeric(
+                "complaints per month",
+                pd.Series(acc["account_id"].map(u).to_numpy(), index=acc.index, dtype="float64"),
+            )
+        candidates = list(
+            dict.fromkeys(
+                [c for c in ["contract", "customer_type"] if c in acc]
+                + [c for c in [*_extra_columns(acc), *self.extra] if c in acc]
+            )
+        )
+        for c in candidates:
+            number = None if c in ("contract", "customer_type") else _as_number(acc[c])
+            if number is not None:
+                if number.notna().any():
+                    d.numeric(c, number)
+                continue
+            if pd.api.types.is_datetime64_any_dtype(acc[c]):
+                notes.append(f"{c} is left out: dates are not drivers")
+                continue
+            col = acc[c].astype("string").str.strip().replace("", pd.NA).fillna("unknown")
+            col, pooled = _pooled(col, y_all, min_level)
+            counts = col.value_counts()
+            base = str(next((v for v in counts.index if v != "other"), counts.index[0]))
+            if pooled:
+                shown = ", ".join(pooled[:5]) + (" ..." if len(pooled) > 5 else "")
+                notes.append(
+                    f"{c}: {len(pooled)} level(s) pooled into 'other' (fewer than "
+                    f"{min_level} accounts, or all or none churned): {shown}"
+                )
+                other = (col == "other").to_numpy()
+                if float(y_all[other].mean()) in (0.0, 1.0):
+                    # 'other' is still all one way: no odds ratio exists, and counting
+                    # these accounts with another level would misstate that level
+                    out_of_fit |= other
+                    col = col.where(~other, base)
+                    notes.append(
+                        f"{c}: the {int(other.sum())} account(s) in 'other' are left out of "
+                        f"the fit ({'all' if y_all[other].iloc[0] else 'none'} churned: no odds "
+                        "ratio can be estimated)"
+                    )
+            if col.nunique() < 2:
+                notes.append(f"{c} is left out: fewer than two levels with {min_level} accounts")
+                continue
+            d.category(c, col.astype("object"), base)
+        X = d.frame(acc.index)[~out_of_fit]
+        data = X.join(y_all).dropna()
+        if len(data) < len(X):
+            gaps = X.isna().sum()
+            notes.append(
+                f"{len(X) - len(data)} account(s) left out for missing values "
+                f"({', '.join(f'{c} {int(n)}' for c, n in gaps[gaps > 0].items())})"
+            )
+        y = data.pop("churned").astype(int)
+        n_churn = int(y.sum())
+        events = min(n_churn, len(y) - n_churn)
+        if n_churn < min_churners or events == 0:
+            self._empty(
+                len(y),
+                n_churn,
+                f"not fitted: {n_churn} churners among {len(y)} "
+                f"accounts with every driver known (needs at least {min_churners} "
+                "and some who stayed)",
+                notes,
+            )
+            return
+        cols, why = _independent(data)
+        notes += why
+        X = data[cols]
+        candidates_n = X.shape[1]
+        # events per parameter: keep the strongest variables (alone) while they fit
+        allowed = events // epp
+        groups = list(dict.fromkeys(d.group[c] for c in X.columns))
+        members = {g: [c for c in X.columns if d.group[c] == g] for g in groups}
+        if X.shape[1] > allowed:
+            strength = {g: _univariate_p(y, X[members[g]]) for g in groups}
+            kept_g, used = [], 0
+            for g in sorted(groups, key=lambda g: strength[g]):
+                if used + len(members[g]) <= allowed:
+                    kept_g.append(g)
+                    used += len(members[g])
+            out = [g for g in groups if g not in kept_g]
+            notes.append(
+                f"{events} events (the smaller of churners and stayers) allow "
+                f"{allowed} parameter(s) at {epp} events each: the strongest variables alone "
+                f"are kept, {', '.join(out)} left out; significance is corrected for all "
+                f"{candidates_n} candidate parameters"
+            )
+            groups = [g for g in groups if g in kept_g]
+        fit, failed, said = None, "", list[str]()
+        while groups:
+            cols = [c for g in groups for c in members[g]]
+            fit, culprits, failed, said = _logit(y, X[cols], d)
+            if not culprits:
+                break
+            for g in culprits:
+                notes.append(
+                    f"{g} is left out: it separates churners from stayers almost perfectly, "
+                    "so its odds ratio cannot be estimated (it runs off to 0 or infinity)"
+                )
+            groups = [g for g in groups if g not in culprits]
+            fit = None
+        if fit is None or failed:  # also no groups left: failed is "" then
+            self._empty(
+                len(y), n_churn, "not fitted: " + (failed or "no driver could be estimated"), notes
+            )
+            return
         ci = fit.conf_int()
         table = pd.DataFrame(
             {
@@ -761,31 +1135,53 @@ class ChurnDrivers(Result):
                 "p_value": fit.pvalues,
             }
         ).drop(index="const")
+        # Holm over every candidate parameter: those the events rule left out count as p = 1
+        padded = np.concatenate(
+            [table["p_value"].to_numpy(), np.ones(max(candidates_n - len(table), 0))]
+        )
+        adjusted = holm(padded)[: len(table)]
+        table["p_value_holm"] = adjusted
+        table["significant"] = adjusted < 0.05
+        table["baseline"] = pd.Series(
+            [d.baseline[d.group[c]] if c in d.level else pd.NA for c in table.index],
+            index=table.index,
+            dtype="string",
+        )
         table.index.name = "driver"
         reading = []
         for name, r in table.iterrows():
-            if r["p_value"] >= 0.05:
+            if not r["significant"] or not all(
+                math.isfinite(r[k]) for k in ("odds_ratio", "ci_low", "ci_high")
+            ):
                 continue
             direction = "raises" if r["odds_ratio"] > 1 else "lowers"
-            unit = "each unit of " if not str(name).count(": ") else "being "
+            if name in d.level:
+                who = f"{label(name)} (vs {label(d.baseline[d.group[str(name)]])})"
+            else:
+                who = f"each unit of {name}"
             reading.append(
-                f"{unit}{name} {direction} the odds of churning {r['odds_ratio']:.2f}x "
-                f"(95% CI {r['ci_low']:.2f}-{r['ci_high']:.2f})"
+                f"{who} {direction} the odds of churning {_num(r['odds_ratio'])}x "
+                f"(95% CI {_num(r['ci_low'])}-{_num(r['ci_high'])})"
             )
         self.table_, self.reading_ = table, reading
-        self.n_, self.churners_, self.fit_ = len(data), int(y.sum()), fit
-        self.notes_ = ()
-        return self
+        self.n_, self.churners_, self.fit_ = len(y), n_churn, fit
+        self.tested_ = candidates_n
+        self.notes_ = tuple(notes + said)
 
     @property
     def reading(self) -> str:
         """What moves churn, in one plain sentence (or why nothing was fitted)."""
         if self.fit_ is None:
             return self.notes[0]
+        holm = (
+            f"Holm-adjusted p < 0.05 over {self.tested_} driver parameter(s) tested, "
+            "so that chance alone rarely names one"
+        )
         if not self.reading_:
-            return "No driver moves churn beyond chance (p < 0.05)."
+            return f"No driver moves churn beyond chance ({holm})."
         return (
-            "What moves churn (logistic regression, odds ratios): " + "; ".join(self.reading_) + "."
+            f"What moves churn (logistic regression on {self.n_} accounts, odds ratios; "
+            f"{holm}): " + "; ".join(self.reading_) + "."
         )
 
     def summary(self) -> pd.DataFrame:
@@ -795,7 +1191,7 @@ class ChurnDrivers(Result):
                 "n": self.n_,
                 "churned": self.churners_,
                 "drivers": len(t),
-                "drivers_significant": int((t["p_value"] < 0.05).sum()) if len(t) else 0,
+                "drivers_significant": int(t["significant"].sum()) if len(t) else 0,
             }
         )
 

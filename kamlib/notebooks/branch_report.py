@@ -236,6 +236,7 @@ plt.show()
 # %%
 drivers = kamlib.churn_drivers(b)
 display(kamlib.say(drivers.reading))
+notes(drivers)
 tables.show("Churn drivers", drivers.table.round(3))
 
 # %% [markdown]
