@@ -119,6 +119,9 @@ class Book:
     #: whether billing revenue is "net" of discounts (the data model's default) or "gross"
     #: (before them): decides whether the costs table's discounts are subtracted again
     revenue_basis: str = "net"
+    #: values the data do not hold but a mapping set (``derive`` rules, ``constants``):
+    #: "table.column" -> the rule in words. They are assumptions, said as such in reports.
+    assumed: dict[str, str] = field(default_factory=dict)
     #: the whole operator's totals when this book holds one branch (see ``for_branch``)
     operator: dict[str, Any] | None = None
 
@@ -137,12 +140,14 @@ class Book:
         source: str | None = None,
         observed_from: str | pd.Timestamp | None = None,
         revenue_basis: str = "net",
+        assumed: dict[str, str] | None = None,
     ) -> Book:
         """Validate DataFrames into a Book; raises :class:`kamlib.DataError` on errors.
 
         ``observed_from``: the date observation began (see :meth:`observation_start`).
         ``revenue_basis``: "net" when billing revenue is after discounts (the data
-        model's default), "gross" when it is before them.
+        model's default), "gross" when it is before them. ``assumed``: columns whose
+        values were set by a rule, not recorded ("table.column" -> the rule in words).
         """
         raw = {"accounts": accounts}
         raw.update(
@@ -165,6 +170,7 @@ class Book:
             source=source,
             observed_from=observed_from,
             revenue_basis=revenue_basis,
+            assumed=assumed,
         )
 
     # -- what is there ---------------------------------------------------------------
@@ -430,6 +436,7 @@ def build_book(
     extra_issues: list[Issue] | None = None,
     observed_from: str | pd.Timestamp | None = None,
     revenue_basis: str = "net",
+    assumed: dict[str, str] | None = None,
 ) -> Book:
     """Validate raw tables and assemble a Book, or raise DataError with every problem."""
     if revenue_basis not in REVENUE_BASES:
@@ -459,6 +466,7 @@ def build_book(
         revenue_basis=revenue_basis,
         notes=tuple(i for i in issues if i.severity == "warning"),
         observed_from=start,
+        assumed=dict(assumed or {}),
         **typed,
     )
 

@@ -355,6 +355,7 @@ def _load_whole(
         source=str(src),
         observed_from=meta.get("observed_from"),
         revenue_basis=meta.get("revenue_basis", "net"),
+        assumed=meta.get("assumed"),
     )
 
 
@@ -401,9 +402,19 @@ def _kept(s: pd.Series) -> pd.Series:
 
 
 def _apply_table_mapping(
-    raw: pd.DataFrame, spec: dict[str, Any], table: str, file: str, mfile: str
+    raw: pd.DataFrame,
+    spec: dict[str, Any],
+    table: str,
+    file: str,
+    mfile: str,
+    assumed: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[Issue]]:
-    """Rename, map values, add constants and derivations for one table."""
+    """Rename, map values, add constants and derivations for one table.
+
+    The columns a constant or a derive rule sets are recorded in ``assumed`` (the rule in
+    words): the data do not hold those values, the mapping's author assumed them.
+    """
+    assumed = {} if assumed is None else assumed
     issues: list[Issue] = []
     columns: dict[str, str] = spec.get("columns") or {}
     keep: dict[str, str] = spec.get("keep") or {}
@@ -426,6 +437,7 @@ def _apply_table_mapping(
         out[new] = _kept(raw[src])
     for canon, value in (spec.get("constants") or {}).items():
         out[canon] = value
+        assumed[f"{table}.{canon}"] = f"{value!r} for every row (a constant of the mapping)"
     for canon, vmap in (spec.get("values") or {}).items():
         if canon not in out:
             raise ConfigError(
@@ -480,6 +492,10 @@ def _apply_table_mapping(
         if target not in out:
             out[target] = pd.NA
         out[target] = out[target].astype("object").where(~mask.fillna(False), value)
+        cond = " and ".join(f"{c} is {w}" for c, w in where.items()) or "every row"
+        rule_text = f"{value!r} where {cond} (a derive rule of the mapping)"
+        key = f"{table}.{target}"
+        assumed[key] = f"{assumed[key]}; {rule_text}" if key in assumed else rule_text
     return out, issues
 
 
@@ -493,6 +509,7 @@ def _load_mapped(
     files: dict[str, str] = {}
     labels: dict[str, str] = {}
     issues: list[Issue] = []
+    assumed: dict[str, str] = {}
     base = source if source.is_dir() else source.parent
     for table, tspec in tables.items():
         tspec = tspec or {}
@@ -507,7 +524,7 @@ def _load_mapped(
             delimiter=tspec.get("delimiter", ","),
             encoding=tspec.get("encoding"),
         )
-        raw[table], found = _apply_table_mapping(frame, tspec, table, str(path), mfile)
+        raw[table], found = _apply_table_mapping(frame, tspec, table, str(path), mfile, assumed)
         issues += found
         files[table], labels[table] = str(path), _row_label(path)
     return build_book(
@@ -521,6 +538,7 @@ def _load_mapped(
         extra_issues=issues,
         observed_from=spec.get("observed_from"),
         revenue_basis=spec.get("revenue_basis", "net"),
+        assumed=assumed,
     )
 
 
@@ -551,6 +569,8 @@ def write_book(book: Book, folder: str | Path) -> list[Path]:
     }
     if book.observed_from is not None:
         meta["observed_from"] = book.observed_from.strftime("%Y-%m-%d")
+    if book.assumed:
+        meta["assumed"] = dict(book.assumed)
     import yaml
 
     (folder / "operator.yaml").write_text(
@@ -613,6 +633,7 @@ def prepare(
         if book.observed_from is None
         else book.observed_from.strftime("%Y-%m-%d"),
         "revenue_basis": book.revenue_basis,
+        "assumed": book.assumed,
         "operator": book.operator_totals(),
         "branches": folders,
         # lets a batch list and size the branches without reading any table
@@ -649,5 +670,6 @@ def _load_prepared(src: Path, branch: str | None) -> Book:
         source=m["source"],
         observed_from=m.get("observed_from"),
         revenue_basis=m.get("revenue_basis", "net"),
+        assumed=m.get("assumed"),
     )
     return replace(book, operator=m["operator"]) if branch is not None else book

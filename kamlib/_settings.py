@@ -542,6 +542,8 @@ class OperatorFile(_Model):
     observed_from: Date | None = None  # the start of the observation (left truncation)
     #: billing revenue after discounts (net, the data model's default) or before (gross)
     revenue_basis: Literal["net", "gross"] = "net"
+    #: columns set by a mapping's rule, not recorded (kept when a mapped book is written)
+    assumed: dict[str, str] = {}
 
 
 class EstimateRow(_Model):
@@ -600,7 +602,7 @@ def read_file(source: Source, model: type[M], *, what: str, caller: str | None =
     >>> read_file({"name": "X", "currncy": "CNY"}, OperatorFile, what="operator")
     Traceback (most recent call last):
     ...
-    kamlib._errors.ConfigError: operator (a dict): unknown key currncy; allowed at the top level: name, currency, as_of, observed_from, revenue_basis; did you mean currency?
+    kamlib._errors.ConfigError: operator (a dict): unknown key currncy; allowed at the top level: name, currency, as_of, observed_from, revenue_basis, assumed; did you mean currency?
     """
     data = read_yaml(source, what=what)
     return check(model, data, source=_name(source, what, caller))

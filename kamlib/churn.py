@@ -468,6 +468,19 @@ def churn_types(book: Book) -> ChurnTypes:
         notes.append(
             f"{int(out.loc['unknown', 'accounts'])} churned account(s) have no churn type recorded"
         )
+    rule = book.assumed.get("accounts.churn_type")
+    out["basis"] = "recorded"
+    if rule is not None:
+        # the data hold no churn types: the mapping set them. A type the rule never sets
+        # was not measured at zero, it was not recorded at all: missing, not 0.
+        set_by_rule = ctype.dropna().unique().tolist()
+        out["basis"] = "assumed"
+        unset = ~out.index.isin(set_by_rule)
+        out.loc[unset, ["accounts", "share_of_lost", "monthly_revenue_lost"]] = np.nan
+        notes.append(
+            f"churn types are not recorded in the data: the mapping set them ({rule}); "
+            "the split is an assumption, and types it never sets are not known"
+        )
     return ChurnTypes(out, notes)
 
 

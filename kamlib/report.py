@@ -55,11 +55,12 @@ METRICS_SCHEMA: dict[str, str] = {
     "churn_rate_ci": "95% Wilson interval of churn_rate",
     "period_months": "length of the observation window in months (from its start, the first billing month or the mapping's observed_from, to period_end); null when its start is unknown",
     "churn_rate_per_account_year": "accounts churned in the window / account-years at risk in it: each account counts only its time as a customer inside the window (one that joined or left during it, less than a year); null below 30 accounts or without an observation start",
-    "churn_by_type": "accounts per churn type (voluntary, involuntary, migration; unknown if not recorded)",
+    "churn_by_type": "accounts per churn type (voluntary, involuntary, migration; unknown if not recorded); null for a type the data do not record (a mapping's rule set the others: see assumed)",
     "churn_by_cause_group": "churned accounts per cause group (internal, competitor, customer, unknown)",
     "churn_by_category": "churned accounts per the source's own churn category (else per cause group)",
     "top_churn_cause": "the most frequent churn cause code (taxonomy of config/causes.yaml)",
     "tiers": "accounts per value tier (the report's tier scheme: Beijing for CNY data and ABC quantile tiers otherwise, unless --tiers says)",
+    "assumed": "values the data do not hold but the mapping set (derive rules, constants), as 'table.column: rule'; empty when every value was recorded",
 }
 
 
@@ -200,6 +201,13 @@ def data_quality(book: Book) -> DataQuality:
                 "consequence": issue.message,
             }
         )
+    for col, rule in sorted(book.assumed.items()):
+        rows.append(
+            {
+                "what": f"{col} is not in the data: set by the mapping to {rule}",
+                "consequence": "an assumption, not a measurement: figures that rest on it say so",
+            }
+        )
     return DataQuality(pd.DataFrame(rows, columns=["what", "consequence"]))
 
 
@@ -268,6 +276,7 @@ def branch_metrics(
     out["tiers"] = (
         {str(k): int(v) for k, v in tiers.table["accounts"].items()} if len(tiers.table) else None
     )
+    out["assumed"] = [f"{col}: {rule}" for col, rule in sorted(book.assumed.items())]
     return _clean(out)
 
 
@@ -287,7 +296,10 @@ def churn_metrics(b: Book) -> dict[str, Any]:
         "churn_rate_ci": None if r is None else [float(r["ci_low"]), float(r["ci_high"])],
         "period_months": per_year["period_months"],
         "churn_rate_per_account_year": None if r is None else per_year["rate"],
-        "churn_by_type": {str(k): int(v) for k, v in types["accounts"].items()},
+        # a type the mapping's rule never sets is not known (null), not a measured 0
+        "churn_by_type": {
+            str(k): None if pd.isna(v) else int(v) for k, v in types["accounts"].items()
+        },
         "churn_by_cause_group": None,
         "churn_by_category": None,
         "top_churn_cause": None,
