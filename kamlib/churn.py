@@ -351,11 +351,18 @@ def churn_by_period(
             ("no churn dates in the data: churn per period cannot be computed",),
         )
     months = book.months()
+    start = book.observation_start()  # observed_from, else the first billing month
+    said: list[str] = []
     if len(months):
-        first, last = months[0], months[-1] + pd.offsets.MonthEnd(0)
+        first, last = start, months[-1] + pd.offsets.MonthEnd(0)
     else:
-        first = acc["churn_date"].min()
+        first = start if start is not None else acc["churn_date"].min()
         last = book.as_of or acc["churn_date"].max()
+        if start is None:
+            said.append(
+                "no observation start (billing months or the mapping's observed_from): the "
+                "periods begin at the first recorded churn, and churn before it is not known"
+            )
     periods = pd.period_range(first, last, freq=freq)
     churned = (acc["status"] == "churned").to_numpy()
     cdate = acc["churn_date"].to_numpy(dtype="datetime64[ns]")
@@ -396,7 +403,7 @@ def churn_by_period(
     out["ci_high"] = np.where(ok, hi, np.nan)
     out["reliable"] = ok
     small = int((~ok).sum())
-    notes = (
+    notes = said + (
         [f"{small} period(s) with fewer than {min_accounts} accounts: counts only"] if small else []
     )
     if absent:

@@ -287,3 +287,26 @@ def test_period_months_from_billing(sample_book):
     m = kamlib.branch_metrics(sample_book, "Suzhou")
     assert m["period_months"] == 12  # billing 2025-01 to 2025-12, as of 2025-12-31
     assert m["churn_rate_per_account_year"] > m["churn_rate"]  # joiners have less time
+
+
+def test_churn_per_period_starts_at_the_observation_start():
+    # no billing months: the periods begin at observed_from, not at the first churn, so a
+    # quiet first month is a measured zero; without a start the report says so
+    acc = pd.DataFrame(
+        {
+            "account_id": [f"a{i}" for i in range(40)],
+            "branch": "X",
+            "status": ["churned"] * 4 + ["active"] * 36,
+            "churn_date": ["2024-02-10", "2024-02-20", "2024-03-05", "2024-03-25"] + [None] * 36,
+        }
+    )
+    with_start = kamlib.Book.from_frames(
+        accounts=acc, as_of="2024-03-31", observed_from="2024-01-01"
+    )
+    t = kamlib.churn_by_period(with_start, freq="M").table
+    assert t.index.get_level_values("period").tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert t["churned"].tolist() == [0, 2, 2] and t["accounts"].tolist() == [40, 40, 38]
+    bare = kamlib.Book.from_frames(accounts=acc, as_of="2024-03-31")
+    r = kamlib.churn_by_period(bare, freq="M")
+    assert r.table.index.get_level_values("period")[0] == "2024-02"
+    assert any("no observation start" in n for n in r.notes)
