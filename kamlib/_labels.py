@@ -92,6 +92,14 @@ LABELS: dict[str, str] = {
     "loyal": "Loyal",
     "medium": "Medium value",
     "potentially loyal": "Potentially loyal",
+    # products of the sample operator (an operator's own codes pass through as they are)
+    "broadband": "Broadband",
+    "cloud_idc": "Cloud and IDC",
+    "fixed_voice": "Fixed voice",
+    "ict_solution": "ICT solutions",
+    "iot": "IoT",
+    "leased_line": "Leased line",
+    "mobile": "Mobile",
     # contracts
     "contract": "Contract",
     "monthly": "Monthly",
@@ -338,9 +346,36 @@ def label(key: Any) -> str:
     return key
 
 
+#: Columns whose cells hold codes (categories), shown in words by :func:`labelled`; other
+#: cells (names, numbers, free text) are left alone.
+CODE_COLUMNS = frozenset(
+    {
+        "customer_type",
+        "importance",
+        "type_source",
+        "importance_source",
+        "stage",
+        "status",
+        "churn_type",
+        "value",
+        "loyalty",
+        "group",
+        "tier",
+    }
+)
+
+
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` for display: column names, index names and codes in the index
-    turned into labels (values in the cells are left alone)."""
+    """A copy of ``df`` for display: column names, index names and codes in the index and
+    in the code columns (:data:`CODE_COLUMNS`) turned into labels; other cells are left
+    alone."""
+    df = df.assign(
+        **{
+            c: df[c].map(lambda v: label(v) if isinstance(v, str) else v)
+            for c in CODE_COLUMNS
+            if c in df.columns and not isinstance(df[c], pd.DataFrame)
+        }
+    )
     out = df.rename(columns=lambda c: label(c))
     out = out.rename(index=lambda i: label(i) if isinstance(i, str) else i)
     out.index.names = [label(n) if n else n for n in out.index.names]

@@ -673,7 +673,7 @@ def cause_association(
             alpha=alpha,
             permutations=permutations,
             seed=seed,
-            subject=f"Churn causes by {what}",
+            subject=f"Churn causes by {label(str(what)).lower()}",
             names=("cause", str(what)),
         ),
         left_out=int(unknown.sum()),

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ._book import Book, lookup
 from ._errors import ConfigError
+from ._labels import label
 from ._result import Result, TableResult, axes, figures
 from ._settings import EstimateRow, EstimatesFile, MarketSizes, read_file, settings, unknown_key
 from .profit import PnL
@@ -131,7 +132,7 @@ def segment_profile(
         out["top_products"] = pd.Series(
             {
                 seg: ", ".join(
-                    f"{p} {v:.0%}" for p, v in s.droplevel(0).nlargest(top_products).items()
+                    f"{label(p)} {v:.0%}" for p, v in s.droplevel(0).nlargest(top_products).items()
                 )
                 for seg, s in share.groupby(level=0)
             }
