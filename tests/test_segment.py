@@ -408,7 +408,7 @@ def test_segment_profile_and_targets_by_hand():
     assert p.loc["T", "period_profit"] == pytest.approx(2 * (300 - 500 + 400 - 600 + 10))
     assert p["share_of_accounts"].sum() == pytest.approx(1.0)
     assert np.isnan(p.loc["T", "churn_rate"]) and p.loc["T", "churned"] == 1  # counts only
-    assert p.loc["S", "top_products"].startswith("mobile")
+    assert p.loc["S", "top_products"].startswith("Mobile")  # products in words
     pd.testing.assert_frame_equal(b.accounts, acc_before)
     market = {"S": {"customers": 10, "revenue": 20000, "target_share": 0.5}}
     targets = kamlib.segment_targets(b, seg, market=market)
