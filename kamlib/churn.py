@@ -1064,9 +1064,9 @@ class ChurnDrivers(Result):
             counts = col.value_counts()
             base = str(next((v for v in counts.index if v != "other"), counts.index[0]))
             if pooled:
-                shown = ", ".join(pooled[:5]) + (" ..." if len(pooled) > 5 else "")
+                shown = ", ".join(map(label, pooled[:5])) + (" and more" if len(pooled) > 5 else "")
                 notes.append(
-                    f"{c}: {len(pooled)} level(s) pooled into 'other' (fewer than "
+                    f"{label(c)}: {len(pooled)} level(s) pooled into 'other' (fewer than "
                     f"{min_level} accounts, or all or none churned): {shown}"
                 )
                 other = (col == "other").to_numpy()
@@ -1581,11 +1581,12 @@ def retention_curves(
         spans[g] = (part, float(curve["months"].iloc[-1]))
     if skipped:
         said.append(
-            f"no curve for {', '.join(skipped)}: fewer than {min_accounts} accounts or no churn"
+            f"no curve for {', '.join(map(label, skipped))}: fewer than {min_accounts} accounts "
+            "or no churn"
         )
     if thin:
         said.append(
-            f"no curve for {', '.join(thin)}: fewer than {min_at_risk} accounts at risk at "
+            f"no curve for {', '.join(map(label, thin))}: fewer than {min_at_risk} accounts at risk at "
             "the first churn"
         )
     said += _cut_notes(cuts, min_at_risk)

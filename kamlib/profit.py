@@ -369,15 +369,15 @@ def customer_pnl(
 def _basis_note(basis: str, has_discounts: bool) -> str:
     if basis == "gross":
         return (
-            "revenue is before discounts (revenue_basis: gross): discounts are subtracted as a cost"
+            "revenue is before discounts (as the data declare): discounts are subtracted as a cost"
             if has_discounts
-            else "revenue is before discounts (revenue_basis: gross); the costs table has no discounts"
+            else "revenue is before discounts (as the data declare); the costs table has no discounts"
         )
     return (
-        "revenue is after discounts (revenue_basis: net): discounts are shown as given away "
+        "revenue is after discounts (as the data declare): discounts are shown as given away "
         "and not subtracted again"
         if has_discounts
-        else "revenue is after discounts (revenue_basis: net)"
+        else "revenue is after discounts (as the data declare)"
     )
 
 

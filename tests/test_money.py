@@ -37,7 +37,7 @@ def test_net_revenue_shows_discounts_but_does_not_subtract_them_again():
     assert row["cost"] == 240.0 and row["profit"] == 760.0  # 1000 - 240
     assert row["discounts_given"] == 100.0 and "cost_discounts" not in pnl.table
     assert "discounts" not in pnl.drivers and pnl.revenue_basis == "net"
-    assert any("revenue_basis: net" in n and "not subtracted again" in n for n in pnl.notes)
+    assert any("after discounts" in n and "not subtracted again" in n for n in pnl.notes)
     assert list(P.cost_to_serve(book).columns) == ["service_tickets"]
     # the waterfall and the segment sums add up to the same profit
     by = pnl.by("branch").loc["X"]
@@ -50,7 +50,7 @@ def test_gross_revenue_subtracts_discounts_as_a_cost():
     row = pnl.table.iloc[0]
     assert row["cost_discounts"] == 100.0 and row["cost"] == 340.0 and row["profit"] == 660.0
     assert "discounts_given" not in pnl.table
-    assert any("revenue_basis: gross" in n and "subtracted as a cost" in n for n in pnl.notes)
+    assert any("before discounts" in n and "subtracted as a cost" in n for n in pnl.notes)
 
 
 def test_the_default_basis_is_net_as_the_data_model_says():
