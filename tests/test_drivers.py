@@ -147,7 +147,7 @@ def test_separation_and_duplicates_are_caught_and_said_never_nan_or_inf():
     assert not any(str(i).startswith("plan: ") for i in t.index)  # the duplicate is gone
     assert any("plan: " in n and "duplicates contract: " in n for n in d.notes)
     assert "contract: multi_year" not in t.index  # all churned: pooled, said
-    assert any("multi_year" in n and "pooled" in n for n in d.notes)
+    assert any("Multi-year" in n and "pooled" in n for n in d.notes)  # in words
     assert any("40 account(s) in 'other' are left out" in n for n in d.notes)
     assert d.n_ == 1200 - 40
     assert len(t[t.index.str.startswith("contract: ")]) == 2  # the contract itself stays
