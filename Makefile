@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KERNEL := kamlib
 
-.PHONY: reports test lint lab refresh-notebooks refresh-regression bench clean help
+.PHONY: reports test lint lab refresh-notebooks refresh-regression bench clean help messages
 
 help:
 	@echo "make reports            build one report per branch of the bundled sample into reports/"
@@ -52,3 +52,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf reports/*/ reports/index.html reports/summary.json .pytest_cache
+
+# the message catalogue: every tr()/ntr()/N_() text of kamlib into the template, then the
+# Chinese catalogue updated from it (new messages untranslated, changed ones fuzzy)
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -k tr -k ntr:1,2 -k N_ \
+		-o kamlib/locale/kamlib.pot --project kamlib kamlib
+	test -f kamlib/locale/zh_CN/LC_MESSAGES/kamlib.po || $(BIN)/pybabel init \
+		-D kamlib -i kamlib/locale/kamlib.pot -d kamlib/locale -l zh_CN
+	$(BIN)/pybabel update --no-fuzzy-matching -D kamlib -i kamlib/locale/kamlib.pot -d kamlib/locale

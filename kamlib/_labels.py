@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._i18n import tr
+
 __all__ = ["LABELS", "label", "labelled"]
 
 #: key -> English label. Keep alphabetical within each block.
@@ -339,7 +341,7 @@ def label(key: Any) -> str:
     if not isinstance(key, str):
         return str(key)
     if key in LABELS:
-        return LABELS[key]
+        return tr(LABELS[key])
     if ": " in key:  # a category of a column, e.g. a regression's "contract: two_year"
         column, level = key.split(": ", 1)
         return f"{label(column)}: {label(level)}"
