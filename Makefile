@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KERNEL := kamlib
 
-.PHONY: reports test lint lab refresh-notebooks refresh-regression bench clean help messages
+.PHONY: browser reports test lint lab refresh-notebooks refresh-regression bench clean help messages
 
 help:
 	@echo "make reports            build one report per branch of the bundled sample into reports/"
@@ -31,7 +31,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check kamlib tests tools benchmarks notebooks conftest.py
 	$(BIN)/mypy
 
-test: lint
+# Debian's chromium and CJK fonts for the rendering tests (installs only what is missing)
+browser:
+	bash tools/install_browser.sh
+
+test: lint browser
 	$(BIN)/python -m pytest tests kamlib notebooks --nbval --doctest-modules \
 		--nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
