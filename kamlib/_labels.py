@@ -161,7 +161,6 @@ LABELS: dict[str, str] = {
     "period": "Period",
     "status": "Status",
     # -- segments, needs, targets and opportunities
-    "act_now": "Opportunities to act on now",
     "act_now_expected": "Expected gain of the act-now opportunities",
     "annual_revenue": "Annual revenue",
     "archetype": "Archetype",
@@ -305,6 +304,17 @@ LABELS: dict[str, str] = {
     "residual": "Adjusted residual",
     "row": "Row",
     "standouts": "Cells that stand out",
+    # -- codes of the priority matrix (opportunity_matrix: priority) and of the levers
+    # for loss-making accounts (profit_actions: lever)
+    "act_now": "Act now",  # also the count of act-now opportunities (a summary figure)
+    "plan_attack": "Plan the attack",
+    "wait_for_chance": "Wait for the chance",
+    "shelve": "Shelve",
+    "not_sized": "Cannot be sized from the data",
+    "reprice_keep": "Reprice and reduce cost to serve (important account: keep)",
+    "drop_or_renegotiate": "Drop or renegotiate (loses more than it brings)",
+    "raise_price": "Raise price, cut discounts and subsidies",
+    "reduce_cost": "Reduce cost to serve",
 }
 
 
@@ -363,6 +373,12 @@ CODE_COLUMNS = frozenset(
         "loyalty",
         "group",
         "tier",
+        "priority",
+        "lever",
+        "unit",
+        "kind",
+        "versus_target",
+        "versus_operator",
     }
 )
 
