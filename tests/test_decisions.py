@@ -38,6 +38,13 @@ def test_targets_per_branch_override_all_and_missing_are_nan(book, tmp_path):
     assert t.loc["churn_rate", "versus_target"] == ("better" if churn <= 0.08 else "worse")
     other = kamlib.kpis(book, "Kunming", targets=f).table
     assert other.loc["arpu", "target"] == 900 and np.isnan(other.loc["revenue", "target"])
+    # a target met exactly counts as met (better), in either direction
+    exact = kamlib.kpis(
+        book,
+        BRANCH,
+        targets={"all": {"arpu": float(t.loc["arpu", "branch"]), "churn_rate": float(churn)}},
+    ).table
+    assert set(exact.loc[["arpu", "churn_rate"], "versus_target"]) == {"better"}
     none = kamlib.kpis(book, BRANCH).table
     assert none["target"].isna().all() and none["versus_target"].isna().all()
 
@@ -217,3 +224,11 @@ def test_fewer_actions_with_a_note_when_the_data_do_not_allow_them(book):
     assert any("usage" in n for n in a.notes)
     if len(a.table) < 3:
         assert a.notes[0].startswith("Only")
+
+
+def test_the_example_targets_file_is_valid(book):
+    from pathlib import Path
+
+    example = Path(__file__).parents[1] / "docs" / "targets.example.yaml"
+    t = kamlib.kpis(book, "Suzhou", targets=example).table
+    assert t.loc["revenue", "target"] == 2.5e7 and t.loc["churn_rate", "target"] == 0.08
