@@ -5,7 +5,7 @@ profit (the 80/20 view and the whale curve) and churn causes, per branch; ``kam 
 builds one report per branch. See the README for a tour.
 """
 
-from . import churn, needs, opportunity, profit, report, scale, segment
+from . import churn, decisions, needs, opportunity, profit, report, scale, segment
 from ._book import Book
 from ._config import cause_taxonomy, config_path
 from ._display import say, setup_notebook
@@ -29,6 +29,7 @@ from .churn import (
     retention_economics,
     retention_funnel,
 )
+from .decisions import kpis, next_actions
 from .needs import NeedsSegments
 from .opportunity import opportunity_matrix, segment_profile, segment_targets
 from .profit import (
@@ -114,7 +115,10 @@ __all__ = [
     "data_model_markdown",
     "data_quality",
     "key_figures",
+    "kpis",
     "load",
+    "next_actions",
+    "decisions",
     "report",
     "run_reports",
     "sample_path",

@@ -161,7 +161,6 @@ LABELS: dict[str, str] = {
     "period": "Period",
     "status": "Status",
     # -- segments, needs, targets and opportunities
-    "act_now": "Opportunities to act on now",
     "act_now_expected": "Expected gain of the act-now opportunities",
     "annual_revenue": "Annual revenue",
     "archetype": "Archetype",
@@ -305,6 +304,44 @@ LABELS: dict[str, str] = {
     "residual": "Adjusted residual",
     "row": "Row",
     "standouts": "Cells that stand out",
+    # -- the first screen: KPIs (kpis) and actions for this month (next_actions)
+    "kpi": "KPI",
+    "unit": "Unit",
+    "versus_operator": "Against the operator",
+    "latest": "Latest half of the period",
+    "earlier": "Earlier half of the period",
+    "change": "Change",
+    "change_relative": "Change, %",
+    "comparison": "Periods compared",
+    "target": "Target",
+    "versus_target": "Against the target",
+    "revenue_growth": "Revenue growth",
+    "key_account_churn_rate": "Churn rate of key accounts",
+    "satisfaction": "Satisfaction",
+    "money": "Money",
+    "money_per_month": "Money per month",
+    "score": "Score",
+    "better": "Better",
+    "worse": "Worse",
+    "actions": "Actions",
+    "action": "Action",
+    "kind": "Kind of action",
+    "money_at_stake": "Money at stake per year",
+    "why": "Why",
+    "assumption": "Assumption",
+    "retain_group": "Keep a group about to leave",
+    "fix_loss_maker": "Fix a loss-making account",
+    # -- codes of the priority matrix (opportunity_matrix: priority) and of the levers
+    # for loss-making accounts (profit_actions: lever)
+    "act_now": "Act now",  # also the count of act-now opportunities (a summary figure)
+    "plan_attack": "Plan the attack",
+    "wait_for_chance": "Wait for the chance",
+    "shelve": "Shelve",
+    "not_sized": "Cannot be sized from the data",
+    "reprice_keep": "Reprice and reduce cost to serve (important account: keep)",
+    "drop_or_renegotiate": "Drop or renegotiate (loses more than it brings)",
+    "raise_price": "Raise price, cut discounts and subsidies",
+    "reduce_cost": "Reduce cost to serve",
 }
 
 
@@ -363,6 +400,12 @@ CODE_COLUMNS = frozenset(
         "loyalty",
         "group",
         "tier",
+        "priority",
+        "lever",
+        "unit",
+        "kind",
+        "versus_target",
+        "versus_operator",
     }
 )
 

@@ -64,6 +64,10 @@ __all__ = [
     "EstimatesFile",
     "EstimateRow",
     "MarketSizes",
+    "KPI_CODES",
+    "KpiTargets",
+    "TargetsFile",
+    "targets",
 ]
 
 _CONFIG = resources.files("kamlib") / "config"
@@ -427,6 +431,8 @@ class Cause(_Model):
     group: str
     en: str
     zh: str
+    #: the operator can act on it (its service, offering, price, relationship, staff)
+    controllable: bool = False
 
     @field_validator("group")
     @classmethod
@@ -568,6 +574,65 @@ class MarketSize(_Model):
 
 class MarketSizes(RootModel[dict[Name, MarketSize]]):
     """Market sizes per segment for :func:`kamlib.segment_targets`."""
+
+
+# -- targets (kam report --targets FILE) ---------------------------------------------
+#: the KPIs of a branch's first screen (kamlib.kpis), in the order they are shown
+KPI_CODES = (
+    "revenue",
+    "revenue_growth",
+    "arpu",
+    "profit",
+    "margin",
+    "churn_rate",
+    "key_account_churn_rate",
+    "satisfaction",
+)
+
+
+class KpiTargets(_Model):
+    """One target per KPI; a KPI left out has no target (not shown)."""
+
+    revenue: NonNegative | None = None
+    revenue_growth: Number | None = None
+    arpu: NonNegative | None = None
+    profit: Number | None = None
+    margin: Number | None = None
+    churn_rate: Share | None = None
+    key_account_churn_rate: Share | None = None
+    satisfaction: NonNegative | None = None
+
+
+class TargetsFile(_Model):
+    """A targets file: ``all:`` for every branch, ``branches:`` per branch (a branch's
+    target overrides the one for all)."""
+
+    all: KpiTargets | None = None
+    branches: dict[Name, KpiTargets] | None = None
+
+
+def targets(source: Source, branch: str, *, caller: str | None = None) -> dict[str, float]:
+    """The targets of ``branch``: ``all:`` with ``branches: <branch>:`` over it.
+
+    ``source`` is a YAML path or a dict of the same shape. KPIs without a target are
+    left out. A key that is not a KPI is a ConfigError naming it and the nearest KPI.
+
+    Examples
+    --------
+    >>> targets({"all": {"churn_rate": 0.08, "arpu": 900},
+    ...          "branches": {"Suzhou": {"arpu": 1000}}}, "Suzhou")
+    {'arpu': 1000, 'churn_rate': 0.08}
+    >>> targets({"all": {"churn_rte": 0.08}}, "Suzhou", caller="kpis")
+    Traceback (most recent call last):
+    ...
+    kamlib._errors.ConfigError: targets passed to kpis: unknown key all.churn_rte; allowed there: revenue, revenue_growth, arpu, profit, margin, churn_rate, key_account_churn_rate, satisfaction; did you mean churn_rate?
+    """
+    t = read_file(source, TargetsFile, what="targets", caller=caller)
+    out = dict(t.all.model_dump(exclude_none=True)) if t.all is not None else {}
+    mine = {str(k): v for k, v in (t.branches or {}).items()}.get(str(branch))
+    if mine is not None:
+        out.update(mine.model_dump(exclude_none=True))
+    return {k: out[k] for k in KPI_CODES if k in out}
 
 
 # -- reading and checking -------------------------------------------------------------

@@ -35,6 +35,7 @@ __all__ = [
     "account_year_rate",
     "ChurnByPeriod",
     "churn_by_period",
+    "period_members",
     "ChurnTypes",
     "churn_types",
     "CauseTree",
@@ -279,6 +280,28 @@ def churn_rates(
     return ChurnRates(out, notes)
 
 
+def period_members(
+    churned: np.ndarray,
+    churn_date: np.ndarray,
+    join_date: np.ndarray,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The denominator and numerator of a period's churn rate, per account.
+
+    In the period (``start`` to ``end``, both inclusive): joined on or before its last
+    day (or joining unknown) and not churned before its first day. Lost in it: in it,
+    and churned with a churn date inside it. Used by :func:`churn_by_period` and the
+    first screen's earlier-period churn rates, so both count alike.
+    """
+    s, e = np.datetime64(start, "ns"), np.datetime64(end, "ns")
+    gone_before = churned & (churn_date < s)
+    joined = np.isnat(join_date) | (join_date <= e)
+    in_p = joined & ~gone_before
+    lost = in_p & churned & (churn_date >= s) & (churn_date <= e)
+    return in_p, lost
+
+
 class ChurnByPeriod(TableResult):
     """Churn rate per month or quarter with Wilson intervals (:func:`churn_by_period`)."""
 
@@ -381,13 +404,8 @@ def churn_by_period(
         keys = k.astype("object").where(k.notna(), "unknown").to_numpy()
     rows = []
     for p in periods:  # a loop over a dozen periods, vectorised over accounts
-        start = p.start_time.to_datetime64()
-        end = p.end_time.to_datetime64()
-        gone_before = churned & (cdate < start)
-        joined = np.isnat(join) | (join <= end)
-        in_p = joined & ~gone_before
-        lost = churned & (cdate >= start) & (cdate <= end)
-        frame = pd.DataFrame({"in": in_p, "lost": lost & in_p})
+        in_p, lost = period_members(churned, cdate, join, p.start_time, p.end_time)
+        frame = pd.DataFrame({"in": in_p, "lost": lost})
         g = frame.groupby(keys if keys is not None else np.zeros(len(frame)), dropna=False)
         part = g.sum()
         part.index = part.index if keys is not None else ["all"]

@@ -29,6 +29,7 @@ __all__ = [
     "targets_of",
     "LEVERS",
     "QUADRANTS",
+    "NOT_SIZED",
     "Opportunities",
     "opportunity_matrix",
 ]
@@ -244,12 +245,16 @@ LEVERS = {
     "drop unprofitable": "排除不赢利的客户和低价值服务",
     "win new customers": "赢得新客户",
 }
+#: (size, probability) -> the quadrant's code in ``priority`` (words in kamlib._labels:
+#: "Act now" 马上行动, "Plan the attack" 计划出击, "Wait for the chance" 伺机而动,
+#: "Shelve" 搁置); a lever that cannot be sized is ``not_sized``
 QUADRANTS = {
-    ("large", "likely"): "act now (马上行动)",
-    ("large", "unlikely"): "plan the attack (计划出击)",
-    ("small", "likely"): "wait for the chance (伺机而动)",
-    ("small", "unlikely"): "shelve (搁置)",
+    ("large", "likely"): "act_now",
+    ("large", "unlikely"): "plan_attack",
+    ("small", "likely"): "wait_for_chance",
+    ("small", "unlikely"): "shelve",
 }
+NOT_SIZED = "not_sized"
 
 
 @dataclass(repr=False, eq=False)
@@ -527,7 +532,7 @@ def opportunity_matrix(
             ("large" if sz >= large_from else "small", "likely" if p >= r["likely"] else "unlikely")
         ]
         if sz == sz
-        else "not sized"
+        else NOT_SIZED
         for sz, p in zip(t["size"], t["probability"], strict=True)
     ]
     unsized = int(t["size"].isna().sum())

@@ -1163,6 +1163,10 @@ def rules_of_thumb_of(
     return pd.DataFrame(rows).set_index("claim")
 
 
+#: the lever codes of :func:`profit_actions` (words in kamlib._labels)
+LEVER_CODES = ("reprice_keep", "drop_or_renegotiate", "raise_price", "reduce_cost")
+
+
 def _lever(row: pd.Series, drivers: list[str]) -> str:
     service = sum(
         row.get(f"cost_{d}", 0.0)
@@ -1172,12 +1176,12 @@ def _lever(row: pd.Series, drivers: list[str]) -> str:
     price = sum(row.get(f"cost_{d}", 0.0) for d in ("discounts", "subsidies") if d in drivers)
     price += row.get("discounts_given", 0.0)  # net revenue: given away, still a price lever
     if row.get("important", False):
-        return "reprice and reduce cost to serve (important account: keep)"
+        return "reprice_keep"  # an important account is never proposed for dropping
     if row["revenue"] > 0 and row["profit"] < -row["revenue"]:
-        return "drop or renegotiate (loses more than it brings)"
+        return "drop_or_renegotiate"  # it loses more than it brings
     if price >= service:
-        return "raise price / cut discounts and subsidies"
-    return "reduce cost to serve"
+        return "raise_price"  # discounts and subsidies outweigh the cost of serving it
+    return "reduce_cost"
 
 
 @dataclass(repr=False, eq=False)

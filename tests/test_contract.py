@@ -59,11 +59,22 @@ ANALYSES = {
     "key_figures": lambda book, b: kamlib.key_figures(book, BRANCH),
     "data_quality": lambda book, b: kamlib.data_quality(b),
     "league_table": lambda book, b: kamlib.league_table(book),
+    "kpis": lambda book, b: kamlib.kpis(book, BRANCH),
+    "next_actions": lambda book, b: kamlib.next_actions(book, BRANCH),
 }
 
 # everything else in __all__, by what it is (a new public name must be put somewhere)
 NOT_ANALYSES = {
-    "modules": {"churn", "needs", "opportunity", "profit", "report", "scale", "segment"},
+    "modules": {
+        "churn",
+        "decisions",
+        "needs",
+        "opportunity",
+        "profit",
+        "report",
+        "scale",
+        "segment",
+    },
     "types": {"Book", "Result", "SampleOperator", "Issue", "ValidationReport", "ReportTables"},
     "errors": {"ConfigError", "DataError", "KamlibError"},
     "settings": {"cost_model", "tier_scheme", "segment_rules", "cause_taxonomy", "config_path"},

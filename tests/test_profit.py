@@ -187,7 +187,11 @@ def test_actions_never_drop_important_accounts():
     )
     book = kamlib.Book.from_frames(accounts=acc, billing=bill, costs=costs, revenue_basis="gross")
     acts = P.profit_actions(book).table.set_index("account_id")
-    assert "keep" in acts.loc["gov", "lever"] and "drop" in acts.loc["shop", "lever"]
+    assert acts.loc["gov", "lever"] == "reprice_keep"
+    assert acts.loc["shop", "lever"] == "drop_or_renegotiate"
+    # a code in the table, words for the reader (no Chinese or code left in the English)
+    shown = kamlib.labelled(acts)
+    assert shown.loc["gov", "Lever"] == "Reprice and reduce cost to serve (important account: keep)"
     assert acts.loc["shop", "at_stake"] == 400
     # the same with the P&L computed once and shared
     shared = P.profit_actions(book, pnl=P.customer_pnl(book)).table.set_index("account_id")

@@ -383,7 +383,7 @@ def test_opportunity_matrix_by_hand():
     # 5 accounts < 30: churn rate not reliable, no penalty
     assert o.loc["raise price / improve mix", "probability"] == pytest.approx(0.6)
     assert np.isnan(o.loc["win new customers", "size"])
-    assert o.loc["win new customers", "priority"] == "not sized"
+    assert o.loc["win new customers", "priority"] == "not_sized"
     large = 0.05 * (1080 + 10) * 12  # all accounts' monthly revenue x 12
     for lever, r in o.iterrows():
         if r["size"] == r["size"]:
@@ -392,6 +392,22 @@ def test_opportunity_matrix_by_hand():
                 "likely" if r["probability"] >= 0.5 else "unlikely",
             )
             assert r["priority"] == kamlib.opportunity.QUADRANTS[q], lever
+    # priorities are codes, shown in words (no Chinese in the English, no code)
+    assert set(o["priority"]) <= {
+        "act_now",
+        "plan_attack",
+        "wait_for_chance",
+        "shelve",
+        "not_sized",
+    }
+    shown = set(kamlib.labelled(o)["Priority"])
+    assert shown <= {
+        "Act now",
+        "Plan the attack",
+        "Wait for the chance",
+        "Shelve",
+        "Cannot be sized from the data",
+    }
     no_cost = kamlib.opportunity_matrix(_opp_book(False), seg).table.set_index("lever")
     assert np.isnan(no_cost.loc["drop unprofitable", "size"])
     assert "no costs" in no_cost.loc["drop unprofitable", "note"]

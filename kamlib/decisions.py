@@ -1,0 +1,762 @@
+"""The first screen of a branch report: the KPIs a branch manager is measured on, and the
+actions for this month.
+
+:func:`kpis` puts each KPI beside the whole operator, beside the branch's own earlier
+period and beside a target when the user gives one; :func:`next_actions` turns the
+analyses that already exist (group warnings, loss-making accounts, churn causes, the
+priority matrix) into three to five sentences a manager can act on, each with the
+accounts named and the money at stake.
+
+The earlier period is one rule for every KPI: the billing window is cut in two halves of
+equal length (an odd first month is left out), and the latest half is compared with the
+half before it (``latest``, ``earlier``, ``change``); the period texts say which months.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._book import Book
+from ._format import money, period, share
+from ._i18n import N_, ntr, tr
+from ._labels import label
+from ._result import TableResult, axes, figures, nothing_to_draw
+from ._settings import KPI_CODES, settings
+from ._settings import targets as read_targets
+
+__all__ = ["KPIs", "kpis", "Actions", "next_actions", "DIRECTION", "UNITS"]
+
+#: +1: higher is better; -1: lower is better
+DIRECTION = {
+    "revenue": 1,
+    "revenue_growth": 1,
+    "arpu": 1,
+    "profit": 1,
+    "margin": 1,
+    "churn_rate": -1,
+    "key_account_churn_rate": -1,
+    "satisfaction": 1,
+}
+#: the unit code of each KPI (words in kamlib._labels)
+UNITS = {
+    "revenue": "money",
+    "revenue_growth": "share",
+    "arpu": "money_per_month",
+    "profit": "money",
+    "margin": "share",
+    "churn_rate": "share",
+    "key_account_churn_rate": "share",
+    "satisfaction": "score",
+}
+#: totals: the operator's figure is context, not a yardstick (a branch is always smaller)
+_TOTALS = {"revenue", "profit"}
+_KPI_COLUMNS = [
+    "unit",
+    "period",
+    "branch",
+    "operator",
+    "versus_operator",
+    "latest",
+    "earlier",
+    "change",
+    "change_relative",
+    "comparison",
+    "target",
+    "versus_target",
+    "accounts",
+    "churned",
+]
+
+
+# -- KPIs ----------------------------------------------------------------------------
+class KPIs(TableResult):
+    """The first screen's KPIs (:func:`kpis`): one row per KPI code (index ``kpi``)."""
+
+    def summary(self) -> pd.DataFrame:
+        return figures({k: self.table.loc[k, "branch"] for k in self.table.index})
+
+    def plot(self, *, ax: Any = None) -> Any:
+        """The branch against the operator, as a % difference per KPI (green: better,
+        red: worse); totals (revenue, profit) are left out. Returns the Axes."""
+        ax = axes(ax)
+        t = self.table.drop(index=[k for k in _TOTALS if k in self.table.index])
+        t = t[t["branch"].notna() & t["operator"].notna() & (t["operator"] != 0)]
+        if t.empty:
+            return nothing_to_draw(ax, tr("No KPI can be compared with the operator."))
+        diff = (t["branch"].astype(float) / t["operator"].astype(float) - 1) * 100
+        colors = [
+            {"better": "#55a868", "worse": "#c44e52"}.get(v, "#8c8c8c")
+            for v in t["versus_operator"]
+        ]
+        y = np.arange(len(t))
+        ax.barh(y, diff.to_numpy(), color=colors)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y, [label(k) for k in t.index])
+        ax.invert_yaxis()
+        ax.set_xlabel(tr("Branch against the operator, % difference"))
+        ax.set_title(tr("KPIs: the branch against the operator"))
+        return ax
+
+
+def _halves(months: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex] | None:
+    """The earlier and the latest half of the billing months (equal lengths)."""
+    h = len(months) // 2
+    if h < 1:
+        return None
+    return months[-2 * h : -h], months[-h:]
+
+
+def _span(months: pd.DatetimeIndex) -> str:
+    return period(months[0], months[-1])
+
+
+def _in_months(df: pd.DataFrame, months: pd.DatetimeIndex | None) -> pd.DataFrame:
+    return df if months is None else df.loc[df["month"].isin(months)]
+
+
+def _revenue(b: Book, months: pd.DatetimeIndex | None = None) -> float:
+    """Revenue over the months (billing), else the accounts' revenue over the period."""
+    if b.has("billing"):
+        return float(_in_months(b.table("billing"), months)["revenue"].sum())
+    if months is None and b.revenue_source() == "accounts.total_revenue":
+        return float(b.accounts["total_revenue"].sum())
+    return math.nan
+
+
+def _arpu(b: Book, months: pd.DatetimeIndex | None = None) -> float:
+    """Revenue per account and month: billed revenue / account-months billed (an account
+    counts in each month it was billed); without billing, the mean monthly charge."""
+    if b.has("billing"):
+        bill = _in_months(b.table("billing"), months)
+        account_months = len(bill[["account_id", "month"]].drop_duplicates())
+        return float(bill["revenue"].sum()) / account_months if account_months else math.nan
+    if months is None and b.revenue_source() == "accounts.monthly_revenue":
+        return float(b.accounts["monthly_revenue"].mean())
+    return math.nan
+
+
+def _profit(b: Book, months: pd.DatetimeIndex | None, cost_model: Any) -> tuple[float, float]:
+    """Profit and margin over the months (the customer P&L of those months only)."""
+    from .profit import customer_pnl
+
+    if not b.has("costs") or b.revenue_source() is None:
+        return math.nan, math.nan
+    if months is not None:
+        b = replace(
+            b,
+            billing=_in_months(b.table("billing"), months) if b.has("billing") else None,
+            costs=_in_months(b.table("costs"), months),
+        )
+    s = customer_pnl(b, cost_model=cost_model).summary()["value"]
+    return float(s["profit"]), float(s["margin"])
+
+
+def _churn(b: Book, months: pd.DatetimeIndex | None, key_accounts: bool) -> tuple[float, int, int]:
+    """Churn rate, accounts and churned accounts over the window or over ``months``.
+
+    The window uses :func:`kamlib.churn_rates`' denominator; a half uses the period
+    rule of :func:`kamlib.churn_by_period` (customers at some time in it, not gone before
+    it). Fewer than ``churn.yaml: min_accounts`` accounts: counts, no rate.
+    """
+    from .churn import churn_rates, period_members
+
+    if key_accounts:
+        if "customer_type" not in b.accounts:
+            return math.nan, 0, 0
+        b = b.select((b.accounts["customer_type"] == "key_account").to_numpy(dtype=bool))
+    least = int(settings("churn")["min_accounts"])
+    if months is None:
+        t = churn_rates(b, by=None, min_accounts=least).table
+        if t.empty:
+            return math.nan, 0, 0
+        n, k = int(t["accounts"].iloc[0]), int(t["churned"].iloc[0])
+    else:
+        acc = b.accounts
+        if "churn_date" not in acc or acc["churn_date"].isna().all():
+            return math.nan, 0, 0
+        nat = np.full(len(acc), np.datetime64("NaT"), dtype="datetime64[ns]")
+        join = acc["join_date"].to_numpy(dtype="datetime64[ns]") if "join_date" in acc else nat
+        in_p, lost = period_members(
+            (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False),
+            acc["churn_date"].to_numpy(dtype="datetime64[ns]"),
+            join,
+            months[0],
+            months[-1] + pd.offsets.MonthEnd(0),
+        )
+        n, k = int(in_p.sum()), int(lost.sum())
+    return (k / n if n >= least else math.nan), n, k
+
+
+def _satisfaction(b: Book) -> float:
+    """The mean satisfaction score of the current customers (not churned)."""
+    acc = b.accounts
+    if "satisfaction" not in acc:
+        return math.nan
+    now = acc.loc[(acc["status"] != "churned").to_numpy(dtype=bool, na_value=True), "satisfaction"]
+    return float(now.mean()) if now.notna().any() else math.nan
+
+
+def _versus(kpi: str, value: Any, yardstick: Any, *, met: bool) -> Any:
+    """ "better" / "worse" than the yardstick in the KPI's direction; NaN when unknown.
+    ``met``: equal to the yardstick counts as better (a target met)."""
+    if pd.isna(value) or pd.isna(yardstick):
+        return np.nan
+    d = DIRECTION[kpi] * (float(value) - float(yardstick))
+    if d == 0 and not met:
+        return np.nan
+    return "better" if d >= 0 else "worse"
+
+
+def kpis(
+    book: Book,
+    branch: str,
+    *,
+    pnl: Any = None,
+    targets: str | Path | dict | None = None,
+) -> KPIs:
+    """The KPIs a branch manager is measured on, beside the operator, the branch's own
+    earlier period and a target.
+
+    Parameters
+    ----------
+    book
+        The whole operator (the ``operator`` column is the same KPI over it).
+    branch
+        The branch's name.
+    pnl
+        The branch's customer P&L, if already computed (its cost model is used for the
+        operator and the earlier period too).
+    targets
+        A YAML file or dict of KPI targets: ``all:`` for every branch and ``branches:``
+        per branch (overriding ``all``), keys among the KPI codes. KPIs without a target
+        get NaN (not shown).
+
+    Returns
+    -------
+    KPIs
+        ``table`` indexed by ``kpi`` (every code, NaN where the data do not allow it,
+        with a note saying why): ``unit`` (money, money_per_month, share, score),
+        ``period`` (of ``branch`` and ``operator``, in words), ``branch``, ``operator``,
+        ``versus_operator`` (better/worse; NaN for the totals revenue and profit),
+        ``latest`` and ``earlier`` (the latest half of the billing window and the half
+        before it), ``change`` (latest - earlier, in the KPI's unit: shares in points as
+        fractions), ``change_relative`` (latest / earlier - 1, for money and scores),
+        ``comparison`` (the two halves in words), ``target``, ``versus_target``
+        (better when met or beaten), and for the churn rates ``accounts`` and ``churned``
+        over the window (counts stay when a group is too small for a rate).
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> k = kamlib.kpis(kamlib.load(kamlib.sample_path()), "Suzhou",
+    ...                 targets={"all": {"churn_rate": 0.08}})
+    >>> k.table.loc["churn_rate", "versus_target"] in ("better", "worse")
+    True
+    """
+    b = book.branch(branch)
+    goal = read_targets(targets, branch, caller="kpis") if targets is not None else {}
+    cost_model = pnl.model if pnl is not None else None
+    months = book.months()
+    halves = _halves(months)
+    notes: list[str] = []
+    rows: dict[str, dict[str, Any]] = {k: dict.fromkeys(_KPI_COLUMNS, np.nan) for k in KPI_CODES}
+    whole = _span(months) if len(months) else tr("the data's period")
+    compared = (
+        tr("{latest} against {earlier}", latest=_span(halves[1]), earlier=_span(halves[0]))
+        if halves
+        else np.nan
+    )
+
+    def put(kpi: str, branch_v: float, operator_v: float, latest=np.nan, earlier=np.nan) -> None:
+        r = rows[kpi]
+        r.update(unit=UNITS[kpi], period=whole, branch=branch_v, operator=operator_v)
+        r.update(latest=latest, earlier=earlier)
+        if pd.notna(latest) and pd.notna(earlier):
+            r["change"] = latest - earlier
+            if UNITS[kpi] != "share" and earlier:
+                r["change_relative"] = latest / earlier - 1
+            r["comparison"] = compared
+
+    # revenue and its growth, ARPU
+    put(
+        "revenue",
+        _revenue(b),
+        _revenue(book),
+        *((_revenue(b, halves[1]), _revenue(b, halves[0])) if halves else ()),
+    )
+    if halves:
+        grow = {
+            who: (_revenue(x, halves[1]) / _revenue(x, halves[0]) - 1)
+            if _revenue(x, halves[0]) > 0
+            else np.nan
+            for who, x in (("branch", b), ("operator", book))
+        }
+        put("revenue_growth", grow["branch"], grow["operator"])
+        rows["revenue_growth"]["period"] = compared
+    else:
+        put("revenue_growth", np.nan, np.nan)
+        notes.append(
+            tr("Revenue growth needs at least two months of billing; the data have fewer.")
+        )
+    if math.isnan(rows["revenue"]["branch"]):
+        notes.append(tr("The data hold no revenue over the period: revenue cannot be shown."))
+    put(
+        "arpu",
+        _arpu(b),
+        _arpu(book),
+        *((_arpu(b, halves[1]), _arpu(b, halves[0])) if halves else ()),
+    )
+    # profit and margin
+    p_b = (
+        (float(pnl.summary()["value"]["profit"]), float(pnl.summary()["value"]["margin"]))
+        if pnl is not None and pnl.has_costs
+        else _profit(b, None, cost_model)
+    )
+    p_o = _profit(book, None, cost_model)
+    p_l = _profit(b, halves[1], cost_model) if halves else (np.nan, np.nan)
+    p_e = _profit(b, halves[0], cost_model) if halves else (np.nan, np.nan)
+    put("profit", p_b[0], p_o[0], p_l[0], p_e[0])
+    put("margin", p_b[1], p_o[1], p_l[1], p_e[1])
+    if math.isnan(p_b[0]):
+        notes.append(tr("The data hold no costs: profit and margin cannot be shown."))
+    # churn, overall and for key accounts
+    least = int(settings("churn")["min_accounts"])
+    for kpi, key in (("churn_rate", False), ("key_account_churn_rate", True)):
+        rate, n, k = _churn(b, None, key)
+        op, _, _ = _churn(book, None, key)
+        late = _churn(b, halves[1], key)[0] if halves else np.nan
+        early = _churn(b, halves[0], key)[0] if halves else np.nan
+        put(kpi, rate, op, late, early)
+        rows[kpi].update(accounts=n, churned=k)
+        if key and "customer_type" not in b.accounts:
+            notes.append(
+                tr(
+                    "The data have no customer type: the churn rate of key accounts cannot be shown."
+                )
+            )
+        elif math.isnan(rate) and n:
+            notes.append(
+                tr(
+                    "{what}: {churned} of {accounts} accounts left; fewer than {least} "
+                    "accounts are too few for a reliable rate.",
+                    what=label(kpi),
+                    churned=f"{k:,}",
+                    accounts=f"{n:,}",
+                    least=f"{least:,}",
+                )
+            )
+    if halves and "churn_date" not in b.accounts:
+        notes.append(tr("The data have no churn dates: churn cannot be compared between periods."))
+    # satisfaction: one score per account, no date
+    put("satisfaction", _satisfaction(b), _satisfaction(book))
+    rows["satisfaction"]["period"] = (
+        tr("as surveyed, current customers") if pd.notna(rows["satisfaction"]["branch"]) else np.nan
+    )
+    if "satisfaction" not in b.accounts or math.isnan(rows["satisfaction"]["branch"]):
+        notes.append(tr("The data hold no satisfaction scores: satisfaction cannot be shown."))
+    # beside the operator and the target
+    for kpi, r in rows.items():
+        r["unit"] = UNITS[kpi]
+        if kpi not in _TOTALS:
+            r["versus_operator"] = _versus(kpi, r["branch"], r["operator"], met=False)
+        if kpi in goal:
+            r["target"] = float(goal[kpi])
+            r["versus_target"] = _versus(kpi, r["branch"], r["target"], met=True)
+    table = pd.DataFrame.from_dict(rows, orient="index")[_KPI_COLUMNS]
+    table.index.name = "kpi"
+    table = table.astype({c: float for c in ("branch", "operator", "latest", "earlier", "change")})
+    table = table.astype({"change_relative": float, "target": float})
+    if goal and not any(k in goal for k in KPI_CODES):  # pragma: no cover - read_targets filters
+        notes.append(tr("No targets were given for this branch."))
+    return KPIs(table, notes)
+
+
+# -- actions -------------------------------------------------------------------------
+_ACTION_COLUMNS = [
+    "rank",
+    "kind",
+    "action",
+    "accounts",
+    "money_at_stake",
+    "why",
+    "assumption",
+    "source",
+]
+
+
+class Actions(TableResult):
+    """The actions for this month (:func:`next_actions`): one row per action, ranked by
+    the money at stake."""
+
+    def summary(self) -> pd.DataFrame:
+        t = self.table
+        return figures(
+            {
+                "actions": len(t),
+                "money_at_stake": float(t["money_at_stake"].sum()) if len(t) else 0.0,
+            }
+        )
+
+    def plot(self, *, ax: Any = None) -> Any:
+        """The money at stake of each action, largest first; returns the Axes."""
+        ax = axes(ax)
+        t = self.table
+        if t.empty:
+            return nothing_to_draw(ax, self.notes[0] if self.notes else tr("No actions."))
+        y = np.arange(len(t))
+        ax.barh(y, t["money_at_stake"].to_numpy(dtype=float), color="#4c72b0")
+        ax.set_yticks(y, [tr("Action {rank}", rank=int(r)) for r in t["rank"]])
+        ax.invert_yaxis()
+        ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+        ax.set_xlabel(tr("Money at stake per year"))
+        ax.set_title(tr("Actions for this month, by money at stake"))
+        return ax
+
+
+def _names(names: list[str]) -> str:
+    """Names joined for a sentence: "A", "A and B", "A, B and C"."""
+    names = [str(n) for n in names]
+    if len(names) <= 1:
+        return "".join(names)
+    return tr("{first} and {last}", first=", ".join(names[:-1]), last=names[-1])
+
+
+def _name_of(acc: pd.DataFrame, ids: list[Any]) -> list[str]:
+    if "name" not in acc:
+        return [str(i) for i in ids]
+    names = acc.set_index("account_id")["name"]
+    return [str(names.get(i)) if pd.notna(names.get(i)) else str(i) for i in ids]
+
+
+def _retain(warnings: Any, currency: str) -> tuple[list[dict[str, Any]], str | None]:
+    t = warnings.table
+    if t.empty or "warning" not in t:
+        if warnings.notes:  # the analysis says why (no usage data, no large group)
+            return [], warnings.notes[0]
+        return [], tr("No group shows the warning signs of leaving together.")
+    w = t[t["warning"].astype(bool)]
+    if "status" in w:
+        w = w[w["status"].astype(object).fillna("active") != "churned"]
+    out = []
+    for account_id, r in w.iterrows():
+        name = str(r["name"]) if "name" in w and pd.notna(r.get("name")) else str(account_id)
+        stake = float(r["revenue_at_risk_year"])
+        out.append(
+            {
+                "kind": "retain_group",
+                "action": tr(
+                    "Call {name} this week: the share of its calls forwarded to other "
+                    "operators rose from {before} to {now} while its group bill fell "
+                    "{drop}; {money} of revenue a year is at risk.",
+                    name=name,
+                    before=share(r["forwarded_share_before"]),
+                    now=share(r["forwarded_share_now"]),
+                    drop=share(-r["bill_change"]),
+                    money=money(stake, currency),
+                ),
+                "accounts": name,
+                "money_at_stake": stake,
+                "why": tr("More calls forwarded to other operators and a falling group bill"),
+                "assumption": np.nan,
+                "source": "group_warnings",
+            }
+        )
+    return out, None if out else tr("No active group shows the warning signs of leaving.")
+
+
+#: lever code -> (singular, plural) sentence for the loss-making accounts
+_LEVER_SENTENCES = {
+    "reprice_keep": (
+        N_(
+            "Reprice {accounts} and cut what it costs to serve: an important account to keep, "
+            "it lost {money} a year."
+        ),
+        N_(
+            "Reprice {accounts} and cut what they cost to serve: important accounts to keep, "
+            "together they lost {money} a year."
+        ),
+    ),
+    "drop_or_renegotiate": (
+        N_(
+            "Renegotiate with {accounts} or let it go: it lost {money} a year, more than it brings."
+        ),
+        N_(
+            "Renegotiate with {accounts} or let them go: together they lost {money} a year, "
+            "more than they bring."
+        ),
+    ),
+    "raise_price": (
+        N_(
+            "Raise the price for {accounts} and cut its discounts and subsidies: it lost "
+            "{money} a year."
+        ),
+        N_(
+            "Raise prices for {accounts} and cut their discounts and subsidies: together "
+            "they lost {money} a year."
+        ),
+    ),
+    "reduce_cost": (
+        N_("Cut what it costs to serve {accounts}: it lost {money} a year."),
+        N_("Cut what it costs to serve {accounts}: together they lost {money} a year."),
+    ),
+}
+
+
+def _loss_makers(
+    loss_makers: Any, acc: pd.DataFrame, months: int, currency: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    t = loss_makers.table
+    if t.empty or "lever" not in t:
+        if any("cost" in n for n in loss_makers.notes):
+            return [], tr("The data hold no costs: no loss-making account can be named.")
+        return [], tr("No account loses money.")
+    if "customer_type" in t and (t["customer_type"] == "key_account").any():
+        t = t[t["customer_type"] == "key_account"]  # the key accounts first, as a GM asks
+    per_year = 12 / months if months else 1.0
+    out = []
+    for lever, g in t.groupby("lever", sort=False):
+        g = g.sort_values("at_stake", ascending=False).head(3)
+        stake = float(g["at_stake"].sum()) * per_year
+        names = _name_of(acc, g["account_id"].tolist())
+        one, many = _LEVER_SENTENCES.get(str(lever), _LEVER_SENTENCES["reduce_cost"])
+        out.append(
+            {
+                "kind": "fix_loss_maker",
+                "action": ntr(
+                    one, many, len(names), accounts=_names(names), money=money(stake, currency)
+                ),
+                "accounts": ", ".join(names),
+                "money_at_stake": stake,
+                "why": label(str(lever)),
+                "assumption": np.nan,
+                "source": "profit_actions",
+            }
+        )
+    return out, None
+
+
+def _controllable() -> set[str]:
+    causes = settings("causes")["causes"]
+    return {c for c, spec in causes.items() if spec.get("controllable")}
+
+
+def _cause(causes: Any, b: Book, currency: str) -> tuple[list[dict[str, Any]], str | None]:
+    t = causes.table
+    if t.empty or "accounts" not in t:
+        return [], tr("No account left in the period: no churn cause to act on.")
+    t = t.reset_index()
+    t = t[t["churn_cause"].isin(_controllable())]
+    if t.empty:
+        return [], tr("No account left for a cause the branch controls.")
+    top = t.sort_values(["accounts", "monthly_revenue_lost"], ascending=False).iloc[0]
+    code, n = str(top["churn_cause"]), int(top["accounts"])
+    stake = float(top["monthly_revenue_lost"]) * 12
+    acc = b.accounts
+    lost = acc[(acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)]
+    lost = lost[lost["churn_cause"] == code] if "churn_cause" in lost else lost.iloc[:0]
+    m = b.monthly_revenue()
+    largest = (
+        m.reindex(lost["account_id"]).sort_values(ascending=False).head(3).index.tolist()
+        if m is not None
+        else lost["account_id"].head(3).tolist()
+    )
+    names = _name_of(acc, largest)
+    return [
+        {
+            "kind": "churn_cause",
+            "action": ntr(
+                "Act on “{cause}”, the cause of churn the branch can control that cost it most "
+                "accounts: {n} account left for it ({accounts}), taking {money} of revenue a year.",
+                "Act on “{cause}”, the cause of churn the branch can control that cost it most "
+                "accounts: {n} accounts left for it (the largest: {accounts}), taking {money} of "
+                "revenue a year.",
+                n,
+                cause=label(code),
+                accounts=_names(names),
+                money=money(stake, currency),
+            ),
+            "accounts": ", ".join(names),
+            "money_at_stake": stake,
+            "why": tr("The top cause of churn the branch can control"),
+            "assumption": np.nan,
+            "source": "cause_tree",
+        }
+    ], None
+
+
+_OPPORTUNITY_SENTENCES = {
+    "raise usage": N_(
+        "Raise usage among the {segment} accounts that spend below their segment's median: "
+        "worth {money} a year."
+    ),
+    "cross-sell": N_(
+        "Cross-sell to the {segment} accounts that lack the products most of their segment "
+        "holds: worth {money} a year."
+    ),
+    "raise price / improve mix": N_(
+        "Raise prices or improve the product mix for the {segment} accounts: worth {money} a year."
+    ),
+    "drop unprofitable": N_(
+        "Reprice or let go the loss-making {segment} accounts (important accounts kept): "
+        "{money} a year of losses."
+    ),
+    "win new customers": N_(
+        "Win new {segment} customers to close the gap to the target share: worth {money} a year."
+    ),
+}
+
+
+def _priority(
+    opportunities: Any, currency: str, *, losses_named: bool
+) -> tuple[list[dict[str, Any]], str | None]:
+    from .opportunity import QUADRANTS
+
+    t = opportunities.ranked()
+    now = t[t["priority"] == QUADRANTS[("large", "likely")]]
+    if losses_named:  # the loss-making accounts have their own action: not counted twice
+        now = now[now["lever"] != "drop unprofitable"]
+    if now.empty:
+        return [], tr("No opportunity of the priority matrix is both large and likely.")
+    rules = opportunities.rules
+    out = []
+    for _, r in now.iterrows():
+        lever, segment = str(r["lever"]), label(str(r["segment"]))
+        stake = float(r["size"])
+        text = _OPPORTUNITY_SENTENCES.get(lever)
+        action = (
+            tr(text, segment=segment, money=money(stake, currency))
+            if text
+            else tr(
+                "{lever} in {segment}: worth {money} a year.",
+                lever=label(lever),
+                segment=segment,
+                money=money(stake, currency),
+            )
+        )
+        if r.get("source") == "given":
+            assumption = tr(
+                "Rests on the team's own estimate of the chance of success: {p}.",
+                p=share(r["probability"]),
+            )
+        else:
+            assumption = tr(
+                "Assumes the chance of success is {p} (a planning assumption, not measured).",
+                p=share(r["probability"]),
+            )
+            if lever == "raise usage":
+                assumption = tr(
+                    "Assumes accounts close {uplift} of their gap to the median and the chance "
+                    "of success is {p} (planning assumptions, not measured).",
+                    uplift=share(rules.get("usage_uplift")),
+                    p=share(r["probability"]),
+                )
+            elif lever == "raise price / improve mix":
+                assumption = tr(
+                    "Assumes a price rise of {rise} and that the chance of success is {p} "
+                    "(planning assumptions, not measured).",
+                    rise=share(rules.get("price_rise")),
+                    p=share(r["probability"]),
+                )
+        out.append(
+            {
+                "kind": "priority",
+                "action": action,
+                "accounts": segment,
+                "money_at_stake": stake,
+                "why": tr("Large and likely to succeed (act now on the priority matrix)"),
+                "assumption": assumption,
+                "source": "opportunity_matrix",
+            }
+        )
+    return out, None
+
+
+def next_actions(
+    book: Book,
+    branch: str,
+    *,
+    pnl: Any = None,
+    warnings: Any = None,
+    loss_makers: Any = None,
+    causes: Any = None,
+    opportunities: Any = None,
+    max_actions: int = 5,
+) -> Actions:
+    """Three to five actions for this month, each a sentence with the accounts or groups
+    named, the money at stake per year and why.
+
+    From the analyses that already exist (each keyword takes one already computed on the
+    branch, else it is computed here): groups about to leave (``warnings``:
+    :func:`kamlib.group_warnings`), the largest loss-making key accounts with their lever
+    (``loss_makers``: :func:`kamlib.profit_actions`), the top churn cause the branch can
+    control (``causes``: :func:`kamlib.cause_tree`; ``controllable`` in
+    ``config/causes.yaml``) and the act-now cell of the priority matrix
+    (``opportunities``: :func:`kamlib.opportunity_matrix`, by value tier when computed
+    here). Each kind gives its best action first, then the next best of each kind fills
+    the list up to ``max_actions``; the list is ranked by money at stake.
+
+    Money at stake per year: a warned group's revenue at risk (its group bill before the
+    warning x 12); loss-making accounts' losses over the billing months x 12 / months; a
+    churn cause's lost accounts' monthly revenue x 12; an opportunity's size (its
+    probability, an assumption, is said in ``assumption``).
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> a = kamlib.next_actions(kamlib.load(kamlib.sample_path()), "Suzhou")
+    >>> 3 <= len(a.table) <= 5
+    True
+    """
+    from .churn import cause_tree, group_warnings
+    from .opportunity import opportunity_matrix
+    from .profit import customer_pnl, profit_actions
+    from .segment import value_tiers
+
+    b = book.branch(branch)
+    currency = book.currency
+    if pnl is None and (loss_makers is None or opportunities is None):
+        pnl = customer_pnl(b)
+    warnings = group_warnings(b) if warnings is None else warnings
+    loss_makers = profit_actions(b, pnl=pnl, top=10) if loss_makers is None else loss_makers
+    causes = cause_tree(b) if causes is None else causes
+    if opportunities is None:
+        opportunities = opportunity_matrix(b, value_tiers(b).assignment, pnl=pnl)
+    months = len(b.months())
+    losses = _loss_makers(loss_makers, b.accounts, months, currency)
+    found = [
+        _retain(warnings, currency),
+        losses,
+        _cause(causes, b, currency),
+        _priority(opportunities, currency, losses_named=bool(losses[0])),
+    ]
+    pools = [sorted(c, key=lambda a: -a["money_at_stake"]) for c, _ in found]
+    chosen: list[dict[str, Any]] = []
+    depth = 0
+    while len(chosen) < max_actions and any(len(p) > depth for p in pools):
+        for p in pools:  # each kind's best first, then the next best of each
+            if len(p) > depth and len(chosen) < max_actions:
+                chosen.append(p[depth])
+        depth += 1
+    table = pd.DataFrame(chosen, columns=_ACTION_COLUMNS[1:])
+    table = table.sort_values("money_at_stake", ascending=False, kind="stable")
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table = table.reset_index(drop=True).astype({"money_at_stake": float})
+    notes = [why for c, why in found if why and not c]
+    if not months and any(c for c, _ in found[1:2]):
+        notes.append(tr("Without billing months, losses are over the data's period, not per year."))
+    if len(table) < 3:
+        notes.insert(
+            0,
+            ntr(
+                "Only {n} action can be named from the data.",
+                "Only {n} actions can be named from the data.",
+                len(table),
+            ),
+        )
+    return Actions(table, notes)
