@@ -113,9 +113,8 @@ def readable_page(page: str, lang: str = "en") -> str:
     html_lang = HTML_LANG[_check(lang)]
     tag = f'<html lang="{html_lang}">'
     page = _HTML_TAG.sub(tag, page, count=1) if _HTML_TAG.search(page) else tag + page
-    page = _VIEWPORT_TAG.sub("", page)
-    page = re.sub(r'\s*<style id="kam-page">.*?</style>\s*', "\n", page, flags=re.DOTALL)
     head = VIEWPORT + PAGE_CSS
+    page = _VIEWPORT_TAG.sub("", page.replace(head, ""))
     if _HEAD_END.search(page):
         return _HEAD_END.sub(lambda m: head + m.group(0), page, count=1)
     return page.replace(tag, f"{tag}<head>{head}</head>", 1)
