@@ -90,7 +90,13 @@ def _sheet_frame(
         k = ks[c]
         col = table[c].reset_index(drop=True)
         if k in ("flag", "code") or (k == "text" and col.dtype == object):
-            col = col.map(lambda v, k=k: v if v is None or (k == "text" and not isinstance(v, (bool, str))) else format_value(v, k))
+            col = col.map(
+                lambda v, k=k: (
+                    v
+                    if v is None or (k == "text" and not isinstance(v, (bool, str)))
+                    else format_value(v, k)
+                )
+            )
         elif k in NUMBER_FORMATS and k != "month":
             col = pd.to_numeric(col, errors="coerce")
         out[i] = col.astype(object).where(col.notna(), None).map(neutralise)

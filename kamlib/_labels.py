@@ -520,9 +520,13 @@ KINDS: dict[str, str] = {
         ],
         "count",
     ),
-    **dict.fromkeys(["p_value", "p_adjusted", "p_value_holm", "permutation_p_value", "chi2_p_value"], "pvalue"),
+    **dict.fromkeys(
+        ["p_value", "p_adjusted", "p_value_holm", "permutation_p_value", "chi2_p_value"], "pvalue"
+    ),
     **dict.fromkeys(["odds_ratio", "acquisition_to_retention_cost"], "ratio"),
-    **dict.fromkeys(["important", "reliable", "significant", "warning", "contract_ends_soon"], "flag"),
+    **dict.fromkeys(
+        ["important", "reliable", "significant", "warning", "contract_ends_soon"], "flag"
+    ),
     **dict.fromkeys(
         [
             "churn_cause",
@@ -620,7 +624,9 @@ DEFINITIONS: dict[str, str] = {
     "cause": N_("The churn cause in words."),
     "churn_cause": N_("The churn cause recorded for the account."),
     "churn_rate": N_("Share of accounts that left during the period."),
-    "churn_rate_if_not_retained": N_("Churn rate of warned accounts the retention team did not keep."),
+    "churn_rate_if_not_retained": N_(
+        "Churn rate of warned accounts the retention team did not keep."
+    ),
     "churn_rate_of_retained": N_("Churn rate of warned accounts the retention team kept."),
     "churn_type": N_("Voluntary, involuntary (unpaid bills) or an internal migration."),
     "churned": N_("Number of accounts that left."),
@@ -644,8 +650,12 @@ DEFINITIONS: dict[str, str] = {
     "expected_count": N_("Accounts the cell would hold if the two categories were unrelated."),
     "figure": N_("The headline figure."),
     "fit": N_("How well the segment matches its archetype."),
-    "forwarded_share_before": N_("Share of the group's calls forwarded to other operators, earlier window."),
-    "forwarded_share_now": N_("Share of the group's calls forwarded to other operators, latest window."),
+    "forwarded_share_before": N_(
+        "Share of the group's calls forwarded to other operators, earlier window."
+    ),
+    "forwarded_share_now": N_(
+        "Share of the group's calls forwarded to other operators, latest window."
+    ),
     "forwarding_rise": N_("Rise in the share of calls forwarded to other operators."),
     "gini_revenue": N_("Concentration of revenue: 0 all accounts equal, 1 one account has all."),
     "group": N_("The group the row belongs to."),
@@ -654,7 +664,9 @@ DEFINITIONS: dict[str, str] = {
     "group_share": N_("Share of churned accounts that fall in this cause group."),
     "holds": N_("Whether the rule of thumb holds in this branch."),
     "how": N_("How the cost is computed from the data."),
-    "importance": N_("Key-account level: super, important, ordinary, or below the spend threshold."),
+    "importance": N_(
+        "Key-account level: super, important, ordinary, or below the spend threshold."
+    ),
     "important": N_("Whether the account is an important key account."),
     "incidence": N_("Share of accounts lost to the cause group by that month."),
     "intent_of_reached": N_("Share of reached accounts that said they meant to leave."),
@@ -709,7 +721,9 @@ DEFINITIONS: dict[str, str] = {
     "share_of_accounts": N_("Share of the accounts."),
     "share_of_lost": N_("Share of the accounts that left."),
     "share_of_revenue": N_("Share of the revenue."),
-    "significant": N_("Whether the driver's link with churn is beyond chance (Holm-adjusted p < 0.05)."),
+    "significant": N_(
+        "Whether the driver's link with churn is beyond chance (Holm-adjusted p < 0.05)."
+    ),
     "silhouette": N_("How much closer accounts are to their own segment than the next (1 best)."),
     "size": N_("Size of the result per year if the lever succeeds."),
     "source": N_("Where the size and probability come from: the data or your estimates."),
@@ -726,7 +740,9 @@ DEFINITIONS: dict[str, str] = {
     "value_share": N_("Cumulative share of the value."),
     "warned": N_("Accounts that triggered a churn warning."),
     "warning": N_("Whether the group shows the warning signals."),
-    "whale_peak_share": N_("Peak of the whale curve: cumulative profit of the best accounts as a share of total profit."),
+    "whale_peak_share": N_(
+        "Peak of the whale curve: cumulative profit of the best accounts as a share of total profit."
+    ),
     "what": N_("What was missing or doubtful in the data."),
     "中文": N_("The name in Chinese."),
     # the value x loyalty grid (columns are loyalty classes, cells the care strategy)

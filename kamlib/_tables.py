@@ -92,8 +92,10 @@ def flat(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Any]]:
         for i, n in enumerate(idx.names):
             name = "" if n is None else str(n)
             if name and name in frame.columns:
-                same = frame[name].reset_index(drop=True).equals(
-                    pd.Series(idx.get_level_values(i), dtype=frame[name].dtype)
+                same = (
+                    frame[name]
+                    .reset_index(drop=True)
+                    .equals(pd.Series(idx.get_level_values(i), dtype=frame[name].dtype))
                 )
                 if same:  # the index repeats a column: show it once
                     drop.append(name)
@@ -250,7 +252,9 @@ def table_html(
     def cls(k: str) -> str:
         return ' class="kam-num"' if k in NUMERIC_KINDS else ""
 
-    head = "".join(f"<th{cls(k)}>{html.escape(h)}</th>" for h, k in zip(headers, kinds_out, strict=True))
+    head = "".join(
+        f"<th{cls(k)}>{html.escape(h)}</th>" for h, k in zip(headers, kinds_out, strict=True)
+    )
     body = []
     previous: list[str] = []
     for cells in rows:
@@ -259,11 +263,12 @@ def table_html(
             if previous[: j + 1] == cells[: j + 1]:
                 shown[j] = ""
         previous = cells
-        tds = "".join(f"<td{cls(k)}>{html.escape(v)}</td>" for v, k in zip(shown, kinds_out, strict=True))
+        tds = "".join(
+            f"<td{cls(k)}>{html.escape(v)}</td>" for v, k in zip(shown, kinds_out, strict=True)
+        )
         body.append(f"<tr>{tds}</tr>")
     return (
-        f'<table class="kam"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f'<table class="kam"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
     )
 
 
@@ -273,7 +278,13 @@ def table_text(
     """The formatted table as plain text (every row and character; for nbval and logs)."""
     shown = display_frame(frame, kinds=kinds, currency=currency)
     with pd.option_context(
-        "display.max_rows", None, "display.max_columns", None, "display.max_colwidth", None,
-        "display.width", None,
+        "display.max_rows",
+        None,
+        "display.max_columns",
+        None,
+        "display.max_colwidth",
+        None,
+        "display.width",
+        None,
     ):
         return shown.to_string(index=False)

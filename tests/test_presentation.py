@@ -57,7 +57,11 @@ def test_a_table_shows_no_row_numbers_and_a_meaningful_index_as_first_column():
     assert shown.values.tolist() == [["Key accounts", "10%", "Yes"], ["Residential", "25%", "No"]]
     numbered = pd.DataFrame({"name": ["b", "a"]}, index=[7, 3])  # row numbers after a sort
     html = table_html(numbered)
-    assert ">7<" not in html and ">3<" not in html and list(display_frame(numbered).columns) == ["Name"]
+    assert (
+        ">7<" not in html
+        and ">3<" not in html
+        and list(display_frame(numbered).columns) == ["Name"]
+    )
 
 
 def test_a_table_can_override_the_kind_of_a_column():
