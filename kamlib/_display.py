@@ -91,3 +91,122 @@ def frame_html(df: pd.DataFrame) -> str:
         show_dimensions=pd.get_option("display.show_dimensions"),
         notebook=True,
     )
+
+
+#: resolution of report pictures: sharp on a phone's dense screen, shown at 100 dpi size
+FIGURE_DPI = 150
+_SHOWN_DPI = 100
+
+
+def table_block(
+    title: str,
+    frame: pd.DataFrame,
+    *,
+    kinds: dict[str, str] | None = None,
+    currency: str | None = None,
+) -> dict[str, str]:
+    """The HTML and plain text of :func:`show_table` (a display bundle).
+
+    Examples
+    --------
+    >>> b = table_block("Half <b>stay</b>", pd.DataFrame({"share": [0.5]}))
+    >>> "Half &lt;b&gt;stay&lt;/b&gt;" in b["text/html"], "kam-table" in b["text/html"]
+    (True, True)
+    >>> print(b["text/plain"])
+    Half <b>stay</b>
+    Share
+      50%
+    """
+    import html
+
+    from ._i18n import tr
+    from ._tables import table_html, table_text
+
+    head = f'<p class="kam-title"><strong>{html.escape(title)}</strong></p>'
+    if frame.empty:
+        sentence = tr("No rows in these data.")
+        return {
+            "text/html": f"{head}<p>{html.escape(sentence)}</p>",
+            "text/plain": f"{title}\n{sentence}",
+        }
+    table = table_html(frame, kinds=kinds, currency=currency)
+    return {
+        "text/html": f'{head}<div class="kam-table">{table}</div>',
+        "text/plain": f"{title}\n{table_text(frame, kinds=kinds, currency=currency)}",
+    }
+
+
+def show_table(
+    title: str,
+    frame: pd.DataFrame,
+    *,
+    kinds: dict[str, str] | None = None,
+    currency: str | None = None,
+) -> None:
+    """Show an analysis table for a reader under its message title.
+
+    Headers and codes in the reader's words, numbers formatted for their kind (shares
+    as percentages, money with its unit and ``currency``, counts, p-values...), no row
+    index column, nothing cut; the table scrolls sideways in its own box on a narrow
+    screen. ``kinds`` overrides the catalogue's kind of a column for this table (e.g.
+    ``{"ci_low": "ratio"}`` for the odds ratios of the drivers table). The plain-text
+    version of the output holds the same formatted numbers (what nbval compares).
+
+    Examples
+    --------
+    >>> show_table("Churn is highest among residents", pd.DataFrame({"rate": [0.19]}))
+    ... # doctest: +ELLIPSIS
+    {'text/html': '<p class="kam-title"><strong>Churn is highest among residents</strong>...}
+    """
+    from IPython.display import display
+
+    display(table_block(title, frame, kinds=kinds, currency=currency), raw=True)
+
+
+def figure_png(fig) -> bytes:
+    """The figure as PNG bytes that are the same every run (fixed dpi, no metadata)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def figure_block(fig, *, alt: str) -> dict[str, str]:
+    """The HTML ``<img>`` and plain text (the alt text) of :func:`show_figure`."""
+    import base64
+    import html
+    import struct
+
+    png = figure_png(fig)
+    width = struct.unpack(">I", png[16:20])[0] * _SHOWN_DPI // FIGURE_DPI  # IHDR width
+    data = base64.b64encode(png).decode("ascii")
+    img = (
+        f'<img class="kam-figure" alt="{html.escape(alt, quote=True)}" width="{width}" '
+        f'style="max-width:100%;height:auto" src="data:image/png;base64,{data}">'
+    )
+    return {"text/html": img, "text/plain": alt}
+
+
+def show_figure(fig, *, alt: str) -> None:
+    """Show a matplotlib figure as a picture that scales to the page, then close it.
+
+    ``alt`` states the finding in a sentence (screen readers, and anyone whose picture
+    does not load, read it); names from the data in it are escaped. The PNG has a fixed
+    resolution and no metadata, so the same figure gives the same bytes every run.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> show_figure(fig, alt="Churn fell in every quarter")  # doctest: +ELLIPSIS
+    {'text/html': '<img class="kam-figure" alt="Churn fell in every quarter" ...}
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    try:
+        block = figure_block(fig, alt=alt)
+    finally:
+        plt.close(fig)
+    display(block, raw=True)

@@ -62,18 +62,121 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return sheet
 
 
-def write_workbook(tables: dict[str, pd.DataFrame], path: str | os.PathLike) -> Path:
-    """Write one sheet per table, atomically: a reader never sees a half-written file."""
+#: Excel number format per column kind (money is a plain number; its currency is in the header)
+NUMBER_FORMATS = {
+    "share": "0.0%",
+    "money": "#,##0",
+    "count": "#,##0",
+    "number": "#,##0.00",
+    "pvalue": "0.000",
+    "ratio": "0.00",
+    "month": "mmm yyyy",
+}
+_MAX_WIDTH = 60  # characters; longer text wraps in its cell
+
+
+def _sheet_frame(
+    df: pd.DataFrame, kinds: dict[str, str] | None, currency: str | None
+) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
+    """A sheet's values (numbers stay numbers), headers, kinds and source column names."""
+    from ._i18n import tr
+    from ._tables import _header, column_kinds, flat, format_value
+
+    table, _ = flat(df)
+    ks = column_kinds(table, kinds, index=len(table.columns) - len(df.columns))
+    out = pd.DataFrame(index=range(len(table)))
+    headers = []
+    for i, c in enumerate(table.columns):
+        k = ks[c]
+        col = table[c].reset_index(drop=True)
+        if k in ("flag", "code") or (k == "text" and col.dtype == object):
+            col = col.map(
+                lambda v, k=k: (
+                    v
+                    if v is None or (k == "text" and not isinstance(v, (bool, str)))
+                    else format_value(v, k)
+                )
+            )
+        elif k in NUMBER_FORMATS and k != "month":
+            col = pd.to_numeric(col, errors="coerce")
+        out[i] = col.astype(object).where(col.notna(), None).map(neutralise)
+        h = _header(c) if c else tr("Item")
+        if k == "money" and currency:
+            h = tr("{column} ({currency})", column=h, currency=currency)
+        headers.append(str(neutralise(h)))
+    return out, headers, [ks[c] for c in table.columns], [c or "item" for c in table.columns]
+
+
+def write_workbook(
+    tables: dict[str, pd.DataFrame],
+    path: str | os.PathLike,
+    *,
+    kinds: dict[str, dict[str, str]] | None = None,
+    currency: str | None = None,
+) -> Path:
+    """Write one formatted sheet per table and a "Definitions" sheet, atomically.
+
+    Each sheet: a bold header row in the reader's words (money columns name their
+    ``currency``), frozen under the header, with filters; number formats by column
+    kind (percent, thousands separators, p-values with three decimals); columns as wide
+    as their longest cell (capped; long text wraps). A meaningful row index becomes the
+    first column. A table with no rows gets no sheet: the Definitions sheet lists it as
+    not in these data. ``kinds`` maps a table name to column kinds overriding the
+    catalogue (:data:`kamlib._labels.KINDS`). Text a spreadsheet would run as a formula
+    is neutralised. A reader never sees a half-written file.
+    """
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    from ._i18n import tr
+    from ._labels import definition
+
     path = Path(path)
     used: set[str] = set()
+    defs: list[tuple[str, str, str]] = []
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-        if not tables:
-            pd.DataFrame({"note": ["this report has no tables"]}).to_excel(
-                xw, sheet_name="report", index=False
-            )
         for name, df in tables.items():
-            frame = _safe_frame(labelled(df))
-            frame.to_excel(xw, sheet_name=_sheet_name(name, used), index=False)
+            if df is None or df.empty:
+                defs.append((str(name), "", tr("Not in these data: the table has no rows.")))
+                continue
+            values, headers, ks, sources = _sheet_frame(df, (kinds or {}).get(name), currency)
+            sheet = _sheet_name(str(neutralise(str(name))), used)
+            values.columns = headers
+            values.to_excel(xw, sheet_name=sheet, index=False)
+            ws = xw.sheets[sheet]
+            for j, (h, k) in enumerate(zip(headers, ks, strict=True), start=1):
+                letter = get_column_letter(j)
+                ws.cell(row=1, column=j).font = Font(bold=True)
+                ws.cell(row=1, column=j).alignment = Alignment(wrap_text=True, vertical="top")
+                longest = max([len(str(v)) for v in values.iloc[:, j - 1] if v is not None] or [0])
+                if k in NUMBER_FORMATS:
+                    longest = max(longest, 8)
+                width = min(max(longest, len(h) // 2 + 1, 6) + 2, _MAX_WIDTH)
+                ws.column_dimensions[letter].width = width
+                fmt = NUMBER_FORMATS.get(k)
+                for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                    cell = row[0]
+                    if fmt and isinstance(cell.value, (int, float)):
+                        cell.number_format = fmt
+                    elif isinstance(cell.value, str) and len(cell.value) > _MAX_WIDTH:
+                        cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.freeze_panes = "A2"
+            ws.auto_filter.ref = ws.dimensions
+            for h, src in zip(headers, sources, strict=True):
+                defs.append((sheet, h, definition(src) or tr("As named in the data.")))
+        about = pd.DataFrame(defs, columns=[tr("Sheet"), tr("Column"), tr("Definition")])
+        if about.empty:
+            about.loc[0] = ["", "", tr("This report has no tables.")]
+        sheet = _sheet_name(tr("Definitions"), used)
+        about.map(neutralise).to_excel(xw, sheet_name=sheet, index=False)
+        ws = xw.sheets[sheet]
+        for j, w in enumerate((32, 40, 90), start=1):
+            ws.cell(row=1, column=j).font = Font(bold=True)
+            ws.column_dimensions[get_column_letter(j)].width = w
+        for row in ws.iter_rows(min_row=2, min_col=3, max_col=3):
+            row[0].alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
     return path
 
 
@@ -89,19 +192,26 @@ class ReportTables:
     (['Value tiers'], ['Share of accounts'])
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, currency: str | None = None) -> None:
         self.tables: dict[str, pd.DataFrame] = {}
+        self.kinds: dict[str, dict[str, str]] = {}
+        self.currency = currency
 
-    def show(self, name: str, table: Any) -> pd.DataFrame | None:
+    def show(
+        self, name: str, table: Any, *, kinds: dict[str, str] | None = None
+    ) -> pd.DataFrame | None:
         """Keep ``table`` (a DataFrame, or a result's ``.table``) under ``name`` and
-        return it with its columns and codes in the reader's words, for display."""
+        return it with its columns and codes in the reader's words, for display.
+        ``kinds`` overrides the catalogue's kind of a column in this table."""
         if isinstance(table, Result):
             table = table.table
         if isinstance(table, pd.DataFrame):
             self.tables[name] = table
+            if kinds:
+                self.kinds[name] = dict(kinds)
             return labelled(table)
         return None
 
     def write_excel(self, path: str | os.PathLike) -> Path:
         """Write the kept tables, one sheet each (see :func:`write_workbook`)."""
-        return write_workbook(self.tables, path)
+        return write_workbook(self.tables, path, kinds=self.kinds, currency=self.currency)

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from ._i18n import tr
+from ._i18n import N_, tr
 
-__all__ = ["LABELS", "label", "labelled"]
+__all__ = ["LABELS", "KINDS", "DEFINITIONS", "label", "labelled", "definition"]
 
 #: key -> English label. Keep alphabetical within each block.
 LABELS: dict[str, str] = {
@@ -160,6 +160,11 @@ LABELS: dict[str, str] = {
     "name": "Name",
     "period": "Period",
     "status": "Status",
+    "active": "Active",
+    "product": "Product",
+    "how": "How it is set",
+    "kind": "Kind",
+    "中文": "In Chinese",
     # -- segments, needs, targets and opportunities
     "act_now_expected": "Expected gain of the act-now opportunities",
     "annual_revenue": "Annual revenue",
@@ -427,3 +432,387 @@ def labelled(df: pd.DataFrame) -> pd.DataFrame:
     if out.columns.name:
         out.columns.name = label(out.columns.name)
     return out
+
+
+# -- what kind of number each column holds, so a table shows it the way a reader expects
+#: share (a fraction shown as a percentage), money (in the book's currency), count,
+#: number (a plain decimal), pvalue, ratio ("5.0×"), flag (Yes/No), month, code (a
+#: category shown through :func:`label`), text (names and sentences, shown as they are).
+#: A table may override a kind (``ci_low`` is a share for a churn rate but an odds ratio
+#: in the drivers table); a column not listed here gets its kind from its dtype.
+KIND_NAMES = frozenset(
+    {"share", "money", "count", "number", "pvalue", "ratio", "flag", "month", "code", "text"}
+)
+
+KINDS: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "accounts_share",
+            "accounts_share_of_total",
+            "churn_rate",
+            "churn_rate_if_not_retained",
+            "churn_rate_of_retained",
+            "churned_share",
+            "ci_high",
+            "ci_low",
+            "cumulative_share",
+            "current_share",
+            "forwarded_share_before",
+            "forwarded_share_now",
+            "forwarding_rise",
+            "group_share",
+            "incidence",
+            "intent_of_reached",
+            "loss_making_share_of_accounts",
+            "margin",
+            "peak_share_of_accounts",
+            "peak_share_of_profit",
+            "penetration",
+            "probability",
+            "profit_share",
+            "rate",
+            "reached_of_warned",
+            "retained",
+            "retained_of_intent",
+            "retained_of_warned",
+            "revenue_rate",
+            "revenue_share",
+            "share",
+            "share_of_accounts",
+            "share_of_lost",
+            "share_of_revenue",
+            "target_share",
+            "top20_profit_share",
+            "top20_revenue_share",
+            "top_cause_share",
+            "top_group_share",
+            "top_share",
+            "top_share_of_accounts",
+            "top_tier_share_of_accounts",
+            "top_tier_share_of_revenue",
+            "unprofitable_share",
+            "value_share",
+            "whale_peak_at",
+            "whale_peak_share",
+            "bill_change",
+        ],
+        "share",
+    ),
+    **dict.fromkeys(
+        [
+            "annual_revenue",
+            "arpu",
+            "arpu_change",
+            "at_stake",
+            "cost",
+            "cost_of_contacts",
+            "cost_of_replacing",
+            "cost_to_serve",
+            "cumulative_profit",
+            "discounts_given",
+            "expected",
+            "gap_revenue",
+            "group_bill_before",
+            "group_bill_now",
+            "lifetime_revenue",
+            "loss_making_profit",
+            "lost_monthly_revenue",
+            "market_revenue",
+            "monthly_revenue",
+            "monthly_revenue_lost",
+            "peak_profit",
+            "period_profit",
+            "profit",
+            "retention_cost_per_contact",
+            "revenue",
+            "revenue_at_risk_year",
+            "revenue_saved",
+            "revenue_trend",
+            "size",
+            "tail_giveback",
+            "total_profit",
+        ],
+        "money",
+    ),
+    **dict.fromkeys(
+        [
+            "accounts",
+            "accounts_listed",
+            "accounts_retained",
+            "accounts_to_peak",
+            "accounts_warned",
+            "at_risk",
+            "churned",
+            "churned_accounts",
+            "complaints_per_month",
+            "expected_count",
+            "intent_to_leave",
+            "lines",
+            "loss_making_accounts",
+            "market_customers",
+            "months_of_revenue_saved",
+            "n",
+            "observed",
+            "profitable_accounts",
+            "rank",
+            "reached",
+            "rows",
+            "tenure_months",
+            "warned",
+            "warned_active",
+        ],
+        "count",
+    ),
+    **dict.fromkeys(
+        ["p_value", "p_adjusted", "p_value_holm", "permutation_p_value", "chi2_p_value"], "pvalue"
+    ),
+    **dict.fromkeys(["odds_ratio", "acquisition_to_retention_cost"], "ratio"),
+    **dict.fromkeys(
+        ["important", "reliable", "significant", "warning", "contract_ends_soon"], "flag"
+    ),
+    **dict.fromkeys(
+        [
+            "churn_cause",
+            "churn_type",
+            "customer_type",
+            "group",
+            "importance",
+            "importance_source",
+            "lever",
+            "loyalty",
+            "priority",
+            "product",
+            "stage",
+            "status",
+            "tier",
+            "type_source",
+            "top_churn_cause",
+            "driver",
+            "decile",
+            "claim",
+            "item",
+            "figure",
+            "row",
+            "column",
+        ],
+        "code",
+    ),
+    **dict.fromkeys(
+        [
+            "account_id",
+            "archetype",
+            "baseline",
+            "basis",
+            "branch",
+            "cause",
+            "consequence",
+            "currency",
+            "fit",
+            "holds",
+            "how",
+            "kind",
+            "label",
+            "label_zh",
+            "name",
+            "name_zh",
+            "nearest_segment",
+            "next_archetype",
+            "note",
+            "says",
+            "segment",
+            "source",
+            "top_products",
+            "what",
+            "中文",
+        ],
+        "text",
+    ),
+    **dict.fromkeys(
+        [
+            "chi2",
+            "cramers_v",
+            "distance",
+            "distance_to_nearest",
+            "gini",
+            "gini_revenue",
+            "loyalty_score",
+            "months",
+            "next_distance",
+            "residual",
+            "silhouette",
+            "baseline_silhouette",
+            "spread",
+            "stability",
+        ],
+        "number",
+    ),
+}
+
+
+#: column -> one-line definition for the "Definitions" sheet of tables.xlsx (through tr)
+DEFINITIONS: dict[str, str] = {
+    "account_id": N_("The account's identifier in the operator's systems."),
+    "accounts": N_("Number of accounts."),
+    "accounts_share": N_("Share of all accounts (of the branch, or of the operator in its row)."),
+    "annual_revenue": N_("Revenue per year at the current monthly spend."),
+    "archetype": N_("The standard customer profile the segment resembles most."),
+    "arpu": N_("Average revenue per account per month."),
+    "arpu_change": N_("Average change in monthly revenue per account after an internal migration."),
+    "at_risk": N_("Accounts still followed at that point (not yet left or out of the data)."),
+    "at_stake": N_("Money the lever could recover or stop losing per year."),
+    "baseline": N_("The category the odds ratio compares with."),
+    "basis": N_("Where the figure comes from: measured in the data, or an assumption."),
+    "bill_change": N_("Change in the group's monthly bill between the two comparison windows."),
+    "branch": N_("The city branch."),
+    "cause": N_("The churn cause in words."),
+    "churn_cause": N_("The churn cause recorded for the account."),
+    "churn_rate": N_("Share of accounts that left during the period."),
+    "churn_rate_if_not_retained": N_(
+        "Churn rate of warned accounts the retention team did not keep."
+    ),
+    "churn_rate_of_retained": N_("Churn rate of warned accounts the retention team kept."),
+    "churn_type": N_("Voluntary, involuntary (unpaid bills) or an internal migration."),
+    "churned": N_("Number of accounts that left."),
+    "churned_share": N_("Share of all accounts that left."),
+    "ci_high": N_("Upper end of the 95% interval: the true value is very likely below it."),
+    "ci_low": N_("Lower end of the 95% interval: the true value is very likely above it."),
+    "claim": N_("The rule of thumb being checked."),
+    "column": N_("The category across the top of the cross-table."),
+    "consequence": N_("What the report could therefore not show, or shows with care."),
+    "cost": N_("Total cost to serve the accounts over the period."),
+    "cost_to_serve": N_("Total cost to serve the accounts over the period."),
+    "cumulative_profit": N_("Profit of this account and all accounts ranked above it."),
+    "cumulative_share": N_("Share of the total reached by this row and all rows above it."),
+    "currency": N_("The currency of the money figures."),
+    "customer_type": N_("Residential, business or key account."),
+    "decile": N_("Tenth of the accounts ranked by value (D1 holds the most valuable tenth)."),
+    "distance": N_("How far the segment's profile is from its archetype (smaller is closer)."),
+    "distance_to_nearest": N_("How far the segment is from the nearest other segment."),
+    "driver": N_("The account characteristic whose link with churn is measured."),
+    "expected": N_("Size of the result times the probability of success."),
+    "expected_count": N_("Accounts the cell would hold if the two categories were unrelated."),
+    "figure": N_("The headline figure."),
+    "fit": N_("How well the segment matches its archetype."),
+    "forwarded_share_before": N_(
+        "Share of the group's calls forwarded to other operators, earlier window."
+    ),
+    "forwarded_share_now": N_(
+        "Share of the group's calls forwarded to other operators, latest window."
+    ),
+    "forwarding_rise": N_("Rise in the share of calls forwarded to other operators."),
+    "gini_revenue": N_("Concentration of revenue: 0 all accounts equal, 1 one account has all."),
+    "group": N_("The group the row belongs to."),
+    "group_bill_before": N_("The group's bill per month, earlier window."),
+    "group_bill_now": N_("The group's bill per month, latest window."),
+    "group_share": N_("Share of churned accounts that fall in this cause group."),
+    "holds": N_("Whether the rule of thumb holds in this branch."),
+    "how": N_("How the cost is computed from the data."),
+    "importance": N_(
+        "Key-account level: super, important, ordinary, or below the spend threshold."
+    ),
+    "important": N_("Whether the account is an important key account."),
+    "incidence": N_("Share of accounts lost to the cause group by that month."),
+    "intent_of_reached": N_("Share of reached accounts that said they meant to leave."),
+    "intent_to_leave": N_("Accounts that said they meant to leave."),
+    "item": N_("The figure or assumption in the row."),
+    "kind": N_("Whether the cost is a quantity times a rate, or an amount taken as it is."),
+    "label": N_("The tier's name."),
+    "label_zh": N_("The tier's name in Chinese."),
+    "lever": N_("What to do: the action the row is about."),
+    "lines": N_("Number of lines of the group."),
+    "loss_making_accounts": N_("Accounts whose cost to serve exceeds their revenue."),
+    "lost_monthly_revenue": N_("Monthly revenue of the accounts that left."),
+    "margin": N_("Profit as a share of revenue."),
+    "monthly_revenue": N_("Revenue per month."),
+    "monthly_revenue_lost": N_("Monthly revenue of the accounts that left."),
+    "months": N_("Months since the account joined."),
+    "name": N_("The account's or group's name."),
+    "name_zh": N_("The segment's name in Chinese."),
+    "nearest_segment": N_("The other segment most like this one."),
+    "next_archetype": N_("The second-closest standard customer profile."),
+    "next_distance": N_("How far the segment is from the second-closest profile."),
+    "note": N_("A remark on the row."),
+    "observed": N_("Accounts in the cell."),
+    "odds_ratio": N_("How many times the odds of leaving are multiplied (below 1: fewer leave)."),
+    "p_adjusted": N_("p-value adjusted for the number of cells tested (Holm)."),
+    "p_value": N_("Chance of a difference this large if there were none (small: real)."),
+    "p_value_holm": N_("p-value adjusted for the number of drivers tested (Holm)."),
+    "period": N_("The period (quarter or month)."),
+    "period_profit": N_("Profit over the observation period."),
+    "priority": N_("Act now, wait for the chance, or shelve: from size and probability."),
+    "probability": N_("Probability that the lever succeeds (measured, or assumed in settings)."),
+    "product": N_("The product or service."),
+    "profit": N_("Revenue minus the cost to serve, over the period."),
+    "profit_share": N_("Share of the branch's total profit."),
+    "rank": N_("Position when ranked by profit, highest first."),
+    "rate": N_("Share of the accounts that left."),
+    "reached": N_("Warned accounts the retention team reached."),
+    "reached_of_warned": N_("Share of warned accounts that were reached."),
+    "reliable": N_("Whether there are enough accounts (30 or more) for a rate to mean something."),
+    "residual": N_("How far the cell is from chance (beyond ±2 stands out)."),
+    "retained": N_("Accounts kept (funnel), or share still with us (retention curve)."),
+    "retained_of_intent": N_("Share of accounts intending to leave that were kept."),
+    "retained_of_warned": N_("Share of warned accounts that were kept."),
+    "revenue": N_("Revenue over the period, net of discounts."),
+    "revenue_at_risk_year": N_("Revenue per year that leaves if the group leaves."),
+    "revenue_rate": N_("Share of monthly revenue lost to churn."),
+    "revenue_share": N_("Share of the operator's revenue."),
+    "row": N_("The category down the side of the cross-table."),
+    "says": N_("What the data show about the rule of thumb."),
+    "segment": N_("The segment."),
+    "share": N_("Share of the total."),
+    "share_of_accounts": N_("Share of the accounts."),
+    "share_of_lost": N_("Share of the accounts that left."),
+    "share_of_revenue": N_("Share of the revenue."),
+    "significant": N_(
+        "Whether the driver's link with churn is beyond chance (Holm-adjusted p < 0.05)."
+    ),
+    "silhouette": N_("How much closer accounts are to their own segment than the next (1 best)."),
+    "size": N_("Size of the result per year if the lever succeeds."),
+    "source": N_("Where the size and probability come from: the data or your estimates."),
+    "spread": N_("How different the accounts within the segment are."),
+    "stage": N_("Where the account is in its life with us."),
+    "status": N_("Active, or churned (left)."),
+    "tier": N_("Value tier by average monthly spend."),
+    "top20_profit_share": N_("Share of profit earned by the top 20% of accounts."),
+    "top20_revenue_share": N_("Share of revenue from the top 20% of accounts."),
+    "top_churn_cause": N_("The cause most churned accounts gave."),
+    "top_products": N_("The products most accounts of the segment hold."),
+    "unprofitable_share": N_("Share of accounts that lose money."),
+    "value": N_("The figure's value."),
+    "value_share": N_("Cumulative share of the value."),
+    "warned": N_("Accounts that triggered a churn warning."),
+    "warning": N_("Whether the group shows the warning signals."),
+    "whale_peak_share": N_(
+        "Peak of the whale curve: cumulative profit of the best accounts as a share of total profit."
+    ),
+    "what": N_("What was missing or doubtful in the data."),
+    "中文": N_("The name in Chinese."),
+    # the value x loyalty grid (columns are loyalty classes, cells the care strategy)
+    "loyal": N_("Care strategy for loyal accounts of this value class."),
+    "potentially loyal": N_("Care strategy for potentially loyal accounts of this value class."),
+    "drifting": N_("Care strategy for drifting accounts of this value class."),
+}
+
+
+def _cost_definitions() -> dict[str, str]:
+    """The ``cost_<driver>`` columns of a customer P&L, one per cost driver of the settings."""
+    from ._settings import settings
+
+    text = N_("Cost to serve from this driver over the period.")
+    return {f"cost_{d}": text for d in settings("costs").get("drivers", {})}
+
+
+DEFINITIONS.update({k: v for k, v in _cost_definitions().items() if k not in DEFINITIONS})
+
+
+def definition(column: str) -> str:
+    """The one-line definition of a column in the reader's language ("" when none).
+
+    Examples
+    --------
+    >>> definition("margin")
+    'Profit as a share of revenue.'
+    """
+    text = DEFINITIONS.get(column)
+    return tr(text) if text else ""

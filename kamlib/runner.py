@@ -175,6 +175,8 @@ def export_html(nb_path: Path, html_path: Path, title: str) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
+    from . import _page
+
     nb = nbformat.read(nb_path, as_version=4)
     nb.cells = [
         c
@@ -189,7 +191,7 @@ def export_html(nb_path: Path, html_path: Path, title: str) -> None:
             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
         )
     body, _ = _exporter.from_notebook_node(nb)
-    write_text(html_path, body)
+    write_text(html_path, _page.readable_page(body, _page.notebook_language(nb)))
 
 
 def _run_one(task: dict[str, Any]) -> BranchResult:

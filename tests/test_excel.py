@@ -40,7 +40,7 @@ def test_workbook_has_no_formula_cells(tmp_path):
     path = tables.write_excel(tmp_path / "r" / "tables.xlsx")
     pd.testing.assert_frame_equal(evil, before)  # the shown table is not changed
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Loss-making accounts", "Whale  peak tail  x"]
+    assert wb.sheetnames == ["Loss-making accounts", "Whale  peak tail  x", "Definitions"]
     ws = wb["Loss-making accounts"]
     cells = [c for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
@@ -61,5 +61,5 @@ def test_long_and_repeated_sheet_names_stay_unique(tmp_path):
     tables = kamlib.ReportTables()
     tables.tables = {name: pd.DataFrame({"a": [1]}), name.upper(): pd.DataFrame({"a": [2]})}
     wb = openpyxl.load_workbook(tables.write_excel(tmp_path / "t.xlsx"))
-    assert len(wb.sheetnames) == 2 and all(len(s) <= 31 for s in wb.sheetnames)
-    assert len({s.lower() for s in wb.sheetnames}) == 2
+    assert len(wb.sheetnames) == 3 and all(len(s) <= 31 for s in wb.sheetnames)
+    assert len({s.lower() for s in wb.sheetnames}) == 3
