@@ -15,6 +15,7 @@ from ._io import load, prepare, write_book
 from ._labels import label, labelled
 from ._result import Result
 from ._schema import data_model_markdown
+from .document import BranchReport, build_report
 from .churn import (
     ChurnDrivers,
     cause_association,
@@ -59,6 +60,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Book",
+    "BranchReport",
+    "build_report",
     "ChurnDrivers",
     "Result",
     "label",
