@@ -15,7 +15,6 @@ from ._io import load, prepare, write_book
 from ._labels import label, labelled
 from ._result import Result
 from ._schema import data_model_markdown
-from .document import BranchReport, build_report
 from .churn import (
     ChurnDrivers,
     cause_association,
@@ -30,6 +29,7 @@ from .churn import (
     retention_economics,
     retention_funnel,
 )
+from .document import BranchReport, build_report
 from .needs import NeedsSegments
 from .opportunity import opportunity_matrix, segment_profile, segment_targets
 from .profit import (

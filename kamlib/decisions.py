@@ -28,7 +28,16 @@ _KPI_COLUMNS = [
     "versus_target",
     "versus_operator",
 ]
-_ACTION_COLUMNS = ["rank", "kind", "action", "accounts", "money_at_stake", "why", "assumption", "source"]
+_ACTION_COLUMNS = [
+    "rank",
+    "kind",
+    "action",
+    "accounts",
+    "money_at_stake",
+    "why",
+    "assumption",
+    "source",
+]
 
 
 class KPIs(TableResult):

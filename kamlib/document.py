@@ -279,17 +279,27 @@ def _code(v: Any) -> str:
 class _Said:
     """Notes already given: a note is said once in the whole report."""
 
-    def __init__(self) -> None:
+    def __init__(self, muted: tuple[str, ...] = ()) -> None:
         self.seen: set[str] = set()
+        self.muted = muted
 
     def __call__(self, result: Any, *, skip: tuple[str, ...] = ()) -> list[Text]:
         out = []
         for n in getattr(result, "notes", ()) or ():
-            if n in self.seen or any(s in n for s in skip):
+            low = n.lower()
+            if n in self.seen or any(s in n for s in skip) or any(m in low for m in self.muted):
                 continue
             self.seen.add(n)
             out.append(Text(n, "note"))
         return out
+
+
+#: words of analysis notes that only repeat that an optional table is missing
+_MUTED = {
+    "costs": ("cost", "p&l", "profit"),
+    "usage": ("usage", "forwarded", "complaint"),
+    "contacts": ("contact", "funnel", "retained"),
+}
 
 
 #: what each optional table gives a report, for the one sentence when it is missing
@@ -306,10 +316,6 @@ def _missing_sentence(table: str) -> str:
         "contacts": tr(
             "The data have no retention-contact table, so the retention funnel and what "
             "retention saved cannot be shown."
-        ),
-        "billing": tr(
-            "The data have no monthly billing, so revenue by product and month and churn "
-            "per quarter cannot be shown."
         ),
     }[table]
 
@@ -368,7 +374,9 @@ def _build(
     b = book.branch(branch)
     cur = book.currency
     missing = set(b.missing_tables())
-    said = _Said()
+    # a missing table is said once, in the section it empties (_missing_sentence): the
+    # analyses' own notes about it would say it again
+    said = _Said(tuple(w for t in sorted(missing) for w in _MUTED.get(t, ())))
 
     # every analysis once ------------------------------------------------------------
     pnl = pr.customer_pnl(b, cost_model=cost_model)
@@ -430,7 +438,13 @@ def _build(
     ]
 
     metrics = metrics_of(
-        book, branch, pnl=pnl, tiers=tiers, whale=whale, revenue_concentration=rev_conc, types=ctypes
+        book,
+        branch,
+        pnl=pnl,
+        tiers=tiers,
+        whale=whale,
+        revenue_concentration=rev_conc,
+        types=ctypes,
     )
     metrics["kpis"] = _kpi_values(kpi)
     metrics["actions"] = [
@@ -551,9 +565,7 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
             tier=name,
             n=count(n),
         )
-        alt = tr(
-            "Bar chart of accounts and revenue per value tier: {title}.", title=title
-        )
+        alt = tr("Bar chart of accounts and revenue per value tier: {title}.", title=title)
         lang = "zh" if _zh() else "en"
         s.blocks.append(_fig(title, alt, lambda ax: tiers.plot(ax=ax, lang=lang)))
         s.blocks.append(
@@ -845,7 +857,11 @@ def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
             s.blocks.append(
                 Table(
                     tr("P&L by customer type"),
-                    tr("{kind} earn the most profit: {money}", kind=_code(kind), money=money(v, cur)),
+                    tr(
+                        "{kind} earn the most profit: {money}",
+                        kind=_code(kind),
+                        money=money(v, cur),
+                    ),
                     by,
                 )
             )
@@ -864,9 +880,8 @@ def _churn(
     ctx: _Ctx, rates: Any, overall: Any, ctypes: Any, tree: Any, tiers: Any, has_type: bool
 ) -> Section:
     from . import churn as ch
-    from ._stats import association_test
 
-    b, cur = ctx.b, ctx.cur
+    b = ctx.b
     s = Section("churn", tr("Why customers leave"))
     acc = b.accounts
     churned = int((acc["status"] == "churned").sum())
@@ -908,26 +923,10 @@ def _churn(
     rt = rates.table
     if has_type and len(rt) > 1:
         # one test of whether churn differs between types: churned/stayed by type
-        obs = rt[["churned"]].assign(stayed=rt["accounts"] - rt["churned"]).T
-        test = association_test(
-            obs,
-            min_count=ch.churn_rules()["min_churners"],
-            subject=tr("Churn by customer type"),
-            names=("status", "customer_type"),
-        )
-        if test.significant:
-            kind, hi = _largest(rt["rate"])
-            title = tr(
-                "Churn differs by customer type: highest among {kind} ({rate})",
-                kind=_code(kind).lower(),
-                rate=share(hi),
-            )
-        else:
-            title = tr("Churn by customer type: no real difference")
+        test = type_test(rt)
+        title = _type_verdict(test, rt)
         s.blocks.append(Text(title))
-        s.blocks.append(
-            Table(tr("Churn rates"), title, rt[["accounts", "churned", "rate"]])
-        )
+        s.blocks.append(Table(tr("Churn rates"), title, rt[["accounts", "churned", "rate"]]))
         ctx.appendix.append(
             Text(
                 tr(
@@ -1028,7 +1027,9 @@ def _churn(
             ctx.appendix.append(
                 _fig(
                     _association_verdict(assoc),
-                    tr("Chart of churn causes by customer type: {v}", v=_association_verdict(assoc)),
+                    tr(
+                        "Chart of churn causes by customer type: {v}", v=_association_verdict(assoc)
+                    ),
                     lambda ax: assoc.plot(ax=ax),
                 )
             )
@@ -1082,6 +1083,36 @@ def _churn(
             )
         )
     return s
+
+
+def type_test(rates: pd.DataFrame) -> Any:
+    """Does churn differ between customer types? Chi-square (or permutation, for small
+    cells) test of churned against stayed accounts by type; ``rates`` is a
+    :func:`kamlib.churn_rates` table by customer type (``accounts``, ``churned``)."""
+    from ._stats import association_test
+    from .churn import churn_rules
+
+    churned = rates["churned"].astype(int)
+    obs = pd.DataFrame({"churned": churned, "stayed": rates["accounts"].astype(int) - churned}).T
+    return association_test(
+        obs,
+        min_count=churn_rules()["min_churners"],
+        subject=tr("Churn by customer type"),
+        names=("status", "customer_type"),
+    )
+
+
+def _type_verdict(test: Any, rates: pd.DataFrame) -> str:
+    """The body's sentence on churn by customer type: a difference only when the test
+    rejects."""
+    if not test.significant:
+        return tr("Churn by customer type: no real difference")
+    kind, hi = _largest(rates["rate"])
+    return tr(
+        "Churn differs by customer type: highest among {kind} ({rate})",
+        kind=_code(kind).lower(),
+        rate=share(hi),
+    )
 
 
 def _association_verdict(assoc: Any) -> str:
@@ -1171,7 +1202,14 @@ def _retention(ctx: _Ctx, warnings: Any) -> Section:
                 n=count(len(active)),
                 money=money(active["revenue_at_risk_year"].sum(), cur),
             )
-            cols = ["name", "status", "lines", "forwarding_rise", "bill_change", "revenue_at_risk_year"]
+            cols = [
+                "name",
+                "status",
+                "lines",
+                "forwarding_rise",
+                "bill_change",
+                "revenue_at_risk_year",
+            ]
             s.blocks.append(Table(tr("Group-churn warnings"), title, warned[cols]))
     if "contacts" in ctx.missing:
         s.blocks.append(Text(_missing_sentence("contacts"), "missing"))
@@ -1188,7 +1226,10 @@ def _retention(ctx: _Ctx, warnings: Any) -> Section:
         s.blocks.append(
             _fig(
                 title,
-                tr("Funnel of warned, reached, intending to leave and kept accounts: {title}.", title=title),
+                tr(
+                    "Funnel of warned, reached, intending to leave and kept accounts: {title}.",
+                    title=title,
+                ),
                 lambda ax: funnel.plot(ax=ax),
                 size=(7, 2.5),
             )
@@ -1201,7 +1242,10 @@ def _retention(ctx: _Ctx, warnings: Any) -> Section:
         s.blocks.append(
             Table(
                 tr("Retention economics"),
-                tr("Retention saved {money} of revenue", money=money(et.loc["revenue_saved", "value"], cur)),
+                tr(
+                    "Retention saved {money} of revenue",
+                    money=money(et.loc["revenue_saved", "value"], cur),
+                ),
                 et,
             )
         )
@@ -1259,7 +1303,11 @@ def _actions_section(ctx: _Ctx, opps: Any, loss: Any, pnl: Any) -> Section:
             s.blocks.append(
                 Table(
                     tr("Services by profit"),
-                    tr("{product} earns the most profit: {money}", product=_code(prod), money=money(v, cur)),
+                    tr(
+                        "{product} earns the most profit: {money}",
+                        product=_code(prod),
+                        money=money(v, cur),
+                    ),
                     sv,
                 )
             )

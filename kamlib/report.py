@@ -27,6 +27,7 @@ __all__ = [
     "write_metrics",
     "data_quality",
     "METRICS_SCHEMA",
+    "REPORT_METRICS_SCHEMA",
     "metrics_markdown",
     "league_table",
     "LEAGUE_COLUMNS",
@@ -64,6 +65,13 @@ METRICS_SCHEMA: dict[str, str] = {
     "assumed": "values the data do not hold but the mapping set (derive rules, constants), as 'table.column: rule'; empty when every value was recorded",
 }
 
+#: keys only a full report's metrics.json has (:func:`kamlib.build_report`), beyond
+#: :data:`METRICS_SCHEMA` (which :func:`branch_metrics` gives on its own)
+REPORT_METRICS_SCHEMA: dict[str, str] = {
+    "kpis": "the branch's value of each KPI on the report's first screen (kpi code -> value; null when the data do not allow it)",
+    "actions": "the actions for this month, largest money at stake first: text (in the report's language), money_at_stake (per year, in the currency) and kind (retain_group, fix_loss_maker, churn_cause, priority)",
+}
+
 
 def metrics_markdown() -> str:
     """``docs/metrics.md``: the metrics.json schema as Markdown (a test keeps it current)."""
@@ -84,6 +92,7 @@ def metrics_markdown() -> str:
         "|---|---|",
     ]
     lines += [f"| `{k}` | {v} |" for k, v in METRICS_SCHEMA.items()]
+    lines += [f"| `{k}` | {v} (report only) |" for k, v in REPORT_METRICS_SCHEMA.items()]
     return "\n".join(lines) + "\n"
 
 
