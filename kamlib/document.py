@@ -631,7 +631,7 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
             )
         )
         s.blocks.append(Table(tr("Value x loyalty"), title, vl.strategy))
-    s.blocks += ctx.said(needs)
+    ctx.appendix.extend(ctx.said(needs))  # silhouettes and stability: method detail
     nt = needs.table
     if len(nt):
         weak = getattr(needs, "structure_", "") in ("weak", "none")
@@ -1043,7 +1043,7 @@ def _churn(
                 )
     drivers = ch.churn_drivers(b)
     ctx.results["drivers"] = drivers
-    s.blocks += ctx.said(drivers)
+    ctx.appendix.extend(ctx.said(drivers))  # events per parameter, pooling: method detail
     s.blocks.append(Text(_drivers_verdict(drivers)))
     ctx.appendix.append(Text(drivers.reading))
     if len(drivers.table):
