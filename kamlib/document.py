@@ -580,7 +580,7 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
     c = types.counts()
     if len(c) and "customer_type" in types.table and types.table["customer_type"].notna().any():
         per_type = c["accounts"].groupby(level="customer_type").sum()
-        kind, n = _largest(per_type)
+        kind, biggest = _largest(per_type)
         keys = int(per_type.get("key_account", 0))
         s.blocks.append(
             Table(
@@ -589,7 +589,7 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
                     "{kind} are the largest customer type: {n} of {total} accounts; "
                     "{keys} key accounts",
                     kind=_code(kind),
-                    n=count(n),
+                    n=count(biggest),
                     total=count(per_type.sum()),
                     keys=count(keys),
                 ),
@@ -600,14 +600,14 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
     s.blocks += ctx.said(stages)
     sc = stages.counts()
     if len(sc) and sc["accounts"].sum() > 0:
-        stage, n = _largest(sc["accounts"])
+        stage, most = _largest(sc["accounts"])
         s.blocks.append(
             Table(
                 tr("Lifecycle stages"),
                 tr(
                     "Most accounts are {stage}: {n} of {total}",
                     stage=_code(stage).lower(),
-                    n=count(n),
+                    n=count(most),
                     total=count(sc["accounts"].sum()),
                 ),
                 sc,
