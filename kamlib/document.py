@@ -73,6 +73,7 @@ class Figure:
         fig, axs = plt.subplots(1, self.panels, figsize=self.size)
         self.draw(axs)
         if self.panels == 1:
+            axs.set_title("")  # the chart's own title gives way to the finding
             axs.set_title(self.title, loc="left", wrap=True)
         else:
             fig.suptitle(self.title, x=0.01, ha="left", wrap=True)
@@ -924,8 +925,7 @@ def _churn(
     if has_type and len(rt) > 1:
         # one test of whether churn differs between types: churned/stayed by type
         test = type_test(rt)
-        title = _type_verdict(test, rt)
-        s.blocks.append(Text(title))
+        title = _type_verdict(test, rt)  # the verdict is the table's message title
         s.blocks.append(Table(tr("Churn rates"), title, rt[["accounts", "churned", "rate"]]))
         ctx.appendix.append(
             Text(
