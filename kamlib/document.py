@@ -619,9 +619,15 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
     vt = vl.table
     if len(vt) and vt["accounts"].sum() > 0:
         hv = vt[(vt["value"] == "high") & (vt["loyalty"] == "drifting")]["accounts"].sum()
-        title = tr(
-            "{n} high-value accounts are drifting away: win them back now",
-            n=count(hv),
+        title = (
+            ntr(
+                "{n} high-value account is drifting away: win it back now",
+                "{n} high-value accounts are drifting away: win them back now",
+                int(hv),
+                n=count(hv),
+            )
+            if hv
+            else tr("No high-value account is drifting away")
         )
         s.blocks.append(
             _fig(
@@ -1045,7 +1051,8 @@ def _churn(
     ctx.results["drivers"] = drivers
     ctx.appendix.extend(ctx.said(drivers))  # events per parameter, pooling: method detail
     s.blocks.append(Text(_drivers_verdict(drivers)))
-    ctx.appendix.append(Text(drivers.reading))
+    if drivers.fit_ is not None:  # unfitted, its reading is the note already given
+        ctx.appendix.append(Text(drivers.reading))
     if len(drivers.table):
         ctx.appendix.append(
             Table(
