@@ -30,6 +30,7 @@ from .churn import (
     retention_funnel,
 )
 from .decisions import kpis, next_actions
+from .document import BranchReport, build_report
 from .needs import NeedsSegments
 from .opportunity import opportunity_matrix, segment_profile, segment_targets
 from .profit import (
@@ -60,6 +61,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Book",
+    "BranchReport",
+    "build_report",
     "ChurnDrivers",
     "Result",
     "label",

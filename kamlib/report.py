@@ -23,9 +23,11 @@ __all__ = [
     "headline",
     "key_figures",
     "branch_metrics",
+    "metrics_of",
     "write_metrics",
     "data_quality",
     "METRICS_SCHEMA",
+    "REPORT_METRICS_SCHEMA",
     "metrics_markdown",
     "league_table",
     "LEAGUE_COLUMNS",
@@ -63,6 +65,13 @@ METRICS_SCHEMA: dict[str, str] = {
     "assumed": "values the data do not hold but the mapping set (derive rules, constants), as 'table.column: rule'; empty when every value was recorded",
 }
 
+#: keys only a full report's metrics.json has (:func:`kamlib.build_report`), beyond
+#: :data:`METRICS_SCHEMA` (which :func:`branch_metrics` gives on its own)
+REPORT_METRICS_SCHEMA: dict[str, str] = {
+    "kpis": "the branch's value of each KPI on the report's first screen (kpi code -> value; null when the data do not allow it)",
+    "actions": "the actions for this month, largest money at stake first: text (in the report's language), money_at_stake (per year, in the currency) and kind (retain_group, fix_loss_maker, churn_cause, priority)",
+}
+
 
 def metrics_markdown() -> str:
     """``docs/metrics.md``: the metrics.json schema as Markdown (a test keeps it current)."""
@@ -83,6 +92,7 @@ def metrics_markdown() -> str:
         "|---|---|",
     ]
     lines += [f"| `{k}` | {v} |" for k, v in METRICS_SCHEMA.items()]
+    lines += [f"| `{k}` | {v} (report only) |" for k, v in REPORT_METRICS_SCHEMA.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -251,7 +261,34 @@ def branch_metrics(
     """The figures of ``metrics.json`` for one branch (see ``docs/metrics.md``).
 
     ``scheme`` (a tier scheme) and ``cost_model`` are passed to :func:`kamlib.value_tiers`
-    and :func:`kamlib.customer_pnl`, so the metrics match a report run with them.
+    and :func:`kamlib.customer_pnl`, so the metrics match a report run with them. The
+    report builder (:func:`kamlib.build_report`) computes the same figures with
+    :func:`metrics_of` from the results it already holds.
+    """
+    from .profit import customer_pnl
+    from .segment import value_tiers
+
+    b = book.branch(branch)
+    pnl = customer_pnl(b, cost_model=cost_model)
+    return metrics_of(book, branch, pnl=pnl, tiers=value_tiers(b, scheme=scheme))
+
+
+def metrics_of(
+    book: Book,
+    branch: str,
+    *,
+    pnl: Any,
+    tiers: Any,
+    whale: Any = None,
+    revenue_concentration: Any = None,
+    types: Any = None,
+) -> dict[str, Any]:
+    """The figures of ``metrics.json`` from results already computed for the branch.
+
+    ``pnl`` (:func:`kamlib.customer_pnl`) and ``tiers`` (:func:`kamlib.value_tiers`) are
+    required; ``whale``, ``revenue_concentration`` and ``types`` (:func:`kamlib.churn_types`)
+    are computed from the branch when not given. One definition of every figure, shared by
+    :func:`branch_metrics` and the report builder.
     """
     b = book.branch(branch)
     acc = b.accounts
@@ -268,11 +305,8 @@ def branch_metrics(
         "revenue_basis": b.revenue_basis,
         "churned": int((acc["status"] == "churned").sum()),
     }
-    out.update(profit_metrics(b, cost_model=cost_model))
-    out.update(churn_metrics(b))
-    from .segment import value_tiers
-
-    tiers = value_tiers(b, scheme=scheme)
+    out.update(profit_metrics(b, pnl=pnl, whale=whale, revenue=revenue_concentration))
+    out.update(churn_metrics(b, types=types))
     out["tiers"] = (
         {str(k): int(v) for k, v in tiers.table["accounts"].items()} if len(tiers.table) else None
     )
@@ -280,14 +314,15 @@ def branch_metrics(
     return _clean(out)
 
 
-def churn_metrics(b: Book) -> dict[str, Any]:
-    """The churn figures of metrics.json."""
+def churn_metrics(b: Book, *, types: Any = None) -> dict[str, Any]:
+    """The churn figures of metrics.json (``types``: :func:`kamlib.churn_types` of ``b``
+    when already computed)."""
     from .churn import account_year_rate, churn_rates, churn_rules, churn_types
 
     acc = b.accounts
     lost = acc[acc["status"] == "churned"]
     rates = churn_rates(b, by=None).table  # empty when every account left before the period
-    types = churn_types(b).table
+    types = (types if types is not None else churn_types(b)).table
     min_accounts = churn_rules()["min_accounts"]
     r = rates.iloc[0] if len(rates) and len(acc) >= min_accounts else None
     per_year = account_year_rate(b)
@@ -323,13 +358,24 @@ def churn_metrics(b: Book) -> dict[str, Any]:
     return out
 
 
-def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
-    """The 80/20 figures of metrics.json (null where the data cannot give them)."""
+def profit_metrics(
+    b: Book,
+    *,
+    cost_model: Any = None,
+    pnl: Any = None,
+    whale: Any = None,
+    revenue: Any = None,
+) -> dict[str, Any]:
+    """The 80/20 figures of metrics.json (null where the data cannot give them).
+
+    ``pnl``, ``whale`` (:func:`kamlib.whale_curve`) and ``revenue`` (the revenue
+    :func:`kamlib.concentration`) are used when already computed.
+    """
     from .profit import concentration, customer_pnl, is_loss_making, whale_curve
 
-    pnl = customer_pnl(b, cost_model=cost_model)
+    pnl = pnl if pnl is not None else customer_pnl(b, cost_model=cost_model)
     t = pnl.table
-    rev = concentration(b, value="revenue", pnl=pnl)
+    rev = revenue if revenue is not None else concentration(b, value="revenue", pnl=pnl)
     out: dict[str, Any] = {
         "profit": float(t["profit"].sum()) if pnl.has_costs else None,
         "top20_revenue_share": rev.top_share,
@@ -340,7 +386,7 @@ def profit_metrics(b: Book, *, cost_model: Any = None) -> dict[str, Any]:
         "unprofitable_share": None,
     }
     if pnl.has_costs and len(t):
-        w = whale_curve(b, pnl=pnl)
+        w = whale if whale is not None else whale_curve(b, pnl=pnl)
         if w.meaningful:
             # the same top group as rules_of_thumb: the top 20% of accounts with a profit
             k = concentration(b, value="profit", pnl=pnl).top_accounts

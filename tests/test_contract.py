@@ -89,7 +89,16 @@ NOT_ANALYSES = {
         "write_metrics",
         "data_model_markdown",
     },
-    "reports": {"branch_metrics", "run_reports", "setup_notebook", "say", "label", "labelled"},
+    "reports": {
+        "build_report",
+        "BranchReport",
+        "branch_metrics",
+        "run_reports",
+        "setup_notebook",
+        "say",
+        "label",
+        "labelled",
+    },
 }
 
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -1,0 +1,1352 @@
+"""The branch report as one object: every section computed once, then shown or written.
+
+:func:`build_report` runs every analysis of a branch report once (the P&L, the tiers and
+the churn figures are computed a single time and passed on), writes every heading,
+sentence and message title in the report's language, and returns a :class:`BranchReport`.
+The notebook only displays it; ``metrics.json`` and ``tables.xlsx`` come from the same
+object (:meth:`BranchReport.write`), so the page, the workbook and the metrics cannot
+disagree.
+
+A report is a first screen (title, KPIs, actions for this month), ordered
+:class:`Section` objects of blocks (:class:`Text`, :class:`Table`, :class:`Figure`) and a
+"Method and reliability" appendix holding the statistical detail; the body keeps one
+plain verdict per test. A section whose data are missing holds one sentence saying what
+is missing and why, and no empty chart or table.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._book import Book
+from ._excel import write_workbook
+from ._format import count, money, number, period, pvalue, ratio, share
+from ._i18n import language, ntr, tr
+from ._labels import label, labelled
+
+__all__ = ["BranchReport", "Section", "Table", "Figure", "Text", "build_report"]
+
+
+# ----------------------------------------------------------------------------- blocks
+@dataclass(frozen=True)
+class Text:
+    """A sentence of the report: ``kind`` is ``verdict`` (a finding), ``note`` (a caveat
+    of an analysis), ``missing`` (what the data lack and why) or ``intro``."""
+
+    text: str
+    kind: str = "verdict"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: ``name`` is its sheet in tables.xlsx, ``title`` its message title (the
+    finding), ``frame`` the tidy snake_case frame (codes, not labels)."""
+
+    name: str
+    title: str
+    frame: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart: ``title`` states its finding, ``draw(ax)`` draws it on a matplotlib Axes
+    (or on the first of several, see ``panels``), ``alt`` is the alt text for the image."""
+
+    title: str
+    draw: Callable[..., Any]
+    alt: str
+    size: tuple[float, float] = (7.5, 4.0)
+    panels: int = 1
+
+    def render(self) -> Any:
+        """A new matplotlib figure with the chart drawn and titled; returns the Figure."""
+        import matplotlib.pyplot as plt
+
+        fig, axs = plt.subplots(1, self.panels, figsize=self.size)
+        self.draw(axs)
+        if self.panels == 1:
+            axs.set_title("")  # the chart's own title gives way to the finding
+            axs.set_title(self.title, loc="left", wrap=True)
+        else:
+            fig.suptitle(self.title, x=0.01, ha="left", wrap=True)
+        fig.tight_layout()
+        return fig
+
+
+Block = Text | Table | Figure
+
+
+@dataclass
+class Section:
+    """A part of the report: a heading, an optional intro sentence and its blocks."""
+
+    key: str
+    heading: str
+    intro: str | None = None
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [b for b in self.blocks if isinstance(b, Figure)]
+
+    @property
+    def sentences(self) -> list[str]:
+        return [b.text for b in self.blocks if isinstance(b, Text)]
+
+
+# ----------------------------------------------------------------------------- display
+def _show_markdown(text: str) -> None:
+    from IPython.display import display
+
+    from ._display import say
+
+    display(say(text))
+
+
+def _show_table(title: str, frame: pd.DataFrame) -> None:
+    """Display one table under its message title (the lead points this at
+    ``kamlib._display.show_table``)."""
+    from IPython.display import HTML, display
+
+    from ._display import frame_html
+
+    _show_markdown(f"**{title}**")
+    display(HTML(frame_html(labelled(frame))))
+
+
+def _show_figure(fig: Any, alt: str) -> None:
+    """Display one matplotlib figure as an image with its alt text, then close it (the
+    lead points this at ``kamlib._display.show_figure``)."""
+    import base64
+    import html
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    display(
+        HTML(
+            f'<img alt="{html.escape(alt, quote=True)}" style="max-width:100%;height:auto" '
+            f'src="data:image/png;base64,{data}">'
+        )
+    )
+
+
+def _show_blocks(blocks: list[Block]) -> None:
+    for b in blocks:
+        if isinstance(b, Text):
+            _show_markdown(f"*{b.text}*" if b.kind in ("note", "missing") else b.text)
+        elif isinstance(b, Table):
+            _show_table(b.title, b.frame)
+        else:
+            _show_figure(b.render(), b.alt)
+
+
+# ----------------------------------------------------------------------------- report
+@dataclass
+class BranchReport:
+    """One branch's report, computed once by :func:`build_report`.
+
+    Attributes
+    ----------
+    branch, lang : the branch and the report's language.
+    title : the branch name (the page title).
+    subtitle : operator, period and currency in one line.
+    kpis : :func:`kamlib.kpis` result (the KPIs a branch manager is measured on).
+    actions : :func:`kamlib.next_actions` result (the actions for this month).
+    sections : the body, in report order (:class:`Section`).
+    appendix : the "Method and reliability" section.
+    metrics : the figures of ``metrics.json``.
+    results : every analysis result the report rests on, by name (for exploring).
+    """
+
+    branch: str
+    lang: str
+    title: str
+    subtitle: str
+    kpis: Any
+    actions: Any
+    sections: list[Section]
+    appendix: Section
+    metrics: dict[str, Any]
+    results: dict[str, Any]
+    first_screen: list[Block] = field(default_factory=list)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Sheet name -> snake_case frame, in report order (the Excel workbook)."""
+        out: dict[str, pd.DataFrame] = {}
+        for b in self.blocks():
+            if isinstance(b, Table):
+                out.setdefault(b.name, b.frame)
+        return out
+
+    def blocks(self) -> Iterator[Block]:
+        """Every block of the report in order: first screen, sections, appendix."""
+        yield from self.first_screen
+        for s in [*self.sections, self.appendix]:
+            yield from s.blocks
+
+    def section(self, key: str) -> Section:
+        """The section called ``key`` (``segmentation``, ``profit``, ``churn``,
+        ``retention``, ``actions``, ``data_quality`` or ``appendix``)."""
+        for s in [*self.sections, self.appendix]:
+            if s.key == key:
+                return s
+        raise KeyError(f"no section {key!r}: {', '.join(s.key for s in self.sections)}")
+
+    def write(self, output_dir: str | os.PathLike) -> tuple[Path, Path]:
+        """Write ``metrics.json`` and ``tables.xlsx`` into ``output_dir``."""
+        from .report import write_metrics
+
+        out = Path(output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        with language(self.lang):
+            return write_metrics(self.metrics, out), write_workbook(
+                self.tables, out / "tables.xlsx"
+            )
+
+    # display -------------------------------------------------------------------------
+    def show_first_screen(self) -> None:
+        """The title (a Markdown ``# branch``), the subtitle, the KPIs and the actions."""
+        from IPython.display import Markdown, display
+
+        from ._display import say
+
+        display(Markdown("# " + say(self.title).data))
+        _show_markdown(self.subtitle)
+        with language(self.lang):
+            _show_blocks(self.first_screen)
+
+    def show_section(self, key: str) -> None:
+        """One section: its heading, intro and blocks."""
+        from IPython.display import Markdown, display
+
+        from ._display import say
+
+        s = self.section(key)
+        display(Markdown("## " + say(s.heading).data))
+        if s.intro:
+            _show_markdown(s.intro)
+        with language(self.lang):
+            _show_blocks(s.blocks)
+
+    def show_appendix(self) -> None:
+        self.show_section("appendix")
+
+    def show(self) -> None:
+        """The whole report: first screen, sections, appendix."""
+        self.show_first_screen()
+        for s in self.sections:
+            self.show_section(s.key)
+        self.show_appendix()
+
+    def _ipython_display_(self) -> None:
+        self.show()
+
+    def __repr__(self) -> str:
+        return (
+            f"<BranchReport {self.branch!r}: {len(self.sections)} sections, "
+            f"{len(self.tables)} tables>"
+        )
+
+
+# ----------------------------------------------------------------------------- helpers
+def _fig(title: str, alt: str, draw: Callable[..., Any], **kw: Any) -> Figure:
+    return Figure(title=title, alt=alt, draw=draw, **kw)
+
+
+def _code(v: Any) -> str:
+    """A code in the reader's words (lower case inside a sentence is left to the label)."""
+    return label(str(v))
+
+
+class _Said:
+    """Notes already given: a note is said once in the whole report."""
+
+    def __init__(self, muted: tuple[str, ...] = ()) -> None:
+        self.seen: set[str] = set()
+        self.muted = muted
+
+    def __call__(self, result: Any, *, skip: tuple[str, ...] = ()) -> list[Text]:
+        out = []
+        for n in getattr(result, "notes", ()) or ():
+            low = n.lower()
+            if n in self.seen or any(s in n for s in skip) or any(m in low for m in self.muted):
+                continue
+            self.seen.add(n)
+            out.append(Text(n, "note"))
+        return out
+
+
+#: words of analysis notes that only repeat that an optional table is missing
+_MUTED = {
+    "costs": ("cost", "p&l", "profit"),
+    "usage": ("usage", "forwarded", "complaint"),
+    "contacts": ("contact", "funnel", "retained"),
+}
+
+
+#: what each optional table gives a report, for the one sentence when it is missing
+def _missing_sentence(table: str) -> str:
+    return {
+        "costs": tr(
+            "The data have no cost table, so the cost to serve, customer profit, the whale "
+            "curve and loss-making accounts cannot be shown."
+        ),
+        "usage": tr(
+            "The data have no usage table, so groups about to leave (calls forwarded to other "
+            "operators against a falling bill) cannot be spotted."
+        ),
+        "contacts": tr(
+            "The data have no retention-contact table, so the retention funnel and what "
+            "retention saved cannot be shown."
+        ),
+    }[table]
+
+
+# ----------------------------------------------------------------------------- builder
+def build_report(
+    book: Book,
+    branch: str,
+    *,
+    scheme: str | Path | dict | None = None,
+    cost_model: Any = None,
+    estimates: str | Path | Any = None,
+    targets: str | Path | dict | None = None,
+    lang: str = "en",
+) -> BranchReport:
+    """Compute a branch report once: sections, appendix, metrics and tables.
+
+    Parameters
+    ----------
+    book : the operator's data (the branch is taken from it; the book is not modified).
+    branch : the branch to report on.
+    scheme : tier scheme for :func:`kamlib.value_tiers` (None: Beijing for CNY, ABC else).
+    cost_model : cost rates for :func:`kamlib.customer_pnl` (None: the bundled rates).
+    estimates : your own size/probability estimates for :func:`kamlib.opportunity_matrix`.
+    targets : KPI targets (a YAML path or dict) for :func:`kamlib.kpis`.
+    lang : the report's language (``en`` or ``zh``): every word is written in it.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> r = kamlib.build_report(kamlib.load(kamlib.sample_path()), "Suzhou")
+    >>> r.title, r.metrics["accounts"]
+    ('Suzhou', 373)
+    """
+    with language(lang):
+        return _build(book, branch, scheme, cost_model, estimates, targets, lang)
+
+
+def _build(
+    book: Book,
+    branch: str,
+    scheme: Any,
+    cost_model: Any,
+    estimates: Any,
+    targets: Any,
+    lang: str,
+) -> BranchReport:
+    from . import churn as ch
+    from . import opportunity as op
+    from . import profit as pr
+    from . import segment as sg
+    from .decisions import kpis, next_actions
+    from .needs import NeedsSegments
+    from .report import data_quality, metrics_of
+
+    b = book.branch(branch)
+    cur = book.currency
+    missing = set(b.missing_tables())
+    # a missing table is said once, in the section it empties (_missing_sentence): the
+    # analyses' own notes about it would say it again
+    said = _Said(tuple(w for t in sorted(missing) for w in _MUTED.get(t, ())))
+
+    # every analysis once ------------------------------------------------------------
+    pnl = pr.customer_pnl(b, cost_model=cost_model)
+    tiers = sg.value_tiers(b, scheme=scheme)
+    whale = pr.whale_curve(b, pnl=pnl)
+    rev_conc = pr.concentration(b, value="revenue", pnl=pnl)
+    ctypes = ch.churn_types(b)
+    has_type = "customer_type" in b.accounts and b.accounts["customer_type"].notna().any()
+    rates = ch.churn_rates(b, by="customer_type" if has_type else None)
+    overall = ch.churn_rates(b, by=None)
+    warnings = ch.group_warnings(b)
+    loss = pr.profit_actions(b, pnl=pnl, top=10)
+    tree = ch.cause_tree(b, lang=lang)
+    needs = NeedsSegments(seed=0).fit(b)
+    segments = needs.labels_ if needs.labels_.notna().any() else tiers.assignment
+    opps = op.opportunity_matrix(b, segments, pnl=pnl, given=estimates or None)
+    kpi = kpis(book, branch, pnl=pnl, targets=targets or None)
+    actions = next_actions(
+        book,
+        branch,
+        pnl=pnl,
+        warnings=warnings,
+        loss_makers=loss,
+        causes=tree,
+        opportunities=opps,
+    )
+    results: dict[str, Any] = {
+        "pnl": pnl,
+        "tiers": tiers,
+        "whale": whale,
+        "revenue_concentration": rev_conc,
+        "churn_types": ctypes,
+        "churn_rates": rates,
+        "group_warnings": warnings,
+        "profit_actions": loss,
+        "cause_tree": tree,
+        "needs": needs,
+        "opportunities": opps,
+        "kpis": kpi,
+        "actions": actions,
+    }
+
+    appendix = Section(
+        "appendix",
+        tr("Method and reliability"),
+        tr(
+            "How the figures above were tested and what they assume: p-values, intervals, "
+            "effect sizes and the cost assumptions."
+        ),
+    )
+    ctx = _Ctx(book, b, cur, missing, said, appendix.blocks, results)
+    sections = [
+        _segmentation(ctx, tiers, needs, segments, pnl),
+        _profit(ctx, pnl, whale, rev_conc, loss),
+        _churn(ctx, rates, overall, ctypes, tree, tiers, has_type),
+        _retention(ctx, warnings),
+        _actions_section(ctx, opps, loss, pnl),
+        _quality(ctx, data_quality(b), pnl),
+    ]
+
+    metrics = metrics_of(
+        book,
+        branch,
+        pnl=pnl,
+        tiers=tiers,
+        whale=whale,
+        revenue_concentration=rev_conc,
+        types=ctypes,
+    )
+    metrics["kpis"] = _kpi_values(kpi)
+    metrics["actions"] = [
+        {"text": r["action"], "money_at_stake": r["money_at_stake"], "kind": r["kind"]}
+        for _, r in actions.table.iterrows()
+    ]
+    from .report import _clean
+
+    months = b.months()
+    when = period(months[0], months[-1]) if len(months) else period(None, None)
+    subtitle = tr(
+        "{operator} · {period} · money in {currency}", operator=book.name, period=when, currency=cur
+    )
+    first = _first_screen(ctx, kpi, actions)
+    return BranchReport(
+        branch=branch,
+        lang=lang,
+        title=branch,
+        subtitle=subtitle,
+        kpis=kpi,
+        actions=actions,
+        sections=sections,
+        appendix=appendix,
+        metrics=_clean(metrics),
+        results=results,
+        first_screen=first,
+    )
+
+
+@dataclass
+class _Ctx:
+    book: Book
+    b: Book
+    cur: str
+    missing: set[str]
+    said: _Said
+    appendix: list[Block]
+    results: dict[str, Any]
+
+
+def _kpi_values(kpi: Any) -> dict[str, Any]:
+    t = kpi.table
+    if "branch" not in t:
+        return {}
+    return {str(k): (None if pd.isna(v) else v) for k, v in t["branch"].items()}
+
+
+def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
+    blocks: list[Block] = []
+    t = kpi.table
+    known = int(t["branch"].notna().sum()) if "branch" in t else 0
+    blocks.append(
+        Table(
+            tr("Key figures"),
+            ntr(
+                "The {n} figure this branch is measured on, beside the operator",
+                "The {n} figures this branch is measured on, beside the operator",
+                known,
+                n=count(known),
+            ),
+            t,
+        )
+    )
+    a = actions.table
+    if len(a):
+        at_stake = float(pd.to_numeric(a["money_at_stake"], errors="coerce").sum())
+        blocks.append(
+            Text(
+                ntr(
+                    "One action for this month, with {money} a year at stake:",
+                    "{n} actions for this month, with {money} a year at stake:",
+                    len(a),
+                    n=count(len(a)),
+                    money=money(at_stake, ctx.cur),
+                ),
+                "intro",
+            )
+        )
+        blocks.append(Text("\n".join(f"{i}. {s}" for i, s in enumerate(a["action"], 1))))
+        blocks.append(
+            Table(tr("Actions this month"), tr("The actions for this month, largest first"), a)
+        )
+    else:
+        blocks.append(Text(tr("The data point to no action for this month."), "missing"))
+    blocks += ctx.said(kpi) + ctx.said(actions)
+    return blocks
+
+
+# ----------------------------------------------------------------------------- sections
+def _largest(s: pd.Series) -> tuple[Any, float]:
+    s = pd.to_numeric(s, errors="coerce").dropna()
+    if s.empty:
+        return None, math.nan
+    return s.idxmax(), float(s.max())
+
+
+def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) -> Section:
+    from . import opportunity as op
+    from . import segment as sg
+
+    s = Section(
+        "segmentation",
+        tr("Segmentation"),
+        tr("Who the branch's accounts are: value tiers, customer types, life stage and needs."),
+    )
+    t = tiers.table
+    s.blocks += ctx.said(tiers)
+    if len(t) and t["accounts"].sum() > 0:
+        held = t[t["accounts"] > 0]
+        top = held.index[-1]  # tiers run from the lowest to the highest
+        name = str(held.loc[top, "label_zh" if _zh() else "label"])
+        n = int(held.loc[top, "accounts"])
+        title = ntr(
+            "{share} of revenue comes from the {tier} tier's {n} account",
+            "{share} of revenue comes from the {tier} tier's {n} accounts",
+            n,
+            share=share(held.loc[top, "share_of_revenue"]),
+            tier=name,
+            n=count(n),
+        )
+        alt = tr("Bar chart of accounts and revenue per value tier: {title}.", title=title)
+        lang = "zh" if _zh() else "en"
+        s.blocks.append(_fig(title, alt, lambda ax: tiers.plot(ax=ax, lang=lang)))
+        s.blocks.append(
+            Table(
+                tr("Value tiers"),
+                title,
+                t[["accounts", "share_of_accounts", "share_of_revenue", "arpu"]],
+            )
+        )
+    types = sg.customer_types(ctx.b)
+    s.blocks += ctx.said(types)
+    c = types.counts()
+    if len(c) and "customer_type" in types.table and types.table["customer_type"].notna().any():
+        per_type = c["accounts"].groupby(level="customer_type").sum()
+        kind, biggest = _largest(per_type)
+        keys = int(per_type.get("key_account", 0))
+        s.blocks.append(
+            Table(
+                tr("Customer types"),
+                tr(
+                    "{kind} are the largest customer type: {n} of {total} accounts; "
+                    "{keys} key accounts",
+                    kind=_code(kind),
+                    n=count(biggest),
+                    total=count(per_type.sum()),
+                    keys=count(keys),
+                ),
+                c,
+            )
+        )
+    stages = sg.lifecycle_stage(ctx.b)
+    s.blocks += ctx.said(stages)
+    sc = stages.counts()
+    if len(sc) and sc["accounts"].sum() > 0:
+        stage, most = _largest(sc["accounts"])
+        s.blocks.append(
+            Table(
+                tr("Lifecycle stages"),
+                tr(
+                    "Most accounts are {stage}: {n} of {total}",
+                    stage=_code(stage).lower(),
+                    n=count(most),
+                    total=count(sc["accounts"].sum()),
+                ),
+                sc,
+            )
+        )
+    vl = sg.value_loyalty(ctx.b)
+    s.blocks += ctx.said(vl)
+    vt = vl.table
+    if len(vt) and vt["accounts"].sum() > 0:
+        hv = vt[(vt["value"] == "high") & (vt["loyalty"] == "drifting")]["accounts"].sum()
+        title = (
+            ntr(
+                "{n} high-value account is drifting away: win it back now",
+                "{n} high-value accounts are drifting away: win them back now",
+                int(hv),
+                n=count(hv),
+            )
+            if hv
+            else tr("No high-value account is drifting away")
+        )
+        s.blocks.append(
+            _fig(
+                title,
+                tr("Grid of accounts by value and loyalty: {title}.", title=title),
+                lambda ax: vl.plot(ax=ax),
+                size=(6, 3.5),
+            )
+        )
+        s.blocks.append(Table(tr("Value x loyalty"), title, vl.strategy))
+    ctx.appendix.extend(ctx.said(needs))  # silhouettes and stability: method detail
+    nt = needs.table
+    if len(nt):
+        weak = getattr(needs, "structure_", "") in ("weak", "none")
+        title = (
+            tr(
+                "{k} needs segments, weakly separated: read them as tendencies, not types",
+                k=count(needs.k_),
+            )
+            if weak
+            else tr("{k} needs segments, each buying and using differently", k=count(needs.k_))
+        )
+        s.blocks.append(
+            _fig(
+                title,
+                tr("Chart of the needs segments: {title}.", title=title),
+                lambda ax: needs.plot(ax=ax),
+                size=(8, 3.5),
+            )
+        )
+        s.blocks.append(
+            Table(tr("Needs segments"), title, nt[["archetype", "accounts", "churned"]])
+        )
+        ctx.appendix.append(
+            Text(
+                tr(
+                    "Needs segments: {k} segments, the number with the highest mean silhouette "
+                    "(how much closer accounts are to their own segment than to the next; 1 is "
+                    "perfect, 0 no structure).",
+                    k=count(needs.k_),
+                )
+            )
+        )
+        ctx.appendix.append(
+            Table(
+                tr("Needs segments: fit"),
+                tr("How well the needs segments are separated"),
+                nt[["fit", "silhouette", "spread", "nearest_segment", "distance_to_nearest"]],
+            )
+        )
+    profile = op.segment_profile(ctx.b, segments, pnl=pnl)
+    s.blocks += ctx.said(profile)
+    pt = profile.table
+    if len(pt):
+        seg, v = _largest(pt["share_of_revenue"])
+        s.blocks.append(
+            Table(
+                tr("Segment profile"),
+                tr(
+                    "{segment} brings the largest share of revenue: {share}",
+                    segment=_code(seg),
+                    share=share(v),
+                ),
+                pt,
+            )
+        )
+    return s
+
+
+def _zh() -> bool:
+    from ._i18n import current_language
+
+    return current_language() == "zh"
+
+
+def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
+    from . import profit as pr
+
+    s = Section(
+        "profit",
+        tr("Where the profit is"),
+        tr(
+            "Customer profit is revenue minus the cost to serve each account (network, service, "
+            "account-manager time, discounts, subsidies, bad debt, acquisition)."
+        ),
+    )
+    b, cur = ctx.b, ctx.cur
+    if not pnl.has_costs:
+        s.blocks.append(Text(_missing_sentence("costs"), "missing"))
+        ctx.said.seen.update(pnl.notes)  # the sentence above says it
+    else:
+        s.blocks += ctx.said(pnl)
+        summ = pnl.summary()
+        profit_total = float(summ.loc["profit", "value"])
+        s.blocks.append(
+            Table(
+                tr("P&L summary"),
+                tr(
+                    "The branch earns {profit} on {revenue} of revenue: a {margin} margin",
+                    profit=money(profit_total, cur),
+                    revenue=money(summ.loc["revenue", "value"], cur),
+                    margin=share(summ.loc["margin", "value"]),
+                ),
+                summ,
+            )
+        )
+        s.blocks += ctx.said(whale)
+        if len(pnl.table) and whale.meaningful:
+            title = tr(
+                "The top {top} of accounts earn {peak} of profit; the last {tail} give {money} back",
+                top=share(whale.peak_at),
+                peak=share(whale.peak_share),
+                tail=share(1 - whale.peak_at),
+                money=money(whale.tail_giveback, cur),
+            )
+            s.blocks.append(
+                _fig(
+                    title,
+                    tr(
+                        "Whale curve of cumulative profit against accounts ranked by profit: "
+                        "{title}.",
+                        title=title,
+                    ),
+                    lambda ax: whale.plot(ax=ax),
+                )
+            )
+            ctx.appendix.append(Text(whale.reading))
+        elif len(pnl.table):
+            s.blocks.append(
+                Text(
+                    tr(
+                        "The branch loses {money} in total, so shares of its profit mean nothing: "
+                        "no whale curve.",
+                        money=money(-whale.total, cur),
+                    ),
+                    "missing",
+                )
+            )
+        rules = pr.rules_of_thumb(b, pnl=pnl)
+        s.blocks += ctx.said(rules)
+        rt = rules.table
+        if len(rt):
+            holds = int((rt["holds"] == "yes").sum())
+            s.blocks.append(
+                Table(
+                    tr("Rules of thumb"),
+                    ntr(
+                        "{n} of {total} rule of thumb holds in this branch",
+                        "{n} of {total} rules of thumb hold in this branch",
+                        holds,
+                        n=count(holds),
+                        total=count(len(rt)),
+                    ),
+                    rt,
+                )
+            )
+    # revenue concentration stands without costs
+    s.blocks += ctx.said(rev, skip=tuple(ctx.said.seen))
+    if not math.isnan(rev.gini):
+        title = tr(
+            "The top {top} of accounts bring {share} of revenue",
+            top=share(rev.top),
+            share=share(rev.top_share),
+        )
+        s.blocks.append(
+            _fig(
+                title,
+                tr("Lorenz curve of revenue over accounts: {title}.", title=title),
+                lambda ax: rev.plot(ax=ax),
+            )
+        )
+        ctx.appendix.append(
+            Text(
+                tr(
+                    "Revenue concentration: Gini coefficient {gini} (0: every account brings "
+                    "the same; 1: one account brings everything).",
+                    gini=number(rev.gini),
+                )
+            )
+        )
+    if pnl.has_costs:
+        deciles = pr.decile_table(b, pnl=pnl)
+        s.blocks += ctx.said(deciles)
+        dt = deciles.table
+        if len(dt):
+            title = tr(
+                "The most profitable tenth of accounts earns {share} of profit; {n} tenths "
+                "lose money",
+                share=share(dt["share"].iloc[0]),
+                n=count(int((dt["profit"] < 0).sum())),
+            )
+            s.blocks.append(
+                _fig(
+                    title,
+                    tr("Bar chart of profit per tenth of accounts: {title}.", title=title),
+                    lambda ax: deciles.plot(ax=ax),
+                    size=(8, 3.5),
+                )
+            )
+            s.blocks.append(Table(tr("Deciles"), title, dt))
+        groups = pr.profit_groups(b, pnl=pnl)
+        gt = groups.table
+        if len(gt) and "loss_making" in gt.index:
+            lm = gt.loc["loss_making"]
+            s.blocks.append(
+                Table(
+                    tr("Profit groups"),
+                    tr(
+                        "{n} of {total} accounts lose money: {money} together",
+                        n=count(lm["accounts"]),
+                        total=count(gt["accounts"].sum()),
+                        money=money(-lm["profit"], cur),
+                    ),
+                    gt,
+                )
+            )
+        drivers = pnl.cost_by_driver()
+        if len(drivers) and drivers.sum() > 0:
+            title = tr(
+                "The largest cost to serve is {driver}: {share} of the cost",
+                driver=str(drivers.idxmax()).lower(),
+                share=share(drivers.max() / drivers.sum()),
+            )
+            s.blocks.append(
+                _fig(
+                    title,
+                    tr("Bar chart of the cost to serve by driver: {title}.", title=title),
+                    lambda ax: pnl.plot(ax=ax),
+                )
+            )
+        if "customer_type" in pnl.table and pnl.table["customer_type"].notna().any():
+            by = pnl.by("customer_type")[["accounts", "revenue", "cost", "profit", "margin"]]
+            kind, v = _largest(by["profit"])
+            s.blocks.append(
+                Table(
+                    tr("P&L by customer type"),
+                    tr(
+                        "{kind} earn the most profit: {money}",
+                        kind=_code(kind),
+                        money=money(v, cur),
+                    ),
+                    by,
+                )
+            )
+        if pnl.model is not None:
+            ctx.appendix.append(
+                Table(
+                    tr("Cost assumptions"),
+                    tr("The cost to serve rests on these rates: assumptions, not measurements"),
+                    pnl.model.assumptions(),
+                )
+            )
+    return s
+
+
+def _churn(
+    ctx: _Ctx, rates: Any, overall: Any, ctypes: Any, tree: Any, tiers: Any, has_type: bool
+) -> Section:
+    from . import churn as ch
+
+    b = ctx.b
+    s = Section("churn", tr("Why customers leave"))
+    acc = b.accounts
+    churned = int((acc["status"] == "churned").sum())
+    ot = overall.table
+    min_accounts = ch.churn_rules()["min_accounts"]
+    if len(ot) and len(acc) >= min_accounts:
+        r = ot.iloc[0]
+        s.blocks.append(
+            Text(
+                tr(
+                    "{churned} of {accounts} accounts churned ({rate}).",
+                    churned=count(churned),
+                    accounts=count(len(acc)),
+                    rate=share(r["rate"]),
+                )
+            )
+        )
+        ctx.appendix.append(
+            Text(
+                tr(
+                    "Churn rate {rate}, 95% interval {low} to {high} (Wilson).",
+                    rate=share(r["rate"]),
+                    low=share(r["ci_low"]),
+                    high=share(r["ci_high"]),
+                )
+            )
+        )
+    else:
+        s.blocks.append(
+            Text(
+                tr(
+                    "{churned} of {accounts} accounts churned: too few accounts for a rate.",
+                    churned=count(churned),
+                    accounts=count(len(acc)),
+                )
+            )
+        )
+    s.blocks += ctx.said(rates)
+    rt = rates.table
+    if has_type and len(rt) > 1:
+        # one test of whether churn differs between types: churned/stayed by type
+        test = type_test(rt)
+        title = _type_verdict(test, rt)  # the verdict is the table's message title
+        s.blocks.append(Table(tr("Churn rates"), title, rt[["accounts", "churned", "rate"]]))
+        ctx.appendix.append(
+            Text(
+                tr(
+                    "Churn by customer type: chi-square test of churned against stayed, {p}; "
+                    "a difference is called real below p = 0.05.",
+                    p=pvalue(test.pvalue),
+                )
+            )
+        )
+        ctx.appendix.append(
+            Table(tr("Churn rates with intervals"), tr("Churn rates with 95% intervals"), rt)
+        )
+    per_q = ch.churn_by_period(b, freq="Q")
+    s.blocks += ctx.said(per_q)
+    qt = per_q.table
+    if len(qt) >= 1:
+        last = qt.index[-1]
+        q = last[0] if isinstance(last, tuple) else last
+        title = tr(
+            "{rate} of accounts churned in {quarter}, the latest quarter",
+            rate=share(qt["rate"].iloc[-1]),
+            quarter=str(q),
+        )
+        if len(qt) >= 2:
+            title = tr(
+                "{rate} of accounts churned in {quarter}, against {before} the quarter before",
+                rate=share(qt["rate"].iloc[-1]),
+                quarter=str(q),
+                before=share(qt["rate"].iloc[-2]),
+            )
+        s.blocks.append(
+            _fig(
+                title,
+                tr("Line chart of churn rate per quarter: {title}.", title=title),
+                lambda ax: per_q.plot(ax=ax),
+                size=(6, 3),
+            )
+        )
+        s.blocks.append(Table(tr("Churn per quarter"), title, qt))
+    s.blocks += ctx.said(ctypes)
+    tt = ctypes.table
+    if len(tt) and churned:
+        kind, n = _largest(tt["accounts"])
+        s.blocks.append(
+            Table(
+                tr("Churn types"),
+                tr(
+                    "Most churn is {kind}: {n} of {total} churned accounts",
+                    kind=_code(kind).lower(),
+                    n=count(n),
+                    total=count(churned),
+                ),
+                tt,
+            )
+        )
+    s.blocks += ctx.said(tree)
+    ct = tree.table
+    if len(ct) and "accounts" in ct:
+        i, n = _largest(ct["accounts"])
+        title = tr(
+            "{cause} is the largest cause: {n} of {total} churned accounts",
+            cause=str(ct.loc[i, "cause"]),
+            n=count(n),
+            total=count(ct["accounts"].sum()),
+        )
+        s.blocks.append(
+            _fig(
+                title,
+                tr("Bar chart of churn causes by cause group: {title}.", title=title),
+                lambda ax: tree.plot(ax=ax),
+                size=(8, 3.5),
+            )
+        )
+        s.blocks.append(Table(tr("Cause tree"), title, ct))
+        by_tier = ch.cause_tree(b, by=tiers.assignment.rename("tier")).table
+        if len(by_tier):
+            lost = by_tier.sum()
+            tier, n = _largest(lost)
+            words = tiers.table["label_zh" if _zh() else "label"]
+            s.blocks.append(
+                Table(
+                    tr("Causes by tier"),
+                    tr(
+                        "Most accounts lost were in the {tier} tier: {n} of {total}",
+                        tier=str(words.get(tier, tier)),
+                        n=count(n),
+                        total=count(lost.sum()),
+                    ),
+                    by_tier,
+                )
+            )
+    if has_type:
+        assoc = ch.cause_association(b, by="customer_type")
+        ctx.results["association"] = assoc
+        s.blocks.append(Text(_association_verdict(assoc)))
+        ctx.appendix.append(Text(assoc.reading))
+        if assoc.testable:
+            ctx.appendix.append(
+                _fig(
+                    _association_verdict(assoc),
+                    tr(
+                        "Chart of churn causes by customer type: {v}", v=_association_verdict(assoc)
+                    ),
+                    lambda ax: assoc.plot(ax=ax),
+                )
+            )
+            if len(assoc.standouts):
+                ctx.appendix.append(
+                    Table(
+                        tr("Causes that stand out"),
+                        tr("Cells of causes by customer type beyond chance (Holm-adjusted)"),
+                        assoc.standouts,
+                    )
+                )
+    drivers = ch.churn_drivers(b)
+    ctx.results["drivers"] = drivers
+    ctx.appendix.extend(ctx.said(drivers))  # events per parameter, pooling: method detail
+    s.blocks.append(Text(_drivers_verdict(drivers)))
+    if drivers.fit_ is not None:  # unfitted, its reading is the note already given
+        ctx.appendix.append(Text(drivers.reading))
+    if len(drivers.table):
+        ctx.appendix.append(
+            Table(
+                tr("Churn drivers"),
+                tr("Odds ratios of churning with 95% intervals and Holm-adjusted p-values"),
+                drivers.table,
+            )
+        )
+    curves, incidence = ch.retention_curves(b), ch.cumulative_incidence(b)
+    s.blocks += ctx.said(curves) + ctx.said(incidence)
+    cs = curves.summary()["value"]
+    if len(curves.table) and not pd.isna(cs.get("lowest_retained")):
+        title = tr(
+            "How long accounts stay: the lowest curve keeps {share} of its accounts after "
+            "{months} months",
+            share=share(cs["lowest_retained"]),
+            months=count(cs["longest_tenure_months"]),
+        )
+
+        def both(axs: Any) -> None:
+            curves.plot(ax=axs[0])
+            incidence.plot(ax=axs[1])
+
+        s.blocks.append(
+            _fig(
+                title,
+                tr(
+                    "Left, share of accounts still with us by months with us; right, share "
+                    "lost to each cause group: {title}.",
+                    title=title,
+                ),
+                both,
+                size=(11, 3.5),
+                panels=2,
+            )
+        )
+    return s
+
+
+def type_test(rates: pd.DataFrame) -> Any:
+    """Does churn differ between customer types? Chi-square (or permutation, for small
+    cells) test of churned against stayed accounts by type; ``rates`` is a
+    :func:`kamlib.churn_rates` table by customer type (``accounts``, ``churned``)."""
+    from ._stats import association_test
+    from .churn import churn_rules
+
+    churned = rates["churned"].astype(int)
+    obs = pd.DataFrame({"churned": churned, "stayed": rates["accounts"].astype(int) - churned}).T
+    return association_test(
+        obs,
+        min_count=churn_rules()["min_churners"],
+        subject=tr("Churn by customer type"),
+        names=("status", "customer_type"),
+    )
+
+
+def _type_verdict(test: Any, rates: pd.DataFrame) -> str:
+    """The body's sentence on churn by customer type: a difference only when the test
+    rejects."""
+    if not test.significant:
+        return tr("Churn by customer type: no real difference")
+    kind, hi = _largest(rates["rate"])
+    return tr(
+        "Churn differs by customer type: highest among {kind} ({rate})",
+        kind=_code(kind).lower(),
+        rate=share(hi),
+    )
+
+
+def _association_verdict(assoc: Any) -> str:
+    """One plain sentence following the test: a claim only when it rejects."""
+    if not assoc.testable:
+        return tr("Churn causes by customer type: too few churners to test.")
+    if not assoc.significant:
+        return tr("Churn causes by customer type: no real difference between customer types.")
+    st = assoc.standouts
+    if len(st):
+        r = st.iloc[0]
+        more = float(r["residual"]) > 0
+        return (
+            tr(
+                "Churn causes differ by customer type: {cause} is more common among {kind}.",
+                cause=_code(r["row"]).lower(),
+                kind=_code(r["column"]).lower(),
+            )
+            if more
+            else tr(
+                "Churn causes differ by customer type: {cause} is less common among {kind}.",
+                cause=_code(r["row"]).lower(),
+                kind=_code(r["column"]).lower(),
+            )
+        )
+    return tr("Churn causes differ by customer type, though no single cause stands out.")
+
+
+def _drivers_verdict(drivers: Any) -> str:
+    """The strongest driver significant after Holm, in plain words; else none."""
+    t = drivers.table
+    if getattr(drivers, "fit_", None) is None:
+        return tr("Too few churners to say what drives churn.")
+    sig = t[t["significant"].astype(bool)] if len(t) else t
+    if not len(sig):
+        return tr("No driver moves churn beyond chance.")
+    strength = np.abs(np.log(sig["odds_ratio"].astype(float)))
+    name = strength.idxmax()
+    orr = float(sig.loc[name, "odds_ratio"])
+    base = sig.loc[name, "baseline"]
+    what = label(str(name))
+    if isinstance(base, str) and ": " in str(name):
+        column = str(name).split(": ", 1)[0]
+        what = tr(
+            "{level} (against {baseline})",
+            level=label(str(name)),
+            baseline=label(f"{column}: {base}").split(": ", 1)[-1],
+        )
+    if orr < 1:
+        return tr(
+            "{driver} is the strongest driver: the odds of leaving are {x} lower.",
+            driver=what,
+            x=ratio(1 / orr),
+        )
+    return tr(
+        "{driver} is the strongest driver: the odds of leaving are {x} higher.",
+        driver=what,
+        x=ratio(orr),
+    )
+
+
+def _retention(ctx: _Ctx, warnings: Any) -> Section:
+    from . import churn as ch
+
+    b, cur = ctx.b, ctx.cur
+    s = Section(
+        "retention",
+        tr("Groups about to leave, and retention"),
+        tr(
+            "A warning goes up when a group's calls forwarded to other operators rise while its "
+            "group bill falls."
+        ),
+    )
+    if "usage" in ctx.missing:
+        s.blocks.append(Text(_missing_sentence("usage"), "missing"))
+        ctx.said.seen.update(warnings.notes)
+    else:
+        s.blocks += ctx.said(warnings)
+        wt = warnings.table
+        if len(wt):
+            warned = wt[wt["warning"].astype(bool)]
+            active = warned[warned["status"] == "active"]
+            title = ntr(
+                "{n} group still with us shows the warning signs: {money} a year at risk",
+                "{n} groups still with us show the warning signs: {money} a year at risk",
+                len(active),
+                n=count(len(active)),
+                money=money(active["revenue_at_risk_year"].sum(), cur),
+            )
+            cols = [
+                "name",
+                "status",
+                "lines",
+                "forwarding_rise",
+                "bill_change",
+                "revenue_at_risk_year",
+            ]
+            s.blocks.append(Table(tr("Group-churn warnings"), title, warned[cols]))
+    if "contacts" in ctx.missing:
+        s.blocks.append(Text(_missing_sentence("contacts"), "missing"))
+        return s
+    has_type = "customer_type" in b.accounts
+    funnel = ch.retention_funnel(b, by="customer_type" if has_type else None)
+    s.blocks += ctx.said(funnel)
+    ft = funnel.table
+    if len(ft):
+        warned_n, kept = int(ft["warned"].sum()), int(ft["retained"].sum())
+        title = tr(
+            "{kept} of {warned} warned accounts were kept", kept=count(kept), warned=count(warned_n)
+        )
+        s.blocks.append(
+            _fig(
+                title,
+                tr(
+                    "Funnel of warned, reached, intending to leave and kept accounts: {title}.",
+                    title=title,
+                ),
+                lambda ax: funnel.plot(ax=ax),
+                size=(7, 2.5),
+            )
+        )
+        s.blocks.append(Table(tr("Retention funnel"), title, ft))
+    econ = ch.retention_economics(b)
+    s.blocks += ctx.said(econ)
+    et = econ.table
+    if len(et) and "revenue_saved" in et.index:
+        s.blocks.append(
+            Table(
+                tr("Retention economics"),
+                tr(
+                    "Retention saved {money} of revenue",
+                    money=money(et.loc["revenue_saved", "value"], cur),
+                ),
+                et,
+            )
+        )
+    return s
+
+
+def _actions_section(ctx: _Ctx, opps: Any, loss: Any, pnl: Any) -> Section:
+    cur = ctx.cur
+    s = Section(
+        "actions",
+        tr("Recommended actions"),
+        tr(
+            "For each segment and lever, the size of the result per year against the "
+            "probability of success."
+        ),
+    )
+    s.blocks += ctx.said(opps, skip=tuple(ctx.said.seen))
+    ranked = opps.ranked()
+    if len(ranked):
+        top = ranked.iloc[0]
+        title = tr(
+            "The largest opportunity: {lever} in {segment}, {money} a year expected",
+            lever=_code(top["lever"]).lower(),
+            segment=_code(top["segment"]),
+            money=money(top["expected"], cur),
+        )
+        s.blocks.append(
+            _fig(
+                title,
+                tr("Priority matrix of size against probability of success: {title}.", title=title),
+                lambda ax: opps.plot(ax=ax),
+                size=(8, 4.5),
+            )
+        )
+        cols = ["segment", "lever", "size", "probability", "priority", "source", "basis"]
+        s.blocks.append(Table(tr("Top opportunities"), title, ranked[cols].head(10)))
+        ctx.appendix.append(
+            Table(tr("Priority matrix"), tr("Every segment and lever, ranked"), ranked)
+        )
+    if pnl.has_costs:
+        s.blocks += ctx.said(loss, skip=tuple(ctx.said.seen))
+        lt = loss.table
+        if len(lt):
+            title = ntr(
+                "The largest loss-making account loses {money}",
+                "The {n} largest loss-making accounts lose {money} together",
+                len(lt),
+                n=count(len(lt)),
+                money=money(lt["at_stake"].sum(), cur),
+            )
+            s.blocks.append(Table(tr("Loss-making accounts"), title, lt))
+        sv = loss.services
+        if len(sv):
+            prod, v = _largest(sv["profit"])
+            s.blocks.append(
+                Table(
+                    tr("Services by profit"),
+                    tr(
+                        "{product} earns the most profit: {money}",
+                        product=_code(prod),
+                        money=money(v, cur),
+                    ),
+                    sv,
+                )
+            )
+    return s
+
+
+def _quality(ctx: _Ctx, quality: Any, pnl: Any) -> Section:
+    s = Section("data_quality", tr("Data quality"))
+    q = quality.table
+    if len(q):
+        s.blocks.append(
+            Text(
+                ntr(
+                    "One thing was missing or doubtful in the data; the appendix lists it.",
+                    "{n} things were missing or doubtful in the data; the appendix lists them.",
+                    len(q),
+                    n=count(len(q)),
+                )
+            )
+        )
+        ctx.appendix.append(
+            Table(
+                tr("Data quality"),
+                ntr(
+                    "{n} finding about the data and what it means",
+                    "{n} findings about the data and what they mean",
+                    len(q),
+                    n=count(len(q)),
+                ),
+                q,
+            )
+        )
+    else:
+        s.blocks.append(Text(tr("Nothing the report needs was missing from the data.")))
+    return s

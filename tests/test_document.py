@@ -1,0 +1,266 @@
+"""The report builder: every section computed once, titles from the data, verdicts that
+follow their tests, one sentence for a missing table, and metrics from the same results."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import kamlib
+import kamlib.profit
+import kamlib.segment
+from kamlib import document
+from kamlib._format import money, share
+from kamlib.document import Figure, Table, Text
+
+BRANCH = "Suzhou"
+
+
+@pytest.fixture(scope="module")
+def book():
+    return kamlib.load(kamlib.sample_path())
+
+
+@pytest.fixture(scope="module")
+def report(book):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return kamlib.build_report(book, BRANCH)
+
+
+def _without(book: kamlib.Book, *drop: str) -> kamlib.Book:
+    kept = {
+        t: book.table(t)
+        for t in ("billing", "costs", "usage", "contacts")
+        if book.has(t) and t not in drop
+    }
+    return kamlib.Book.from_frames(
+        accounts=book.accounts, currency=book.currency, as_of=book.as_of, **kept
+    )
+
+
+def _sentences(report) -> list[str]:
+    return [b.text for b in report.blocks() if isinstance(b, Text)]
+
+
+def test_pnl_and_tiers_are_computed_once(book, monkeypatch):
+    calls = {"pnl": 0, "tiers": 0}
+    pnl, tiers = kamlib.profit.customer_pnl, kamlib.segment.value_tiers
+
+    def counted_pnl(*a, **k):
+        calls["pnl"] += 1
+        return pnl(*a, **k)
+
+    def counted_tiers(*a, **k):
+        calls["tiers"] += 1
+        return tiers(*a, **k)
+
+    monkeypatch.setattr(kamlib.profit, "customer_pnl", counted_pnl)
+    monkeypatch.setattr(kamlib.segment, "value_tiers", counted_tiers)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kamlib.build_report(book, BRANCH)
+    assert calls == {"pnl": 1, "tiers": 1}
+
+
+def test_metrics_are_branch_metrics_plus_report_keys(book, report):
+    m = report.metrics
+    expected = kamlib.branch_metrics(book, BRANCH)
+    assert {k: m[k] for k in expected} == expected
+    assert set(m) == set(kamlib.report.METRICS_SCHEMA) | set(kamlib.report.REPORT_METRICS_SCHEMA)
+    # and by hand: churned accounts and the top-20% profit share
+    acc = book.accounts[book.accounts["branch"] == BRANCH]
+    assert m["churned"] == int((acc["status"] == "churned").sum())
+    profit = kamlib.customer_pnl(book.branch(BRANCH)).table["profit"]
+    k = int(np.ceil(0.2 * profit.notna().sum()))
+    assert m["top20_profit_share"] == pytest.approx(profit.nlargest(k).sum() / profit.sum())
+    # the actions of metrics.json are the report's, in its words
+    assert [a["text"] for a in m["actions"]] == list(report.actions.table["action"])
+    json.dumps(m)  # JSON-safe
+
+
+def test_every_table_and_figure_has_a_message_title_and_alt_text(report):
+    blocks = list(report.blocks())
+    tables = [b for b in blocks if isinstance(b, Table)]
+    figures = [b for b in blocks if isinstance(b, Figure)]
+    assert len(tables) >= 20 and len(figures) >= 8
+    for t in tables:
+        assert t.title.strip() and t.name.strip(), t
+        assert isinstance(t.frame, pd.DataFrame) and len(t.frame), t.name
+    for f in figures:
+        assert f.title.strip() and f.alt.strip(), f
+        assert f.title in f.alt or f.title.rstrip(".") in f.alt  # the alt text states the finding
+    fig = figures[0].render()
+    try:
+        assert fig.axes[0].get_title(loc="left") == figures[0].title
+    finally:
+        plt.close(fig)
+    # workbook: one sheet per table name, in report order, nothing empty
+    assert list(report.tables) == list(dict.fromkeys(t.name for t in tables))
+
+
+def test_whale_title_numbers_by_hand(book, report):
+    profit = kamlib.customer_pnl(book.branch(BRANCH)).table["profit"].dropna()
+    ranked = profit.sort_values(ascending=False).to_numpy()
+    cum = np.cumsum(ranked)
+    i = int(np.argmax(cum))
+    peak_at, peak_share = (i + 1) / len(ranked), cum[i] / ranked.sum()
+    giveback = cum[i] - ranked.sum()
+    title = next(f.title for f in report.section("profit").figures if "give" in f.title)
+    assert title == (
+        f"The top {share(peak_at)} of accounts earn {share(peak_share)} of profit; "
+        f"the last {share(1 - peak_at)} give {money(giveback, 'CNY')} back"
+    )
+    assert share(peak_share) == "207%"  # the issue's example, on the sample
+
+
+def test_tier_title_by_hand(book, report):
+    b = book.branch(BRANCH)
+    title = report.section("segmentation").tables[0].title
+    tiers = kamlib.value_tiers(b).table
+    top = tiers[tiers["accounts"] > 0].index[-1]
+    spend = b.accounts.set_index("account_id")
+    assert tiers.loc[top, "label"] in title
+    assert share(tiers.loc[top, "share_of_revenue"]) in title
+    assert f"{int(tiers.loc[top, 'accounts'])} accounts" in title
+    assert len(spend) == tiers["accounts"].sum()
+
+
+def test_missing_tables_are_said_once_without_empty_charts(book):
+    bare = _without(book, "costs", "usage", "contacts")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = kamlib.build_report(bare, BRANCH)
+    said = _sentences(r)
+    for word in ("cost table", "usage table", "retention-contact table"):
+        assert sum(word in s for s in said) == 1, word
+    # no other sentence repeats that costs are missing
+    assert not [s for s in said if "cost" in s.lower() and "cost table" not in s]
+    profit = r.section("profit")
+    assert [b.kind for b in profit.blocks if isinstance(b, Text)] == ["missing"]
+    assert [f.title for f in profit.figures] == [
+        t for t in (f.title for f in profit.figures) if "revenue" in t
+    ]  # only the revenue curve, which needs no costs
+    assert not r.section("retention").figures and not r.section("retention").tables
+    assert all(len(df) for df in r.tables.values())
+    assert r.metrics["profit"] is None and r.metrics["whale_peak_share"] is None
+
+
+def _shuffled_causes(book: kamlib.Book, seed: int) -> kamlib.Book:
+    acc = book.accounts.copy()
+    lost = acc.index[acc["status"] == "churned"]
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(lost))
+    for col in ("churn_cause", "churn_cause_group"):
+        acc.loc[lost, col] = acc.loc[lost, col].to_numpy()[order]
+    return kamlib.Book.from_frames(accounts=acc, currency=book.currency, as_of=book.as_of)
+
+
+def test_association_verdict_follows_the_test(book):
+    b = _shuffled_causes(book, 1).branch(BRANCH)
+    assoc = kamlib.cause_association(b, by="customer_type")
+    assert not assoc.significant
+    assert "no real difference" in document._association_verdict(assoc)
+    # planted: every key account that left went to a competitor, nobody else did
+    acc = book.accounts.copy()
+    lost = acc["status"] == "churned"
+    key = acc["customer_type"] == "key_account"
+    acc.loc[lost & key, "churn_cause_group"] = "competitor"
+    acc.loc[lost & ~key, "churn_cause_group"] = "internal"
+    acc.loc[lost, "churn_cause"] = acc.loc[lost, "churn_cause_group"].map(
+        {"competitor": "competitor_price", "internal": "price"}
+    )
+    planted = kamlib.Book.from_frames(accounts=acc, currency=book.currency, as_of=book.as_of)
+    assoc = kamlib.cause_association(planted.branch(BRANCH), by="customer_type")
+    assert assoc.significant
+    verdict = document._association_verdict(assoc)
+    assert "no real difference" not in verdict and "differ" in verdict
+
+
+def test_type_verdict_follows_the_test_and_holds_its_size_under_the_null():
+    rng = np.random.default_rng(7)
+    n, reps, claims = 600, 200, 0
+    kinds = np.repeat(["business", "key_account", "residential"], n // 3)
+    for _ in range(reps):
+        churned = rng.random(n) < 0.15  # the same churn rate for every type
+        df = pd.DataFrame({"customer_type": rng.permutation(kinds), "churned": churned})
+        rates = df.groupby("customer_type")["churned"].agg(accounts="size", churned="sum")
+        rates["rate"] = rates["churned"] / rates["accounts"]
+        verdict = document._type_verdict(document.type_test(rates), rates)
+        claims += "no real difference" not in verdict
+    # nominal 5%, with a binomial tolerance
+    assert claims <= stats.binom.ppf(0.999, reps, 0.05)
+    # and a real difference is named, with its highest rate
+    rates = pd.DataFrame(
+        {"accounts": [200, 200, 200], "churned": [10, 12, 60]},
+        index=pd.Index(["business", "key_account", "residential"], name="customer_type"),
+    )
+    rates["rate"] = rates["churned"] / rates["accounts"]
+    verdict = document._type_verdict(document.type_test(rates), rates)
+    assert "differs" in verdict and share(0.3) in verdict
+
+
+def test_drivers_verdict_names_no_driver_on_noise(book):
+    b = book.branch(BRANCH)
+    acc = b.accounts.copy()
+    # every candidate driver reshuffled against who left: nothing can move churn
+    tied = [
+        c for c in acc if c.startswith("churn") or c in ("status", "join_date", "tenure_months")
+    ]
+    rng = np.random.default_rng(3)
+    order = rng.permutation(len(acc))
+    for c in acc.columns.difference([*tied, "account_id", "branch", "name"]):
+        acc[c] = acc[c].to_numpy()[order]
+    noise = kamlib.Book.from_frames(accounts=acc, currency=book.currency, as_of=book.as_of)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d = kamlib.churn_drivers(noise)
+        real = kamlib.churn_drivers(b)
+    assert d.fit_ is not None and not d.table["significant"].astype(bool).any()
+    assert document._drivers_verdict(d) == "No driver moves churn beyond chance."
+    assert "strongest driver" in document._drivers_verdict(real)
+
+
+def test_statistics_go_to_the_appendix(report):
+    body = " ".join(s for sec in report.sections for s in sec.sentences if True)
+    for word in ("p =", "p <", "chi-square", "Cramér", "silhouette", "odds ratio", "95% CI"):
+        assert word not in body.replace("p < 0.05 over", ""), word
+    appendix = " ".join(report.appendix.sentences)
+    assert "p = " in appendix and "interval" in appendix
+
+
+def test_input_book_is_not_modified(book):
+    before = {t: book.table(t).copy() for t in ("accounts", "billing", "costs") if book.has(t)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kamlib.build_report(book, BRANCH)
+    for t, df in before.items():
+        pd.testing.assert_frame_equal(book.table(t), df)
+
+
+def test_write_and_show(report, tmp_path):
+    from openpyxl import load_workbook
+
+    metrics, xlsx = report.write(tmp_path)
+    assert json.loads(metrics.read_text())["accounts"] == report.metrics["accounts"]
+    assert len(load_workbook(xlsx).sheetnames) == len(report.tables)
+    shown: list = []
+    import IPython.display
+
+    orig = IPython.display.display
+    IPython.display.display = lambda *objs, **k: shown.extend(objs)
+    try:
+        report.show()
+    finally:
+        IPython.display.display = orig
+    html = [getattr(o, "data", "") for o in shown]
+    assert html[0] == f"# {BRANCH}"
+    images = [h for h in html if h.startswith("<img")]
+    assert len(images) == sum(isinstance(b, Figure) for b in report.blocks())
+    assert all('alt=""' not in h for h in images)
