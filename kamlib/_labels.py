@@ -330,7 +330,6 @@ LABELS: dict[str, str] = {
     "worse": "Worse",
     "actions": "Actions",
     "action": "Action",
-    "kind": "Kind of action",
     "money_at_stake": "Money at stake per year",
     "why": "Why",
     "assumption": "Assumption",

@@ -30,7 +30,7 @@ from ._book import Book
 from ._excel import write_workbook
 from ._format import count, money, number, period, pvalue, ratio, share
 from ._i18n import language, ntr, tr
-from ._labels import label, labelled
+from ._labels import label
 
 __all__ = ["BranchReport", "Section", "Table", "Figure", "Text", "build_report"]
 
@@ -53,6 +53,7 @@ class Table:
     name: str
     title: str
     frame: pd.DataFrame
+    kinds: dict[str, str] | None = None  # a column's kind where it differs from the catalogue
 
 
 @dataclass(frozen=True)
@@ -115,45 +116,26 @@ def _show_markdown(text: str) -> None:
     display(say(text))
 
 
-def _show_table(title: str, frame: pd.DataFrame) -> None:
-    """Display one table under its message title (the lead points this at
-    ``kamlib._display.show_table``)."""
-    from IPython.display import HTML, display
+def _show_table(table: Table, currency: str) -> None:
+    """One table under its message title, formatted for a reader."""
+    from ._display import show_table
 
-    from ._display import frame_html
-
-    _show_markdown(f"**{title}**")
-    display(HTML(frame_html(labelled(frame))))
+    show_table(table.title, table.frame, kinds=table.kinds, currency=currency)
 
 
 def _show_figure(fig: Any, alt: str) -> None:
-    """Display one matplotlib figure as an image with its alt text, then close it (the
-    lead points this at ``kamlib._display.show_figure``)."""
-    import base64
-    import html
-    import io
+    """One matplotlib figure as an image with its alt text (then closed)."""
+    from ._display import show_figure
 
-    import matplotlib.pyplot as plt
-    from IPython.display import HTML, display
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, metadata={"Software": None})
-    plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    display(
-        HTML(
-            f'<img alt="{html.escape(alt, quote=True)}" style="max-width:100%;height:auto" '
-            f'src="data:image/png;base64,{data}">'
-        )
-    )
+    show_figure(fig, alt=alt)
 
 
-def _show_blocks(blocks: list[Block]) -> None:
+def _show_blocks(blocks: list[Block], currency: str) -> None:
     for b in blocks:
         if isinstance(b, Text):
             _show_markdown(f"*{b.text}*" if b.kind in ("note", "missing") else b.text)
         elif isinstance(b, Table):
-            _show_table(b.title, b.frame)
+            _show_table(b, currency)
         else:
             _show_figure(b.render(), b.alt)
 
@@ -187,6 +169,7 @@ class BranchReport:
     metrics: dict[str, Any]
     results: dict[str, Any]
     first_screen: list[Block] = field(default_factory=list)
+    currency: str = ""
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -218,8 +201,9 @@ class BranchReport:
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
         with language(self.lang):
+            kinds = {b.name: b.kinds for b in self.blocks() if isinstance(b, Table) and b.kinds}
             return write_metrics(self.metrics, out), write_workbook(
-                self.tables, out / "tables.xlsx"
+                self.tables, out / "tables.xlsx", kinds=kinds, currency=self.currency
             )
 
     # display -------------------------------------------------------------------------
@@ -232,7 +216,7 @@ class BranchReport:
         display(Markdown("# " + say(self.title).data))
         _show_markdown(self.subtitle)
         with language(self.lang):
-            _show_blocks(self.first_screen)
+            _show_blocks(self.first_screen, self.currency)
 
     def show_section(self, key: str) -> None:
         """One section: its heading, intro and blocks."""
@@ -245,7 +229,7 @@ class BranchReport:
         if s.intro:
             _show_markdown(s.intro)
         with language(self.lang):
-            _show_blocks(s.blocks)
+            _show_blocks(s.blocks, self.currency)
 
     def show_appendix(self) -> None:
         self.show_section("appendix")
@@ -472,6 +456,7 @@ def _build(
         metrics=_clean(metrics),
         results=results,
         first_screen=first,
+        currency=cur,
     )
 
 
@@ -1059,6 +1044,7 @@ def _churn(
                 tr("Churn drivers"),
                 tr("Odds ratios of churning with 95% intervals and Holm-adjusted p-values"),
                 drivers.table,
+                kinds={"ci_low": "ratio", "ci_high": "ratio"},
             )
         )
     curves, incidence = ch.retention_curves(b), ch.cumulative_incidence(b)
