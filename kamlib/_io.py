@@ -589,12 +589,14 @@ def prepare(
     out: str | Path,
     *,
     mapping: str | Path | dict | None = None,
+    cost_model: Any = None,
 ) -> Path:
     """Validate the data once and split it into one Parquet folder per branch.
 
     A branch report then reads only its own accounts (``load(out, branch=...)``) instead
     of the whole operator; the operator's totals (for the comparison in each report) and
-    the run's data-quality notes are kept in the manifest ``kamlib-prepared.json``. The
+    KPIs (profit with ``cost_model``) and the run's data-quality notes are kept in the
+    manifest ``kamlib-prepared.json``. The
     folder is written beside ``out`` and swapped into place when complete.
 
     Examples
@@ -634,7 +636,7 @@ def prepare(
         else book.observed_from.strftime("%Y-%m-%d"),
         "revenue_basis": book.revenue_basis,
         "assumed": book.assumed,
-        "operator": book.operator_totals(),
+        "operator": book.operator_summary(cost_model=cost_model),
         "branches": folders,
         # lets a batch list and size the branches without reading any table
         "accounts": {b: int(n) for b, n in acc["branch"].value_counts().items()},

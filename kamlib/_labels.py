@@ -317,6 +317,7 @@ LABELS: dict[str, str] = {
     "earlier": "Earlier half of the period",
     "change": "Change",
     "change_relative": "Change, %",
+    "change_on_earlier_half": "Latest half of the period against the earlier half",
     "comparison": "Periods compared",
     "target": "Target",
     "versus_target": "Against the target",

@@ -131,6 +131,10 @@ def column_kinds(
     }
 
 
+#: kinds whose cells are numbers (a text cell in such a column is shown as it is)
+_NUMERIC = frozenset({"share", "money", "count", "number", "pvalue", "ratio"})
+
+
 def format_value(v: Any, kind: str, currency: str | None = None) -> str:
     """One cell as a reader sees it, in the current language.
 
@@ -145,6 +149,8 @@ def format_value(v: Any, kind: str, currency: str | None = None) -> str:
         return ", ".join(format_value(x, kind, currency) for x in v) or fmt.MISSING
     if fmt._missing(v):
         return fmt.MISSING
+    if isinstance(v, str) and kind in _NUMERIC:  # names where the catalogue expects a number
+        return v
     if kind == "share":
         return fmt.share(v)
     if kind == "money":

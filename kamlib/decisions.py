@@ -213,6 +213,37 @@ def _versus(kpi: str, value: Any, yardstick: Any, *, met: bool) -> Any:
     return "better" if d >= 0 else "worse"
 
 
+def operator_kpis(book: Book, *, cost_model: Any = None) -> dict[str, float | None]:
+    """The whole operator's value of each KPI (the ``operator`` column of :func:`kpis`).
+
+    A book of one branch (``load(..., branch=)``, the batch's prepared data) remembers
+    these in ``Book.operator["kpis"]``, computed once from the whole operator.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> k = operator_kpis(kamlib.load(kamlib.sample_path()))
+    >>> sorted(k) == sorted(KPI_CODES)
+    True
+    """
+    months = book.months()
+    halves = _halves(months)
+    out: dict[str, float] = {
+        "revenue": _revenue(book),
+        "revenue_growth": (
+            _revenue(book, halves[1]) / _revenue(book, halves[0]) - 1
+            if halves and _revenue(book, halves[0]) > 0
+            else math.nan
+        ),
+        "arpu": _arpu(book),
+    }
+    out["profit"], out["margin"] = _profit(book, None, cost_model)
+    out["churn_rate"] = _churn(book, None, False)[0]
+    out["key_account_churn_rate"] = _churn(book, None, True)[0]
+    out["satisfaction"] = _satisfaction(book)
+    return {k: (None if math.isnan(v) else float(v)) for k, v in out.items()}
+
+
 def kpis(
     book: Book,
     branch: str,
@@ -262,6 +293,12 @@ def kpis(
     b = book.branch(branch)
     goal = read_targets(targets, branch, caller="kpis") if targets is not None else {}
     cost_model = pnl.model if pnl is not None else None
+    # a book of one branch remembers the operator's KPIs; a whole book computes them
+    remembered = (book.operator or {}).get("kpis")
+    op = {
+        k: (math.nan if v is None else float(v))
+        for k, v in (remembered or operator_kpis(book, cost_model=cost_model)).items()
+    }
     months = book.months()
     halves = _halves(months)
     notes: list[str] = []
@@ -287,17 +324,13 @@ def kpis(
     put(
         "revenue",
         _revenue(b),
-        _revenue(book),
+        op["revenue"],
         *((_revenue(b, halves[1]), _revenue(b, halves[0])) if halves else ()),
     )
     if halves:
-        grow = {
-            who: (_revenue(x, halves[1]) / _revenue(x, halves[0]) - 1)
-            if _revenue(x, halves[0]) > 0
-            else np.nan
-            for who, x in (("branch", b), ("operator", book))
-        }
-        put("revenue_growth", grow["branch"], grow["operator"])
+        early = _revenue(b, halves[0])
+        grow = _revenue(b, halves[1]) / early - 1 if early > 0 else np.nan
+        put("revenue_growth", grow, op["revenue_growth"])
         rows["revenue_growth"]["period"] = compared
     else:
         put("revenue_growth", np.nan, np.nan)
@@ -309,7 +342,7 @@ def kpis(
     put(
         "arpu",
         _arpu(b),
-        _arpu(book),
+        op["arpu"],
         *((_arpu(b, halves[1]), _arpu(b, halves[0])) if halves else ()),
     )
     # profit and margin
@@ -318,7 +351,7 @@ def kpis(
         if pnl is not None and pnl.has_costs
         else _profit(b, None, cost_model)
     )
-    p_o = _profit(book, None, cost_model)
+    p_o = (op["profit"], op["margin"])
     p_l = _profit(b, halves[1], cost_model) if halves else (np.nan, np.nan)
     p_e = _profit(b, halves[0], cost_model) if halves else (np.nan, np.nan)
     put("profit", p_b[0], p_o[0], p_l[0], p_e[0])
@@ -329,10 +362,9 @@ def kpis(
     least = int(settings("churn")["min_accounts"])
     for kpi, key in (("churn_rate", False), ("key_account_churn_rate", True)):
         rate, n, k = _churn(b, None, key)
-        op, _, _ = _churn(book, None, key)
         late = _churn(b, halves[1], key)[0] if halves else np.nan
         early = _churn(b, halves[0], key)[0] if halves else np.nan
-        put(kpi, rate, op, late, early)
+        put(kpi, rate, op[kpi], late, early)
         rows[kpi].update(accounts=n, churned=k)
         if key and "customer_type" not in b.accounts:
             notes.append(
@@ -354,7 +386,7 @@ def kpis(
     if halves and "churn_date" not in b.accounts:
         notes.append(tr("The data have no churn dates: churn cannot be compared between periods."))
     # satisfaction: one score per account, no date
-    put("satisfaction", _satisfaction(b), _satisfaction(book))
+    put("satisfaction", _satisfaction(b), op["satisfaction"])
     rows["satisfaction"]["period"] = (
         tr("as surveyed, current customers") if pd.notna(rows["satisfaction"]["branch"]) else np.nan
     )

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ._book import Book
 from ._excel import write_workbook
-from ._format import count, money, number, period, pvalue, ratio, share
+from ._format import MISSING, count, money, number, period, pvalue, ratio, share
 from ._i18n import language, ntr, tr
 from ._labels import label
 
@@ -39,7 +39,8 @@ __all__ = ["BranchReport", "Section", "Table", "Figure", "Text", "build_report"]
 @dataclass(frozen=True)
 class Text:
     """A sentence of the report: ``kind`` is ``verdict`` (a finding), ``note`` (a caveat
-    of an analysis), ``missing`` (what the data lack and why) or ``intro``."""
+    of an analysis), ``missing`` (what the data lack and why), ``intro`` or ``actions``
+    (the actions for this month, one a line)."""
 
     text: str
     kind: str = "verdict"
@@ -54,6 +55,8 @@ class Table:
     title: str
     frame: pd.DataFrame
     kinds: dict[str, str] | None = None  # a column's kind where it differs from the catalogue
+    display: pd.DataFrame | None = None  # the page shows this (cells as text) if given
+    on_page: bool = True  # False: a sheet of the workbook only
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ def _show_table(table: Table, currency: str) -> None:
     """One table under its message title, formatted for a reader."""
     from ._display import show_table
 
-    show_table(table.title, table.frame, kinds=table.kinds, currency=currency)
+    frame = table.frame if table.display is None else table.display
+    show_table(table.title, frame, kinds=table.kinds, currency=currency)
 
 
 def _show_figure(fig: Any, alt: str) -> None:
@@ -130,12 +134,25 @@ def _show_figure(fig: Any, alt: str) -> None:
     show_figure(fig, alt=alt)
 
 
+def _show_actions(text: str) -> None:
+    """The actions for this month as a numbered list (one action a line in ``text``)."""
+    import html
+
+    from IPython.display import HTML, display
+
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in text.splitlines())
+    display(HTML(f'<ol class="kam-actions">{items}</ol>'))
+
+
 def _show_blocks(blocks: list[Block], currency: str) -> None:
     for b in blocks:
-        if isinstance(b, Text):
+        if isinstance(b, Text) and b.kind == "actions":
+            _show_actions(b.text)
+        elif isinstance(b, Text):
             _show_markdown(f"*{b.text}*" if b.kind in ("note", "missing") else b.text)
         elif isinstance(b, Table):
-            _show_table(b, currency)
+            if b.on_page:
+                _show_table(b, currency)
         else:
             _show_figure(b.render(), b.alt)
 
@@ -492,6 +509,7 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
                 n=count(known),
             ),
             t,
+            display=_kpi_display(t, ctx.cur),
         )
     )
     a = actions.table
@@ -509,14 +527,69 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
                 "intro",
             )
         )
-        blocks.append(Text("\n".join(f"{i}. {s}" for i, s in enumerate(a["action"], 1))))
+        blocks.append(Text("\n".join(a["action"]), "actions"))
         blocks.append(
-            Table(tr("Actions this month"), tr("The actions for this month, largest first"), a)
+            Table(
+                tr("Actions this month"),
+                tr("The actions for this month, largest first"),
+                a,
+                on_page=False,  # the numbered list above is the page's; the workbook has all
+            )
         )
     else:
         blocks.append(Text(tr("The data point to no action for this month."), "missing"))
     blocks += ctx.said(kpi) + ctx.said(actions)
     return blocks
+
+
+def _kpi_value(v: Any, unit: str, cur: str) -> str:
+    """One KPI value in its unit: money, money a month, a share or a score."""
+    if unit == "money":
+        return money(v, cur)
+    if unit == "money_per_month":
+        return MISSING if pd.isna(v) else tr("{money} a month", money=money(v, cur))
+    if unit == "share":
+        return share(v)
+    return number(v, 2)
+
+
+def _kpi_change(r: pd.Series, cur: str) -> str:
+    """The latest half against the earlier one: points for shares, % for the rest."""
+    if pd.isna(r.get("change")):
+        return MISSING
+    if r["unit"] == "share":
+        pts = float(r["change"]) * 100
+        return tr("{points} points", points=f"{pts:+.1f}")
+    if pd.notna(r.get("change_relative")):
+        return share(r["change_relative"], signed=True)
+    return _kpi_value(r["change"], r["unit"], cur)
+
+
+def _kpi_display(t: pd.DataFrame, cur: str) -> pd.DataFrame:
+    """The KPI table as a reader reads it: each value in its own unit, the change since
+    the earlier half of the period, better/worse in words (the workbook keeps numbers)."""
+    rows = []
+    for kpi, r in t.iterrows():
+        rows.append(
+            {
+                "kpi": label(kpi),
+                "period": r["period"] if isinstance(r["period"], str) else MISSING,
+                "branch": _kpi_value(r["branch"], r["unit"], cur),
+                "operator": _kpi_value(r["operator"], r["unit"], cur),
+                "versus_operator": label(r["versus_operator"])
+                if isinstance(r["versus_operator"], str)
+                else MISSING,
+                "change_on_earlier_half": _kpi_change(r, cur),
+                "target": _kpi_value(r["target"], r["unit"], cur),
+                "versus_target": label(r["versus_target"])
+                if isinstance(r["versus_target"], str)
+                else MISSING,
+            }
+        )
+    out = pd.DataFrame(rows)
+    if t["target"].isna().all():  # no targets given: no empty columns
+        out = out.drop(columns=["target", "versus_target"])
+    return out
 
 
 # ----------------------------------------------------------------------------- sections

@@ -146,7 +146,8 @@ def key_figures(book: Book, branch: str) -> KeyFigures:
     >>> list(kf.table.index)
     ['branch', 'operator']
     """
-    totals = {"branch": book.branch(branch).totals(), "operator": book.operator_totals()}
+    op = {k: v for k, v in book.operator_totals().items() if k != "kpis"}
+    totals = {"branch": book.branch(branch).totals(), "operator": op}
     rows = {k: {c: (np.nan if v is None else v) for c, v in t.items()} for k, t in totals.items()}
     # one row each for branch and operator, so count columns stay integers
     df = pd.DataFrame(rows).T.rename(columns={"churned accounts": "churned"})

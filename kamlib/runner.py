@@ -328,7 +328,7 @@ def run_reports(
     elif not (prepared / PREPARED).is_file():
         for stale in (out / ".prepared").glob("*"):
             shutil.rmtree(stale, ignore_errors=True)
-        prepare(book.masked() if mask_pii else book, prepared)
+        prepare(book.masked() if mask_pii else book, prepared, cost_model=cost_model)
     kernel = _kernel_name()
     run_id = f"{os.getpid()}-{int(time.time())}"
     tasks: list[dict[str, Any]] = []
