@@ -1735,12 +1735,56 @@ def cumulative_incidence(book: Book, *, min_at_risk: int | None = None) -> Cumul
 class GroupWarnings(TableResult):
     """Groups (accounts with many lines) whose forwarding to other operators rises while
     their group bill falls (:func:`group_warnings`); ``warning`` marks those that meet
-    both rules, ranked by ``revenue_at_risk_year``."""
+    both rules, ranked by ``revenue_at_risk_year``.
+
+    Where the data say which groups have left (``status``), the rule is back-tested:
+    ``precision`` is the share of warned groups that left, ``recall`` the share of the
+    groups that left (and whose signals could be read) that the rule warned, each with a
+    Wilson interval. Both are NaN when not computable (no status, nobody warned, nobody
+    left); ``reading`` says it in words, in counts when they are few.
+    """
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        notes: tuple[str, ...] | list[str] = (),
+        *,
+        min_groups: int = 10,
+    ):
+        self.min_groups = min_groups
+        super().__init__(table, notes)
+        said = self.reading
+        if said:
+            self.notes = (*self.notes, said)
+
+    def _backtest(self) -> dict[str, float]:
+        """Counts and shares of the back-test (NaN where not computable)."""
+        t = self.table
+        nan = math.nan
+        if not len(t) or "status" not in t or t["status"].isna().all():
+            return {"warned": nan, "warned_left": nan, "left": nan, "left_warned": nan}
+        left = (t["status"] == "churned").to_numpy(dtype=bool, na_value=False)
+        warned = t["warning"].to_numpy(dtype=bool, na_value=False)
+        # a group whose two periods could not both be read could not have been warned
+        readable = t[["forwarding_rise", "bill_change"]].notna().all(axis=1).to_numpy()
+        return {
+            "warned": float(warned.sum()),
+            "warned_left": float((warned & left).sum()),
+            "left": float((left & readable).sum()),
+            "left_warned": float((left & readable & warned).sum()),
+        }
 
     def summary(self) -> pd.DataFrame:
         t = self.table
         w = t[t["warning"]] if len(t) else t
         active = w["status"] == "active" if "status" in w else pd.Series(True, index=w.index)
+        b = self._backtest()
+        (p_lo, r_lo), (p_hi, r_hi) = wilson_interval(
+            np.nan_to_num([b["warned_left"], b["left_warned"]]),
+            np.nan_to_num([b["warned"], b["left"]]),
+        )
+        precision = b["warned_left"] / b["warned"] if b["warned"] > 0 else math.nan
+        recall = b["left_warned"] / b["left"] if b["left"] > 0 else math.nan
         return figures(
             {
                 "groups": len(t),
@@ -1749,7 +1793,53 @@ class GroupWarnings(TableResult):
                 "revenue_at_risk_year": float(w.loc[active, "revenue_at_risk_year"].sum())
                 if len(w)
                 else 0.0,
+                "warned_left": b["warned_left"],
+                "groups_left": b["left"],
+                "groups_left_warned": b["left_warned"],
+                "precision": precision,
+                "precision_ci_low": float(p_lo) if precision == precision else math.nan,
+                "precision_ci_high": float(p_hi) if precision == precision else math.nan,
+                "recall": recall,
+                "recall_ci_low": float(r_lo) if recall == recall else math.nan,
+                "recall_ci_high": float(r_hi) if recall == recall else math.nan,
             }
+        )
+
+    @property
+    def reading(self) -> str:
+        """The back-test of the rule in one or two plain sentences ("" without a status).
+
+        Counts when fewer than ``min_groups`` groups are behind a share ("3 of 4 warned
+        groups have left"), else the share with its 95% interval as well.
+        """
+        b = self._backtest()
+        if not (b["warned"] > 0 or b["left"] > 0):
+            return ""
+
+        def share(k: float, n: float) -> str:
+            if n < self.min_groups:
+                return ""
+            lo, hi = wilson_interval(int(k), int(n))
+            return f" ({k / n:.0%}, 95% interval {float(lo):.0%} to {float(hi):.0%})"
+
+        parts = []
+        if b["warned"] > 0:
+            k, n = int(b["warned_left"]), int(b["warned"])
+            parts.append(
+                f"{k} of {n} warned group{'s' if n != 1 else ''} "
+                f"{'has' if k == 1 else 'have'} already left{share(k, n)}"
+            )
+        else:
+            parts.append("no group was warned")
+        if b["left"] > 0:
+            k, n = int(b["left_warned"]), int(b["left"])
+            parts.append(
+                f"the rule warned {k} of the {n} group{'s' if n != 1 else ''} that left "
+                f"{share(k, n).strip()}".rstrip()
+            )
+        return (
+            "Back-test of the warning rule on groups whose fate is already in the data, not "
+            "a forecast: " + "; ".join(parts) + ". Warned groups still with us may yet leave."
         )
 
     def plot(self, *, ax=None):
@@ -1794,7 +1884,9 @@ def group_warnings(book: Book, *, rules: str | Path | dict | None = None) -> Gro
 
     Ranked by revenue at risk (the baseline monthly group bill x 12). Each group is read
     over its own last months, so a group that already left shows the signals it gave
-    before leaving (``status`` says which).
+    before leaving (``status`` says which). With ``status`` the rule is back-tested on
+    the groups whose fate is known (:class:`GroupWarnings`: precision and recall with
+    Wilson intervals; in counts below ``min_groups_for_rate`` groups).
     """
     r = settings("churn", rules, caller="group_warnings")["warnings"]
     if not book.has("usage"):
@@ -1844,7 +1936,10 @@ def group_warnings(book: Book, *, rules: str | Path | dict | None = None) -> Gro
     acc = book.accounts.set_index("account_id")
     out = out.join(acc[[c for c in ("name", "branch", "status", "lines") if c in acc]], how="left")
     out["lines"] = lines.reindex(out.index)
-    return GroupWarnings(out.sort_values(["warning", "revenue_at_risk_year"], ascending=False))
+    return GroupWarnings(
+        out.sort_values(["warning", "revenue_at_risk_year"], ascending=False),
+        min_groups=int(r["min_groups_for_rate"]),
+    )
 
 
 class RetentionFunnel(TableResult):
