@@ -1340,6 +1340,12 @@ def _durations(book: Book) -> tuple[pd.DataFrame, list[str]]:
             f"{gone} account(s) that left before the observation began ({start:%Y-%m-%d}) "
             "are left out: they were never seen at risk"
         )
+    unknown = int((~before & ~np.isfinite(tenure)).sum())
+    if unknown:
+        notes.append(
+            f"{unknown} account(s) without a join date or tenure are left out: how long "
+            "they have been customers is not known"
+        )
     if int((undated & seen).sum()):
         notes.append(
             f"{int((undated & seen).sum())} churner(s) without a churn date are taken to "
@@ -1591,28 +1597,36 @@ def retention_curves(
         )
     said += _cut_notes(cuts, min_at_risk)
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_CURVE_COLUMNS)
-    risk = pd.DataFrame()
-    if spans:
-        ticks = _risk_ticks(max(end for _, end in spans.values()))
-        risk = pd.DataFrame(
-            {
-                f"{t:g}": {
-                    g: (
-                        _at_risk(
-                            np.array([max(t, 1e-9)]),
-                            part["tenure_months"].to_numpy(),
-                            part["entry"].to_numpy(),
-                        )[0]
-                        if t <= end
-                        else np.nan
-                    )
-                    for g, (part, end) in spans.items()
-                }
-                for t in ticks
+    return RetentionCurves(table, said, risk_table=_risk_table(spans))
+
+
+def _risk_table(spans: dict[Any, tuple[pd.DataFrame, float]]) -> pd.DataFrame:
+    """Accounts at risk per curve at a few round tenures, as drawn under the curves.
+
+    ``spans``: per curve, its accounts (``tenure_months``, ``entry``) and the last tenure
+    the curve reaches; past it the count is NaN (not drawn)."""
+    if not spans:
+        return pd.DataFrame()
+    ticks = _risk_ticks(max(end for _, end in spans.values()))
+    risk = pd.DataFrame(
+        {
+            f"{t:g}": {
+                g: (
+                    _at_risk(
+                        np.array([max(t, 1e-9)]),
+                        part["tenure_months"].to_numpy(),
+                        part["entry"].to_numpy(),
+                    )[0]
+                    if t <= end
+                    else np.nan
+                )
+                for g, (part, end) in spans.items()
             }
-        )
-        risk.index.name, risk.columns.name = "group", "months"
-    return RetentionCurves(table, said, risk_table=risk)
+            for t in ticks
+        }
+    )
+    risk.index.name, risk.columns.name = "group", "months"
+    return risk
 
 
 def aalen_johansen(
@@ -1651,7 +1665,20 @@ def aalen_johansen(
 
 
 class CumulativeIncidence(TableResult):
-    """Cumulative incidence of churn per cause group over tenure (:func:`cumulative_incidence`)."""
+    """Cumulative incidence of churn per cause group over tenure (:func:`cumulative_incidence`).
+
+    ``risk_table`` holds the accounts at risk at a few tenures (one row: the cause groups
+    compete for the same accounts), drawn under the curves as in
+    :meth:`RetentionCurves.plot`."""
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        notes: tuple[str, ...] | list[str] = (),
+        risk_table: pd.DataFrame | None = None,
+    ):
+        super().__init__(table, notes)
+        self.risk_table = risk_table if risk_table is not None else pd.DataFrame()
 
     def summary(self) -> pd.DataFrame:
         t = self.table
@@ -1669,7 +1696,8 @@ class CumulativeIncidence(TableResult):
         )
 
     def plot(self, *, ax=None):
-        """One step curve per cause group; returns the Axes."""
+        """One step curve per cause group, the accounts at risk under them; returns the
+        Axes."""
         ax = axes(ax)
         incidence = self.table
         if incidence.empty:
@@ -1687,6 +1715,7 @@ class CumulativeIncidence(TableResult):
         ax.set_ylim(bottom=0)
         ax.legend(title="cause group", fontsize=8)
         ax.set_title("Churn by cause group over tenure (competing risks)")
+        _risk_rows(ax, self.risk_table, {})
         return ax
 
 
@@ -1729,7 +1758,8 @@ def cumulative_incidence(book: Book, *, min_at_risk: int | None = None) -> Cumul
         )
         for i, g in enumerate(groups)
     ]
-    return CumulativeIncidence(pd.concat(out, ignore_index=True), said)
+    spans = {"all accounts": (d, float(times[keep - 1]))} if keep else {}
+    return CumulativeIncidence(pd.concat(out, ignore_index=True), said, _risk_table(spans))
 
 
 class GroupWarnings(TableResult):
