@@ -401,8 +401,11 @@ def synth(
         groups & ~in_episode & ~churned & (hard.random(n) < HARD_CASES["noisy_groups"])
     )
     noisy_start = hard.integers(5, 9, len(noisy))
-    noisy_fwd = hard.uniform(0.0, 0.045, len(noisy))  # per month since the start
-    noisy_fall = hard.uniform(0.0, 0.16, len(noisy))
+    # one cause moves both signals (lines moved to a site served by another operator):
+    # per month since the start, up to about the planted episodes' pace
+    noisy_pace = hard.uniform(0.3, 1.3, len(noisy))
+    noisy_fwd = noisy_pace * hard.uniform(0.02, 0.045, len(noisy))
+    noisy_fall = noisy_pace * hard.uniform(0.06, 0.16, len(noisy))
     weak = ep_leaves & (hard.random(len(ep_idx)) < HARD_CASES["weak_episodes"])
     weak_scale = hard.uniform(0.1, 0.5, len(ep_idx))
 
