@@ -282,7 +282,9 @@ def synth(
     for b in weights:  # a few episodes per branch: a loop over branches, not accounts
         # old customers, so the signals have a baseline to rise from
         cand = np.flatnonzero(groups & (branch == b) & ~involuntary & (tenure_years > 3))
-        k = min(len(cand), 3)
+        # at least three; on big operators a share of the groups, so the planted episodes
+        # keep their weight against the noisy groups at any size
+        k = min(len(cand), max(3, int(0.06 * (groups & (branch == b)).sum())))
         if k:
             ep_idx.extend(rng.choice(cand, size=k, replace=False).tolist())
     ep_idx = np.array(sorted(ep_idx), dtype=int)
