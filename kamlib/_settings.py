@@ -345,6 +345,7 @@ class WarningRules(_Model):
     window: Annotated[int, Field(ge=1)]
     forward_rise: Share
     bill_drop: Share
+    min_groups_for_rate: Annotated[int, Field(ge=1)]
 
 
 class RetentionAssumptions(_Model):
@@ -710,7 +711,7 @@ def settings(
     >>> settings("churn", {"warnings": {"window_months": 6}}, caller="group_warnings")
     Traceback (most recent call last):
     ...
-    kamlib._errors.ConfigError: rules passed to group_warnings: unknown key warnings.window_months; allowed there: min_lines, window, forward_rise, bill_drop; did you mean window?
+    kamlib._errors.ConfigError: rules passed to group_warnings: unknown key warnings.window_months; allowed there: min_lines, window, forward_rise, bill_drop, min_groups_for_rate; did you mean window?
     """
     base = _bundled(topic)
     if rules is None:

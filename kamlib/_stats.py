@@ -19,6 +19,9 @@ __all__ = [
     "permutation_pvalue",
 ]
 
+#: the colour of cells that do not stand out: counts, not a signal
+NEUTRAL = "#e6e6e6"
+
 #: the cells of a stand-out table, in this order
 STANDOUT_COLUMNS = [
     "row",
@@ -178,36 +181,66 @@ class Association(Result):
         return s
 
     def plot(self, *, ax=None):
-        """Heatmap of adjusted residuals (or counts when untestable); stand-outs framed."""
+        """Heatmap of the counts; only the cells that stand out are coloured (by their
+        adjusted residual) and framed.
+
+        When the table as a whole is not distinguishable from noise, every cell is the same
+        neutral grey and the title says so: colouring raw residuals there would invite
+        reading differences the test does not support.
+        """
         import seaborn as sns
+        from matplotlib.colors import ListedColormap
         from matplotlib.patches import Rectangle
 
         ax = axes(ax)
         if self.observed.empty:
             return nothing_to_draw(ax, f"No table: {self.reason}")
-        if self.testable and self.residuals is not None:
-            sns.heatmap(
-                self.residuals,
-                center=0,
-                cmap="RdBu_r",
-                annot=True,
-                fmt=".1f",
-                ax=ax,
-                cbar_kws={"label": "adjusted residual"},
-            )
-            rows, cols = list(self.residuals.index), list(self.residuals.columns)
-            for r in self.standouts.itertuples():
-                i, j = rows.index(r.row), cols.index(r.column)
-                ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="black", lw=2))
-            verdict = (
-                f"{len(self.standouts)} cell(s) stand out (framed)"
-                if self.significant
-                else "not distinguishable from noise"
-            )
-            ax.set_title(f"More (red) or fewer (blue) {self.unit} than expected: {verdict}")
-        else:
+        if not (self.testable and self.residuals is not None):
             sns.heatmap(self.observed, annot=True, fmt="d", cmap="Greys", ax=ax, cbar=False)
             ax.set_title(f"{self.unit.capitalize()} (no test: {self.reason})")
+            ax.set_xlabel("")
+            ax.set_ylabel("")
+            return ax
+        # the counts on one neutral colour: nothing is coloured that the test did not find
+        sns.heatmap(
+            self.observed,
+            annot=True,
+            fmt="d",
+            cmap=ListedColormap([NEUTRAL]),
+            cbar=False,
+            linewidths=0.5,
+            linecolor="white",
+            ax=ax,
+        )
+        rows, cols = list(self.residuals.index), list(self.residuals.columns)
+        if len(self.standouts):
+            out = np.zeros(self.residuals.shape, dtype=bool)
+            for r in self.standouts.itertuples():
+                out[rows.index(r.row), cols.index(r.column)] = True
+            top = float(np.abs(self.residuals.to_numpy()[out]).max())
+            sns.heatmap(
+                self.residuals,
+                mask=~out,
+                center=0,
+                vmin=-top,
+                vmax=top,
+                cmap="RdBu_r",
+                alpha=0.85,
+                annot=False,
+                ax=ax,
+                cbar_kws={"label": "adjusted residual (stand-outs only)"},
+            )
+            for i, j in zip(*np.nonzero(out), strict=True):
+                ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="black", lw=2))
+            verdict = (
+                f"{len(self.standouts)} cell(s) stand out (framed; red more, blue fewer "
+                "than expected)"
+            )
+        elif self.significant:
+            verdict = "the table differs, but no single cell stands out"
+        else:
+            verdict = "the differences are not distinguishable from noise"
+        ax.set_title(f"{self.unit.capitalize()}: {verdict}")
         ax.set_xlabel("")
         ax.set_ylabel("")
         return ax

@@ -1358,6 +1358,12 @@ def _durations(book: Book) -> tuple[pd.DataFrame, list[str]]:
             f"{gone} account(s) that left before the observation began ({start:%Y-%m-%d}) "
             "are left out: they were never seen at risk"
         )
+    unknown = int((~before & ~np.isfinite(tenure)).sum())
+    if unknown:
+        notes.append(
+            f"{unknown} account(s) without a join date or tenure are left out: how long "
+            "they have been customers is not known"
+        )
     if int((undated & seen).sum()):
         notes.append(
             f"{int((undated & seen).sum())} churner(s) without a churn date are taken to "
@@ -1609,28 +1615,36 @@ def retention_curves(
         )
     said += _cut_notes(cuts, min_at_risk)
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_CURVE_COLUMNS)
-    risk = pd.DataFrame()
-    if spans:
-        ticks = _risk_ticks(max(end for _, end in spans.values()))
-        risk = pd.DataFrame(
-            {
-                f"{t:g}": {
-                    g: (
-                        _at_risk(
-                            np.array([max(t, 1e-9)]),
-                            part["tenure_months"].to_numpy(),
-                            part["entry"].to_numpy(),
-                        )[0]
-                        if t <= end
-                        else np.nan
-                    )
-                    for g, (part, end) in spans.items()
-                }
-                for t in ticks
+    return RetentionCurves(table, said, risk_table=_risk_table(spans))
+
+
+def _risk_table(spans: dict[Any, tuple[pd.DataFrame, float]]) -> pd.DataFrame:
+    """Accounts at risk per curve at a few round tenures, as drawn under the curves.
+
+    ``spans``: per curve, its accounts (``tenure_months``, ``entry``) and the last tenure
+    the curve reaches; past it the count is NaN (not drawn)."""
+    if not spans:
+        return pd.DataFrame()
+    ticks = _risk_ticks(max(end for _, end in spans.values()))
+    risk = pd.DataFrame(
+        {
+            f"{t:g}": {
+                g: (
+                    _at_risk(
+                        np.array([max(t, 1e-9)]),
+                        part["tenure_months"].to_numpy(),
+                        part["entry"].to_numpy(),
+                    )[0]
+                    if t <= end
+                    else np.nan
+                )
+                for g, (part, end) in spans.items()
             }
-        )
-        risk.index.name, risk.columns.name = "group", "months"
-    return RetentionCurves(table, said, risk_table=risk)
+            for t in ticks
+        }
+    )
+    risk.index.name, risk.columns.name = "group", "months"
+    return risk
 
 
 def aalen_johansen(
@@ -1669,7 +1683,20 @@ def aalen_johansen(
 
 
 class CumulativeIncidence(TableResult):
-    """Cumulative incidence of churn per cause group over tenure (:func:`cumulative_incidence`)."""
+    """Cumulative incidence of churn per cause group over tenure (:func:`cumulative_incidence`).
+
+    ``risk_table`` holds the accounts at risk at a few tenures (one row: the cause groups
+    compete for the same accounts), drawn under the curves as in
+    :meth:`RetentionCurves.plot`."""
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        notes: tuple[str, ...] | list[str] = (),
+        risk_table: pd.DataFrame | None = None,
+    ):
+        super().__init__(table, notes)
+        self.risk_table = risk_table if risk_table is not None else pd.DataFrame()
 
     def summary(self) -> pd.DataFrame:
         t = self.table
@@ -1687,7 +1714,8 @@ class CumulativeIncidence(TableResult):
         )
 
     def plot(self, *, ax=None):
-        """One step curve per cause group; returns the Axes."""
+        """One step curve per cause group, the accounts at risk under them; returns the
+        Axes."""
         ax = axes(ax)
         incidence = self.table
         if incidence.empty:
@@ -1705,6 +1733,7 @@ class CumulativeIncidence(TableResult):
         ax.set_ylim(bottom=0)
         ax.legend(title="cause group", fontsize=8)
         ax.set_title("Churn by cause group over tenure (competing risks)")
+        _risk_rows(ax, self.risk_table, {})
         return ax
 
 
@@ -1747,18 +1776,63 @@ def cumulative_incidence(book: Book, *, min_at_risk: int | None = None) -> Cumul
         )
         for i, g in enumerate(groups)
     ]
-    return CumulativeIncidence(pd.concat(out, ignore_index=True), said)
+    spans = {"all accounts": (d, float(times[keep - 1]))} if keep else {}
+    return CumulativeIncidence(pd.concat(out, ignore_index=True), said, _risk_table(spans))
 
 
 class GroupWarnings(TableResult):
     """Groups (accounts with many lines) whose forwarding to other operators rises while
     their group bill falls (:func:`group_warnings`); ``warning`` marks those that meet
-    both rules, ranked by ``revenue_at_risk_year``."""
+    both rules, ranked by ``revenue_at_risk_year``.
+
+    Where the data say which groups have left (``status``), the rule is back-tested:
+    ``precision`` is the share of warned groups that left, ``recall`` the share of the
+    groups that left (and whose signals could be read) that the rule warned, each with a
+    Wilson interval. Both are NaN when not computable (no status, nobody warned, nobody
+    left); ``reading`` says it in words, in counts when they are few.
+    """
+
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        notes: tuple[str, ...] | list[str] = (),
+        *,
+        min_groups: int = 10,
+    ):
+        self.min_groups = min_groups
+        super().__init__(table, notes)
+        said = self.reading
+        if said:
+            self.notes = (*self.notes, said)
+
+    def _backtest(self) -> dict[str, float]:
+        """Counts and shares of the back-test (NaN where not computable)."""
+        t = self.table
+        nan = math.nan
+        if not len(t) or "status" not in t or t["status"].isna().all():
+            return {"warned": nan, "warned_left": nan, "left": nan, "left_warned": nan}
+        left = (t["status"] == "churned").to_numpy(dtype=bool, na_value=False)
+        warned = t["warning"].to_numpy(dtype=bool, na_value=False)
+        # a group whose two periods could not both be read could not have been warned
+        readable = t[["forwarding_rise", "bill_change"]].notna().all(axis=1).to_numpy()
+        return {
+            "warned": float(warned.sum()),
+            "warned_left": float((warned & left).sum()),
+            "left": float((left & readable).sum()),
+            "left_warned": float((left & readable & warned).sum()),
+        }
 
     def summary(self) -> pd.DataFrame:
         t = self.table
         w = t[t["warning"]] if len(t) else t
         active = w["status"] == "active" if "status" in w else pd.Series(True, index=w.index)
+        b = self._backtest()
+        (p_lo, r_lo), (p_hi, r_hi) = wilson_interval(
+            np.nan_to_num([b["warned_left"], b["left_warned"]]),
+            np.nan_to_num([b["warned"], b["left"]]),
+        )
+        precision = b["warned_left"] / b["warned"] if b["warned"] > 0 else math.nan
+        recall = b["left_warned"] / b["left"] if b["left"] > 0 else math.nan
         return figures(
             {
                 "groups": len(t),
@@ -1767,7 +1841,53 @@ class GroupWarnings(TableResult):
                 "revenue_at_risk_year": float(w.loc[active, "revenue_at_risk_year"].sum())
                 if len(w)
                 else 0.0,
+                "warned_left": b["warned_left"],
+                "groups_left": b["left"],
+                "groups_left_warned": b["left_warned"],
+                "precision": precision,
+                "precision_ci_low": float(p_lo) if precision == precision else math.nan,
+                "precision_ci_high": float(p_hi) if precision == precision else math.nan,
+                "recall": recall,
+                "recall_ci_low": float(r_lo) if recall == recall else math.nan,
+                "recall_ci_high": float(r_hi) if recall == recall else math.nan,
             }
+        )
+
+    @property
+    def reading(self) -> str:
+        """The back-test of the rule in one or two plain sentences ("" without a status).
+
+        Counts when fewer than ``min_groups`` groups are behind a share ("3 of 4 warned
+        groups have left"), else the share with its 95% interval as well.
+        """
+        b = self._backtest()
+        if not (b["warned"] > 0 or b["left"] > 0):
+            return ""
+
+        def share(k: float, n: float) -> str:
+            if n < self.min_groups:
+                return ""
+            lo, hi = wilson_interval(int(k), int(n))
+            return f" ({k / n:.0%}, 95% interval {float(lo):.0%} to {float(hi):.0%})"
+
+        parts = []
+        if b["warned"] > 0:
+            k, n = int(b["warned_left"]), int(b["warned"])
+            parts.append(
+                f"{k} of {n} warned group{'s' if n != 1 else ''} "
+                f"{'has' if k == 1 else 'have'} already left{share(k, n)}"
+            )
+        else:
+            parts.append("no group was warned")
+        if b["left"] > 0:
+            k, n = int(b["left_warned"]), int(b["left"])
+            parts.append(
+                f"the rule warned {k} of the {n} group{'s' if n != 1 else ''} that left "
+                f"{share(k, n).strip()}".rstrip()
+            )
+        return (
+            "Back-test of the warning rule on groups whose fate is already in the data, not "
+            "a forecast: " + "; ".join(parts) + ". Warned groups still with us may yet leave."
         )
 
     def plot(self, *, ax=None):
@@ -1812,7 +1932,9 @@ def group_warnings(book: Book, *, rules: str | Path | dict | None = None) -> Gro
 
     Ranked by revenue at risk (the baseline monthly group bill x 12). Each group is read
     over its own last months, so a group that already left shows the signals it gave
-    before leaving (``status`` says which).
+    before leaving (``status`` says which). With ``status`` the rule is back-tested on
+    the groups whose fate is known (:class:`GroupWarnings`: precision and recall with
+    Wilson intervals; in counts below ``min_groups_for_rate`` groups).
     """
     r = settings("churn", rules, caller="group_warnings")["warnings"]
     if not book.has("usage"):
@@ -1862,7 +1984,10 @@ def group_warnings(book: Book, *, rules: str | Path | dict | None = None) -> Gro
     acc = book.accounts.set_index("account_id")
     out = out.join(acc[[c for c in ("name", "branch", "status", "lines") if c in acc]], how="left")
     out["lines"] = lines.reindex(out.index)
-    return GroupWarnings(out.sort_values(["warning", "revenue_at_risk_year"], ascending=False))
+    return GroupWarnings(
+        out.sort_values(["warning", "revenue_at_risk_year"], ascending=False),
+        min_groups=int(r["min_groups_for_rate"]),
+    )
 
 
 class RetentionFunnel(TableResult):

@@ -7,6 +7,14 @@ are made *to be found* (concentrated revenue, a loss-making tail, price-led mass
 churn, relationship-led key-account churn, warning signals before group churn); no
 analysis reads anything but the tables.
 
+It also holds, at a realistic small share, what real exports have (drawn from a second
+random stream, so the rest of the sample does not move with their rates): accounts that
+left before the window, accounts with no join date, credit notes (negative billing lines),
+blanks in optional columns, new joiners whose chance of leaving is in proportion to their
+time at risk, and group-churn signals that overlap the normal noise (active groups whose
+forwarding rises or bill falls for reasons of their own, leaving groups whose signals are
+weak), so that :func:`kamlib.group_warnings` is right about most groups, not all.
+
 Vectorised over accounts (numpy), so the same code makes 2,000 accounts for the committed
 sample and millions for the benchmarks.
 """
@@ -104,12 +112,37 @@ _CAUSES = {
 }
 
 
+#: shares of the hard cases of real exports (of all accounts, unless said otherwise)
+HARD_CASES = {
+    "left_before_window": 0.02,  # churned in the year before the billing months
+    "no_join_date": 0.02,  # long-standing accounts whose join date the export lost
+    "credit_note_lines": 0.004,  # of billing lines of accounts billed 3+ months
+    "blank_satisfaction": 0.08,  # no survey answer
+    "blank_industry": 0.03,  # of business and key accounts
+    "blank_contract": 0.02,
+    "blank_account_manager": 0.03,  # of business and key accounts
+    "noisy_groups": 0.15,  # of the active groups outside the planted episodes
+    "weak_episodes": 0.3,  # of the planted episodes that end in churn
+}
+
+
+_COMPETITOR_CAUSES = [
+    "competitor_price",
+    "competitor_offering",
+    "competitor_promise",
+    "herd",
+    "trial",
+]
+
+
 @dataclass(frozen=True)
 class SampleOperator:
     """A generated operator: the ``book`` and the ``truth`` planted in it.
 
     ``truth`` lists the planted group-churn episodes (account_id, start month, whether the
-    group had left by the end of the year), for measuring how well warnings find them;
+    group had left by the end of the year, whether its signals were ``weak``) and the
+    active groups given signals by noise (``episode`` False), for measuring how well
+    warnings find them;
     ``archetypes`` gives the needs archetype behind each business and key account.
     """
 
@@ -234,8 +267,8 @@ def synth(
     annual = annual * np.where(tenure_years < 1.5, 1.5, 1.0)
     annual = annual * np.where(important, 0.6, 1.0)
     first_day = np.maximum(join.to_numpy(), start.to_datetime64())
-    churned = rng.random(n) < np.clip(annual, 0, 0.9)
     span = (as_of.to_datetime64() - first_day).astype("timedelta64[D]").astype(int)
+    churned = rng.random(n) < np.clip(annual, 0, 0.9)
     churn_date = first_day + (rng.random(n) * np.maximum(span, 1)).astype("timedelta64[D]")
     involuntary = churned & (rng.random(n) < np.select([is_key, is_bus], [0.02, 0.08], 0.15))
 
@@ -249,7 +282,9 @@ def synth(
     for b in weights:  # a few episodes per branch: a loop over branches, not accounts
         # old customers, so the signals have a baseline to rise from
         cand = np.flatnonzero(groups & (branch == b) & ~involuntary & (tenure_years > 3))
-        k = min(len(cand), 3)
+        # at least three; on big operators a share of the groups, so the planted episodes
+        # keep their weight against the noisy groups at any size
+        k = min(len(cand), max(3, int(0.06 * (groups & (branch == b)).sum())))
         if k:
             ep_idx.extend(rng.choice(cand, size=k, replace=False).tolist())
     ep_idx = np.array(sorted(ep_idx), dtype=int)
@@ -286,12 +321,7 @@ def synth(
         np.where(migrated, "migration", None),
     ).astype(object)
     competitor = np.full(n, None, dtype=object)
-    comp = (
-        churned
-        & pd.Series(cause)
-        .isin(["competitor_price", "competitor_offering", "competitor_promise", "herd", "trial"])
-        .to_numpy()
-    )
+    comp = churned & pd.Series(cause).isin(_COMPETITOR_CAUSES).to_numpy()
     competitor[comp] = _pick(rng, COMPETITORS, [0.5, 0.4, 0.1], int(comp.sum()))
 
     # --- retention contacts: the leaky funnel ----------------------------------------
@@ -323,6 +353,64 @@ def synth(
         }
     )
 
+    # --- hard cases of real exports: a second stream, so the draws above stay put ------
+    hard = np.random.default_rng([seed, 15])
+    in_episode = np.zeros(n, dtype=bool)
+    in_episode[ep_idx] = True
+    # accounts that left in the year before the window: no billing, outside every rate
+    gone = (
+        (hard.random(n) < HARD_CASES["left_before_window"])
+        & ~in_episode
+        & ~warned  # no retention contact in the window
+        & (tenure_years > 1.2)
+    )
+    g_first = np.maximum(join_np[gone], (start - pd.Timedelta(days=365)).to_datetime64())
+    g_span = (start.to_datetime64() - g_first).astype("timedelta64[D]").astype(int)
+    churn_date[gone] = g_first + (hard.random(int(gone.sum())) * np.maximum(g_span - 1, 1)).astype(
+        "timedelta64[D]"
+    )
+    churned[gone] = True
+    migrated[gone] = False
+    gone_vol = gone & ~involuntary
+    for t in TYPES:
+        m = gone_vol & (ctype == t)
+        c = _CAUSES[t]
+        cause[m] = _pick(hard, list(c), list(c.values()), int(m.sum()))
+    ctype_churn[gone] = np.where(involuntary[gone], "involuntary", "voluntary")
+    competitor[gone] = None
+    comp = gone & pd.Series(cause).isin(_COMPETITOR_CAUSES).to_numpy()
+    competitor[comp] = _pick(hard, COMPETITORS, [0.5, 0.4, 0.1], int(comp.sum()))
+    # joiners of the year: the hazard of an established account of their kind (the early-
+    # tenure uplift taken out), over their months at risk only: of the joiners drawn to
+    # leave with the whole year's chance p, those kept leave with 1 - (1 - p0) ** years
+    joiner = churned & ~in_episode & (join_np >= start.to_datetime64())
+    p_year = np.clip(annual, 0, 0.9)
+    p_est = np.clip(annual / np.where(tenure_years < 1.5, 1.5, 1.0), 0, 0.9)
+    years = np.minimum(np.maximum(span + 1, 1) / 365.25, 1)
+    keep = (1 - (1 - p_est) ** years) / np.maximum(p_year, 1e-9)
+    thin = joiner & (hard.random(n) >= keep)
+    churned[thin] = False
+    cause[thin] = None
+    competitor[thin] = None
+    ctype_churn[thin] = None
+    # long-standing accounts whose join date the export lost (not the joiners of the year)
+    no_join = (hard.random(n) < HARD_CASES["no_join_date"]) & (tenure_years > 2) & ~in_episode
+    # group signals that overlap the noise: active groups whose forwarding rises (a site
+    # moved, a project with another operator) or whose bill falls (a project ended) for
+    # reasons of their own, by as much as the planted episodes; and leaving groups whose
+    # signals are weak, under the warning thresholds
+    noisy = np.flatnonzero(
+        groups & ~in_episode & ~churned & (hard.random(n) < HARD_CASES["noisy_groups"])
+    )
+    noisy_start = hard.integers(5, 9, len(noisy))
+    # one cause moves both signals (lines moved to a site served by another operator):
+    # per month since the start, up to about the planted episodes' pace
+    noisy_pace = hard.uniform(0.3, 1.3, len(noisy))
+    noisy_fwd = noisy_pace * hard.uniform(0.02, 0.045, len(noisy))
+    noisy_fall = noisy_pace * hard.uniform(0.06, 0.16, len(noisy))
+    weak = ep_leaves & (hard.random(len(ep_idx)) < HARD_CASES["weak_episodes"])
+    weak_scale = hard.uniform(0.1, 0.5, len(ep_idx))
+
     # --- billing: account x month x product -----------------------------------------
     mix = np.array([_MIX[a] for a in arche])
     held = (mix > 0) & (rng.random(mix.shape) < np.where(mix >= 0.15, 0.97, 0.75))
@@ -344,6 +432,10 @@ def synth(
     for i, s0 in zip(ep_idx, ep_start, strict=True):  # a dozen planted groups
         steps = np.clip(np.arange(12) - s0 + 1, 0, None)
         ep_fall[i] = np.maximum(0.25, 1 - steps * rng.uniform(0.12, 0.2))
+    # weak episodes: the fall is a fraction of the planted one
+    ep_fall[ep_idx[weak]] = 1 - (1 - ep_fall[ep_idx[weak]]) * weak_scale[weak, None]
+    steps = np.clip(np.arange(12)[None, :] - noisy_start[:, None] + 1, 0, 4)
+    ep_fall[noisy] = 1 - steps * noisy_fall[:, None]
     factor = factor * ep_fall
     rev = base[:, None, None] * share[:, None, :] * factor[:, :, None] * alive[:, :, None]
     ai, mi, pi = np.nonzero(rev > 0)
@@ -356,6 +448,16 @@ def synth(
         }
     )
     month_rev = rev.sum(axis=2)
+    # credit notes: a few lines of accounts billed 3+ months are credits (a refund of a
+    # billing error, a goodwill credit) of up to that line's charge, so the account's total
+    # stays positive: its other months of the product outweigh one credit
+    billed_months = alive.sum(axis=1)
+    credit = (hard.random(len(billing)) < HARD_CASES["credit_note_lines"]) & (
+        billed_months[ai] >= 3
+    )
+    billing.loc[credit, "revenue"] = -np.round(
+        rev[ai[credit], mi[credit], pi[credit]] * hard.uniform(0.2, 1.0, int(credit.sum())), 2
+    )
 
     # --- cost drivers ---------------------------------------------------------------
     shape = (n, 12)
@@ -441,6 +543,12 @@ def synth(
     for i, s0 in zip(ep_idx, ep_start, strict=True):
         steps = np.clip(np.arange(12) - s0 + 1, 0, None)
         fwd_share[i] = 0.02 + steps * rng.uniform(0.03, 0.05)
+    base_fwd = fwd_share[ep_idx[weak]].min(axis=1, keepdims=True)
+    fwd_share[ep_idx[weak]] = (
+        base_fwd + (fwd_share[ep_idx[weak]] - base_fwd) * weak_scale[weak, None]
+    )
+    steps = np.clip(np.arange(12)[None, :] - noisy_start[:, None] + 1, 0, 4)
+    fwd_share[noisy] += steps * noisy_fwd[:, None]
     complaints = rng.binomial(tickets.astype(int), 0.45)
     group_bill = np.round(month_rev * np.where(is_res, 0.0, rng.uniform(0.7, 0.95, n))[:, None], 2)
     usage = pd.DataFrame(
@@ -479,19 +587,33 @@ def synth(
     ).astype(object)
     parent = np.full(n, None, dtype=object)
 
+    # blanks in optional columns, at the rates of real exports; the behaviour above was
+    # drawn from the true values, only the export lost them
+    def blank(values: np.ndarray, share: float, among: np.ndarray | None = None) -> np.ndarray:
+        lost = hard.random(n) < share
+        if among is not None:
+            lost &= among
+        return np.where(lost, None, values.astype(object))
+
+    satisfaction_out = blank(satisfaction, HARD_CASES["blank_satisfaction"]).astype(float)
+    industry_out = blank(industry, HARD_CASES["blank_industry"], ~is_res)
+    no_contract = hard.random(n) < HARD_CASES["blank_contract"]
+    am = blank(am, HARD_CASES["blank_account_manager"], ~is_res)
+    join_out = pd.to_datetime(join_np).normalize().where(~no_join)
+
     accounts = pd.DataFrame(
         {
             "account_id": _ids(np.arange(n)),
             "name": names,
             "branch": branch,
             "customer_type": ctype,
-            "industry": industry,
+            "industry": industry_out,
             "important": important,
             "parent_id": parent,
             "account_manager": am,
-            "join_date": pd.to_datetime(join_np).normalize(),
-            "contract": contract,
-            "contract_end": contract_end,
+            "join_date": join_out,
+            "contract": np.where(no_contract, None, contract.astype(object)),
+            "contract_end": np.where(no_contract, np.datetime64("NaT"), contract_end),
             "status": np.where(churned, "churned", "active"),
             "churn_date": pd.to_datetime(
                 np.where(
@@ -503,15 +625,18 @@ def synth(
             "churn_type": ctype_churn,
             "churn_cause": np.where(churned, cause, None),
             "competitor": competitor,
-            "satisfaction": satisfaction,
+            "satisfaction": satisfaction_out,
         }
     )
+    shown = np.concatenate([ep_idx, noisy])
     truth = pd.DataFrame(
         {
-            "account_id": _ids(ep_idx),
-            "branch": branch[ep_idx],
-            "start_month": months[ep_start],
-            "left": churned[ep_idx],
+            "account_id": _ids(shown),
+            "branch": branch[shown],
+            "start_month": months[np.concatenate([ep_start, noisy_start])],
+            "left": churned[shown],
+            "episode": np.arange(len(shown)) < len(ep_idx),
+            "weak": np.concatenate([weak, np.zeros(len(noisy), dtype=bool)]),
         }
     )
     book = build_book(

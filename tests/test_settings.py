@@ -59,6 +59,7 @@ def test_the_moved_constants_kept_their_values():
         "window": 3,
         "forward_rise": 0.04,
         "bill_drop": 0.2,
+        "min_groups_for_rate": 10,
     }
     assert churn["retention"] == {
         "acquisition_to_retention_cost": 5.0,
