@@ -230,19 +230,11 @@ class Book:
         holds one branch (see :meth:`for_branch`), else this book's own."""
         return dict(self.operator) if self.operator is not None else self.totals()
 
-    def for_branch(self, name: str, *, cost_model: Any = None) -> Book:
-        """One branch, remembering the whole operator's totals and KPIs in ``operator``
-        (KPIs with profit from ``cost_model``, the bundled cost rates by default)."""
-        return replace(self.branch(name), operator=self.operator_summary(cost_model=cost_model))
-
-    def operator_summary(self, *, cost_model: Any = None) -> dict[str, Any]:
-        """:meth:`operator_totals` and, under ``"kpis"``, the operator's KPIs
-        (:func:`kamlib.decisions.operator_kpis`): what a book of one branch remembers."""
-        if self.operator is not None and "kpis" in self.operator:
-            return dict(self.operator)
-        from .decisions import operator_kpis
-
-        return {**self.operator_totals(), "kpis": operator_kpis(self, cost_model=cost_model)}
+    def for_branch(self, name: str, *, operator: dict[str, Any] | None = None) -> Book:
+        """One branch, remembering the whole operator's figures in ``operator``: its
+        :meth:`totals`, or ``operator`` when given (``kamlib.load`` adds the operator's
+        KPIs, :func:`kamlib.decisions.operator_kpis`)."""
+        return replace(self.branch(name), operator=operator or self.operator_totals())
 
     def select(self, mask: np.ndarray | pd.Series) -> Book:
         """The book restricted to the accounts where ``mask`` is true (fact tables follow)."""

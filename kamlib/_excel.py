@@ -80,7 +80,7 @@ def _sheet_frame(
 ) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
     """A sheet's values (numbers stay numbers), headers, kinds and source column names."""
     from ._i18n import tr
-    from ._tables import _header, column_kinds, flat, format_value
+    from ._tables import column_header, column_kinds, flat, format_value
 
     table, _ = flat(df)
     ks = column_kinds(table, kinds, index=len(table.columns) - len(df.columns))
@@ -100,7 +100,7 @@ def _sheet_frame(
         elif k in NUMBER_FORMATS and k != "month":
             col = pd.to_numeric(col, errors="coerce")
         out[i] = col.astype(object).where(col.notna(), None).map(neutralise)
-        h = _header(c) if c else tr("Item")
+        h = column_header(c) if c else tr("Item")
         if k == "money" and currency:
             h = tr("{column} ({currency})", column=h, currency=currency)
         headers.append(str(neutralise(h)))

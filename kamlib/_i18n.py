@@ -24,6 +24,7 @@ from typing import Any
 
 __all__ = [
     "LANGUAGES",
+    "check_language",
     "tr",
     "ntr",
     "N_",
@@ -39,7 +40,7 @@ _LANG: ContextVar[str] = ContextVar("kamlib_language", default="en")
 _LOCALE_DIR = Path(__file__).parent / "locale"
 
 
-def _check(lang: str) -> str:
+def check_language(lang: str) -> str:
     if lang not in LANGUAGES:
         from ._errors import ConfigError
 
@@ -54,7 +55,7 @@ def current_language() -> str:
 
 def set_language(lang: str) -> None:
     """Write every following message in ``lang`` (a notebook's whole session)."""
-    _LANG.set(_check(lang))
+    _LANG.set(check_language(lang))
 
 
 @contextlib.contextmanager
@@ -67,7 +68,7 @@ def language(lang: str) -> Iterator[str]:
     ...     tr("{n} accounts", n="12")
     '12 accounts'
     """
-    token = _LANG.set(_check(lang))
+    token = _LANG.set(check_language(lang))
     try:
         yield lang
     finally:

@@ -286,7 +286,11 @@ def load(
     if src.is_dir() and (src / PREPARED).is_file():
         return _load_prepared(src, branch)
     book = _load_whole(src, mapping=mapping, name=name, as_of=as_of)
-    return book if branch is None else book.for_branch(branch)
+    if branch is None:
+        return book
+    from .decisions import operator_summary
+
+    return book.for_branch(branch, operator=operator_summary(book))
 
 
 def _load_whole(
@@ -610,6 +614,8 @@ def prepare(
     import json
     import tempfile
 
+    from .decisions import operator_summary
+
     book = source if isinstance(source, Book) else load(source, mapping=mapping)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -636,7 +642,7 @@ def prepare(
         else book.observed_from.strftime("%Y-%m-%d"),
         "revenue_basis": book.revenue_basis,
         "assumed": book.assumed,
-        "operator": book.operator_summary(cost_model=cost_model),
+        "operator": operator_summary(book, cost_model=cost_model),
         "branches": folders,
         # lets a batch list and size the branches without reading any table
         "accounts": {b: int(n) for b, n in acc["branch"].value_counts().items()},

@@ -108,9 +108,9 @@ def readable_page(page: str, lang: str = "en") -> str:
     >>> readable_page(out, "zh") == out
     True
     """
-    from ._i18n import _check
+    from ._i18n import check_language
 
-    html_lang = HTML_LANG[_check(lang)]
+    html_lang = HTML_LANG[check_language(lang)]
     tag = f'<html lang="{html_lang}">'
     page = _HTML_TAG.sub(tag, page, count=1) if _HTML_TAG.search(page) else tag + page
     head = VIEWPORT + PAGE_CSS

@@ -174,7 +174,7 @@ def format_value(v: Any, kind: str, currency: str | None = None) -> str:
     return str(v)
 
 
-def _header(column: str) -> str:
+def column_header(column: str) -> str:
     """A column's label; an index named like a column says it is the row's."""
     if column.endswith(ROW_SUFFIX):
         return tr("{column} (row)", column=label(column[: -len(ROW_SUFFIX)]))
@@ -201,7 +201,7 @@ def _cells(
                     kind = "count"
             cells.append(format_value(v, kind, currency))
         rows.append(cells)
-    headers = [_header(c) for c in columns]
+    headers = [column_header(c) for c in columns]
     kinds_out = [ks[c] for c in columns]
     if by_row:
         kinds_out[columns.index("value")] = "number"  # figures: right-aligned

@@ -244,6 +244,14 @@ def operator_kpis(book: Book, *, cost_model: Any = None) -> dict[str, float | No
     return {k: (None if math.isnan(v) else float(v)) for k, v in out.items()}
 
 
+def operator_summary(book: Book, *, cost_model: Any = None) -> dict[str, Any]:
+    """What a book of one branch remembers of the whole operator (``Book.operator``): its
+    totals and, under ``"kpis"``, :func:`operator_kpis`."""
+    if book.operator is not None and "kpis" in book.operator:
+        return dict(book.operator)
+    return {**book.operator_totals(), "kpis": operator_kpis(book, cost_model=cost_model)}
+
+
 def kpis(
     book: Book,
     branch: str,

@@ -453,7 +453,7 @@ def _build(
         {"text": r["action"], "money_at_stake": r["money_at_stake"], "kind": r["kind"]}
         for _, r in actions.table.iterrows()
     ]
-    from .report import _clean
+    from .report import json_safe
 
     months = b.months()
     when = period(months[0], months[-1]) if len(months) else period(None, None)
@@ -470,7 +470,7 @@ def _build(
         actions=actions,
         sections=sections,
         appendix=appendix,
-        metrics=_clean(metrics),
+        metrics=json_safe(metrics),
         results=results,
         first_screen=first,
         currency=cur,

@@ -230,12 +230,12 @@ _MISSING_CONSEQUENCE = {
 }
 
 
-def _clean(v: Any) -> Any:
+def json_safe(v: Any) -> Any:
     """JSON-safe: numpy scalars to Python, NaN/inf to null."""
     if isinstance(v, dict):
-        return {str(k): _clean(x) for k, x in v.items()}
+        return {str(k): json_safe(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
+        return [json_safe(x) for x in v]
     if isinstance(v, (np.integer,)):
         return int(v)
     if isinstance(v, (np.floating, float)):
@@ -312,7 +312,7 @@ def metrics_of(
         {str(k): int(v) for k, v in tiers.table["accounts"].items()} if len(tiers.table) else None
     )
     out["assumed"] = [f"{col}: {rule}" for col, rule in sorted(book.assumed.items())]
-    return _clean(out)
+    return json_safe(out)
 
 
 def churn_metrics(b: Book, *, types: Any = None) -> dict[str, Any]:
@@ -457,5 +457,5 @@ def league_table(
 
 def write_metrics(metrics: dict[str, Any], output_dir: str | os.PathLike) -> Path:
     """Write ``metrics.json`` atomically into ``output_dir``."""
-    text = json.dumps(_clean(metrics), indent=2, ensure_ascii=False)
+    text = json.dumps(json_safe(metrics), indent=2, ensure_ascii=False)
     return write_text(Path(output_dir) / "metrics.json", text)

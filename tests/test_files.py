@@ -63,21 +63,21 @@ def test_a_killed_process_leaves_the_old_file_whole(tmp_path):
 def test_a_workbook_that_fails_midway_leaves_the_old_workbook(tmp_path, monkeypatch):
     path = kamlib.write_workbook({"tiers": pd.DataFrame({"accounts": [3, 1]})}, tmp_path / "t.xlsx")
     before = checksums(tmp_path)
-    real, calls = _excel._safe_frame, []
+    real, calls = _excel._sheet_frame, []
 
-    def fails_on_the_second_sheet(df):
+    def fails_on_the_second_sheet(*args):
         calls.append(1)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")
-        return real(df)
+        return real(*args)
 
-    monkeypatch.setattr(_excel, "_safe_frame", fails_on_the_second_sheet)
+    monkeypatch.setattr(_excel, "_sheet_frame", fails_on_the_second_sheet)
     new = {"a": pd.DataFrame({"x": [1]}), "b": pd.DataFrame({"y": [2]})}
     with pytest.raises(OSError, match="No space left"):
         kamlib.write_workbook(new, path)
     assert len(calls) == 2  # the first sheet had been written
     assert checksums(tmp_path) == before
-    assert openpyxl.load_workbook(path).sheetnames == ["tiers"]
+    assert openpyxl.load_workbook(path).sheetnames == ["tiers", "Definitions"]
 
 
 def test_write_metrics_replaces_the_file_atomically(tmp_path, monkeypatch):
