@@ -24,6 +24,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+import numpy as np
 from matplotlib.ticker import (
     FuncFormatter,
     LogLocator,
@@ -35,7 +36,16 @@ from matplotlib.ticker import (
 from ._format import count, money
 from ._i18n import current_language
 
-__all__ = ["money_axis", "share_axis", "count_axis", "wrap", "MONEY", "SHARES", "COUNTS"]
+__all__ = [
+    "money_axis",
+    "share_axis",
+    "count_axis",
+    "ratio_axis",
+    "wrap",
+    "MONEY",
+    "SHARES",
+    "COUNTS",
+]
 
 #: columns (and summary figures) that hold money, shares or counts: how a generic plot
 #: chooses the axis format of the column it draws
@@ -134,6 +144,20 @@ def count_axis(ax: Any, *, axis: str = "y") -> None:
     a = _axis(ax, axis)
     a.set_major_locator(MaxNLocator(integer=True))
     a.set_major_formatter(FuncFormatter(lambda v, _pos: count(v)))
+
+
+def _plain(v: float) -> str:
+    """0.25 -> "0.25", 3.0 -> "3": never scientific notation."""
+    return np.format_float_positional(float(v), precision=3, unique=True, trim="-")
+
+
+def ratio_axis(ax: Any, *, axis: str = "x") -> None:
+    """Plain numbers on a logarithmic axis of ratios (0.2, 0.5, 1, 2, 5), never
+    ``10^0`` or ``1e-01``; call it after ``set_xscale("log")``."""
+    a = _axis(ax, axis)
+    a.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    a.set_major_formatter(FuncFormatter(lambda v, _pos: _plain(v)))
+    a.set_minor_formatter(NullFormatter())
 
 
 def wrap(text: Any, width: int = 20) -> str:

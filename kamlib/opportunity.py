@@ -47,7 +47,6 @@ class SegmentProfile(TableResult):
     (:func:`segment_profile`)."""
 
     _bar = "monthly_revenue"
-    _title = "Monthly revenue by segment"
 
     def summary(self) -> pd.DataFrame:
         t = self.table
@@ -145,14 +144,13 @@ def segment_profile(
     notes.append("key buying factors need survey data, which the data model does not hold")
     out.index.name = "segment"
     out = out.sort_values("monthly_revenue", ascending=False, na_position="last")
-    return SegmentProfile(out, notes)
+    return SegmentProfile(out, notes, currency=book.currency)
 
 
 class SegmentTargets(TableResult):
     """Penetration, share, target share and revenue gap per segment (:func:`segment_targets`)."""
 
     _bar = "gap_revenue"
-    _title = "Revenue gap to the target share, per segment"
 
     def summary(self) -> pd.DataFrame:
         t = self.table
@@ -192,7 +190,7 @@ def segment_targets(
     """
     profile = segment_profile(book, segments).table
     table, notes = targets_of(profile, market, months=months)
-    return SegmentTargets(table, notes)
+    return SegmentTargets(table, notes, currency=book.currency)
 
 
 def targets_of(

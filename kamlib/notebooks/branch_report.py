@@ -62,7 +62,7 @@ tables.show("Key figures", kamlib.key_figures(book, branch).table.round(3))
 # %%
 tiers = kamlib.value_tiers(b, scheme=tier_scheme or None)
 notes(tiers)
-tiers.plot(ax=plt.figure().gca(), lang=lang)
+tiers.plot(ax=plt.figure().gca())
 plt.show()
 tables.show(
     "Value tiers",
