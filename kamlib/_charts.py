@@ -102,7 +102,7 @@ class _MoneyLocator(MaxNLocator):
     """
 
     def __init__(self, currency: str):
-        super().__init__(nbins="auto", steps=[1, 2, 5, 10])
+        super().__init__(nbins=5, steps=[1, 2, 5, 10])  # money words are wide
         self.currency = currency
 
     def tick_values(self, vmin: float, vmax: float) -> Any:

@@ -530,18 +530,20 @@ class CauseTree(TableResult):
         # cause names in the current language from their codes (the table's ``cause``
         # column is in the language cause_tree was asked for)
         names = [label(c) for c in t.index.get_level_values("churn_cause")]
-        x = np.arange(len(t))
-        ax.bar(x, t["accounts"], color=[GROUP_COLORS.get(g, "#8c8c8c") for g in groups])
-        ax.set_xticks(x, [wrap(n, 22) for n in names], rotation=35, ha="right")
-        count_axis(ax, axis="y")
-        ax.set_ylabel(tr("Accounts lost"))
-        ax2 = ax.twinx()
+        # horizontal bars: long cause names read across, never overlap
+        y = np.arange(len(t))
+        ax.barh(y, t["accounts"], color=[GROUP_COLORS.get(g, "#8c8c8c") for g in groups])
+        ax.set_yticks(y, [wrap(n, 34) for n in names])
+        ax.invert_yaxis()
+        count_axis(ax, axis="x")
+        ax.set_xlabel(tr("Accounts lost"))
+        ax2 = ax.twiny()
         ax2.plot(
-            x, t["accounts"].cumsum() / tree["accounts"].sum() * 100, color="black", marker="o"
+            t["accounts"].cumsum() / tree["accounts"].sum() * 100, y, color="black", marker="o"
         )
-        ax2.set_ylim(0, 105)
-        share_axis(ax2, axis="y", whole=100)
-        ax2.set_ylabel(tr("Cumulative share of churned accounts"))
+        ax2.set_xlim(0, 105)
+        share_axis(ax2, axis="x", whole=100)
+        ax2.set_xlabel(tr("Cumulative share of churned accounts (line)"))
         from matplotlib.patches import Patch
 
         seen = list(dict.fromkeys(groups))
@@ -549,7 +551,8 @@ class CauseTree(TableResult):
             [Patch(color=GROUP_COLORS.get(g, "#8c8c8c")) for g in seen],
             [label(g) for g in seen],
             title=tr("Cause group"),
-            loc="center right",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
         )
         return ax
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book, has_column, lookup
-from ._charts import money_axis, share_axis, wrap
+from ._charts import money_axis, share_axis
 from ._errors import ConfigError
 from ._format import money, number, share
 from ._i18n import tr
@@ -271,7 +271,7 @@ class PnL(Result):
         heights.append(abs(level))
         colors.append("#55a868" if level >= 0 else "#c44e52")
         ax.bar(range(len(labels)), heights, bottom=bottoms, color=colors)
-        ax.set_xticks(range(len(labels)), [wrap(n, 16) for n in labels], rotation=35, ha="right")
+        ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right")
         money_axis(ax, self.currency, axis="y")
         ax.set_ylabel(tr("Revenue, cost to serve and profit"))
         ax.axhline(0, color="black", lw=0.8)
@@ -844,12 +844,16 @@ class WhaleCurve(Result):
         ax = axes(ax)
         n = len(self._profit)
         if label is not None:
+            if n == 0:  # no costs, so no profit: named in the legend, no profit axis drawn
+                ax.plot([], [], label=tr("{name}: no cost data, no curve", name=label))
+                ax.legend(fontsize=8)
+                return ax
             ax.axhline(100, color="grey", ls="--", lw=0.8)
             share_axis(ax, axis="x", whole=100)
             share_axis(ax, axis="y", whole=100)
             ax.set_xlabel(tr("Accounts ranked by profit (most profitable first)"))
             ax.set_ylabel(tr("Cumulative profit, share of the total"))
-            if not self.meaningful or n == 0:
+            if not self.meaningful:
                 ax.plot(
                     [], [], label=tr("{name}: total profit not positive, not drawn", name=label)
                 )
@@ -1252,7 +1256,7 @@ class ProfitActions(Result):
         names = t["name"] if "name" in t else t["account_id"]
         ax.barh(range(len(t)), t["at_stake"].to_numpy(dtype=float), color="#c44e52")
         # names from the data are shown as typed: "$" would start matplotlib's math mode
-        ax.set_yticks(range(len(t)), [wrap(str(n), 30).replace("$", r"\$") for n in names])
+        ax.set_yticks(range(len(t)), [str(n).replace("$", r"\$") for n in names])
         ax.invert_yaxis()
         money_axis(ax, self.currency, axis="x")
         ax.set_xlabel(tr("Loss over the period"))
