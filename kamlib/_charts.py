@@ -15,7 +15,7 @@ Examples
 >>> money_axis(ax, "CNY")
 >>> fig.canvas.draw()
 >>> [t.get_text() for t in ax.get_yticklabels()][:3], ax.yaxis.get_offset_text().get_text()
-(['0 CNY', '500 k CNY', '1 M CNY'], '')
+(['0 CNY', '1 M CNY', '2 M CNY'], '')
 >>> plt.close(fig)
 """
 
