@@ -533,7 +533,7 @@ class CauseTree(TableResult):
         # horizontal bars: long cause names read across, never overlap
         y = np.arange(len(t))
         ax.barh(y, t["accounts"], color=[GROUP_COLORS.get(g, "#8c8c8c") for g in groups])
-        ax.set_yticks(y, [wrap(n, 34) for n in names])
+        ax.set_yticks(y, [wrap(n, 44) for n in names], fontsize=8)
         ax.invert_yaxis()
         count_axis(ax, axis="x")
         ax.set_xlabel(tr("Accounts lost"))

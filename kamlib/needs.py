@@ -520,8 +520,10 @@ class NeedsSegments(Result):
             ax=ax,
             cbar_kws={"label": tr("Above (red) or below (blue) the customer type's average")},
         )
-        ax.tick_params(axis="x", rotation=0)
         ax.tick_params(axis="y", rotation=0)
+        for t in ax.get_xticklabels():  # long feature names: slanted, so they never overlap
+            t.set_rotation(30)
+            t.set_horizontalalignment("right")
         ax.set_xlabel(tr("Needs feature (standard deviations from the customer type's average)"))
         ax.set_ylabel(label("segment"))
         return ax
