@@ -51,6 +51,13 @@ LABELS: dict[str, str] = {
     "share": "Share",
     "share_of_accounts": "Share of accounts",
     "share_of_revenue": "Share of revenue",
+    # -- needs features (the columns of a needs-based segmentation's centres)
+    "advanced_share": "Share from advanced products",
+    "discount_rate": "Discount rate",
+    "products_held": "Products held",
+    "satisfaction": "Satisfaction",
+    "service_demand": "Service demand",
+    "spend_per_line": "Spend per line",
     # -- segmentation
     "accounts_share": "Share of accounts",
     "business": "Business",

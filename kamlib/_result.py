@@ -64,15 +64,19 @@ class Result:
 class TableResult(Result):
     """A result that is its table: summary is the row count, plot a bar of one column.
 
-    Subclasses set ``_bar`` to the column to draw and ``_title``; override what differs.
+    Subclasses set ``_bar`` to the column to draw; override what differs. Its axis is
+    written as money (in ``currency``), shares or counts by the column's kind
+    (:mod:`kamlib._charts`).
     """
 
     _bar: str = "accounts"
-    _title: str = ""
 
-    def __init__(self, table: pd.DataFrame, notes: tuple[str, ...] | list[str] = ()):
+    def __init__(
+        self, table: pd.DataFrame, notes: tuple[str, ...] | list[str] = (), *, currency: str = ""
+    ):
         self.table = table
         self.notes = tuple(notes)
+        self.currency = currency  # the unit of money columns, for the axis of a plot
 
     def summary(self) -> pd.DataFrame:
         return figures({"rows": len(self.table)})
@@ -81,16 +85,23 @@ class TableResult(Result):
         ax = axes(ax)
         t = self.table
         if t.empty or self._bar not in t:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "nothing to draw")
+            from ._i18n import tr
+
+            return nothing_to_draw(ax, self.notes[0] if self.notes else tr("Nothing to draw."))
+        from ._charts import COUNTS, MONEY, SHARES, count_axis, money_axis, share_axis, wrap
         from ._labels import label
 
-        labels = [" / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in t.index]
+        names = [" / ".join(map(label, i)) if isinstance(i, tuple) else label(i) for i in t.index]
         ax.barh(range(len(t)), t[self._bar].to_numpy(dtype=float), color="#4c72b0")
-        ax.set_yticks(range(len(t)), [label(s) for s in labels])
+        ax.set_yticks(range(len(t)), [wrap(n, 28) for n in names])
         ax.invert_yaxis()
+        if self._bar in MONEY and self.currency:
+            money_axis(ax, self.currency, axis="x")
+        elif self._bar in SHARES:
+            share_axis(ax, axis="x")
+        elif self._bar in COUNTS:
+            count_axis(ax, axis="x")
         ax.set_xlabel(label(self._bar))
-        if self._title:
-            ax.set_title(self._title)
         return ax
 
 

@@ -21,7 +21,10 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book, has_column, lookup
+from ._charts import count_axis, money_axis, ratio_axis, share_axis, wrap
 from ._config import cause_taxonomy
+from ._format import count, share
+from ._i18n import tr
 from ._labels import label
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
 from ._settings import settings
@@ -198,7 +201,7 @@ class ChurnRates(TableResult):
         ax = axes(ax)
         t = self.table[self.table["reliable"]]
         if t.empty:
-            return nothing_to_draw(ax, "no group large enough for a churn rate")
+            return nothing_to_draw(ax, tr("No group is large enough for a churn rate."))
         names = [" / ".join(map(label, i)) if isinstance(i, tuple) else label(i) for i in t.index]
         y = np.arange(len(t))
         ax.barh(y, t["rate"] * 100, color="#4c72b0")
@@ -210,10 +213,10 @@ class ChurnRates(TableResult):
             ecolor="black",
             capsize=3,
         )
-        ax.set_yticks(y, names)
+        ax.set_yticks(y, [wrap(n, 24) for n in names])
         ax.invert_yaxis()
-        ax.set_xlabel("% of accounts churned, with 95% interval")
-        ax.set_title("Churn rate")
+        share_axis(ax, axis="x", whole=100)
+        ax.set_xlabel(tr("Share of accounts that churned, with 95% interval"))
         return ax
 
 
@@ -326,19 +329,19 @@ class ChurnByPeriod(TableResult):
         ax = axes(ax)
         rates = self.table
         if rates.empty:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "no data")
+            return nothing_to_draw(ax, self.notes[0] if self.notes else tr("No data."))
         for g, part in rates.groupby(level="group", sort=False):
             per = part.index.get_level_values("period")
             line = ax.plot(per, part["rate"] * 100, marker="o", label=label(g))[0]
             ax.fill_between(
                 per, part["ci_low"] * 100, part["ci_high"] * 100, color=line.get_color(), alpha=0.15
             )
-        ax.set_ylabel("% of accounts churned in the period")
+        share_axis(ax, axis="y", whole=100)
+        ax.set_ylabel(tr("Share of accounts that churned in the period (95% interval)"))
         ax.tick_params(axis="x", rotation=45)
         ax.set_ylim(bottom=0)
         if rates.index.get_level_values("group").nunique() > 1:
             ax.legend(fontsize=8)
-        ax.set_title("Churn rate per period, with 95% intervals")
         return ax
 
 
@@ -432,8 +435,6 @@ def churn_by_period(
 class ChurnTypes(TableResult):
     """Lost accounts by churn type (:func:`churn_types`); internal migration is listed
     with the ARPU change it caused but is not a loss."""
-
-    _title = "Accounts by churn type"
 
     def summary(self) -> pd.DataFrame:
         t = self.table
@@ -539,32 +540,38 @@ class CauseTree(TableResult):
         ax = axes(ax)
         tree = self.table
         if tree.empty:
-            return nothing_to_draw(ax, "no churned accounts")
+            return nothing_to_draw(ax, tr("No churned accounts."))
         if "accounts" not in tree:  # crossed with a segment: totals over the segments
             tree = tree.sum(axis=1).rename("accounts").to_frame()
-            tree["cause"] = [label(c) for c in tree.index.get_level_values("churn_cause")]
         t = tree.sort_values("accounts", ascending=False).head(top)
         groups = t.index.get_level_values("group")
-        x = np.arange(len(t))
-        ax.bar(x, t["accounts"], color=[GROUP_COLORS.get(g, "#8c8c8c") for g in groups])
-        ax.set_xticks(x, t["cause"], rotation=35, ha="right")
-        ax.set_ylabel("accounts lost")
-        ax2 = ax.twinx()
+        # cause names in the current language from their codes (the table's ``cause``
+        # column is in the language cause_tree was asked for)
+        names = [label(c) for c in t.index.get_level_values("churn_cause")]
+        # horizontal bars: long cause names read across, never overlap
+        y = np.arange(len(t))
+        ax.barh(y, t["accounts"], color=[GROUP_COLORS.get(g, "#8c8c8c") for g in groups])
+        ax.set_yticks(y, [wrap(n, 44) for n in names], fontsize=8)
+        ax.invert_yaxis()
+        count_axis(ax, axis="x")
+        ax.set_xlabel(tr("Accounts lost"))
+        ax2 = ax.twiny()
         ax2.plot(
-            x, t["accounts"].cumsum() / tree["accounts"].sum() * 100, color="black", marker="o"
+            t["accounts"].cumsum() / tree["accounts"].sum() * 100, y, color="black", marker="o"
         )
-        ax2.set_ylim(0, 105)
-        ax2.set_ylabel("cumulative % of churners")
+        ax2.set_xlim(0, 105)
+        share_axis(ax2, axis="x", whole=100)
+        ax2.set_xlabel(tr("Cumulative share of churned accounts (line)"))
         from matplotlib.patches import Patch
 
         seen = list(dict.fromkeys(groups))
         ax.legend(
             [Patch(color=GROUP_COLORS.get(g, "#8c8c8c")) for g in seen],
-            seen,
-            title="cause group",
-            loc="center right",
+            [label(g) for g in seen],
+            title=tr("Cause group"),
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
         )
-        ax.set_title("Why accounts left: causes, largest first")
         return ax
 
 
@@ -1238,7 +1245,7 @@ class ChurnDrivers(Result):
         ax = axes(ax)
         t = self.table
         if t.empty:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "nothing fitted")
+            return nothing_to_draw(ax, self.notes[0] if self.notes else tr("Nothing fitted."))
         y = np.arange(len(t))
         ax.errorbar(
             t["odds_ratio"],
@@ -1250,10 +1257,10 @@ class ChurnDrivers(Result):
         )
         ax.axvline(1, color="grey", ls="--", lw=0.8)
         ax.set_xscale("log")
-        ax.set_yticks(y, [str(i) for i in t.index])
+        ratio_axis(ax, axis="x")
+        ax.set_yticks(y, [wrap(label(str(i)), 30) for i in t.index])
         ax.invert_yaxis()
-        ax.set_xlabel("odds ratio of churning (95% interval; 1 = no effect)")
-        ax.set_title("What moves churn")
+        ax.set_xlabel(tr("Odds ratio of churning (95% interval; 1 = no effect)"))
         return ax
 
 
@@ -1456,7 +1463,7 @@ class RetentionCurves(TableResult):
         ax = axes(ax)
         curves = self.table
         if curves.empty:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "no retention curve")
+            return nothing_to_draw(ax, self.notes[0] if self.notes else tr("No retention curve."))
         colors = {}
         for g, part in curves.groupby("group", sort=True):
             # from 100% at tenure 0 to each event time: a step curve starts where all stay
@@ -1472,12 +1479,12 @@ class RetentionCurves(TableResult):
                 color=line.get_color(),
                 alpha=0.15,
             )
-        ax.set_xlabel("months since joining")
-        ax.set_ylabel("% still a customer")
+        ax.set_xlabel(tr("Months since joining"))
+        share_axis(ax, axis="y", whole=100)
+        ax.set_ylabel(tr("Share still a customer (95% band)"))
         ax.set_ylim(0, 101)
         ax.set_xlim(left=0)
         ax.legend(fontsize=8)
-        ax.set_title("Retention over tenure (Kaplan-Meier, 95% band)")
         _risk_rows(ax, self.risk_table, colors)
         return ax
 
@@ -1488,7 +1495,7 @@ def _risk_rows(ax, risk: pd.DataFrame, colors: dict[Any, str]) -> None:
         return
     # below the axis label: x in data coordinates (months), y in axes coordinates
     trans = ax.get_xaxis_transform()
-    ax.text(-0.07, -0.22, "at risk", transform=ax.transAxes, ha="right", va="top", fontsize=7)
+    ax.text(-0.07, -0.22, tr("At risk"), transform=ax.transAxes, ha="right", va="top", fontsize=7)
     for row, (g, counts) in enumerate(risk.iterrows()):
         y = -0.3 - 0.08 * row
         color = colors.get(g, "black")
@@ -1507,7 +1514,7 @@ def _risk_rows(ax, risk: pd.DataFrame, colors: dict[Any, str]) -> None:
                 ax.text(
                     float(str(m)),
                     y,
-                    f"{int(n)}",
+                    count(n),
                     transform=trans,
                     ha="center",
                     va="top",
@@ -1896,15 +1903,22 @@ class GroupWarnings(TableResult):
         ax = axes(ax)
         t = self.table
         if t.empty:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "no groups")
+            return nothing_to_draw(ax, self.notes[0] if self.notes else tr("No groups."))
         ax.scatter(t["bill_change"] * 100, t["forwarding_rise"] * 100, color="#8c8c8c", s=12)
         w = t[t["warning"]]
         ax.scatter(w["bill_change"] * 100, w["forwarding_rise"] * 100, color="#c44e52", s=24)
         ax.axhline(0, color="grey", lw=0.6)
         ax.axvline(0, color="grey", lw=0.6)
-        ax.set_xlabel("change in group bill, %")
-        ax.set_ylabel("rise in calls forwarded to other operators, points")
-        ax.set_title("Groups about to leave (red: warning)")
+        share_axis(ax, axis="x", whole=100)
+        ax.set_xlabel(tr("Change in the group's bill"))
+        ax.set_ylabel(tr("Rise in calls forwarded to other operators (percentage points)"))
+        from matplotlib.lines import Line2D
+
+        ax.legend(
+            [Line2D([], [], ls="", marker="o", color=c) for c in ("#c44e52", "#8c8c8c")],
+            [tr("Warning: about to leave"), tr("No warning")],
+            fontsize=8,
+        )
         return ax
 
 
@@ -2009,19 +2023,26 @@ class RetentionFunnel(TableResult):
         """The funnel as bars, each step with its share of the warned; returns the Axes."""
         ax = axes(ax)
         if self.table.empty:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "no retention contacts")
+            return nothing_to_draw(
+                ax, self.notes[0] if self.notes else tr("No retention contacts in the data.")
+            )
         v = self.table[_FUNNEL_STEPS].sum()
         y = np.arange(len(_FUNNEL_STEPS))[::-1]
         ax.barh(y, v.to_numpy(), color=["#4c72b0", "#64b5cd", "#dd8452", "#55a868"])
         for yi, (name, n) in zip(y, v.items(), strict=True):
-            share = (
-                f" ({n / v['warned']:.0%} of warned)" if v["warned"] and name != "warned" else ""
-            )
-            ax.text(n, yi, f" {int(n):,}{share}", va="center", fontsize=9)
+            if v["warned"] and name != "warned":
+                text = tr(
+                    "{accounts} ({share} of the warned)",
+                    accounts=count(n),
+                    share=share(n / v["warned"]),
+                )
+            else:
+                text = count(n)
+            ax.text(n, yi, " " + text, va="center", fontsize=9)
         ax.set_yticks(y, [label(s) for s in _FUNNEL_STEPS])
         ax.set_xlim(0, max(float(v.max()), 1) * 1.45)
-        ax.set_xlabel("accounts")
-        ax.set_title("Retention funnel: warned -> reached -> intent -> retained")
+        count_axis(ax, axis="x")
+        ax.set_xlabel(label("accounts"))
         return ax
 
 
@@ -2093,11 +2114,14 @@ class RetentionEconomics(TableResult):
         ax = axes(ax)
         t = self.table
         if t.empty:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "no retention contacts")
+            return nothing_to_draw(
+                ax, self.notes[0] if self.notes else tr("No retention contacts in the data.")
+            )
         items = ["revenue_saved", "cost_of_contacts", "cost_of_replacing"]
         ax.bar(range(3), t.loc[items, "value"].to_numpy(dtype=float), color="#4c72b0")
-        ax.set_xticks(range(3), [label(i) for i in items], rotation=15)
-        ax.set_title("Retention: revenue saved against cost (assumptions in the table)")
+        ax.set_xticks(range(3), [wrap(label(i), 20) for i in items])
+        if self.currency:
+            money_axis(ax, self.currency, axis="y")
         return ax
 
 
@@ -2135,6 +2159,7 @@ def retention_economics(
         return RetentionEconomics(
             pd.DataFrame(columns=["value", "basis"]),
             ("no retention contacts in the data: retention economics cannot be computed",),
+            currency=book.currency,
         )
     c = book.table("contacts")
     kept = c.loc[c["retained"].fillna(False).astype(bool), "account_id"]
@@ -2176,6 +2201,7 @@ def retention_economics(
             f"revenue saved assumes each retained account stays {a['months_of_revenue_saved']} "
             "months; costs use the assumed cost per contact and acquisition multiple",
         ),
+        currency=book.currency,
     )
 
 

@@ -26,7 +26,10 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book
+from ._charts import wrap
 from ._errors import ConfigError
+from ._i18n import tr
+from ._labels import label
 from ._result import Result, axes, figures, nothing_to_draw
 from ._schema import NEEDS_FEATURES as FEATURES
 from ._settings import settings
@@ -502,11 +505,25 @@ class NeedsSegments(Result):
 
         ax = axes(ax)
         if self.centers_.empty:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "no needs-based segments")
+            return nothing_to_draw(
+                ax, self.notes[0] if self.notes else tr("No needs-based segments.")
+            )
+        centres = self.centers_.rename(index=label, columns=lambda c: wrap(label(c), 14))
         sns.heatmap(
-            self.centers_, annot=True, fmt=".1f", cmap="RdBu_r", center=0, vmin=-2, vmax=2, ax=ax
+            centres,
+            annot=True,
+            fmt=".1f",
+            cmap="RdBu_r",
+            center=0,
+            vmin=-2,
+            vmax=2,
+            ax=ax,
+            cbar_kws={"label": tr("Above (red) or below (blue) the customer type's average")},
         )
-        ax.set_xlabel("needs feature (z-score within customer type)")
-        ax.set_ylabel("")
-        ax.set_title("Needs-based segments: what sets each apart")
+        ax.tick_params(axis="y", rotation=0)
+        for t in ax.get_xticklabels():  # long feature names: slanted, so they never overlap
+            t.set_rotation(30)
+            t.set_horizontalalignment("right")
+        ax.set_xlabel(tr("Needs feature (standard deviations from the customer type's average)"))
+        ax.set_ylabel(label("segment"))
         return ax

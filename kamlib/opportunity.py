@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book, lookup
+from ._charts import money_axis, share_axis
 from ._errors import ConfigError
+from ._i18n import N_, tr
 from ._labels import label
-from ._result import Result, TableResult, axes, figures
+from ._result import Result, TableResult, axes, figures, nothing_to_draw
 from ._settings import EstimateRow, EstimatesFile, MarketSizes, read_file, settings, unknown_key
 from .profit import PnL
 
@@ -46,7 +48,6 @@ class SegmentProfile(TableResult):
     (:func:`segment_profile`)."""
 
     _bar = "monthly_revenue"
-    _title = "Monthly revenue by segment"
 
     def summary(self) -> pd.DataFrame:
         t = self.table
@@ -144,14 +145,13 @@ def segment_profile(
     notes.append("key buying factors need survey data, which the data model does not hold")
     out.index.name = "segment"
     out = out.sort_values("monthly_revenue", ascending=False, na_position="last")
-    return SegmentProfile(out, notes)
+    return SegmentProfile(out, notes, currency=book.currency)
 
 
 class SegmentTargets(TableResult):
     """Penetration, share, target share and revenue gap per segment (:func:`segment_targets`)."""
 
     _bar = "gap_revenue"
-    _title = "Revenue gap to the target share, per segment"
 
     def summary(self) -> pd.DataFrame:
         t = self.table
@@ -191,7 +191,7 @@ def segment_targets(
     """
     profile = segment_profile(book, segments).table
     table, notes = targets_of(profile, market, months=months)
-    return SegmentTargets(table, notes)
+    return SegmentTargets(table, notes, currency=book.currency)
 
 
 def targets_of(
@@ -239,11 +239,11 @@ def targets_of(
 
 
 LEVERS = {
-    "raise usage": "提高现有产品使用量",
-    "cross-sell": "交叉销售",
-    "raise price / improve mix": "提价 / 改善产品组合",
-    "drop unprofitable": "排除不赢利的客户和低价值服务",
-    "win new customers": "赢得新客户",
+    N_("raise usage"): "提高现有产品使用量",
+    N_("cross-sell"): "交叉销售",
+    N_("raise price / improve mix"): "提价 / 改善产品组合",
+    N_("drop unprofitable"): "排除不赢利的客户和低价值服务",
+    N_("win new customers"): "赢得新客户",
 }
 #: (size, probability) -> the quadrant's code in ``priority`` (words in kamlib._labels:
 #: "Act now" 马上行动, "Plan the attack" 计划出击, "Wait for the chance" 伺机而动,
@@ -269,11 +269,17 @@ class Opportunities(Result):
     notes: tuple[str, ...] = ()
 
     def ranked(self) -> pd.DataFrame:
-        """Opportunities that could be sized, best first (act now, then by expected value)."""
+        """Opportunities that could be sized, best first (act now, then by expected value).
+
+        ``rank`` (1, 2, 3...) is the number the priority matrix writes beside each point,
+        so the chart can be read against this list.
+        """
         t = self.table.dropna(subset=["size"]).copy()
         order = {q: i for i, q in enumerate(QUADRANTS.values())}
         t["_q"] = t["priority"].map(order)
-        return t.sort_values(["_q", "expected"], ascending=[True, False]).drop(columns="_q")
+        t = t.sort_values(["_q", "expected"], ascending=[True, False], kind="stable")
+        t.insert(0, "rank", range(1, len(t) + 1))
+        return t.drop(columns="_q")
 
     def summary(self) -> pd.DataFrame:
         t = self.table
@@ -289,58 +295,91 @@ class Opportunities(Result):
             }
         )
 
-    def plot(self, *, ax=None, label: int = 8):
-        """Scatter of size against probability with the four quadrants; returns the Axes."""
+    def plot(self, *, ax=None):
+        """Scatter of size against probability with the four quadrants; returns the Axes.
+
+        Each point is numbered with its ``rank`` in :meth:`ranked` (points that fall on
+        the same spot share one label, "3, 7"): the ranked table is the list of names,
+        so no long label is written on the chart.
+        """
         import matplotlib.pyplot as plt
 
         ax = axes(ax)
-        t = self.table.dropna(subset=["size"])
-        levers = list(LEVERS)
+        t = self.ranked()
+        t = t[t["size"].astype(float) > 0]  # a log axis has no place for nothing
+        if t.empty:
+            return nothing_to_draw(ax, tr("No opportunity could be sized from the data."))
         colors = plt.get_cmap("tab10")
-        for i, lev in enumerate(levers):
+        for i, lev in enumerate(LEVERS):
             s = t[t["lever"] == lev]
             if len(s):
-                ax.scatter(s["size"], s["probability"], s=40, color=colors(i), label=lev)
+                ax.scatter(s["size"], s["probability"], s=40, color=colors(i), label=tr(lev))
         ax.axvline(self.large_from, color="grey", lw=0.8, ls="--")
         ax.axhline(self.likely_from, color="grey", lw=0.8, ls="--")
-        pos = t.loc[t["size"] > 0, "size"]
-        lo = min(float(pos.min()) if len(pos) else self.large_from, self.large_from) / 3
-        hi = max(float(pos.max()) if len(pos) else self.large_from, self.large_from) * 3
+        size = t["size"].astype(float)
+        lo = min(float(size.min()), self.large_from) / 3
+        hi = max(float(size.max()), self.large_from) * 3
         ax.set_xscale("log")
         ax.set_xlim(lo, hi)
         ax.set_ylim(0, 1)
-        for (size, prob), name in {
-            (1, 1): "act now",
-            (1, 0): "plan the attack",
-            (0, 1): "wait for the chance",
-            (0, 0): "shelve",
-        }.items():
+        for (large, likely), name in _QUADRANT_WORDS.items():
             ax.text(
-                0.98 if size else 0.02,
-                0.97 if prob else 0.03,
-                name,
+                0.98 if large else 0.02,
+                0.97 if likely else 0.03,
+                tr(name),
                 transform=ax.transAxes,
-                ha="right" if size else "left",
-                va="top" if prob else "bottom",
+                ha="right" if large else "left",
+                va="top" if likely else "bottom",
                 color="grey",
                 fontsize=9,
             )
-        # label the largest expected gains only, staggered so labels at one height part
-        top = t[t["size"] > 0].astype({"expected": float}).nlargest(label, "expected")
-        for i, (_, r) in enumerate(top.iterrows()):
+        for (x, y), ranks in _near_points(ax, t):
             ax.annotate(
-                str(r["segment"]),
-                (r["size"], r["probability"]),
-                fontsize=7,
-                alpha=0.8,
-                xytext=(4, 4 + 9 * (i % 3)),
+                ", ".join(map(str, ranks)),
+                (x, y),
+                fontsize=8,
+                xytext=(5, 3),
                 textcoords="offset points",
             )
-        ax.set_xlabel(f"size of result ({self.currency} per year)")
-        ax.set_ylabel("probability of success")
-        ax.set_title("Opportunity priority matrix")
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+        money_axis(ax, self.currency, axis="x")
+        share_axis(ax, axis="y")
+        ax.set_xlabel(tr("Size of the result per year"))
+        ax.set_ylabel(tr("Probability of success"))
+        ax.legend(
+            title=tr("Lever"),
+            fontsize=7,
+            title_fontsize=8,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1),
+        )
         return ax
+
+
+#: the quadrant names written in the corners of the matrix: (large, likely) -> words
+_QUADRANT_WORDS = {
+    (True, True): N_("act now"),
+    (True, False): N_("plan the attack"),
+    (False, True): N_("wait for the chance"),
+    (False, False): N_("shelve"),
+}
+
+
+def _near_points(ax: Any, ranked: pd.DataFrame, *, pixels: float = 10.0) -> list[Any]:
+    """Points of ``ranked`` grouped where their markers would overlap on ``ax``: a list of
+    ((size, probability) of the first point, [its rank and the ranks drawn on top of it])."""
+    xy = ranked[["size", "probability"]].to_numpy(dtype=float)
+    shown = ax.transData.transform(xy)
+    groups: list[Any] = []
+    centres: list[Any] = []
+    for (x, y), (px, py), rank in zip(xy, shown, ranked["rank"], strict=True):
+        for k, (cx, cy) in enumerate(centres):
+            if abs(px - cx) <= pixels and abs(py - cy) <= pixels:
+                groups[k][1].append(int(rank))
+                break
+        else:
+            centres.append((px, py))
+            groups.append(((x, y), [int(rank)]))
+    return groups
 
 
 def opportunity_matrix(

@@ -22,7 +22,11 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book, has_column, lookup
+from ._charts import money_axis, share_axis
 from ._errors import ConfigError
+from ._format import money, number, share
+from ._i18n import tr
+from ._labels import label as _label_of
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
 from ._settings import CostModelSpec, read_file, settings
 
@@ -246,15 +250,16 @@ class PnL(Result):
         return d
 
     def plot(self, *, ax=None, mask: Any = None, title: str | None = None):
-        """Waterfall: revenue, minus each cost driver, down to profit."""
+        """Waterfall: revenue, minus each cost driver, down to profit (no title unless
+        ``title`` is given)."""
         ax = axes(ax)
         if not self.has_costs:
-            return nothing_to_draw(ax, "no cost data: no profit waterfall")
+            return nothing_to_draw(ax, tr("No cost data: revenue cannot be taken down to profit."))
         t = self.table if mask is None else self.table.loc[mask]
         rev = t["revenue"].sum()
         steps = self.cost_by_driver(mask)
         steps = steps[steps.abs() > 0].sort_values(ascending=False)
-        labels = ["Revenue", *steps.index, "Profit"]
+        labels = [_label_of("revenue"), *(tr(str(d)) for d in steps.index), _label_of("profit")]
         level = rev
         bottoms, heights, colors = [0.0], [rev], ["#4c72b0"]
         for v in steps:
@@ -267,9 +272,11 @@ class PnL(Result):
         colors.append("#55a868" if level >= 0 else "#c44e52")
         ax.bar(range(len(labels)), heights, bottom=bottoms, color=colors)
         ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right")
-        ax.set_ylabel(self.currency)
+        money_axis(ax, self.currency, axis="y")
+        ax.set_ylabel(tr("Revenue, cost to serve and profit"))
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_title(title or "From revenue to profit: cost to serve by driver")
+        if title:
+            ax.set_title(title)
         return ax
 
 
@@ -453,18 +460,21 @@ class Concentration(Result):
         ax = axes(ax)
         if math.isnan(self.gini):
             if label is not None:  # one of several curves: named in the legend, not drawn
-                ax.plot([], [], label=f"{label}: not defined (negative values)")
+                ax.plot([], [], label=tr("{name}: not defined (negative values)", name=label))
                 ax.legend(loc="upper left")
                 return ax
-            return nothing_to_draw(ax, self.notes[-1] if self.notes else "no Lorenz curve")
+            return nothing_to_draw(ax, self.notes[-1] if self.notes else tr("No Lorenz curve."))
+        what = _label_of(self.value)
         ax.plot(
             self.table["accounts_share"],
             self.table["value_share"],
-            label=label or f"{self.value} (Gini {self.gini:.2f})",
+            label=label or tr("{value} (Gini {gini})", value=what, gini=number(self.gini, 2)),
         )
         ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
-        ax.set_xlabel("share of accounts (smallest first)")
-        ax.set_ylabel(f"cumulative share of {self.value}")
+        share_axis(ax, axis="x")
+        share_axis(ax, axis="y")
+        ax.set_xlabel(tr("Share of accounts (smallest first)"))
+        ax.set_ylabel(tr("Cumulative share of: {value}", value=what))
         ax.legend(loc="upper left")
         return ax
 
@@ -611,7 +621,7 @@ class Deciles(TableResult):
         ax = axes(ax)
         deciles = self.table.drop(index="unknown", errors="ignore")  # unranked: no place
         if deciles.empty:
-            return nothing_to_draw(ax, "no accounts")
+            return nothing_to_draw(ax, tr("No accounts."))
         x = np.arange(len(deciles))
         cols = [
             c for c in ("revenue", "cost", "profit") if c in deciles and deciles[c].notna().any()
@@ -623,13 +633,25 @@ class Deciles(TableResult):
             bar_colors = (
                 np.where(v < 0, "#c44e52", colors[c]) if c == "profit" else [colors[c]] * len(v)
             )
-            ax.bar(x + (i - (len(cols) - 1) / 2) * width, v, width, color=bar_colors, label=c)
+            ax.bar(
+                x + (i - (len(cols) - 1) / 2) * width,
+                v,
+                width,
+                color=bar_colors,
+                label=_label_of(c),
+            )
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks(x, deciles.index)
-        ax.set_xlabel(f"accounts ranked by {self.by}, in tenths (D1 = the highest)")
-        ax.set_ylabel(self.currency or "money")
-        ax.legend()
-        ax.set_title("P&L by decile of accounts")
+        ax.set_xlabel(
+            tr("Tenths of accounts ranked by: {what} (D1 = the highest)", what=_label_of(self.by))
+        )
+        if self.currency:
+            money_axis(ax, self.currency, axis="y")
+        if cols == ["revenue"]:  # no costs: a revenue chart, not a P&L
+            ax.set_ylabel(_label_of("revenue"))
+        else:
+            ax.set_ylabel(tr("Revenue, cost to serve and profit"))
+            ax.legend()
         return ax
 
 
@@ -822,18 +844,30 @@ class WhaleCurve(Result):
         ax = axes(ax)
         n = len(self._profit)
         if label is not None:
+            if n == 0:  # no costs, so no profit: named in the legend, no profit axis drawn
+                ax.plot([], [], label=tr("{name}: no cost data, no curve", name=label))
+                ax.legend(fontsize=8)
+                return ax
             ax.axhline(100, color="grey", ls="--", lw=0.8)
-            ax.set_xlabel("accounts ranked by profit, % (most profitable first)")
-            ax.set_ylabel("cumulative profit, % of total")
-            ax.set_title("Whale curves")
-            if not self.meaningful or n == 0:
-                ax.plot([], [], label=f"{label}: total profit not positive, not drawn")
+            share_axis(ax, axis="x", whole=100)
+            share_axis(ax, axis="y", whole=100)
+            ax.set_xlabel(tr("Accounts ranked by profit (most profitable first)"))
+            ax.set_ylabel(tr("Cumulative profit, share of the total"))
+            if not self.meaningful:
+                ax.plot(
+                    [], [], label=tr("{name}: total profit not positive, not drawn", name=label)
+                )
             else:
                 y = np.concatenate([[0.0], self._cumulative / self.total]) * 100
                 (line,) = ax.plot(
                     np.arange(n + 1) / n * 100,
                     y,
-                    label=f"{label} (peak {self.peak_share:.0%} at {self.peak_at:.0%})",
+                    label=tr(
+                        "{name} (peak {peak} at {at} of accounts)",
+                        name=label,
+                        peak=share(self.peak_share),
+                        at=share(self.peak_at),
+                    ),
                 )
                 ax.scatter(
                     [self.peak_at * 100], [self.peak_share * 100], color=line.get_color(), zorder=3
@@ -841,25 +875,35 @@ class WhaleCurve(Result):
             ax.legend(fontsize=8)
             return ax
         if n == 0:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "no profit to rank")
+            return nothing_to_draw(ax, self.notes[0] if self.notes else tr("No profit to rank."))
         x = np.arange(n + 1) / max(n, 1) * 100
         if self.meaningful:
             y = np.concatenate([[0.0], self._cumulative / self.total]) * 100
             ax.axhline(100, color="grey", ls="--", lw=0.8)
-            ax.set_ylabel("cumulative profit, % of total")
+            share_axis(ax, axis="y", whole=100)
+            ax.set_ylabel(tr("Cumulative profit, share of the total"))
             peak_y = self.peak_share * 100
-            label = f"peak {peak_y:.0f}% at {self.peak_at:.0%} of accounts"
+            label = tr(
+                "Peak: {peak} of the profit at {at} of accounts",
+                peak=share(self.peak_share),
+                at=share(self.peak_at),
+            )
         else:
             y = np.concatenate([[0.0], self._cumulative])
             ax.axhline(0, color="grey", lw=0.8)
-            ax.set_ylabel(f"cumulative profit ({self.currency})")
+            money_axis(ax, self.currency, axis="y")
+            ax.set_ylabel(tr("Cumulative profit"))
             peak_y = self.peak
-            label = f"peak {self.peak:,.0f} (total {self.total:,.0f}: not positive)"
+            label = tr(
+                "Peak: {peak} (total {total}: not positive)",
+                peak=money(self.peak, self.currency),
+                total=money(self.total, self.currency),
+            )
         ax.plot(x, y, color="#4c72b0")
         ax.scatter([self.peak_at * 100], [peak_y], color="#c44e52", zorder=3)
         ax.annotate(label, (self.peak_at * 100, peak_y), textcoords="offset points", xytext=(6, 6))
-        ax.set_xlabel("accounts ranked by profit, % (most profitable first)")
-        ax.set_title("Whale curve")
+        share_axis(ax, axis="x", whole=100)
+        ax.set_xlabel(tr("Accounts ranked by profit (most profitable first)"))
         return ax
 
 
@@ -1192,6 +1236,7 @@ class ProfitActions(Result):
     table: pd.DataFrame
     services: pd.DataFrame
     notes: tuple[str, ...] = ()
+    currency: str = "CNY"
 
     def summary(self) -> pd.DataFrame:
         t, s = self.table, self.services
@@ -1209,13 +1254,16 @@ class ProfitActions(Result):
         ax = axes(ax)
         t = self.table
         if t.empty:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "no loss-making accounts")
+            return nothing_to_draw(
+                ax, self.notes[0] if self.notes else tr("No loss-making accounts.")
+            )
         names = t["name"] if "name" in t else t["account_id"]
         ax.barh(range(len(t)), t["at_stake"].to_numpy(dtype=float), color="#c44e52")
-        ax.set_yticks(range(len(t)), [str(n) for n in names])
+        # names from the data are shown as typed: "$" would start matplotlib's math mode
+        ax.set_yticks(range(len(t)), [str(n).replace("$", r"\$") for n in names])
         ax.invert_yaxis()
-        ax.set_xlabel("loss over the period")
-        ax.set_title("The largest loss-making accounts")
+        money_axis(ax, self.currency, axis="x")
+        ax.set_xlabel(tr("Loss over the period"))
         return ax
 
 
@@ -1248,7 +1296,7 @@ def profit_actions(
     t = pnl.table
     notes = list(pnl.notes)
     if not pnl.has_costs:
-        return ProfitActions(pd.DataFrame(), pd.DataFrame(), tuple(notes))
+        return ProfitActions(pd.DataFrame(), pd.DataFrame(), tuple(notes), book.currency)
     losers = t[is_loss_making(t)].sort_values("profit", kind="stable").head(top).copy()
     losers["lever"] = losers.apply(_lever, axis=1, drivers=pnl.drivers) if len(losers) else []
     losers["at_stake"] = -losers["profit"]
@@ -1291,4 +1339,4 @@ def profit_actions(
         )
     else:
         notes.append("no billing lines by product: services cannot be ranked by profit")
-    return ProfitActions(accounts, services, tuple(notes))
+    return ProfitActions(accounts, services, tuple(notes), book.currency)

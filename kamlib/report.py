@@ -121,7 +121,6 @@ class KeyFigures(TableResult):
     accounts, revenue and churned accounts and the branch's share of each."""
 
     _bar = "accounts"
-    _title = "Accounts: branch and operator"
 
     def summary(self) -> pd.DataFrame:
         b = self.table.loc["branch"]
@@ -421,7 +420,6 @@ class LeagueTable(TableResult):
     figures of its ``metrics.json`` named in :data:`LEAGUE_COLUMNS`."""
 
     _bar = "accounts"
-    _title = "Accounts per branch"
 
     def summary(self) -> pd.DataFrame:
         t = self.table

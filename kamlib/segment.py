@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book
+from ._charts import count_axis, share_axis, wrap
 from ._errors import ConfigError
+from ._i18n import current_language, ntr, tr
 from ._labels import label
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
 from ._settings import TierSchemeSpec, read_file, settings, unknown_key
@@ -177,19 +179,21 @@ class Tiers(Result):
             }
         )
 
-    def plot(self, *, ax=None, lang: str = "en"):
-        """Share of accounts beside share of revenue per tier; returns the Axes."""
+    def plot(self, *, ax=None):
+        """Share of accounts beside share of revenue per tier (tier names in the current
+        language); returns the Axes."""
         ax = axes(ax)
         t = self.table
         if t.empty:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "no tiers")
+            return nothing_to_draw(ax, self.notes[0] if self.notes else tr("No tiers."))
         x = np.arange(len(t))
-        ax.bar(x - 0.2, t["share_of_accounts"] * 100, width=0.4, label="accounts")
-        ax.bar(x + 0.2, t["share_of_revenue"] * 100, width=0.4, label="revenue")
-        ax.set_xticks(x, t["label_zh" if lang == "zh" else "label"], rotation=20)
-        ax.set_ylabel("% of branch")
+        ax.bar(x - 0.2, t["share_of_accounts"], width=0.4, label=tr("Share of accounts"))
+        ax.bar(x + 0.2, t["share_of_revenue"], width=0.4, label=tr("Share of revenue"))
+        names = t["label_zh" if current_language() == "zh" else "label"]
+        ax.set_xticks(x, [wrap(n, 14) for n in names])
+        share_axis(ax, axis="y")
+        ax.set_ylabel(tr("Share of the branch"))
         ax.legend()
-        ax.set_title("Value tiers: share of accounts vs share of revenue")
         return ax
 
 
@@ -323,13 +327,13 @@ class CustomerTypes(TableResult):
         ax = axes(ax)
         c = self.counts()
         if c.empty:
-            return nothing_to_draw(ax, "no accounts")
+            return nothing_to_draw(ax, tr("No accounts."))
         labels = [" / ".join(label(str(x)) for x in i if pd.notna(x)) for i in c.index]
         ax.barh(range(len(c)), c["accounts"].to_numpy(), color="#4c72b0")
         ax.set_yticks(range(len(c)), labels)
         ax.invert_yaxis()
+        count_axis(ax, axis="x")
         ax.set_xlabel(label("accounts"))
-        ax.set_title("Accounts by customer type and importance")
         return ax
 
 
@@ -448,9 +452,9 @@ class LifecycleStages(TableResult):
         ax = axes(ax)
         c = self.counts()
         ax.bar(range(len(c)), c["accounts"].to_numpy(), color="#4c72b0")
-        ax.set_xticks(range(len(c)), [label(str(i)) for i in c.index])
+        ax.set_xticks(range(len(c)), [wrap(label(str(i)), 12) for i in c.index])
+        count_axis(ax, axis="y")
         ax.set_ylabel(label("accounts"))
-        ax.set_title("Accounts by lifecycle stage")
         return ax
 
 
@@ -585,11 +589,12 @@ class ValueLoyalty(Result):
 
         ax = axes(ax)
         if not self.signals:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "no loyalty signal")
-        sns.heatmap(self.grid, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
-        ax.set_xlabel("loyalty")
-        ax.set_ylabel("value")
-        ax.set_title("Value x loyalty: accounts per cell")
+            return nothing_to_draw(ax, self.notes[0] if self.notes else tr("No loyalty signal."))
+        grid = self.grid.rename(index=label, columns=label)  # a copy: the grid stays in codes
+        sns.heatmap(grid, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
+        ax.tick_params(axis="y", rotation=0)
+        ax.set_xlabel(label("loyalty"))
+        ax.set_ylabel(label("value"))
         return ax
 
 
@@ -753,23 +758,25 @@ class SegmentMix(Result):
 
         ax = axes(ax)
         if self.table.empty:
-            return nothing_to_draw(ax, "no accounts with a segment")
+            return nothing_to_draw(ax, tr("No accounts with a segment."))
         s = self.shares.fillna(0.0)
         y = np.arange(len(s))
         left = np.zeros(len(s))
         colors = plt.get_cmap("tab10")
         for i, seg in enumerate(s.columns):
-            ax.barh(y, s[seg], left=left, color=colors(i % 10), label=str(seg))
+            ax.barh(y, s[seg], left=left, color=colors(i % 10), label=label(str(seg)))
             left += s[seg].to_numpy()
         small = self.shares.isna().all(axis=1).to_numpy()
         for yi in y[small]:
             n = int(self.table["accounts"].iloc[yi])
-            ax.text(0.01, yi, f"{n} accounts: too few for shares", va="center", fontsize=8)
-        ax.set_yticks(y, [str(i) for i in s.index])
+            too_few = ntr("{n} account: too few for shares", "{n} accounts: too few for shares", n)
+            ax.text(0.01, yi, too_few, va="center", fontsize=8)
+        ax.set_yticks(y, [label(str(i)) for i in s.index])
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
-        ax.set_xlabel("share of accounts")
-        ax.set_title(f"Segment mix by {self.by}")
+        share_axis(ax, axis="x")
+        ax.set_xlabel(label("share_of_accounts"))
+        ax.set_ylabel(label(self.by))
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
         return ax
 

@@ -367,7 +367,7 @@ def test_whale_curves_side_by_side_skip_a_non_positive_total():
     # X: 0, 100/75 -> 0%, 133%, 200%, 100% of total 75
     assert list(drawn[0].get_ydata()) == pytest.approx([0, 100 / 75 * 100, 200, 100])
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["X (peak 200% at 67%)", "Y: total profit not positive, not drawn"]
+    assert labels == ["X (peak 200% at 67% of accounts)", "Y: total profit not positive, not drawn"]
     plt.close("all")
 
 
