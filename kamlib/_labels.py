@@ -42,6 +42,7 @@ LABELS: dict[str, str] = {
     "rows": "Rows",
     "total": "Total",
     # -- shares and rates
+    "churn_rate_per_account_year": "Churn per account-year",
     "ci_high": "95% interval, high",
     "ci_low": "95% interval, low",
     "cumulative_share": "Cumulative share",

@@ -243,7 +243,7 @@ _PERIOD = ("billing", "accounts.total_revenue")
 
 def branch_metrics(
     book: Book,
-    branch: str,
+    branch: str | None,
     *,
     scheme: str | Path | dict | None = None,
     cost_model: Any = None,
@@ -252,8 +252,10 @@ def branch_metrics(
 
     ``scheme`` (a tier scheme) and ``cost_model`` are passed to :func:`kamlib.value_tiers`
     and :func:`kamlib.customer_pnl`, so the metrics match a report run with them.
+    ``branch=None`` gives the same figures for the whole operator (the overview's
+    ``operator.json``): its own shares and rates, not an average of the branches'.
     """
-    b = book.branch(branch)
+    b = book if branch is None else book.branch(branch)
     acc = b.accounts
     rev = b.period_revenue()
     months = b.months()
