@@ -327,9 +327,7 @@ class OperatorOverview:
             ("top20_profit_share", share(m.get("top20_profit_share"))),
             ("unprofitable_share", share(m.get("unprofitable_share"))),
         ]
-        return pd.DataFrame(
-            {"figure": [label(k) for k, _ in rows], "value": [v for _, v in rows]}
-        )
+        return pd.DataFrame({"figure": [label(k) for k, _ in rows], "value": [v for _, v in rows]})
 
     def branch_table(self) -> pd.DataFrame:
         """:attr:`branches` formatted for reading, largest branch first."""
