@@ -96,7 +96,7 @@ def _report(args: argparse.Namespace) -> int:
         estimates=args.estimates,
         targets=args.targets,
         notebook=args.notebook,
-        overview=False if args.no_overview else None,
+        overview=False if args.no_overview else args.overview_notebook,
         mask_pii=args.mask_pii,
         scheduler=args.scheduler,
         timeout=args.timeout,
@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--notebook", help="a report notebook of your own (same parameters as branch_report)"
+    )
+    r.add_argument(
+        "--overview-notebook",
+        help="an operator overview notebook of your own (same parameters as operator_overview)",
     )
     r.add_argument("--force", action="store_true", help="rebuild unchanged branches too")
     r.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")

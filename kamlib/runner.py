@@ -749,7 +749,7 @@ def _index_page(out: Path, summary: RunSummary, lang: str) -> str:
         total = [_cell(k, op_fig[k], currency) for k in INDEX_COLUMNS]
         total_row = (
             f'<tr><th><a href="{OVERVIEW}/report.html">{html.escape(tr("Operator"))}</a></th>'
-            f"{''.join(total)}<td>{MISSING}</td></tr>"
+            f'{"".join(total)}<td data-value="">{MISSING}</td></tr>'
         )
     else:
         total_row = ""
