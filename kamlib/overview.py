@@ -196,6 +196,7 @@ class OperatorOverview:
             "{accounts} accounts in {n} branch, {period}.",
             "{accounts} accounts in {n} branches, {period}.",
             m["branches"],
+            n=count(m["branches"]),
             accounts=count(m["accounts"]),
             period=when,
         )
