@@ -18,16 +18,18 @@ output_dir: str = ""  # folder for operator.json and tables.xlsx; empty writes n
 from IPython.display import display
 
 import kamlib
-from kamlib._i18n import set_language
+from kamlib._i18n import language
 from kamlib.overview import build_overview
 
 kamlib.setup_notebook(lang)
-set_language(lang)
 book = kamlib.load(data or kamlib.sample_path(), mapping=mapping or None)
-overview = build_overview(book, scheme=tier_scheme or None, cost_model=cost_model or None)
-display(kamlib.say(f"# {overview.title()}"))
-overview.show()
+# the language for this notebook only: a reused kernel keeps no report's language
+with language(lang):
+    overview = build_overview(book, scheme=tier_scheme or None, cost_model=cost_model or None)
+    display(kamlib.say(f"# {overview.title()}"))
+    overview.show()
 
 # %% tags=["remove-cell"]
 if output_dir:
-    overview.write(output_dir)
+    with language(lang):
+        overview.write(output_dir)
