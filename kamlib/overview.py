@@ -30,7 +30,7 @@ from ._format import MISSING, count, money, period, share
 from ._i18n import current_language, ntr, tr
 from ._labels import label, labelled
 from .churn import CauseTree, ChurnDrivers, cause_tree, churn_drivers, churn_rates
-from .report import _clean, branch_metrics, profit_metrics
+from .report import branch_metrics, profit_metrics
 
 __all__ = ["OperatorOverview", "build_overview", "OPERATOR_FILE", "operator_metrics"]
 
@@ -60,8 +60,8 @@ def operator_metrics(
     m["operator"] = book.name
     m["branches"] = len(book.branches)
     rev, profit = m.get("revenue"), m.get("profit")
-    m["margin"] = profit / rev if rev and profit is not None else None
-    return _clean(m)
+    m["margin"] = float(profit / rev) if rev and profit is not None else None
+    return m
 
 
 def branch_comparison(book: Book, *, cost_model: Any = None) -> pd.DataFrame:
@@ -458,7 +458,8 @@ class OperatorOverview:
 
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(_clean(self.metrics), indent=2, ensure_ascii=False)
+        # branch_metrics' figures are JSON-safe already (no NaN, no numpy scalars)
+        text = json.dumps(self.metrics, indent=2, ensure_ascii=False, allow_nan=False)
         write_workbook(self.tables(), out / "tables.xlsx")
         return write_text(out / OPERATOR_FILE, text)
 
