@@ -42,6 +42,7 @@ LABELS: dict[str, str] = {
     "rows": "Rows",
     "total": "Total",
     # -- shares and rates
+    "churn_rate_per_account_year": "Churn per account-year",
     "ci_high": "95% interval, high",
     "ci_low": "95% interval, low",
     "cumulative_share": "Cumulative share",
@@ -339,7 +340,6 @@ LABELS: dict[str, str] = {
     "versus_target": "Against the target",
     "revenue_growth": "Revenue growth",
     "key_account_churn_rate": "Churn rate of key accounts",
-    "satisfaction": "Satisfaction",
     "money": "Money",
     "money_per_month": "Money per month",
     "score": "Score",

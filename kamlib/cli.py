@@ -53,6 +53,29 @@ def _check_settings(args: argparse.Namespace) -> None:
         cost_model(args.costs)
     if args.estimates:
         read_estimates(args.estimates)
+    if args.targets:
+        read_targets(args.targets)
+
+
+def read_targets(path: str) -> None:
+    """Check a ``--targets`` file before any report runs: there, and a YAML mapping."""
+    from pathlib import Path
+
+    import yaml
+
+    from ._errors import ConfigError
+
+    f = Path(path)
+    if not f.is_file():
+        raise ConfigError(f"--targets: file {path} not found")
+    try:
+        doc = yaml.safe_load(f.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ConfigError(f"--targets: {path} is not readable YAML: {e}") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(
+            f"--targets: {path} must be a YAML mapping of KPI targets (e.g. 'churn_rate: 0.15')"
+        )
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -71,7 +94,9 @@ def _report(args: argparse.Namespace) -> int:
         tier_scheme=args.tiers,
         cost_model=args.costs,
         estimates=args.estimates,
+        targets=args.targets,
         notebook=args.notebook,
+        overview=False if args.no_overview else args.overview_notebook,
         mask_pii=args.mask_pii,
         scheduler=args.scheduler,
         timeout=args.timeout,
@@ -84,6 +109,8 @@ def _report(args: argparse.Namespace) -> int:
         f"{done} report(s) written, {same} unchanged, {len(s.failed)} failed "
         f"in {s.seconds:.1f} s -> {s.out}/index.html"
     )
+    if s.overview is not None and s.overview.status != "failed":
+        print(f"operator overview: {s.out}/overview/report.html")
     if s.skipped_small:
         print(f"left out (fewer than {args.min_accounts} accounts): {', '.join(s.skipped_small)}")
     for r in s.failed:
@@ -128,6 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--estimates", help="your own size/probability estimates for the priority matrix"
     )
     r.add_argument(
+        "--targets",
+        help="YAML of KPI targets (per branch or for all): shown beside the branch's figures",
+    )
+    r.add_argument(
+        "--no-overview",
+        action="store_true",
+        help="do not build the operator overview (built by default after the branches)",
+    )
+    r.add_argument(
         "--mask-pii",
         action="store_true",
         help="replace account names and ids with stable pseudonyms in every output "
@@ -139,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument(
         "--notebook", help="a report notebook of your own (same parameters as branch_report)"
+    )
+    r.add_argument(
+        "--overview-notebook",
+        help="an operator overview notebook of your own (same parameters as operator_overview)",
     )
     r.add_argument("--force", action="store_true", help="rebuild unchanged branches too")
     r.add_argument("--timeout", type=int, default=600, help="seconds per notebook cell")

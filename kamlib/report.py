@@ -84,9 +84,13 @@ def metrics_markdown() -> str:
         "`kam report` writes one `metrics.json` per branch, next to its report. Shares are",
         "fractions (0.8 = 80%); money is in the data's currency over the whole observation",
         "period; `null` means the figure could not be computed from the data (the report's",
-        "data-quality section says why). `index.html` builds its league table from these files;",
+        "data-quality section says why). The operator overview writes `overview/operator.json`",
+        "with the same keys for the whole operator (`branch` null; `operator`, `branches` and",
+        "`margin` = profit / revenue added): the operator's own figures, not averages of",
+        "branches. `index.html` shows each branch's figures from these files beside the",
+        "operator row of `operator.json`, with the first of `actions` (if any) as its top action;",
         "`summary.json` (one per run) lists the branches done, unchanged and failed with their",
-        "error, and the seconds each took.",
+        "error, and the seconds each took, and the overview's run under `overview`.",
         "",
         "| key | meaning |",
         "|---|---|",
@@ -253,7 +257,7 @@ _PERIOD = ("billing", "accounts.total_revenue")
 
 def branch_metrics(
     book: Book,
-    branch: str,
+    branch: str | None,
     *,
     scheme: str | Path | dict | None = None,
     cost_model: Any = None,
@@ -261,21 +265,23 @@ def branch_metrics(
     """The figures of ``metrics.json`` for one branch (see ``docs/metrics.md``).
 
     ``scheme`` (a tier scheme) and ``cost_model`` are passed to :func:`kamlib.value_tiers`
-    and :func:`kamlib.customer_pnl`, so the metrics match a report run with them. The
+    and :func:`kamlib.customer_pnl`, so the metrics match a report run with them.
+    ``branch=None`` gives the same figures for the whole operator (the overview's
+    ``operator.json``): its own shares and rates, not an average of the branches'. The
     report builder (:func:`kamlib.build_report`) computes the same figures with
     :func:`metrics_of` from the results it already holds.
     """
     from .profit import customer_pnl
     from .segment import value_tiers
 
-    b = book.branch(branch)
+    b = book if branch is None else book.branch(branch)
     pnl = customer_pnl(b, cost_model=cost_model)
     return metrics_of(book, branch, pnl=pnl, tiers=value_tiers(b, scheme=scheme))
 
 
 def metrics_of(
     book: Book,
-    branch: str,
+    branch: str | None,
     *,
     pnl: Any,
     tiers: Any,
@@ -290,7 +296,7 @@ def metrics_of(
     are computed from the branch when not given. One definition of every figure, shared by
     :func:`branch_metrics` and the report builder.
     """
-    b = book.branch(branch)
+    b = book if branch is None else book.branch(branch)
     acc = b.accounts
     rev = b.period_revenue()
     months = b.months()

@@ -29,12 +29,19 @@ import pandas as pd
 from ._book import unknown_branch
 from ._errors import ConfigError
 from ._files import replace_dir, safe_name, write_text
+from ._format import MISSING, count, money, share
+from ._i18n import N_, language, tr
 from ._io import PREPARED, load, prepare
-from .report import LEAGUE_COLUMNS
+from ._labels import label
 
 __all__ = ["run_reports", "RunSummary", "safe_name", "notebook_path", "sample_path"]
 
 KERNEL = "kamlib"
+
+#: the operator overview's folder in OUT (a branch of that name gets another folder)
+OVERVIEW = "overview"
+#: the name of the overview in summary.json's ``failed`` and in messages
+OVERVIEW_NAME = "operator overview"
 
 
 def repo_root() -> Path:
@@ -91,10 +98,14 @@ class RunSummary:
     skipped_small: list[str] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    #: the operator overview's run (None when the run builds none)
+    overview: BranchResult | None = None
 
     @property
     def failed(self) -> list[BranchResult]:
-        return [r for r in self.results if r.status == "failed"]
+        """The branch reports that failed, and the overview when it failed."""
+        every = [*self.results, *([self.overview] if self.overview else [])]
+        return [r for r in every if r.status == "failed"]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,6 +117,9 @@ class RunSummary:
             "failed": {r.branch: r.error for r in self.failed},
             "too_small": self.skipped_small,
             "branches": [asdict(r) | {"seconds": round(r.seconds, 2)} for r in self.results],
+            "overview": None
+            if self.overview is None
+            else asdict(self.overview) | {"seconds": round(self.overview.seconds, 2)},
         }
 
 
@@ -250,7 +264,8 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
             break
     if error is None:
         try:
-            export_html(nb_out, tmp / "report.html", title=f"{branch} — key-account report")
+            title = task.get("title") or f"{branch} — key-account report"
+            export_html(nb_out, tmp / "report.html", title=title)
             # tmp is this run's own folder: its files need no atomic write of their own
             (tmp / ".fingerprint").write_text(task["fingerprint"])
             replace_dir(tmp, final)  # the old report stays until the new one is whole
@@ -279,14 +294,24 @@ def run_reports(
     tier_scheme: str | None = None,
     cost_model: str | None = None,
     estimates: str | None = None,
+    targets: str | None = None,
     mask_pii: bool = False,
     scheduler: str | None = None,
     notebook: str | Path | None = None,
     timeout: int = 600,
     fresh_kernels: bool = False,
     progress: bool = True,
+    overview: bool | str | Path | None = None,
 ) -> RunSummary:
-    """Build one report per branch. See ``kam report --help``.
+    """Build one report per branch, and the operator overview. See ``kam report --help``.
+
+    ``targets`` is a YAML file of KPI targets, passed to the branch notebook as the
+    parameter ``targets``. ``overview``: True builds the bundled operator overview
+    (``operator_overview.ipynb``) into ``OUT/overview/`` after the branches, a path builds
+    that notebook instead, False none; None (the default) builds the bundled one unless
+    ``notebook`` replaces the branch report with one of your own. It covers every branch of
+    the data, also when ``branches`` picks some; it is skipped when nothing it reads has
+    changed, and a failure is recorded like a branch's.
 
     Raises DataError (before any report is run) when the data do not validate or a
     requested branch does not exist.
@@ -311,14 +336,32 @@ def run_reports(
     out = Path(out).resolve()  # a notebook runs in its own folder: relative paths would land there
     _check_writable(out)
     nb = Path(notebook) if notebook else notebook_path()
-    settings = {"tier_scheme": tier_scheme, "cost_model": cost_model, "estimates": estimates}
+    settings = {
+        "tier_scheme": tier_scheme,
+        "cost_model": cost_model,
+        "estimates": estimates,
+        "targets": targets,
+    }
     for name, value in settings.items():  # files are passed by absolute path
-        if value and Path(value).suffix:
+        if value and (Path(value).suffix or name == "targets"):
             if not Path(value).is_file():
                 raise ConfigError(f"{name}: file {value} not found")
             settings[name] = str(Path(value).resolve())
     passed = {k for k, v in settings.items() if v}
     _check_parameters(nb, {"branch", "data", "mapping", "lang", "output_dir"} | passed)
+    if overview is None:
+        overview = notebook is None
+    ov_nb = (
+        None
+        if overview is False
+        else notebook_path("operator_overview.ipynb")
+        if overview is True
+        else Path(overview)
+    )
+    # the overview reads the operator's figures only: targets and estimates are a branch's
+    ov_settings = {k: settings[k] for k in ("tier_scheme", "cost_model") if settings[k]}
+    if ov_nb is not None:
+        _check_parameters(ov_nb, {"data", "mapping", "lang", "output_dir"} | set(ov_settings))
     inputs_hash = _hash_inputs(data_path, mapping, *settings.values())
     # split the data once per branch: each notebook then reads its own accounts only
     # (with --mask-pii the split data are masked already: no real name sits in OUT)
@@ -342,6 +385,8 @@ def run_reports(
             **{k: v for k, v in settings.items() if v},
         }
         folder = safe_name(b)
+        if folder.casefold() == OVERVIEW:  # the overview's folder: the branch moves aside
+            folder = f"{folder}-branch"
         fp = _fingerprint(inputs_hash, params, nb)
         done = out / folder / ".fingerprint"
         if (
@@ -366,15 +411,48 @@ def run_reports(
                 "fresh": fresh_kernels,
             }
         )
+    if ov_nb is not None:  # after the branches: same workers, kernels and fingerprints
+        params = {"data": str(prepared), "mapping": "", "lang": lang, **ov_settings}
+        fp = _fingerprint(inputs_hash, params, ov_nb)
+        done = out / OVERVIEW / ".fingerprint"
+        if (
+            not force
+            and done.is_file()
+            and done.read_text() == fp
+            and (out / OVERVIEW / "report.html").is_file()
+        ):
+            summary.overview = BranchResult(OVERVIEW_NAME, OVERVIEW, "skipped")
+        else:
+            with language(lang):
+                title = tr("Operator overview: all branches")
+            tasks.append(
+                {
+                    "branch": OVERVIEW_NAME,
+                    "folder": OVERVIEW,
+                    "overview": True,
+                    "title": title,
+                    "out": str(out),
+                    "params": params,
+                    "notebook": str(ov_nb),
+                    "kernel": kernel,
+                    "timeout": timeout,
+                    "fingerprint": fp,
+                    "run": run_id,
+                    "fresh": fresh_kernels,
+                }
+            )
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     bar = None
     if progress and tasks:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(tasks), desc="branch reports", unit="branch", file=sys.stderr)
+        bar = tqdm(total=len(tasks), desc="branch reports", unit="report", file=sys.stderr)
 
-    def record(r: BranchResult) -> None:
-        summary.results.append(r)
+    def record(r: BranchResult, task: dict[str, Any]) -> None:
+        if task.get("overview"):
+            summary.overview = r
+        else:
+            summary.results.append(r)
         if r.status == "failed":
             msg = f"FAILED {r.branch}: {r.error} (notebook kept in {out / '_failed'})"
             (bar.write(msg) if bar else print(msg, file=sys.stderr))
@@ -387,7 +465,7 @@ def run_reports(
         finally:
             if bar:
                 bar.close()
-        _finish(out, summary, t0)
+        _finish(out, summary, t0, lang)
         return summary
     ctx = multiprocessing.get_context("spawn")
     pool = cf.ProcessPoolExecutor(
@@ -408,7 +486,7 @@ def run_reports(
                 r = BranchResult(
                     t["branch"], t["folder"], "failed", 0.0, f"{type(e).__name__}: {e}"
                 )
-            record(r)
+            record(r, t)
     except KeyboardInterrupt:
         _stop_workers(pool)
         summary.interrupted = True
@@ -420,15 +498,15 @@ def run_reports(
         if bar:
             bar.close()
         if summary.interrupted:  # say what was done before the interrupt
-            _finish(out, summary, t0)
-    _finish(out, summary, t0)
+            _finish(out, summary, t0, lang)
+    _finish(out, summary, t0, lang)
     return summary
 
 
-def _finish(out: Path, summary: RunSummary, t0: float) -> None:
+def _finish(out: Path, summary: RunSummary, t0: float, lang: str = "en") -> None:
     summary.results.sort(key=lambda r: r.branch)
     summary.seconds = time.perf_counter() - t0
-    write_index(out, summary)
+    write_index(out, summary, lang=lang)
     write_text(out / "summary.json", json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
 
 
@@ -466,7 +544,7 @@ def _run_on_cluster(address: str, tasks: list[dict[str, Any]], record) -> None:
                 r = BranchResult(
                     t["branch"], t["folder"], "failed", 0.0, f"{type(e).__name__}: {e}"
                 )
-            record(r)
+            record(r, t)
     finally:
         client.close()
 
@@ -522,41 +600,213 @@ def _check_writable(out: Path) -> None:
         ) from None
 
 
-def write_index(out: Path, summary: RunSummary) -> None:
-    """index.html: a link to every branch report with the league table."""
+#: index.html's columns: metrics.json key (margin: profit / revenue) -> (heading, how to
+#: format it, which way is better: +1 higher, -1 lower, 0 neither, e.g. sizes)
+INDEX_COLUMNS: dict[str, tuple[str, str, int]] = {
+    "accounts": (N_("Accounts"), "count", 0),
+    "revenue": (N_("Revenue"), "money", 0),
+    "profit": (N_("Profit"), "money", 0),
+    "margin": (N_("Margin"), "share", +1),
+    "churn_rate": (N_("Churn rate"), "share", -1),
+    "unprofitable_share": (N_("Loss-making accounts"), "share", -1),
+    "top20_revenue_share": (N_("Top 20% revenue share"), "share", 0),
+    "top20_profit_share": (N_("Top 20% profit share"), "share", 0),
+    "top_churn_cause": (N_("Top churn cause"), "label", 0),
+}
+
+#: the page's language attribute per report language
+_HTML_LANG = {"en": "en", "zh": "zh-CN"}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):  # absent or half-written: shown as missing figures
+        return {}
+
+
+def _figures(m: dict[str, Any]) -> dict[str, Any]:
+    """The index's figures of one metrics.json (or operator.json): margin added."""
+    out = {k: m.get(k) for k in INDEX_COLUMNS}
+    rev, profit = m.get("revenue"), m.get("profit")
+    out["margin"] = profit / rev if rev and profit is not None else None
+    return out
+
+
+def mark(value: Any, operator: Any, better: int) -> str | None:
+    """ "better", "worse" or None: ``value`` against the operator's figure, where a
+    direction is known (``better``: +1 when higher is better, -1 when lower is).
+
+    Examples
+    --------
+    >>> mark(0.25, 0.20, -1), mark(0.25, 0.20, +1), mark(0.2, 0.2, -1), mark(None, 0.2, -1)
+    ('worse', 'better', None, None)
+    """
+    if not better or value is None or operator is None:
+        return None
+    if value == operator:
+        return None
+    return "better" if (value > operator) == (better > 0) else "worse"
+
+
+def _cell(key: str, value: Any, currency: str, versus: str | None = None) -> str:
+    """One table cell: the formatted figure, its raw value for sorting, and the mark."""
+    kind = INDEX_COLUMNS[key][1]
+    if value is None:
+        return f'<td data-value="">{MISSING}</td>'
+    if kind == "label":
+        text = label(str(value))
+        return f'<td class="text" data-value="{html.escape(text)}">{html.escape(text)}</td>'
+    fmt = {"count": count, "money": lambda v: money(v, currency), "share": share}[kind]
+    text = html.escape(fmt(value))
+    if versus == "better":
+        text += f' <span class="mark">▲ {html.escape(tr("better"))}</span>'
+    elif versus == "worse":
+        text += f' <span class="mark">▼ {html.escape(tr("worse"))}</span>'
+    cls = f' class="{versus}"' if versus else ""
+    return f'<td{cls} data-value="{float(value)!r}">{text}</td>'
+
+
+_SORT_JS = """
+document.querySelectorAll("th[data-col]").forEach(function (th) {
+  th.addEventListener("click", function () {
+    var body = document.getElementById("branches"), col = +th.dataset.col;
+    var up = th.getAttribute("aria-sort") !== "ascending";
+    document.querySelectorAll("th[data-col]").forEach(function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", up ? "ascending" : "descending");
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[col].dataset.value, y = b.cells[col].dataset.value;
+      if (x === "" || y === "") { return (x === "") - (y === ""); }  // missing last
+      var nx = parseFloat(x), ny = parseFloat(y);
+      var c = isNaN(nx) || isNaN(ny) ? x.localeCompare(y) : nx - ny;
+      return up ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
+"""
+
+_CSS = """body{font-family:sans-serif;margin:1em auto;max-width:80em;padding:0 1em;line-height:1.4}
+h1{font-size:1.5em}.scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
+table{border-collapse:collapse;font-size:.9em}
+td,th{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}
+td.text,td.action,tr th:first-child{text-align:left}td.action{white-space:normal;min-width:14em}
+thead th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}
+thead th[aria-sort=ascending]::after{content:" ▲"}thead th[aria-sort=descending]::after{content:" ▼"}
+tbody.operator th,tbody.operator td{font-weight:bold;border-bottom:2px solid #999}
+.better{color:#1a7f37}.worse{color:#b00}.mark{font-size:.8em}
+.failed{color:#b00;font-weight:normal}.xlsx{font-weight:normal;font-size:.8em}
+@media (max-width:600px){body{padding:0 .5em}h1{font-size:1.2em}}"""
+
+
+def write_index(out: Path, summary: RunSummary, *, lang: str = "en") -> None:
+    """index.html: every branch report linked, with its figures beside the operator's.
+
+    The operator total row comes from the overview's ``operator.json`` (the operator's
+    own figures: its churn rate is churned / accounts over all branches, not an average
+    of branch rates). Each branch's figure is marked better or worse than the operator's
+    where a direction is known; its top action is the first of its ``metrics.json``
+    ``actions``. Columns sort by a click on their heading.
+    """
+    with language(lang):
+        write_text(out / "index.html", _index_page(out, summary, lang))
+
+
+def _index_page(out: Path, summary: RunSummary, lang: str) -> str:
+    from .overview import OPERATOR_FILE
+
+    op = _read_json(out / OVERVIEW / OPERATOR_FILE) if summary.overview is not None else {}
+    metrics = {r.folder: _read_json(out / r.folder / "metrics.json") for r in summary.results}
+    currency = op.get("currency") or next(
+        (m["currency"] for m in metrics.values() if m.get("currency")), ""
+    )
+    op_fig = _figures(op) if op else {}
     rows = []
     for r in summary.results:
-        mfile = out / r.folder / "metrics.json"
-        m = json.loads(mfile.read_text(encoding="utf-8")) if mfile.is_file() else {}
-        cells = []
-        for key, (_, fmt) in LEAGUE_COLUMNS.items():
-            v = m.get(key)
-            cells.append("<td>" + ("—" if v is None else html.escape(fmt.format(v))) + "</td>")
+        m = metrics[r.folder]
+        fig = _figures(m)
+        cells = [
+            _cell(k, fig[k], currency, mark(fig[k], op_fig.get(k), INDEX_COLUMNS[k][2]))
+            for k in INDEX_COLUMNS
+        ]
+        actions = m.get("actions") or [None]
+        first = actions[0].get("text") if isinstance(actions[0], dict) else None
+        action = html.escape(str(first)) if first else MISSING
+        cells.append(f'<td class="action" data-value="{action}">{action}</td>')
+        name = html.escape(r.branch)
         link = (
-            f'<a href="{html.escape(r.folder)}/report.html">{html.escape(r.branch)}</a>'
+            f'<a href="{html.escape(r.folder)}/report.html">{name}</a>'
             if (out / r.folder / "report.html").is_file()
-            else html.escape(r.branch)
+            else name
         )
         if (out / r.folder / "tables.xlsx").is_file():
             link += f' <a class="xlsx" href="{html.escape(r.folder)}/tables.xlsx">(Excel)</a>'
+        if r.status == "failed":
+            failed = tr("failed: {error}", error=r.error or "")
+            link += f' <span class="failed">{html.escape(failed)}</span>'
+        rows.append(f'<tr><th data-value="{name}">{link}</th>{"".join(cells)}</tr>')
 
-        state = (
-            ""
-            if r.status != "failed"
-            else f' <span class="failed">failed: {html.escape(r.error or "")}</span>'
+    if op:
+        total = [_cell(k, op_fig[k], currency) for k in INDEX_COLUMNS]
+        total_row = (
+            f'<tr><th><a href="{OVERVIEW}/report.html">{html.escape(tr("Operator"))}</a></th>'
+            f'{"".join(total)}<td data-value="">{MISSING}</td></tr>'
         )
-        rows.append(f"<tr><th>{link}{state}</th>{''.join(cells)}</tr>")
-    head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in LEAGUE_COLUMNS.values())
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Key-account reports</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:right}}
-tr th:first-child{{text-align:left}}.failed{{color:#b00}}.xlsx{{font-weight:normal;font-size:.8em}}</style></head>
-<body><h1>Key-account reports by branch</h1>
-<p>One report per city branch. Figures are for the whole observation period; a dash means
-the figure could not be computed from the data (see that branch's data-quality notes).</p>
-<table><thead><tr><th>Branch</th>{head}</tr></thead><tbody>
+    else:
+        total_row = ""
+    headings = [tr("Branch")] + [tr(h) for h, _, _ in INDEX_COLUMNS.values()] + [tr("Top action")]
+    head = "".join(
+        f'<th data-col="{i}" scope="col" title="{html.escape(tr("Sort by this column"))}">'
+        f"{html.escape(h)}</th>"
+        for i, h in enumerate(headings)
+    )
+    parts = [
+        tr(
+            "One report per city branch. Money is in {currency}, over the whole observation "
+            "period; a dash means the figure could not be computed from the data (see that "
+            "branch's data-quality notes).",
+            currency=currency or MISSING,
+        ),
+        tr(
+            "▲ better or ▼ worse than the operator as a whole (the first row), where higher "
+            "or lower is better. Click a column heading to sort."
+        ),
+    ]
+    ov = summary.overview
+    if ov is None:
+        overview = ""
+    elif ov.status == "failed":
+        overview = html.escape(tr("The operator overview failed: {error}", error=ov.error or ""))
+        overview = f'<p class="failed">{overview}</p>'
+    else:
+        link = f'<a href="{OVERVIEW}/report.html">{html.escape(tr("Operator overview"))}</a>'
+        if (out / OVERVIEW / "tables.xlsx").is_file():
+            link += f' <a class="xlsx" href="{OVERVIEW}/tables.xlsx">(Excel)</a>'
+        overview = (
+            "<p>"
+            + tr(
+                "{link}: every branch side by side, churn causes ranked and churn drivers "
+                "fitted on the whole operator.",
+                link=link,
+            )
+            + "</p>"
+        )
+    if ov is not None and not op:
+        parts.append(tr("No operator row: the operator overview wrote no figures."))
+    title = html.escape(tr("Key-account reports by branch"))
+    intro = "".join(f"<p>{html.escape(p)}</p>" for p in parts)
+    return f"""<!doctype html>
+<html lang="{_HTML_LANG.get(lang, lang)}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{_CSS}</style></head>
+<body><h1>{title}</h1>
+{overview}{intro}
+<div class="scroll"><table><thead><tr>{head}</tr></thead>
+<tbody class="operator">{total_row}</tbody>
+<tbody id="branches">
 {chr(10).join(rows)}
-</tbody></table></body></html>
+</tbody></table></div>
+<script>{_SORT_JS}</script></body></html>
 """
-    write_text(out / "index.html", page)

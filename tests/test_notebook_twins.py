@@ -50,7 +50,8 @@ def test_the_notebooks_are_where_the_project_says():
     names = {p.relative_to(ROOT).as_posix() for p in NOTEBOOKS}
     assert "kamlib/notebooks/branch_report.ipynb" in names  # shipped inside the package
     assert "notebooks/branch_report.ipynb" not in names  # one source, not two
-    assert len(names) == 4, names
+    assert "kamlib/notebooks/operator_overview.ipynb" in names  # so is the overview
+    assert len(names) == 5, names
     assert not (ROOT / "tools" / "build_notebooks.py").exists()
 
 

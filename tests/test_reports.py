@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -237,3 +238,87 @@ def test_pseudonyms_are_stable_and_keep_the_analysis():
     m1, m2 = kamlib.branch_metrics(book, "Hanzhong"), kamlib.branch_metrics(a, "Hanzhong")
     for k, v in m1.items():  # masking changes who, not what (sums may round differently)
         assert m2[k] == (pytest.approx(v) if isinstance(v, float) else v), k
+
+
+def test_operator_overview_is_built_linked_and_totals_the_index(sample_reports):
+    # the shared batch builds the overview after the branches, with the bundled notebook
+    out = sample_reports
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["overview"]["status"] == "done" and summary["failed"] == {}
+    for f in ("report.html", "report.ipynb", "operator.json", "tables.xlsx"):
+        assert (out / "overview" / f).is_file(), f
+    html = (out / "overview" / "report.html").read_text(encoding="utf-8")
+    assert "import kamlib" not in html and "Traceback" not in html and "Warning" not in html
+    assert "all branches at a glance" in html and "fitted on all branches together" in html
+    alts = re.findall(r'<img [^>]*alt="([^"]+)"', html)
+    assert len(alts) == 3 and all(len(a) > 40 for a in alts)  # each states its finding
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="overview/report.html"' in index
+    raw = pd.read_csv(ROOT / "data" / "accounts.csv")
+    op = json.loads((out / "overview" / "operator.json").read_text(encoding="utf-8"))
+    assert op["accounts"] == len(raw)
+    assert op["churn_rate"] == pytest.approx((raw["status"] == "churned").mean())
+    assert f'data-value="{float(len(raw))!r}"' in index  # the operator total row
+
+
+def _params_report(path, body: str, params: str):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(
+        cells=[new_code_cell(params, metadata={"tags": ["parameters"]}), new_code_cell(body)],
+        metadata={"kernelspec": {"name": "kamlib", "display_name": "kamlib", "language": "python"}},
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_targets_reach_the_notebook_and_a_change_reruns(tmp_path):
+    nb = _params_report(
+        tmp_path / "nb" / "report.ipynb",
+        "print('targets from', targets)",
+        'branch = ""\ndata = ""\nmapping = ""\nlang = "en"\noutput_dir = ""\ntargets = ""',
+    )
+    targets = tmp_path / "targets.yaml"
+    targets.write_text("churn_rate: 0.15\n")
+    run = dict(out=tmp_path / "out", branches=["Hanzhong"], notebook=nb, progress=False)
+    first = run_reports(ROOT / "data", targets=str(targets), **run)
+    assert [r.status for r in first.results] == ["done"] and first.overview is None
+    text = (tmp_path / "out" / "Hanzhong" / "report.ipynb").read_text(encoding="utf-8")
+    assert f"targets from {targets.resolve()}" in text
+    assert [r.status for r in run_reports(ROOT / "data", targets=str(targets), **run).results] == [
+        "skipped"
+    ]
+    targets.write_text("churn_rate: 0.12\n")  # a new target: the branch is rebuilt
+    again = run_reports(ROOT / "data", targets=str(targets), **run)
+    assert [r.status for r in again.results] == ["done"]
+
+
+def test_a_failed_overview_is_reported_like_a_branch(tmp_path, capsys):
+    from kamlib.cli import main
+
+    nb = tiny_report(tmp_path / "nb" / "report.ipynb", "print(branch)")
+    bad = tiny_report(tmp_path / "nb" / "overview.ipynb", "raise ValueError('no overview')")
+    s = run_reports(
+        ROOT / "data",
+        out=tmp_path / "out",
+        branches=["Hanzhong"],
+        notebook=nb,
+        overview=bad,
+        progress=False,
+    )
+    assert [r.status for r in s.results] == ["done"]
+    assert s.overview is not None and s.overview.status == "failed"
+    assert s.failed == [s.overview] and "no overview" in (s.overview.error or "")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["failed"] == {"operator overview": "ValueError: no overview"}
+    assert summary["overview"]["status"] == "failed"
+    assert (tmp_path / "out" / "_failed" / "overview.ipynb").is_file()
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "The operator overview failed" in index
+    # kam report exits 3, as for a failed branch, and says so
+    args = ["report", str(ROOT / "data"), "--branch", "Hanzhong", "--notebook", str(nb)]
+    code = main([*args, "--overview-notebook", str(bad), "--out", str(tmp_path / "o2"), "--quiet"])
+    assert code == 3 and "FAILED operator overview" in capsys.readouterr().err
+    assert main([*args, "--out", str(tmp_path / "o3"), "--quiet"]) == 0  # own notebook: none
