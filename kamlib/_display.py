@@ -47,6 +47,9 @@ def setup_notebook(lang: str = "en") -> None:
             "svg.hashsalt": "kamlib",
         }
     )
+    from ._i18n import set_language
+
+    set_language(lang)  # every word the notebook shows from here on
     if lang == "zh":
         from ._fonts import use_cjk_font
 

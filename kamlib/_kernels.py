@@ -71,6 +71,8 @@ def __kamlib_reset(cwd):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pd.reset_option("all")
+        if "kamlib._i18n" in sys.modules:  # the report language a notebook may have set
+            sys.modules["kamlib._i18n"].set_language("en")
     os.chdir(cwd)
     ip.execution_count = 1
 __kamlib_reset(__CWD__)

@@ -76,6 +76,9 @@ def read_targets(path: str) -> None:
         raise ConfigError(
             f"--targets: {path} must be a YAML mapping of KPI targets (e.g. 'churn_rate: 0.15')"
         )
+    from ._settings import targets
+
+    targets(f, "", caller="--targets")  # unknown KPIs or branches' keys: refused by name
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -625,8 +625,7 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
             n=count(n),
         )
         alt = tr("Bar chart of accounts and revenue per value tier: {title}.", title=title)
-        lang = "zh" if _zh() else "en"
-        s.blocks.append(_fig(title, alt, lambda ax: tiers.plot(ax=ax, lang=lang)))
+        s.blocks.append(_fig(title, alt, lambda ax: tiers.plot(ax=ax)))
         s.blocks.append(
             Table(
                 tr("Value tiers"),

@@ -11,9 +11,6 @@ than any branch, so the estimates are tighter than a branch's own.
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import json
 import textwrap
 from collections.abc import Callable
@@ -26,7 +23,7 @@ import pandas as pd
 
 from ._book import Book
 from ._files import write_text
-from ._format import MISSING, count, money, period, share
+from ._format import count, money, period, share
 from ._i18n import current_language, ntr, tr
 from ._labels import label, labelled
 from .churn import CauseTree, ChurnDrivers, cause_tree, churn_drivers, churn_rates
@@ -113,31 +110,17 @@ def ranked_causes(tree: CauseTree) -> pd.DataFrame:
 
 def _show_table(title: str, table: pd.DataFrame) -> None:
     """Show ``table`` (already formatted for reading) under its message title."""
-    from IPython.display import HTML, display
+    from ._display import show_table
 
-    from ._display import say
-
-    display(say(f"**{title}**"))
-    body = labelled(table).to_html(index=False, na_rep=MISSING, escape=True)
-    display(HTML(f'<div style="overflow-x:auto;max-width:100%">{body}</div>'))
+    show_table(title, table)
 
 
 def _show_figure(fig: Any, *, title: str, alt: str) -> None:
     """Show a figure with its message title and an alt text stating its finding."""
-    import matplotlib.pyplot as plt
-    from IPython.display import HTML, display
+    from ._display import show_figure
 
     fig.axes[0].set_title("\n".join(textwrap.wrap(title, 70)), loc="left", fontsize=11)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    display(
-        HTML(
-            f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
-            'style="max-width:100%;height:auto">'
-        )
-    )
+    show_figure(fig, alt=alt)
 
 
 def _say(text: str) -> None:
