@@ -380,6 +380,8 @@ def _from_settings() -> dict[str, str]:
         out.setdefault(code, spec.get("en", code))
     for code, spec in taxonomy.get("groups", {}).items():
         out.setdefault(code, spec.get("en", code))
+    for code, spec in settings("segments")["needs"].get("archetypes", {}).items():
+        out.setdefault(code, spec.get("en", code))
     return out
 
 
@@ -427,6 +429,7 @@ CODE_COLUMNS = frozenset(
         "kind",
         "versus_target",
         "versus_operator",
+        "archetype",
     }
 )
 

@@ -67,7 +67,7 @@ img, svg, .jp-RenderedImage img { max-width: 100% !important; height: auto !impo
   table-layout: auto;
   margin: 0;
 }
-.kam-table th, .kam-table td, .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th {
+body .kam-table th, body .kam-table td, .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th {
   white-space: normal;
   overflow-wrap: normal;
   word-break: normal;
@@ -77,7 +77,7 @@ img, svg, .jp-RenderedImage img { max-width: 100% !important; height: auto !impo
   max-width: 18rem;
   text-align: left;
 }
-.kam-table th.kam-num, .kam-table td.kam-num {
+body .kam-table th.kam-num, body .kam-table td.kam-num {
   text-align: right;
   white-space: nowrap;
   min-width: 0;

@@ -827,7 +827,7 @@ def _independent(X: pd.DataFrame) -> tuple[list[str], list[str]]:
     for c in X.columns:
         x = scaled[c].to_numpy()
         if X[c].std(ddof=0) == 0:
-            notes.append(f"{c} is left out: it is the same for every account")
+            notes.append(f"{label(c)} is left out: it is the same for every account")
             continue
         # a twin: the same column, or its mirror image (standardised, x = k or x = -k)
         twin = next(
@@ -844,7 +844,7 @@ def _independent(X: pd.DataFrame) -> tuple[list[str], list[str]]:
             basis = trial
             continue
         why = f"it duplicates {twin}" if twin else "it is a combination of the other drivers"
-        notes.append(f"{c} is left out: {why} (collinear: no separate effect can be told)")
+        notes.append(f"{label(c)} is left out: {why} (collinear: no separate effect can be told)")
     return kept, notes
 
 
@@ -1082,7 +1082,7 @@ class ChurnDrivers(Result):
                     d.numeric(c, number)
                 continue
             if pd.api.types.is_datetime64_any_dtype(acc[c]):
-                notes.append(f"{c} is left out: dates are not drivers")
+                notes.append(f"{label(c)} is left out: dates are not drivers")
                 continue
             col = acc[c].astype("string").str.strip().replace("", pd.NA).fillna("unknown")
             col, pooled = _pooled(col, y_all, min_level)
@@ -1149,7 +1149,7 @@ class ChurnDrivers(Result):
             notes.append(
                 f"{events} events (the smaller of churners and stayers) allow "
                 f"{allowed} parameter(s) at {epp} events each: the strongest variables alone "
-                f"are kept, {', '.join(out)} left out; significance is corrected for all "
+                f"are kept, {', '.join(label(g) for g in out)} left out; significance is corrected for all "
                 f"{candidates_n} candidate parameters"
             )
             groups = [g for g in groups if g in kept_g]

@@ -100,7 +100,6 @@ class KPIs(TableResult):
         ax.set_yticks(y, [label(k) for k in t.index])
         ax.invert_yaxis()
         ax.set_xlabel(tr("Branch against the operator, % difference"))
-        ax.set_title(tr("KPIs: the branch against the operator"))
         return ax
 
 
@@ -455,7 +454,6 @@ class Actions(TableResult):
         ax.invert_yaxis()
         ax.ticklabel_format(axis="x", style="plain", useOffset=False)
         ax.set_xlabel(tr("Money at stake per year"))
-        ax.set_title(tr("Actions for this month, by money at stake"))
         return ax
 
 

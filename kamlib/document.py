@@ -57,6 +57,7 @@ class Table:
     kinds: dict[str, str] | None = None  # a column's kind where it differs from the catalogue
     display: pd.DataFrame | None = None  # the page shows this (cells as text) if given
     on_page: bool = True  # False: a sheet of the workbook only
+    sheet_kinds: dict[str, str] | None = None  # the workbook's kinds when ``display`` is shown
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,12 @@ class BranchReport:
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
         with language(self.lang):
-            kinds = {b.name: b.kinds for b in self.blocks() if isinstance(b, Table) and b.kinds}
+            kinds: dict[str, dict[str, str]] = {}
+            for b in self.blocks():
+                if isinstance(b, Table):
+                    k = b.sheet_kinds if b.display is not None else b.kinds
+                    if k:
+                        kinds[b.name] = k
             return write_metrics(self.metrics, out), write_workbook(
                 self.tables, out / "tables.xlsx", kinds=kinds, currency=self.currency
             )
@@ -510,6 +516,14 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
             ),
             t,
             display=_kpi_display(t, ctx.cur),
+            # already text in each KPI's unit: the kinds only align them as numbers
+            kinds=dict.fromkeys(
+                ("branch", "operator", "target", "change_on_earlier_half"), "money"
+            ),
+            # the workbook keeps the numbers: one row a KPI, each in its own unit
+            sheet_kinds=dict.fromkeys(
+                ("branch", "operator", "latest", "earlier", "change", "target"), "number"
+            ),
         )
     )
     a = actions.table

@@ -504,7 +504,8 @@ def opportunity_matrix(
                     "cross-sell",
                     size,
                     wprob / size,
-                    f"{len(cands)} product(s) most of the segment holds: " + ", ".join(cands.index),
+                    f"{len(cands)} product(s) most of the segment holds: "
+                    + ", ".join(label(p) for p in cands.index),
                 )
             else:
                 add(

@@ -691,7 +691,7 @@ _CSS = """body{font-family:sans-serif;margin:1em auto;max-width:80em;padding:0 1
 h1{font-size:1.5em}.scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;font-size:.9em}
 td,th{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}
-td.text,td.action,tr th:first-child{text-align:left}td.action{white-space:normal;min-width:14em}
+td.text,td.action,tr th:first-child{text-align:left}td.action{white-space:normal;min-width:32em;font-size:.95em}
 thead th{cursor:pointer;background:#f4f4f4;position:sticky;top:0}
 thead th[aria-sort=ascending]::after{content:" ▲"}thead th[aria-sort=descending]::after{content:" ▼"}
 tbody.operator th,tbody.operator td{font-weight:bold;border-bottom:2px solid #999}

@@ -46,7 +46,7 @@ def test_a_reused_kernel_gives_the_notebook_a_fresh_kernel_would(tmp_path):
     k = safe_name("Kunming")
     a = _outputs(tmp_path / "warm" / k / "report.ipynb")
     b = _outputs(tmp_path / "fresh" / k / "report.ipynb")
-    assert len(a) == len(b) > 20
+    assert len(a) == len(b) > 5  # every cell that shows a part of the report
     for (src, n1, out1), (_, n2, out2) in zip(a, b, strict=True):
         assert n1 == n2, src[:60]  # counted from 1 again
         assert out1 == out2, src[:60]  # text, tables and the pictures' bytes

@@ -129,7 +129,7 @@ def code_words(text: str) -> list[str]:
     """snake_case words, Python names and file names in a page's visible text.
 
     >>> code_words("Churn rate 4.5% (see churn.yaml: key_account) in kamlib.churn")
-    ['churn.yaml', 'key_account', 'kamlib.churn']
+    ['churn.yaml', 'kamlib.churn', 'key_account']
     """
     return sorted(set(_CODE_WORDS.findall(text)))
 

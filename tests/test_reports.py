@@ -61,7 +61,9 @@ def test_metrics_match_independent_computation(sample_reports):
         churned = raw_acc[(raw_acc["branch"] == branch) & (raw_acc["status"] == "churned")]
         assert m["churned"] == len(churned)
         assert sum(m["churn_by_cause_group"].values()) == len(churned)
-        assert sum(m["tiers"].values()) == len(ids)
+        # every account billed in the window has a tier (one that left before it has none)
+        billed = raw_bill.loc[raw_bill["account_id"].isin(ids), "account_id"].nunique()
+        assert sum(m["tiers"].values()) == billed
         assert 1.5 <= m["whale_peak_share"] <= 3.0
 
 
@@ -150,7 +152,8 @@ def test_excel_workbook_holds_the_reports_tables(sample_reports):
     rows = list(wb["Deciles"].iter_rows(values_only=True))
     header = list(rows[0])
     assert header[:2] == ["Decile", "Accounts"]  # the reader's words, not column codes
-    got = [r[header.index("Profit")] for r in rows[1:]]
+    profit = next(h for h in header if h.startswith("Profit"))  # "Profit (CNY)"
+    got = [r[header.index(profit)] for r in rows[1:]]
     assert got == pytest.approx(d["profit"].tolist())
 
 
@@ -257,7 +260,10 @@ def test_operator_overview_is_built_linked_and_totals_the_index(sample_reports):
     raw = pd.read_csv(ROOT / "data" / "accounts.csv")
     op = json.loads((out / "overview" / "operator.json").read_text(encoding="utf-8"))
     assert op["accounts"] == len(raw)
-    assert op["churn_rate"] == pytest.approx((raw["status"] == "churned").mean())
+    # the churn denominator: accounts that left before the window (January 2025) are out
+    gone = (raw["status"] == "churned") & (pd.to_datetime(raw["churn_date"]) < "2025-01-01")
+    churned = ((raw["status"] == "churned") & ~gone).sum()
+    assert op["churn_rate"] == pytest.approx(churned / (~gone).sum())
     assert f'data-value="{float(len(raw))!r}"' in index  # the operator total row
 
 
