@@ -9,6 +9,7 @@ entry. English only for now: the Chinese edition adds its language here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -351,6 +352,8 @@ LABELS: dict[str, str] = {
     "why": "Why",
     "assumption": "Assumption",
     "retain_group": "Keep a group about to leave",
+    "quantity": "Quantity times a rate",
+    "amount": "Amount as recorded",
     "fix_loss_maker": "Fix a loss-making account",
     # -- codes of the priority matrix (opportunity_matrix: priority) and of the levers
     # for loss-making accounts (profit_actions: lever)
@@ -388,6 +391,10 @@ def _from_settings() -> dict[str, str]:
 LABELS.update({k: v for k, v in _from_settings().items() if k not in LABELS})
 
 
+#: a code in snake_case (lower-case words joined by underscores, at least one underscore)
+_SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
 def label(key: Any) -> str:
     """The reader's words for a column, figure or code (the key itself when unknown).
 
@@ -405,6 +412,8 @@ def label(key: Any) -> str:
     if ": " in key:  # a category of a column, e.g. a regression's "contract: two_year"
         column, level = key.split(": ", 1)
         return f"{label(column)}: {label(level)}"
+    if _SNAKE.fullmatch(key):  # a column an export's mapping kept: its name in words
+        return key.replace("_", " ").capitalize()
     return key
 
 
@@ -613,13 +622,15 @@ KINDS: dict[str, str] = {
             "figure",
             "row",
             "column",
+            "archetype",
+            "next_archetype",
+            "kind",
         ],
         "code",
     ),
     **dict.fromkeys(
         [
             "account_id",
-            "archetype",
             "baseline",
             "basis",
             "branch",
@@ -629,13 +640,11 @@ KINDS: dict[str, str] = {
             "fit",
             "holds",
             "how",
-            "kind",
             "label",
             "label_zh",
             "name",
             "name_zh",
             "nearest_segment",
-            "next_archetype",
             "note",
             "says",
             "segment",

@@ -386,7 +386,7 @@ def churn_by_period(
         last = book.as_of or acc["churn_date"].max()
         if start is None:
             said.append(
-                "no observation start (billing months or the mapping's observed_from): the "
+                "no observation start (no billing months, and the mapping states none): the "
                 "periods begin at the first recorded churn, and churn before it is not known"
             )
     periods = pd.period_range(first, last, freq=freq)
@@ -736,7 +736,7 @@ def _tenure_at_start(book: Book, acc: pd.DataFrame) -> tuple[pd.Series | None, s
     if start is None:
         return None, (
             "tenure is left out: without an observation start (billing months or the "
-            "mapping's observed_from) tenure at the start of the window cannot be measured, "
+            "mapping's observation start) tenure at the start of the window cannot be measured, "
             "and tenure at exit is partly mechanical (churners stop accruing it)"
         )
     if "join_date" in acc and acc["join_date"].notna().any():
@@ -843,7 +843,7 @@ def _independent(X: pd.DataFrame) -> tuple[list[str], list[str]]:
             kept.append(c)
             basis = trial
             continue
-        why = f"it duplicates {twin}" if twin else "it is a combination of the other drivers"
+        why = f"it duplicates {label(twin)}" if twin else "it is a combination of the other drivers"
         notes.append(f"{label(c)} is left out: {why} (collinear: no separate effect can be told)")
     return kept, notes
 
@@ -1329,7 +1329,7 @@ def _durations(book: Book) -> tuple[pd.DataFrame, list[str]]:
     window = _window(book)
     if window is None:
         return pd.DataFrame(), [
-            "no observation start (no billing months and no observed_from in the mapping): "
+            "no observation start (no billing months, and the mapping states none): "
             "accounts that joined before the data began cannot be placed at the tenure at "
             "which they were first seen, so no survival curve is drawn"
         ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,7 +83,9 @@ class Figure:
             axs.set_title(self.title, loc="left", wrap=True)
         else:
             fig.suptitle(self.title, x=0.01, ha="left", wrap=True)
-        fig.tight_layout()
+        with warnings.catch_warnings():  # a layout it cannot tighten is drawn as it is
+            warnings.simplefilter("ignore", UserWarning)
+            fig.tight_layout()
         return fig
 
 
@@ -644,7 +647,10 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
             Table(
                 tr("Value tiers"),
                 title,
-                t[["accounts", "share_of_accounts", "share_of_revenue", "arpu"]],
+                # the tier's name in the report's language, not its code
+                t.reset_index(drop=True).rename(columns={"label_zh" if _zh() else "label": "tier"})[
+                    ["tier", "accounts", "share_of_accounts", "share_of_revenue", "arpu"]
+                ],
             )
         )
     types = sg.customer_types(ctx.b)

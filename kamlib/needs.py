@@ -288,8 +288,13 @@ class NeedsSegments(Result):
         self.notes_ = []
         try:
             f = needs_features(book, rules=self.rules)
-        except ConfigError as e:  # no customer types: said in notes_, not an exception
-            self.notes_.append(str(e))
+        except ConfigError:  # no customer types: said in notes_, not an exception
+            self.notes_.append(
+                tr(
+                    "Needs-based segments need each account's customer type, to pick the "
+                    "business and key accounts; the data have none."
+                )
+            )
             self.labels_ = pd.Series(dtype="object", name="needs_segment")
             return self
         self.features_ = f

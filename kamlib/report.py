@@ -177,14 +177,20 @@ class DataQuality(TableResult):
 
 def data_quality(book: Book) -> DataQuality:
     """What was missing or doubtful in the data, and what could therefore not be shown."""
+    from ._i18n import tr
+    from ._labels import label
+
     rows = [
-        {"what": f"table {t} not present", "consequence": _MISSING_CONSEQUENCE[t]}
+        {
+            "what": tr("The {table} table is not in the data", table=_TABLE_WORDS[t]),
+            "consequence": _MISSING_CONSEQUENCE[t],
+        }
         for t in book.missing_tables()
     ]
     if book.revenue_source() == "accounts.monthly_revenue":
         rows.append(
             {
-                "what": "no billing table: revenue is accounts.monthly_revenue",
+                "what": tr("No billing table: revenue is each account's monthly charge"),
                 "consequence": "revenue is a monthly charge, not a period total; shares and "
                 "tiers are of monthly revenue; no product view",
             }
@@ -192,7 +198,7 @@ def data_quality(book: Book) -> DataQuality:
     if book.revenue_source() == "accounts.lifetime_revenue":
         rows.append(
             {
-                "what": "no billing table: revenue is accounts.lifetime_revenue",
+                "what": tr("No billing table: revenue is each account's lifetime revenue"),
                 "consequence": "revenue is cumulative since each account joined, not revenue "
                 "over the period: long-standing accounts weigh more; no product view",
             }
@@ -203,27 +209,48 @@ def data_quality(book: Book) -> DataQuality:
         )
     for col, consequence in (
         ("customer_type", "no split by key account / business / residential"),
-        ("churn_date", "no churn timing; survival uses tenure_months"),
+        ("churn_date", "no churn timing; survival uses the tenure in months"),
         ("satisfaction", "satisfaction is not used in loyalty or churn drivers"),
     ):
         if col not in book.accounts or book.accounts[col].isna().all():
-            rows.append({"what": f"accounts.{col} missing", "consequence": consequence})
+            rows.append(
+                {
+                    "what": tr("The accounts have no {column}", column=label(col).lower()),
+                    "consequence": consequence,
+                }
+            )
     for issue in book.notes:
+        table = _TABLE_WORDS.get(issue.table, label(issue.table))
         rows.append(
             {
-                "what": f"{issue.table}.{issue.column or ''} [{issue.rule}]",
+                "what": tr("{column} in the {table} table", column=label(issue.column), table=table)
+                if issue.column
+                else tr("The {table} table", table=table),
                 "consequence": issue.message,
             }
         )
     for col, rule in sorted(book.assumed.items()):
         rows.append(
             {
-                "what": f"{col} is not in the data: set by the mapping to {rule}",
+                "what": tr(
+                    "{column} is not in the data: the mapping sets it ({rule})",
+                    column=label(col.rsplit(".", 1)[-1]),
+                    rule=rule,
+                ),
                 "consequence": "an assumption, not a measurement: figures that rest on it say so",
             }
         )
     return DataQuality(pd.DataFrame(rows, columns=["what", "consequence"]))
 
+
+#: the data model's tables in a reader's words
+_TABLE_WORDS = {
+    "accounts": "accounts",
+    "billing": "billing",
+    "costs": "cost",
+    "usage": "usage",
+    "contacts": "retention-contact",
+}
 
 _MISSING_CONSEQUENCE = {
     "billing": "revenue by product and month, product-level actions, migration ARPU change",

@@ -278,3 +278,21 @@ def test_write_and_show(report, tmp_path):
     images = [h for h in html if h.startswith("<img")]
     assert len(images) == sum(isinstance(b, Figure) for b in report.blocks())
     assert all('alt=""' not in h for h in images)
+
+
+def test_a_foreign_export_speaks_in_words(maven_csv):
+    """The Maven export's report (a schema kamlib never saw: its own columns kept as
+    drivers, no billing, no costs) says everything in words: no column codes, file or
+    Python names in any sentence, title or note."""
+    from .test_rendering import code_words
+
+    book = kamlib.load(maven_csv, mapping="maven", branch="Los Angeles")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = kamlib.build_report(book, "Los Angeles")
+    words = [b.text for b in r.blocks() if isinstance(b, Text)]
+    words += [b.title for b in r.blocks() if isinstance(b, (kamlib.document.Table, Figure))]
+    dq = r.tables.get("Data quality")
+    if dq is not None:
+        words += dq["what"].tolist()
+    assert code_words("\n".join(words)) == []

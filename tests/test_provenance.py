@@ -62,7 +62,7 @@ def test_values_set_by_a_mapping_are_assumptions_everywhere(tmp_path):
         f"accounts.customer_type: {book.assumed['accounts.customer_type']}",
     ]
     dq = kamlib.data_quality(book).table
-    assert dq["what"].str.contains("accounts.churn_type is not in the data").any()
+    assert dq["what"].str.contains("Churn type is not in the data").any()
 
 
 def test_recorded_values_say_so_and_nothing_is_assumed(sample_book):

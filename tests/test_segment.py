@@ -140,7 +140,7 @@ def test_maven_quantile_tiers_and_grid_run(maven_book):
     assert ct.notes and ct.table["importance"].isna().all()
     # needs segments need business and key accounts: said, not faked
     ns = kamlib.NeedsSegments().fit(maven_book)
-    assert "customer_type" in ns.notes[0] and ns.table.empty
+    assert "customer type" in ns.notes[0] and ns.table.empty
 
 
 def test_rules_merge_and_unknown_section():

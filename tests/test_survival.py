@@ -137,7 +137,7 @@ def test_a_snapshot_without_an_observation_start_gets_no_curve_and_says_why():
     book = kamlib.Book.from_frames(accounts=_snapshot(), as_of="2022-06-30")
     for r in (kamlib.retention_curves(book), kamlib.cumulative_incidence(book)):
         assert r.table.empty and isinstance(r, kamlib.Result)
-        assert "no observation start" in r.notes[0] and "observed_from" in r.notes[0]
+        assert "no observation start" in r.notes[0] and "the mapping states none" in r.notes[0]
     assert list(kamlib.retention_curves(book).table.columns) == [
         "group",
         "months",
