@@ -14,7 +14,10 @@ import pandas as pd
 
 from ._i18n import current_language, tr
 
-__all__ = ["MISSING", "money", "share", "count", "number", "pvalue", "ratio", "month", "period"]
+__all__ = [
+    "MISSING",
+    "names_list",
+    "money", "share", "count", "number", "pvalue", "ratio", "month", "period"]
 
 #: what a reader sees where a figure is missing
 MISSING = "—"
@@ -135,6 +138,28 @@ def ratio(v: Any) -> str:
         return MISSING
     x = float(v)
     return f"{x:,.1f}×" if x < 100 else f"{x:,.0f}×"
+
+
+def names_list(items: Any) -> str:
+    """Names joined for a sentence in the current language: "A, B and C" / "A、B和C".
+
+    The names are shown as given (names from the data are never translated); an empty
+    list gives "".
+
+    Examples
+    --------
+    >>> names_list(["Suzhou"]), names_list(["Suzhou", "Kunming"]), names_list(["A", "B", "C"])
+    ('Suzhou', 'Suzhou and Kunming', 'A, B and C')
+    >>> from kamlib._i18n import language
+    >>> with language("zh"):
+    ...     names_list(["苏州", "昆明", "杭州"]), names_list(["苏州", "昆明"])
+    ('苏州、昆明和杭州', '苏州和昆明')
+    """
+    names = [str(x) for x in items]
+    if len(names) <= 1:
+        return "".join(names)
+    # the separators are messages (a translator sets them); never glued in English order
+    return tr("{names} and {last}", names=tr(", ").join(names[:-1]), last=names[-1])
 
 
 def month(ts: Any) -> str:
