@@ -32,7 +32,8 @@ def setup_notebook(lang: str = "en") -> None:
     """Set display options that keep reports readable and nbval comparisons stable.
 
     Fixed table width and float format (so stored outputs do not drift), PNG figures
-    (SVG text changes every run), and a CJK font when ``lang="zh"``.
+    (SVG text changes every run), and fonts that draw Chinese in every picture (the CJK
+    font first in Chinese; in English the fallback for Chinese names from the data).
     """
     pd.set_option("display.width", 120)
     pd.set_option("display.max_columns", 20)
@@ -50,10 +51,9 @@ def setup_notebook(lang: str = "en") -> None:
     from ._i18n import set_language
 
     set_language(lang)  # every word the notebook shows from here on
-    if lang == "zh":
-        from ._fonts import use_cjk_font
+    from ._fonts import use_cjk_font
 
-        use_cjk_font()
+    use_cjk_font(lang)  # both editions: an English chart shows Chinese names from the data
     from IPython import get_ipython
 
     ip = get_ipython()
@@ -167,8 +167,16 @@ def show_table(
 
 
 def figure_png(fig) -> bytes:
-    """The figure as PNG bytes that are the same every run (fixed dpi, no metadata)."""
+    """The figure as PNG bytes that are the same every run (fixed dpi, no metadata).
+
+    The fonts are set for the current language first (text is laid out when drawn), so
+    a picture drawn outside a notebook set-up still shows Chinese names, not boxes.
+    """
     import io
+
+    from ._fonts import use_cjk_font
+
+    use_cjk_font()
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -25,6 +25,28 @@ class Issue:
     rows: tuple[str, ...] = ()
     count: int = 0
     file: str | None = None
+    #: the message for a reader (a report's data-quality table): a function
+    #: ``(count, **values)`` that calls ``tr``/``ntr`` with the English message (so the
+    #: catalogue's extraction finds it), and its named ``values``; called when shown, so a
+    #: book loaded once reads right in every report language
+    template: Callable[..., str] | None = field(default=None, compare=False, repr=False)
+    values: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    @property
+    def text(self) -> str:
+        """The message in the current report language (:attr:`message` when it has no
+        template: errors for the consultant stay in English).
+
+        Examples
+        --------
+        >>> i = Issue("warning", "costs", "network", "negative-cost", "2 negative values",
+        ...     count=2, template=lambda c, **v: f"{v['n']} negative values", values={"n": "2"})
+        >>> i.message, i.text
+        ('2 negative values', '2 negative values')
+        """
+        if self.template is None:
+            return self.message
+        return self.template(self.count, **self.values)
 
     def __str__(self) -> str:
         where = self.table + (f".{self.column}" if self.column else "")

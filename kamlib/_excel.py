@@ -35,11 +35,14 @@ def neutralise(value: Any) -> Any:
 
 def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy with the index as columns, flat text headers and every text cell neutralised."""
+    from ._i18n import tr
+
     out = df.copy()
     if not isinstance(out.index, pd.RangeIndex) or any(n is not None for n in out.index.names):
         taken = {str(c) for c in out.columns}
         out.index.names = [
-            f"{n} (row)" if n is not None and str(n) in taken else n for n in out.index.names
+            tr("{column} (row)", column=n) if n is not None and str(n) in taken else n
+            for n in out.index.names
         ]
         out = out.reset_index()
     if isinstance(out.columns, pd.MultiIndex):
@@ -101,7 +104,9 @@ def _sheet_frame(
             col = pd.to_numeric(col, errors="coerce")
         out[i] = col.astype(object).where(col.notna(), None).map(neutralise)
         h = column_header(c) if c else tr("Item")
-        if k == "money" and currency:
+        if k == "money" and currency == "CNY":  # plain yuan: "(CNY)" / "（元）"
+            h = tr("{column} (CNY)", column=h)
+        elif k == "money" and currency:
             h = tr("{column} ({currency})", column=h, currency=currency)
         headers.append(str(neutralise(h)))
     return out, headers, [ks[c] for c in table.columns], [c or "item" for c in table.columns]

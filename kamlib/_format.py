@@ -17,7 +17,15 @@ from ._i18n import current_language, tr
 __all__ = [
     "MISSING",
     "names_list",
-    "money", "share", "count", "number", "pvalue", "ratio", "month", "period"]
+    "money",
+    "share",
+    "count",
+    "number",
+    "pvalue",
+    "ratio",
+    "month",
+    "period",
+]
 
 #: what a reader sees where a figure is missing
 MISSING = "—"

@@ -16,7 +16,16 @@ import pandas as pd
 
 from ._i18n import N_, current_language, tr
 
-__all__ = ["LABELS", "KINDS", "DEFINITIONS", "label", "labelled", "definition"]
+__all__ = [
+    "LABELS",
+    "NAMED",
+    "KINDS",
+    "DEFINITIONS",
+    "label",
+    "has_label",
+    "labelled",
+    "definition",
+]
 
 #: key -> English label. Keep alphabetical within each block.
 LABELS: dict[str, str] = {
@@ -225,7 +234,9 @@ LABELS: dict[str, str] = {
     # -- churn
     "accounts_retained": N_("Accounts retained"),
     "accounts_warned": N_("Accounts warned"),
-    "acquisition_to_retention_cost": N_("Assumed: acquisition cost as a multiple of retention cost"),
+    "acquisition_to_retention_cost": N_(
+        "Assumed: acquisition cost as a multiple of retention cost"
+    ),
     "arpu_change": N_("ARPU change after migration"),
     "at_risk": N_("Accounts at risk"),
     "bill_change": N_("Change in group bill"),
@@ -273,7 +284,9 @@ LABELS: dict[str, str] = {
     "significant": N_("Beyond chance (Holm-adjusted p < 0.05)"),
     "revenue_at_risk_year": N_("Revenue at risk (per year)"),
     "revenue_rate": N_("Churn rate by revenue"),
-    "revenue_saved": N_("Revenue saved (retained x extra churn of the not retained x assumed stay)"),
+    "revenue_saved": N_(
+        "Revenue saved (retained x extra churn of the not retained x assumed stay)"
+    ),
     "share_of_lost": N_("Share of lost accounts"),
     "top_cause": N_("Top cause"),
     "top_cause_share": N_("Top cause, share of churned"),
@@ -423,6 +436,17 @@ def _named(code: str) -> str:
 
 #: a code in snake_case (lower-case words joined by underscores, at least one underscore)
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def has_label(key: str) -> bool:
+    """Whether the catalogue or the settings give ``key`` words of their own.
+
+    Examples
+    --------
+    >>> has_label("churn_rate"), has_label("cost_network"), has_label("total_refunds")
+    (True, True, False)
+    """
+    return key in LABELS or key in NAMED or (key.startswith("cost_") and key[5:] in _COST_DRIVERS)
 
 
 def label(key: Any) -> str:

@@ -8,6 +8,7 @@ shown in the report's data-quality notes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,12 +16,37 @@ import pandas as pd
 
 from . import _config
 from ._errors import Issue, example_rows
+from ._format import number
+from ._i18n import language, ntr
 from ._schema import TABLES, Column, Table
 
 _TRUE = {"true", "t", "yes", "y", "1", "是", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "否", "0.0"}
 # Thousands separators, currency symbols and codes are common in operators' exports.
 _MONEY_NOISE = re.compile(r"[,\s¥$€£]|CNY|RMB|USD|元", flags=re.IGNORECASE)
+
+
+def _said(
+    severity: Any,
+    table: str,
+    column: str | None,
+    rule: str,
+    template: Callable[..., str],
+    /,
+    *,
+    rows: tuple[str, ...] = (),
+    count: int = 0,
+    file: str | None = None,
+    **values: Any,
+) -> Issue:
+    """An issue a report shows: ``template(count, **values)`` calls ``ntr`` with the
+    English message; :attr:`Issue.message` holds it in English (logs, the command line),
+    :attr:`Issue.text` in the report's language. ``{n}`` is ``count`` with thousands
+    separators unless given."""
+    values.setdefault("n", f"{count:,}")
+    with language("en"):
+        message = template(count, **values)
+    return Issue(severity, table, column, rule, message, rows, count, file, template, dict(values))
 
 
 def _labels(df: pd.DataFrame, mask: pd.Series, row_label: str) -> tuple[tuple[str, ...], int]:
@@ -143,18 +169,27 @@ def coerce_column(
             if styled.any():
                 rows, n = _labels(df, styled, row_label)
                 first = np.flatnonzero(styled.to_numpy())[:2]
-                shown = ", ".join(f"{text.iloc[i]!r} as {out.iloc[i]:g}" for i in first)
+                shown = ", ".join(f"{text.iloc[i]!r} → {out.iloc[i]:g}" for i in first)
                 issues.append(
-                    Issue(
+                    _said(
                         "warning",
                         table,
                         col.name,
                         "formatted-number",
-                        f"{n} value(s) carry thousands separators or currency signs and were "
-                        f"read as plain numbers ({shown}); check that ',' is not a decimal comma",
-                        rows,
-                        n,
-                        file,
+                        lambda c, **v: ntr(
+                            "{n} value carries thousands separators or a currency sign "
+                            "and was read as a plain number ({examples}); check that ',' "
+                            "is not a decimal comma",
+                            "{n} values carry thousands separators or currency signs and "
+                            "were read as plain numbers ({examples}); check that ',' is "
+                            "not a decimal comma",
+                            c,
+                            **v,
+                        ),
+                        rows=rows,
+                        count=n,
+                        file=file,
+                        examples=shown,
                     )
                 )
     elif col.kind == "date":
@@ -280,12 +315,23 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
     """Rules that relate columns of the accounts table to each other."""
     issues: list[Issue] = []
 
-    def flag(mask: pd.Series, severity, column, rule, message):
+    def flag(mask: pd.Series, severity, column, rule, message, **values):
+        """``message``: a (singular, plural) pair counted by the rows flagged."""
         mask = mask.fillna(False).astype(bool)
         if mask.any():
             rows, n = _labels(acc, mask, row_label)
             issues.append(
-                Issue(severity, "accounts", column, rule, message.format(n=n), rows, n, file)
+                _said(
+                    severity,
+                    "accounts",
+                    column,
+                    rule,
+                    message,
+                    rows=rows,
+                    count=n,
+                    file=file,
+                    **values,
+                )
             )
 
     churned = acc["status"] == "churned"
@@ -295,8 +341,16 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
             "warning",
             "churn_date",
             "churn-without-date",
-            "{n} churned account(s) have no churn date: they count as churned, but survival "
-            "and period churn rates use tenure_months for them where it exists",
+            lambda c, **v: ntr(
+                "{n} churned account has no churn date: it counts as churned, but the "
+                "retention curve and the churn rates by period use its tenure in months "
+                "where there is one",
+                "{n} churned accounts have no churn date: they count as churned, but the "
+                "retention curve and the churn rates by period use their tenure in months "
+                "where there is one",
+                c,
+                **v,
+            ),
         )
         if "join_date" in acc:
             flag(
@@ -304,7 +358,12 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
                 "error",
                 "churn_date",
                 "dates-out-of-order",
-                "{n} account(s) churned before they joined",
+                lambda c, **v: ntr(
+                    "{n} account churned before it joined",
+                    "{n} accounts churned before they joined",
+                    c,
+                    **v,
+                ),
             )
     else:
         flag(
@@ -312,7 +371,12 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
             "warning",
             "churn_date",
             "churn-without-date",
-            "there is no churn_date column: the {n} churned accounts cannot be placed in time",
+            lambda c, **v: ntr(
+                "There is no churn date: the {n} churned account cannot be placed in time",
+                "There is no churn date: the {n} churned accounts cannot be placed in time",
+                c,
+                **v,
+            ),
         )
     if "contract_end" in acc and "join_date" in acc:
         flag(
@@ -320,7 +384,12 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
             "warning",
             "contract_end",
             "dates-out-of-order",
-            "{n} contract(s) end before the account joined",
+            lambda c, **v: ntr(
+                "{n} contract ends before the account joined",
+                "{n} contracts end before the account joined",
+                c,
+                **v,
+            ),
         )
     if "churn_type" in acc:
         flag(
@@ -328,15 +397,26 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
             "error",
             "churn_type",
             "type-vs-status",
-            "{n} churned account(s) have churn_type 'migration'; an internal migration keeps the "
-            "account active",
+            lambda c, **v: ntr(
+                "{n} churned account has churn_type 'migration'; an internal migration keeps "
+                "the account active",
+                "{n} churned accounts have churn_type 'migration'; an internal migration keeps "
+                "the account active",
+                c,
+                **v,
+            ),
         )
         flag(
             ~churned & acc["churn_type"].isin(["voluntary", "involuntary"]),
             "error",
             "churn_type",
             "type-vs-status",
-            "{n} active account(s) carry a voluntary/involuntary churn_type",
+            lambda c, **v: ntr(
+                "{n} active account carries a voluntary/involuntary churn_type",
+                "{n} active accounts carry a voluntary/involuntary churn_type",
+                c,
+                **v,
+            ),
         )
     if "churn_cause" in acc:
         tax = _config.cause_taxonomy()
@@ -348,10 +428,14 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
             "error",
             "churn_cause",
             "unknown-category",
-            "{n} cause(s) not in the cause taxonomy ("
-            + ", ".join(map(repr, seen))
-            + "); allowed: "
-            + ", ".join(tax.index),
+            lambda c, **v: ntr(
+                "{n} cause not in the cause taxonomy ({seen}); allowed: {allowed}",
+                "{n} causes not in the cause taxonomy ({seen}); allowed: {allowed}",
+                c,
+                **v,
+            ),
+            seen=", ".join(map(repr, seen)),
+            allowed=", ".join(tax.index),
         )
         if "churn_cause_group" in acc:
             expected = cause.map(tax["group"])
@@ -362,7 +446,13 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
                 "error",
                 "churn_cause_group",
                 "cause-vs-group",
-                "{n} account(s) have a cause group that does not match their cause in the taxonomy",
+                lambda c, **v: ntr(
+                    "{n} account has a cause group that does not match its cause in the taxonomy",
+                    "{n} accounts have a cause group that does not match their cause in the "
+                    "taxonomy",
+                    c,
+                    **v,
+                ),
             )
     if "satisfaction" in acc:
         flag(
@@ -370,7 +460,9 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
             "error",
             "satisfaction",
             "out-of-range",
-            "{n} satisfaction score(s) outside 1-5",
+            lambda c, **v: ntr(
+                "{n} satisfaction score outside 1-5", "{n} satisfaction scores outside 1-5", c, **v
+            ),
         )
     if "monthly_revenue" in acc:
         flag(
@@ -378,8 +470,14 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
             "warning",
             "monthly_revenue",
             "negative-revenue",
-            "{n} account(s) have negative monthly revenue (credits or refunds); they are kept "
-            "as they are",
+            lambda c, **v: ntr(
+                "{n} account has a negative monthly revenue (credits or refunds); it is "
+                "kept as it is",
+                "{n} accounts have a negative monthly revenue (credits or refunds); they "
+                "are kept as they are",
+                c,
+                **v,
+            ),
         )
     return issues
 
@@ -392,20 +490,40 @@ def check_fact(
     orphan = ~df["account_id"].isin(known_ids)
     if orphan.any():
         rows, n = _labels(df, orphan, row_label)
-        extra = ""
-        if t.name == "billing":
-            extra = f" (revenue {df.loc[orphan, 'revenue'].sum():,.0f})"
+        values: dict[str, str] = {}
+        if t.name == "billing":  # the revenue of the rows left out says how much it matters
+            values["revenue"] = number(df.loc[orphan, "revenue"].sum(), 0)
+
+        def template(c: int, **v: Any) -> str:
+            if "revenue" in v:
+                return ntr(
+                    "{n} row names an account not in the accounts table (revenue {revenue}); "
+                    "it is left out of every analysis",
+                    "{n} rows name accounts not in the accounts table (revenue {revenue}); "
+                    "they are left out of every analysis",
+                    c,
+                    **v,
+                )
+            return ntr(
+                "{n} row names an account not in the accounts table; it is left out of "
+                "every analysis",
+                "{n} rows name accounts not in the accounts table; they are left out of "
+                "every analysis",
+                c,
+                **v,
+            )
+
         issues.append(
-            Issue(
+            _said(
                 "warning",
                 t.name,
                 "account_id",
                 "unknown-account",
-                f"{n} row(s) name accounts not in the accounts table{extra}; they are left out "
-                "of every analysis",
-                rows,
-                n,
-                file,
+                template,
+                rows=rows,
+                count=n,
+                file=file,
+                **values,
             )
         )
         df = df.loc[~orphan]
@@ -414,15 +532,20 @@ def check_fact(
         if neg.any():
             rows, n = _labels(df, neg, row_label)
             issues.append(
-                Issue(
+                _said(
                     "warning",
                     "billing",
                     "revenue",
                     "negative-revenue",
-                    f"{n} billing row(s) are negative (credits); they are kept and net off revenue",
-                    rows,
-                    n,
-                    file,
+                    lambda c, **v: ntr(
+                        "{n} billing row is negative (a credit); it is kept and nets off revenue",
+                        "{n} billing rows are negative (credits); they are kept and net off revenue",
+                        c,
+                        **v,
+                    ),
+                    rows=rows,
+                    count=n,
+                    file=file,
                 )
             )
     if t.name == "costs":
@@ -432,15 +555,15 @@ def check_fact(
             if neg.any():
                 rows, n = _labels(df, neg, row_label)
                 issues.append(
-                    Issue(
+                    _said(
                         "warning",
                         "costs",
                         d,
                         "negative-cost",
-                        f"{n} negative value(s)",
-                        rows,
-                        n,
-                        file,
+                        lambda c, **v: ntr("{n} negative value", "{n} negative values", c, **v),
+                        rows=rows,
+                        count=n,
+                        file=file,
                     )
                 )
     if t.name == "contacts":

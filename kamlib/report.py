@@ -226,7 +226,7 @@ def data_quality(book: Book) -> DataQuality:
                 "what": tr("{column} in the {table} table", column=label(issue.column), table=table)
                 if issue.column
                 else tr("The {table} table", table=table),
-                "consequence": issue.message,
+                "consequence": issue.text,
             }
         )
     for col, rule in sorted(book.assumed.items()):

@@ -99,7 +99,7 @@ CORPUS = {
         {"accounts.csv": ACC, "billing.csv": BILL.replace("100.5", '"¥1,200.50"')},
         [],
         0,
-        ["billing.revenue", "formatted-number", "'¥1,200.50' as 1200.5", "line 2"],
+        ["billing.revenue", "formatted-number", "'¥1,200.50' → 1200.5", "line 2"],
     ),
     "mixed date formats": (
         {"accounts.csv": ACC.replace("2021-07-09", "09/07/2021")},

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import kamlib
-from kamlib._labels import LABELS
+from kamlib._labels import has_label
 from kamlib._schema import OPTIONAL_TABLES
 
 BRANCH = "Suzhou"
@@ -136,16 +136,16 @@ def _check(name: str, result, where: str) -> None:
     crossed = name == "segment_mix"  # columns are the data's own segment values
     for col in [] if crossed else list(t.columns):
         assert isinstance(col, str) and SNAKE.match(col), f"{what}: column {col!r} not snake_case"
-        assert col in LABELS, f"{what}: column {col!r} has no label in kamlib._labels"
+        assert has_label(col), f"{what}: column {col!r} has no label in kamlib._labels"
     for n in t.index.names:
-        assert n is None or (SNAKE.match(n) and n in LABELS), f"{what}: index name {n!r}"
+        assert n is None or (SNAKE.match(n) and has_label(n)), f"{what}: index name {n!r}"
     notes = result.notes
     assert isinstance(notes, tuple) and all(isinstance(s, str) and s for s in notes), what
     s = result.summary()
     assert isinstance(s, pd.DataFrame) and list(s.columns) == ["value"], f"{what}: summary"
     for key in s.index:
         assert SNAKE.match(str(key)), f"{what}: summary figure {key!r} not snake_case"
-        assert key in LABELS, f"{what}: summary figure {key!r} has no label"
+        assert has_label(key), f"{what}: summary figure {key!r} has no label"
     fig, ax = plt.subplots()
     try:
         assert result.plot(ax=ax) is ax, f"{what}: plot(ax=) must return the Axes"
