@@ -24,6 +24,7 @@ __all__ = [
     "pvalue",
     "ratio",
     "month",
+    "quarter",
     "period",
 ]
 
@@ -178,6 +179,24 @@ def month(ts: Any) -> str:
     if current_language() == "zh":
         return f"{t.year}年{t.month}月"
     return t.strftime("%b %Y")
+
+
+def quarter(q: Any) -> str:
+    """A quarter for a reader: "2025Q1" / "2025年第1季度" (a pandas Period or "2025Q1").
+
+    Examples
+    --------
+    >>> from kamlib._i18n import language
+    >>> quarter("2025Q1"), quarter(pd.Period("2024Q4"))
+    ('2025Q1', '2024Q4')
+    >>> with language("zh"):
+    ...     quarter("2025Q1")
+    '2025年第1季度'
+    """
+    if _missing(q):
+        return MISSING
+    p = pd.Period(str(q), freq="Q")
+    return tr("{year}Q{quarter}", year=p.year, quarter=p.quarter)
 
 
 def period(start: Any, end: Any) -> str:

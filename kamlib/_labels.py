@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._format import quarter
 from ._i18n import N_, current_language, tr
 
 __all__ = [
@@ -379,6 +380,38 @@ LABELS: dict[str, str] = {
     "drop_or_renegotiate": N_("Drop or renegotiate (loses more than it brings)"),
     "raise_price": N_("Raise price, cut discounts and subsidies"),
     "reduce_cost": N_("Reduce cost to serve"),
+    # -- words analyses write in their tables (answers, bases, sources, levers, fits)
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "all": N_("All"),
+    "other": N_("Other"),
+    "recorded": N_("Recorded"),
+    "measured": N_("Measured"),
+    "measured: warned accounts not retained": N_("Measured: warned accounts not retained"),
+    "measured: warned accounts retained": N_("Measured: warned accounts retained"),
+    "assumed cost per contact": N_("Assumed cost per contact"),
+    "assumed acquisition multiple": N_("Assumed multiple of the acquisition cost"),
+    "data": N_("From the data"),
+    "profit_actions": N_("Actions on loss-making accounts"),
+    "opportunity_matrix": N_("Priority matrix"),
+    "group_warnings": N_("Group-churn warnings"),
+    "cause_tree": N_("Cause tree"),
+    "raise usage": N_("Raise usage"),
+    "cross-sell": N_("Cross-sell"),
+    "raise price / improve mix": N_("Raise prices or improve the mix"),
+    "drop unprofitable": N_("Reprice or let go the loss-makers"),
+    "win new customers": N_("Win new customers"),
+    "clear": N_("Clear"),
+    "fair": N_("Fair"),
+    "ambiguous": N_("Ambiguous"),
+    "weak": N_("Weak"),
+    "weak structure": N_("Weak structure"),
+    # churn drivers (the terms of the drivers regression)
+    "log monthly revenue": N_("Monthly revenue (log)"),
+    "satisfaction (1-5)": N_("Satisfaction (1-5)"),
+    "complaints per month": N_("Complaints per month"),
+    "tenure at window start (years)": N_("Tenure at the window's start (years)"),
+    "joined during the window": N_("Joined during the window"),
 }
 
 
@@ -434,6 +467,10 @@ def _named(code: str) -> str:
     return names.get(current_language()) or names["en"]
 
 
+#: a quarter ("2025Q1") and a decile ("D1"...) as analyses write them
+_QUARTER = re.compile(r"\d{4}Q[1-4]")
+_DECILE = re.compile(r"D(?:[1-9]|10)")
+
 #: a code in snake_case (lower-case words joined by underscores, at least one underscore)
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 
@@ -469,7 +506,11 @@ def label(key: Any) -> str:
         return tr("Cost: {item}", item=label(key[5:]))
     if ": " in key:  # a category of a column, e.g. a regression's "contract: two_year"
         column, level = key.split(": ", 1)
-        return f"{label(column)}: {label(level)}"
+        return tr("{column}: {level}", column=label(column), level=label(level))
+    if _QUARTER.fullmatch(key):  # a quarter as analyses name it: "2025Q1"
+        return quarter(key)
+    if _DECILE.fullmatch(key):  # a decile of a ranking: "D1" holds the top tenth
+        return tr("D{n}", n=key[1:])
     if _SNAKE.fullmatch(key) and current_language() == "en":
         # a column an export's mapping kept: its name in words (in another language the
         # code is shown as it is: it is the data's name, not an English sentence)
@@ -685,20 +726,25 @@ KINDS: dict[str, str] = {
             "archetype",
             "next_archetype",
             "kind",
+            "unit",
+            "versus_operator",
+            "versus_target",
+            "source",
+            "basis",
+            "holds",
+            "baseline",
+            "fit",
+            "structure",
         ],
         "code",
     ),
     **dict.fromkeys(
         [
             "account_id",
-            "baseline",
-            "basis",
             "branch",
             "cause",
             "consequence",
             "currency",
-            "fit",
-            "holds",
             "how",
             "label",
             "label_zh",
@@ -708,7 +754,6 @@ KINDS: dict[str, str] = {
             "note",
             "says",
             "segment",
-            "source",
             "top_products",
             "what",
             "中文",

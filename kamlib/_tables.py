@@ -168,6 +168,8 @@ def format_value(v: Any, kind: str, currency: str | None = None) -> str:
     if kind == "month":
         return fmt.month(v)
     if kind == "code":
+        if isinstance(v, (bool, np.bool_)):  # a yes/no answer in a column of words
+            return tr("Yes") if bool(v) else tr("No")
         return label(v) if isinstance(v, str) else str(v)
     if isinstance(v, (float, np.floating)):  # a number in a text column (a figure's value)
         return fmt.number(v, 2)
