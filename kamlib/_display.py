@@ -174,9 +174,10 @@ def figure_png(fig) -> bytes:
     """
     import io
 
-    from ._fonts import use_cjk_font
+    from ._fonts import use_cjk_font, use_fonts_in
 
     use_cjk_font()
+    use_fonts_in(fig)
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})

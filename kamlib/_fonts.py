@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib
 from matplotlib import font_manager
 
-__all__ = ["find_cjk_font", "use_cjk_font", "font_families"]
+__all__ = ["find_cjk_font", "use_cjk_font", "use_fonts_in", "font_families"]
 
 _CANDIDATES = (
     "Noto Sans CJK SC",
@@ -85,7 +85,21 @@ def use_cjk_font(lang: str | None = None) -> str:
             "no CJK font found: install the 'mplfonts' package (pip) or Debian's fonts-noto-cjk"
         )
     families = font_families(family, lang or current_language())
-    matplotlib.rcParams["font.family"] = ["sans-serif"]
     matplotlib.rcParams["font.sans-serif"] = families
+    # matplotlib falls back glyph by glyph only along font.family ("sans-serif" is one
+    # font: the first of its list found): name the CJK font after it
+    matplotlib.rcParams["font.family"] = ["sans-serif", family]
     matplotlib.rcParams["axes.unicode_minus"] = _has_minus(family) and _has_minus(families[0])
     return family
+
+
+def use_fonts_in(fig: object) -> None:
+    """Give the text a figure already holds the fonts of :func:`use_cjk_font` (a text
+    takes matplotlib's font settings when it is made; a figure drawn before the set-up
+    would show Chinese names as boxes)."""
+    from matplotlib.text import Text
+
+    family = matplotlib.rcParams["font.family"]
+    for t in fig.findobj(Text):  # type: ignore[attr-defined]
+        if t.get_fontproperties().get_family() == ["sans-serif"]:
+            t.set_fontfamily(family)

@@ -167,6 +167,7 @@ LABELS: dict[str, str] = {
     "value_share": N_("Cumulative share of the value"),
     # -- identifiers and row names
     "account_id": N_("Account"),
+    "account_manager": N_("Account manager"),
     "baseline": N_("Compared with (baseline)"),
     "branch": N_("Branch"),
     "branches": N_("Branches"),
