@@ -320,7 +320,7 @@ LABELS: dict[str, str] = {
     "top20_profit_share": N_("Top 20% profit share"),
     "top20_revenue_share": N_("Top 20% revenue share"),
     "top_churn_cause": N_("Top churn cause"),
-    "unprofitable_share": N_("Loss-making accounts"),
+    "unprofitable_share": N_("Loss-making, share of accounts"),
     "what": N_("What"),
     "whale_peak_share": N_("Whale peak"),
     "whale_peak_at": N_("Whale peak, share of accounts"),
@@ -505,7 +505,9 @@ def label(key: Any) -> str:
         return _named(key)
     if key.startswith("cost_") and key[5:] in _COST_DRIVERS:  # a customer P&L's cost column
         return tr("Cost: {item}", item=label(key[5:]))
-    if ": " in key:  # a category of a column, e.g. a regression's "contract: two_year"
+    if ": " in key and has_label(key.split(": ", 1)[0]):
+        # a category of a column, e.g. a regression's "contract: two_year" (a sentence
+        # with a colon in it is not split)
         column, level = key.split(": ", 1)
         return tr("{column}: {level}", column=label(column), level=label(level))
     if _QUARTER.fullmatch(key):  # a quarter as analyses name it: "2025Q1"
@@ -541,6 +543,11 @@ CODE_COLUMNS = frozenset(
         "versus_target",
         "versus_operator",
         "archetype",
+        "driver",
+        "baseline",
+        "source",
+        "basis",
+        "fit",
     }
 )
 
