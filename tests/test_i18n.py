@@ -341,3 +341,23 @@ def _drawn_before_set_up(lang: str) -> None:
             assert _missing_glyphs(fig) == []
         finally:
             plt.close(fig)
+
+
+def test_every_picture_of_a_chinese_report_draws_every_character(sample_book):
+    """The branch report's charts, drawn as the report draws them: no missing glyph."""
+    import kamlib
+    from kamlib._display import figure_png
+
+    branch = sorted(sample_book.accounts["branch"].unique())[0]
+    report = kamlib.build_report(sample_book, branch, lang="zh")
+    blocks = [b for s in [*report.sections, report.appendix] for b in s.blocks]
+    figures = [b for b in [*report.first_screen, *blocks] if hasattr(b, "render")]
+    assert figures
+    with language("zh"):
+        for b in figures:
+            fig = b.render()
+            try:
+                figure_png(fig)
+                assert _missing_glyphs(fig) == [], b.title
+            finally:
+                plt.close(fig)
