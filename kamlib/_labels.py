@@ -4,7 +4,15 @@ Analyses name their columns in ``snake_case`` (stable keys for code, tests and
 ``metrics.json``); what a reader sees comes from here. A key that is not in the catalogue
 is shown as it is: names from the data (branches, products, account names) pass through
 untouched. A test checks that every column and headline figure of every analysis has an
-entry. English only for now: the Chinese edition adds its language here.
+entry (:func:`has_label`).
+
+Each label is an English message (marked with ``N_`` for the catalogue) that
+:func:`label` translates into the report's language through ``kamlib._i18n.tr``; the
+Chinese words live in ``kamlib/locale/zh_CN/LC_MESSAGES/kamlib.po``. Codes whose words
+live in the bundled settings (tiers, churn causes and cause groups, cost items, needs
+archetypes) show the settings' ``en:`` or ``zh:`` name (:data:`NAMED`), never both. An
+unknown ``snake_case`` code is put in words in English and shown as it is in Chinese (it
+is the data's own name, not an English sentence).
 """
 
 from __future__ import annotations
