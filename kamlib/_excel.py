@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from pathlib import Path
@@ -75,6 +76,7 @@ NUMBER_FORMATS = {
     "ratio": "0.00",
     "month": "mmm yyyy",
 }
+_MONTH_ZH = 'yyyy"年"m"月"'
 _MAX_WIDTH = 60  # characters; longer text wraps in its cell
 
 
@@ -133,7 +135,7 @@ def write_workbook(
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    from ._i18n import tr
+    from ._i18n import current_language, tr
     from ._labels import definition
 
     path = Path(path)
@@ -159,9 +161,11 @@ def write_workbook(
                 width = min(max(longest, len(h) // 2 + 1, 6) + 2, _MAX_WIDTH)
                 ws.column_dimensions[letter].width = width
                 fmt = NUMBER_FORMATS.get(k)
+                if k == "month" and current_language() == "zh":  # 2025年3月, not "Mar 2025"
+                    fmt = _MONTH_ZH
                 for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                     cell = row[0]
-                    if fmt and isinstance(cell.value, (int, float)):
+                    if fmt and isinstance(cell.value, (int, float, datetime.date)):
                         cell.number_format = fmt
                     elif isinstance(cell.value, str) and len(cell.value) > _MAX_WIDTH:
                         cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -361,3 +361,14 @@ def test_every_picture_of_a_chinese_report_draws_every_character(sample_book):
                 assert _missing_glyphs(fig) == [], b.title
             finally:
                 plt.close(fig)
+
+
+@pytest.mark.parametrize(("lang", "fmt"), [("zh", 'yyyy"年"m"月"'), ("en", "mmm yyyy")])
+def test_months_in_the_workbook_read_in_the_language(tmp_path, lang, fmt):
+    from openpyxl import load_workbook
+
+    t = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "accounts": [3, 4]})
+    with language(lang):
+        path = write_workbook({"m": t}, tmp_path / "m.xlsx", kinds={"m": {"month": "month"}})
+    ws = load_workbook(path)["m"]
+    assert [ws.cell(row=r, column=1).number_format for r in (2, 3)] == [fmt, fmt]
