@@ -513,7 +513,8 @@ def label(key: Any) -> str:
         return _named(key)
     if key.startswith("cost_") and key[5:] in _COST_DRIVERS:  # a customer P&L's cost column
         return tr("Cost: {item}", item=label(key[5:]))
-    if ": " in key and has_label(key.split(": ", 1)[0]):
+    head = key.split(": ", 1)[0]
+    if ": " in key and (has_label(head) or _SNAKE.fullmatch(head) or head.isidentifier()):
         # a category of a column, e.g. a regression's "contract: two_year" (a sentence
         # with a colon in it is not split)
         column, level = key.split(": ", 1)
