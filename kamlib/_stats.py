@@ -287,8 +287,10 @@ class Association(Result):
         ax = axes(ax)
         if self.observed.empty:
             return nothing_to_draw(ax, tr("No table: {reason}", reason=self.reason))
+        # the categories in words (copies: the result keeps its codes)
+        observed = self.observed.rename(index=_label, columns=_label)
         if not (self.testable and self.residuals is not None):
-            sns.heatmap(self.observed, annot=True, fmt="d", cmap="Greys", ax=ax, cbar=False)
+            sns.heatmap(observed, annot=True, fmt="d", cmap="Greys", ax=ax, cbar=False)
             ax.set_title(
                 tr(
                     "Counts of {unit} (no test: {reason})",
@@ -301,7 +303,7 @@ class Association(Result):
             return ax
         # the counts on one neutral colour: nothing is coloured that the test did not find
         sns.heatmap(
-            self.observed,
+            observed,
             annot=True,
             fmt="d",
             cmap=ListedColormap([NEUTRAL]),
@@ -317,7 +319,7 @@ class Association(Result):
                 out[rows.index(r.row), cols.index(r.column)] = True
             top = float(np.abs(self.residuals.to_numpy()[out]).max())
             sns.heatmap(
-                self.residuals,
+                self.residuals.rename(index=_label, columns=_label),
                 mask=~out,
                 center=0,
                 vmin=-top,

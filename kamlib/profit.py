@@ -1308,6 +1308,10 @@ def _currency(pnl: pd.DataFrame) -> str:
     return str(pnl.attrs.get("currency", "CNY"))
 
 
+#: the units of the bundled cost model's quantity drivers, for the catalogue (a model's
+#: own unit is shown as written)
+_UNITS = (N_("ticket"), N_("visit"), N_("hour"), N_("unit"))
+
 #: the lever codes of :func:`profit_actions` (words in kamlib._labels)
 LEVER_CODES = ("reprice_keep", "drop_or_renegotiate", "raise_price", "reduce_cost")
 
