@@ -68,6 +68,7 @@ __all__ = [
     "KpiTargets",
     "TargetsFile",
     "targets",
+    "local_name",
 ]
 
 _CONFIG = resources.files("kamlib") / "config"
@@ -257,10 +258,21 @@ class LoyaltyRules(_Model):
         return self
 
 
+class CareText(_Model):
+    """A care strategy in both report languages."""
+
+    en: str
+    zh: str
+
+
+#: a care strategy: ``{en: ..., zh: ...}``, or one text of the user's own (shown as written)
+Care = CareText | str
+
+
 class CareRow(_Model):
-    loyal: str
-    potentially_loyal: str
-    drifting: str
+    loyal: Care
+    potentially_loyal: Care
+    drifting: Care
 
 
 class CareStrategy(_Model):
@@ -634,6 +646,28 @@ def targets(source: Source, branch: str, *, caller: str | None = None) -> dict[s
     if mine is not None:
         out.update(mine.model_dump(exclude_none=True))
     return {k: out[k] for k in KPI_CODES if k in out}
+
+
+def local_name(spec: Any) -> str:
+    """The name of a settings entry in the report's language: ``spec[lang]`` for a mapping
+    with ``en:``/``zh:`` names (English when the language's is missing), a plain text as
+    it is. One language per edition: never both names side by side.
+
+    Examples
+    --------
+    >>> from kamlib._i18n import language
+    >>> spec = {"en": "Field visits", "zh": "上门服务"}
+    >>> local_name(spec), local_name("My own words")
+    ('Field visits', 'My own words')
+    >>> with language("zh"):
+    ...     local_name(spec)
+    '上门服务'
+    """
+    if isinstance(spec, Mapping):
+        from ._i18n import current_language
+
+        return str(spec.get(current_language()) or spec.get("en") or "")
+    return str(spec)
 
 
 # -- reading and checking -------------------------------------------------------------

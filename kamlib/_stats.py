@@ -9,9 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._format import count, number, pvalue
+from ._i18n import N_, ntr, tr
 from ._result import Result, axes, figures, nothing_to_draw
 
 __all__ = [
+    "names_list",
     "Association",
     "association_test",
     "cramers_v_corrected",
@@ -21,6 +24,44 @@ __all__ = [
 
 #: the colour of cells that do not stand out: counts, not a signal
 NEUTRAL = "#e6e6e6"
+
+#: the strength of a real association by the bias-corrected V, in words
+_STRENGTH = {"weak": N_("weak"), "moderate": N_("moderate"), "strong": N_("strong")}
+
+
+def _words(text: str) -> str:
+    """A caller's subject, unit or name in the reader's language: the defaults are
+    messages; a caller's own text (already translated) passes through unchanged."""
+    return tr(text) if text else text
+
+
+def names_list(items: Any) -> str:
+    """Names joined for a sentence in the current language ("A, B and C"; "A、B和C").
+
+    The label engineer's ``kamlib._format.names_list`` when present (issue #17), this
+    module's own otherwise, with the same messages.
+
+    Examples
+    --------
+    >>> names_list(["tenure", "complaints", "contract end"])
+    'tenure, complaints and contract end'
+    """
+    from . import _format
+
+    joined = getattr(_format, "names_list", None)
+    names = [str(x) for x in items]
+    if joined is not None:
+        return str(joined(names))
+    if len(names) <= 1:
+        return "".join(names)
+    return tr("{names} and {last}", names=tr(", ").join(names[:-1]), last=names[-1])
+
+
+def _label(code: object) -> str:
+    from ._labels import label
+
+    return label(str(code))
+
 
 #: the cells of a stand-out table, in this order
 STANDOUT_COLUMNS = [
@@ -64,9 +105,9 @@ class Association(Result):
     low_expected: int = 0
     standouts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=STANDOUT_COLUMNS))
     #: what a real association means, for the sentence of ``reading``
-    subject: str = "Churn causes by segment"
-    #: what is counted, for "read with care" and the plot titles
-    unit: str = "churners"
+    subject: str = N_("Churn causes by segment")
+    #: what is counted (a plural noun: "churners"), for the notes and the plot titles
+    unit: str = N_("churners")
     alpha: float = 0.05
     #: "chi-square" (the asymptotic p-value) or "permutation"
     method: str = "chi-square"
@@ -80,7 +121,7 @@ class Association(Result):
     left_out: int = 0
     left_out_why: str = ""
     #: what the columns are, for the permutation note
-    names: tuple[str, str] = ("cause", "segment")
+    names: tuple[str, str] = (N_("cause"), N_("segment"))
 
     @property
     def significant(self) -> bool:
@@ -114,17 +155,36 @@ class Association(Result):
     @property
     def notes(self) -> tuple[str, ...]:  # type: ignore[override]
         out = []
+        unit = _words(self.unit)
         if self.left_out:
-            what = self.unit.removesuffix("s") if self.left_out == 1 else self.unit
-            out.append(f"{self.left_out} {what} left out of the test: {self.left_out_why}")
+            out.append(
+                ntr(
+                    "{n} {unit} left out of the test: {why}",
+                    "{n} {unit} left out of the test: {why}",
+                    self.left_out,
+                    n=count(self.left_out),
+                    unit=unit,
+                    why=self.left_out_why,
+                )
+            )
         if not self.testable:
-            out.append(f"no test: {self.reason}; counts only")
+            out.append(tr("no test: {reason}; counts only", reason=self.reason))
         elif self.method == "permutation":
             out.append(
-                f"{self.low_expected} cell(s) expect fewer than 5 {self.unit}, so the "
-                "chi-square approximation is not trusted: the p-value is a permutation "
-                f"p-value ({self.permutations:,} random reshuffles of the {self.names[1]} "
-                f"of the {self.unit}, seed {self.seed})"
+                ntr(
+                    "{n} cell expects fewer than 5 {unit}, so the chi-square approximation is "
+                    "not trusted: the p-value is a permutation p-value ({permutations} random "
+                    "reshuffles of the {what} of the {unit}, seed {seed})",
+                    "{n} cells expect fewer than 5 {unit}, so the chi-square approximation is "
+                    "not trusted: the p-value is a permutation p-value ({permutations} random "
+                    "reshuffles of the {what} of the {unit}, seed {seed})",
+                    self.low_expected,
+                    n=count(self.low_expected),
+                    unit=unit,
+                    permutations=count(self.permutations),
+                    what=_words(self.names[1]),
+                    seed=self.seed,
+                )
             )
         return tuple(out)
 
@@ -149,36 +209,68 @@ class Association(Result):
     def reading(self) -> str:
         """The verdict in one plain sentence (a few when cells stand out)."""
         if not self.testable:
-            return f"No test: {self.reason}. Counts only."
-        how = (
-            f"p = {self.pvalue:.3g} by {self.permutations:,} random reshuffles, as "
-            f"{self.low_expected} cell(s) expect fewer than 5 {self.unit}"
-            if self.method == "permutation"
-            else f"p = {self.pvalue:.3g}"
-        )
-        s = f"{self.subject}: chi-square {self.chi2:.1f} on {self.dof} df, {how}; "
-        if not self.significant:
-            return s + (
-                f"the differences are not distinguishable from noise (p >= {self.alpha:g}): "
-                "no cell stands out."
-            )
-        s += (
-            f"the differences are real (p < {self.alpha:g}), {self.strength} "
-            f"(Cramér's V {self.cramers_v:.2f}, bias-corrected)."
-        )
-        if len(self.standouts):
-            s += (
-                " Stand-outs: "
-                + "; ".join(
-                    f"{r.row} in {r.column} ({'more' if r.residual > 0 else 'fewer'} than "
-                    f"expected, residual {r.residual:+.1f}, adjusted p {r.p_adjusted:.2g})"
-                    for r in self.standouts.itertuples()
-                )
-                + "."
+            return tr("No test: {reason}. Counts only.", reason=self.reason)
+        subject, unit = _words(self.subject), _words(self.unit)
+        if self.method == "permutation":
+            how = ntr(
+                "{p} by {permutations} random reshuffles, as {n} cell expects fewer than 5 {unit}",
+                "{p} by {permutations} random reshuffles, as {n} cells expect fewer than 5 {unit}",
+                self.low_expected,
+                p=pvalue(self.pvalue),
+                permutations=count(self.permutations),
+                n=count(self.low_expected),
+                unit=unit,
             )
         else:
-            s += " No single cell stands out once the number of cells compared is allowed for."
-        return s
+            how = pvalue(self.pvalue)
+        test = dict(
+            subject=subject,
+            chi2=number(self.chi2, 1),
+            dof=count(self.dof),
+            how=how,
+            alpha=f"{self.alpha:g}",
+        )
+        if not self.significant:
+            return tr(
+                "{subject}: chi-square {chi2} on {dof} degrees of freedom, {how}; the "
+                "differences are not distinguishable from noise (p >= {alpha}): no cell "
+                "stands out.",
+                **test,
+            )
+        s = tr(
+            "{subject}: chi-square {chi2} on {dof} degrees of freedom, {how}; the differences "
+            "are real (p < {alpha}) and {strength} (Cramér's V {v}, bias-corrected).",
+            strength=tr(_STRENGTH[self.strength]),
+            v=number(self.cramers_v, 2),
+            **test,
+        )
+        if len(self.standouts):
+            cells = [
+                (
+                    tr(
+                        "{row} in {column}: more than expected (residual {residual}, adjusted {p})",
+                        row=_label(r.row),
+                        column=_label(r.column),
+                        residual=f"{r.residual:+.1f}",
+                        p=pvalue(r.p_adjusted),
+                    )
+                    if r.residual > 0
+                    else tr(
+                        "{row} in {column}: fewer than expected (residual {residual}, "
+                        "adjusted {p})",
+                        row=_label(r.row),
+                        column=_label(r.column),
+                        residual=f"{r.residual:+.1f}",
+                        p=pvalue(r.p_adjusted),
+                    )
+                )
+                for r in self.standouts.itertuples()
+            ]
+            return tr("{verdict} Stand-outs: {cells}.", verdict=s, cells=tr("; ").join(cells))
+        return tr(
+            "{verdict} No single cell stands out once the number of cells compared is allowed for.",
+            verdict=s,
+        )
 
     def plot(self, *, ax=None):
         """Heatmap of the counts; only the cells that stand out are coloured (by their
@@ -194,16 +286,24 @@ class Association(Result):
 
         ax = axes(ax)
         if self.observed.empty:
-            return nothing_to_draw(ax, f"No table: {self.reason}")
+            return nothing_to_draw(ax, tr("No table: {reason}", reason=self.reason))
+        # the categories in words (copies: the result keeps its codes)
+        observed = self.observed.rename(index=_label, columns=_label)
         if not (self.testable and self.residuals is not None):
-            sns.heatmap(self.observed, annot=True, fmt="d", cmap="Greys", ax=ax, cbar=False)
-            ax.set_title(f"{self.unit.capitalize()} (no test: {self.reason})")
+            sns.heatmap(observed, annot=True, fmt="d", cmap="Greys", ax=ax, cbar=False)
+            ax.set_title(
+                tr(
+                    "Counts of {unit} (no test: {reason})",
+                    unit=_words(self.unit),
+                    reason=self.reason,
+                )
+            )
             ax.set_xlabel("")
             ax.set_ylabel("")
             return ax
         # the counts on one neutral colour: nothing is coloured that the test did not find
         sns.heatmap(
-            self.observed,
+            observed,
             annot=True,
             fmt="d",
             cmap=ListedColormap([NEUTRAL]),
@@ -219,7 +319,7 @@ class Association(Result):
                 out[rows.index(r.row), cols.index(r.column)] = True
             top = float(np.abs(self.residuals.to_numpy()[out]).max())
             sns.heatmap(
-                self.residuals,
+                self.residuals.rename(index=_label, columns=_label),
                 mask=~out,
                 center=0,
                 vmin=-top,
@@ -228,19 +328,30 @@ class Association(Result):
                 alpha=0.85,
                 annot=False,
                 ax=ax,
-                cbar_kws={"label": "adjusted residual (stand-outs only)"},
+                cbar_kws={"label": tr("Adjusted residual (stand-outs only)")},
             )
             for i, j in zip(*np.nonzero(out), strict=True):
                 ax.add_patch(Rectangle((j, i), 1, 1, fill=False, edgecolor="black", lw=2))
-            verdict = (
-                f"{len(self.standouts)} cell(s) stand out (framed; red more, blue fewer "
-                "than expected)"
+            title = ntr(
+                "Counts of {unit}: {n} cell stands out (framed; red more, blue fewer than "
+                "expected)",
+                "Counts of {unit}: {n} cells stand out (framed; red more, blue fewer than "
+                "expected)",
+                len(self.standouts),
+                unit=_words(self.unit),
+                n=count(len(self.standouts)),
             )
         elif self.significant:
-            verdict = "the table differs, but no single cell stands out"
+            title = tr(
+                "Counts of {unit}: the table differs, but no single cell stands out",
+                unit=_words(self.unit),
+            )
         else:
-            verdict = "the differences are not distinguishable from noise"
-        ax.set_title(f"{self.unit.capitalize()}: {verdict}")
+            title = tr(
+                "Counts of {unit}: the differences are not distinguishable from noise",
+                unit=_words(self.unit),
+            )
+        ax.set_title(title)
         ax.set_xlabel("")
         ax.set_ylabel("")
         return ax
@@ -361,9 +472,9 @@ def association_test(
     alpha: float = 0.05,
     permutations: int = 2000,
     seed: int | None = 0,
-    subject: str = "Churn causes by segment",
-    unit: str = "churners",
-    names: tuple[str, str] = ("cause", "segment"),
+    subject: str = N_("Churn causes by segment"),
+    unit: str = N_("churners"),
+    names: tuple[str, str] = (N_("cause"), N_("segment")),
 ) -> Association:
     """Is the table of counts ``obs`` (rows x columns) more than chance?
 
@@ -391,9 +502,18 @@ def association_test(
     obs = obs.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0]
     n = int(obs.to_numpy().sum())
     if n < min_count:
-        return Association(obs, False, f"only {n} {unit} (fewer than {min_count})", **kw)
+        why = tr(
+            "only {n} {unit} (fewer than {min})",
+            n=count(n),
+            unit=_words(unit),
+            min=count(min_count),
+        )
+        return Association(obs, False, why, **kw)
     if min(obs.shape) < 2:
-        return Association(obs, False, f"only one {names[0]} or one {names[1]}", **kw)
+        why = tr(
+            "only one {rows} or one {columns}", rows=_words(names[0]), columns=_words(names[1])
+        )
+        return Association(obs, False, why, **kw)
     t = Table(obs.to_numpy(), shift_zeros=False)  # the default adds 0.5 to every cell
     test = t.test_nominal_association()
     chi2, dof, p_chi2 = float(test.statistic), int(test.df), float(test.pvalue)

@@ -28,12 +28,22 @@ import pandas as pd
 from ._book import Book
 from ._charts import wrap
 from ._errors import ConfigError
-from ._i18n import tr
+from ._format import count, number
+from ._i18n import N_, ntr, tr
 from ._labels import label
 from ._result import Result, axes, figures, nothing_to_draw
 from ._schema import NEEDS_FEATURES as FEATURES
-from ._settings import settings
+from ._settings import local_name, settings
+from ._stats import names_list
 from .segment import per_account_mean
+
+#: how well a segment matches its archetype (the ``fit`` column) in words
+_FIT = {
+    "clear": N_("clear"),
+    "fair": N_("fair"),
+    "ambiguous": N_("ambiguous"),
+    "weak": N_("weak structure"),
+}
 
 __all__ = [
     "FEATURES",
@@ -301,15 +311,30 @@ class NeedsSegments(Result):
         n = len(f)
         if n < r["min_accounts"] or f.shape[1] < 2:
             self.notes_.append(
-                f"needs-based segments need at least {r['min_accounts']} business and key "
-                f"accounts and two needs features; this data has {n} accounts and "
-                f"{f.shape[1]} feature(s) ({', '.join(f.columns) or 'none'})"
+                ntr(
+                    "needs-based segments need at least {min} business and key accounts and "
+                    "two needs features; this data has {n} accounts and {k} feature "
+                    "({features})",
+                    "needs-based segments need at least {min} business and key accounts and "
+                    "two needs features; this data has {n} accounts and {k} features "
+                    "({features})",
+                    f.shape[1],
+                    min=count(r["min_accounts"]),
+                    n=count(n),
+                    k=count(f.shape[1]),
+                    features=names_list([label(c) for c in f.columns]) or tr("none"),
+                )
             )
             self.labels_ = pd.Series(pd.NA, index=f.index, dtype="object", name="needs_segment")
             return self
         missing = sorted(set(FEATURES) - set(f.columns))
         if missing:
-            self.notes_.append("features not in the data: " + ", ".join(missing))
+            self.notes_.append(
+                tr(
+                    "features not in the data: {features}",
+                    features=names_list([label(c) for c in missing]),
+                )
+            )
         # Fit on the accounts the branch still has: a churned account's collapsing bill
         # is its leaving, not a need, and would otherwise form a "segment" of its own.
         acc = book.accounts.set_index("account_id").reindex(f.index)
@@ -321,11 +346,18 @@ class NeedsSegments(Result):
         if fitted.sum() < r["min_accounts"]:
             fitted = np.ones(n, dtype=bool)
         elif not fitted.all():
+            left = int((~fitted).sum())
             self.notes_.append(
-                f"{int((~fitted).sum())} churned or migrating accounts were left out of the "
-                "clustering "
-                "and given the segment nearest to them on every feature but the revenue "
-                "trend (their leaving drives it)"
+                ntr(
+                    "{n} churned or migrating account was left out of the clustering and given "
+                    "the segment nearest to it on every feature but the revenue trend (its "
+                    "leaving drives it)",
+                    "{n} churned or migrating accounts were left out of the clustering and "
+                    "given the segment nearest to them on every feature but the revenue trend "
+                    "(their leaving drives it)",
+                    left,
+                    n=count(left),
+                )
             )
         z = _standardise(f, f.attrs["customer_type"], float(r["z_clip"]))
         self.z_ = z
@@ -346,7 +378,12 @@ class NeedsSegments(Result):
         )
         if scores.empty:
             raise ConfigError(
-                f"needs-based segments: no k in {lo}-{hi} is below the {m} accounts to segment"
+                tr(
+                    "needs-based segments: no k in {lo}-{hi} is below the {m} accounts to segment",
+                    lo=lo,
+                    hi=hi,
+                    m=count(m),
+                )
             )
         self.k_scores_ = scores
         # the smallest k whose silhouette is within the noise of the best one's
@@ -365,11 +402,15 @@ class NeedsSegments(Result):
         )
         if self.structure_ == "weak":
             self.notes_.append(
-                f"the segments are weakly separated (silhouette {chosen['silhouette']:.2f}, "
-                f"{chosen['baseline_silhouette']:.2f} on shuffled data; stability "
-                f"{chosen['stability']:.2f}, 1 = the same segments on every subset): they are "
-                "numbered, not named after archetypes; the nearest archetype is shown for "
-                "orientation only"
+                tr(
+                    "the segments are weakly separated (silhouette {silhouette}, {baseline} on "
+                    "shuffled data; stability {stability}, 1 = the same segments on every "
+                    "subset): they are numbered, not named after archetypes; the nearest "
+                    "archetype is shown for orientation only",
+                    silhouette=number(chosen["silhouette"], 2),
+                    baseline=number(chosen["baseline_silhouette"], 2),
+                    stability=number(chosen["stability"], 2),
+                )
             )
         centers, lab = fits[self.k_]
         # order segments by size (largest first) so names and colours are stable
@@ -379,9 +420,9 @@ class NeedsSegments(Result):
         lab, centers = remap[lab], centers[order]
         self.naming_ = self._name(centers, list(z.columns), r["archetypes"])
         if self.structure_ == "weak":
-            self.naming_["segment"] = [f"Segment {i + 1}" for i in range(self.k_)]
-            self.naming_["name_zh"] = [f"细分 {i + 1}" for i in range(self.k_)]
-            self.naming_["fit"] = "weak structure"
+            # numbered, in the report's language ("Segment 1", "细分群1")
+            self.naming_["segment"] = [tr("Segment {n}", n=i + 1) for i in range(self.k_)]
+            self.naming_["fit"] = tr(_FIT["weak"])
         names = self.naming_["segment"].to_numpy()
         from scipy.spatial.distance import cdist
 
@@ -456,16 +497,16 @@ class NeedsSegments(Result):
             nxt_code = [c for j, c in enumerate(codes) if j != pick[i]][nxt] if nxt >= 0 else None
             ratio = dist[i, pick[i]] / others[nxt] if nxt >= 0 and others[nxt] > 0 else np.nan
             fit = "clear" if ratio <= 0.7 else "fair" if ratio <= 0.9 else "ambiguous"
-            en = usable[a].get("en", a)
+            # the segment's name in the report's language: one language per edition
+            name = local_name(usable[a]) or a
             out.append(
                 {
-                    "segment": en if seen[a] == 1 else f"{en} ({seen[a]})",
+                    "segment": name if seen[a] == 1 else tr("{name} ({n})", name=name, n=seen[a]),
                     "archetype": a,
-                    "name_zh": usable[a].get("zh", a),
                     "distance": dist[i, pick[i]],
                     "next_archetype": nxt_code,
                     "next_distance": others[nxt] if nxt >= 0 else np.nan,
-                    "fit": fit,
+                    "fit": tr(_FIT[fit]),
                 }
             )
         return pd.DataFrame(out)
@@ -493,9 +534,9 @@ class NeedsSegments(Result):
         return figures(
             {
                 "segments": self.k_,
-                "criterion": "smallest k within the noise of the best silhouette"
+                "criterion": tr("smallest k within the noise of the best silhouette")
                 if self.k is None
-                else "given k",
+                else tr("given k"),
                 "silhouette": score("silhouette"),
                 "baseline_silhouette": score("baseline_silhouette"),
                 "stability": score("stability"),

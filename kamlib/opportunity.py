@@ -17,10 +17,12 @@ import pandas as pd
 from ._book import Book, lookup
 from ._charts import money_axis, share_axis
 from ._errors import ConfigError
-from ._i18n import N_, tr
-from ._labels import label
+from ._format import count, money, share
+from ._i18n import N_, ntr, tr
+from ._labels import LABELS, label
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
 from ._settings import EstimateRow, EstimatesFile, MarketSizes, read_file, settings, unknown_key
+from ._stats import names_list
 from .profit import PnL
 
 __all__ = [
@@ -35,6 +37,9 @@ __all__ = [
     "Opportunities",
     "opportunity_matrix",
 ]
+
+
+_share = share  # segment_profile has a local called share
 
 
 def _labels(book: Book, segments: pd.Series) -> pd.Series:
@@ -120,12 +125,14 @@ def segment_profile(
         out["profit_share"] = out["period_profit"] / tp if tp > 0 else np.nan
     else:
         out["period_profit"] = np.nan
-        notes.append("no customer P&L with costs: profit and margin per segment are not shown")
+        notes.append(tr("no customer P&L with costs: profit and margin per segment are not shown"))
     out["churned"] = g["churned"].sum().astype(int)
     min_accounts = settings("churn")["min_accounts"]
     out["churn_rate"] = (out["churned"] / out["accounts"]).where(out["accounts"] >= min_accounts)
     if (out["accounts"] < min_accounts).any():
-        notes.append(f"segments under {min_accounts} accounts get a churn count, not a rate")
+        notes.append(
+            tr("segments under {n} accounts get a churn count, not a rate", n=count(min_accounts))
+        )
     if book.has("billing"):
         b = book.table("billing")
         b = b.assign(segment=lookup(b["account_id"], lab)).dropna(subset=["segment"])
@@ -133,16 +140,17 @@ def segment_profile(
         share = prod / prod.groupby(level=0).transform("sum")
         out["top_products"] = pd.Series(
             {
-                seg: ", ".join(
-                    f"{label(p)} {v:.0%}" for p, v in s.droplevel(0).nlargest(top_products).items()
+                seg: tr(", ").join(
+                    tr("{product} {share}", product=label(p), share=_share(v))
+                    for p, v in s.droplevel(0).nlargest(top_products).items()
                 )
                 for seg, s in share.groupby(level=0)
             }
         )
     else:
         out["top_products"] = None
-        notes.append("no billing by product in the data: top products are not shown")
-    notes.append("key buying factors need survey data, which the data model does not hold")
+        notes.append(tr("no billing by product in the data: top products are not shown"))
+    notes.append(tr("key buying factors need survey data, which the data model does not hold"))
     out.index.name = "segment"
     out = out.sort_values("monthly_revenue", ascending=False, na_position="last")
     return SegmentProfile(out, notes, currency=book.currency)
@@ -214,7 +222,7 @@ def targets_of(
     out["accounts"] = profile["accounts"]
     out["annual_revenue"] = profile["monthly_revenue"] * months
     if market is None:
-        return out, ["no market-size inputs: penetration, share and target cannot be computed"]
+        return out, [tr("no market-size inputs: penetration, share and target cannot be computed")]
     m = read_file(
         market, MarketSizes, what="segment market sizes", caller="segment_targets"
     ).model_dump(exclude_none=True)
@@ -234,17 +242,29 @@ def targets_of(
     out["target_share"] = mk["target_share"]
     out["gap_revenue"] = (mk["target_share"] - out["current_share"]) * mk["revenue"]
     missing = [str(i) for i in out.index[mk["revenue"].isna()]]
-    notes = [f"no market size given for {', '.join(missing)}"] if missing else []
+    notes = (
+        [tr("no market size given for {segments}", segments=names_list(map(label, missing)))]
+        if missing
+        else []
+    )
     return out, notes
 
 
+#: lever code (the ``lever`` column, and the levers a team's estimates name) -> its words
+#: (through the catalogue: zh 提高现有产品使用量, 交叉销售, 提价/改善产品组合,
+#: 排除不赢利的客户和低价值服务, 赢得新客户)
 LEVERS = {
-    N_("raise usage"): "提高现有产品使用量",
-    N_("cross-sell"): "交叉销售",
-    N_("raise price / improve mix"): "提价 / 改善产品组合",
-    N_("drop unprofitable"): "排除不赢利的客户和低价值服务",
-    N_("win new customers"): "赢得新客户",
+    "raise usage": N_("Raise usage of current products"),
+    "cross-sell": N_("Cross-sell"),
+    "raise price / improve mix": N_("Raise price / improve the mix"),
+    "drop unprofitable": N_("Drop unprofitable accounts and low-value services"),
+    "win new customers": N_("Win new customers"),
 }
+#: where a size and probability come from (the ``source`` column) in words
+SOURCES = {"data": N_("From the data"), "given": N_("Given by the team")}
+# every table that shows these codes reads them in words (the label catalogue)
+for _code, _words in {**LEVERS, **SOURCES}.items():
+    LABELS.setdefault(_code, _words)
 #: (size, probability) -> the quadrant's code in ``priority`` (words in kamlib._labels:
 #: "Act now" 马上行动, "Plan the attack" 计划出击, "Wait for the chance" 伺机而动,
 #: "Shelve" 搁置); a lever that cannot be sized is ``not_sized``
@@ -313,7 +333,9 @@ class Opportunities(Result):
         for i, lev in enumerate(LEVERS):
             s = t[t["lever"] == lev]
             if len(s):
-                ax.scatter(s["size"], s["probability"], s=40, color=colors(i), label=tr(lev))
+                ax.scatter(
+                    s["size"], s["probability"], s=40, color=colors(i), label=tr(LEVERS[lev])
+                )
         ax.axvline(self.large_from, color="grey", lw=0.8, ls="--")
         ax.axhline(self.likely_from, color="grey", lw=0.8, ls="--")
         size = t["size"].astype(float)
@@ -435,7 +457,11 @@ def opportunity_matrix(
     spend = book.monthly_revenue()
     if not len(lab) or spend is None:  # no opportunities, not an error
         empty = pd.DataFrame(columns=[*cols, "source"])
-        why = "no accounts" if not len(lab) else "no revenue in the data: nothing can be sized"
+        why = (
+            tr("no accounts")
+            if not len(lab)
+            else tr("no revenue in the data: nothing can be sized")
+        )
         return Opportunities(empty, 0.0, float(r["likely"]), r, book.currency, (why,))
     df = pd.DataFrame({"segment": lab, "spend": spend.reindex(lab.index)}).dropna(
         subset=["segment"]
@@ -481,12 +507,19 @@ def opportunity_matrix(
     for seg, s in df.groupby("segment", sort=True):
         med = float(s["spend"].median())
         gap = (med - s["spend"]).clip(lower=0).sum() * r["usage_uplift"] * 12
+        below = int((s["spend"] < med).sum())
         add(
             seg,
             "raise usage",
             gap,
             r["existing_success"],
-            f"{int((s['spend'] < med).sum())} accounts below the median {med:,.0f}/month",
+            ntr(
+                "{n} account below the median of {money} a month",
+                "{n} accounts below the median of {money} a month",
+                below,
+                n=count(below),
+                money=money(med, book.currency),
+            ),
         )
         if by_prod is not None:
             held = by_prod.reindex(s.index).fillna(0.0) > 0
@@ -504,8 +537,13 @@ def opportunity_matrix(
                     "cross-sell",
                     size,
                     wprob / size,
-                    f"{len(cands)} product(s) most of the segment holds: "
-                    + ", ".join(label(p) for p in cands.index),
+                    ntr(
+                        "{n} product most of the segment holds: {products}",
+                        "{n} products most of the segment holds: {products}",
+                        len(cands),
+                        n=count(len(cands)),
+                        products=names_list(label(p) for p in cands.index),
+                    ),
                 )
             else:
                 add(
@@ -513,10 +551,10 @@ def opportunity_matrix(
                     "cross-sell",
                     0.0,
                     r["existing_success"],
-                    "no product gap against like accounts",
+                    tr("no product gap against like accounts"),
                 )
         else:
-            add(seg, "cross-sell", np.nan, np.nan, "", "no billing by product in the data")
+            add(seg, "cross-sell", np.nan, np.nan, "", tr("no billing by product in the data"))
         seg_n = int(churn_by_seg.loc[seg, "size"])
         rate = float(churn_by_seg.loc[seg, "mean"]) if seg_n >= min_accounts else np.nan
         prob = r["existing_success"] * max(
@@ -527,8 +565,19 @@ def opportunity_matrix(
             "raise price / improve mix",
             float(s["spend"].sum()) * 12 * r["price_rise"],
             prob,
-            f"{r['price_rise']:.0%} of revenue; churn rate "
-            + (f"{rate:.0%}" if rate == rate else f"not reliable ({seg_n} accounts)"),
+            tr(
+                "{rise} of revenue; churn rate {rate}",
+                rise=share(r["price_rise"]),
+                rate=share(rate),
+            )
+            if rate == rate
+            else ntr(
+                "{rise} of revenue; churn rate not reliable ({n} account)",
+                "{rise} of revenue; churn rate not reliable ({n} accounts)",
+                seg_n,
+                rise=share(r["price_rise"]),
+                n=count(seg_n),
+            ),
         )
         if pnl_t is not None:
             pr = pnl_t["profit"].reindex(s.index)
@@ -538,11 +587,21 @@ def opportunity_matrix(
                 "drop unprofitable",
                 float(-pr[losers].sum()) * 12 / months,
                 r["drop_success"],
-                f"{int(losers.sum())} loss-making accounts (important accounts kept)",
+                ntr(
+                    "{n} loss-making account (important accounts kept)",
+                    "{n} loss-making accounts (important accounts kept)",
+                    int(losers.sum()),
+                    n=count(int(losers.sum())),
+                ),
             )
         else:
             add(
-                seg, "drop unprofitable", np.nan, np.nan, "", "no costs in the data: losses unknown"
+                seg,
+                "drop unprofitable",
+                np.nan,
+                np.nan,
+                "",
+                tr("no costs in the data: losses unknown"),
             )
         if (
             targets is not None
@@ -550,7 +609,7 @@ def opportunity_matrix(
             and pd.notna(targets.loc[seg, "gap_revenue"])
         ):
             gap_new = max(0.0, float(targets.loc[seg, "gap_revenue"]))
-            add(seg, "win new customers", gap_new, r["new_success"], "gap to the target share")
+            add(seg, "win new customers", gap_new, r["new_success"], tr("gap to the target share"))
         else:
             add(
                 seg,
@@ -558,7 +617,7 @@ def opportunity_matrix(
                 np.nan,
                 r["new_success"],
                 "",
-                "no market size for this segment: the gain from new customers cannot be sized",
+                tr("no market size for this segment: the gain from new customers cannot be sized"),
             )
     # no rows when every account has left: an empty matrix, not an error
     t = pd.DataFrame(rows, columns=["segment", "lever", "size", "probability", "basis", "note"])
@@ -577,7 +636,14 @@ def opportunity_matrix(
     ]
     unsized = int(t["size"].isna().sum())
     notes = (
-        (f"{unsized} segment-lever pair(s) cannot be sized from the data (see note)",)
+        (
+            ntr(
+                "{n} segment-lever pair cannot be sized from the data (see note)",
+                "{n} segment-lever pairs cannot be sized from the data (see note)",
+                unsized,
+                n=count(unsized),
+            ),
+        )
         if unsized
         else ()
     )
@@ -656,6 +722,6 @@ def _apply_given(t: pd.DataFrame, g: pd.DataFrame) -> pd.DataFrame:
                 t.loc[hit, c] = float(row[c])
         t.loc[hit, "source"] = "given"
         basis = row.get("basis")
-        t.loc[hit, "basis"] = str(basis) if pd.notna(basis) else "given by the team"
+        t.loc[hit, "basis"] = str(basis) if pd.notna(basis) else tr("given by the team")
         t.loc[hit, "note"] = ""
     return t

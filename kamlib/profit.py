@@ -24,11 +24,11 @@ import pandas as pd
 from ._book import Book, has_column, lookup
 from ._charts import money_axis, share_axis
 from ._errors import ConfigError
-from ._format import money, number, share
-from ._i18n import tr
+from ._format import count, money, number, ratio, share
+from ._i18n import N_, ntr, tr
 from ._labels import label as _label_of
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
-from ._settings import CostModelSpec, read_file, settings
+from ._settings import CostModelSpec, local_name, read_file, settings
 
 __all__ = [
     "CostModel",
@@ -86,20 +86,45 @@ class CostModel:
                 rates.loc[mask, driver] = float(rate)
         return rates
 
+    def name(self, driver: str) -> str:
+        """The driver's name in the report's language (its ``en``/``zh`` in the model)."""
+        if driver not in self.table.index:
+            return driver
+        row = self.table.loc[driver]
+        return local_name({"en": row["en"], "zh": row["zh"]})
+
     def assumptions(self) -> pd.DataFrame:
-        """The cost model as a table for a report: what each driver costs."""
-        t = self.table.copy()
-        t["rate"] = np.where(t["kind"] == "amount", np.nan, t["rate"])
-        t["how"] = np.where(
-            t["kind"] == "amount",
-            "amount taken as it is",
-            "quantity x " + t["rate"].map("{:,.0f}".format) + f" {self.currency} per " + t["unit"],
+        """The cost model as a table for a report: what each driver costs, in the report's
+        language (``driver`` its name, ``kind`` a code, ``how`` the rate in words)."""
+        t = self.table
+        how = {}
+        for d, row in t.iterrows():
+            if row["kind"] == "amount":
+                text = tr("amount taken as it is")
+            else:
+                # the unit is the model's own word (ticket, visit, hour): a name from the settings
+                text = tr(
+                    "quantity x {rate} per {unit}",
+                    rate=money(row["rate"], self.currency),
+                    unit=tr(str(row["unit"])),
+                )
+            for br, over in self.branch_rates.items():
+                if d in over:
+                    text = tr(
+                        "{how}; {branch}: {rate}",
+                        how=text,
+                        branch=br,
+                        rate=money(over[d], self.currency),
+                    )
+            how[d] = text
+        return pd.DataFrame(
+            {
+                "driver": [self.name(str(d)) for d in t.index],
+                "kind": t["kind"].to_numpy(),
+                "how": [how[d] for d in t.index],
+            },
+            index=t.index,
         )
-        out = t[["en", "zh", "kind", "how"]].rename(columns={"en": "driver", "zh": "中文"})
-        for br, over in self.branch_rates.items():
-            for d, r in over.items():
-                out.loc[d, "how"] += f"; {br}: {r:,.0f}"
-        return out
 
 
 def cost_model(source: CostModel | str | Path | dict | None = None) -> CostModel:
@@ -245,9 +270,9 @@ class PnL(Result):
         return s
 
     def _label(self, d: str) -> str:
-        if self.model is not None and d in self.model.table.index:
-            return str(self.model.table.loc[d, "en"])
-        return d
+        if self.model is not None:
+            return self.model.name(d)
+        return _label_of(d)
 
     def plot(self, *, ax=None, mask: Any = None, title: str | None = None):
         """Waterfall: revenue, minus each cost driver, down to profit (no title unless
@@ -259,7 +284,7 @@ class PnL(Result):
         rev = t["revenue"].sum()
         steps = self.cost_by_driver(mask)
         steps = steps[steps.abs() > 0].sort_values(ascending=False)
-        labels = [_label_of("revenue"), *(tr(str(d)) for d in steps.index), _label_of("profit")]
+        labels = [_label_of("revenue"), *(str(d) for d in steps.index), _label_of("profit")]
         level = rev
         bottoms, heights, colors = [0.0], [rev], ["#4c72b0"]
         for v in steps:
@@ -338,7 +363,7 @@ def customer_pnl(
             notes.append(caveat)
     else:
         t["revenue"] = np.nan
-        notes.append("no revenue in the data: no P&L can be computed")
+        notes.append(tr("no revenue in the data: no P&L can be computed"))
     # read (and checked) even without a costs table: a typo in it is an error either way
     cm = _cost_model(cost_model, caller="customer_pnl")
     if book.has("costs"):
@@ -353,17 +378,27 @@ def customer_pnl(
         notes.append(_basis_note(book.revenue_basis, "discounts" in money.columns))
         t["profit"] = t["revenue"] - t["cost"]
         if money.attrs.get("nan_cells"):
-            notes.append(f"{money.attrs['nan_cells']} missing cost value(s) counted as zero")
+            n = int(money.attrs["nan_cells"])
+            notes.append(
+                ntr(
+                    "{n} missing cost value counted as zero",
+                    "{n} missing cost values counted as zero",
+                    n,
+                    n=count(n),
+                )
+            )
         has_costs = True
     else:
         drivers = []
         t["cost"] = np.nan
         t["profit"] = np.nan
-        notes.append("no costs table: cost to serve and profit cannot be computed")
+        notes.append(tr("no costs table: cost to serve and profit cannot be computed"))
         has_costs = False
     t["margin"] = t["profit"] / t["revenue"].where(t["revenue"] != 0)
+    table = t.reset_index()
+    table.attrs["currency"] = book.currency  # for the sentences written from the table
     return PnL(
-        t.reset_index(),
+        table,
         drivers,
         has_costs,
         cm if has_costs else None,
@@ -376,15 +411,23 @@ def customer_pnl(
 def _basis_note(basis: str, has_discounts: bool) -> str:
     if basis == "gross":
         return (
-            "revenue is before discounts (as the data declare): discounts are subtracted as a cost"
+            tr(
+                "revenue is before discounts (as the data declare): discounts are subtracted "
+                "as a cost"
+            )
             if has_discounts
-            else "revenue is before discounts (as the data declare); the costs table has no discounts"
+            else tr(
+                "revenue is before discounts (as the data declare); the costs table has no "
+                "discounts"
+            )
         )
     return (
-        "revenue is after discounts (as the data declare): discounts are shown as given away "
-        "and not subtracted again"
+        tr(
+            "revenue is after discounts (as the data declare): discounts are shown as given "
+            "away and not subtracted again"
+        )
         if has_discounts
-        else "revenue is after discounts (as the data declare)"
+        else tr("revenue is after discounts (as the data declare)")
     )
 
 
@@ -512,7 +555,7 @@ def concentration(
     c = concentration_of(p.table, value=value, top=top)
     notes = list(p.notes)
     if value == "profit" and c.negative:
-        notes.append("for profit of both signs, see the whale curve")
+        notes.append(tr("for profit of both signs, see the whale curve"))
     c.notes = tuple(notes) + c.notes
     return c
 
@@ -550,8 +593,15 @@ def concentration_of(
     if negative:
         # a share of a total that mixes signs can pass 100% or go below 0: undefined
         notes = (
-            f"{negative:,} account(s) have a negative {value}: the top share, Lorenz curve and "
-            f"Gini assume values of one sign, so they are left missing",
+            ntr(
+                "{n} account has a negative {value}: the top share, Lorenz curve and Gini "
+                "assume values of one sign, so they are left missing",
+                "{n} accounts have a negative {value}: the top share, Lorenz curve and Gini "
+                "assume values of one sign, so they are left missing",
+                negative,
+                n=count(negative),
+                value=_label_of(value).lower() if value in ("revenue", "profit") else value,
+            ),
         )
     top_sum = float(asc[n - k :].sum()) if n else math.nan
     share = top_sum / total if total > 0 and not negative else math.nan
@@ -684,7 +734,7 @@ def decile_table(
     notes = list(p.notes)
     if by == "profit" and not p.has_costs:
         by = "revenue"
-        notes.append("no cost data: accounts are ranked by revenue, not profit")
+        notes.append(tr("no cost data: accounts are ranked by revenue, not profit"))
     return Deciles(deciles_of(p.table, by=by, groups=groups), notes, by=by, currency=p.currency)
 
 
@@ -712,7 +762,7 @@ def deciles_of(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> pd
     known = ~np.isnan(x)
     n = int(known.sum())
     g = min(groups, n)
-    names = [f"D{i}" for i in range(1, g + 1)]
+    names = [tr("D{n}", n=i) for i in range(1, g + 1)]  # zh "第1档"
     if n:
         bounds = np.linspace(0, n, g + 1).round().astype(int)
         # largest first: rank the negated values; unknowns get a group of their own
@@ -774,20 +824,34 @@ class WhaleCurve(Result):
         else (profit below the break-even band of ``profit.yaml``)."""
         n = len(self._profit)
         if n == 0:
-            return self.notes[0] if self.notes else "No profit to rank."
+            return self.notes[0] if self.notes else tr("No profit to rank.")
         band = float(settings("profit")["break_even_band"])
-        losers = (
-            ""
-            if math.isnan(self.loss_making)
-            else f" {int(self.loss_making):,} of them loss-making (profit below -{band:.0%} "
-            "of their revenue),"
+        values = dict(
+            first=count(self.peak_rank),
+            at=share(self.peak_at),
+            peak=money(self.peak, self.currency),
+            others=count(n - self.peak_rank),
+            back=money(self.tail_giveback, self.currency),
+            total=money(self.total, self.currency),
         )
-        return (
-            f"Ranked from most to least profitable, the first {self.peak_rank:,} accounts "
-            f"({self.peak_at:.0%}) earn {self.peak:,.0f} {self.currency}; the other "
-            f"{n - self.peak_rank:,} accounts,{losers} give back {self.tail_giveback:,.0f}, "
-            f"leaving {self.total:,.0f}."
-        ).replace("  ", " ")
+        if math.isnan(self.loss_making):
+            return tr(
+                "Ranked from most to least profitable, the first {first} accounts ({at}) earn "
+                "{peak}; the other {others} accounts give back {back}, leaving {total}.",
+                **values,
+            )
+        return ntr(
+            "Ranked from most to least profitable, the first {first} accounts ({at}) earn "
+            "{peak}; the other {others} accounts, {n} of them loss-making (profit below "
+            "-{band} of their revenue), give back {back}, leaving {total}.",
+            "Ranked from most to least profitable, the first {first} accounts ({at}) earn "
+            "{peak}; the other {others} accounts, {n} of them loss-making (profit below "
+            "-{band} of their revenue), give back {back}, leaving {total}.",
+            int(self.loss_making),
+            n=count(self.loss_making),
+            band=share(band, digits=0 if float(round(band * 100, 9)).is_integer() else None),
+            **values,
+        )
 
     @cached_property
     def table(self) -> pd.DataFrame:  # type: ignore[override]
@@ -931,7 +995,7 @@ def whale_curve(
         w.loss_making = int(is_loss_making(p.table).sum())
     notes = list(p.notes)
     if p.has_costs and not w.meaningful:
-        notes.append("total profit is zero or negative: shares of it are meaningless")
+        notes.append(tr("total profit is zero or negative: shares of it are meaningless"))
     w.notes = tuple(notes)
     return w
 
@@ -1073,18 +1137,29 @@ def groups_of(pnl: pd.DataFrame, *, band: float | None = None) -> pd.DataFrame:
     return out
 
 
+#: the verdicts of a rule of thumb (codes in ``RulesOfThumb.verdicts``) in words
+_VERDICTS = {"yes": N_("yes"), "no": N_("no")}
+
+
 class RulesOfThumb(TableResult):
     """The 80/20 claims tested on a branch (:func:`rules_of_thumb`): one row per claim
-    with ``says`` (what the data say) and ``holds`` (yes, no or "cannot tell: why")."""
+    with ``says`` (what the data say) and ``holds`` (yes, no or "cannot tell: why"), in
+    the report's language; ``verdicts`` has the codes (yes, no, cannot_tell) per claim."""
+
+    def __init__(self, table: pd.DataFrame, notes: Any = (), **kw: Any) -> None:
+        super().__init__(table, notes, **kw)
+        self.verdicts: pd.Series = table.attrs.get(
+            "verdicts", pd.Series(dtype=object, index=table.index)
+        )
 
     def summary(self) -> pd.DataFrame:
-        h = self.table["holds"] if len(self.table) else pd.Series(dtype=object)
+        v = self.verdicts
         return figures(
             {
-                "claims": len(h),
-                "hold": int((h == "yes").sum()),
-                "do_not_hold": int((h == "no").sum()),
-                "cannot_tell": int(h.str.startswith("cannot tell").sum()) if len(h) else 0,
+                "claims": len(v),
+                "hold": int((v == "yes").sum()),
+                "do_not_hold": int((v == "no").sum()),
+                "cannot_tell": int((v == "cannot_tell").sum()),
             }
         )
 
@@ -1101,7 +1176,7 @@ def rules_of_thumb(
 
     One row per claim: what the data say, and whether it holds ("yes" / "no", or
     "cannot tell" with the reason: too few accounts, no costs, or total profit not
-    positive). Below ``min_accounts`` accounts (default:
+    positive), in the report's language. Below ``min_accounts`` accounts (default:
     ``profit.yaml: min_accounts_for_rules``) nothing is tested: a top 20% of 2
     accounts says nothing.
 
@@ -1119,7 +1194,8 @@ def rules_of_thumb(
 def rules_of_thumb_of(
     pnl: pd.DataFrame, *, top: float = 0.2, min_accounts: int | None = None
 ) -> pd.DataFrame:
-    """The table of :func:`rules_of_thumb` from a P&L table."""
+    """The table of :func:`rules_of_thumb` from a P&L table (the verdict codes in
+    ``attrs["verdicts"]``)."""
     if min_accounts is None:
         min_accounts = int(settings("profit")["min_accounts_for_rules"])
     n = int(pnl["revenue"].notna().sum())
@@ -1130,60 +1206,78 @@ def rules_of_thumb_of(
     ranked = t.sort_values("profit", ascending=False, kind="stable") if has_profit else t
     top_g, bottom_g = ranked.head(k), ranked.tail(k)
     total_profit = float(t["profit"].sum()) if has_profit else math.nan
-    pct = f"{top:.0%}"
+    pct = share(top)
     rows: list[dict[str, str]] = []
+    codes: list[str] = []
 
     def add(claim: str, says: str, holds: str):
-        rows.append({"claim": claim, "says": says, "holds": holds})
+        """``holds``: "yes", "no" or the reason it cannot be told (already in words)."""
+        code = holds if holds in _VERDICTS else "cannot_tell"
+        shown = tr(_VERDICTS[holds]) if holds in _VERDICTS else holds
+        rows.append({"claim": claim, "says": says, "holds": shown})
+        codes.append(code)
 
     small = n < min_accounts
-    small_note = f"cannot tell: only {n} accounts"
+    small_note = ntr(
+        "cannot tell: only {n} account", "cannot tell: only {n} accounts", n, n=count(n)
+    )
+    no_costs = tr("cannot tell: no cost data")
+    revenue_claim = tr("{top} of accounts bring 80% of revenue", top=pct)
     if small:
-        add(f"{pct} of accounts bring 80% of revenue", f"{n} accounts", small_note)
+        add(revenue_claim, ntr("{n} account", "{n} accounts", n, n=count(n)), small_note)
     elif math.isnan(rev.top_share):
         add(
-            f"{pct} of accounts bring 80% of revenue",
-            f"{rev.negative:,} account(s) with negative revenue",
-            "cannot tell: a share of revenue of both signs is undefined",
+            revenue_claim,
+            ntr(
+                "{n} account with negative revenue",
+                "{n} accounts with negative revenue",
+                rev.negative,
+                n=count(rev.negative),
+            ),
+            tr("cannot tell: a share of revenue of both signs is undefined"),
         )
     else:
         add(
-            f"{pct} of accounts bring 80% of revenue",
-            f"the top {pct} ({rev.top_accounts:,}) bring {rev.top_share:.0%}",
+            revenue_claim,
+            tr(
+                "the top {top} ({n}) bring {share}",
+                top=pct,
+                n=count(rev.top_accounts),
+                share=share(rev.top_share),
+            ),
             "yes" if rev.top_share >= 0.8 else "no",
         )
     profit_claims = [
-        (f"{pct} of accounts bring more than 100% of profit", 1.0),
-        (f"{pct} of accounts bring 300% of profit", 3.0),
+        (tr("{top} of accounts bring more than 100% of profit", top=pct), 1.0),
+        (tr("{top} of accounts bring 300% of profit", top=pct), 3.0),
     ]
     for claim, level in profit_claims:
         if small or not has_profit or total_profit <= 0:
             reason = (
                 small_note
                 if small
-                else "cannot tell: no cost data"
+                else no_costs
                 if not has_profit
-                else "cannot tell: total profit is not positive"
+                else tr("cannot tell: total profit is not positive")
             )
-            add(claim, "" if not has_profit else f"total profit {total_profit:,.0f}", reason)
+            says = (
+                ""
+                if not has_profit
+                else tr("total profit {money}", money=money(total_profit, _currency(pnl)))
+            )
+            add(claim, says, reason)
         else:
-            share = float(top_g["profit"].sum()) / total_profit
+            got = float(top_g["profit"].sum()) / total_profit
             add(
                 claim,
-                f"the top {pct} by profit bring {share:.0%} of profit",
-                "yes" if share >= level else "no",
+                tr("the top {top} by profit bring {share} of profit", top=pct, share=share(got)),
+                "yes" if got >= level else "no",
             )
+    top_claim = tr("the most profitable {top} earn 6-7x what they cost", top=pct)
+    bottom_claim = tr("the least profitable {top} cost 4x what they bring", top=pct)
     if small or not has_profit:
-        add(
-            f"the most profitable {pct} earn 6-7x what they cost",
-            "",
-            small_note if small else "cannot tell: no cost data",
-        )
-        add(
-            f"the least profitable {pct} cost 4x what they bring",
-            "",
-            small_note if small else "cannot tell: no cost data",
-        )
+        add(top_claim, "", small_note if small else no_costs)
+        add(bottom_claim, "", small_note if small else no_costs)
     else:
         top_ratio = (
             float(top_g["revenue"].sum()) / float(top_g["cost"].sum())
@@ -1191,21 +1285,32 @@ def rules_of_thumb_of(
             else math.inf
         )
         add(
-            f"the most profitable {pct} earn 6-7x what they cost",
-            f"their revenue is {top_ratio:.1f}x their cost to serve",
+            top_claim,
+            tr("their revenue is {ratio} their cost to serve", ratio=ratio(top_ratio)),
             "yes" if top_ratio >= 6 else "no",
         )
         b_rev, b_cost = float(bottom_g["revenue"].sum()), float(bottom_g["cost"].sum())
-        ratio = b_cost / b_rev if b_rev > 0 else math.inf
+        cost_ratio = b_cost / b_rev if b_rev > 0 else math.inf
         add(
-            f"the least profitable {pct} cost 4x what they bring",
-            f"they cost {ratio:.1f}x the revenue they bring"
+            bottom_claim,
+            tr("they cost {ratio} the revenue they bring", ratio=ratio(cost_ratio))
             if b_rev > 0
-            else "they bring no revenue",
-            "yes" if ratio >= 4 else "no",
+            else tr("they bring no revenue"),
+            "yes" if cost_ratio >= 4 else "no",
         )
-    return pd.DataFrame(rows).set_index("claim")
+    out = pd.DataFrame(rows).set_index("claim")
+    out.attrs["verdicts"] = pd.Series(codes, index=out.index, name="verdict")
+    return out
 
+
+def _currency(pnl: pd.DataFrame) -> str:
+    """The currency of a P&L table (``attrs``), CNY when it does not say."""
+    return str(pnl.attrs.get("currency", "CNY"))
+
+
+#: the units of the bundled cost model's quantity drivers, for the catalogue (a model's
+#: own unit is shown as written)
+_UNITS = (N_("ticket"), N_("visit"), N_("hour"), N_("unit"))
 
 #: the lever codes of :func:`profit_actions` (words in kamlib._labels)
 LEVER_CODES = ("reprice_keep", "drop_or_renegotiate", "raise_price", "reduce_cost")
@@ -1334,9 +1439,11 @@ def profit_actions(
         svc = svc.fillna({"loss_making_accounts": 0}).astype({"loss_making_accounts": int})
         services = svc.sort_values("profit")
         notes.append(
-            "a service's cost is its share of each account's cost to serve, in proportion to "
-            "the account's revenue from it (an assumption)"
+            tr(
+                "a service's cost is its share of each account's cost to serve, in proportion "
+                "to the account's revenue from it (an assumption)"
+            )
         )
     else:
-        notes.append("no billing lines by product: services cannot be ranked by profit")
+        notes.append(tr("no billing lines by product: services cannot be ranked by profit"))
     return ProfitActions(accounts, services, tuple(notes), book.currency)

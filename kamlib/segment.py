@@ -20,10 +20,12 @@ import pandas as pd
 from ._book import Book
 from ._charts import count_axis, share_axis, wrap
 from ._errors import ConfigError
-from ._i18n import current_language, ntr, tr
+from ._format import count
+from ._i18n import N_, current_language, language, ntr, tr
 from ._labels import label
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
-from ._settings import TierSchemeSpec, read_file, settings, unknown_key
+from ._settings import TierSchemeSpec, local_name, read_file, settings, unknown_key
+from ._stats import names_list
 
 __all__ = [
     "TierScheme",
@@ -55,14 +57,18 @@ class TierScheme:
     currency: str = "CNY"
     description: str = ""
 
-    def labels(self, lang: str = "en") -> list[str]:
+    def labels(self, lang: str | None = None) -> list[str]:
+        """The tiers' names in ``lang`` (default: the current report language)."""
+        lang = lang or current_language()
         return list(self.zh if lang == "zh" else self.en)
 
     def table(self) -> pd.DataFrame:
+        """The tiers with their bounds (lower inclusive, upper exclusive), named in the
+        current language."""
         lows = (-np.inf, *self.uppers)
         ups = (*self.uppers, np.inf)
         return pd.DataFrame(
-            {"tier": self.en, "中文": self.zh, "from (incl.)": lows, "to (excl.)": ups},
+            {"tier": self.labels(), "lower": lows, "upper": ups},
             index=pd.Index(self.codes, name="code"),
         )
 
@@ -128,7 +134,7 @@ def quantile_tiers(spend: pd.Series, *, kind: str = "abc") -> pd.Series:
     order = np.argsort(-v, kind="stable")  # positions among the known values, largest first
     n = len(order)
     if kind == "deciles":
-        labels = [f"D{i}" for i in range(1, 11)]
+        labels = [f"D{i}" for i in range(1, 11)]  # codes; rank_names() has the words
         ranked = np.floor(np.arange(n) * 10 / max(n, 1)).astype(np.int8)
     elif kind == "abc":
         labels = ["A", "B", "C"]
@@ -200,6 +206,33 @@ class Tiers(Result):
 #: Tier schemes by rank of spend (any currency), as opposed to the absolute bounds of tiers.yaml.
 RANK_SCHEMES = ("abc", "deciles")
 
+#: the names of the ABC rank tiers (heavy, medium and light spenders)
+_ABC_NAMES = {
+    "A": N_("A (top 80% of spend)"),
+    "B": N_("B (next 15% of spend)"),
+    "C": N_("C (last 5% of spend)"),
+}
+
+
+def rank_names(codes: list[str]) -> list[str]:
+    """The words for rank-tier codes in the current language: "A" -> "A (top 80% of
+    spend)", "D3" -> "D3" (zh "第3档"); other codes as they are.
+
+    Examples
+    --------
+    >>> rank_names(["A", "D10", "x"])
+    ['A (top 80% of spend)', 'D10', 'x']
+    """
+    out = []
+    for c in codes:
+        if c in _ABC_NAMES:
+            out.append(tr(_ABC_NAMES[c]))
+        elif c[:1] == "D" and c[1:].isdigit():
+            out.append(tr("D{n}", n=c[1:]))
+        else:
+            out.append(c)
+    return out
+
 
 def value_tiers(book: Book, *, scheme: str | Path | dict | None = None) -> Tiers:
     """Value tiers by average monthly spend (``Book.monthly_revenue``).
@@ -224,7 +257,7 @@ def value_tiers(book: Book, *, scheme: str | Path | dict | None = None) -> Tiers
             pd.DataFrame(columns=_TIER_COLUMNS),
             None,
             len(empty),
-            ("no revenue in the data: value tiers cannot be drawn",),
+            (tr("no revenue in the data: value tiers cannot be drawn"),),
         )
     if scheme is None:
         scheme = "beijing" if book.currency == "CNY" else "abc"
@@ -243,12 +276,27 @@ def value_tiers(book: Book, *, scheme: str | Path | dict | None = None) -> Tiers
     total = t["monthly_revenue"].sum()
     t["share_of_revenue"] = t["monthly_revenue"] / total if total > 0 else np.nan
     t["arpu"] = t["monthly_revenue"] / t["accounts"].where(t["accounts"] > 0)
+    # ``label``: the tier's name in the report's language; ``label_zh`` stays for readers
+    # of the Chinese name whatever the language (the report picks ``label``)
     if ts is not None:
-        t["label"], t["label_zh"] = list(ts.en), list(ts.zh)
+        t["label"], t["label_zh"] = ts.labels(), list(ts.zh)
     else:
-        t["label"] = t["label_zh"] = [str(c) for c in t.index]
+        t["label"] = rank_names([str(c) for c in t.index])
+        with language("zh"):
+            t["label_zh"] = rank_names([str(c) for c in t.index])
     unknown = int((~known).sum())
-    notes = (f"{unknown} account(s) without known spend are in no tier",) if unknown else ()
+    notes = (
+        (
+            ntr(
+                "{n} account without known spend is in no tier",
+                "{n} accounts without known spend are in no tier",
+                unknown,
+                n=count(unknown),
+            ),
+        )
+        if unknown
+        else ()
+    )
     return Tiers(a, t, ts, unknown, notes)
 
 
@@ -328,7 +376,12 @@ class CustomerTypes(TableResult):
         c = self.counts()
         if c.empty:
             return nothing_to_draw(ax, tr("No accounts."))
-        labels = [" / ".join(label(str(x)) for x in i if pd.notna(x)) for i in c.index]
+        labels = [
+            tr("{type} / {level}", type=label(str(kind)), level=label(str(level)))
+            if pd.notna(level)
+            else label(str(kind))
+            for kind, level in c.index
+        ]
         ax.barh(range(len(c)), c["accounts"].to_numpy(), color="#4c72b0")
         ax.set_yticks(range(len(c)), labels)
         ax.invert_yaxis()
@@ -382,8 +435,12 @@ def customer_types(book: Book, *, rules: str | Path | dict | None = None) -> Cus
         # thresholds in CNY say nothing about spend in another currency
         by_spend[:] = False
         notes.append(
-            f"spend thresholds are in {ct.get('currency', 'CNY')} and the data in "
-            f"{book.currency}: types and key-account levels are not set from spend"
+            tr(
+                "spend thresholds are in {threshold_currency} and the data in {currency}: "
+                "types and key-account levels are not set from spend",
+                threshold_currency=ct.get("currency", "CNY"),
+                currency=book.currency,
+            )
         )
     ruled = np.select(
         [by_spend, has.to_numpy()],
@@ -421,6 +478,14 @@ def customer_types(book: Book, *, rules: str | Path | dict | None = None) -> Cus
 
 
 LIFECYCLE_STAGES = ("new", "growing", "mature", "at risk", "declining", "churned")
+
+#: the signals of the lifecycle and loyalty rules (codes in ``signals``) in words
+_SIGNALS = {
+    "tenure": N_("tenure"),
+    "revenue trend": N_("revenue trend"),
+    "complaints": N_("complaints"),
+    "contract end": N_("contract end"),
+}
 
 
 class LifecycleStages(TableResult):
@@ -519,13 +584,14 @@ def lifecycle_stage(book: Book, *, rules: str | Path | dict | None = None) -> Li
         },
         index=acc.index,
     )
-    lacking = [
-        x for x in ("tenure", "revenue trend", "complaints", "contract end") if x not in signals
-    ]
+    lacking = [x for x in _SIGNALS if x not in signals]
     notes = (
         (
-            f"the data lack {', '.join(lacking)}: those signals never fire "
-            "(no account is new, growing, declining or at risk on their account)",
+            tr(
+                "the data lack {signals}: those signals never fire (no account is new, "
+                "growing, declining or at risk on their account)",
+                signals=names_list([tr(_SIGNALS[x]) for x in lacking]),
+            ),
         )
         if lacking
         else ()
@@ -537,10 +603,12 @@ VALUES = ("high", "medium", "low")
 LOYALTIES = ("loyal", "potentially loyal", "drifting")
 
 
-def _care_strategy(care: dict[str, dict[str, str]]) -> pd.DataFrame:
-    """segments.yaml's care_strategy as a value x loyalty table of the grid's labels."""
+def _care_strategy(care: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """segments.yaml's care_strategy as a value x loyalty table of the grid's labels, each
+    strategy in the report's language (``en:``/``zh:`` in the settings; a plain text of
+    the user's own is shown as written)."""
     return pd.DataFrame(
-        {c: [care[v][c.replace(" ", "_")] for v in VALUES] for c in LOYALTIES},
+        {c: [local_name(care[v][c.replace(" ", "_")]) for v in VALUES] for c in LOYALTIES},
         index=pd.Index(list(VALUES), name="value"),
     )
 
@@ -632,7 +700,7 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
     acc = book.accounts.set_index("account_id")
     spend = book.monthly_revenue()
     if acc.empty or spend is None:  # an empty grid that says why, not an error
-        why = "no accounts" if acc.empty else "no revenue in the data: no value classes"
+        why = tr("no accounts") if acc.empty else tr("no revenue in the data: no value classes")
         return _empty_grid(why, strategy)
     out = pd.DataFrame(index=acc.index)
     rank = spend.reindex(acc.index).rank(ascending=False, method="first")
@@ -667,8 +735,10 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
         used.append("revenue trend")
     if possible == 0:
         return _empty_grid(
-            "no loyalty signal in the data (tenure, contract or satisfaction): "
-            "the value x loyalty grid cannot be drawn",
+            tr(
+                "no loyalty signal in the data (tenure, contract or satisfaction): the value x "
+                "loyalty grid cannot be drawn"
+            ),
             strategy,
         )
     score = points / possible
@@ -727,8 +797,14 @@ class SegmentMix(Result):
         small = int(self.shares.isna().all(axis=1).sum()) if len(self.shares) else 0
         own = (
             (
-                f"{small} of {len(self.shares)} groups have fewer than {self.min_accounts} "
-                "accounts: counts only, no shares",
+                ntr(
+                    "{n} of {total} group has fewer than {min} accounts: counts only, no shares",
+                    "{n} of {total} groups have fewer than {min} accounts: counts only, no shares",
+                    small,
+                    n=count(small),
+                    total=count(len(self.shares)),
+                    min=count(self.min_accounts),
+                ),
             )
             if small
             else ()
@@ -849,15 +925,21 @@ def segment_mix(
         counts.loc[~small].T,
         min_count=min_accounts,
         alpha=alpha,
-        subject=f"Segment mix by {by}",
-        unit="accounts",
-        names=("segment", by),
+        subject=tr("Segment mix by {by}", by=label(by).lower()),
+        unit=tr("accounts"),
+        names=(tr("segment"), label(by)),
     )
     if small.any():
         test = replace(
             test,
             left_out=int(n[small].sum()),
-            left_out_why=f"{int(small.sum())} group(s) with fewer than {min_accounts} accounts",
+            left_out_why=ntr(
+                "{n} group with fewer than {min} accounts",
+                "{n} groups with fewer than {min} accounts",
+                int(small.sum()),
+                n=count(int(small.sum())),
+                min=count(min_accounts),
+            ),
         )
     table = counts.copy()
     table["accounts"] = n

@@ -224,7 +224,7 @@ def test_maven_lifetime_revenue_is_not_period_revenue_and_the_monthly_charge_is_
     negative = int((raw["Monthly Charge"] < 0).sum())
     assert negative == 120 and c.negative == negative
     assert np.isnan(c.top_share) and np.isnan(c.gini)
-    assert any(f"{negative} account(s) have a negative revenue" in n for n in c.notes)
+    assert any(f"{negative} accounts have a negative revenue" in n for n in c.notes)
     assert not pnl.has_costs and any("no costs table" in n for n in pnl.notes)
     # the headline and metrics say which revenue it is; metrics' period revenue is null
     assert "monthly revenue" in kamlib.report.headline(book, book.branches[0])

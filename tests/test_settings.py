@@ -78,7 +78,10 @@ def test_the_moved_constants_kept_their_values():
     ]
     assert (seg["loyalty"]["loyal"], seg["loyalty"]["potentially_loyal"]) == (0.65, 0.4)
     assert seg["needs"]["z_clip"] == 3 and "criterion" not in seg["needs"]
-    assert seg["care_strategy"]["low"]["drifting"] == "Let go or reprice: no costly retention"
+    assert seg["care_strategy"]["low"]["drifting"] == {
+        "en": "Let go or reprice: no costly retention",
+        "zh": "放弃或重新定价：不做高成本挽留",
+    }
 
 
 # -- the three cases of the issue ----------------------------------------------------
