@@ -1361,16 +1361,17 @@ class ChurnDrivers(Result):
             gaps = gaps[gaps > 0]
             # a category's levels share its gaps: one count per variable
             per_variable = {d.group.get(str(c), str(c)): int(n) for c, n in gaps.items()}
+            which = _names(
+                tr("{driver}: {n}", driver=_driver_name(c), n=count(k))
+                for c, k in per_variable.items()
+            )
             notes.append(
                 ntr(
                     "{n} account is left out of the fit for missing values ({which}).",
                     "{n} accounts are left out of the fit for missing values ({which}).",
                     len(X) - len(data),
                     n=count(len(X) - len(data)),
-                    which=_names(
-                        tr("{driver}: {n}", driver=_driver_name(c), n=count(k))
-                        for c, k in per_variable.items()
-                    ),
+                    which=which,
                 )
             )
         y = data.pop("churned").astype(int)

@@ -187,7 +187,7 @@ def test_a_missing_table_is_a_note_not_an_empty_silence(sample_book):
     ):
         assert any("cost" in n for n in result.notes), type(result).__name__
     no_usage = kamlib.Book.from_frames(accounts=sample_book.accounts).branch(BRANCH)
-    assert "no usage data" in kamlib.group_warnings(no_usage).notes[0]
+    assert "have no usage" in kamlib.group_warnings(no_usage).notes[0]
     assert "no retention contacts" in kamlib.retention_funnel(no_usage).notes[0]
 
 
