@@ -2580,7 +2580,7 @@ def retention_economics(
             "of the retained, over all warned accounts) × assumed months of stay"
         )
     )
-    assumption = tr("Assumption (churn.yaml)")
+    assumption = tr("Assumption (set in the churn rules)")
     rows = [
         ("accounts_warned", int(f["warned"].sum()), tr("Measured")),
         ("accounts_retained", len(kept), tr("Measured")),

@@ -229,10 +229,14 @@ def test_churners_without_a_cause_are_left_out_and_counted():
     assert a.left_out == 15 and a.summary()["value"]["left_out"] == 15
     assert any("15 churners left out" in n and "no cause recorded" in n for n in a.notes)
     b = kamlib.cause_association(book, level="churn_cause")
-    assert set(b.observed.index) == {
-        "Unreasonable price",
-        "Poor service, attitude or slow repair",
-    } and b.left_out == 15
+    assert (
+        set(b.observed.index)
+        == {
+            "Unreasonable price",
+            "Poor service, attitude or slow repair",
+        }
+        and b.left_out == 15
+    )
 
 
 # -- 5. under the null the claims are rare; a planted difference is found ---------------

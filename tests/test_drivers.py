@@ -143,7 +143,9 @@ def test_separation_and_duplicates_are_caught_and_said_never_nan_or_inf():
     assert np.isfinite(t[["odds_ratio", "ci_low", "ci_high", "p_value"]].to_numpy(float)).all()
     assert (t["odds_ratio"] < 1e3).all() and (t["odds_ratio"] > 1e-3).all()
     assert "score" not in t.index
-    assert any(n.lower().startswith("score is left out of the drivers: it separates") for n in d.notes)
+    assert any(
+        n.lower().startswith("score is left out of the drivers: it separates") for n in d.notes
+    )
     assert not any(str(i).startswith("plan: ") for i in t.index)  # the duplicate is gone
     assert any("plan: " in n.lower() and "duplicates contract: " in n.lower() for n in d.notes)
     assert "contract: multi_year" not in t.index  # all churned: pooled, said

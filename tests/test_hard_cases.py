@@ -42,9 +42,7 @@ def test_accounts_that_left_before_the_window_are_in_the_sample_and_dropped(samp
     assert r["churned"] == ((acc["status"] == "churned") & ~gone).sum()
     k = int((gone & acc["tenure_months"].notna()).sum())
     notes = C.retention_curves(sample_book).notes
-    assert any(
-        n.startswith(f"{k} account") and "left before observation began" in n for n in notes
-    )
+    assert any(n.startswith(f"{k} account") and "left before observation began" in n for n in notes)
 
 
 def test_missing_join_dates_are_left_out_of_survival_with_a_count(sample_book):

@@ -81,12 +81,8 @@ def test_accounts_that_left_before_the_window_change_no_survival_estimate(sample
         ).sum()
     )
     assert own > 0
-    assert any(
-        f"{own} accounts that left before observation began" in s for s in before.notes
-    )
-    assert any(
-        f"{own + n} accounts that left before observation began" in s for s in after.notes
-    )
+    assert any(f"{own} accounts that left before observation began" in s for s in before.notes)
+    assert any(f"{own + n} accounts that left before observation began" in s for s in after.notes)
     inc_before, inc_after = kamlib.cumulative_incidence(b), kamlib.cumulative_incidence(more)
     pd.testing.assert_frame_equal(inc_before.table, inc_after.table)
 
@@ -169,9 +165,7 @@ def test_a_snapshot_with_observed_from_is_left_truncated(tmp_path):
     assert book.observed_from == pd.Timestamp("2022-04-01")
     curves = kamlib.retention_curves(book, min_accounts=1)
     # exponential lifetimes: the truth at 24 months is exp(-24 hazard) = 0.62
-    assert _km_at(curves.table, "all", 24) == pytest.approx(
-        math.exp(-24 * hazard), abs=0.06
-    )
+    assert _km_at(curves.table, "all", 24) == pytest.approx(math.exp(-24 * hazard), abs=0.06)
     # stayers enter at their tenure three months before the snapshot
     d, notes = C._durations(book)
     stay = d[d["event"] == 0]
