@@ -92,6 +92,15 @@ def _names(items: Any) -> str:
     return tr("{names} and {last}", names=", ".join(items[:-1]), last=items[-1])
 
 
+def _in_sentence(column: Any) -> str:
+    """A column's label inside a sentence: "customer type" in English (an acronym such as
+    "ARPU" stays as it is); Chinese has no case."""
+    words = label(str(column))
+    if current_language() == "en" and not words[:2].isupper():
+        return words[:1].lower() + words[1:]
+    return words
+
+
 def _cause_name(code: Any) -> str:
     """A churn cause or cause group in the current language, from ``causes.yaml`` (its
     ``en``/``zh`` names: one language per edition); other codes through :func:`label`."""
@@ -344,7 +353,7 @@ def churn_rates(
             0,
             tr(
                 "The data have no {columns}: one churn rate for all accounts.",
-                columns=_names(label(c) for c in absent),
+                columns=_names(_in_sentence(c) for c in absent),
             ),
         )
     return ChurnRates(out, notes)
@@ -512,7 +521,7 @@ def churn_by_period(
             0,
             tr(
                 "The data have no {column}: one churn rate per period for all accounts.",
-                column=label(str(by_name)),
+                column=_in_sentence(by_name),
             ),
         )
     return ChurnByPeriod(out, notes)
@@ -721,7 +730,7 @@ def cause_tree(
         notes = (
             tr(
                 "The data have no {column}: the causes are not split by it.",
-                column=label(str(by_name)),
+                column=_in_sentence(by_name),
             ),
             *notes,
         )
@@ -788,14 +797,14 @@ def cause_association(
     # below min_churners the counts are still returned (``observed``), untested
     if level not in lost:
         return Association(
-            pd.DataFrame(), False, tr("the data have no {column}", column=label(level).lower())
+            pd.DataFrame(), False, tr("the data have no {column}", column=_in_sentence(level))
         )
     if isinstance(by, str):
         has_column(book, by, caller="cause_association")  # a typo is an error, not a note
     seg = lookup(acc["account_id"], by)[is_lost] if isinstance(by, pd.Series) else lost.get(by)
     if seg is None or seg.isna().all():
         return Association(
-            pd.DataFrame(), False, tr("the data have no {column}", column=label(str(by)).lower())
+            pd.DataFrame(), False, tr("the data have no {column}", column=_in_sentence(by))
         )
     # not knowing why an account left is not a reason it left: no row of its own
     unknown = lost[level].isna().to_numpy() | (lost[level] == "unknown").to_numpy(
@@ -813,7 +822,7 @@ def cause_association(
     )
     what = by if isinstance(by, str) else (by.name or "segment")
     # the segment's name inside a sentence ("by customer type"; Chinese has no case)
-    segment = label(str(what)).lower()
+    segment = _in_sentence(what)
     # the codes of the table in words (cause groups from causes.yaml, segments as labels):
     # the verdict and the stand-outs name them
     obs = obs.rename(index=_cause_name, columns=lambda c: label(c) if isinstance(c, str) else c)
@@ -1917,7 +1926,7 @@ def retention_curves(
     if not isinstance(by, pd.Series) and by not in book.accounts:
         said.insert(
             0,
-            tr("The data have no {column}: one curve for all accounts.", column=label(str(by))),
+            tr("The data have no {column}: one curve for all accounts.", column=_in_sentence(by)),
         )
     for g, part in d.groupby(key.astype("object").fillna("unknown")):  # a handful of groups
         if len(part) < min_accounts or part["event"].sum() == 0:
@@ -2478,7 +2487,7 @@ def retention_funnel(book: Book, *, by: str | None = None) -> RetentionFunnel:
             (
                 tr(
                     "The data have no {column}: one funnel for all accounts.",
-                    column=label(str(by_name)),
+                    column=_in_sentence(by_name),
                 ),
             )
             if absent
