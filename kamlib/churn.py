@@ -407,7 +407,7 @@ class ChurnByPeriod(TableResult):
         if rates.empty:
             return nothing_to_draw(ax, self.notes[0] if self.notes else tr("No data."))
         for g, part in rates.groupby(level="group", sort=False):
-            per = [_period_name(p) for p in part.index.get_level_values("period")]
+            per = part.index.get_level_values("period")  # already in words
             line = ax.plot(per, part["rate"] * 100, marker="o", label=label(g))[0]
             ax.fill_between(
                 per, part["ci_low"] * 100, part["ci_high"] * 100, color=line.get_color(), alpha=0.15
@@ -431,6 +431,9 @@ def churn_by_period(
 ) -> ChurnByPeriod:
     """Churn rate per month (``freq="M"``) or quarter (``"Q"``), with Wilson intervals.
 
+    The ``period`` level of the index names each period as a reader writes it in the
+    current language ("Q1 2025" / "2025年第1季度", "Jan 2025" / "2025年1月").
+
     Denominator of a period: the accounts that were customers at some time in it (joined
     on or before its last day and not churned before its first day). Numerator: those
     whose ``churn_date`` falls in it. Periods span the billing months, else the churn
@@ -442,8 +445,8 @@ def churn_by_period(
     --------
     >>> import kamlib
     >>> q = kamlib.churn_by_period(kamlib.load(kamlib.sample_path()), freq="Q")
-    >>> len(q.table)
-    4
+    >>> len(q.table), q.table.index[0][0]
+    (4, 'Q1 2025')
     """
     min_accounts = _limit(min_accounts, "min_accounts")
     acc = book.accounts
@@ -491,7 +494,7 @@ def churn_by_period(
         g = frame.groupby(keys if keys is not None else np.zeros(len(frame)), dropna=False)
         part = g.sum()
         part.index = part.index if keys is not None else ["all"]
-        part.insert(0, "period", str(p))
+        part.insert(0, "period", _period_name(p))  # as a reader writes it, in order
         rows.append(part)
     out = pd.concat(rows).rename(columns={"in": "accounts", "lost": "churned"})
     out.index.name = "group"

@@ -11,6 +11,7 @@ from scipy.stats import chi2_contingency
 
 import kamlib
 from kamlib import churn as C
+from kamlib._i18n import language
 
 
 def _book(rows: list[tuple[str, str, str | None]], n_active: dict[str, int]):
@@ -261,9 +262,9 @@ def test_churn_by_period_by_hand():
     got = r.reset_index("group", drop=True)[["accounts", "churned"]]
     # Jan: a b c e in (d joins in Feb), a lost; Feb: b c d e, b lost; Mar: c d e, e lost
     assert got.to_dict("index") == {
-        "2024-01": {"accounts": 4, "churned": 1},
-        "2024-02": {"accounts": 4, "churned": 1},
-        "2024-03": {"accounts": 3, "churned": 1},
+        "Jan 2024": {"accounts": 4, "churned": 1},
+        "Feb 2024": {"accounts": 4, "churned": 1},
+        "Mar 2024": {"accounts": 3, "churned": 1},
     }
     lo, hi = C.wilson_interval(1, 3)
     assert r["ci_low"].iloc[2] == pytest.approx(lo) and r["rate"].iloc[2] == pytest.approx(1 / 3)
@@ -275,6 +276,15 @@ def test_churn_by_period_by_hand():
         kamlib.Book.from_frames(accounts=acc.drop(columns="churn_date").assign(status="active"))
     )
     assert none.table.empty and any("no churn dates" in n for n in none.notes)
+    with language("zh"):  # periods as a Chinese reader writes them
+        zh = kamlib.churn_by_period(b, min_accounts=1).table
+        assert zh.index.get_level_values("period").tolist() == [
+            "2024年1月",
+            "2024年2月",
+            "2024年3月",
+        ]
+        quarter = kamlib.churn_by_period(b, freq="Q", min_accounts=1).table
+        assert quarter.index.get_level_values("period").tolist() == ["2024年第1季度"]
 
 
 def test_aalen_johansen_matches_statsmodels_and_handles_entry():

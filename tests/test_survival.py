@@ -335,9 +335,9 @@ def test_churn_per_period_starts_at_the_observation_start():
         accounts=acc, as_of="2024-03-31", observed_from="2024-01-01"
     )
     t = kamlib.churn_by_period(with_start, freq="M").table
-    assert t.index.get_level_values("period").tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert t.index.get_level_values("period").tolist() == ["Jan 2024", "Feb 2024", "Mar 2024"]
     assert t["churned"].tolist() == [0, 2, 2] and t["accounts"].tolist() == [40, 40, 38]
     bare = kamlib.Book.from_frames(accounts=acc, as_of="2024-03-31")
     r = kamlib.churn_by_period(bare, freq="M")
-    assert r.table.index.get_level_values("period")[0] == "2024-02"
+    assert r.table.index.get_level_values("period")[0] == "Feb 2024"
     assert any("do not say when observation began" in n for n in r.notes)
