@@ -95,7 +95,7 @@ def test_the_chinese_pictures_say_what_the_english_ones_say(branch):
         assert {t.get_text() for t in legend.get_texts()} <= {
             "内部原因",
             "竞争对手",
-            "客户自身",
+            "客户自身原因",
             "未知",
         }
         # quarters in Chinese form, the at-risk row named in Chinese
