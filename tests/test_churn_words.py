@@ -151,3 +151,26 @@ def test_the_chinese_pictures_have_every_glyph_and_the_minus_sign(branch):
     assert any("年" in t or "客户" in t for t in text)  # Chinese was drawn, not skipped
     # negative ticks (bills that fell) drawn with a minus every font has
     assert any(t.startswith("-") and t[1:2].isdigit() for t in text)
+
+
+def test_the_cause_association_names_its_rows_and_columns_in_the_editions_language(sample_book):
+    # the table, its verdict and its heatmap name cause groups and customer types in
+    # words: zh names from causes.yaml, customer types through the label catalogue
+    with language("zh"):
+        a = C.cause_association(sample_book, by="customer_type")
+        fig, ax = plt.subplots()
+        with matplotlib.rc_context():
+            use_cjk_font()
+            a.plot(ax=ax)
+            fig.canvas.draw()
+        rows = [t.get_text() for t in ax.get_yticklabels()]
+        columns = [t.get_text() for t in ax.get_xticklabels()]
+    plt.close("all")
+    assert set(a.observed.index) <= {"内部原因", "竞争对手", "客户自身原因"}
+    assert set(a.observed.columns) == {"商业客户", "大客户", "公众客户"}
+    assert set(rows) == set(a.observed.index) and set(columns) == set(a.observed.columns)
+    assert a.subject == "按客户类型划分的流失原因" and a.unit == "离网客户"
+    with language("en"):
+        en = C.cause_association(sample_book, by="customer_type")
+    assert set(en.observed.index) <= {"Internal (ours)", "Competitor", "Customer's own"}
+    assert en.subject == "Churn causes by customer type"
