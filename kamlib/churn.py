@@ -23,9 +23,9 @@ import pandas as pd
 from ._book import Book, has_column, lookup
 from ._charts import count_axis, money_axis, ratio_axis, share_axis, wrap
 from ._config import cause_taxonomy
-from ._format import count, share
-from ._i18n import tr
-from ._labels import label
+from ._format import count, money, month, ratio, share
+from ._i18n import N_, current_language, ntr, tr
+from ._labels import LABELS, label
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
 from ._settings import settings
 from ._stats import Association, association_test
@@ -58,6 +58,66 @@ __all__ = [
     "RetentionEconomics",
     "retention_economics",
 ]
+
+
+#: codes this module puts in its tables (the candidate drivers of :class:`ChurnDrivers`,
+#: their levels, the one group of an ungrouped rate or curve) in words; registered with
+#: the label catalogue so every table that shows them reads them
+_CHURN_LABELS: dict[str, str] = {
+    "all": N_("All accounts"),
+    "tenure_at_start_years": N_("Tenure at the start of the window (years)"),
+    "joined_in_window": N_("Joined during the window"),
+    "log_monthly_revenue": N_("Monthly revenue (log)"),
+    "complaints_per_month": N_("Complaints per month"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "other": N_("Other (pooled)"),
+}
+for _key, _words in _CHURN_LABELS.items():
+    LABELS.setdefault(_key, _words)
+
+
+def _names(items: Any) -> str:
+    """Names joined for a sentence in the current language ("A, B and C"; "A、B和C")."""
+    from . import _format
+
+    joined = getattr(_format, "names_list", None)
+    items = [str(i) for i in items]
+    if joined is not None:
+        return str(joined(items))
+    if len(items) <= 1:
+        return "".join(items)
+    if current_language() == "zh":
+        return "、".join(items[:-1]) + "和" + items[-1]
+    return tr("{names} and {last}", names=", ".join(items[:-1]), last=items[-1])
+
+
+def _in_sentence(column: Any) -> str:
+    """A column's label inside a sentence: "customer type" in English (an acronym such as
+    "ARPU" stays as it is); Chinese has no case."""
+    words = label(str(column))
+    if current_language() == "en" and not words[:2].isupper():
+        return words[:1].lower() + words[1:]
+    return words
+
+
+def _cause_name(code: Any) -> str:
+    """A churn cause or cause group in the current language, from ``causes.yaml`` (its
+    ``en``/``zh`` names: one language per edition); other codes through :func:`label`."""
+    taxonomy = settings("causes")
+    spec = taxonomy.get("causes", {}).get(code) or taxonomy.get("groups", {}).get(code)
+    if not spec:
+        return label(code)
+    return str(spec.get(current_language()) or spec.get("en") or code)
+
+
+def _period_name(period: Any) -> str:
+    """A period of :func:`churn_by_period` for a reader: "Q1 2025" / "2025年第1季度",
+    "Jan 2025" / "2025年1月"."""
+    p = pd.Period(str(period))
+    if p.freqstr.startswith("Q"):
+        return tr("Q{quarter} {year}", quarter=p.quarter, year=p.year)
+    return month(p.start_time)
 
 
 def churn_rules(rules: str | Path | dict | None = None) -> dict[str, Any]:
@@ -276,10 +336,26 @@ def churn_rates(
     out["reliable"] = reliable
     small = int((~reliable).sum())
     notes = (
-        [f"{small} group(s) under {min_accounts} accounts: counts only, no rate"] if small else []
+        [
+            ntr(
+                "{n} group has fewer than {least} accounts: counts only, no rate.",
+                "{n} groups have fewer than {least} accounts: counts only, no rate.",
+                small,
+                n=count(small),
+                least=count(min_accounts),
+            )
+        ]
+        if small
+        else []
     )
     if absent:
-        notes.insert(0, f"no {', '.join(absent)} in the data: one rate for all accounts")
+        notes.insert(
+            0,
+            tr(
+                "The data have no {columns}: one churn rate for all accounts.",
+                columns=_names(_in_sentence(c) for c in absent),
+            ),
+        )
     return ChurnRates(out, notes)
 
 
@@ -331,7 +407,7 @@ class ChurnByPeriod(TableResult):
         if rates.empty:
             return nothing_to_draw(ax, self.notes[0] if self.notes else tr("No data."))
         for g, part in rates.groupby(level="group", sort=False):
-            per = part.index.get_level_values("period")
+            per = part.index.get_level_values("period")  # already in words
             line = ax.plot(per, part["rate"] * 100, marker="o", label=label(g))[0]
             ax.fill_between(
                 per, part["ci_low"] * 100, part["ci_high"] * 100, color=line.get_color(), alpha=0.15
@@ -355,6 +431,9 @@ def churn_by_period(
 ) -> ChurnByPeriod:
     """Churn rate per month (``freq="M"``) or quarter (``"Q"``), with Wilson intervals.
 
+    The ``period`` level of the index names each period as a reader writes it in the
+    current language ("Q1 2025" / "2025年第1季度", "Jan 2025" / "2025年1月").
+
     Denominator of a period: the accounts that were customers at some time in it (joined
     on or before its last day and not churned before its first day). Numerator: those
     whose ``churn_date`` falls in it. Periods span the billing months, else the churn
@@ -366,15 +445,15 @@ def churn_by_period(
     --------
     >>> import kamlib
     >>> q = kamlib.churn_by_period(kamlib.load(kamlib.sample_path()), freq="Q")
-    >>> len(q.table)
-    4
+    >>> len(q.table), q.table.index[0][0]
+    (4, 'Q1 2025')
     """
     min_accounts = _limit(min_accounts, "min_accounts")
     acc = book.accounts
     if "churn_date" not in acc or acc["churn_date"].isna().all():
         return ChurnByPeriod(
             pd.DataFrame(columns=["accounts", "churned", "rate", "ci_low", "ci_high", "reliable"]),
-            ("no churn dates in the data: churn per period cannot be computed",),
+            (tr("The data have no churn dates: churn per period cannot be computed."),),
         )
     months = book.months()
     start = book.observation_start()  # observed_from, else the first billing month
@@ -386,8 +465,11 @@ def churn_by_period(
         last = book.as_of or acc["churn_date"].max()
         if start is None:
             said.append(
-                "no observation start (no billing months, and the mapping states none): the "
-                "periods begin at the first recorded churn, and churn before it is not known"
+                tr(
+                    "The data do not say when observation began (no billing months, and the "
+                    "mapping states no start): the periods begin at the first recorded churn, "
+                    "and churn before it is not known."
+                )
             )
     periods = pd.period_range(first, last, freq=freq)
     churned = (acc["status"] == "churned").to_numpy()
@@ -412,7 +494,7 @@ def churn_by_period(
         g = frame.groupby(keys if keys is not None else np.zeros(len(frame)), dropna=False)
         part = g.sum()
         part.index = part.index if keys is not None else ["all"]
-        part.insert(0, "period", str(p))
+        part.insert(0, "period", _period_name(p))  # as a reader writes it, in order
         rows.append(part)
     out = pd.concat(rows).rename(columns={"in": "accounts", "lost": "churned"})
     out.index.name = "group"
@@ -425,10 +507,26 @@ def churn_by_period(
     out["reliable"] = ok
     small = int((~ok).sum())
     notes = said + (
-        [f"{small} period(s) with fewer than {min_accounts} accounts: counts only"] if small else []
+        [
+            ntr(
+                "{n} period has fewer than {least} accounts: counts only, no rate.",
+                "{n} periods have fewer than {least} accounts: counts only, no rate.",
+                small,
+                n=count(small),
+                least=count(min_accounts),
+            )
+        ]
+        if small
+        else []
     )
     if absent:
-        notes.insert(0, f"no {by_name} in the data: one rate per period for all accounts")
+        notes.insert(
+            0,
+            tr(
+                "The data have no {column}: one churn rate per period for all accounts.",
+                column=_in_sentence(by_name),
+            ),
+        )
     return ChurnByPeriod(out, notes)
 
 
@@ -491,21 +589,30 @@ def churn_types(book: Book) -> ChurnTypes:
             out.loc["migration", "arpu_change"] = float(change.mean()) if len(change) else np.nan
     notes = []
     if "unknown" in out.index:
+        unknown = int(out.loc["unknown", "accounts"])
         notes.append(
-            f"{int(out.loc['unknown', 'accounts'])} churned account(s) have no churn type recorded"
+            ntr(
+                "{n} churned account has no churn type recorded.",
+                "{n} churned accounts have no churn type recorded.",
+                unknown,
+                n=count(unknown),
+            )
         )
     rule = book.assumed.get("accounts.churn_type")
-    out["basis"] = "recorded"
+    out["basis"] = tr("Recorded")
     if rule is not None:
         # the data hold no churn types: the mapping set them. A type the rule never sets
         # was not measured at zero, it was not recorded at all: missing, not 0.
         set_by_rule = ctype.dropna().unique().tolist()
-        out["basis"] = "assumed"
+        out["basis"] = tr("Assumed (set by the mapping)")
         unset = ~out.index.isin(set_by_rule)
         out.loc[unset, ["accounts", "share_of_lost", "monthly_revenue_lost"]] = np.nan
         notes.append(
-            f"churn types are not recorded in the data: the mapping set them ({rule}); "
-            "the split is an assumption, and types it never sets are not known"
+            tr(
+                "Churn types are not recorded in the data: the mapping set them ({rule}). The "
+                "split is an assumption, and the types it never sets are not known.",
+                rule=rule,
+            )
         )
     return ChurnTypes(out, notes)
 
@@ -547,7 +654,7 @@ class CauseTree(TableResult):
         groups = t.index.get_level_values("group")
         # cause names in the current language from their codes (the table's ``cause``
         # column is in the language cause_tree was asked for)
-        names = [label(c) for c in t.index.get_level_values("churn_cause")]
+        names = [_cause_name(c) for c in t.index.get_level_values("churn_cause")]
         # horizontal bars: long cause names read across, never overlap
         y = np.arange(len(t))
         ax.barh(y, t["accounts"], color=[GROUP_COLORS.get(g, "#8c8c8c") for g in groups])
@@ -567,7 +674,7 @@ class CauseTree(TableResult):
         seen = list(dict.fromkeys(groups))
         ax.legend(
             [Patch(color=GROUP_COLORS.get(g, "#8c8c8c")) for g in seen],
-            [label(g) for g in seen],
+            [_cause_name(g) for g in seen],
             title=tr("Cause group"),
             loc="upper left",
             bbox_to_anchor=(1.01, 1),
@@ -575,11 +682,14 @@ class CauseTree(TableResult):
         return ax
 
 
-def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en") -> CauseTree:
+def cause_tree(
+    book: Book, *, by: str | pd.Series | None = None, lang: str | None = None
+) -> CauseTree:
     """Lost accounts by cause group -> cause: counts, shares and monthly revenue lost.
 
     With ``by`` (an accounts column or a Series on account_id) the counts are crossed
-    with it (one column per value). ``cause`` is the cause's name in ``lang``.
+    with it (one column per value). ``cause`` is the cause's name in ``lang`` (default:
+    the current language, :func:`kamlib._i18n.language`).
 
     Examples
     --------
@@ -603,15 +713,30 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
         lost["churn_cause"] = pd.NA
     lost["churn_cause"] = lost["churn_cause"].fillna("unknown")
     lost["group"] = lost["churn_cause"].map(tax["group"]).fillna("unknown")
-    lang_col = "en" if lang == "en" else "zh"
+    lang_col = "zh" if (lang or current_language()) == "zh" else "en"
     unknown = int((lost["churn_cause"] == "unknown").sum())
     notes: tuple[str, ...] = (
-        (f"{unknown} churned account(s) have no recorded cause",) if unknown else ()
+        (
+            ntr(
+                "{n} churned account has no recorded cause.",
+                "{n} churned accounts have no recorded cause.",
+                unknown,
+                n=count(unknown),
+            ),
+        )
+        if unknown
+        else ()
     )
     if not len(lost):
-        notes = ("no churned accounts",)
+        notes = (tr("No account churned."),)
     if absent:
-        notes = (f"no {by_name} in the data: the causes are not split by it", *notes)
+        notes = (
+            tr(
+                "The data have no {column}: the causes are not split by it.",
+                column=_in_sentence(by_name),
+            ),
+            *notes,
+        )
     if by is None:
         t = lost.groupby(["group", "churn_cause"]).agg(
             accounts=("account_id", "size"), monthly_revenue_lost=("monthly_revenue", "sum")
@@ -622,7 +747,7 @@ def cause_tree(book: Book, *, by: str | pd.Series | None = None, lang: str = "en
         return CauseTree(t.sort_values(["group_share", "accounts"], ascending=False), notes)
     key = by_all[is_lost] if by_all is not None else acc.loc[is_lost, by]
     if not len(lost):
-        return CauseTree(pd.DataFrame(), ("no churned accounts",))
+        return CauseTree(pd.DataFrame(), (tr("No account churned."),))
     key = _filled(key).rename(getattr(by, "name", by))
     # a grouped count, not pd.crosstab: the same table, several times faster on big data
     t = lost.groupby([lost["group"], lost["churn_cause"], key]).size().unstack(fill_value=0)
@@ -667,15 +792,23 @@ def cause_association(
     is_lost = acc["churned"].to_numpy() == 1
     lost = acc[is_lost]
     if lost.empty:
-        return Association(pd.DataFrame(), False, f"only 0 churners (fewer than {min_churners})")
+        return Association(
+            pd.DataFrame(),
+            False,
+            tr("no account churned (a test needs at least {least})", least=count(min_churners)),
+        )
     # below min_churners the counts are still returned (``observed``), untested
     if level not in lost:
-        return Association(pd.DataFrame(), False, f"the data have no {level}")
+        return Association(
+            pd.DataFrame(), False, tr("the data have no {column}", column=_in_sentence(level))
+        )
     if isinstance(by, str):
         has_column(book, by, caller="cause_association")  # a typo is an error, not a note
     seg = lookup(acc["account_id"], by)[is_lost] if isinstance(by, pd.Series) else lost.get(by)
     if seg is None or seg.isna().all():
-        return Association(pd.DataFrame(), False, f"the data have no {by}")
+        return Association(
+            pd.DataFrame(), False, tr("the data have no {column}", column=_in_sentence(by))
+        )
     # not knowing why an account left is not a reason it left: no row of its own
     unknown = lost[level].isna().to_numpy() | (lost[level] == "unknown").to_numpy(
         dtype=bool, na_value=False
@@ -691,6 +824,12 @@ def cause_association(
         .unstack(fill_value=0)
     )
     what = by if isinstance(by, str) else (by.name or "segment")
+    # the segment's name inside a sentence ("by customer type"; Chinese has no case)
+    segment = _in_sentence(what)
+    # the codes of the table in words (cause groups from causes.yaml, segments as labels):
+    # the verdict and the stand-outs name them
+    obs = obs.rename(index=_cause_name, columns=lambda c: label(c) if isinstance(c, str) else c)
+    obs.index.name, obs.columns.name = label("cause"), label(str(what))
     return replace(
         association_test(
             obs,
@@ -698,11 +837,12 @@ def cause_association(
             alpha=alpha,
             permutations=permutations,
             seed=seed,
-            subject=f"Churn causes by {label(str(what)).lower()}",
-            names=("cause", str(what)),
+            subject=tr("Churn causes by {segment}", segment=segment),
+            unit=tr("churners"),
+            names=(tr("cause"), segment),
         ),
         left_out=int(unknown.sum()),
-        left_out_why="no cause recorded (an unknown cause is not a cause)",
+        left_out_why=tr("no cause recorded (an unknown cause is not a cause)"),
     )
 
 
@@ -730,18 +870,21 @@ def _tenure_at_start(book: Book, acc: pd.DataFrame) -> tuple[pd.Series | None, s
     so churners look short-tenured even when tenure does not move churn at all. Measured
     at the window start, everyone's tenure is taken at the same moment. Accounts that
     joined during the window get 0 (they had no tenure then); the fit also flags them
-    (``joined during the window``) because they had less time at risk of churning.
+    (``joined_in_window``) because they had less time at risk of churning.
+
+    The second value is ``"join_date"`` or ``"tenure_months"`` (the column it came from)
+    when measured, else the sentence that says why it could not be.
     """
     start = _window_start(book)
     if start is None:
-        return None, (
-            "tenure is left out: without an observation start (billing months or the "
-            "mapping's observation start) tenure at the start of the window cannot be measured, "
-            "and tenure at exit is partly mechanical (churners stop accruing it)"
+        return None, tr(
+            "Tenure is left out of the drivers: without an observation start (billing months "
+            "or the mapping's start) tenure at the start of the window cannot be measured, and "
+            "tenure at exit is partly mechanical (churners stop accruing it)."
         )
     if "join_date" in acc and acc["join_date"].notna().any():
         days = (start - acc["join_date"]).dt.days.astype("float64")
-        return (days / _MONTH).clip(lower=0), "from the join date"
+        return (days / _MONTH).clip(lower=0), "join_date"
     if "tenure_months" in acc and acc["tenure_months"].notna().any() and book.as_of is not None:
         # tenure at exit (churners) or at as_of (the others), less the months since start
         end = pd.Series(book.as_of, index=acc.index, dtype="datetime64[ns]")
@@ -751,10 +894,8 @@ def _tenure_at_start(book: Book, acc: pd.DataFrame) -> tuple[pd.Series | None, s
         else:
             end = end.where(~churned, pd.NaT)  # a churner's exit is unknown
         since = (end - start).dt.days.astype("float64") / _MONTH
-        return (acc["tenure_months"] - since.clip(lower=0)).clip(lower=0), (
-            "from tenure less the months since the window start"
-        )
-    return None, "tenure is left out: no join date or tenure in the data"
+        return (acc["tenure_months"] - since.clip(lower=0)).clip(lower=0), "tenure_months"
+    return None, tr("Tenure is left out of the drivers: the data have no join date or tenure.")
 
 
 def _as_number(s: pd.Series) -> pd.Series | None:
@@ -827,7 +968,12 @@ def _independent(X: pd.DataFrame) -> tuple[list[str], list[str]]:
     for c in X.columns:
         x = scaled[c].to_numpy()
         if X[c].std(ddof=0) == 0:
-            notes.append(f"{label(c)} is left out: it is the same for every account")
+            notes.append(
+                tr(
+                    "{driver} is left out of the drivers: it is the same for every account.",
+                    driver=_driver_name(c),
+                )
+            )
             continue
         # a twin: the same column, or its mirror image (standardised, x = k or x = -k)
         twin = next(
@@ -843,8 +989,23 @@ def _independent(X: pd.DataFrame) -> tuple[list[str], list[str]]:
             kept.append(c)
             basis = trial
             continue
-        why = f"it duplicates {label(twin)}" if twin else "it is a combination of the other drivers"
-        notes.append(f"{label(c)} is left out: {why} (collinear: no separate effect can be told)")
+        if twin:
+            notes.append(
+                tr(
+                    "{driver} is left out of the drivers: it duplicates {twin}, so no separate "
+                    "effect can be told.",
+                    driver=_driver_name(c),
+                    twin=_driver_name(twin),
+                )
+            )
+        else:
+            notes.append(
+                tr(
+                    "{driver} is left out of the drivers: it is a combination of the other "
+                    "drivers, so no separate effect can be told.",
+                    driver=_driver_name(c),
+                )
+            )
     return kept, notes
 
 
@@ -889,6 +1050,21 @@ def _num(x: float) -> str:
     return f"{x:.2f}" if 0.01 <= x < 1000 else f"{x:.2g}"
 
 
+def _clauses(items: list[str]) -> str:
+    """Clauses of one sentence, separated as the current language separates them."""
+    return ("；" if current_language() == "zh" else "; ").join(items)
+
+
+def _driver_name(key: Any) -> str:
+    """A driver of :class:`ChurnDrivers` in words: a variable ("Contract"), or a level of
+    one ("Contract: Two years")."""
+    key = str(key)
+    if ": " in key:
+        variable, level = key.split(": ", 1)
+        return tr("{variable}: {level}", variable=label(variable), level=label(level))
+    return label(key)
+
+
 def _logit(y: pd.Series, X: pd.DataFrame, d: _Design) -> tuple[Any, list[str], str, list[str]]:
     """Fit the logit; returns the fit, the variables that separate (to leave out), and why
     it failed when no variable can be blamed ("" when it did not fail), and what the
@@ -912,13 +1088,21 @@ def _logit(y: pd.Series, X: pd.DataFrame, d: _Design) -> tuple[Any, list[str], s
             fit = model.fit(disp=False, maxiter=100)
         converged = bool(fit.mle_retvals.get("converged", False))
         params, bse = fit.params.drop("const"), fit.bse.drop("const")
-    except Exception as e:  # perfect separation, a singular Hessian
-        fit, converged, error = None, False, str(e) or type(e).__name__
+    except Exception:  # perfect separation, a singular Hessian
+        fit, converged = None, False
         try:
             rough = model.fit(method="bfgs", disp=False, maxiter=200)
             params = rough.params.drop("const")
         except Exception:
-            return None, [], f"the logistic regression failed ({error})", []
+            return (
+                None,
+                [],
+                tr(
+                    "The churn drivers are not fitted: the logistic regression could not be "
+                    "computed on these data."
+                ),
+                [],
+            )
         bse = pd.Series(0.0, index=params.index)
     size = (params.abs() * sd).where(np.isfinite(params), np.inf)
     size = np.maximum(size, (bse * sd).where(np.isfinite(bse), np.inf))
@@ -927,9 +1111,22 @@ def _logit(y: pd.Series, X: pd.DataFrame, d: _Design) -> tuple[Any, list[str], s
         # others usually come back to finite values
         return None, [d.group[str(size.idxmax())]], "", []
     if fit is None or not converged:
-        return None, [], "the logistic regression did not converge", []
+        return (
+            None,
+            [],
+            tr("The churn drivers are not fitted: the logistic regression did not converge."),
+            [],
+        )
+    # what the fitting code warned of, in the reader's words (its own text is English
+    # jargon): a fit that did not settle, or estimates that may be unstable
     said = [
-        f"the fit warned: {str(w.message).splitlines()[0]}"
+        tr(
+            "The fitting code warned that the fit did not fully converge: read the odds ratios with care."
+        )
+        if "converge" in str(w.message).lower()
+        else tr(
+            "The fitting code warned that the estimates may be unstable: read the odds ratios with care."
+        )
         for w in caught
         if not issubclass(w.category, (DeprecationWarning, FutureWarning))
     ]
@@ -1035,8 +1232,13 @@ class ChurnDrivers(Result):
             self._empty(
                 len(acc),
                 n_churn,
-                f"not fitted: {n_churn} churners among {len(acc)} accounts "
-                f"(needs at least {min_churners} and some who stayed)",
+                tr(
+                    "The churn drivers are not fitted: {churners} of {accounts} accounts "
+                    "churned; the fit needs at least {least} churners and some who stayed.",
+                    churners=count(n_churn),
+                    accounts=count(len(acc)),
+                    least=count(min_churners),
+                ),
             )
             return
         for c in self.extra:
@@ -1047,26 +1249,34 @@ class ChurnDrivers(Result):
         d = _Design()
         tenure, how = _tenure_at_start(book, acc)
         if tenure is not None and tenure.notna().any():
-            d.numeric("tenure at window start (years)", tenure / 12)
+            d.numeric("tenure_at_start_years", tenure / 12)
             new = tenure.eq(0) & tenure.notna()
             if new.any() and not new.all():
                 flag = pd.Series(np.where(new, "yes", "no"), index=acc.index).where(tenure.notna())
-                d.category("joined during the window", flag, "no")
+                d.category("joined_in_window", flag, "no")
             notes.append(
-                f"tenure is measured at the start of the observation window ({how}); accounts "
-                "that joined during the window count 0 and are flagged, as they had less "
-                "time at risk"
+                tr(
+                    "Tenure is measured at the start of the observation window (from the join "
+                    "date); accounts that joined during the window count 0 and are flagged, as "
+                    "they had less time at risk."
+                )
+                if how == "join_date"
+                else tr(
+                    "Tenure is measured at the start of the observation window (tenure less "
+                    "the months since the window began); accounts that joined during the window "
+                    "count 0 and are flagged, as they had less time at risk."
+                )
             )
         elif tenure is None:
             notes.append(how)
         if acc["monthly_revenue"].notna().any() and (acc["monthly_revenue"] > 0).any():
-            d.numeric("log monthly revenue", np.log1p(acc["monthly_revenue"].clip(lower=0)))
+            d.numeric("log_monthly_revenue", np.log1p(acc["monthly_revenue"].clip(lower=0)))
         if "satisfaction" in acc and acc["satisfaction"].notna().any():
-            d.numeric("satisfaction (1-5)", acc["satisfaction"])
+            d.numeric("satisfaction", acc["satisfaction"])
         if book.has("usage"):
             u = book.table("usage").groupby("account_id")["complaints"].mean()
             d.numeric(
-                "complaints per month",
+                "complaints_per_month",
                 pd.Series(acc["account_id"].map(u).to_numpy(), index=acc.index, dtype="float64"),
             )
         candidates = list(
@@ -1082,17 +1292,40 @@ class ChurnDrivers(Result):
                     d.numeric(c, number)
                 continue
             if pd.api.types.is_datetime64_any_dtype(acc[c]):
-                notes.append(f"{label(c)} is left out: dates are not drivers")
+                notes.append(
+                    tr(
+                        "{driver} is left out of the drivers: a date is not a driver.",
+                        driver=label(c),
+                    )
+                )
                 continue
             col = acc[c].astype("string").str.strip().replace("", pd.NA).fillna("unknown")
             col, pooled = _pooled(col, y_all, min_level)
             counts = col.value_counts()
             base = str(next((v for v in counts.index if v != "other"), counts.index[0]))
             if pooled:
-                shown = ", ".join(map(label, pooled[:5])) + (" and more" if len(pooled) > 5 else "")
+                shown = [label(v) for v in pooled[:5]]
                 notes.append(
-                    f"{label(c)}: {len(pooled)} level(s) pooled into 'other' (fewer than "
-                    f"{min_level} accounts, or all or none churned): {shown}"
+                    ntr(
+                        "{driver}: {n} value pooled into “other” (fewer than {least} accounts, "
+                        "or all or none churned): {values}.",
+                        "{driver}: {n} values pooled into “other” (fewer than {least} accounts, "
+                        "or all or none churned): {values}.",
+                        len(pooled),
+                        driver=label(c),
+                        n=count(len(pooled)),
+                        least=count(min_level),
+                        values=_names(shown),
+                    )
+                    if len(pooled) <= 5
+                    else tr(
+                        "{driver}: {n} values pooled into “other” (fewer than {least} accounts, "
+                        "or all or none churned), among them {values}.",
+                        driver=label(c),
+                        n=count(len(pooled)),
+                        least=count(min_level),
+                        values=_names(shown),
+                    )
                 )
                 other = (col == "other").to_numpy()
                 if float(y_all[other].mean()) in (0.0, 1.0):
@@ -1100,22 +1333,58 @@ class ChurnDrivers(Result):
                     # these accounts with another level would misstate that level
                     out_of_fit |= other
                     col = col.where(~other, base)
+                    n_other = int(other.sum())
                     notes.append(
-                        f"{c}: the {int(other.sum())} account(s) in 'other' are left out of "
-                        f"the fit ({'all' if y_all[other].iloc[0] else 'none'} churned: no odds "
-                        "ratio can be estimated)"
+                        ntr(
+                            "{driver}: the {n} account in “other” is left out of the fit (all "
+                            "churned: no odds ratio can be estimated).",
+                            "{driver}: the {n} accounts in “other” are left out of the fit (all "
+                            "churned: no odds ratio can be estimated).",
+                            n_other,
+                            driver=label(c),
+                            n=count(n_other),
+                        )
+                        if y_all[other].iloc[0]
+                        else ntr(
+                            "{driver}: the {n} account in “other” is left out of the fit (none "
+                            "churned: no odds ratio can be estimated).",
+                            "{driver}: the {n} accounts in “other” are left out of the fit (none "
+                            "churned: no odds ratio can be estimated).",
+                            n_other,
+                            driver=label(c),
+                            n=count(n_other),
+                        )
                     )
             if col.nunique() < 2:
-                notes.append(f"{c} is left out: fewer than two levels with {min_level} accounts")
+                notes.append(
+                    tr(
+                        "{driver} is left out of the drivers: fewer than two of its values have "
+                        "{least} accounts.",
+                        driver=label(c),
+                        least=count(min_level),
+                    )
+                )
                 continue
             d.category(c, col.astype("object"), base)
         X = d.frame(acc.index)[~out_of_fit]
         data = X.join(y_all).dropna()
         if len(data) < len(X):
             gaps = X.isna().sum()
+            gaps = gaps[gaps > 0]
+            # a category's levels share its gaps: one count per variable
+            per_variable = {d.group.get(str(c), str(c)): int(n) for c, n in gaps.items()}
+            which = _names(
+                tr("{driver}: {n}", driver=_driver_name(c), n=count(k))
+                for c, k in per_variable.items()
+            )
             notes.append(
-                f"{len(X) - len(data)} account(s) left out for missing values "
-                f"({', '.join(f'{c} {int(n)}' for c, n in gaps[gaps > 0].items())})"
+                ntr(
+                    "{n} account is left out of the fit for missing values ({which}).",
+                    "{n} accounts are left out of the fit for missing values ({which}).",
+                    len(X) - len(data),
+                    n=count(len(X) - len(data)),
+                    which=which,
+                )
             )
         y = data.pop("churned").astype(int)
         n_churn = int(y.sum())
@@ -1124,9 +1393,14 @@ class ChurnDrivers(Result):
             self._empty(
                 len(y),
                 n_churn,
-                f"not fitted: {n_churn} churners among {len(y)} "
-                f"accounts with every driver known (needs at least {min_churners} "
-                "and some who stayed)",
+                tr(
+                    "The churn drivers are not fitted: {churners} of the {accounts} accounts "
+                    "with every driver known churned; the fit needs at least {least} churners "
+                    "and some who stayed.",
+                    churners=count(n_churn),
+                    accounts=count(len(y)),
+                    least=count(min_churners),
+                ),
                 notes,
             )
             return
@@ -1147,10 +1421,17 @@ class ChurnDrivers(Result):
                     used += len(members[g])
             out = [g for g in groups if g not in kept_g]
             notes.append(
-                f"{events} events (the smaller of churners and stayers) allow "
-                f"{allowed} parameter(s) at {epp} events each: the strongest variables alone "
-                f"are kept, {', '.join(label(g) for g in out)} left out; significance is corrected for all "
-                f"{candidates_n} candidate parameters"
+                tr(
+                    "{events} events (the smaller of churners and stayers) allow {allowed} "
+                    "parameters at {per} events each: only the strongest drivers are kept, "
+                    "{left_out} are left out; significance is corrected for all {candidates} "
+                    "candidate parameters.",
+                    events=count(events),
+                    allowed=count(allowed),
+                    per=count(epp),
+                    left_out=_names(_driver_name(g) for g in out),
+                    candidates=count(candidates_n),
+                )
             )
             groups = [g for g in groups if g in kept_g]
         fit, failed, said = None, "", list[str]()
@@ -1161,14 +1442,21 @@ class ChurnDrivers(Result):
                 break
             for g in culprits:
                 notes.append(
-                    f"{g} is left out: it separates churners from stayers almost perfectly, "
-                    "so its odds ratio cannot be estimated (it runs off to 0 or infinity)"
+                    tr(
+                        "{driver} is left out of the drivers: it separates churners from stayers "
+                        "almost perfectly, so its odds ratio cannot be estimated (it runs off to "
+                        "0 or infinity).",
+                        driver=_driver_name(g),
+                    )
                 )
             groups = [g for g in groups if g not in culprits]
             fit = None
         if fit is None or failed:  # also no groups left: failed is "" then
             self._empty(
-                len(y), n_churn, "not fitted: " + (failed or "no driver could be estimated"), notes
+                len(y),
+                n_churn,
+                failed or tr("The churn drivers are not fitted: no driver could be estimated."),
+                notes,
             )
             return
         ci = fit.conf_int()
@@ -1199,15 +1487,43 @@ class ChurnDrivers(Result):
                 math.isfinite(r[k]) for k in ("odds_ratio", "ci_low", "ci_high")
             ):
                 continue
-            direction = "raises" if r["odds_ratio"] > 1 else "lowers"
+            values = {
+                "ratio": _num(r["odds_ratio"]),
+                "low": _num(r["ci_low"]),
+                "high": _num(r["ci_high"]),
+            }
+            up = r["odds_ratio"] > 1
             if name in d.level:
-                who = f"{label(name)} (vs {label(d.baseline[d.group[str(name)]])})"
+                values["level"] = _driver_name(name)
+                values["baseline"] = label(d.baseline[d.group[str(name)]])
+                reading.append(
+                    tr(
+                        "{level} (against {baseline}) multiplies the odds of churning by "
+                        "{ratio} (95% interval {low} to {high})",
+                        **values,
+                    )
+                    if up
+                    else tr(
+                        "{level} (against {baseline}) lowers the odds of churning to {ratio} "
+                        "times (95% interval {low} to {high})",
+                        **values,
+                    )
+                )
             else:
-                who = f"each unit of {name}"
-            reading.append(
-                f"{who} {direction} the odds of churning {_num(r['odds_ratio'])}x "
-                f"(95% CI {_num(r['ci_low'])}-{_num(r['ci_high'])})"
-            )
+                values["driver"] = _driver_name(name)
+                reading.append(
+                    tr(
+                        "each unit more of {driver} multiplies the odds of churning by {ratio} "
+                        "(95% interval {low} to {high})",
+                        **values,
+                    )
+                    if up
+                    else tr(
+                        "each unit more of {driver} lowers the odds of churning to {ratio} "
+                        "times (95% interval {low} to {high})",
+                        **values,
+                    )
+                )
         self.table_, self.reading_ = table, reading
         self.n_, self.churners_, self.fit_ = len(y), n_churn, fit
         self.tested_ = candidates_n
@@ -1218,15 +1534,19 @@ class ChurnDrivers(Result):
         """What moves churn, in one plain sentence (or why nothing was fitted)."""
         if self.fit_ is None:
             return self.notes[0]
-        holm = (
-            f"Holm-adjusted p < 0.05 over {self.tested_} driver parameter(s) tested, "
-            "so that chance alone rarely names one"
-        )
         if not self.reading_:
-            return f"No driver moves churn beyond chance ({holm})."
-        return (
-            f"What moves churn (logistic regression on {self.n_} accounts, odds ratios; "
-            f"{holm}): " + "; ".join(self.reading_) + "."
+            return tr(
+                "No driver moves churn beyond chance (Holm-adjusted p < 0.05 over the {n} "
+                "driver parameters tested, so that chance alone rarely names one).",
+                n=count(self.tested_),
+            )
+        return tr(
+            "What moves churn (logistic regression on {accounts} accounts, odds ratios; "
+            "Holm-adjusted p < 0.05 over the {n} driver parameters tested, so that chance "
+            "alone rarely names one): {findings}.",
+            accounts=count(self.n_),
+            n=count(self.tested_),
+            findings=_clauses(self.reading_),
         )
 
     def summary(self) -> pd.DataFrame:
@@ -1258,7 +1578,7 @@ class ChurnDrivers(Result):
         ax.axvline(1, color="grey", ls="--", lw=0.8)
         ax.set_xscale("log")
         ratio_axis(ax, axis="x")
-        ax.set_yticks(y, [wrap(label(str(i)), 30) for i in t.index])
+        ax.set_yticks(y, [wrap(_driver_name(i), 30) for i in t.index])
         ax.invert_yaxis()
         ax.set_xlabel(tr("Odds ratio of churning (95% interval; 1 = no effect)"))
         return ax
@@ -1325,13 +1645,15 @@ def _durations(book: Book) -> tuple[pd.DataFrame, list[str]]:
     """
     acc = book.accounts
     if "tenure_months" not in acc or acc["tenure_months"].isna().all():
-        return pd.DataFrame(), ["no tenure in the data"]
+        return pd.DataFrame(), [tr("The data have no tenure or join date.")]
     window = _window(book)
     if window is None:
         return pd.DataFrame(), [
-            "no observation start (no billing months, and the mapping states none): "
-            "accounts that joined before the data began cannot be placed at the tenure at "
-            "which they were first seen, so no survival curve is drawn"
+            tr(
+                "The data do not say when observation began (no billing months, and the "
+                "mapping states no start): accounts that joined before the data began cannot "
+                "be placed at the tenure at which they were first seen."
+            )
         ]
     start = window[0]
     join, exit_, churned, undated = _spells(book, acc, window)
@@ -1362,19 +1684,37 @@ def _durations(book: Book) -> tuple[pd.DataFrame, list[str]]:
     gone = int((before & np.isfinite(tenure)).sum())
     if gone:
         notes.append(
-            f"{gone} account(s) that left before the observation began ({start:%Y-%m-%d}) "
-            "are left out: they were never seen at risk"
+            ntr(
+                "{n} account that left before observation began ({start}) is left out of "
+                "the curves: it was never seen at risk.",
+                "{n} accounts that left before observation began ({start}) are left out of "
+                "the curves: they were never seen at risk.",
+                gone,
+                n=count(gone),
+                start=month(start),
+            )
         )
     unknown = int((~before & ~np.isfinite(tenure)).sum())
     if unknown:
         notes.append(
-            f"{unknown} account(s) without a join date or tenure are left out: how long "
-            "they have been customers is not known"
+            ntr(
+                "{n} account without a join date or tenure is left out of the curves: how "
+                "long it has been a customer is not known.",
+                "{n} accounts without a join date or tenure are left out of the curves: how "
+                "long they have been customers is not known.",
+                unknown,
+                n=count(unknown),
+            )
         )
-    if int((undated & seen).sum()):
+    undated_seen = int((undated & seen).sum())
+    if undated_seen:
         notes.append(
-            f"{int((undated & seen).sum())} churner(s) without a churn date are taken to "
-            "have left mid-window"
+            ntr(
+                "{n} churned account without a churn date is taken to have left mid-window.",
+                "{n} churned accounts without a churn date are taken to have left mid-window.",
+                undated_seen,
+                n=count(undated_seen),
+            )
         )
     return d, notes
 
@@ -1423,8 +1763,16 @@ def _cut_notes(cuts: dict[str, float], min_at_risk: int) -> list[str]:
     """Where each curve was cut, in one sentence."""
     if not cuts:
         return []
-    where = "; ".join(f"{label(g)} at {m:.1f} months" for g, m in cuts.items())
-    return [f"curves stop where fewer than {min_at_risk} accounts remain at risk: {where}"]
+    where = _names(
+        tr("{curve} at {months} months", curve=label(g), months=f"{m:.1f}") for g, m in cuts.items()
+    )
+    return [
+        tr(
+            "The curves stop where fewer than {least} accounts remain at risk: {where}.",
+            least=count(min_at_risk),
+            where=where,
+        )
+    ]
 
 
 class RetentionCurves(TableResult):
@@ -1567,19 +1915,22 @@ def retention_curves(
     if d.empty:
         return RetentionCurves(
             pd.DataFrame(columns=_CURVE_COLUMNS),
-            (f"{said[0]}: retention curves cannot be drawn", *said[1:]),
+            (*said, tr("No retention curve can be drawn.")),
         )
     if isinstance(by, pd.Series):
         key = lookup(d["account_id"], by)
     elif has_column(book, by, caller="retention_curves"):
         key = book.accounts.loc[d.index, by]
     else:  # the grouping column is not in the data: one curve for all accounts
-        key = pd.Series("all accounts", index=d.index)
+        key = pd.Series("all", index=d.index)
     rows, spans = [], {}
     skipped, thin = [], []
     cuts: dict[str, float] = {}
     if not isinstance(by, pd.Series) and by not in book.accounts:
-        said.insert(0, f"no {by} in the data: one curve for all accounts")
+        said.insert(
+            0,
+            tr("The data have no {column}: one curve for all accounts.", column=_in_sentence(by)),
+        )
     for g, part in d.groupby(key.astype("object").fillna("unknown")):  # a handful of groups
         if len(part) < min_accounts or part["event"].sum() == 0:
             skipped.append(str(g))
@@ -1612,13 +1963,19 @@ def retention_curves(
         spans[g] = (part, float(curve["months"].iloc[-1]))
     if skipped:
         said.append(
-            f"no curve for {', '.join(map(label, skipped))}: fewer than {min_accounts} accounts "
-            "or no churn"
+            tr(
+                "No curve for {groups}: fewer than {least} accounts, or no churn.",
+                groups=_names(label(g) for g in skipped),
+                least=count(min_accounts),
+            )
         )
     if thin:
         said.append(
-            f"no curve for {', '.join(map(label, thin))}: fewer than {min_at_risk} accounts at risk at "
-            "the first churn"
+            tr(
+                "No curve for {groups}: fewer than {least} accounts at risk at the first churn.",
+                groups=_names(label(g) for g in thin),
+                least=count(min_at_risk),
+            )
         )
     said += _cut_notes(cuts, min_at_risk)
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_CURVE_COLUMNS)
@@ -1726,20 +2083,21 @@ class CumulativeIncidence(TableResult):
         ax = axes(ax)
         incidence = self.table
         if incidence.empty:
-            return nothing_to_draw(ax, self.notes[0] if self.notes else "no churn")
+            return nothing_to_draw(ax, self.notes[0] if self.notes else tr("No churn."))
         for g, part in incidence.groupby("group", sort=True):
             ax.step(
                 part["months"],
                 part["incidence"] * 100,
                 where="post",
-                label=label(g),
+                label=_cause_name(g),
                 color=GROUP_COLORS.get(str(g)),
             )
-        ax.set_xlabel("months since joining")
-        ax.set_ylabel("% of accounts lost to this cause group")
+        ax.set_xlabel(tr("Months since joining"))
+        share_axis(ax, axis="y", whole=100)
+        ax.set_ylabel(tr("Share of accounts lost to the cause group"))
         ax.set_ylim(bottom=0)
-        ax.legend(title="cause group", fontsize=8)
-        ax.set_title("Churn by cause group over tenure (competing risks)")
+        ax.legend(title=tr("Cause group"), fontsize=8)
+        ax.set_title(tr("Churn by cause group over tenure (competing risks)"))
         _risk_rows(ax, self.risk_table, {})
         return ax
 
@@ -1756,10 +2114,11 @@ def cumulative_incidence(book: Book, *, min_at_risk: int | None = None) -> Cumul
     min_at_risk = _limit(min_at_risk, "min_at_risk")
     d, said = _durations(book)
     if d.empty or d["event"].sum() == 0:
-        why = said[0] if d.empty else "no churn among accounts with a tenure"
+        if not d.empty:
+            said = [*said, tr("No account with a known tenure churned.")]
         return CumulativeIncidence(
             pd.DataFrame(columns=["group", "months", "incidence", "at_risk"]),
-            (f"{why}: cumulative incidence cannot be drawn", *said[1:]),
+            (*said, tr("No cumulative incidence curve can be drawn.")),
         )
     groups = sorted(d.loc[d["event"] == 1, "group"].unique())
     code = (
@@ -1774,8 +2133,12 @@ def cumulative_incidence(book: Book, *, min_at_risk: int | None = None) -> Cumul
     keep = len(times) if (n_at >= min_at_risk).all() else int(np.argmax(n_at < min_at_risk))
     if keep < len(times):
         said.append(
-            f"the curves stop at {times[keep]:.1f} months, where fewer than {min_at_risk} "
-            "accounts remain at risk"
+            tr(
+                "The cause-group curves stop at {months} months, where fewer than {least} "
+                "accounts remain at risk.",
+                months=f"{times[keep]:.1f}",
+                least=count(min_at_risk),
+            )
         )
     out = [
         pd.DataFrame(
@@ -1783,7 +2146,7 @@ def cumulative_incidence(book: Book, *, min_at_risk: int | None = None) -> Cumul
         )
         for i, g in enumerate(groups)
     ]
-    spans = {"all accounts": (d, float(times[keep - 1]))} if keep else {}
+    spans = {"all": (d, float(times[keep - 1]))} if keep else {}
     return CumulativeIncidence(pd.concat(out, ignore_index=True), said, _risk_table(spans))
 
 
@@ -1871,30 +2234,66 @@ class GroupWarnings(TableResult):
         if not (b["warned"] > 0 or b["left"] > 0):
             return ""
 
-        def share(k: float, n: float) -> str:
+        def rate(k: int, n: int) -> dict[str, str] | None:
+            """The share with its interval, or None when too few groups are behind it."""
             if n < self.min_groups:
-                return ""
-            lo, hi = wilson_interval(int(k), int(n))
-            return f" ({k / n:.0%}, 95% interval {float(lo):.0%} to {float(hi):.0%})"
+                return None
+            lo, hi = wilson_interval(k, n)
+            return {"share": share(k / n), "low": share(float(lo)), "high": share(float(hi))}
 
         parts = []
         if b["warned"] > 0:
             k, n = int(b["warned_left"]), int(b["warned"])
+            r = rate(k, n)
             parts.append(
-                f"{k} of {n} warned group{'s' if n != 1 else ''} "
-                f"{'has' if k == 1 else 'have'} already left{share(k, n)}"
+                ntr(
+                    "{k} of {n} warned group has already left",
+                    "{k} of {n} warned groups have already left",
+                    n,
+                    k=count(k),
+                    n=count(n),
+                )
+                if r is None
+                else ntr(
+                    "{k} of {n} warned group has already left ({share}, 95% interval {low} "
+                    "to {high})",
+                    "{k} of {n} warned groups have already left ({share}, 95% interval {low} "
+                    "to {high})",
+                    n,
+                    k=count(k),
+                    n=count(n),
+                    **r,
+                )
             )
         else:
-            parts.append("no group was warned")
+            parts.append(tr("no group was warned"))
         if b["left"] > 0:
             k, n = int(b["left_warned"]), int(b["left"])
+            r = rate(k, n)
             parts.append(
-                f"the rule warned {k} of the {n} group{'s' if n != 1 else ''} that left "
-                f"{share(k, n).strip()}".rstrip()
+                ntr(
+                    "the rule warned {k} of the {n} group that left",
+                    "the rule warned {k} of the {n} groups that left",
+                    n,
+                    k=count(k),
+                    n=count(n),
+                )
+                if r is None
+                else ntr(
+                    "the rule warned {k} of the {n} group that left ({share}, 95% interval "
+                    "{low} to {high})",
+                    "the rule warned {k} of the {n} groups that left ({share}, 95% interval "
+                    "{low} to {high})",
+                    n,
+                    k=count(k),
+                    n=count(n),
+                    **r,
+                )
             )
-        return (
+        return tr(
             "Back-test of the warning rule on groups whose fate is already in the data, not "
-            "a forecast: " + "; ".join(parts) + ". Warned groups still with us may yet leave."
+            "a forecast: {findings}. Warned groups still with us may yet leave.",
+            findings=_clauses(parts),
         )
 
     def plot(self, *, ax=None):
@@ -1954,7 +2353,7 @@ def group_warnings(book: Book, *, rules: str | Path | dict | None = None) -> Gro
     if not book.has("usage"):
         return GroupWarnings(
             pd.DataFrame(columns=_WARNING_COLUMNS),
-            ("no usage data: group-churn warnings cannot be computed",),
+            (tr("The data have no usage: group-churn warnings cannot be computed."),),
         )
     u = book.table("usage").sort_values(["account_id", "month"])
     lines = u.groupby("account_id")["lines"].max()
@@ -1974,8 +2373,12 @@ def group_warnings(book: Book, *, rules: str | Path | dict | None = None) -> Gro
         return GroupWarnings(
             pd.DataFrame(columns=_WARNING_COLUMNS),
             (
-                f"no group with at least {r['min_lines']} lines and {2 * w} months of usage: "
-                "no group-churn warnings",
+                tr(
+                    "No group has at least {lines} lines and {months} months of usage: no "
+                    "group-churn warnings.",
+                    lines=count(r["min_lines"]),
+                    months=count(2 * w),
+                ),
             ),
         )
     share = agg["forwarded_calls"] / agg["calls"].where(agg["calls"] > 0)
@@ -2054,7 +2457,7 @@ def retention_funnel(book: Book, *, by: str | None = None) -> RetentionFunnel:
     if not book.has("contacts"):
         return RetentionFunnel(
             pd.DataFrame(columns=_FUNNEL_STEPS),
-            ("no retention contacts in the data: no funnel",),
+            (tr("The data have no retention contacts: no retention funnel."),),
         )
     c = book.table("contacts").copy()
     for col in ("reached", "intent_to_leave", "retained"):
@@ -2082,7 +2485,17 @@ def retention_funnel(book: Book, *, by: str | None = None) -> RetentionFunnel:
     )
     out["retained_of_warned"] = out["retained"] / out["warned"]
     return RetentionFunnel(
-        out, (f"no {by_name} in the data: one funnel for all",) if absent else ()
+        out,
+        (
+            (
+                tr(
+                    "The data have no {column}: one funnel for all accounts.",
+                    column=_in_sentence(by_name),
+                ),
+            )
+            if absent
+            else ()
+        ),
     )
 
 
@@ -2150,7 +2563,7 @@ def retention_economics(
     --------
     >>> import kamlib
     >>> e = kamlib.retention_economics(kamlib.load(kamlib.sample_path()).branch("Suzhou"))
-    >>> e.table.loc["revenue_saved", "basis"].startswith("retained accounts' revenue x")
+    >>> e.table.loc["revenue_saved", "basis"].startswith("Retained accounts' revenue ×")
     True
     """
     a = settings("churn", rules, caller="retention_economics")["retention"]
@@ -2158,7 +2571,7 @@ def retention_economics(
     if f.empty:
         return RetentionEconomics(
             pd.DataFrame(columns=["value", "basis"]),
-            ("no retention contacts in the data: retention economics cannot be computed",),
+            (tr("The data have no retention contacts: retention economics cannot be computed."),),
             currency=book.currency,
         )
     c = book.table("contacts")
@@ -2169,20 +2582,36 @@ def retention_economics(
         float(len(kept)) * a["retention_cost_per_contact"] * a["acquisition_to_retention_cost"]
     )
     basis = (
-        "retained accounts' revenue x (churn of warned, not retained - churn of retained, "
-        f"{how}) x assumed stay"
+        tr(
+            "Retained accounts' revenue × (churn rate of the warned not retained − churn rate "
+            "of the retained, per customer type) × assumed months of stay"
+        )
+        if how == "customer_type"
+        else tr(
+            "Retained accounts' revenue × (churn rate of the warned not retained − churn rate "
+            "of the retained, over all warned accounts) × assumed months of stay"
+        )
     )
+    assumption = tr("Assumption (set in the churn rules)")
     rows = [
-        ("accounts_warned", int(f["warned"].sum()), "measured"),
-        ("accounts_retained", len(kept), "measured"),
-        ("churn_rate_if_not_retained", rate_not, "measured: warned accounts not retained"),
-        ("churn_rate_of_retained", rate_kept, "measured: warned accounts retained"),
+        ("accounts_warned", int(f["warned"].sum()), tr("Measured")),
+        ("accounts_retained", len(kept), tr("Measured")),
+        (
+            "churn_rate_if_not_retained",
+            rate_not,
+            tr("Measured: warned accounts that were not retained"),
+        ),
+        ("churn_rate_of_retained", rate_kept, tr("Measured: warned accounts that were retained")),
         ("revenue_saved", saved, basis),
-        ("cost_of_contacts", spent, "assumed cost per contact"),
-        ("cost_of_replacing", replace, "assumed acquisition multiple"),
-        ("months_of_revenue_saved", a["months_of_revenue_saved"], "assumption"),
-        ("acquisition_to_retention_cost", a["acquisition_to_retention_cost"], "assumption"),
-        ("retention_cost_per_contact", a["retention_cost_per_contact"], "assumption"),
+        ("cost_of_contacts", spent, tr("Contacts × assumed cost per contact")),
+        (
+            "cost_of_replacing",
+            replace,
+            tr("Retained accounts × cost per contact × assumed acquisition multiple"),
+        ),
+        ("months_of_revenue_saved", a["months_of_revenue_saved"], assumption),
+        ("acquisition_to_retention_cost", a["acquisition_to_retention_cost"], assumption),
+        ("retention_cost_per_contact", a["retention_cost_per_contact"], assumption),
     ]
     table = pd.DataFrame(
         {
@@ -2194,19 +2623,37 @@ def retention_economics(
     return RetentionEconomics(
         table,
         (
-            "revenue saved counts only what retention changed: the retained accounts' revenue "
-            "weighted by how much more often the warned accounts that were not retained left "
-            f"({_pct(rate_not)}) than the retained ones ({_pct(rate_kept)}), {how}; this "
-            "assumes the two are otherwise comparable",
-            f"revenue saved assumes each retained account stays {a['months_of_revenue_saved']} "
-            "months; costs use the assumed cost per contact and acquisition multiple",
+            (
+                tr(
+                    "Revenue saved counts only what retention changed: the retained accounts' "
+                    "revenue, weighted by how much more often the warned accounts that were not "
+                    "retained left ({not_retained}) than the retained ones ({retained}), per "
+                    "customer type. This assumes the two are otherwise comparable.",
+                    not_retained=share(rate_not),
+                    retained=share(rate_kept),
+                )
+                if how == "customer_type"
+                else tr(
+                    "Revenue saved counts only what retention changed: the retained accounts' "
+                    "revenue, weighted by how much more often the warned accounts that were not "
+                    "retained left ({not_retained}) than the retained ones ({retained}), over "
+                    "all warned accounts. This assumes the two are otherwise comparable.",
+                    not_retained=share(rate_not),
+                    retained=share(rate_kept),
+                )
+            ),
+            tr(
+                "Revenue saved assumes each retained account stays {months} months; the costs "
+                "use the assumed cost per contact ({cost}) and acquisition multiple ({times}).",
+                months=count(a["months_of_revenue_saved"]),
+                cost=money(a["retention_cost_per_contact"], book.currency)
+                if book.currency
+                else count(a["retention_cost_per_contact"]),
+                times=ratio(a["acquisition_to_retention_cost"]),
+            ),
         ),
         currency=book.currency,
     )
-
-
-def _pct(x: float) -> str:
-    return "unknown" if math.isnan(x) else f"{x:.0%}"
 
 
 def _revenue_saved(
@@ -2216,7 +2663,8 @@ def _revenue_saved(
 
     Per warned account: retained (any contact retained it) and churned (status). Per
     customer type: retained monthly revenue x max(0, churn rate of the not retained -
-    churn rate of the retained). Returns (saved, rate not retained, rate retained, how).
+    churn rate of the retained). Returns (saved, rate not retained, rate retained, how),
+    ``how`` being ``"customer_type"`` (compared per type) or ``"all"``.
     """
     acc = book.accounts.set_index("account_id")
     warned = (
@@ -2243,7 +2691,7 @@ def _revenue_saved(
     )
     rate_not = float(w.loc[~w["kept"], "churned"].mean()) if (~w["kept"]).any() else math.nan
     rate_kept = float(w.loc[w["kept"], "churned"].mean()) if w["kept"].any() else math.nan
-    how = "per customer type" if has_type else "all warned accounts"
+    how = "customer_type" if has_type else "all"
     if m is None or not w["kept"].any():
         return (math.nan if m is None else 0.0), rate_not, rate_kept, how
     saved = 0.0

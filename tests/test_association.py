@@ -155,7 +155,9 @@ def test_small_expected_counts_use_a_permutation_p_value():
     )
     # the default: 2,000 reshuffles, a fixed seed, the same answer every time
     b = kamlib.cause_association(book, level="churn_cause", min_churners=5)
-    np.testing.assert_array_equal(b.observed.loc[["price", "service", "fraud"]].T.to_numpy(), t)
+    # the table names its causes in words (as its verdict and heatmap do)
+    rows = ["Unreasonable price", "Poor service, attitude or slow repair", "Fraud (involuntary)"]
+    np.testing.assert_array_equal(b.observed.loc[rows].T.to_numpy(), t)
     assert b.pvalue == pytest.approx(exact, abs=4 * math.sqrt(exact * (1 - exact) / 2000))
     assert b.method == "permutation" and any("permutation p-value" in n for n in b.notes)
     assert b.pvalue == kamlib.cause_association(book, level="churn_cause", min_churners=5).pvalue
@@ -223,11 +225,18 @@ def test_churners_without_a_cause_are_left_out_and_counted():
         }
     )
     a = kamlib.cause_association(book)
-    assert "unknown" not in a.observed.index and int(a.observed.to_numpy().sum()) == 60
+    assert set(a.observed.index) == {"Internal (ours)"} and int(a.observed.to_numpy().sum()) == 60
     assert a.left_out == 15 and a.summary()["value"]["left_out"] == 15
     assert any("15 churners left out" in n and "no cause recorded" in n for n in a.notes)
     b = kamlib.cause_association(book, level="churn_cause")
-    assert set(b.observed.index) == {"price", "service"} and b.left_out == 15
+    assert (
+        set(b.observed.index)
+        == {
+            "Unreasonable price",
+            "Poor service, attitude or slow repair",
+        }
+        and b.left_out == 15
+    )
 
 
 # -- 5. under the null the claims are rare; a planted difference is found ---------------
@@ -276,8 +285,10 @@ def test_a_planted_difference_is_found(sample_book):
     a = kamlib.cause_association(book)
     assert a.significant and a.pvalue < 0.001
     top = a.standouts.iloc[0]
-    assert (top["row"], top["column"]) in {("internal", "business"), ("customer", "business")}
-    hit = a.standouts[(a.standouts["row"] == "internal") & (a.standouts["column"] == "business")]
+    # rows and columns in words: cause groups from causes.yaml, customer types as labelled
+    internal, business = "Internal (ours)", "Business"
+    assert (top["row"], top["column"]) in {(internal, business), ("Customer's own", business)}
+    hit = a.standouts[(a.standouts["row"] == internal) & (a.standouts["column"] == business)]
     assert len(hit) == 1 and hit["residual"].iloc[0] > 0
 
 

@@ -11,6 +11,7 @@ from scipy.stats import chi2_contingency
 
 import kamlib
 from kamlib import churn as C
+from kamlib._i18n import language
 
 
 def _book(rows: list[tuple[str, str, str | None]], n_active: dict[str, int]):
@@ -65,7 +66,7 @@ def test_no_churners_and_all_churned_are_clear():
     assert C.churn_rates(none, by=None).table["rate"].iloc[0] == 0
     assert C.cause_tree(none).table.empty
     a = C.cause_association(none)
-    assert not a.testable and any("0 churners" in n for n in a.notes)
+    assert not a.testable and any("no account churned" in n for n in a.notes)
     d = C.churn_drivers(none)
     assert any("not fitted" in n for n in d.notes) and d.fit_ is None and d.table.empty
     everyone = _book([("business", "churned", "price")] * 40, {})
@@ -89,16 +90,16 @@ def test_untestable_association_still_plots():
         }
     )
     a = C.cause_association(kamlib.Book.from_frames(accounts=acc))  # no customer_type
-    assert not a.testable and any("no customer_type" in n for n in a.notes)
+    assert not a.testable and any("the data have no customer type" in n for n in a.notes)
     ax = a.plot(ax=plt.figure().gca())
-    assert "no customer_type" in ax.texts[0].get_text()
+    assert "no customer type" in ax.texts[0].get_text()
     plt.close("all")
 
 
 def test_one_segment_is_not_tested():
     book = _book([("business", "churned", "price")] * 30, {"business": 5})
     a = C.cause_association(book)
-    assert not a.testable and any("one cause or one customer_type" in n for n in a.notes)
+    assert not a.testable and any("one cause or one customer type" in n for n in a.notes)
 
 
 def test_chi_square_residuals_and_cramers_v_match_scipy():
@@ -261,9 +262,9 @@ def test_churn_by_period_by_hand():
     got = r.reset_index("group", drop=True)[["accounts", "churned"]]
     # Jan: a b c e in (d joins in Feb), a lost; Feb: b c d e, b lost; Mar: c d e, e lost
     assert got.to_dict("index") == {
-        "2024-01": {"accounts": 4, "churned": 1},
-        "2024-02": {"accounts": 4, "churned": 1},
-        "2024-03": {"accounts": 3, "churned": 1},
+        "Jan 2024": {"accounts": 4, "churned": 1},
+        "Feb 2024": {"accounts": 4, "churned": 1},
+        "Mar 2024": {"accounts": 3, "churned": 1},
     }
     lo, hi = C.wilson_interval(1, 3)
     assert r["ci_low"].iloc[2] == pytest.approx(lo) and r["rate"].iloc[2] == pytest.approx(1 / 3)
@@ -275,6 +276,15 @@ def test_churn_by_period_by_hand():
         kamlib.Book.from_frames(accounts=acc.drop(columns="churn_date").assign(status="active"))
     )
     assert none.table.empty and any("no churn dates" in n for n in none.notes)
+    with language("zh"):  # periods as a Chinese reader writes them
+        zh = kamlib.churn_by_period(b, min_accounts=1).table
+        assert zh.index.get_level_values("period").tolist() == [
+            "2024年1月",
+            "2024年2月",
+            "2024年3月",
+        ]
+        quarter = kamlib.churn_by_period(b, freq="Q", min_accounts=1).table
+        assert quarter.index.get_level_values("period").tolist() == ["2024年第1季度"]
 
 
 def test_aalen_johansen_matches_statsmodels_and_handles_entry():
@@ -342,7 +352,7 @@ def test_retention_curves_without_the_group_column_and_zero_tenure():
     # followed from long before anyone joined: every account is seen from tenure 0
     book = kamlib.Book.from_frames(accounts=acc, observed_from="1990-01-01", as_of="2025-12-31")
     r = kamlib.retention_curves(book).table
-    assert set(r["group"]) == {"all accounts"} and r["accounts"].iloc[0] == 39
+    assert set(r["group"]) == {"all"} and r["accounts"].iloc[0] == 39
 
 
 def test_too_few_churners_still_give_their_counts():

@@ -187,7 +187,7 @@ def test_a_missing_table_is_a_note_not_an_empty_silence(sample_book):
     ):
         assert any("cost" in n for n in result.notes), type(result).__name__
     no_usage = kamlib.Book.from_frames(accounts=sample_book.accounts).branch(BRANCH)
-    assert "no usage data" in kamlib.group_warnings(no_usage).notes[0]
+    assert "have no usage" in kamlib.group_warnings(no_usage).notes[0]
     assert "no retention contacts" in kamlib.retention_funnel(no_usage).notes[0]
 
 
@@ -215,7 +215,7 @@ def test_a_column_of_the_data_model_the_data_lack_is_a_note(sample_book):
         accounts=sample_book.accounts[["account_id", "branch", "status"]]
     )
     rates = kamlib.churn_rates(bare, by="customer_type")
-    assert len(rates.table) == 1 and "no customer_type in the data" in rates.notes[0]
+    assert len(rates.table) == 1 and "have no customer type" in rates.notes[0]
     curves = kamlib.retention_curves(bare)
     assert curves.table.empty and "no tenure" in curves.notes[0]
 

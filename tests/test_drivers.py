@@ -73,9 +73,9 @@ def test_tenure_is_measured_at_the_window_start_not_at_exit():
     assert at_exit.pvalues.iloc[1] < 1e-6 and at_exit.params.iloc[1] < 0
     d = C.churn_drivers(book)
     t = d.table
-    assert "tenure at window start (years)" in t.index
+    assert "tenure_at_start_years" in t.index
     assert "tenure (years)" not in t.index
-    assert t.loc["tenure at window start (years)", "p_value"] > 0.05
+    assert t.loc["tenure_at_start_years", "p_value"] > 0.05
     assert not t["significant"].any(), d.reading
     # the measure itself, by hand: months from joining to the first billing month
     by_hand = (START - acc["join_date"]).dt.days / (365.25 / 12) / 12
@@ -83,7 +83,7 @@ def test_tenure_is_measured_at_the_window_start_not_at_exit():
     X["one_year"] = (acc["contract"] == "one_year").astype(float)
     X["two_year"] = (acc["contract"] == "two_year").astype(float)
     ref = sm.Logit(y, sm.add_constant(X)).fit(disp=False)
-    assert t.loc["tenure at window start (years)", "odds_ratio"] == pytest.approx(
+    assert t.loc["tenure_at_start_years", "odds_ratio"] == pytest.approx(
         math.exp(ref.params["tenure"]), rel=1e-6
     )
     assert any("start of the observation window" in n for n in d.notes)
@@ -100,15 +100,15 @@ def test_accounts_that_joined_during_the_window_count_zero_and_are_flagged():
     tenure, _ = C._tenure_at_start(book, C._base(book, True))
     assert (tenure.iloc[:100] == 0).all() and (tenure.iloc[100:] > 0).all()
     d = C.churn_drivers(book)
-    assert "joined during the window: yes" in d.table.index
-    assert d.table.loc["joined during the window: yes", "baseline"] == "no"
+    assert "joined_in_window: yes" in d.table.index
+    assert d.table.loc["joined_in_window: yes", "baseline"] == "no"
 
 
 def test_no_observation_start_leaves_tenure_out_with_a_note(sample_book):
     bare = kamlib.Book.from_frames(accounts=sample_book.accounts)  # no billing months
     d = C.churn_drivers(bare)
     assert not any("tenure" in str(i) for i in d.table.index)
-    assert any("tenure is left out" in n for n in d.notes)
+    assert any("Tenure is left out of the drivers" in n for n in d.notes)
 
 
 # -- 2. separation, non-convergence, duplicates ----------------------------------------
@@ -143,12 +143,14 @@ def test_separation_and_duplicates_are_caught_and_said_never_nan_or_inf():
     assert np.isfinite(t[["odds_ratio", "ci_low", "ci_high", "p_value"]].to_numpy(float)).all()
     assert (t["odds_ratio"] < 1e3).all() and (t["odds_ratio"] > 1e-3).all()
     assert "score" not in t.index
-    assert any(n.lower().startswith("score is left out: it separates") for n in d.notes)
+    assert any(
+        n.lower().startswith("score is left out of the drivers: it separates") for n in d.notes
+    )
     assert not any(str(i).startswith("plan: ") for i in t.index)  # the duplicate is gone
     assert any("plan: " in n.lower() and "duplicates contract: " in n.lower() for n in d.notes)
     assert "contract: multi_year" not in t.index  # all churned: pooled, said
     assert any("Multi-year" in n and "pooled" in n for n in d.notes)  # in words
-    assert any("40 account(s) in 'other' are left out" in n for n in d.notes)
+    assert any("the 40 accounts in “other” are left out of the fit" in n for n in d.notes)
     assert d.n_ == 1200 - 40
     assert len(t[t.index.str.startswith("contract: ")]) == 2  # the contract itself stays
     assert d.fit_.mle_retvals["converged"]
@@ -161,9 +163,9 @@ def test_independent_columns_are_not_taken_for_twins():
     X["sum"] = X["a"] + 2 * X["b"]
     kept, notes = C._independent(X)
     assert kept == ["a", "b"]
-    assert notes[0].startswith("a again is left out: it duplicates a")
-    assert notes[1].startswith("not a is left out: it duplicates a")
-    assert notes[2].startswith("sum is left out: it is a combination")
+    assert notes[0].startswith("a again is left out of the drivers: it duplicates a,")
+    assert notes[1].startswith("not a is left out of the drivers: it duplicates a,")
+    assert notes[2].startswith("sum is left out of the drivers: it is a combination")
 
 
 def test_a_fit_that_cannot_be_made_says_so_in_words():
@@ -171,7 +173,7 @@ def test_a_fit_that_cannot_be_made_says_so_in_words():
     acc = book.accounts[["account_id", "branch", "status", "score"]]
     d = C.churn_drivers(kamlib.Book.from_frames(accounts=acc))
     assert d.fit_ is None and d.table.empty
-    assert d.reading.startswith("not fitted") and "nan" not in d.reading
+    assert d.reading.startswith("The churn drivers are not fitted") and "nan" not in d.reading
 
 
 # -- 3. events per parameter ------------------------------------------------------------
@@ -213,8 +215,8 @@ def test_each_category_names_its_baseline(sample_book):
     t = d.table
     contract = t[t.index.str.startswith("contract: ")]
     assert len(contract) and (contract["baseline"] == "monthly").all()
-    assert t.loc["satisfaction (1-5)", "baseline"] is pd.NA
-    assert "Contract: Two years (vs Monthly)" in d.reading
+    assert t.loc["satisfaction", "baseline"] is pd.NA
+    assert "Contract: Two years (against Monthly)" in d.reading
     assert "Holm" in d.reading
 
 

@@ -51,7 +51,10 @@ def test_values_set_by_a_mapping_are_assumptions_everywhere(tmp_path):
     assert "constant" in book.assumed["accounts.customer_type"]
     types = kamlib.churn_types(book)
     t = types.table
-    assert t.loc["voluntary", "accounts"] == 10 and (t["basis"] == "assumed").all()
+    assert (
+        t.loc["voluntary", "accounts"] == 10
+        and (t["basis"] == "Assumed (set by the mapping)").all()
+    )
     # involuntary churn was not recorded: unknown, not a measured zero
     assert np.isnan(t.loc["involuntary", "accounts"]) and np.isnan(t.loc["migration", "accounts"])
     assert "not recorded" in types.notes[-1] and "assumption" in types.notes[-1]
@@ -69,7 +72,7 @@ def test_recorded_values_say_so_and_nothing_is_assumed(sample_book):
     b = sample_book.branch("Suzhou")
     assert b.assumed == {}
     t = kamlib.churn_types(b).table
-    assert (t["basis"] == "recorded").all() and t["accounts"].notna().all()
+    assert (t["basis"] == "Recorded").all() and t["accounts"].notna().all()
     assert kamlib.branch_metrics(sample_book, "Suzhou")["assumed"] == []
 
 
