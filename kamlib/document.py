@@ -524,9 +524,13 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
                 ("branch", "operator", "target", "change_on_earlier_half"), "money"
             ),
             # the workbook keeps the numbers: one row a KPI, each in its own unit
-            sheet_kinds=dict.fromkeys(
-                ("branch", "operator", "latest", "earlier", "change", "target"), "number"
-            ),
+            sheet_kinds={
+                **dict.fromkeys(
+                    ("branch", "operator", "latest", "earlier", "change", "target"), "number"
+                ),
+                # units and better/worse are codes: the workbook shows them in words
+                **dict.fromkeys(("unit", "versus_operator", "versus_target"), "code"),
+            },
         )
     )
     a = actions.table
@@ -549,7 +553,9 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
             Table(
                 tr("Actions this month"),
                 tr("The actions for this month, largest first"),
-                a,
+                # kinds and sources in words (the codes stay in report.actions and metrics)
+                actions.readable(),
+                kinds={"kind": "text", "source": "text"},
                 on_page=False,  # the numbered list above is the page's; the workbook has all
             )
         )
@@ -1031,13 +1037,13 @@ def _churn(
         title = tr(
             "{rate} of accounts churned in {quarter}, the latest quarter",
             rate=share(qt["rate"].iloc[-1]),
-            quarter=str(q),
+            quarter=_quarter(q),
         )
         if len(qt) >= 2:
             title = tr(
                 "{rate} of accounts churned in {quarter}, against {before} the quarter before",
                 rate=share(qt["rate"].iloc[-1]),
-                quarter=str(q),
+                quarter=_quarter(q),
                 before=share(qt["rate"].iloc[-2]),
             )
         s.blocks.append(
@@ -1168,6 +1174,16 @@ def _churn(
             )
         )
     return s
+
+
+def _quarter(q: Any) -> str:
+    """A quarter for a reader: "Q4 2025" / "2025年第4季度" (the table's code as it is when
+    it is not a quarter)."""
+    try:
+        p = pd.Period(str(q), freq="Q")
+    except (ValueError, TypeError):
+        return str(q)
+    return tr("Q{quarter} {year}", quarter=p.quarter, year=p.year)
 
 
 def type_test(rates: pd.DataFrame) -> Any:
