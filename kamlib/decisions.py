@@ -30,7 +30,17 @@ from ._result import TableResult, axes, figures, nothing_to_draw
 from ._settings import KPI_CODES, settings
 from ._settings import targets as read_targets
 
-__all__ = ["KPIs", "kpis", "Actions", "next_actions", "DIRECTION", "UNITS"]
+__all__ = [
+    "KPIs",
+    "kpis",
+    "kpi_name",
+    "Actions",
+    "next_actions",
+    "DIRECTION",
+    "UNITS",
+    "KPI_NAMES",
+    "VERSUS",
+]
 
 #: +1: higher is better; -1: lower is better
 DIRECTION = {
@@ -54,6 +64,33 @@ UNITS = {
     "key_account_churn_rate": "share",
     "satisfaction": "score",
 }
+#: each KPI's name on the first screen (translated where shown: :func:`kpi_name`)
+KPI_NAMES = {
+    "revenue": N_("Revenue"),
+    "revenue_growth": N_("Revenue growth"),
+    "arpu": N_("ARPU (per month)"),
+    "profit": N_("Profit"),
+    "margin": N_("Margin"),
+    "churn_rate": N_("Churn rate"),
+    "key_account_churn_rate": N_("Churn rate of key accounts"),
+    "satisfaction": N_("Satisfaction"),
+}
+#: the words of ``versus_operator`` and ``versus_target``
+VERSUS = {"better": N_("Better"), "worse": N_("Worse")}
+
+
+def kpi_name(code: str) -> str:
+    """A KPI's name in the current language (a code not among the KPIs through
+    :func:`kamlib._labels.label`).
+
+    Examples
+    --------
+    >>> kpi_name("key_account_churn_rate")
+    'Churn rate of key accounts'
+    """
+    return tr(KPI_NAMES[code]) if code in KPI_NAMES else label(code)
+
+
 #: totals: the operator's figure is context, not a yardstick (a branch is always smaller)
 _TOTALS = {"revenue", "profit"}
 _KPI_COLUMNS = [
@@ -97,7 +134,7 @@ class KPIs(TableResult):
         y = np.arange(len(t))
         ax.barh(y, diff.to_numpy(), color=colors)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(y, [label(k) for k in t.index])
+        ax.set_yticks(y, [kpi_name(k) for k in t.index])
         ax.invert_yaxis()
         ax.set_xlabel(tr("Branch against the operator, % difference"))
         return ax
@@ -384,7 +421,7 @@ def kpis(
                 tr(
                     "{what}: {churned} of {accounts} accounts left; fewer than {least} "
                     "accounts are too few for a reliable rate.",
-                    what=label(kpi),
+                    what=kpi_name(kpi),
                     churned=count(k),
                     accounts=count(n),
                     least=count(least),

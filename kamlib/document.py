@@ -588,25 +588,30 @@ def _kpi_change(r: pd.Series, cur: str) -> str:
     return _kpi_value(r["change"], r["unit"], cur)
 
 
+def _versus(v: Any) -> str:
+    """Better / worse in words (a dash when not compared)."""
+    from .decisions import VERSUS
+
+    return tr(VERSUS[v]) if v in VERSUS else MISSING
+
+
 def _kpi_display(t: pd.DataFrame, cur: str) -> pd.DataFrame:
     """The KPI table as a reader reads it: each value in its own unit, the change since
     the earlier half of the period, better/worse in words (the workbook keeps numbers)."""
+    from .decisions import kpi_name
+
     rows = []
     for kpi, r in t.iterrows():
         rows.append(
             {
-                "kpi": label(kpi),
+                "kpi": kpi_name(kpi),
                 "period": r["period"] if isinstance(r["period"], str) else MISSING,
                 "branch": _kpi_value(r["branch"], r["unit"], cur),
                 "operator": _kpi_value(r["operator"], r["unit"], cur),
-                "versus_operator": label(r["versus_operator"])
-                if isinstance(r["versus_operator"], str)
-                else MISSING,
+                "versus_operator": _versus(r["versus_operator"]),
                 "change_on_earlier_half": _kpi_change(r, cur),
                 "target": _kpi_value(r["target"], r["unit"], cur),
-                "versus_target": label(r["versus_target"])
-                if isinstance(r["versus_target"], str)
-                else MISSING,
+                "versus_target": _versus(r["versus_target"]),
             }
         )
     out = pd.DataFrame(rows)
