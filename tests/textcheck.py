@@ -80,7 +80,9 @@ def figure_text(fig) -> list[str]:
     from matplotlib.text import Text
 
     return [
-        t.get_text().strip() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+        t.get_text().strip()
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip()
     ]
 
 
