@@ -1262,11 +1262,10 @@ def _drivers_verdict(drivers: Any) -> str:
     what = label(str(name))
     if isinstance(base, str) and ": " in str(name):
         column = str(name).split(": ", 1)[0]
-        what = tr(
-            "{level} (against {baseline})",
-            level=label(str(name)),
-            baseline=label(f"{column}: {base}").split(": ", 1)[-1],
-        )
+        # the baseline level in the words its column gives it, without the column's name
+        level, col = label(f"{column}: {base}"), label(column)
+        baseline = level[len(col) :].lstrip(":： ") if level.startswith(col) else level
+        what = tr("{level} (against {baseline})", level=label(str(name)), baseline=baseline)
     if orr < 1:
         return tr(
             "{driver} is the strongest driver: the odds of leaving are {x} lower.",
