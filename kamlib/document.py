@@ -555,7 +555,8 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
                 tr("The actions for this month, largest first"),
                 # kinds and sources in words (the codes stay in report.actions and metrics)
                 actions.readable(),
-                kinds={"kind": "text", "source": "text"},
+                # ``accounts`` holds names here, not a count as in the other tables
+                kinds={"kind": "text", "source": "text", "accounts": "text"},
                 on_page=False,  # the numbered list above is the page's; the workbook has all
             )
         )

@@ -261,6 +261,10 @@ def test_write_and_show(report, tmp_path):
     assert json.loads(metrics.read_text())["accounts"] == report.metrics["accounts"]
     filled = [n for n, t in report.tables.items() if len(t)]
     assert len(load_workbook(xlsx).sheetnames) == len(filled) + 1  # and the Definitions
+    # the actions' sheet keeps the accounts each action names (names, not a count)
+    rows = list(load_workbook(xlsx)["Actions this month"].iter_rows(values_only=True))
+    column = rows[0].index("Accounts")
+    assert [r[column] for r in rows[1:]] == list(report.actions.table["accounts"])
     shown: list = []
     import IPython.display
 
