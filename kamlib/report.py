@@ -542,9 +542,13 @@ def league_table(
     t = pd.DataFrame(rows, columns=["branch", *LEAGUE_COLUMNS]).set_index("branch")
     missing = [c for c in LEAGUE_COLUMNS if t[c].isna().all()]
     from ._labels import label
-    from .decisions import _listed
 
-    figures_missing = _listed([label(c) for c in missing])
+    figures_missing = ""
+    for i, c in enumerate(missing):  # listed in the reader's language: "a, b" / "a、b"
+        name = label(c)
+        figures_missing = (
+            name if i == 0 else tr("{earlier}, {next}", earlier=figures_missing, next=name)
+        )
     notes = (
         (tr("No branch has these figures in the data: {figures}", figures=figures_missing),)
         if missing
