@@ -57,7 +57,10 @@ class Result:
             self.table  # noqa: B018 - a model not fitted yet has none
         except AttributeError:
             return f"<p>{html.escape(repr(self))}</p>"
-        notes = "".join(f"<p><em>Note:</em> {say(n).data}</p>" for n in self.notes)
+        from ._i18n import tr
+
+        note = html.escape(tr("Note:"))
+        notes = "".join(f"<p><em>{note}</em> {say(n).data}</p>" for n in self.notes)
         return notes + labelled(self.table)._repr_html_()  # type: ignore[operator]
 
 

@@ -23,14 +23,24 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book
-from ._format import money, period, share
+from ._format import count, money, period, share
 from ._i18n import N_, ntr, tr
 from ._labels import label
 from ._result import TableResult, axes, figures, nothing_to_draw
 from ._settings import KPI_CODES, settings
 from ._settings import targets as read_targets
 
-__all__ = ["KPIs", "kpis", "Actions", "next_actions", "DIRECTION", "UNITS"]
+__all__ = [
+    "KPIs",
+    "kpis",
+    "kpi_name",
+    "Actions",
+    "next_actions",
+    "DIRECTION",
+    "UNITS",
+    "KPI_NAMES",
+    "VERSUS",
+]
 
 #: +1: higher is better; -1: lower is better
 DIRECTION = {
@@ -54,6 +64,33 @@ UNITS = {
     "key_account_churn_rate": "share",
     "satisfaction": "score",
 }
+#: each KPI's name on the first screen (translated where shown: :func:`kpi_name`)
+KPI_NAMES = {
+    "revenue": N_("Revenue"),
+    "revenue_growth": N_("Revenue growth"),
+    "arpu": N_("ARPU (per month)"),
+    "profit": N_("Profit"),
+    "margin": N_("Margin"),
+    "churn_rate": N_("Churn rate"),
+    "key_account_churn_rate": N_("Churn rate of key accounts"),
+    "satisfaction": N_("Satisfaction"),
+}
+#: the words of ``versus_operator`` and ``versus_target``
+VERSUS = {"better": N_("Better"), "worse": N_("Worse")}
+
+
+def kpi_name(code: str) -> str:
+    """A KPI's name in the current language (a code not among the KPIs through
+    :func:`kamlib._labels.label`).
+
+    Examples
+    --------
+    >>> kpi_name("key_account_churn_rate")
+    'Churn rate of key accounts'
+    """
+    return tr(KPI_NAMES[code]) if code in KPI_NAMES else label(code)
+
+
 #: totals: the operator's figure is context, not a yardstick (a branch is always smaller)
 _TOTALS = {"revenue", "profit"}
 _KPI_COLUMNS = [
@@ -97,7 +134,7 @@ class KPIs(TableResult):
         y = np.arange(len(t))
         ax.barh(y, diff.to_numpy(), color=colors)
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(y, [label(k) for k in t.index])
+        ax.set_yticks(y, [kpi_name(k) for k in t.index])
         ax.invert_yaxis()
         ax.set_xlabel(tr("Branch against the operator, % difference"))
         return ax
@@ -384,10 +421,10 @@ def kpis(
                 tr(
                     "{what}: {churned} of {accounts} accounts left; fewer than {least} "
                     "accounts are too few for a reliable rate.",
-                    what=label(kpi),
-                    churned=f"{k:,}",
-                    accounts=f"{n:,}",
-                    least=f"{least:,}",
+                    what=kpi_name(kpi),
+                    churned=count(k),
+                    accounts=count(n),
+                    least=count(least),
                 )
             )
     if halves and "churn_date" not in b.accounts:
@@ -429,6 +466,22 @@ _ACTION_COLUMNS = [
 ]
 
 
+#: each kind of action and the analysis it comes from, in words (the workbook's cells;
+#: ``kind`` and ``source`` stay codes in the table and in metrics.json)
+KIND_WORDS = {
+    "retain_group": N_("Keep a group about to leave"),
+    "fix_loss_maker": N_("Fix loss-making accounts"),
+    "churn_cause": N_("Act on a churn cause"),
+    "priority": N_("Seize a large opportunity likely to succeed"),
+}
+SOURCE_WORDS = {
+    "group_warnings": N_("Group-churn warnings"),
+    "profit_actions": N_("Loss-making accounts"),
+    "cause_tree": N_("Churn causes"),
+    "opportunity_matrix": N_("Priority matrix"),
+}
+
+
 class Actions(TableResult):
     """The actions for this month (:func:`next_actions`): one row per action, ranked by
     the money at stake."""
@@ -441,6 +494,21 @@ class Actions(TableResult):
                 "money_at_stake": float(t["money_at_stake"].sum()) if len(t) else 0.0,
             }
         )
+
+    def readable(self) -> pd.DataFrame:
+        """The table with each action's kind and source in the current language's words.
+
+        Examples
+        --------
+        >>> a = Actions(pd.DataFrame({"kind": ["churn_cause"], "source": ["cause_tree"]}))
+        >>> a.readable().iloc[0].tolist()
+        ['Act on a churn cause', 'Churn causes']
+        """
+        t = self.table.copy()
+        for column, words in (("kind", KIND_WORDS), ("source", SOURCE_WORDS)):
+            if column in t:
+                t[column] = t[column].map(lambda v, w=words: tr(w[v]) if v in w else v)
+        return t
 
     def plot(self, *, ax: Any = None) -> Any:
         """The money at stake of each action, largest first; returns the Axes."""
@@ -457,12 +525,31 @@ class Actions(TableResult):
         return ax
 
 
+def _listed(names: list[str]) -> str:
+    """Names listed one after the other in the current language: "A, B, C" / "A、B、C"."""
+    out = ""
+    for i, n in enumerate(str(n) for n in names):
+        out = n if i == 0 else tr("{earlier}, {next}", earlier=out, next=n)
+    return out
+
+
 def _names(names: list[str]) -> str:
-    """Names joined for a sentence: "A", "A and B", "A, B and C"."""
+    """Names joined for a sentence in the current language: "A", "A and B", "A, B and C"
+    (Chinese: "A和B", "A、B和C").
+
+    Examples
+    --------
+    >>> from kamlib._i18n import language
+    >>> _names(["A", "B", "C"])
+    'A, B and C'
+    >>> with language("zh"):
+    ...     _names(["苏州", "昆明", "杭州"])
+    '苏州、昆明和杭州'
+    """
     names = [str(n) for n in names]
     if len(names) <= 1:
         return "".join(names)
-    return tr("{first} and {last}", first=", ".join(names[:-1]), last=names[-1])
+    return tr("{first} and {last}", first=_listed(names[:-1]), last=names[-1])
 
 
 def _name_of(acc: pd.DataFrame, ids: list[Any]) -> list[str]:
@@ -508,42 +595,41 @@ def _retain(warnings: Any, currency: str) -> tuple[list[dict[str, Any]], str | N
     return out, None if out else tr("No active group shows the warning signs of leaving.")
 
 
-#: lever code -> (singular, plural) sentence for the loss-making accounts
-_LEVER_SENTENCES = {
-    "reprice_keep": (
-        N_(
+def _lever_sentence(lever: str, n: int, **values: Any) -> str:
+    """The action for ``n`` loss-making accounts of one lever (each sentence one plural
+    message, so the catalogue holds its singular and plural together)."""
+    if lever == "reprice_keep":
+        return ntr(
             "Reprice {accounts} and cut what it costs to serve: an important account to keep, "
-            "it lost {money} a year."
-        ),
-        N_(
+            "it lost {money} a year.",
             "Reprice {accounts} and cut what they cost to serve: important accounts to keep, "
-            "together they lost {money} a year."
-        ),
-    ),
-    "drop_or_renegotiate": (
-        N_(
-            "Renegotiate with {accounts} or let it go: it lost {money} a year, more than it brings."
-        ),
-        N_(
+            "together they lost {money} a year.",
+            n,
+            **values,
+        )
+    if lever == "drop_or_renegotiate":
+        return ntr(
+            "Renegotiate with {accounts} or let it go: it lost {money} a year, more than it brings.",
             "Renegotiate with {accounts} or let them go: together they lost {money} a year, "
-            "more than they bring."
-        ),
-    ),
-    "raise_price": (
-        N_(
+            "more than they bring.",
+            n,
+            **values,
+        )
+    if lever == "raise_price":
+        return ntr(
             "Raise the price for {accounts} and cut its discounts and subsidies: it lost "
-            "{money} a year."
-        ),
-        N_(
+            "{money} a year.",
             "Raise prices for {accounts} and cut their discounts and subsidies: together "
-            "they lost {money} a year."
-        ),
-    ),
-    "reduce_cost": (
-        N_("Cut what it costs to serve {accounts}: it lost {money} a year."),
-        N_("Cut what it costs to serve {accounts}: together they lost {money} a year."),
-    ),
-}
+            "they lost {money} a year.",
+            n,
+            **values,
+        )
+    return ntr(
+        "Cut what it costs to serve {accounts}: it lost {money} a year.",
+        "Cut what it costs to serve {accounts}: together they lost {money} a year.",
+        n,
+        **values,
+    )
 
 
 def _loss_makers(
@@ -562,14 +648,13 @@ def _loss_makers(
         g = g.sort_values("at_stake", ascending=False).head(3)
         stake = float(g["at_stake"].sum()) * per_year
         names = _name_of(acc, g["account_id"].tolist())
-        one, many = _LEVER_SENTENCES.get(str(lever), _LEVER_SENTENCES["reduce_cost"])
         out.append(
             {
                 "kind": "fix_loss_maker",
-                "action": ntr(
-                    one, many, len(names), accounts=_names(names), money=money(stake, currency)
+                "action": _lever_sentence(
+                    str(lever), len(names), accounts=_names(names), money=money(stake, currency)
                 ),
-                "accounts": ", ".join(names),
+                "accounts": _listed(names),
                 "money_at_stake": stake,
                 "why": label(str(lever)),
                 "assumption": np.nan,
@@ -619,7 +704,7 @@ def _cause(causes: Any, b: Book, currency: str) -> tuple[list[dict[str, Any]], s
                 accounts=_names(names),
                 money=money(stake, currency),
             ),
-            "accounts": ", ".join(names),
+            "accounts": _listed(names),
             "money_at_stake": stake,
             "why": tr("The top cause of churn the branch can control"),
             "assumption": np.nan,

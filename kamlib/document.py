@@ -524,9 +524,13 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
                 ("branch", "operator", "target", "change_on_earlier_half"), "money"
             ),
             # the workbook keeps the numbers: one row a KPI, each in its own unit
-            sheet_kinds=dict.fromkeys(
-                ("branch", "operator", "latest", "earlier", "change", "target"), "number"
-            ),
+            sheet_kinds={
+                **dict.fromkeys(
+                    ("branch", "operator", "latest", "earlier", "change", "target"), "number"
+                ),
+                # units and better/worse are codes: the workbook shows them in words
+                **dict.fromkeys(("unit", "versus_operator", "versus_target"), "code"),
+            },
         )
     )
     a = actions.table
@@ -549,7 +553,10 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
             Table(
                 tr("Actions this month"),
                 tr("The actions for this month, largest first"),
-                a,
+                # kinds and sources in words (the codes stay in report.actions and metrics)
+                actions.readable(),
+                # ``accounts`` holds names here, not a count as in the other tables
+                kinds={"kind": "text", "source": "text", "accounts": "text"},
                 on_page=False,  # the numbered list above is the page's; the workbook has all
             )
         )
@@ -582,25 +589,30 @@ def _kpi_change(r: pd.Series, cur: str) -> str:
     return _kpi_value(r["change"], r["unit"], cur)
 
 
+def _versus(v: Any) -> str:
+    """Better / worse in words (a dash when not compared)."""
+    from .decisions import VERSUS
+
+    return tr(VERSUS[v]) if v in VERSUS else MISSING
+
+
 def _kpi_display(t: pd.DataFrame, cur: str) -> pd.DataFrame:
     """The KPI table as a reader reads it: each value in its own unit, the change since
     the earlier half of the period, better/worse in words (the workbook keeps numbers)."""
+    from .decisions import kpi_name
+
     rows = []
     for kpi, r in t.iterrows():
         rows.append(
             {
-                "kpi": label(kpi),
+                "kpi": kpi_name(kpi),
                 "period": r["period"] if isinstance(r["period"], str) else MISSING,
                 "branch": _kpi_value(r["branch"], r["unit"], cur),
                 "operator": _kpi_value(r["operator"], r["unit"], cur),
-                "versus_operator": label(r["versus_operator"])
-                if isinstance(r["versus_operator"], str)
-                else MISSING,
+                "versus_operator": _versus(r["versus_operator"]),
                 "change_on_earlier_half": _kpi_change(r, cur),
                 "target": _kpi_value(r["target"], r["unit"], cur),
-                "versus_target": label(r["versus_target"])
-                if isinstance(r["versus_target"], str)
-                else MISSING,
+                "versus_target": _versus(r["versus_target"]),
             }
         )
     out = pd.DataFrame(rows)
@@ -1031,13 +1043,13 @@ def _churn(
         title = tr(
             "{rate} of accounts churned in {quarter}, the latest quarter",
             rate=share(qt["rate"].iloc[-1]),
-            quarter=str(q),
+            quarter=_quarter(q),
         )
         if len(qt) >= 2:
             title = tr(
                 "{rate} of accounts churned in {quarter}, against {before} the quarter before",
                 rate=share(qt["rate"].iloc[-1]),
-                quarter=str(q),
+                quarter=_quarter(q),
                 before=share(qt["rate"].iloc[-2]),
             )
         s.blocks.append(
@@ -1170,6 +1182,16 @@ def _churn(
     return s
 
 
+def _quarter(q: Any) -> str:
+    """A quarter for a reader: "Q4 2025" / "2025年第4季度" (the table's code as it is when
+    it is not a quarter)."""
+    try:
+        p = pd.Period(str(q), freq="Q")
+    except (ValueError, TypeError):
+        return str(q)
+    return tr("Q{quarter} {year}", quarter=p.quarter, year=p.year)
+
+
 def type_test(rates: pd.DataFrame) -> Any:
     """Does churn differ between customer types? Chi-square (or permutation, for small
     cells) test of churned against stayed accounts by type; ``rates`` is a
@@ -1241,11 +1263,10 @@ def _drivers_verdict(drivers: Any) -> str:
     what = label(str(name))
     if isinstance(base, str) and ": " in str(name):
         column = str(name).split(": ", 1)[0]
-        what = tr(
-            "{level} (against {baseline})",
-            level=label(str(name)),
-            baseline=label(f"{column}: {base}").split(": ", 1)[-1],
-        )
+        # the baseline level in the words its column gives it, without the column's name
+        level, col = label(f"{column}: {base}"), label(column)
+        baseline = level[len(col) :].lstrip(":： ") if level.startswith(col) else level
+        what = tr("{level} (against {baseline})", level=label(str(name)), baseline=baseline)
     if orr < 1:
         return tr(
             "{driver} is the strongest driver: the odds of leaving are {x} lower.",

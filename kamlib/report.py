@@ -17,6 +17,8 @@ import pandas as pd
 
 from ._book import Book
 from ._files import write_text
+from ._format import month
+from ._i18n import N_, ntr, tr
 from ._result import TableResult, axes, figures, nothing_to_draw
 
 __all__ = [
@@ -101,23 +103,63 @@ def metrics_markdown() -> str:
 
 
 def headline(book: Book, branch: str) -> str:
-    """The report's opening sentence, from the data."""
+    """The report's opening sentence, from the data, in the current language.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> headline(kamlib.load(kamlib.sample_path()), "Suzhou")[:25]
+    '**Suzhou** branch of Samp'
+    """
+    from ._format import count, money, period
+
     b = book.branch(branch)
     rev = b.period_revenue()
     months = b.months()
-    period = (
-        f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}"
+    when = (
+        period(months[0], months[-1])
         if len(months)
-        else f"up to {book.as_of:%Y-%m-%d}"
+        else tr("up to {date}", date=_day(book.as_of))
         if book.as_of is not None
-        else "the data's period"
+        else period(None, None)
     )
-    what = {
-        "accounts.monthly_revenue": "monthly revenue",
-        "accounts.lifetime_revenue": "lifetime revenue (cumulative since joining)",
-    }.get(b.revenue_source() or "", "revenue")
-    money = f", {what} {rev.sum():,.0f} {book.currency}" if rev is not None else ""
-    return f"**{branch}** branch of {book.name}: {len(b.accounts):,} accounts{money}, {period}."
+    accounts = count(len(b.accounts))
+    if rev is None:
+        return tr(
+            "**{branch}** branch of {operator}: {accounts} accounts, {period}.",
+            branch=branch,
+            operator=book.name,
+            accounts=accounts,
+            period=when,
+        )
+    total = money(rev.sum(), book.currency)
+    source = b.revenue_source() or ""
+    values = {"branch": branch, "operator": book.name, "accounts": accounts, "money": total}
+    if source == "accounts.monthly_revenue":
+        return tr(
+            "**{branch}** branch of {operator}: {accounts} accounts, monthly revenue {money}, "
+            "{period}.",
+            period=when,
+            **values,
+        )
+    if source == "accounts.lifetime_revenue":
+        return tr(
+            "**{branch}** branch of {operator}: {accounts} accounts, lifetime revenue "
+            "(cumulative since joining) {money}, {period}.",
+            period=when,
+            **values,
+        )
+    return tr(
+        "**{branch}** branch of {operator}: {accounts} accounts, revenue {money}, {period}.",
+        period=when,
+        **values,
+    )
+
+
+def _day(ts: Any) -> str:
+    """A day for a reader: "31 Dec 2025" / "2025年12月31日"."""
+    t = pd.Timestamp(ts)
+    return tr("{day} {month}", day=t.day, month=month(t))
 
 
 class KeyFigures(TableResult):
@@ -172,18 +214,25 @@ class DataQuality(TableResult):
     def plot(self, *, ax=None):
         """Nothing to draw: the findings are sentences. Returns the Axes, turned off."""
         ax = axes(ax)
-        return nothing_to_draw(ax, f"{len(self.table)} data-quality finding(s): see the table")
+        n = len(self.table)
+        return nothing_to_draw(
+            ax,
+            ntr(
+                "{n} data-quality finding: see the table",
+                "{n} data-quality findings: see the table",
+                n,
+            ),
+        )
 
 
 def data_quality(book: Book) -> DataQuality:
     """What was missing or doubtful in the data, and what could therefore not be shown."""
-    from ._i18n import tr
     from ._labels import label
 
     rows = [
         {
-            "what": tr("The {table} table is not in the data", table=_TABLE_WORDS[t]),
-            "consequence": _MISSING_CONSEQUENCE[t],
+            "what": tr("The {table} is not in the data", table=tr(_TABLE_WORDS[t])),
+            "consequence": tr(_MISSING_CONSEQUENCE[t]),
         }
         for t in book.missing_tables()
     ]
@@ -191,41 +240,48 @@ def data_quality(book: Book) -> DataQuality:
         rows.append(
             {
                 "what": tr("No billing table: revenue is each account's monthly charge"),
-                "consequence": "revenue is a monthly charge, not a period total; shares and "
-                "tiers are of monthly revenue; no product view",
+                "consequence": tr(
+                    "revenue is a monthly charge, not a period total; shares and tiers are of "
+                    "monthly revenue; no product view"
+                ),
             }
         )
     if book.revenue_source() == "accounts.lifetime_revenue":
         rows.append(
             {
                 "what": tr("No billing table: revenue is each account's lifetime revenue"),
-                "consequence": "revenue is cumulative since each account joined, not revenue "
-                "over the period: long-standing accounts weigh more; no product view",
+                "consequence": tr(
+                    "revenue is cumulative since each account joined, not revenue over the "
+                    "period: long-standing accounts weigh more; no product view"
+                ),
             }
         )
     if book.revenue_source() is None:
         rows.append(
-            {"what": "no revenue at all", "consequence": "no tiers, concentration or profit"}
+            {
+                "what": tr("No revenue at all"),
+                "consequence": tr("no tiers, concentration or profit"),
+            }
         )
     for col, consequence in (
-        ("customer_type", "no split by key account / business / residential"),
-        ("churn_date", "no churn timing; survival uses the tenure in months"),
-        ("satisfaction", "satisfaction is not used in loyalty or churn drivers"),
+        ("customer_type", N_("no split by key account / business / residential")),
+        ("churn_date", N_("no churn timing; survival uses the tenure in months")),
+        ("satisfaction", N_("satisfaction is not used in loyalty or churn drivers")),
     ):
         if col not in book.accounts or book.accounts[col].isna().all():
             rows.append(
                 {
                     "what": tr("The accounts have no {column}", column=label(col).lower()),
-                    "consequence": consequence,
+                    "consequence": tr(consequence),
                 }
             )
     for issue in book.notes:
-        table = _TABLE_WORDS.get(issue.table, label(issue.table))
+        table = tr(_TABLE_WORDS[issue.table]) if issue.table in _TABLE_WORDS else label(issue.table)
         rows.append(
             {
-                "what": tr("{column} in the {table} table", column=label(issue.column), table=table)
+                "what": tr("{column} in the {table}", column=label(issue.column), table=table)
                 if issue.column
-                else tr("The {table} table", table=table),
+                else tr("The {table}", table=table),
                 "consequence": issue.text,
             }
         )
@@ -237,7 +293,9 @@ def data_quality(book: Book) -> DataQuality:
                     column=label(col.rsplit(".", 1)[-1]),
                     rule=rule,
                 ),
-                "consequence": "an assumption, not a measurement: figures that rest on it say so",
+                "consequence": tr(
+                    "an assumption, not a measurement: figures that rest on it say so"
+                ),
             }
         )
     return DataQuality(pd.DataFrame(rows, columns=["what", "consequence"]))
@@ -245,18 +303,18 @@ def data_quality(book: Book) -> DataQuality:
 
 #: the data model's tables in a reader's words
 _TABLE_WORDS = {
-    "accounts": "accounts",
-    "billing": "billing",
-    "costs": "cost",
-    "usage": "usage",
-    "contacts": "retention-contact",
+    "accounts": N_("accounts table"),
+    "billing": N_("billing table"),
+    "costs": N_("cost table"),
+    "usage": N_("usage table"),
+    "contacts": N_("retention-contact table"),
 }
 
 _MISSING_CONSEQUENCE = {
-    "billing": "revenue by product and month, product-level actions, migration ARPU change",
-    "costs": "cost to serve, profit, the whale curve and profit rules of thumb",
-    "usage": "group-churn warnings, usage trends and complaint signals",
-    "contacts": "the retention funnel",
+    "billing": N_("revenue by product and month, product-level actions, migration ARPU change"),
+    "costs": N_("cost to serve, profit, the whale curve and profit rules of thumb"),
+    "usage": N_("group-churn warnings, usage trends and complaint signals"),
+    "contacts": N_("the retention funnel"),
 }
 
 
@@ -433,18 +491,19 @@ def profit_metrics(
 
 #: The league table's columns: metrics.json key -> (heading, format in index.html).
 #: ``league_table`` and the batch's index.html both show exactly these.
+#: The headings are marked for the catalogue: show them with ``tr(heading)``.
 LEAGUE_COLUMNS: dict[str, tuple[str, str]] = {
-    "accounts": ("accounts", "{:,.0f}"),
-    "revenue": ("revenue", "{:,.0f}"),
-    "profit": ("profit", "{:,.0f}"),
-    "top20_revenue_share": ("top 20% revenue share", "{:.0%}"),
-    "gini_revenue": ("Gini (revenue)", "{:.2f}"),
-    "top20_profit_share": ("top 20% profit share", "{:.0%}"),
-    "whale_peak_share": ("whale peak", "{:.0%}"),
-    "unprofitable_share": ("loss-making accounts", "{:.0%}"),
-    "churned": ("churned", "{:,.0f}"),
-    "churn_rate": ("churn rate", "{:.1%}"),
-    "top_churn_cause": ("top churn cause", "{}"),
+    "accounts": (N_("accounts"), "{:,.0f}"),
+    "revenue": (N_("revenue"), "{:,.0f}"),
+    "profit": (N_("profit"), "{:,.0f}"),
+    "top20_revenue_share": (N_("top 20% revenue share"), "{:.0%}"),
+    "gini_revenue": (N_("Gini (revenue)"), "{:.2f}"),
+    "top20_profit_share": (N_("top 20% profit share"), "{:.0%}"),
+    "whale_peak_share": (N_("whale peak"), "{:.0%}"),
+    "unprofitable_share": (N_("loss-making accounts"), "{:.0%}"),
+    "churned": (N_("churned"), "{:,.0f}"),
+    "churn_rate": (N_("churn rate"), "{:.1%}"),
+    "top_churn_cause": (N_("top churn cause"), "{}"),
 }
 
 
@@ -482,7 +541,19 @@ def league_table(
     rows = [branch_metrics(book, br, scheme=scheme, cost_model=cost_model) for br in book.branches]
     t = pd.DataFrame(rows, columns=["branch", *LEAGUE_COLUMNS]).set_index("branch")
     missing = [c for c in LEAGUE_COLUMNS if t[c].isna().all()]
-    notes = (f"no branch has {', '.join(missing)} in these data",) if missing else ()
+    from ._labels import label
+
+    figures_missing = ""
+    for i, c in enumerate(missing):  # listed in the reader's language: "a, b" / "a、b"
+        name = label(c)
+        figures_missing = (
+            name if i == 0 else tr("{earlier}, {next}", earlier=figures_missing, next=name)
+        )
+    notes = (
+        (tr("No branch has these figures in the data: {figures}", figures=figures_missing),)
+        if missing
+        else ()
+    )
     return LeagueTable(t.astype({"accounts": int, "churned": int}), notes)
 
 

@@ -233,3 +233,33 @@ def test_the_example_targets_file_is_valid(book):
     example = Path(__file__).parents[1] / "docs" / "targets.example.yaml"
     t = kamlib.kpis(book, "Suzhou", targets=example).table
     assert t.loc["revenue", "target"] == 2.5e7 and t.loc["churn_rate", "target"] == 0.08
+
+
+def test_the_kpi_picture_and_the_action_words_follow_the_language(book):
+    """The KPI chart's text artists and the workbook's words for the actions are Chinese in
+    a Chinese report (#17), English in an English one."""
+    import warnings
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from kamlib._fonts import use_cjk_font
+    from kamlib._i18n import language
+    from tests.textcheck import data_names, figure_text, foreign
+
+    for lang in ("zh", "en"):
+        with language(lang), matplotlib.rc_context(), warnings.catch_warnings():
+            use_cjk_font()  # as a report does; a glyph the font lacks fails the test
+            warnings.filterwarnings("error", message=".*[Gg]lyph.*missing")
+            k = kamlib.kpis(book, "Suzhou")
+            fig, ax = plt.subplots()
+            k.plot(ax=ax)
+            fig.canvas.draw()  # the tick labels exist once drawn
+            words = figure_text(fig)
+            plt.close(fig)
+            a = kamlib.next_actions(book, "Suzhou").readable()
+            cells = [*a["kind"], *a["source"]]
+        assert len(words) >= 3
+        assert foreign(words + cells, lang, data_names(book)) == []
+        if lang == "zh":
+            assert "大客户离网率" in words and "针对流失原因采取行动" in cells
