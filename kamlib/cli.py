@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         with language(getattr(args, "lang", "en")):
-            print(tr("Interrupted: reports already written are intact."), file=sys.stderr)
+            print(tr("interrupted: reports already written are intact"), file=sys.stderr)
         return 130
 
 
