@@ -153,7 +153,7 @@ def test_chinese_index_page(editions, sample_book):
     lines = html_text(page)
     assert lines[0] == "各分公司大客户分析报告"
     assert "按此列排序" in lines  # the sort control's title
-    assert {"分公司", "客户数", "离网率", "首要行动", "全公司"} <= set(lines)
+    assert {"分公司", "客户数", "离网率", "首要行动建议", "全公司"} <= set(lines)
     # marks in words: the sample's Beijing churns more than the operator, Suzhou less
     assert "▼ 较差" in lines and "▲ 较好" in lines
     # the operator's revenue in 万元, summed here from the billing table
@@ -234,3 +234,21 @@ def test_cli_summary_follows_the_language(editions):
     s.results = s.results[:1]
     s.results[0].status = "done"
     assert summary_lines(s)[0].startswith("1 report written, 0 unchanged")
+
+
+def test_kam_report_speaks_the_reports_language(tmp_path, capsys):
+    # a one-cell notebook: the batch's own words (summary line, page title, index) only
+    from kamlib.cli import main
+
+    from .conftest import ROOT, tiny_report
+
+    nb = tiny_report(tmp_path / "nb" / "report.ipynb", "print(branch)")
+    out = tmp_path / "out"
+    args = ["report", str(ROOT / "data"), "--branch", "Hanzhong", "--notebook", str(nb)]
+    assert main([*args, "--lang", "zh", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("已生成1份报告，0份未变，0份失败，用时")
+    assert printed[0].endswith(f"秒 -> {out}/index.html") and len(printed) == 1  # no overview
+    page = (out / "Hanzhong" / "report.html").read_text(encoding="utf-8")
+    assert "<title>Hanzhong：大客户分析报告</title>" in page and '<html lang="zh-CN">' in page
+    assert html_text(out / "index.html")[0] == "各分公司大客户分析报告"
