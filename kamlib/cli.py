@@ -134,7 +134,7 @@ def summary_lines(s: RunSummary, *, min_accounts: int = 1) -> list[str]:
     ['1 report written, 0 unchanged, 0 failed in 12.3 s -> out/index.html']
     """
     from ._format import count, number
-    from .overview import _names_list
+    from .overview import names_list
     from .runner import OVERVIEW
 
     done = sum(r.status == "done" for r in s.results)
@@ -159,7 +159,7 @@ def summary_lines(s: RunSummary, *, min_accounts: int = 1) -> list[str]:
                 "Left out (fewer than {n} accounts): {branches}",
                 min_accounts,
                 n=count(min_accounts),
-                branches=_names_list(s.skipped_small),
+                branches=names_list(s.skipped_small),
             )
         )
     return lines

@@ -111,14 +111,15 @@ def ranked_causes(tree: CauseTree) -> pd.DataFrame:
     return t.sort_values("accounts", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _names_list(names: list[str]) -> str:
+def names_list(names: list[str]) -> str:
     """Names joined for a sentence in the current language: "A, B and C" / "A、B和C".
 
-    Private stand-in until :mod:`kamlib._format` has one.
+    A stand-in until :mod:`kamlib._format` has one (then use that one, with the same
+    message).
 
     Examples
     --------
-    >>> _names_list(["Beijing"]), _names_list(["Beijing", "Suzhou", "Kunming"])
+    >>> names_list(["Beijing"]), names_list(["Beijing", "Suzhou", "Kunming"])
     ('Beijing', 'Beijing, Suzhou and Kunming')
     """
     names = [str(n) for n in names]
@@ -278,7 +279,7 @@ class OperatorOverview:
             return tr(
                 "{names} lose accounts faster than the operator (highest {rate} in {top}, "
                 "operator {operator})",
-                names=_names_list(worse),
+                names=names_list(worse),
                 rate=share(t.loc[top, "churn_rate"]),
                 top=top,
                 operator=share(op),
@@ -288,7 +289,7 @@ class OperatorOverview:
                 "{names} keeps accounts better than the operator's {operator} churn rate",
                 "{names} keep accounts better than the operator's {operator} churn rate",
                 len(better),
-                names=_names_list(better),
+                names=names_list(better),
                 operator=share(op),
             )
         return tr(

@@ -23,7 +23,7 @@ from kamlib._fonts import use_cjk_font
 from kamlib._format import money, share
 from kamlib._i18n import language
 from kamlib.cli import summary_lines
-from kamlib.overview import _names_list, build_overview
+from kamlib.overview import build_overview, names_list
 from kamlib.runner import OVERVIEW, BranchResult, RunSummary, write_index
 
 from .textcheck import data_names, figure_text, foreign, html_text, workbook_text
@@ -186,8 +186,8 @@ def test_overview_sentences_are_built_from_the_figures(editions, sample_book):
     )
     # one branch, several branches: each a whole sentence in its language
     with language("zh"):
-        assert _names_list(["苏州", "昆明", "杭州"]) == "苏州、昆明和杭州"
-    assert _names_list(["Suzhou", "Kunming", "Hangzhou"]) == "Suzhou, Kunming and Hangzhou"
+        assert names_list(["苏州", "昆明", "杭州"]) == "苏州、昆明和杭州"
+    assert names_list(["Suzhou", "Kunming", "Hangzhou"]) == "Suzhou, Kunming and Hangzhou"
     t = ov.branches.copy()
     op = m["churn_rate"]
     t.loc[["Beijing", "Suzhou"], "ci_low"] = op + 0.01
