@@ -12,20 +12,29 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["HTML_LANG", "PAGE_CSS", "readable_page", "notebook_language"]
+__all__ = ["HTML_LANG", "FONT_STACK", "PAGE_CSS", "readable_page", "notebook_language"]
 
 #: report language -> the page's ``<html lang>`` (a browser picks fonts and hyphenation by it)
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
+
+#: the pages' fonts: the system's Latin font, then fonts with Chinese glyphs (a Chinese
+#: page in a Latin-only font falls back glyph by glyph, in mismatched fallback fonts)
+FONT_STACK = (
+    'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,\n'
+    '    "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
+)
 
 VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
 # Why each rule: the lab template pads cells for prompts that reports do not show and
 # lets wide output widen the page; a manager reads on a phone first.
-PAGE_CSS = """
+PAGE_CSS = (
+    """
 <style id="kam-page">
 html, body {
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
-    "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+  font-family: """
+    + FONT_STACK
+    + """;
   line-height: 1.5;
   overflow-x: hidden;
   max-width: 100%;
@@ -86,6 +95,7 @@ body .kam-table th.kam-num, body .kam-table td.kam-num {
 .kam-table tbody tr:nth-child(even) { background: #f5f5f5; }
 </style>
 """
+)
 
 _HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
 _VIEWPORT_TAG = re.compile(r"<meta\b[^>]*name=[\"']viewport[\"'][^>]*>", re.IGNORECASE)

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ._errors import ConfigError, DataError
+from ._i18n import language, ntr, tr
+
+if TYPE_CHECKING:
+    from .runner import RunSummary
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 
@@ -82,7 +87,7 @@ def read_targets(path: str) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .runner import run_reports
+    from .runner import report_name, run_reports
 
     _check_settings(args)
     s = run_reports(
@@ -106,19 +111,58 @@ def _report(args: argparse.Namespace) -> int:
         fresh_kernels=args.fresh_kernels,
         progress=not args.quiet,
     )
-    done = sum(r.status == "done" for r in s.results)
-    same = sum(r.status == "skipped" for r in s.results)
-    print(
-        f"{done} report(s) written, {same} unchanged, {len(s.failed)} failed "
-        f"in {s.seconds:.1f} s -> {s.out}/index.html"
-    )
-    if s.overview is not None and s.overview.status != "failed":
-        print(f"operator overview: {s.out}/overview/report.html")
-    if s.skipped_small:
-        print(f"left out (fewer than {args.min_accounts} accounts): {', '.join(s.skipped_small)}")
-    for r in s.failed:
-        print(f"FAILED {r.branch}: {r.error}", file=sys.stderr)
+    with language(args.lang):  # the summary in the reports' language
+        for line in summary_lines(s, min_accounts=args.min_accounts):
+            print(line)
+        for r in s.failed:
+            print(
+                tr("FAILED {report}: {error}", report=report_name(r), error=r.error or ""),
+                file=sys.stderr,
+            )
     return EXIT_FAILED if s.failed else EXIT_OK
+
+
+def summary_lines(s: RunSummary, *, min_accounts: int = 1) -> list[str]:
+    """What ``kam report`` prints when it is done, in the current language: how many
+    reports were written, unchanged and failed, and where the index is.
+
+    Examples
+    --------
+    >>> from kamlib.runner import BranchResult, RunSummary
+    >>> s = RunSummary("out", [BranchResult("Suzhou", "Suzhou", "done")], seconds=12.34)
+    >>> summary_lines(s)
+    ['1 report written, 0 unchanged, 0 failed in 12.3 s -> out/index.html']
+    """
+    from ._format import count, number
+    from .overview import names_list
+    from .runner import OVERVIEW
+
+    done = sum(r.status == "done" for r in s.results)
+    lines = [
+        ntr(
+            "{n} report written, {unchanged} unchanged, {failed} failed in {seconds} s -> {index}",
+            "{n} reports written, {unchanged} unchanged, {failed} failed in {seconds} s -> {index}",
+            done,
+            n=count(done),
+            unchanged=count(sum(r.status == "skipped" for r in s.results)),
+            failed=count(len(s.failed)),
+            seconds=number(s.seconds, 1),
+            index=f"{s.out}/index.html",
+        )
+    ]
+    if s.overview is not None and s.overview.status != "failed":
+        lines.append(tr("Operator overview: {page}", page=f"{s.out}/{OVERVIEW}/report.html"))
+    if s.skipped_small:
+        lines.append(
+            ntr(
+                "Left out (fewer than {n} account): {branches}",
+                "Left out (fewer than {n} accounts): {branches}",
+                min_accounts,
+                n=count(min_accounts),
+                branches=names_list(s.skipped_small),
+            )
+        )
+    return lines
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted: reports already written are intact", file=sys.stderr)
+        with language(getattr(args, "lang", "en")):
+            print(tr("interrupted: reports already written are intact"), file=sys.stderr)
         return 130
 
 

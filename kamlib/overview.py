@@ -23,9 +23,9 @@ import pandas as pd
 
 from ._book import Book
 from ._files import write_text
-from ._format import count, money, period, share
+from ._format import count, money, number, period, share
 from ._i18n import current_language, ntr, tr
-from ._labels import label, labelled
+from ._labels import label
 from .churn import CauseTree, ChurnDrivers, cause_tree, churn_drivers, churn_rates
 from .report import branch_metrics, profit_metrics
 
@@ -65,12 +65,16 @@ def branch_comparison(book: Book, *, cost_model: Any = None) -> pd.DataFrame:
     """Every branch side by side: accounts, churn (rate, 95% interval), 80/20 shares and
     the loss-making share, with the same definitions as each branch's ``metrics.json``.
 
+    ``churned`` and ``at_risk`` are the churn rate's own counts (accounts that churned in
+    the observation window, and accounts on the books in it), so a reader dividing one by
+    the other finds the rate shown beside them.
+
     Examples
     --------
     >>> import kamlib
     >>> t = branch_comparison(kamlib.load(kamlib.sample_path()))
     >>> int(t["accounts"].sum()), list(t.columns[:3])
-    (2000, ['accounts', 'churned', 'churn_rate'])
+    (2000, ['accounts', 'at_risk', 'churned'])
     """
     rates = churn_rates(book, by="branch").table
     rows = []
@@ -82,7 +86,8 @@ def branch_comparison(book: Book, *, cost_model: Any = None) -> pd.DataFrame:
             {
                 "branch": name,
                 "accounts": len(b.accounts),
-                "churned": int((b.accounts["status"] == "churned").sum()),
+                "at_risk": 0 if r is None else int(r["accounts"]),
+                "churned": 0 if r is None else int(r["churned"]),
                 "churn_rate": np.nan if r is None else r["rate"],
                 "ci_low": np.nan if r is None else r["ci_low"],
                 "ci_high": np.nan if r is None else r["ci_high"],
@@ -92,7 +97,8 @@ def branch_comparison(book: Book, *, cost_model: Any = None) -> pd.DataFrame:
             }
         )
     t = pd.DataFrame(rows).set_index("branch")
-    return t.astype({c: float for c in t.columns if c not in ("accounts", "churned")})
+    counts = ("accounts", "at_risk", "churned")
+    return t.astype({c: float for c in t.columns if c not in counts})
 
 
 def ranked_causes(tree: CauseTree) -> pd.DataFrame:
@@ -103,6 +109,24 @@ def ranked_causes(tree: CauseTree) -> pd.DataFrame:
     cols = ["cause", "group", "accounts", "share", "monthly_revenue_lost"]
     t = t[[c for c in cols if c in t.columns]]
     return t.sort_values("accounts", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def names_list(names: list[str]) -> str:
+    """Names joined for a sentence in the current language: "A, B and C" / "A、B和C".
+
+    A stand-in until :mod:`kamlib._format` has one (then use that one, with the same
+    message).
+
+    Examples
+    --------
+    >>> names_list(["Beijing"]), names_list(["Beijing", "Suzhou", "Kunming"])
+    ('Beijing', 'Beijing, Suzhou and Kunming')
+    """
+    names = [str(n) for n in names]
+    if len(names) < 2:
+        return "".join(names)
+    sep = "、" if current_language() == "zh" else ", "
+    return tr("{names} and {last}", names=sep.join(names[:-1]), last=names[-1])
 
 
 # -- display: two small functions, so the report's display helpers can replace them
@@ -119,7 +143,9 @@ def _show_figure(fig: Any, *, title: str, alt: str) -> None:
     """Show a figure with its message title and an alt text stating its finding."""
     from ._display import show_figure
 
-    fig.axes[0].set_title("\n".join(textwrap.wrap(title, 70)), loc="left", fontsize=11)
+    # a Chinese character is about twice as wide as a Latin letter
+    width = 38 if current_language() == "zh" else 70
+    fig.axes[0].set_title("\n".join(textwrap.wrap(title, width)), loc="left", fontsize=11)
     show_figure(fig, alt=alt)
 
 
@@ -174,42 +200,59 @@ class OperatorOverview:
 
     def headline(self) -> str:
         m = self.metrics
-        when = period(m.get("period_start"), m.get("period_end"))
-        text = ntr(
+        values = {
+            "n": count(m["branches"]),
+            "accounts": count(m["accounts"]),
+            "period": period(m.get("period_start"), m.get("period_end")),
+            "revenue": money(m.get("revenue"), self.currency),
+            "profit": money(m.get("profit"), self.currency),
+            "margin": share(m.get("margin")),
+        }
+        if m.get("revenue") is not None and m.get("profit") is not None:
+            return ntr(
+                "{accounts} accounts in {n} branch, {period}. Revenue {revenue}, profit "
+                "{profit} ({margin} of revenue).",
+                "{accounts} accounts in {n} branches, {period}. Revenue {revenue}, profit "
+                "{profit} ({margin} of revenue).",
+                m["branches"],
+                **values,
+            )
+        if m.get("revenue") is not None:
+            return ntr(
+                "{accounts} accounts in {n} branch, {period}. Revenue {revenue}; without "
+                "cost data there is no profit figure.",
+                "{accounts} accounts in {n} branches, {period}. Revenue {revenue}; without "
+                "cost data there is no profit figure.",
+                m["branches"],
+                **values,
+            )
+        return ntr(
             "{accounts} accounts in {n} branch, {period}.",
             "{accounts} accounts in {n} branches, {period}.",
             m["branches"],
-            n=count(m["branches"]),
-            accounts=count(m["accounts"]),
-            period=when,
+            **values,
         )
-        if m.get("revenue") is not None and m.get("profit") is not None:
-            text += " " + tr(
-                "Revenue {revenue}, profit {profit} ({margin} of revenue).",
-                revenue=money(m["revenue"], self.currency),
-                profit=money(m["profit"], self.currency),
-                margin=share(m["margin"]),
-            )
-        elif m.get("revenue") is not None:
-            text += " " + tr(
-                "Revenue {revenue}; without cost data there is no profit figure.",
-                revenue=money(m["revenue"], self.currency),
-            )
-        return text
 
     def churn_sentence(self) -> str:
+        """The operator's churn rate with the counts it is computed from (the window's:
+        accounts that left before it are not counted)."""
         m = self.metrics
+        values = {
+            "churned": count(self.branches["churned"].sum()),
+            "accounts": count(self.branches["at_risk"].sum()),
+            "period": period(m.get("period_start"), m.get("period_end")),
+        }
         if m.get("churn_rate") is None:
             return tr(
-                "{churned} of {accounts} accounts churned; too few accounts for a rate.",
-                churned=count(m["churned"]),
-                accounts=count(m["accounts"]),
+                "{churned} of the {accounts} accounts on the books in {period} churned; too "
+                "few accounts for a rate.",
+                **values,
             )
         low, high = m["churn_rate_ci"]
         return tr(
-            "{churned} of {accounts} accounts churned: {rate} (95% interval {low} to {high}).",
-            churned=count(m["churned"]),
-            accounts=count(m["accounts"]),
+            "{churned} of the {accounts} accounts on the books in {period} churned: {rate} "
+            "(95% interval {low} to {high}).",
+            **values,
             rate=share(m["churn_rate"]),
             low=share(low),
             high=share(high),
@@ -226,12 +269,17 @@ class OperatorOverview:
         better = t.index[t["ci_high"] < op].tolist()
         if worse:
             top = t.loc[worse, "churn_rate"].idxmax()
-            return ntr(
-                "{names} loses accounts faster than the operator: {rate} against {operator}",
+            if len(worse) == 1:  # one branch: its own rate (no "highest")
+                return tr(
+                    "{branch} loses accounts faster than the operator: {rate} against {operator}",
+                    branch=top,
+                    rate=share(t.loc[top, "churn_rate"]),
+                    operator=share(op),
+                )
+            return tr(
                 "{names} lose accounts faster than the operator (highest {rate} in {top}, "
                 "operator {operator})",
-                len(worse),
-                names=", ".join(worse),
+                names=names_list(worse),
                 rate=share(t.loc[top, "churn_rate"]),
                 top=top,
                 operator=share(op),
@@ -241,7 +289,7 @@ class OperatorOverview:
                 "{names} keeps accounts better than the operator's {operator} churn rate",
                 "{names} keep accounts better than the operator's {operator} churn rate",
                 len(better),
-                names=", ".join(better),
+                names=names_list(better),
                 operator=share(op),
             )
         return tr(
@@ -285,7 +333,7 @@ class OperatorOverview:
             return tr(
                 "{driver} moves churn most: it multiplies the odds of leaving by {ratio}",
                 driver=label(name),
-                ratio=f"{ratio:.1f}",
+                ratio=number(ratio, 1),
             )
         return tr(
             "{driver} moves churn most: it cuts the odds of leaving by {share}",
@@ -304,7 +352,8 @@ class OperatorOverview:
             ("revenue", money(m.get("revenue"), cur)),
             ("profit", money(m.get("profit"), cur)),
             ("margin", share(m.get("margin"))),
-            ("churned", count(m["churned"])),
+            ("at_risk", count(self.branches["at_risk"].sum())),
+            ("churned", count(self.branches["churned"].sum())),  # the rate's own counts
             ("churn_rate", share(m.get("churn_rate"))),
             ("churn_rate_per_account_year", share(m.get("churn_rate_per_account_year"))),
             ("top20_revenue_share", share(m.get("top20_revenue_share"))),
@@ -327,17 +376,18 @@ class OperatorOverview:
             ],
             share,
         )
-        return _formatted(t, {"accounts": count, "churned": count, **fmt})
+        return _formatted(t, {"accounts": count, "at_risk": count, "churned": count, **fmt})
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The workbook's sheets (sheet name -> table, in the reader's words)."""
+        """The workbook's sheets (sheet name in the reader's words -> table with its
+        column keys: the workbook writes headers, codes and definitions from them)."""
         out = {
             tr("Operator figures"): self.kpis(),
-            tr("Branches"): labelled(self.branches.reset_index()),
-            tr("Churn causes"): labelled(self.causes),
+            tr("Branches side by side"): self.branches.reset_index(),
+            tr("Churn causes"): self.causes,
         }
         if len(self.drivers.table):
-            out[tr("Churn drivers")] = labelled(self.drivers.table.reset_index())
+            out[tr("Churn drivers")] = self.drivers.table.reset_index()
         return out
 
     # -- output
@@ -443,7 +493,10 @@ class OperatorOverview:
         out.mkdir(parents=True, exist_ok=True)
         # branch_metrics' figures are JSON-safe already (no NaN, no numpy scalars)
         text = json.dumps(self.metrics, indent=2, ensure_ascii=False, allow_nan=False)
-        write_workbook(self.tables(), out / "tables.xlsx")
+        tables = self.tables()
+        # the drivers' intervals are of odds ratios, not of shares
+        odds = {tr("Churn drivers"): {"ci_low": "ratio", "ci_high": "ratio"}}
+        write_workbook(tables, out / "tables.xlsx", kinds=odds, currency=self.currency or None)
         return write_text(out / OPERATOR_FILE, text)
 
 

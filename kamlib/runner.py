@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import _page
 from ._book import unknown_branch
 from ._errors import ConfigError
 from ._files import replace_dir, safe_name, write_text
@@ -89,6 +90,11 @@ class BranchResult:
     status: str  # "done", "skipped" (unchanged), "failed"
     seconds: float = 0.0
     error: str | None = None
+
+
+def report_name(result: BranchResult) -> str:
+    """A report's name in messages, in the current language: the branch, or the overview's."""
+    return tr("operator overview") if result.folder == OVERVIEW else result.branch
 
 
 @dataclass
@@ -189,8 +195,6 @@ def export_html(nb_path: Path, html_path: Path, title: str) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
-    from . import _page
-
     nb = nbformat.read(nb_path, as_version=4)
     nb.cells = [
         c
@@ -264,7 +268,7 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
             break
     if error is None:
         try:
-            title = task.get("title") or f"{branch} — key-account report"
+            title = task.get("title") or branch
             export_html(nb_out, tmp / "report.html", title=title)
             # tmp is this run's own folder: its files need no atomic write of their own
             (tmp / ".fingerprint").write_text(task["fingerprint"])
@@ -388,6 +392,8 @@ def run_reports(
         if folder.casefold() == OVERVIEW:  # the overview's folder: the branch moves aside
             folder = f"{folder}-branch"
         fp = _fingerprint(inputs_hash, params, nb)
+        with language(lang):  # the page's <title>, in the report's language
+            title = tr("{branch}: key-account report", branch=b)
         done = out / folder / ".fingerprint"
         if (
             not force
@@ -401,6 +407,7 @@ def run_reports(
             {
                 "branch": b,
                 "folder": folder,
+                "title": title,
                 "out": str(out),
                 "params": params,
                 "notebook": str(nb),
@@ -446,7 +453,9 @@ def run_reports(
     if progress and tasks:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(tasks), desc="branch reports", unit="report", file=sys.stderr)
+        with language(lang):
+            desc, unit = tr("branch reports"), tr("report")
+        bar = tqdm(total=len(tasks), desc=desc, unit=unit, file=sys.stderr)
 
     def record(r: BranchResult, task: dict[str, Any]) -> None:
         if task.get("overview"):
@@ -454,7 +463,13 @@ def run_reports(
         else:
             summary.results.append(r)
         if r.status == "failed":
-            msg = f"FAILED {r.branch}: {r.error} (notebook kept in {out / '_failed'})"
+            with language(lang):
+                msg = tr(
+                    "FAILED {report}: {error} (notebook kept in {folder})",
+                    report=report_name(r),
+                    error=r.error or "",
+                    folder=out / "_failed",
+                )
             (bar.write(msg) if bar else print(msg, file=sys.stderr))
         if bar:
             bar.update(1)
@@ -614,9 +629,6 @@ INDEX_COLUMNS: dict[str, tuple[str, str, int]] = {
     "top_churn_cause": (N_("Top churn cause"), "label", 0),
 }
 
-#: the page's language attribute per report language
-_HTML_LANG = {"en": "en", "zh": "zh-CN"}
-
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
@@ -659,10 +671,13 @@ def _cell(key: str, value: Any, currency: str, versus: str | None = None) -> str
         return f'<td class="text" data-value="{html.escape(text)}">{html.escape(text)}</td>'
     fmt = {"count": count, "money": lambda v: money(v, currency), "share": share}[kind]
     text = html.escape(fmt(value))
+    # the direction in words too, not by colour alone
     if versus == "better":
-        text += f' <span class="mark">▲ {html.escape(tr("better"))}</span>'
+        word = html.escape(tr("better"))
+        text += f' <span class="mark">▲ {word}</span>'
     elif versus == "worse":
-        text += f' <span class="mark">▼ {html.escape(tr("worse"))}</span>'
+        word = html.escape(tr("worse"))
+        text += f' <span class="mark">▼ {word}</span>'
     cls = f' class="{versus}"' if versus else ""
     return f'<td{cls} data-value="{float(value)!r}">{text}</td>'
 
@@ -687,7 +702,10 @@ document.querySelectorAll("th[data-col]").forEach(function (th) {
 });
 """
 
-_CSS = """body{font-family:sans-serif;margin:1em auto;max-width:80em;padding:0 1em;line-height:1.4}
+_CSS = (
+    "body{font-family:"
+    + _page.FONT_STACK.replace("\n    ", " ")
+    + """;margin:1em auto;max-width:80em;padding:0 1em;line-height:1.4}
 h1{font-size:1.5em}.scroll{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;font-size:.9em}
 td,th{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}
@@ -698,6 +716,7 @@ tbody.operator th,tbody.operator td{font-weight:bold;border-bottom:2px solid #99
 .better{color:#1a7f37}.worse{color:#b00}.mark{font-size:.8em}
 .failed{color:#b00;font-weight:normal}.xlsx{font-weight:normal;font-size:.8em}
 @media (max-width:600px){body{padding:0 .5em}h1{font-size:1.2em}}"""
+)
 
 
 def write_index(out: Path, summary: RunSummary, *, lang: str = "en") -> None:
@@ -722,6 +741,7 @@ def _index_page(out: Path, summary: RunSummary, lang: str) -> str:
         (m["currency"] for m in metrics.values() if m.get("currency")), ""
     )
     op_fig = _figures(op) if op else {}
+    excel = html.escape(tr("(Excel)"))  # the link to a report's workbook
     rows = []
     for r in summary.results:
         m = metrics[r.folder]
@@ -741,24 +761,25 @@ def _index_page(out: Path, summary: RunSummary, lang: str) -> str:
             else name
         )
         if (out / r.folder / "tables.xlsx").is_file():
-            link += f' <a class="xlsx" href="{html.escape(r.folder)}/tables.xlsx">(Excel)</a>'
+            link += f' <a class="xlsx" href="{html.escape(r.folder)}/tables.xlsx">{excel}</a>'
         if r.status == "failed":
             failed = tr("failed: {error}", error=r.error or "")
             link += f' <span class="failed">{html.escape(failed)}</span>'
         rows.append(f'<tr><th data-value="{name}">{link}</th>{"".join(cells)}</tr>')
 
     if op:
+        operator = html.escape(tr("Operator"))
         total = [_cell(k, op_fig[k], currency) for k in INDEX_COLUMNS]
         total_row = (
-            f'<tr><th><a href="{OVERVIEW}/report.html">{html.escape(tr("Operator"))}</a></th>'
+            f'<tr><th><a href="{OVERVIEW}/report.html">{operator}</a></th>'
             f'{"".join(total)}<td data-value="">{MISSING}</td></tr>'
         )
     else:
         total_row = ""
     headings = [tr("Branch")] + [tr(h) for h, _, _ in INDEX_COLUMNS.values()] + [tr("Top action")]
+    sort = html.escape(tr("Sort by this column"))
     head = "".join(
-        f'<th data-col="{i}" scope="col" title="{html.escape(tr("Sort by this column"))}">'
-        f"{html.escape(h)}</th>"
+        f'<th data-col="{i}" scope="col" title="{sort}">{html.escape(h)}</th>'
         for i, h in enumerate(headings)
     )
     parts = [
@@ -780,9 +801,10 @@ def _index_page(out: Path, summary: RunSummary, lang: str) -> str:
         overview = html.escape(tr("The operator overview failed: {error}", error=ov.error or ""))
         overview = f'<p class="failed">{overview}</p>'
     else:
-        link = f'<a href="{OVERVIEW}/report.html">{html.escape(tr("Operator overview"))}</a>'
+        name = html.escape(tr("Operator overview"))
+        link = f'<a href="{OVERVIEW}/report.html">{name}</a>'
         if (out / OVERVIEW / "tables.xlsx").is_file():
-            link += f' <a class="xlsx" href="{OVERVIEW}/tables.xlsx">(Excel)</a>'
+            link += f' <a class="xlsx" href="{OVERVIEW}/tables.xlsx">{excel}</a>'
         overview = (
             "<p>"
             + tr(
@@ -797,7 +819,7 @@ def _index_page(out: Path, summary: RunSummary, lang: str) -> str:
     title = html.escape(tr("Key-account reports by branch"))
     intro = "".join(f"<p>{html.escape(p)}</p>" for p in parts)
     return f"""<!doctype html>
-<html lang="{_HTML_LANG.get(lang, lang)}"><head><meta charset="utf-8">
+<html lang="{_page.HTML_LANG[lang]}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>{_CSS}</style></head>
