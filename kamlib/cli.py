@@ -36,11 +36,18 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from ._io import write_book
-    from .synth import synth
+    import codecs
 
-    op = synth(args.accounts, seed=args.seed)
-    for p in write_book(op.book, args.out):
+    from .synth import synth, write_sample
+
+    try:
+        codecs.lookup(args.encoding)
+    except LookupError:
+        raise ConfigError(
+            f"--encoding: unknown encoding {args.encoding!r} (e.g. utf-8, gbk)"
+        ) from None
+    op = synth(args.accounts, seed=args.seed, names=args.names)
+    for p in write_sample(op, args.out, encoding=args.encoding):
         print(p)
     return EXIT_OK
 
@@ -180,6 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("out", help="folder to write accounts.csv, billing.csv, ...")
     s.add_argument("--accounts", type=int, default=2000)
     s.add_argument("--seed", type=int, default=7)
+    s.add_argument(
+        "--names",
+        choices=["en", "zh"],
+        default="en",
+        help="names of branches, accounts, account managers and competitors: English "
+        "(default) or Chinese (苏州, 昆明...); the numbers are the same",
+    )
+    s.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="encoding of the CSV files (default utf-8; gbk for a Chinese system's export)",
+    )
     s.set_defaults(func=_synth)
 
     r = sub.add_parser("report", help="build one report per branch")

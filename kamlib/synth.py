@@ -17,18 +17,26 @@ weak), so that :func:`kamlib.group_warnings` is right about most groups, not all
 
 Vectorised over accounts (numpy), so the same code makes 2,000 accounts for the committed
 sample and millions for the benchmarks.
+
+``names="zh"`` gives the same operator with Chinese names, as a Chinese operator's export
+has them: branches 苏州, 昆明, 杭州, 北京, 汉中, company names such as
+"苏州恒达物流有限公司", residential customers by personal name, account managers by
+name (unique per branch) and the competitors 中国移动, 中国联通, 中国广电. The names come
+from a stream of their own and are put in only at output, so every number is the English
+sample's. :func:`write_sample` writes it in GBK too, as many Chinese systems export.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ._book import Book, build_book
 
-__all__ = ["SampleOperator", "synth", "BRANCH_WEIGHTS", "PRODUCTS"]
+__all__ = ["SampleOperator", "synth", "write_sample", "BRANCH_WEIGHTS", "BRANCH_ZH", "PRODUCTS"]
 
 BRANCH_WEIGHTS = {
     "Beijing": 0.30,
@@ -61,6 +69,51 @@ ARCHETYPES = np.array(
     ["product_optimiser", "service_first", "over_consumer", "basic_assurance", "follower"]
 )
 COMPETITORS = np.array(["China Mobile", "China Unicom", "China Broadnet"])
+
+# -- Chinese names (``names="zh"``) --------------------------------------------------------
+#: the sample's cities in Chinese
+BRANCH_ZH = {
+    "Beijing": "北京",
+    "Hangzhou": "杭州",
+    "Suzhou": "苏州",
+    "Kunming": "昆明",
+    "Hanzhong": "汉中",
+}
+_COMPETITOR_ZH = {
+    "China Mobile": "中国移动",
+    "China Unicom": "中国联通",
+    "China Broadnet": "中国广电",
+}
+# the trade name (字号) of a company: two of these characters
+_ZIHAO = list(
+    "恒达华信宏盛泰鑫瑞丰通鼎嘉诚博远兴隆安和正德汇源新创金辉永昌明宇天众联合康利祥顺聚荣"
+    "海峰凯润光晟伟捷启腾亿豪佳裕锦茂振东方益同春中南宁"
+)
+# how an organisation of each industry is named: {c} the city, {z} the trade name
+_ORG_PATTERNS = {
+    "government": ["{c}市{z}街道办事处", "{c}市{z}区政务服务中心"],
+    "public_security": ["{c}市公安局{z}派出所", "{c}市{z}交通警察大队"],
+    "education": ["{c}{z}实验学校", "{c}{z}职业技术学院", "{c}市{z}中学"],
+    "finance": ["{c}{z}投资管理有限公司", "{c}{z}融资租赁有限公司", "{c}{z}保险代理有限公司"],
+    "manufacturing": [
+        "{c}{z}精密机械有限公司",
+        "{c}{z}电子科技有限公司",
+        "{c}{z}纺织有限公司",
+        "{c}{z}新材料股份有限公司",
+    ],
+    "retail": ["{c}{z}商贸有限公司", "{c}{z}超市连锁有限公司", "{c}{z}百货有限公司"],
+    "logistics": ["{c}{z}物流有限公司", "{c}{z}供应链管理有限公司", "{c}{z}快运有限公司"],
+    "healthcare": ["{c}{z}医院", "{c}{z}医药有限公司", "{c}{z}口腔诊所"],
+    "it_services": ["{c}{z}信息技术有限公司", "{c}{z}软件有限公司", "{c}{z}网络科技有限公司"],
+    "hospitality": ["{c}{z}酒店管理有限公司", "{c}{z}餐饮管理有限公司", "{c}{z}大酒店"],
+}
+# the commonest surnames, most frequent first, and characters of given names
+_SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+_GIVEN = list(
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红建国文辉鹏宇浩婷雪琳晨欣怡子轩梓涵佳俊峰鑫倩颖思萍春海燕斌凯亮志"
+)
 
 # Product mix by archetype (business and key accounts) and for residential customers.
 _MIX = {
@@ -161,6 +214,7 @@ def synth(
     seed: int = 7,
     year: int = 2025,
     branches: dict[str, float] | None = None,
+    names: str = "en",
 ) -> SampleOperator:
     """Generate a sample operator, deterministic from ``seed``.
 
@@ -174,6 +228,10 @@ def synth(
         The calendar year of the 12 billing months; ``as_of`` is its last day.
     branches
         Branch names and their share of accounts (default: the five cities).
+    names
+        ``"en"`` (default) or ``"zh"``: the names of branches, accounts, account managers,
+        competitors and the operator in Chinese. Only the names differ: the numbers are
+        those of ``names="en"`` with the same seed.
 
     Examples
     --------
@@ -181,7 +239,14 @@ def synth(
     >>> op = kamlib.synth(300, seed=1)
     >>> len(op.book.accounts)
     300
+    >>> zh = kamlib.synth(300, seed=1, names="zh")
+    >>> zh.book.branches
+    ['北京', '昆明', '杭州', '汉中', '苏州']
+    >>> zh.book.accounts["churn_date"].equals(op.book.accounts["churn_date"])
+    True
     """
+    if names not in ("en", "zh"):
+        raise ValueError(f"names must be 'en' or 'zh', not {names!r}")
     rng = np.random.default_rng(seed)
     weights = branches or BRANCH_WEIGHTS
     n = int(n_accounts)
@@ -564,27 +629,34 @@ def synth(
     )
     usage = usage.loc[alive.ravel()].reset_index(drop=True)
 
-    names = np.where(
-        is_res,
-        pd.Series(_ids(np.arange(n))).radd("Household ").to_numpy(),
-        pd.Series(branch)
-        .str.cat(
-            [
-                pd.Series(industry).fillna("").str.replace("_", " ").str.title(),
-                pd.Series(_ids(np.arange(n))).str[-4:],
-            ],
-            sep=" ",
+    am_no = rng.integers(1, 9, n)  # each branch's eight account managers
+    if names == "zh":
+        # names only: a stream of their own, so no draw above or below moves
+        names_out, am = _zh_names(
+            np.random.default_rng([seed, 86]), branch, industry, is_res, am_no, list(weights)
         )
-        .to_numpy()
-        + " Co.",
-    )
-    am = np.where(
-        is_res,
-        None,
-        pd.Series(branch).str[:3].str.upper().radd("AM-").to_numpy()
-        + "-"
-        + pd.Series(rng.integers(1, 9, n)).astype(str).str.zfill(2).to_numpy(),
-    ).astype(object)
+    else:
+        names_out = np.where(
+            is_res,
+            pd.Series(_ids(np.arange(n))).radd("Household ").to_numpy(),
+            pd.Series(branch)
+            .str.cat(
+                [
+                    pd.Series(industry).fillna("").str.replace("_", " ").str.title(),
+                    pd.Series(_ids(np.arange(n))).str[-4:],
+                ],
+                sep=" ",
+            )
+            .to_numpy()
+            + " Co.",
+        )
+        am = np.where(
+            is_res,
+            None,
+            pd.Series(branch).str[:3].str.upper().radd("AM-").to_numpy()
+            + "-"
+            + pd.Series(am_no).astype(str).str.zfill(2).to_numpy(),
+        ).astype(object)
     parent = np.full(n, None, dtype=object)
 
     # blanks in optional columns, at the rates of real exports; the behaviour above was
@@ -595,6 +667,11 @@ def synth(
             lost &= among
         return np.where(lost, None, values.astype(object))
 
+    if names == "zh":
+        branch_out = pd.Series(branch).map(lambda b: BRANCH_ZH.get(b, b)).to_numpy()
+        competitor_out = pd.Series(competitor).map(_COMPETITOR_ZH).to_numpy(dtype=object)
+    else:
+        branch_out, competitor_out = branch, competitor
     satisfaction_out = blank(satisfaction, HARD_CASES["blank_satisfaction"]).astype(float)
     industry_out = blank(industry, HARD_CASES["blank_industry"], ~is_res)
     no_contract = hard.random(n) < HARD_CASES["blank_contract"]
@@ -604,8 +681,8 @@ def synth(
     accounts = pd.DataFrame(
         {
             "account_id": _ids(np.arange(n)),
-            "name": names,
-            "branch": branch,
+            "name": names_out,
+            "branch": branch_out,
             "customer_type": ctype,
             "industry": industry_out,
             "important": important,
@@ -624,7 +701,7 @@ def synth(
             ).normalize(),
             "churn_type": ctype_churn,
             "churn_cause": np.where(churned, cause, None),
-            "competitor": competitor,
+            "competitor": competitor_out,
             "satisfaction": satisfaction_out,
         }
     )
@@ -632,7 +709,7 @@ def synth(
     truth = pd.DataFrame(
         {
             "account_id": _ids(shown),
-            "branch": branch[shown],
+            "branch": branch_out[shown],
             "start_month": months[np.concatenate([ep_start, noisy_start])],
             "left": churned[shown],
             "episode": np.arange(len(shown)) < len(ep_idx),
@@ -647,16 +724,116 @@ def synth(
             "usage": usage,
             "contacts": contacts,
         },
-        name="Sample operator",
+        name="示例运营商" if names == "zh" else "Sample operator",
         currency="CNY",
         as_of=as_of,
         # billing above is the list price before discounts; the discounts are the costs
         # table's driver: the sample's revenue is gross, so discounts are a cost
         revenue_basis="gross",
-        source=f"kamlib.synth(n_accounts={n}, seed={seed}, year={year})",
+        source=f"kamlib.synth(n_accounts={n}, seed={seed}, year={year}"
+        + (f", names={names!r})" if names != "en" else ")"),
     )
     arche_s = pd.Series(np.where(is_res, None, arche), index=_ids(np.arange(n)), name="archetype")
     return SampleOperator(book=book, truth=truth, archetypes=arche_s.dropna())
+
+
+def _zh_names(
+    rng: np.random.Generator,
+    branch: np.ndarray,
+    industry: np.ndarray,
+    is_res: np.ndarray,
+    am_no: np.ndarray,
+    branches: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chinese account names and account managers: organisations named city + trade name
+    + what they do ("苏州恒达物流有限公司"), unique within the operator; residential
+    customers by personal name (as real exports have them, namesakes included); each
+    branch's eight account managers by name, no two alike in the operator."""
+    n = len(branch)
+    city = pd.Series(branch).map(lambda b: BRANCH_ZH.get(b, b)).to_numpy()
+    org = np.flatnonzero(~is_res)
+    pattern = np.empty(len(org), dtype=object)
+    for ind, patterns in _ORG_PATTERNS.items():
+        at = industry[org] == ind
+        pattern[at] = np.asarray(patterns, dtype=object)[rng.integers(0, len(patterns), at.sum())]
+    zihao = np.char.add(
+        np.asarray(_ZIHAO)[rng.integers(0, len(_ZIHAO), len(org))],
+        np.asarray(_ZIHAO)[rng.integers(0, len(_ZIHAO), len(org))],
+    )
+    org_names = pd.Series(
+        [p.format(c=c, z=z) for p, c, z in zip(pattern, city[org], zihao, strict=True)]
+    )
+    # a namesake gets a new trade name; a few rounds settle all but huge operators, where a
+    # namesake is left (real registers have them too)
+    for _ in range(20):
+        dup = np.flatnonzero(org_names.duplicated().to_numpy())
+        if not len(dup):
+            break
+        z = np.char.add(
+            np.asarray(_ZIHAO)[rng.integers(0, len(_ZIHAO), len(dup))],
+            np.asarray(_ZIHAO)[rng.integers(0, len(_ZIHAO), len(dup))],
+        )
+        org_names.iloc[dup] = [
+            p.format(c=c, z=zz) for p, c, zz in zip(pattern[dup], city[org][dup], z, strict=True)
+        ]
+    names = np.empty(n, dtype=object)
+    names[org] = org_names.to_numpy()
+    names[is_res] = _person_names(rng, int(is_res.sum()))
+    # account managers: 8 per branch, all different
+    k = 8 * len(branches)
+    pool: list[str] = []
+    while len(pool) < k:
+        pool = list(dict.fromkeys(pool + list(_person_names(rng, 2 * k))))
+    staff = {b: pool[8 * i : 8 * i + 8] for i, b in enumerate(branches)}
+    am = np.empty(n, dtype=object)
+    for b, people in staff.items():
+        at = (branch == b) & ~is_res
+        am[at] = np.asarray(people, dtype=object)[am_no[at] - 1]
+    return names, am
+
+
+def _person_names(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Chinese personal names: a surname (the common ones more often) and one or two
+    given-name characters."""
+    weight = 1 / np.arange(1, len(_SURNAMES) + 1) ** 0.7
+    surname = np.asarray(_SURNAMES)[rng.choice(len(_SURNAMES), size, p=weight / weight.sum())]
+    first = np.asarray(_GIVEN)[rng.integers(0, len(_GIVEN), size)]
+    second = np.where(
+        rng.random(size) < 0.7, np.asarray(_GIVEN)[rng.integers(0, len(_GIVEN), size)], ""
+    )
+    return np.char.add(np.char.add(surname, first), second).astype(object)
+
+
+def write_sample(
+    sample: SampleOperator | Book, folder: str | Path, *, encoding: str = "utf-8"
+) -> list[Path]:
+    """Write a sample operator as canonical CSV tables in ``encoding``.
+
+    ``encoding="gbk"`` gives the export of a Chinese system: the same tables, the text in
+    GBK (which :func:`kamlib.load` reads as GB18030). ``operator.yaml`` stays UTF-8: it is
+    kamlib's own file, not the export's.
+
+    Examples
+    --------
+    >>> import tempfile, kamlib
+    >>> from kamlib.synth import write_sample
+    >>> op = kamlib.synth(200, seed=1, names="zh")
+    >>> folder = write_sample(op, tempfile.mkdtemp(), encoding="gbk")[0].parent
+    >>> kamlib.load(folder).branches == op.book.branches
+    True
+    """
+    from ._io import write_book
+
+    book = sample.book if isinstance(sample, SampleOperator) else sample
+    written = write_book(book, folder)
+    if encoding.replace("-", "").replace("_", "").lower() not in ("utf8", "utf8sig"):
+        for path in written:
+            # strict: a name the encoding cannot hold is an error, not a "?" in the export
+            path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    elif encoding.lower().replace("_", "-") == "utf-8-sig":
+        for path in written:
+            path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    return written
 
 
 def _ids(i: np.ndarray) -> np.ndarray:

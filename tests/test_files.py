@@ -123,6 +123,18 @@ def test_a_folder_swap_keeps_the_old_folder_until_the_new_one_is_in_place(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Suzhou"]  # the old one removed
 
 
+def test_a_chinese_branch_folder_is_swapped_in_whole_and_its_text_is_utf8(tmp_path):
+    # the folder keeps the branch's Chinese name; write_text encodes UTF-8 itself, not in
+    # the machine's locale encoding (LANG=C, a Windows code page)
+    assert _files.safe_name("苏州") == "苏州"
+    new = tmp_path / ".tmp-苏州"
+    new.mkdir()
+    _files.write_text(new / "报告.html", '<html lang="zh-CN">苏州分公司</html>')
+    final = _files.replace_dir(new, tmp_path / _files.safe_name("苏州"))
+    assert final.name == "苏州" and sorted(p.name for p in tmp_path.iterdir()) == ["苏州"]
+    assert (final / "报告.html").read_bytes() == '<html lang="zh-CN">苏州分公司</html>'.encode()
+
+
 def test_safe_name_is_still_the_runners():
     assert runner.safe_name is _files.safe_name
     assert "safe_name" in runner.__all__

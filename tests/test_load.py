@@ -93,6 +93,32 @@ def test_gbk_and_bom_files_are_read(tmp_path):
         assert book.branches == ["北京", "汉中"]
 
 
+def test_gbk_export_of_the_chinese_sample_loads_as_the_utf8_one(tmp_path):
+    from kamlib.synth import write_sample
+
+    op = kamlib.synth(300, seed=5, names="zh")
+    write_sample(op, tmp_path / "utf8")
+    write_sample(op, tmp_path / "gbk", encoding="gbk")
+    raw = (tmp_path / "gbk" / "accounts.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):  # really GBK, not UTF-8 under another name
+        raw.decode("utf-8")
+    assert "苏州".encode("gbk") in raw
+    before = checksums(tmp_path / "gbk")
+    a, b = kamlib.load(tmp_path / "utf8"), kamlib.load(tmp_path / "gbk")
+    assert checksums(tmp_path / "gbk") == before  # the export is read, never rewritten
+    assert b.branches == a.branches and sorted(b.branches) == sorted(
+        ["苏州", "昆明", "杭州", "北京", "汉中"]
+    )
+    assert (b.name, b.currency, b.as_of) == (a.name, a.currency, a.as_of)
+    for table in ("accounts", "billing", "costs", "usage", "contacts"):
+        pd.testing.assert_frame_equal(getattr(b, table), getattr(a, table))
+    # and the names are the generator's, character for character
+    assert b.accounts["name"].tolist() == op.book.accounts["name"].tolist()
+    assert [str(n) for n in b.notes] == [
+        str(n).replace(str(tmp_path / "utf8"), str(tmp_path / "gbk")) for n in a.notes
+    ]
+
+
 def _maven_rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
