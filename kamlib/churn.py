@@ -1843,7 +1843,7 @@ def _risk_rows(ax, risk: pd.DataFrame, colors: dict[Any, str]) -> None:
         return
     # below the axis label: x in data coordinates (months), y in axes coordinates
     trans = ax.get_xaxis_transform()
-    ax.text(-0.07, -0.22, tr("At risk"), transform=ax.transAxes, ha="right", va="top", fontsize=7)
+    ax.text(-0.07, -0.22, tr("Number at risk"), transform=ax.transAxes, ha="right", va="top", fontsize=7)
     for row, (g, counts) in enumerate(risk.iterrows()):
         y = -0.3 - 0.08 * row
         color = colors.get(g, "black")

@@ -623,7 +623,7 @@ INDEX_COLUMNS: dict[str, tuple[str, str, int]] = {
     "profit": (N_("Profit"), "money", 0),
     "margin": (N_("Margin"), "share", +1),
     "churn_rate": (N_("Churn rate"), "share", -1),
-    "unprofitable_share": (N_("Loss-making accounts"), "share", -1),
+    "unprofitable_share": (N_("Loss-making, share of accounts"), "share", -1),
     "top20_revenue_share": (N_("Top 20% revenue share"), "share", 0),
     "top20_profit_share": (N_("Top 20% profit share"), "share", 0),
     "top_churn_cause": (N_("Top churn cause"), "label", 0),

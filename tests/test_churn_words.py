@@ -108,7 +108,7 @@ def test_the_chinese_pictures_say_what_the_english_ones_say(branch):
         en = _pictures(branch)
         ticks = [t.get_text() for t in en["churn_by_period"].axes[0].get_xticklabels()]
         assert ticks[:2] == ["Q1 2025", "Q2 2025"]
-        assert "At risk" in figure_text(en["retention_curves"])
+        assert "Number at risk" in figure_text(en["retention_curves"])
     plt.close("all")
 
 

@@ -204,7 +204,7 @@ def test_cumulative_incidence_draws_the_accounts_at_risk(sample_book):
     fig, ax = plt.subplots()
     inc.plot(ax=ax)
     texts = [t.get_text() for t in ax.texts]
-    assert "At risk" in texts and all(f"{int(n)}" in texts for n in risk.iloc[0].dropna())
+    assert "Number at risk" in texts and all(f"{int(n)}" in texts for n in risk.iloc[0].dropna())
     plt.close(fig)
 
 

@@ -281,7 +281,7 @@ def test_curves_stop_where_fewer_than_min_at_risk_remain():
     fig, ax = plt.subplots()
     r.plot(ax=ax)
     shown = {t.get_text() for t in ax.texts}
-    assert {"At risk", "40", "35"} <= shown
+    assert {"Number at risk", "40", "35"} <= shown
     plt.close(fig)
 
 
