@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._format import count, number, pvalue
+from ._format import count, names_list, number, pvalue
 from ._i18n import N_, ntr, tr
 from ._result import Result, axes, figures, nothing_to_draw
 
@@ -33,28 +33,6 @@ def _words(text: str) -> str:
     """A caller's subject, unit or name in the reader's language: the defaults are
     messages; a caller's own text (already translated) passes through unchanged."""
     return tr(text) if text else text
-
-
-def names_list(items: Any) -> str:
-    """Names joined for a sentence in the current language ("A, B and C"; "A、B和C").
-
-    The label engineer's ``kamlib._format.names_list`` when present (issue #17), this
-    module's own otherwise, with the same messages.
-
-    Examples
-    --------
-    >>> names_list(["tenure", "complaints", "contract end"])
-    'tenure, complaints and contract end'
-    """
-    from . import _format
-
-    joined = getattr(_format, "names_list", None)
-    names = [str(x) for x in items]
-    if joined is not None:
-        return str(joined(names))
-    if len(names) <= 1:
-        return "".join(names)
-    return tr("{names} and {last}", names=tr(", ").join(names[:-1]), last=names[-1])
 
 
 def _label(code: object) -> str:

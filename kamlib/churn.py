@@ -23,7 +23,7 @@ import pandas as pd
 from ._book import Book, has_column, lookup
 from ._charts import count_axis, money_axis, ratio_axis, share_axis, wrap
 from ._config import cause_taxonomy
-from ._format import count, money, month, ratio, share
+from ._format import count, money, month, names_list, ratio, share
 from ._i18n import N_, current_language, ntr, tr
 from ._labels import LABELS, label
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
@@ -75,21 +75,6 @@ _CHURN_LABELS: dict[str, str] = {
 }
 for _key, _words in _CHURN_LABELS.items():
     LABELS.setdefault(_key, _words)
-
-
-def _names(items: Any) -> str:
-    """Names joined for a sentence in the current language ("A, B and C"; "A、B和C")."""
-    from . import _format
-
-    joined = getattr(_format, "names_list", None)
-    items = [str(i) for i in items]
-    if joined is not None:
-        return str(joined(items))
-    if len(items) <= 1:
-        return "".join(items)
-    if current_language() == "zh":
-        return "、".join(items[:-1]) + "和" + items[-1]
-    return tr("{names} and {last}", names=", ".join(items[:-1]), last=items[-1])
 
 
 def _in_sentence(column: Any) -> str:
@@ -353,7 +338,7 @@ def churn_rates(
             0,
             tr(
                 "The data have no {columns}: one churn rate for all accounts.",
-                columns=_names(_in_sentence(c) for c in absent),
+                columns=names_list(_in_sentence(c) for c in absent),
             ),
         )
     return ChurnRates(out, notes)
@@ -1315,7 +1300,7 @@ class ChurnDrivers(Result):
                         driver=label(c),
                         n=count(len(pooled)),
                         least=count(min_level),
-                        values=_names(shown),
+                        values=names_list(shown),
                     )
                     if len(pooled) <= 5
                     else tr(
@@ -1324,7 +1309,7 @@ class ChurnDrivers(Result):
                         driver=label(c),
                         n=count(len(pooled)),
                         least=count(min_level),
-                        values=_names(shown),
+                        values=names_list(shown),
                     )
                 )
                 other = (col == "other").to_numpy()
@@ -1373,7 +1358,7 @@ class ChurnDrivers(Result):
             gaps = gaps[gaps > 0]
             # a category's levels share its gaps: one count per variable
             per_variable = {d.group.get(str(c), str(c)): int(n) for c, n in gaps.items()}
-            which = _names(
+            which = names_list(
                 tr("{driver}: {n}", driver=_driver_name(c), n=count(k))
                 for c, k in per_variable.items()
             )
@@ -1429,7 +1414,7 @@ class ChurnDrivers(Result):
                     events=count(events),
                     allowed=count(allowed),
                     per=count(epp),
-                    left_out=_names(_driver_name(g) for g in out),
+                    left_out=names_list(_driver_name(g) for g in out),
                     candidates=count(candidates_n),
                 )
             )
@@ -1763,7 +1748,7 @@ def _cut_notes(cuts: dict[str, float], min_at_risk: int) -> list[str]:
     """Where each curve was cut, in one sentence."""
     if not cuts:
         return []
-    where = _names(
+    where = names_list(
         tr("{curve} at {months} months", curve=label(g), months=f"{m:.1f}") for g, m in cuts.items()
     )
     return [
@@ -1843,7 +1828,9 @@ def _risk_rows(ax, risk: pd.DataFrame, colors: dict[Any, str]) -> None:
         return
     # below the axis label: x in data coordinates (months), y in axes coordinates
     trans = ax.get_xaxis_transform()
-    ax.text(-0.07, -0.22, tr("Number at risk"), transform=ax.transAxes, ha="right", va="top", fontsize=7)
+    ax.text(
+        -0.07, -0.22, tr("Number at risk"), transform=ax.transAxes, ha="right", va="top", fontsize=7
+    )
     for row, (g, counts) in enumerate(risk.iterrows()):
         y = -0.3 - 0.08 * row
         color = colors.get(g, "black")
@@ -1965,7 +1952,7 @@ def retention_curves(
         said.append(
             tr(
                 "No curve for {groups}: fewer than {least} accounts, or no churn.",
-                groups=_names(label(g) for g in skipped),
+                groups=names_list(label(g) for g in skipped),
                 least=count(min_accounts),
             )
         )
@@ -1973,7 +1960,7 @@ def retention_curves(
         said.append(
             tr(
                 "No curve for {groups}: fewer than {least} accounts at risk at the first churn.",
-                groups=_names(label(g) for g in thin),
+                groups=names_list(label(g) for g in thin),
                 least=count(min_at_risk),
             )
         )

@@ -140,8 +140,7 @@ def summary_lines(s: RunSummary, *, min_accounts: int = 1) -> list[str]:
     >>> summary_lines(s)
     ['1 report written, 0 unchanged, 0 failed in 12.3 s -> out/index.html']
     """
-    from ._format import count, number
-    from .overview import names_list
+    from ._format import count, names_list, number
     from .runner import OVERVIEW
 
     done = sum(r.status == "done" for r in s.results)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book
-from ._format import count, money, period, share
+from ._format import count, money, names_list, period, share
 from ._i18n import N_, ntr, tr
 from ._labels import label
 from ._result import TableResult, axes, figures, nothing_to_draw
@@ -526,30 +526,8 @@ class Actions(TableResult):
 
 
 def _listed(names: list[str]) -> str:
-    """Names listed one after the other in the current language: "A, B, C" / "A、B、C"."""
-    out = ""
-    for i, n in enumerate(str(n) for n in names):
-        out = n if i == 0 else tr("{earlier}, {next}", earlier=out, next=n)
-    return out
-
-
-def _names(names: list[str]) -> str:
-    """Names joined for a sentence in the current language: "A", "A and B", "A, B and C"
-    (Chinese: "A和B", "A、B和C").
-
-    Examples
-    --------
-    >>> from kamlib._i18n import language
-    >>> _names(["A", "B", "C"])
-    'A, B and C'
-    >>> with language("zh"):
-    ...     _names(["苏州", "昆明", "杭州"])
-    '苏州、昆明和杭州'
-    """
-    names = [str(n) for n in names]
-    if len(names) <= 1:
-        return "".join(names)
-    return tr("{first} and {last}", first=_listed(names[:-1]), last=names[-1])
+    """Names listed one after the other for a table cell: "A, B, C" / "A、B、C"."""
+    return tr(", ").join(str(n) for n in names)
 
 
 def _name_of(acc: pd.DataFrame, ids: list[Any]) -> list[str]:
@@ -652,7 +630,7 @@ def _loss_makers(
             {
                 "kind": "fix_loss_maker",
                 "action": _lever_sentence(
-                    str(lever), len(names), accounts=_names(names), money=money(stake, currency)
+                    str(lever), len(names), accounts=names_list(names), money=money(stake, currency)
                 ),
                 "accounts": _listed(names),
                 "money_at_stake": stake,
@@ -701,7 +679,7 @@ def _cause(causes: Any, b: Book, currency: str) -> tuple[list[dict[str, Any]], s
                 "revenue a year.",
                 n,
                 cause=label(code),
-                accounts=_names(names),
+                accounts=names_list(names),
                 money=money(stake, currency),
             ),
             "accounts": _listed(names),

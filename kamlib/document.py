@@ -859,7 +859,7 @@ def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
         s.blocks += ctx.said(rules)
         rt = rules.table
         if len(rt):
-            holds = int((rt["holds"] == "yes").sum())
+            holds = int(rules.summary().loc["hold", "value"])
             s.blocks.append(
                 Table(
                     tr("Rules of thumb"),

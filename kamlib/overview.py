@@ -23,7 +23,7 @@ import pandas as pd
 
 from ._book import Book
 from ._files import write_text
-from ._format import count, money, number, period, share
+from ._format import count, money, names_list, number, period, share
 from ._i18n import current_language, ntr, tr
 from ._labels import label
 from .churn import CauseTree, ChurnDrivers, cause_tree, churn_drivers, churn_rates
@@ -109,27 +109,6 @@ def ranked_causes(tree: CauseTree) -> pd.DataFrame:
     cols = ["cause", "group", "accounts", "share", "monthly_revenue_lost"]
     t = t[[c for c in cols if c in t.columns]]
     return t.sort_values("accounts", ascending=False, kind="stable").reset_index(drop=True)
-
-
-def names_list(names: list[str]) -> str:
-    """Names joined for a sentence in the current language: "A, B and C" / "A、B和C".
-
-    A stand-in until :mod:`kamlib._format` has one (then use that one, with the same
-    message).
-
-    Examples
-    --------
-    >>> names_list(["Beijing"]), names_list(["Beijing", "Suzhou", "Kunming"])
-    ('Beijing', 'Beijing, Suzhou and Kunming')
-    """
-    names = [str(n) for n in names]
-    if len(names) < 2:
-        return "".join(names)
-    sep = "、" if current_language() == "zh" else ", "
-    return tr("{names} and {last}", names=sep.join(names[:-1]), last=names[-1])
-
-
-# -- display: two small functions, so the report's display helpers can replace them
 
 
 def _show_table(title: str, table: pd.DataFrame) -> None:

@@ -20,10 +20,10 @@ import pytest
 import kamlib
 from kamlib import _display
 from kamlib._fonts import use_cjk_font
-from kamlib._format import money, share
+from kamlib._format import money, names_list, share
 from kamlib._i18n import language
 from kamlib.cli import summary_lines
-from kamlib.overview import build_overview, names_list
+from kamlib.overview import build_overview
 from kamlib.runner import OVERVIEW, BranchResult, RunSummary, write_index
 
 from .textcheck import data_names, figure_text, foreign, html_text, workbook_text
