@@ -557,6 +557,7 @@ CODE_COLUMNS = frozenset(
         "source",
         "basis",
         "fit",
+        "segment",  # a needs segment's name, or a tier code when segments fall back to tiers
     }
 )
 
@@ -591,6 +592,9 @@ KIND_NAMES = frozenset(
 )
 
 KINDS: dict[str, str] = {
+    # a needs segment's name (shown as is) or, when segments fall back to tiers, a tier code
+    "segment": "code",
+    "nearest_segment": "code",
     **dict.fromkeys(
         [
             "accounts_share",
@@ -767,10 +771,8 @@ KINDS: dict[str, str] = {
             "label_zh",
             "name",
             "name_zh",
-            "nearest_segment",
             "note",
             "says",
-            "segment",
             "top_products",
             "what",
             "中文",

@@ -1110,7 +1110,8 @@ def _churn(
                         n=count(n),
                         total=count(lost.sum()),
                     ),
-                    by_tier,
+                    # the tiers as columns, named in the reader's words
+                    by_tier.rename(columns=lambda c: str(words.get(c, c))),
                 )
             )
     if has_type:

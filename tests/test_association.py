@@ -206,7 +206,7 @@ def test_no_strength_word_when_the_test_does_not_reject(sample_book):
     assert "not distinguishable from noise" in a.reading and a.standouts.empty
     real = association_test(_frame(np.array([[40, 10], [10, 40]])), min_count=20)
     assert real.significant and re.search(
-        r"real \(p < 0.05\), (weak|moderate|strong)", real.reading
+        r"real \(p < 0.05\) and (weak|moderate|strong)", real.reading
     )
 
 

@@ -377,7 +377,7 @@ def test_the_english_report_shows_no_chinese(book, editions):
 
 
 def test_names_are_listed_in_the_readers_language():
-    from kamlib.decisions import _names
+    from kamlib._format import names_list as _names
 
     assert _names(["A", "B", "C"]) == "A, B and C"
     assert _names(["A", "B"]) == "A and B"

@@ -88,7 +88,7 @@ def test_quarters_deciles_and_categories_in_the_reader_s_words():
             "第1组",
             "2024年第4季度",
         )
-        assert label("contract: two_year") == "合约：两年"
+        assert label("contract: two_year") == "合约：两年期"
     with language("en"):
         assert (label("2025Q1"), label("D1"), label("contract: two_year")) == (
             "2025Q1",

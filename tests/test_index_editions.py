@@ -42,8 +42,8 @@ class _Shown:
     def display(self, obj, raw: bool = False) -> None:
         if isinstance(obj, dict):
             self.blocks.append(obj["text/html"])
-        else:  # a sentence (IPython Markdown): the escaped text a reader sees
-            self.blocks.append(f"<p>{html.escape(obj.data)}</p>")
+        else:  # a sentence (IPython Markdown, HTML already escaped by kamlib.say)
+            self.blocks.append(f"<p>{obj.data}</p>")
 
     def show_figure(self, fig, *, alt: str) -> None:
         self.blocks.append(f'<img alt="{html.escape(alt, quote=True)}">')

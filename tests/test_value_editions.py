@@ -78,22 +78,7 @@ def _tables(book: kamlib.Book) -> list[str]:
     return [c for c in cells if isinstance(c, str) and c.strip()]
 
 
-@pytest.mark.parametrize(
-    "lang",
-    [
-        # the words of codes (customer types, stages, products, value and loyalty classes,
-        # figure names) come from the label catalogue, translated on branch wt-labels:
-        # until it is merged the Chinese edition shows them in English. Strict: once the
-        # merge makes this pass, the marker must go.
-        pytest.param(
-            "zh",
-            marks=pytest.mark.xfail(
-                strict=True, reason="label catalogue translations land with wt-labels"
-            ),
-        ),
-        "en",
-    ],
-)
+@pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_figure_note_and_sentence_is_in_the_edition_language(sample_book, lang):
     book = sample_book.branch("Hangzhou")
     names = data_names(book)
