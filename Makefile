@@ -8,7 +8,7 @@ KERNEL := kamlib
 .PHONY: browser reports test lint lab refresh-notebooks refresh-regression bench clean help messages
 
 help:
-	@echo "make reports            build one report per branch of the bundled sample into reports/"
+	@echo "make reports            build one report per branch of the bundled sample into reports/ (Chinese: reports/zh/)"
 	@echo "make test               lint, type-check and run the whole test suite"
 	@echo "make lab                JupyterLab with the kamlib kernel (notebooks/; the branch report is kamlib/notebooks/)"
 	@echo "make refresh-notebooks  after an intended change: update each .ipynb from its .py twin, re-execute"
@@ -23,8 +23,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (kamlib)" >/dev/null
 	touch $(STAMP)
 
+# the English edition of the bundled sample, and the Chinese edition of the same operator
+# with Chinese names (generated: same seed, same numbers) in reports/zh/
 reports: $(STAMP)
 	$(BIN)/kam report data --out reports
+	$(BIN)/kam synth build/sample-zh --accounts 2000 --seed 7 --names zh >/dev/null
+	$(BIN)/kam report build/sample-zh --lang zh --out reports/zh
 
 lint: $(STAMP)
 	$(BIN)/ruff check kamlib tests tools benchmarks notebooks conftest.py

@@ -114,6 +114,7 @@ LABELS: dict[str, str] = {
     "top_tier_share_of_revenue": N_("Top tier, share of revenue"),
     "type_source": N_("Type from"),
     "value": N_("Value"),
+    "value_class": N_("Value class"),  # high / medium / low value in the value x loyalty grid
     # value classes and loyalty (the value x loyalty grid)
     "drifting": N_("Drifting"),
     "high": N_("High value"),
@@ -932,6 +933,10 @@ DEFINITIONS: dict[str, str] = {
     "top_products": N_("The products most accounts of the segment hold."),
     "unprofitable_share": N_("Share of accounts that lose money."),
     "value": N_("The figure's value."),
+    "value_class": N_(
+        "High, medium or low value in the value x loyalty grid: the account's spend against "
+        "the branch's other accounts."
+    ),
     "value_share": N_("Cumulative share of the value."),
     "warned": N_("Accounts that triggered a churn warning."),
     "warning": N_("Whether the group shows the warning signals."),

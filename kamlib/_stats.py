@@ -269,6 +269,7 @@ class Association(Result):
         observed = self.observed.rename(index=_label, columns=_label)
         if not (self.testable and self.residuals is not None):
             sns.heatmap(observed, annot=True, fmt="d", cmap="Greys", ax=ax, cbar=False)
+            ax.tick_params(axis="y", labelrotation=0)  # row names read across (Chinese too)
             ax.set_title(
                 tr(
                     "Counts of {unit} (no test: {reason})",
@@ -290,6 +291,7 @@ class Association(Result):
             linecolor="white",
             ax=ax,
         )
+        ax.tick_params(axis="y", labelrotation=0)  # row names read across (Chinese too)
         rows, cols = list(self.residuals.index), list(self.residuals.columns)
         if len(self.standouts):
             out = np.zeros(self.residuals.shape, dtype=bool)

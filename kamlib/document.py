@@ -726,7 +726,9 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
                 size=(6, 3.5),
             )
         )
-        s.blocks.append(Table(tr("Value x loyalty"), title, vl.strategy))
+        s.blocks.append(
+            Table(tr("Value x loyalty"), title, vl.strategy.rename_axis(index="value_class"))
+        )
     ctx.appendix.extend(ctx.said(needs))  # silhouettes and stability: method detail
     nt = needs.table
     if len(nt):
@@ -966,7 +968,8 @@ def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
                 Table(
                     tr("Cost assumptions"),
                     tr("The cost to serve rests on these rates: assumptions, not measurements"),
-                    pnl.model.assumptions(),
+                    # the driver is named in its own column: the code index would repeat it
+                    pnl.model.assumptions().reset_index(drop=True),
                 )
             )
     return s
@@ -1095,7 +1098,13 @@ def _churn(
                 size=(8, 3.5),
             )
         )
-        s.blocks.append(Table(tr("Cause tree"), title, ct))
+        # the cause is named in its own column: the code level would repeat it
+        shown = (
+            ct.reset_index(level="churn_cause", drop=True)
+            if "churn_cause" in ct.index.names
+            else ct
+        )
+        s.blocks.append(Table(tr("Cause tree"), title, shown))
         by_tier = ch.cause_tree(b, by=tiers.assignment.rename("tier")).table
         if len(by_tier):
             lost = by_tier.sum()

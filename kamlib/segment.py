@@ -662,7 +662,7 @@ class ValueLoyalty(Result):
         sns.heatmap(grid, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
         ax.tick_params(axis="y", rotation=0)
         ax.set_xlabel(label("loyalty"))
-        ax.set_ylabel(label("value"))
+        ax.set_ylabel(label("value_class"))
         return ax
 
 

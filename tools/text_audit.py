@@ -42,8 +42,10 @@ def main() -> int:
             continue
         total += len(found)
         words = Counter(w for w, _ in found)
-        print(f"\n== {path} : {len(found)} foreign words; most common: "
-              + ", ".join(f"{w}×{n}" for w, n in words.most_common(15)))
+        print(
+            f"\n== {path} : {len(found)} foreign words; most common: "
+            + ", ".join(f"{w}×{n}" for w, n in words.most_common(15))
+        )
         seen: set[str] = set()
         for _, line in found:
             if line not in seen and len(seen) < args.limit:
