@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.textcheck import data_names, foreign, html_text, workbook_text  # noqa: E402
+from tests.textcheck import data_names, foreign, html_text, workbook_text
 
 
 def main() -> int:
