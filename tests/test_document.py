@@ -304,7 +304,6 @@ def test_a_foreign_export_speaks_in_words(maven_csv):
 
 # -- the report's own words in its language (#17) ------------------------------------------
 from kamlib._i18n import language  # noqa: E402
-from kamlib._labels import label  # noqa: E402
 from tests.textcheck import data_names, foreign  # noqa: E402
 
 EDITION_BRANCH = "Hangzhou"
