@@ -91,6 +91,12 @@ body .kam-table th.kam-num, body .kam-table td.kam-num {
   white-space: nowrap;
   min-width: 0;
 }
+/* Chinese breaks between any two characters: keep a short cell ("2025年1月至12月") whole,
+   break long ones at punctuation, and a run wider than the cell only where it must */
+:lang(zh) body .kam-table th, :lang(zh) body .kam-table td {
+  word-break: keep-all;
+  overflow-wrap: break-word;
+}
 .kam-table thead th { border-bottom: 1px solid #888; font-weight: 600; }
 .kam-table tbody tr:nth-child(even) { background: #f5f5f5; }
 </style>
