@@ -142,11 +142,22 @@ def pvalue(p: Any) -> str:
 
 
 def ratio(v: Any) -> str:
-    """A ratio as "5.0×" (how many times as large)."""
+    """A ratio, how many times as large: "5.0×" in English, "5.0倍" in Chinese.
+
+    Examples
+    --------
+    >>> ratio(5), ratio(123.4)
+    ('5.0×', '123×')
+    >>> from kamlib._i18n import language
+    >>> with language("zh"):
+    ...     ratio(2.06)
+    '2.1倍'
+    """
     if _missing(v):
         return MISSING
     x = float(v)
-    return f"{x:,.1f}×" if x < 100 else f"{x:,.0f}×"
+    sign = "倍" if current_language() == "zh" else "×"
+    return f"{x:,.1f}{sign}" if x < 100 else f"{x:,.0f}{sign}"
 
 
 def names_list(items: Any) -> str:

@@ -992,8 +992,10 @@ def _churn(
             Text(
                 tr(
                     "{churned} of {accounts} accounts churned ({rate}).",
-                    churned=count(churned),
-                    accounts=count(len(acc)),
+                    # the counts the rate is computed from (accounts that left before the
+                    # window are not at risk in it), so the sentence adds up
+                    churned=count(int(r["churned"])),
+                    accounts=count(int(r["accounts"])),
                     rate=share(r["rate"]),
                 )
             )
@@ -1066,8 +1068,14 @@ def _churn(
         s.blocks.append(Table(tr("Churn per quarter"), title, qt))
     s.blocks += ctx.said(ctypes)
     tt = ctypes.table
-    if len(tt) and churned:
-        kind, n = _largest(tt["accounts"])
+    # the types the shares are of (internal migration is not churn: no share)
+    lost = (
+        tt.loc[tt["share_of_lost"].notna(), "accounts"]
+        if "share_of_lost" in tt
+        else tt.get("accounts")
+    )
+    if len(tt) and churned and lost is not None and lost.sum() > 0:
+        kind, n = _largest(lost)
         s.blocks.append(
             Table(
                 tr("Churn types"),
@@ -1075,7 +1083,7 @@ def _churn(
                     "Most churn is {kind}: {n} of {total} churned accounts",
                     kind=_code(kind).lower(),
                     n=count(n),
-                    total=count(churned),
+                    total=count(int(lost.sum())),
                 ),
                 tt,
             )

@@ -102,7 +102,7 @@ def test_the_chinese_pictures_say_what_the_english_ones_say(branch):
         quarters = [t.get_text() for t in zh["churn_by_period"].axes[0].get_xticklabels()]
         assert quarters[:2] == ["2025年第1季度", "2025年第2季度"]
         curve_text = figure_text(zh["retention_curves"])
-        assert "风险客户数" in curve_text
+        assert "仍在观察的客户数" in curve_text
     plt.close("all")
     with language("en"):
         en = _pictures(branch)
@@ -131,7 +131,7 @@ def test_the_chinese_notes_are_whole_sentences_with_their_numbers(branch):
     for code, name in tree.table["cause"].droplevel("group").items():
         assert name == taxonomy.loc[code, "zh"]
     assert reading.startswith("影响离网的因素（基于") and reading.endswith("。")
-    assert "优势比" in reading and "95%置信区间" in reading
+    assert "几率比" in reading and "95%置信区间" in reading
     assert back.startswith("预警规则的回测") and back.endswith("仍可能离网。")
     b = w._backtest()
     assert f"已有{int(b['warned_left'])}个离网" in back
