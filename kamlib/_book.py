@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import ConfigError, DataError, Issue
+from ._i18n import tr
 from ._schema import OPTIONAL_TABLES, REVENUE_BASES, TABLES
 from ._validate import as_of_from, derive_accounts, validate_tables
 
@@ -280,7 +281,10 @@ class Book:
         ids = pseudonyms(acc["account_id"], "ACC")
         acc["account_id"] = acc["account_id"].map(ids)
         if "name" in acc:
-            acc["name"] = acc["account_id"].str.replace("ACC-", "Account ", regex=False)
+            # a name a reader of the report's language can read ("Account 1a2b…", "客户1a2b…")
+            acc["name"] = acc["account_id"].map(
+                lambda i: tr("Account {code}", code=str(i).removeprefix("ACC-"))
+            )
         for col, prefix in (("parent_id", "GRP"), ("account_manager", "AM")):
             if col in acc:
                 acc[col] = acc[col].map(pseudonyms(acc[col], prefix))

@@ -838,7 +838,7 @@ DEFINITIONS: dict[str, str] = {
     "cumulative_share": N_("Share of the total reached by this row and all rows above it."),
     "currency": N_("The currency of the money figures."),
     "customer_type": N_("Residential, business or key account."),
-    "decile": N_("Tenth of the accounts ranked by value (D1 holds the most valuable tenth)."),
+    "decile": N_("Tenth of the accounts in the table's ranking (D1 holds the top tenth)."),
     "distance": N_("How far the segment's profile is from its archetype (smaller is closer)."),
     "distance_to_nearest": N_("How far the segment is from the nearest other segment."),
     "driver": N_("The account characteristic whose link with churn is measured."),
@@ -906,7 +906,10 @@ DEFINITIONS: dict[str, str] = {
     "retained": N_("Accounts kept (funnel), or share still with us (retention curve)."),
     "retained_of_intent": N_("Share of accounts intending to leave that were kept."),
     "retained_of_warned": N_("Share of warned accounts that were kept."),
-    "revenue": N_("Revenue over the period, net of discounts."),
+    "revenue": N_(
+        "Revenue over the period as the data record it (before or after discounts: the "
+        "profit section says which)."
+    ),
     "revenue_at_risk_year": N_("Revenue per year that leaves if the group leaves."),
     "revenue_rate": N_("Share of monthly revenue lost to churn."),
     "revenue_share": N_("Share of the operator's revenue."),

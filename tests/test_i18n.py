@@ -17,6 +17,7 @@ from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 from matplotlib.text import Text
 
+import kamlib
 from kamlib._excel import write_workbook
 from kamlib._format import money, names_list, quarter
 from kamlib._i18n import _catalogue, language, ntr, tr
@@ -372,3 +373,23 @@ def test_months_in_the_workbook_read_in_the_language(tmp_path, lang, fmt):
         path = write_workbook({"m": t}, tmp_path / "m.xlsx", kinds={"m": {"month": "month"}})
     ws = load_workbook(path)["m"]
     assert [ws.cell(row=r, column=1).number_format for r in (2, 3)] == [fmt, fmt]
+
+
+def test_masked_names_are_in_the_readers_language():
+    """--mask-pii replaces account names by pseudonyms a reader of the edition can read."""
+    acc = pd.DataFrame(
+        {
+            "account_id": ["a", "b"],
+            "name": ["苏州恒达物流有限公司", "Acme"],
+            "branch": ["苏州"] * 2,
+            "status": ["active"] * 2,
+        }
+    )
+    book = kamlib.Book.from_frames(accounts=acc)
+    with language("zh"):
+        zh = book.masked(salt="s").accounts
+    en = book.masked(salt="s").accounts
+    assert zh["name"].str.fullmatch(r"客户[0-9a-f]{10}").all()
+    assert en["name"].str.fullmatch(r"Account [0-9a-f]{10}").all()
+    # the same pseudonym in both: only the word around it changes
+    assert zh["account_id"].tolist() == en["account_id"].tolist()
