@@ -31,6 +31,7 @@ from .churn import (
 )
 from .decisions import kpis, next_actions
 from .document import BranchReport, build_report
+from .draft import draft_mapping
 from .needs import NeedsSegments
 from .opportunity import opportunity_matrix, segment_profile, segment_targets
 from .profit import (
@@ -88,6 +89,7 @@ __all__ = [
     "customer_types",
     "customer_pnl",
     "decile_table",
+    "draft_mapping",
     "group_warnings",
     "lifecycle_stage",
     "needs",

@@ -18,6 +18,7 @@ from ._files import replace_dir, safe_name
 from ._schema import TABLES
 from ._settings import MappingSpec, OperatorFile, config_path, read_file
 from ._validate import normalise_code
+from .draft import refuse_todo
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 BUILTIN_MAPPINGS = {"maven": "maven_telecom_churn.yaml"}
@@ -378,7 +379,9 @@ def _resolve_mapping(mapping: str | Path | dict) -> tuple[dict[str, Any], Path |
         )
         source = path
     spec = read_file(source, MappingSpec, what="mapping", caller="load")
-    return spec.model_dump(exclude_unset=True), path
+    data = spec.model_dump(exclude_unset=True)
+    refuse_todo(data, str(path) if path else "passed to load")  # a draft of kam map, not done
+    return data, path
 
 
 def _kept(s: pd.Series) -> pd.Series:

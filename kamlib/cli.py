@@ -1,4 +1,5 @@
-"""The ``kam`` command: validate data, generate the sample operator, build reports.
+"""The ``kam`` command: draft a mapping, validate data, generate the sample operator, build
+reports.
 
 Exit codes: 0 success; 1 the data have errors (each printed with file, table, column,
 rule and example rows); 2 a usage or configuration error (bad option, mapping, tier
@@ -32,6 +33,31 @@ def _validate(args: argparse.Namespace) -> int:
     missing = book.missing_tables()
     if missing:
         print(f"optional tables not present: {', '.join(missing)}")
+    return EXIT_OK
+
+
+def _map(args: argparse.Namespace) -> int:
+    """A draft mapping from the export itself: to stdout, or to ``-o FILE``."""
+    from pathlib import Path
+
+    from .draft import draft_mapping
+
+    path = Path(args.export)
+    if not path.is_file():
+        where = path.resolve().parent
+        raise ConfigError(f"kam map: file {args.export} not found (looked in {where})")
+    if args.delimiter is not None and args.delimiter == "":
+        raise ConfigError("--delimiter: give one character, e.g. ';'")
+    delimiter = "\t" if args.delimiter in ("\\t", "tab") else args.delimiter
+    text = draft_mapping(path, sheet=args.sheet, encoding=args.encoding, delimiter=delimiter)
+    if args.output:
+        out = Path(args.output)
+        if out.resolve() == path.resolve():
+            raise ConfigError("kam map: -o would overwrite the export itself; name another file")
+        out.write_text(text, encoding="utf-8")
+        print(f"draft written to {out}; edit its TODOs, then: kam validate", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 
@@ -181,6 +207,20 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("path", help="folder of canonical tables, export file, or mapping YAML")
     v.add_argument("--mapping", help="mapping YAML (or 'maven') for a foreign export")
     v.set_defaults(func=_validate)
+
+    m = sub.add_parser(
+        "map",
+        help="write a draft mapping for an export: kam map EXPORT > mapping.yaml",
+        description="Read an export's header and rows and write a commented draft mapping: "
+        "every column listed, canonical columns guessed (each guess says why), values: maps "
+        "to complete, TODO where you must decide. Edit it, then kam validate.",
+    )
+    m.add_argument("export", help="the export file (CSV, .xlsx or Parquet)")
+    m.add_argument("--sheet", help="the sheet of a workbook with several")
+    m.add_argument("--encoding", help="only when detection is wrong (UTF-8, BOM, GBK detected)")
+    m.add_argument("--delimiter", help="only when detection is wrong (e.g. ';' or tab)")
+    m.add_argument("-o", "--output", help="write the draft to this file instead of stdout")
+    m.set_defaults(func=_map)
 
     s = sub.add_parser("synth", help="generate the sample operator as CSV tables")
     s.add_argument("out", help="folder to write accounts.csv, billing.csv, ...")
