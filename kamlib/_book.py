@@ -123,6 +123,10 @@ class Book:
     #: values the data do not hold but a mapping set (``derive`` rules, ``constants``):
     #: "table.column" -> the rule in words. They are assumptions, said as such in reports.
     assumed: dict[str, str] = field(default_factory=dict)
+    #: columns a mapping computed from the export's columns (``compute:``): "table.column"
+    #: -> the formula ("Day Charge + Eve Charge"). Data arithmetic, not an assumption; a
+    #: report names the formula when it uses the column (which revenue it used).
+    computed: dict[str, str] = field(default_factory=dict)
     #: the whole operator's totals when this book holds one branch (see ``for_branch``)
     operator: dict[str, Any] | None = None
 
@@ -142,6 +146,7 @@ class Book:
         observed_from: str | pd.Timestamp | None = None,
         revenue_basis: str = "net",
         assumed: dict[str, str] | None = None,
+        computed: dict[str, str] | None = None,
     ) -> Book:
         """Validate DataFrames into a Book; raises :class:`kamlib.DataError` on errors.
 
@@ -172,6 +177,7 @@ class Book:
             observed_from=observed_from,
             revenue_basis=revenue_basis,
             assumed=assumed,
+            computed=computed,
         )
 
     # -- what is there ---------------------------------------------------------------
@@ -443,6 +449,7 @@ def build_book(
     observed_from: str | pd.Timestamp | None = None,
     revenue_basis: str = "net",
     assumed: dict[str, str] | None = None,
+    computed: dict[str, str] | None = None,
 ) -> Book:
     """Validate raw tables and assemble a Book, or raise DataError with every problem."""
     if revenue_basis not in REVENUE_BASES:
@@ -473,6 +480,7 @@ def build_book(
         notes=tuple(i for i in issues if i.severity == "warning"),
         observed_from=start,
         assumed=dict(assumed or {}),
+        computed=dict(computed or {}),
         **typed,
     )
 

@@ -15,9 +15,10 @@ import pandas as pd
 from ._book import Book, build_book, lookup, unknown_branch
 from ._errors import ConfigError, DataError, Issue
 from ._files import replace_dir, safe_name
+from ._i18n import ntr
 from ._schema import TABLES
-from ._settings import MappingSpec, OperatorFile, config_path, read_file
-from ._validate import normalise_code
+from ._settings import ComputeRule, MappingSpec, OperatorFile, config_path, read_file
+from ._validate import _labels, normalise_code
 from .draft import refuse_todo
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -361,6 +362,7 @@ def _load_whole(
         observed_from=meta.get("observed_from"),
         revenue_basis=meta.get("revenue_basis", "net"),
         assumed=meta.get("assumed"),
+        computed=meta.get("computed"),
     )
 
 
@@ -408,6 +410,229 @@ def _kept(s: pd.Series) -> pd.Series:
     return text
 
 
+#: the data's spellings a YAML boolean key of ``values:`` stands for (an unquoted Yes/No
+#: in a mapping reads as true/false), compared in lower case
+BOOL_SPELLINGS: dict[bool, tuple[str, ...]] = {
+    True: ("yes", "true", "on", "y"),
+    False: ("no", "false", "off", "n"),
+}
+
+
+def _export_columns(raw: pd.DataFrame, wanted: list[str]) -> str:
+    """The export's own columns for a message, those nearest to ``wanted`` first."""
+    import difflib
+
+    have = [str(c) for c in raw.columns]
+    near: list[str] = []
+    for w in wanted:
+        near += [c for c in difflib.get_close_matches(w, have, n=3, cutoff=0.6) if c not in near]
+    rest = [c for c in have if c not in near]
+    shown = near + rest[: max(0, 40 - len(near))]
+    tail = f" ... ({len(have)} in all)" if len(shown) < len(have) else ""
+    hint = f"did you mean {', '.join(map(repr, near))}? " if near else ""
+    return f"{hint}the export's columns are: {', '.join(shown)}{tail}"
+
+
+def _map_values(col: pd.Series, vmap: dict[Any, Any]) -> tuple[pd.Series, pd.Series]:
+    """``col`` through a ``values:`` map, and the mask of present values it has no entry
+    for (left as they are). Text and number keys match the stripped value exactly; a YAML
+    boolean key matches the yes/no spellings of :data:`BOOL_SPELLINGS` in any case."""
+    text_keys = {str(k): v for k, v in vmap.items() if not isinstance(k, bool)}
+    bool_keys = {
+        spelling: v
+        for k, v in vmap.items()
+        if isinstance(k, bool)
+        for spelling in BOOL_SPELLINGS[k]
+    }
+    exact = col.isin(list(text_keys))
+    lower = col.str.lower()
+    by_bool = ~exact & lower.isin(list(bool_keys))
+    unmapped = col.notna() & ~exact & ~by_bool
+    out = col.astype("object")
+    out = out.where(~exact, col.map(text_keys))
+    out = out.where(~by_bool, lower.map(bool_keys))
+    return out, unmapped.fillna(False).astype(bool)
+
+
+def _yaml_hint(vmap: dict[Any, Any], seen: list[str]) -> str:
+    """What YAML did to a ``values:`` map whose keys are booleans or whose unmapped values
+    look like yes/no, and how to quote; '' when neither."""
+    spellings = {s for v in BOOL_SPELLINGS.values() for s in v}
+    has_bool = any(isinstance(k, bool) for k in vmap)
+    looks = any(v.strip().lower() in spellings for v in seen)
+    if not (has_bool or looks):
+        return ""
+    if not has_bool:
+        return (
+            ". The keys are quoted text and match the data exactly (case too): add these "
+            "spellings, or write the keys unquoted ({Yes: churned, No: active}): YAML reads "
+            "them as true/false, and kamlib matches true to yes, true, on, y and false to no, "
+            "false, off, n in any case"
+        )
+    keys = ", ".join(
+        f"{k} (YAML read it as {str(k).lower()})" if isinstance(k, bool) else repr(k) for k in vmap
+    )
+    return (
+        f". The mapping's keys are {keys}. YAML reads unquoted Yes/No, True/False and "
+        "On/Off as true/false; kamlib matches a true key to yes, true, on, y and a false "
+        "key to no, false, off, n (any case); for any other spelling add a quoted key as it "
+        f'is in the data, e.g. {{"{seen[0]}": ...}}'
+    )
+
+
+def _numbers(
+    raw: pd.DataFrame, source: str, what: str, table: str, file: str, row_label: str
+) -> tuple[pd.Series, pd.Series, list[Issue]]:
+    """An export column as numbers for a ``compute:`` rule, the mask of its blank cells,
+    and an error for cells that are neither blank nor a number."""
+    from ._validate import _to_number, _to_text
+
+    s = raw[source]
+    num = _to_number(s)
+    typed = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+    blank = s.isna() if typed else _to_text(s).isna()
+    bad = ~blank & num.isna()
+    issues = []
+    if bad.any():
+        rows, n = _labels(raw, bad, row_label)
+        seen = sorted(set(s[bad.to_numpy()].astype(str)))[:3]
+        issues.append(
+            Issue(
+                "error",
+                table,
+                what,
+                "compute-not-a-number",
+                f"{n} value(s) of the export's column {source!r} are not numbers "
+                f"({', '.join(map(repr, seen))}), so {what} cannot be computed for them",
+                rows,
+                n,
+                file,
+            )
+        )
+    return num.where(~bad), blank.astype(bool), issues
+
+
+def _compute(
+    raw: pd.DataFrame,
+    target: str,
+    rule: ComputeRule,
+    table: str,
+    file: str,
+    row_label: str,
+) -> tuple[pd.Series, list[Issue]]:
+    """One ``compute:`` rule on the export's columns: the values, and the issues (an error
+    for a cell that is not a number, warnings counting blank operands and division by 0).
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"Day": ["1.5", "2", ""], "Night": ["1", "0", "4"]})
+    >>> out, issues = _compute(raw, "monthly_revenue", ComputeRule(sum=["Day", "Night"]),
+    ...                        "accounts", "x.csv", "line")
+    >>> out.tolist(), [i.rule for i in issues]
+    ([2.5, 2.0, nan], ['compute-blank'])
+    """
+    from ._validate import _said
+
+    op, operands = rule.operation, rule.operands
+    issues: list[Issue] = []
+    cols, blanks = [], pd.Series(False, index=raw.index)
+    for source in operands:
+        num, blank, bad = _numbers(raw, source, target, table, file, row_label)
+        cols.append(num)
+        blanks |= blank
+        issues += bad
+    formula = rule.formula()
+    result: pd.Series
+    if op == "sum":
+        result = cols[0]
+        for c in cols[1:]:
+            result = result + c
+    elif op == "product":
+        result = cols[0]
+        for c in cols[1:]:
+            result = result * c
+    elif op == "difference":
+        result = cols[0] - cols[1]
+    elif op == "ratio":
+        zero = cols[1].eq(0).fillna(False).astype(bool) & cols[0].notna()
+        result = (cols[0] / cols[1].where(~zero)).astype("float64")
+        if zero.any():
+            rows, n = _labels(raw, zero, row_label)
+            issues.append(
+                _said(
+                    "warning",
+                    table,
+                    target,
+                    "compute-zero-division",
+                    lambda c, **v: ntr(
+                        "{n} row divides by 0 in {column} = {formula}; it is missing",
+                        "{n} rows divide by 0 in {column} = {formula}; they are missing",
+                        c,
+                        **v,
+                    ),
+                    rows=rows,
+                    count=n,
+                    file=file,
+                    column=f"{table}.{target}",
+                    formula=formula,
+                )
+            )
+    elif op == "times":
+        result = cols[0] * float(rule.times)  # type: ignore[arg-type]
+    else:  # month_of: a year and a month column
+        year, month = cols
+        ok = (year % 1 == 0) & (month % 1 == 0) & month.between(1, 12) & year.between(1900, 2200)
+        wrong = year.notna() & month.notna() & ~ok.fillna(False).astype(bool)
+        if wrong.any():
+            rows, n = _labels(raw, wrong, row_label)
+            pairs = sorted(
+                {f"{y:g}/{m:g}" for y, m in zip(year[wrong], month[wrong], strict=True)}
+            )[:3]
+            issues.append(
+                Issue(
+                    "error",
+                    table,
+                    target,
+                    "compute-not-a-month",
+                    f"{n} row(s) of the export's columns {operands[0]!r} and "
+                    f"{operands[1]!r} are not a year and a month 1-12 ({', '.join(pairs)})",
+                    rows,
+                    n,
+                    file,
+                )
+            )
+        good = ok.fillna(False).astype(bool)
+        result = pd.Series(pd.NA, index=raw.index, dtype="string")
+        result[good] = [
+            f"{int(y):04d}-{int(m):02d}" for y, m in zip(year[good], month[good], strict=True)
+        ]
+    if blanks.any():
+        rows, n = _labels(raw, blanks, row_label)
+        issues.append(
+            _said(
+                "warning",
+                table,
+                target,
+                "compute-blank",
+                lambda c, **v: ntr(
+                    "{n} row has a blank cell among {columns}, so {column} = {formula} "
+                    "is missing for it",
+                    "{n} rows have a blank cell among {columns}, so {column} = {formula} "
+                    "is missing for them",
+                    c,
+                    **v,
+                ),
+                rows=rows,
+                count=n,
+                file=file,
+                columns=", ".join(operands),
+                column=f"{table}.{target}",
+                formula=formula,
+            )
+        )
+    return result.rename(target), issues
+
+
 def _apply_table_mapping(
     raw: pd.DataFrame,
     spec: dict[str, Any],
@@ -415,21 +640,35 @@ def _apply_table_mapping(
     file: str,
     mfile: str,
     assumed: dict[str, str] | None = None,
+    computed: dict[str, str] | None = None,
+    row_label: str = "line",
 ) -> tuple[pd.DataFrame, list[Issue]]:
-    """Rename, map values, add constants and derivations for one table.
+    """Rename, compute, map values, add constants and derivations for one table.
 
     The columns a constant or a derive rule sets are recorded in ``assumed`` (the rule in
-    words): the data do not hold those values, the mapping's author assumed them.
+    words): the data do not hold those values, the mapping's author assumed them. The
+    columns a ``compute:`` rule makes are recorded in ``computed`` (the formula): data
+    arithmetic, not an assumption, but a report names it.
     """
     assumed = {} if assumed is None else assumed
+    computed = {} if computed is None else computed
     issues: list[Issue] = []
     columns: dict[str, str] = spec.get("columns") or {}
     keep: dict[str, str] = spec.get("keep") or {}
-    missing = [src for src in [*columns.values(), *keep] if src not in raw.columns]
+    rules = {
+        target: ComputeRule.model_validate(rule) if isinstance(rule, dict) else rule
+        for target, rule in (spec.get("compute") or {}).items()
+    }
+    operands = [c for rule in rules.values() for c in rule.operands]
+    missing = list(
+        dict.fromkeys(
+            src for src in [*columns.values(), *keep, *operands] if src not in raw.columns
+        )
+    )
     if missing:
         raise ConfigError(
             f"mapping {mfile}, table {table}: column(s) {', '.join(map(repr, missing))} "
-            f"not found in {file}; it has: {', '.join(map(str, raw.columns[:15]))}"
+            f"not found in {file}; {_export_columns(raw, missing)}"
         )
     unknown = [
         c for c in columns if TABLES[table].column(c) is None and not TABLES[table].extra_numeric
@@ -440,8 +679,16 @@ def _apply_table_mapping(
             f"{table} table; its columns are {', '.join(c.name for c in TABLES[table].columns)}"
         )
     out = pd.DataFrame({canon: raw[src] for canon, src in columns.items()}, index=raw.index)
+    if spec.get("row_ids"):
+        # the row's line in the file (header = line 1), the same numbers messages use
+        first = 2 if row_label == "line" else 1
+        out.insert(0, "account_id", [str(i + first) for i in range(len(raw))])
     for src, new in keep.items():
         out[new] = _kept(raw[src])
+    for target, rule in rules.items():
+        out[target], found = _compute(raw, target, rule, table, file, row_label)
+        issues += found
+        computed[f"{table}.{target}"] = rule.formula()
     for canon, value in (spec.get("constants") or {}).items():
         out[canon] = value
         assumed[f"{table}.{canon}"] = f"{value!r} for every row (a constant of the mapping)"
@@ -451,8 +698,7 @@ def _apply_table_mapping(
                 f"mapping {mfile}, table {table}: values for {canon!r}, which is not mapped"
             )
         col = out[canon].astype("string").str.strip()
-        known = {str(k) for k in vmap}
-        unmapped = col.notna() & ~col.isin(known)
+        mapped, unmapped = _map_values(col, vmap)
         allowed = TABLES[table].column(canon)
         targets = set(allowed.allowed) if allowed and allowed.allowed else None
         if canon == "churn_cause":
@@ -468,21 +714,21 @@ def _apply_table_mapping(
                 )
             if unmapped.any():
                 seen = sorted(set(col[unmapped]))[:5]
-                idx = out.index[unmapped.to_numpy()]
+                rows, n = _labels(out, unmapped, row_label)
                 issues.append(
                     Issue(
                         "error",
                         table,
                         canon,
                         "unmapped-value",
-                        f"{int(unmapped.sum())} value(s) have no entry in the mapping's values for "
-                        f"{canon} ({', '.join(map(repr, seen))})",
-                        tuple(f"line {i + 2}" for i in idx[:5]),
-                        int(unmapped.sum()),
+                        f"{n} value(s) have no entry in the mapping's values for "
+                        f"{canon} ({', '.join(map(repr, seen))}){_yaml_hint(vmap, seen)}",
+                        rows,
+                        n,
                         file,
                     )
                 )
-        out[canon] = col.map({str(k): v for k, v in vmap.items()}).where(~unmapped, col)
+        out[canon] = mapped
     for rule in spec.get("derive") or []:
         target, value, where = rule.get("column"), rule.get("value"), rule.get("where") or {}
         if target is None or value is None:
@@ -517,6 +763,7 @@ def _load_mapped(
     labels: dict[str, str] = {}
     issues: list[Issue] = []
     assumed: dict[str, str] = {}
+    computed: dict[str, str] = {}
     base = source if source.is_dir() else source.parent
     for table, tspec in tables.items():
         tspec = tspec or {}
@@ -531,9 +778,11 @@ def _load_mapped(
             delimiter=tspec.get("delimiter", ","),
             encoding=tspec.get("encoding"),
         )
-        raw[table], found = _apply_table_mapping(frame, tspec, table, str(path), mfile, assumed)
-        issues += found
         files[table], labels[table] = str(path), _row_label(path)
+        raw[table], found = _apply_table_mapping(
+            frame, tspec, table, str(path), mfile, assumed, computed, labels[table]
+        )
+        issues += found
     return build_book(
         raw,
         files=files,
@@ -546,6 +795,7 @@ def _load_mapped(
         observed_from=spec.get("observed_from"),
         revenue_basis=spec.get("revenue_basis", "net"),
         assumed=assumed,
+        computed=computed,
     )
 
 
@@ -578,6 +828,8 @@ def write_book(book: Book, folder: str | Path) -> list[Path]:
         meta["observed_from"] = book.observed_from.strftime("%Y-%m-%d")
     if book.assumed:
         meta["assumed"] = dict(book.assumed)
+    if book.computed:
+        meta["computed"] = dict(book.computed)
     import yaml
 
     (folder / "operator.yaml").write_text(
@@ -645,6 +897,7 @@ def prepare(
         else book.observed_from.strftime("%Y-%m-%d"),
         "revenue_basis": book.revenue_basis,
         "assumed": book.assumed,
+        "computed": book.computed,
         "operator": operator_summary(book, cost_model=cost_model),
         "branches": folders,
         # lets a batch list and size the branches without reading any table
@@ -682,5 +935,6 @@ def _load_prepared(src: Path, branch: str | None) -> Book:
         observed_from=m.get("observed_from"),
         revenue_basis=m.get("revenue_basis", "net"),
         assumed=m.get("assumed"),
+        computed=m.get("computed"),
     )
     return replace(book, operator=m["operator"]) if branch is not None else book

@@ -516,16 +516,117 @@ class DeriveRule(_Model):
     where: dict[str, Scalar] = Field(default_factory=dict)
 
 
+#: the arithmetic a ``compute:`` rule may do, and how many operands each takes
+#: (None: two or more)
+COMPUTE_OPS: dict[str, int | None] = {
+    "sum": None,
+    "difference": 2,
+    "product": None,
+    "ratio": 2,
+    "month_of": 2,
+}
+
+
+class ComputeRule(_Model):
+    """One ``compute:`` entry: arithmetic on the export's own columns (docs/mapping.md).
+
+    Exactly one of ``sum``, ``difference``, ``product``, ``ratio``, ``month_of`` (a list
+    of source columns), or ``column`` with ``times`` (a constant times a column).
+    """
+
+    sum: list[str] | None = None
+    difference: list[str] | None = None
+    product: list[str] | None = None
+    ratio: list[str] | None = None
+    month_of: list[str] | None = None
+    column: str | None = None
+    times: Number | None = None
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> ComputeRule:
+        given = [op for op in COMPUTE_OPS if getattr(self, op) is not None]
+        scaled = self.column is not None or self.times is not None
+        if scaled and (self.column is None or self.times is None):
+            raise ValueError("`column:` and `times:` go together (a constant times a column)")
+        if len(given) + scaled != 1:
+            raise ValueError(
+                "needs exactly one of sum, difference, product, ratio, month_of (a list of "
+                "the export's columns) or column with times"
+            )
+        for op in given:
+            n, operands = COMPUTE_OPS[op], getattr(self, op)
+            if n is None and len(operands) < 2:
+                raise ValueError(f"{op} needs two or more columns (got {len(operands)})")
+            if n is not None and len(operands) != n:
+                what = {"month_of": "a year and a month column"}.get(op, "exactly two columns")
+                raise ValueError(f"{op} needs {what} (got {len(operands)})")
+        return self
+
+    @property
+    def operation(self) -> str:
+        """``sum``, ``difference``, ``product``, ``ratio``, ``month_of`` or ``times``."""
+        return next((op for op in COMPUTE_OPS if getattr(self, op) is not None), "times")
+
+    @property
+    def operands(self) -> list[str]:
+        """The export's columns the rule reads, in order."""
+        op = self.operation
+        return [str(self.column)] if op == "times" else list(getattr(self, op))
+
+    def formula(self) -> str:
+        """The rule in words, as a report names it.
+
+        Examples
+        --------
+        >>> ComputeRule(sum=["Day", "Night"]).formula()
+        'Day + Night'
+        >>> ComputeRule(column="Account Length", times=0.0329).formula()
+        '0.0329 × Account Length'
+        """
+        op = self.operation
+        if op == "times":
+            return f"{self.times:g} × {self.column}"
+        if op == "month_of":
+            return f"the month of year {self.operands[0]} and month {self.operands[1]}"
+        sign = {"sum": " + ", "difference": " − ", "product": " × ", "ratio": " / "}[op]
+        return sign.join(self.operands)
+
+
 class TableMapping(_Model):
     file: str | None = None
     sheet: Name | None = None
     delimiter: str = ","
     encoding: str | None = None
+    #: no customer id column: account_id is each row's line in the file ("2" = the first
+    #: data row), accounts only
+    row_ids: bool = False
     columns: dict[str, str] | None = None
     keep: dict[str, str] | None = None
+    #: target -> arithmetic on the export's columns (before renaming)
+    compute: dict[str, ComputeRule] | None = None
+    #: canonical column -> {value in the data: code}; a YAML boolean key (an unquoted
+    #: Yes/No) matches the data's yes/no spellings
     values: dict[str, dict[Scalar, Scalar]] | None = None
     constants: dict[str, Scalar] | None = None
     derive: list[DeriveRule] | None = None
+
+    @model_validator(mode="after")
+    def _one_id(self) -> TableMapping:
+        columns = self.columns or {}
+        if self.row_ids and "account_id" in columns:
+            raise ValueError(
+                "row_ids: true makes account_id from row numbers, but columns: also maps "
+                f"account_id (to {columns['account_id']!r}); keep one of the two"
+            )
+        if self.row_ids and "account_id" in (self.compute or {}):
+            raise ValueError("row_ids: true and a compute: rule for account_id; keep one")
+        both = sorted(set(self.compute or {}) & set(self.columns or {}))
+        if both:
+            raise ValueError(
+                f"{', '.join(both)} is both mapped in columns: and computed in compute:; "
+                "keep one of the two"
+            )
+        return self
 
 
 class TablesMapping(_Model):
@@ -536,6 +637,17 @@ class TablesMapping(_Model):
     costs: TableMapping | None = None
     usage: TableMapping | None = None
     contacts: TableMapping | None = None
+
+    @model_validator(mode="after")
+    def _row_ids_for_accounts(self) -> TablesMapping:
+        for table in ("billing", "costs", "usage", "contacts"):
+            spec = getattr(self, table)
+            if spec is not None and spec.row_ids:
+                raise ValueError(
+                    f"row_ids: true is for the accounts table only ({table} rows refer to "
+                    "accounts through an account_id column of their own)"
+                )
+        return self
 
 
 class MappingSpec(_Model):
@@ -563,6 +675,8 @@ class OperatorFile(_Model):
     revenue_basis: Literal["net", "gross"] = "net"
     #: columns set by a mapping's rule, not recorded (kept when a mapped book is written)
     assumed: dict[str, str] = {}
+    #: columns a mapping computed from the export's columns: "table.column" -> formula
+    computed: dict[str, str] = {}
 
 
 class EstimateRow(_Model):
