@@ -32,10 +32,6 @@ UNICOM = DATA / "cn_unicom_customer_survival" / "CustomerSurvival.csv"
 PREPAID_CHURN = DATA / "prepaid_monthly_usage" / "customer_churn.csv"
 PREPAID_USAGE = DATA / "prepaid_monthly_usage" / "customer_usage.csv"
 
-NEEDS_MAPPING = pytest.mark.xfail(
-    strict=True, reason="needs wt-mapping: row_ids/compute in the loader"
-)
-
 
 def _export(path: Path) -> Path:
     if not path.is_file():
@@ -154,7 +150,6 @@ def test_real_drafts_are_valid_mappings(export: Path) -> None:
     check(MappingSpec, spec, source="draft")
 
 
-@NEEDS_MAPPING
 def test_monthly_draft_is_a_valid_mapping() -> None:
     _, spec = _draft(_export(PREPAID_USAGE))
     check(MappingSpec, spec, source="draft")
@@ -203,7 +198,6 @@ def test_maven_and_unicom_load_after_a_few_edits() -> None:
     assert unicom.accounts["service_contract"].sum() == pd.to_numeric(u["Contract"]).sum()
 
 
-@NEEDS_MAPPING
 def test_prepaid_loads_after_a_few_edits() -> None:
     _, spec = _draft(_export(PREPAID_USAGE))
     _, churn = _draft(_export(PREPAID_CHURN))
@@ -328,7 +322,6 @@ def test_wide_export_draft(wide_csv: Path) -> None:
     assert still_todo(spec) == ["currency"]
 
 
-@NEEDS_MAPPING
 def test_wide_export_loads_and_sums_the_charges(wide_csv: Path) -> None:
     _, spec = _draft(wide_csv)
     spec["currency"] = "USD"  # the one edit
