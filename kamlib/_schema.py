@@ -43,7 +43,9 @@ class Table:
 CUSTOMER_TYPES = ("key_account", "business", "residential")
 STATUSES = ("active", "churned")
 CHURN_TYPES = ("migration", "voluntary", "involuntary")
-CAUSE_GROUPS = ("internal", "competitor", "customer", "unknown")
+#: "unclassified" holds the reasons an export gives in its own words that no mapping put
+#: in the taxonomy (shown as themselves); no cause of causes.yaml belongs to it
+CAUSE_GROUPS = ("internal", "competitor", "customer", "unknown", "unclassified")
 CONTRACTS = ("none", "monthly", "one_year", "two_year", "multi_year")
 #: whether billing revenue is after discounts ("net", the default) or before them ("gross"):
 #: set by ``revenue_basis:`` in a mapping or in operator.yaml
@@ -92,12 +94,14 @@ ACCOUNTS = Table(
             "churn_cause_group",
             "category",
             allowed=CAUSE_GROUPS,
-            meaning="internal / competitor / customer (derived from churn_cause when absent)",
+            meaning="internal / competitor / customer / unknown, or unclassified for a reason "
+            "not in the taxonomy (derived from churn_cause when absent)",
         ),
         Column(
             "churn_cause",
             "category",
-            meaning="cause code from the cause taxonomy (config/causes.yaml)",
+            meaning="cause code from the cause taxonomy (config/causes.yaml, docs/causes.md); "
+            "a reason in the export's own words is kept as it is, under unclassified",
         ),
         Column(
             "churn_category", "text", meaning="the source data set's own churn category, kept as is"

@@ -446,12 +446,20 @@ class Cause(_Model):
     zh: str
     #: the operator can act on it (its service, offering, price, relationship, staff)
     controllable: bool = False
+    #: what the cause covers, in one line (docs/causes.md, the draft of ``kam map``)
+    meaning: str = ""
 
     @field_validator("group")
     @classmethod
     def _known_group(cls, v: str) -> str:
-        if v not in CAUSE_GROUPS:
-            raise ValueError(unknown_key("", v, CAUSE_GROUPS, kind="cause group"))
+        groups = [g for g in CAUSE_GROUPS if g != "unclassified"]
+        if v == "unclassified":
+            raise ValueError(
+                "unclassified holds the export's own reasons that no mapping put in the "
+                "taxonomy; a cause of the taxonomy belongs to one of " + ", ".join(groups)
+            )
+        if v not in groups:
+            raise ValueError(unknown_key("", v, groups, kind="cause group"))
         return v
 
 

@@ -127,6 +127,29 @@ def _parse_months(text: pd.Series) -> pd.Series:
     return out.astype("datetime64[ns]")
 
 
+def as_cause(raw: pd.Series) -> pd.Series:
+    """Churn reasons as causes: a code of the cause taxonomy (``config/causes.yaml``,
+    compared like every category code) as the code, any other text as it is written.
+
+    Examples
+    --------
+    >>> as_cause(pd.Series(["Competitor Price", " Price too high ", ""])).tolist()
+    ['competitor_price', 'Price too high', <NA>]
+    """
+    code = normalise_code(raw)
+    return code.where(code.isin(_config.cause_taxonomy().index), _to_text(raw))
+
+
+def churn_reasons(acc: pd.DataFrame) -> tuple[str, pd.Series] | None:
+    """The column that says why accounts left, and its values as causes (see
+    :func:`as_cause`): ``churn_cause``, or ``churn_category`` when the data hold no
+    ``churn_cause``; None when neither holds anything."""
+    for column in ("churn_cause", "churn_category"):
+        if column in acc and acc[column].notna().any():
+            return column, as_cause(acc[column]) if column != "churn_cause" else acc[column]
+    return None
+
+
 def coerce_column(
     df: pd.DataFrame, col: Column, table: str, file: str | None, row_label: str
 ) -> tuple[pd.Series, list[Issue]]:
@@ -135,6 +158,10 @@ def coerce_column(
     issues: list[Issue] = []
     if col.kind in ("id", "text"):
         out = _to_text(raw)
+    elif col.name == "churn_cause":
+        # a code of the taxonomy is compared as codes are; a reason in the export's own
+        # words stays as it is written (shown as itself, under unclassified)
+        return as_cause(raw), issues
     elif col.kind == "category":
         out = normalise_code(raw)
         out = out.mask(out == "")
@@ -418,25 +445,33 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
                 **v,
             ),
         )
-    if "churn_cause" in acc:
+    reasons = churn_reasons(acc)
+    if reasons is not None:
+        source, cause = reasons
         tax = _config.cause_taxonomy()
-        cause = acc["churn_cause"]
-        unknown = cause.notna() & ~cause.isin(tax.index)
-        seen = sorted(set(cause[unknown].astype(str)))[:5]
+        own = cause.notna() & ~cause.isin(tax.index)
+        texts = cause[own].value_counts()
+        shown = ", ".join(f'"{t}"' for t in texts.index[:8])
         flag(
-            unknown,
-            "error",
-            "churn_cause",
-            "unknown-category",
+            own,
+            "warning",
+            source,
+            "unclassified-cause",
             lambda c, **v: ntr(
-                "{n} cause not in the cause taxonomy ({seen}); allowed: {allowed}",
-                "{n} causes not in the cause taxonomy ({seen}); allowed: {allowed}",
+                "{n} account gives a reason that is not a cause of the taxonomy ({texts}): "
+                "it is shown as it is, under unclassified. To group such reasons, map them "
+                "to cause codes with values: for churn_cause in the mapping (docs/causes.md).",
+                "{n} accounts give reasons that are not causes of the taxonomy ({texts}): "
+                "they are shown as they are, under unclassified. To group such reasons, map "
+                "them to cause codes with values: for churn_cause in the mapping "
+                "(docs/causes.md).",
                 c,
                 **v,
             ),
-            seen=", ".join(map(repr, seen)),
-            allowed=", ".join(tax.index),
+            texts=shown + (" …" if len(texts) > 8 else ""),
         )
+    if "churn_cause" in acc:
+        cause = acc["churn_cause"]
         if "churn_cause_group" in acc:
             expected = cause.map(tax["group"])
             flag(
@@ -589,12 +624,20 @@ def check_fact(
 def derive_accounts(acc: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.DataFrame:
     """Fill the derivable columns: cause group from the taxonomy, tenure from dates."""
     acc = acc.copy()
-    if "churn_cause" in acc:
-        group = acc["churn_cause"].map(_config.cause_taxonomy()["group"]).astype("string")
+    reasons = churn_reasons(acc)
+    if reasons is not None:
+        cause = reasons[1]
+        if reasons[0] != "churn_cause":  # only the export's category: it is the cause
+            acc["churn_cause"] = cause.astype("string")
+        tax_group = _config.cause_taxonomy()["group"]
+        group = cause.map(tax_group).astype("string")
+        group = group.mask(cause.notna() & ~cause.isin(tax_group.index), "unclassified")
         if "churn_cause_group" in acc:
             acc["churn_cause_group"] = acc["churn_cause_group"].fillna(group)
         else:
             acc["churn_cause_group"] = group
+    elif "churn_cause" in acc and "churn_cause_group" not in acc:
+        acc["churn_cause_group"] = pd.Series(pd.NA, index=acc.index, dtype="string")
     if "join_date" in acc and as_of is not None:
         end = pd.Series(as_of, index=acc.index, dtype="datetime64[ns]")
         if "churn_date" in acc:

@@ -92,7 +92,8 @@ def _cause_name(code: Any) -> str:
     taxonomy = settings("causes")
     spec = taxonomy.get("causes", {}).get(code) or taxonomy.get("groups", {}).get(code)
     if not spec:
-        return label(code)
+        # a reason in the export's own words (group unclassified): shown as it is written
+        return str(code)
     return str(spec.get(current_language()) or spec.get("en") or code)
 
 
@@ -697,7 +698,9 @@ def cause_tree(
     if "churn_cause" not in lost:
         lost["churn_cause"] = pd.NA
     lost["churn_cause"] = lost["churn_cause"].fillna("unknown")
-    lost["group"] = lost["churn_cause"].map(tax["group"]).fillna("unknown")
+    lost["group"] = lost["churn_cause"].map(tax["group"])
+    # a reason the mapping did not put in the taxonomy is shown as itself, unclassified
+    lost["group"] = lost["group"].astype("object").fillna("unclassified")
     lang_col = "zh" if (lang or current_language()) == "zh" else "en"
     unknown = int((lost["churn_cause"] == "unknown").sum())
     notes: tuple[str, ...] = (
@@ -728,7 +731,8 @@ def cause_tree(
         )
         t["share"] = t["accounts"] / max(len(lost), 1)
         t["group_share"] = t.groupby(level="group")["accounts"].transform("sum") / max(len(lost), 1)
-        t.insert(0, "cause", t.index.get_level_values("churn_cause").map(tax[lang_col]))
+        codes = t.index.get_level_values("churn_cause")
+        t.insert(0, "cause", [tax[lang_col].get(c, c) for c in codes])
         return CauseTree(t.sort_values(["group_share", "accounts"], ascending=False), notes)
     key = by_all[is_lost] if by_all is not None else acc.loc[is_lost, by]
     if not len(lost):
@@ -2700,4 +2704,5 @@ GROUP_COLORS = {
     "competitor": "#4c72b0",
     "customer": "#55a868",
     "unknown": "#8c8c8c",
+    "unclassified": "#b8860b",
 }

@@ -652,7 +652,21 @@ def _cause(causes: Any, b: Book, currency: str) -> tuple[list[dict[str, Any]], s
     if t.empty or "accounts" not in t:
         return [], tr("No account left in the period: no churn cause to act on.")
     t = t.reset_index()
+    unclassified = int(t.loc[t["group"] == "unclassified", "accounts"].sum()) if "group" in t else 0
     t = t[t["churn_cause"].isin(_controllable())]
+    if t.empty and unclassified:
+        # the export's own reasons, not put in the taxonomy: whether the branch controls
+        # them is not known, so none is named as the cause to act on
+        return [], ntr(
+            "No churn cause the branch controls is recorded: the reason of {n} churned "
+            "account is in the export's own words, not grouped into the cause taxonomy, so "
+            "whether the branch controls it is not known.",
+            "No churn cause the branch controls is recorded: the reasons of {n} churned "
+            "accounts are in the export's own words, not grouped into the cause taxonomy, so "
+            "whether the branch controls them is not known.",
+            unclassified,
+            n=count(unclassified),
+        )
     if t.empty:
         return [], tr("No account left for a cause the branch controls.")
     top = t.sort_values(["accounts", "monthly_revenue_lost"], ascending=False).iloc[0]

@@ -139,9 +139,16 @@ def test_chi_square_residuals_and_cramers_v_match_scipy():
     assert s["cells_expecting_under_5"] == int((exp < 5).sum())
 
 
-def test_unknown_cause_is_an_error_and_missing_cause_is_unknown():
-    with pytest.raises(kamlib.DataError, match="not in the cause taxonomy"):
-        _book([("business", "churned", "aliens")], {})
+def test_cause_outside_the_taxonomy_is_unclassified_and_missing_cause_is_unknown():
+    # a reason in the data's own words is a warning, shown as itself under unclassified
+    book = _book([("business", "churned", "aliens")] * 2 + [("business", "churned", "price")], {})
+    note = next(i for i in book.notes if i.rule == "unclassified-cause")
+    assert note.severity == "warning" and note.count == 2 and '"aliens"' in note.message
+    tree = C.cause_tree(book).table
+    assert tree.loc[("unclassified", "aliens"), "accounts"] == 2
+    assert tree.loc[("unclassified", "aliens"), "cause"] == "aliens"
+    assert tree.loc[("internal", "price"), "accounts"] == 1
+    assert book.accounts["churn_cause_group"].tolist() == ["unclassified"] * 2 + ["internal"]
     book = _book([("business", "churned", None)], {"business": 1})
     tree = C.cause_tree(book)
     assert tree.table.index.tolist() == [("unknown", "unknown")]
