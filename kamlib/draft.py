@@ -488,7 +488,9 @@ def _cause_comment() -> list[str]:
     from ._config import cause_taxonomy
 
     tax = cause_taxonomy()
-    lines = ["# cause codes (kamlib/config/causes.yaml):"]
+    lines = [
+        "# cause codes (kamlib/config/causes.yaml; docs/causes.md shows how to group reasons):"
+    ]
     for code, row in tax.iterrows():
         meaning = row.get("meaning") if "meaning" in tax.columns else None
         text = meaning if isinstance(meaning, str) and meaning else row.get("en", "")

@@ -96,7 +96,8 @@ def test_maven_draft_guesses_what_source_md_says() -> None:
     assert "Zip Code" not in acc["keep"] and "Latitude" not in acc["keep"]
     assert set(acc["keep"].values()).isdisjoint(c.name for c in kamlib._schema.ACCOUNTS.columns)
     # the cause codes are listed with their meaning, and what happens to reasons left out
-    assert "#   competitor_price: Competitor's lower price" in text
+    meaning = kamlib.cause_taxonomy().loc["competitor_price", "meaning"]
+    assert f"#   competitor_price: {meaning}" in text
     assert "'unclassified'" in text
     assert still_todo(spec) == ["currency"]  # the file does not say its currency
 
@@ -266,6 +267,24 @@ def test_maven_report_equals_pandas(branch: str) -> None:
     )
 
 
+def test_maven_report_with_reasons_left_ungrouped_equals_pandas() -> None:
+    # the edit: the reason map deleted whole; each reason then shows as its own text
+    spec = _maven_edited()
+    del _accounts(spec)["values"]["churn_cause"]
+    book = kamlib.load(MAVEN, mapping=spec)
+    raw = _raw(MAVEN)
+    raw = raw[raw["City"] == "San Diego"]
+    churned = raw["Customer Status"] == "Churned"
+    _check_report(
+        book,
+        "San Diego",
+        raw,
+        churned=churned,
+        revenue=pd.to_numeric(raw["Monthly Charge"]),
+        causes=raw["Churn Reason"],
+    )
+
+
 def test_unicom_report_equals_pandas() -> None:
     book = kamlib.load(UNICOM, mapping=_unicom_edited())
     raw = _raw(UNICOM)
@@ -338,7 +357,7 @@ def test_wide_export_loads_and_sums_the_charges(wide_csv: Path) -> None:
 
 
 def _chinese() -> pd.DataFrame:
-    reasons = ["资费太贵", "竞争对手低价", "服务态度差", "搬迁", ""]
+    reasons = ["资费太贵", "竞争对手低价", "服务态度差", "搬迁", "其他"]
     return pd.DataFrame(
         {
             "用户ID": [f"U{i:04d}" for i in range(40)],
@@ -347,7 +366,7 @@ def _chinese() -> pd.DataFrame:
             "在网时长": [str(3 + i) for i in range(40)],
             "月费": [str(50 + 3 * i) for i in range(40)],
             "合约": ["一年", "两年", "无", "一年"] * 10,
-            "流失原因": [reasons[(i // 4) % 4] if i % 4 == 0 else "" for i in range(40)],
+            "流失原因": [reasons[(i // 4) % 5] if i % 4 == 0 else "" for i in range(40)],
         }
     )
 
@@ -374,13 +393,26 @@ def test_chinese_headers_in_gbk(tmp_path: Path) -> None:
         "竞争对手低价": "competitor_price",
         "服务态度差": "service",
         "搬迁": "moved_or_closed",
+        "其他": "TODO",  # "other": no cause it plainly belongs to
     }
     assert spec["currency"] == "CNY"
-    assert still_todo(spec) == []
-    book = kamlib.load(f, mapping=spec)  # no edit needed
+    assert still_todo(spec) == ['tables.accounts.values.churn_cause["其他"]']
+    # the edit: leave "其他" ungrouped (the draft says it then shows as itself)
+    del acc["values"]["churn_cause"]["其他"]
+    book = kamlib.load(f, mapping=spec)
     raw = _chinese()
-    assert int((book.accounts["status"] == "churned").sum()) == int((raw["是否流失"] == "是").sum())
+    churned = raw["是否流失"] == "是"
+    assert int((book.accounts["status"] == "churned").sum()) == int(churned.sum())
     assert book.accounts["monthly_revenue"].sum() == pd.to_numeric(raw["月费"]).sum()
+    tree = kamlib.cause_tree(book).table["accounts"]
+    assert tree[("unclassified", "其他")] == int((raw.loc[churned, "流失原因"] == "其他").sum())
+    assert tree[("internal", "price")] == int((raw.loc[churned, "流失原因"] == "资费太贵").sum())
+
+
+def _other_left_ungrouped(spec: dict[str, Any]) -> dict[str, Any]:
+    """The edit of the Chinese export's draft: "其他" (other) left out of the cause map."""
+    del _accounts(spec)["values"]["churn_cause"]["其他"]
+    return spec
 
 
 def test_workbook_with_two_sheets(tmp_path: Path) -> None:
@@ -394,8 +426,12 @@ def test_workbook_with_two_sheets(tmp_path: Path) -> None:
     acc = _accounts(spec)
     assert acc["sheet"] == "客户清单"
     assert acc["columns"]["account_id"] == "用户ID"
-    book = kamlib.load(f, mapping=spec)
+    book = kamlib.load(f, mapping=_other_left_ungrouped(spec))
     assert len(book.accounts) == 40
+    r = _kam("map", str(f), "--sheet", "客户清单")
+    assert r.returncode == 0 and r.stdout == text
+    r = _kam("map", str(f))  # which sheet? a data error naming them (exit 1)
+    assert r.returncode == 1 and "说明, 客户清单" in r.stderr
 
 
 # -- the command ------------------------------------------------------------------------
@@ -433,4 +469,4 @@ def test_semicolons_are_detected(tmp_path: Path) -> None:
     text, spec = _draft(f)
     assert _accounts(spec)["delimiter"] == ";"
     assert "delimiter ';'" in text
-    assert len(kamlib.load(f, mapping=copy.deepcopy(spec)).accounts) == 40
+    assert len(kamlib.load(f, mapping=_other_left_ungrouped(copy.deepcopy(spec))).accounts) == 40
