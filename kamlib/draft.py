@@ -38,20 +38,17 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 # -- reading --------------------------------------------------------------------------
 def _detect(path: Path) -> tuple[str, str]:
-    """The encoding (as the loader will read it) and the delimiter of a CSV's header."""
-    data = path.read_bytes()[:65536]
+    """The encoding (as the loader reads it: UTF-8, with or without BOM, else GBK) and the
+    delimiter of a CSV's header."""
+    data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
-        encoding, text = "UTF-8 with BOM", data[3:].decode("utf-8", errors="ignore")
+        encoding, text = "UTF-8 with BOM", data[3:].decode("utf-8", errors="replace")
     else:
         try:
-            text = data.decode("utf-8")
-            encoding = "UTF-8"
-        except UnicodeDecodeError as e:
-            if e.start > len(data) - 4:  # a character cut by the 64 KiB sample
-                text, encoding = data[: e.start].decode("utf-8"), "UTF-8"
-            else:
-                text, encoding = data.decode("gb18030", errors="ignore"), "GBK/GB18030"
-    header = text.splitlines()[0] if text else ""
+            text, encoding = data.decode("utf-8"), "UTF-8"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("gb18030", errors="replace"), "GBK/GB18030"
+    header = text.split("\n", 1)[0]
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
     delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     return encoding, delimiter
@@ -142,8 +139,8 @@ _ACTIVE = {
 
 _CONTRACTS = [
     (("month-to-month", "month to month", "monthly", "month", "月付", "按月", "包月"), "monthly"),
-    (("one year", "1 year", "one_year", "12 months", "一年", "1年", "12个月"), "one_year"),
-    (("two year", "2 year", "two_year", "24 months", "两年", "二年", "2年", "24个月"), "two_year"),
+    (("one year", "1 year", "one_year", "12 month", "一年", "1年", "12个月"), "one_year"),
+    (("two year", "2 year", "two_year", "24 month", "两年", "二年", "2年", "24个月"), "two_year"),
     (("three year", "3 year", "multi", "三年", "3年", "多年"), "multi_year"),
     (("none", "no", "no contract", "0", "false", "无", "否", "无合约"), "none"),
 ]
@@ -233,15 +230,19 @@ def _status_target(value: str, inverted: bool) -> str | None:
     return None
 
 
+def _truthy(value: str) -> bool:
+    """1, yes, true, 是 ... (a flag that is set)."""
+    return value.strip().lower() in {"1", "1.0", "yes", "y", "true", "t", "是", "有"}
+
+
 def _lookup(value: str, rules: list[tuple[tuple[str, ...], str]]) -> str | None:
     v = value.strip().lower()
     for words, target in rules:
         if v in words:
             return target
-    for words, target in rules:
-        if any(len(w) > 2 and w in v for w in words):
-            return target
-    return None
+    # a part of the value, the longest first: "12 months" is a year, not "month"
+    parts = sorted(((w, t) for words, t in rules for w in words), key=lambda wt: -len(wt[0]))
+    return next((t for w, t in parts if len(w) > 2 and w in v), None)
 
 
 @dataclass
@@ -252,6 +253,8 @@ class _Guess:
 
 
 def _is_id_name(c: _Col) -> bool:
+    if c.has("phone") and c.any_of("number", "no"):  # a line's number: an id in telecom
+        return True
     return c.any_of("id", "msisdn", "编号", "用户id", "客户id", "账号", "账户", "号码") or (
         c.any_of("customer", "account", "user", "subscriber") and c.any_of("no", "number", "code")
     )
@@ -530,11 +533,11 @@ def _status_decider(c: _Col) -> Callable[[str], tuple[str | None, str]]:
 def _contract_decider(c: _Col) -> Callable[[str], tuple[str | None, str]]:
     def decide(v: str) -> tuple[str | None, str]:
         t = _lookup(v, _CONTRACTS)
-        if t == "none" or t is not None and not re.fullmatch(r"[01]", v.strip()):
+        if t is not None:
             return t, ""
-        if t is None and re.fullmatch(r"1(\.0)?|yes|y|true|是|有", v.strip().lower()):
+        if _truthy(v):  # a flag: "has a contract", of a length the file does not say
             return None, "a contract of which length? monthly, one_year, two_year or multi_year"
-        return t, "" if t else "none, monthly, one_year, two_year or multi_year?"
+        return None, "none, monthly, one_year, two_year or multi_year?"
 
     return decide
 
@@ -544,7 +547,7 @@ def _type_decider(c: _Col) -> Callable[[str], tuple[str | None, str]]:
 
     def decide(v: str) -> tuple[str | None, str]:
         if flag:
-            if _status_target(v, False) == "churned":  # 1 / yes / 是: a key account
+            if _truthy(v):  # 1 / yes / 是: a key account
                 return "key_account", ""
             return None, "not a key account: business or residential?"
         t = _lookup(v, _CUSTOMER_TYPES)
@@ -670,9 +673,17 @@ class _Draft:
             f"# Read: {how}; {len(self.cols)} columns, each listed below.",
             "# Every guess has a comment saying why; TODO marks what only you can decide (kamlib",
             "# refuses the mapping while a TODO is left). Then:",
-            f"#   kam validate {name} --mapping mapping.yaml",
-            f"#   kam report {name} --mapping mapping.yaml",
         ]
+        if monthly:  # several files: the folder that holds them (files: relative to it)
+            out += [
+                "#   kam validate FOLDER --mapping mapping.yaml   # FOLDER: where this file and",
+                "#   kam report FOLDER --mapping mapping.yaml     # the accounts file are",
+            ]
+        else:
+            out += [
+                f"#   kam validate {name} --mapping mapping.yaml",
+                f"#   kam report {name} --mapping mapping.yaml",
+            ]
         if monthly and repeated is not None:
             out += [
                 f"# NOTE: ids repeat in {repeated.name!r} ({len(repeated.values):,} rows, "
@@ -714,8 +725,8 @@ class _Draft:
         """Whether the draft will map a money column (then its currency matters)."""
         if monthly:
             return True
-        free = [c for c in self.cols]
-        return bool(_split_charges(free) or any(_monthly(c) or _lifetime(c) for c in free))
+        cols = self.cols
+        return bool(_split_charges(cols) or any(_monthly(c) or _lifetime(c) for c in cols))
 
     # -- one row per customer ----------------------------------------------------------
     def _accounts(self, ident: _Guess | None) -> list[str]:

@@ -470,3 +470,33 @@ def test_semicolons_are_detected(tmp_path: Path) -> None:
     assert _accounts(spec)["delimiter"] == ";"
     assert "delimiter ';'" in text
     assert len(kamlib.load(f, mapping=_other_left_ungrouped(copy.deepcopy(spec))).accounts) == 40
+
+
+def test_values_not_plain_are_todo_and_every_value_is_listed(tmp_path: Path) -> None:
+    f = tmp_path / "lines.csv"
+    pd.DataFrame(
+        {
+            "Phone Number": ["382-4657", "371-7191", "358-1921", "375-9999"],
+            "Region": ["North", "South", "North", "East"],
+            "Status": ["Active", "Cancelled", "Suspended", "Active"],
+            "Contract Term": ["12 Months", "24 Months", "Month to month", "Prepaid"],
+        }
+    ).to_csv(f, index=False)
+    text, spec = _draft(f, sample_rows=3)
+    assert "Read: 3 rows (of 4)" in text
+    acc = _accounts(spec)
+    assert acc["columns"]["account_id"] == "Phone Number"  # a line's number, unique
+    assert acc["columns"]["branch"] == "Region"
+    # "Suspended": churned or not is the operator's call; the 4th row was not read
+    assert acc["values"]["status"] == {
+        "Active": "active",
+        "Cancelled": "churned",
+        "Suspended": "TODO",
+    }
+    assert acc["values"]["contract"] == {
+        "12 Months": "one_year",
+        "24 Months": "two_year",
+        "Month to month": "monthly",
+    }
+    _, full = _draft(f)
+    assert _accounts(full)["values"]["contract"]["Prepaid"] == "TODO"
