@@ -18,8 +18,8 @@ from ._files import replace_dir, safe_name
 from ._i18n import ntr
 from ._schema import TABLES
 from ._settings import ComputeRule, MappingSpec, OperatorFile, config_path, read_file
+from ._todo import refuse_todo
 from ._validate import _labels, normalise_code
-from .draft import refuse_todo
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 BUILTIN_MAPPINGS = {"maven": "maven_telecom_churn.yaml"}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,9 @@ import pandas as pd
 
 from ._errors import ConfigError
 from ._schema import ACCOUNTS
+from ._todo import TODO, still_todo
 
-__all__ = ["draft_mapping", "still_todo", "TODO"]
-
-#: The placeholder a draft writes where a person must decide.
-TODO = "TODO"
+__all__ = ["draft_mapping", "still_todo", "TODO"]  # the last two from ._todo
 
 #: a tenure counted in days -> months (365.25 / 12 days a month)
 DAYS_TO_MONTHS = 0.0329
@@ -922,47 +920,3 @@ class _Draft:
                 out += month_lines
         out += self._unused("  ")
         return out
-
-
-# -- the loader's check ---------------------------------------------------------------
-def still_todo(spec: Mapping[str, Any]) -> list[str]:
-    """The paths of a mapping where a value is still ``TODO`` (as ``kam map`` wrote it).
-
-    Examples
-    --------
-    >>> still_todo({"tables": {"accounts": {"constants": {"branch": "TODO"},
-    ...     "values": {"status": {"Yes": "churned", "Maybe": "TODO"}}}}})
-    ['tables.accounts.constants.branch', 'tables.accounts.values.status["Maybe"]']
-    """
-    out: list[str] = []
-
-    def walk(node: Any, path: str, in_values: bool) -> None:
-        if isinstance(node, Mapping):
-            for k, v in node.items():
-                if in_values:
-                    sub = f"{path}[{json.dumps(str(k), ensure_ascii=False)}]"
-                else:
-                    sub = f"{path}.{k}" if path else str(k)
-                walk(v, sub, path.endswith(".values") and not in_values)
-        elif isinstance(node, list):
-            for i, v in enumerate(node, start=1):
-                walk(v, f"{path}[{i}]", False)
-        elif isinstance(node, str) and node.strip() == TODO:
-            out.append(path)
-
-    walk(spec, "", False)
-    return out
-
-
-def refuse_todo(spec: Mapping[str, Any], source: str) -> None:
-    """A ConfigError when a mapping still holds a ``TODO`` (a draft not yet completed)."""
-    todo = still_todo(spec)
-    if not todo:
-        return
-    first = todo[0]
-    more = f" (and {len(todo) - 1} more: {', '.join(todo[1:6])}{'...' if len(todo) > 6 else ''})"
-    raise ConfigError(
-        f"mapping {source}: {first} is still TODO{more if len(todo) > 1 else ''}: a draft from "
-        "`kam map` marks with TODO what only you can decide; replace each one with the right "
-        "value (or delete the line) and run kam validate again"
-    )

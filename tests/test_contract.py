@@ -88,6 +88,7 @@ NOT_ANALYSES = {
         "write_workbook",
         "write_metrics",
         "data_model_markdown",
+        "draft_mapping",
     },
     "reports": {
         "build_report",
