@@ -214,7 +214,9 @@ def read_table_file(
                     )
                 ]
             )
-        frame = sheets.parse(sheet, dtype=str, keep_default_na=False, na_values=[""])
+        frame = pd.read_excel(
+            sheets, sheet_name=sheet, dtype=str, keep_default_na=False, na_values=[""]
+        )
         assert isinstance(frame, pd.DataFrame)  # one sheet named -> one frame
         return frame
     raise DataError(
