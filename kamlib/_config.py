@@ -112,7 +112,7 @@ def causes_markdown() -> str:
         "   `kam map` lists every distinct text of a categorical column).",
         "2. For each text, pick the code whose meaning above fits (quote texts with a colon,",
         "   a quote or a leading `Yes`/`No` in YAML). A text that says the reason is not",
-        "   known (\"Don't know\") maps to `unknown`.",
+        '   known ("Don\'t know") maps to `unknown`.',
         "3. Leave out a text you cannot place: it stays unclassified, shown as itself.",
         "",
     ]

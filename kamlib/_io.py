@@ -6,6 +6,7 @@ Input files are only ever opened for reading.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -169,7 +170,7 @@ def read_table_file(
                     table or "input",
                     None,
                     "missing-file",
-                    f"file {path} not found",
+                    f"file {path} not found (looked for {path.resolve()})",
                     file=str(path),
                 )
             ]
@@ -308,8 +309,13 @@ def _load_whole(
     if mapping is not None:
         return _load_mapped(src, mapping, name=name, as_of=as_of)
     if not src.exists():
+        where = f" (looked for {src.resolve()})" if not src.is_absolute() else ""
         raise DataError(
-            [Issue("error", "input", None, "missing-file", f"{src} not found", file=str(src))]
+            [
+                Issue(
+                    "error", "input", None, "missing-file", f"{src} not found{where}", file=str(src)
+                )
+            ]
         )
     if src.is_file():
         raise DataError(
@@ -432,6 +438,49 @@ def _export_columns(raw: pd.DataFrame, wanted: list[str]) -> str:
     return f"{hint}the export's columns are: {', '.join(shown)}{tail}"
 
 
+#: header words that mark a column as an identifier (an account or customer id)
+_ID_WORDS = re.compile(
+    r"(^|[^a-z])(id|ids|key|code|no|number|num)([^a-z]|$)|编号|号码|编码|账号|账户|客户号",
+    re.IGNORECASE,
+)
+
+
+def _id_like(raw: pd.DataFrame) -> list[str]:
+    """The export's columns that look like an account id: an id word in the header and
+    no two rows alike."""
+    out = []
+    for c in raw.columns:
+        if _ID_WORDS.search(str(c)) and raw[c].notna().all() and raw[c].is_unique:
+            out.append(str(c))
+    return out
+
+
+def _unmapped_required(
+    raw: pd.DataFrame, required: list[str], table: str, file: str, mfile: str
+) -> Issue:
+    """A required column the mapping does not map: the export's own columns, and for a
+    missing account_id the column that looks like one or ``row_ids: true``."""
+    hint = ""
+    if "account_id" in required and table == "accounts":
+        ids = _id_like(raw)
+        hint = (
+            f"; {', '.join(map(repr, ids))} looks like an account id: map it with "
+            f"columns: {{account_id: {ids[0]}}}"
+            if ids
+            else "; no column of the export looks like an account id (one row per "
+            "customer?): add `row_ids: true` to number the rows"
+        )
+    return Issue(
+        "error",
+        table,
+        ", ".join(required),
+        "missing-column",
+        f"required column(s) {', '.join(required)} not mapped by the mapping {mfile}"
+        f"{hint}; {_export_columns(raw, required)}",
+        file=file,
+    )
+
+
 def _map_values(col: pd.Series, vmap: dict[Any, Any]) -> tuple[pd.Series, pd.Series]:
     """``col`` through a ``values:`` map, and the mask of present values it has no entry
     for (left as they are). Text and number keys match the stripped value exactly; a YAML
@@ -477,6 +526,42 @@ def _yaml_hint(vmap: dict[Any, Any], seen: list[str]) -> str:
         "key to no, false, off, n (any case); for any other spelling add a quoted key as it "
         f'is in the data, e.g. {{"{seen[0]}": ...}}'
     )
+
+
+def _blank_numbers(
+    raw: pd.DataFrame, source: str, column: str, table: str, file: str, row_label: str
+) -> list[Issue]:
+    """A warning counting the blank cells of a numeric column: they are read as missing
+    values (not zeros), and an analysis that needs the number leaves those rows out."""
+    from ._validate import _said, _to_text
+
+    s = raw[source]
+    typed = pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
+    blank = s.isna() if typed else _to_text(s).isna()
+    if not blank.any() or blank.all():  # an empty column says so elsewhere (not recorded)
+        return []
+    rows, n = _labels(raw, blank, row_label)
+    return [
+        _said(
+            "warning",
+            table,
+            column,
+            "blank-number",
+            lambda c, **v: ntr(
+                "{n} blank cell in {column} (the export's column {source}) is read as a "
+                "missing value, not 0",
+                "{n} blank cells in {column} (the export's column {source}) are read as "
+                "missing values, not 0",
+                c,
+                **v,
+            ),
+            rows=rows,
+            count=n,
+            file=file,
+            column=f"{table}.{column}",
+            source=source,
+        )
+    ]
 
 
 def _numbers(
@@ -677,6 +762,16 @@ def _apply_table_mapping(
             f"mapping {mfile}, table {table}: {', '.join(unknown)} is not a column of the "
             f"{table} table; its columns are {', '.join(c.name for c in TABLES[table].columns)}"
         )
+    required = [
+        c
+        for c in TABLES[table].required
+        if c not in columns
+        and c not in rules
+        and c not in (spec.get("constants") or {})
+        and not (c == "account_id" and spec.get("row_ids"))
+    ]
+    if required:
+        issues.append(_unmapped_required(raw, required, table, file, mfile))
     out = pd.DataFrame({canon: raw[src] for canon, src in columns.items()}, index=raw.index)
     if spec.get("row_ids"):
         # the row's line in the file (header = line 1), the same numbers messages use
@@ -684,6 +779,17 @@ def _apply_table_mapping(
         out.insert(0, "account_id", [str(i + first) for i in range(len(raw))])
     for src, new in keep.items():
         out[new] = _kept(raw[src])
+    numeric = [
+        (canon, src)
+        for canon, src in columns.items()
+        if (c := TABLES[table].column(canon)) is not None
+        and c.kind in ("int", "float")
+        or c is None
+        and TABLES[table].extra_numeric
+    ]
+    numeric += [(new, src) for src, new in keep.items() if pd.api.types.is_float_dtype(out[new])]
+    for canon, src in numeric:
+        issues += _blank_numbers(raw, src, canon, table, file, row_label)
     for target, rule in rules.items():
         out[target], found = _compute(raw, target, rule, table, file, row_label)
         issues += found
@@ -753,6 +859,33 @@ def _apply_table_mapping(
     return out, issues
 
 
+def _not_found(
+    path: Path, tspec: dict[str, Any], table: str, source: Path, mpath: Path | None
+) -> Issue:
+    """A table's file that is not there: where kamlib looked, and relative to what."""
+    name = tspec.get("file", f"{table}.csv")
+    given = "" if "file" in tspec else " (no file: given, so the table's own name)"
+    if mpath is not None and source.resolve() == mpath.resolve().parent:
+        base = f"the folder of the mapping file {mpath}"
+    elif source.is_file():
+        base = f"the folder of the export {source}"
+    else:
+        base = f"the data folder {source}"
+    found = sorted(p.name for p in path.parent.glob("*") if p.suffix.lower() in SUFFIXES)
+    there = f"; that folder holds {', '.join(found[:12])}" if found else ""
+    if not path.parent.is_dir():
+        there = "; that folder does not exist"
+    return Issue(
+        "error",
+        table,
+        None,
+        "missing-file",
+        f"file {name!r}{given} not found: looked for {path.resolve()} (file: is read "
+        f"relative to {base}){there}",
+        file=str(path.resolve()),
+    )
+
+
 def _load_mapped(
     source: Path, mapping: str | Path | dict, *, name: str | None, as_of: str | None
 ) -> Book:
@@ -772,6 +905,8 @@ def _load_mapped(
             path = source
         else:
             path = base / tspec.get("file", f"{table}.csv")
+            if not path.is_file():
+                raise DataError([_not_found(path, tspec, table, source, mpath)])
         frame = read_table_file(
             path,
             sheet=tspec.get("sheet"),
