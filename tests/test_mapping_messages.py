@@ -148,3 +148,37 @@ def test_revenue_note_names_the_computed_formula(tmp_path):
         accounts=book.accounts.drop(columns=["churn_cause_group"], errors="ignore")
     )
     assert "=" not in plain.revenue_caveat()
+
+
+def test_readme_table_names_every_mapping_rule_code():
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## When your data is messy", 1)[1].split("\n## ", 1)[0]
+    for rule in (
+        "unmapped-value",
+        "missing-file",
+        "missing-column",
+        "compute-not-a-number",
+        "compute-not-a-month",
+        "compute-blank",
+        "compute-zero-division",
+        "blank-number",
+        "unclassified-cause",
+        "unknown-branch",
+    ):
+        assert f"[{rule}]" in table, rule
+
+
+def test_the_mapping_docs_examples_are_valid_mappings():
+    from kamlib._settings import MappingSpec, check
+
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "mapping.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in doc.split("```yaml\n")[1:]]
+    first = yaml.safe_load(blocks[0])
+    check(MappingSpec, first, source="docs/mapping.md")
+    compute = yaml.safe_load("tables:\n  accounts:\n" + blocks[1])
+    spec = check(MappingSpec, compute, source="docs/mapping.md")
+    assert len(spec.tables.accounts.compute) == 6
