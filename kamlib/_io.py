@@ -813,9 +813,16 @@ def _apply_table_mapping(
         if targets is not None:
             bad_targets = sorted({str(v) for v in vmap.values()} - targets)
             if bad_targets:
+                yaml_bool = (
+                    " (YAML reads an unquoted yes/no, true/false or on/off as true/false: "
+                    "write the code kamlib knows)"
+                    if any(isinstance(v, bool) for v in vmap.values())
+                    else ""
+                )
                 raise ConfigError(
                     f"mapping {mfile}, table {table}: {canon} maps to unknown value(s) "
-                    f"{', '.join(map(repr, bad_targets))}; allowed: {', '.join(sorted(targets))}"
+                    f"{', '.join(map(repr, bad_targets))}{yaml_bool}; allowed: "
+                    f"{', '.join(sorted(targets))}"
                 )
             # a reason left out of the map is kept in its own words: the cause tree shows
             # it under unclassified (validation warns), it is not an error

@@ -306,3 +306,23 @@ def test_a_computed_new_column_is_one_numeric_driver(tmp_path):
     assert "minutes_per_call" in t.index
     assert not any(str(i).startswith("minutes_per_call: ") for i in t.index)
     assert t.loc["minutes_per_call", "odds_ratio"] > 1  # longer calls go with churn here
+
+
+def test_row_ids_from_parquet_count_rows_from_one(tmp_path):
+    _plain(_export(tmp_path)).astype(str).to_parquet(tmp_path / "wide.parquet", index=False)
+    book = kamlib.load(
+        _mapping(tmp_path, {**BASE, "row_ids": True, "values": STATUS}, file="wide.parquet")
+    )
+    assert book.accounts["account_id"].tolist() == ["1", "2", "3", "4", "5"]
+
+
+def test_a_yaml_boolean_as_a_target_code_is_explained(tmp_path):
+    _export(tmp_path)
+    (tmp_path / "mapping.yaml").write_text(
+        "tables:\n  accounts:\n    file: wide.csv\n    row_ids: true\n"
+        "    columns: {branch: City, status: Churn}\n"
+        "    values:\n      status: {'Yes': yes, 'No': no}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(kamlib.ConfigError, match="YAML reads an unquoted yes/no"):
+        kamlib.load(tmp_path / "mapping.yaml")
