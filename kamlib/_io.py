@@ -19,7 +19,7 @@ from ._files import replace_dir, safe_name
 from ._i18n import ntr
 from ._schema import TABLES
 from ._settings import ComputeRule, MappingSpec, OperatorFile, config_path, read_file
-from ._validate import _labels, normalise_code
+from ._validate import normalise_code, row_labels, said, to_number
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 BUILTIN_MAPPINGS = {"maven": "maven_telecom_churn.yaml"}
@@ -528,21 +528,27 @@ def _yaml_hint(vmap: dict[Any, Any], seen: list[str]) -> str:
     )
 
 
+def _blank(s: pd.Series) -> pd.Series:
+    """Cells with nothing in them: missing, or only spaces (a CSV is read as text)."""
+    if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+        return s.isna()
+    text = s.astype("string").str.strip()
+    return (text.isna() | (text == "")).astype(bool)
+
+
 def _blank_numbers(
     raw: pd.DataFrame, source: str, column: str, table: str, file: str, row_label: str
 ) -> list[Issue]:
     """A warning counting the blank cells of a numeric column: they are read as missing
     values (not zeros), and an analysis that needs the number leaves those rows out."""
-    from ._validate import _said, _to_text
-
     s = raw[source]
     typed = pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
-    blank = s.isna() if typed else _to_text(s).isna()
+    blank = s.isna() if typed else _blank(s)
     if not blank.any() or blank.all():  # an empty column says so elsewhere (not recorded)
         return []
-    rows, n = _labels(raw, blank, row_label)
+    rows, n = row_labels(raw, blank, row_label)
     return [
-        _said(
+        said(
             "warning",
             table,
             column,
@@ -569,16 +575,14 @@ def _numbers(
 ) -> tuple[pd.Series, pd.Series, list[Issue]]:
     """An export column as numbers for a ``compute:`` rule, the mask of its blank cells,
     and an error for cells that are neither blank nor a number."""
-    from ._validate import _to_number, _to_text
-
     s = raw[source]
-    num = _to_number(s)
+    num = to_number(s)
     typed = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-    blank = s.isna() if typed else _to_text(s).isna()
+    blank = s.isna() if typed else _blank(s)
     bad = ~blank & num.isna()
     issues = []
     if bad.any():
-        rows, n = _labels(raw, bad, row_label)
+        rows, n = row_labels(raw, bad, row_label)
         seen = sorted(set(s[bad.to_numpy()].astype(str)))[:3]
         issues.append(
             Issue(
@@ -615,8 +619,6 @@ def _compute(
     >>> out.tolist(), [i.rule for i in issues]
     ([2.5, 2.0, nan], ['compute-blank'])
     """
-    from ._validate import _said
-
     op, operands = rule.operation, rule.operands
     issues: list[Issue] = []
     cols, blanks = [], pd.Series(False, index=raw.index)
@@ -641,9 +643,9 @@ def _compute(
         zero = cols[1].eq(0).fillna(False).astype(bool) & cols[0].notna()
         result = (cols[0] / cols[1].where(~zero)).astype("float64")
         if zero.any():
-            rows, n = _labels(raw, zero, row_label)
+            rows, n = row_labels(raw, zero, row_label)
             issues.append(
-                _said(
+                said(
                     "warning",
                     table,
                     target,
@@ -668,7 +670,7 @@ def _compute(
         ok = (year % 1 == 0) & (month % 1 == 0) & month.between(1, 12) & year.between(1900, 2200)
         wrong = year.notna() & month.notna() & ~ok.fillna(False).astype(bool)
         if wrong.any():
-            rows, n = _labels(raw, wrong, row_label)
+            rows, n = row_labels(raw, wrong, row_label)
             pairs = sorted(
                 {f"{y:g}/{m:g}" for y, m in zip(year[wrong], month[wrong], strict=True)}
             )[:3]
@@ -691,9 +693,9 @@ def _compute(
             f"{int(y):04d}-{int(m):02d}" for y, m in zip(year[good], month[good], strict=True)
         ]
     if blanks.any():
-        rows, n = _labels(raw, blanks, row_label)
+        rows, n = row_labels(raw, blanks, row_label)
         issues.append(
-            _said(
+            said(
                 "warning",
                 table,
                 target,
@@ -762,14 +764,15 @@ def _apply_table_mapping(
             f"mapping {mfile}, table {table}: {', '.join(unknown)} is not a column of the "
             f"{table} table; its columns are {', '.join(c.name for c in TABLES[table].columns)}"
         )
-    required = [
-        c
-        for c in TABLES[table].required
-        if c not in columns
-        and c not in rules
-        and c not in (spec.get("constants") or {})
-        and not (c == "account_id" and spec.get("row_ids"))
-    ]
+    given = {
+        *columns,
+        *rules,
+        *keep.values(),
+        *(spec.get("constants") or {}),
+        *(rule.get("column") for rule in spec.get("derive") or []),
+        *(["account_id"] if spec.get("row_ids") else []),
+    }
+    required = [c for c in TABLES[table].required if c not in given]
     if required:
         issues.append(_unmapped_required(raw, required, table, file, mfile))
     out = pd.DataFrame({canon: raw[src] for canon, src in columns.items()}, index=raw.index)
@@ -828,7 +831,7 @@ def _apply_table_mapping(
             # it under unclassified (validation warns), it is not an error
             if unmapped.any() and canon != "churn_cause":
                 seen = sorted(set(col[unmapped]))[:5]
-                rows, n = _labels(out, unmapped, row_label)
+                rows, n = row_labels(out, unmapped, row_label)
                 issues.append(
                     Issue(
                         "error",

@@ -182,3 +182,17 @@ def test_the_mapping_docs_examples_are_valid_mappings():
     compute = yaml.safe_load("tables:\n  accounts:\n" + blocks[1])
     spec = check(MappingSpec, compute, source="docs/mapping.md")
     assert len(spec.tables.accounts.compute) == 6
+
+
+def test_a_required_column_set_by_a_rule_is_not_missing(tmp_path):
+    path = _write(
+        tmp_path,
+        {
+            "row_ids": True,
+            "columns": {"branch": "City"},
+            "derive": [{"column": "status", "value": "active"}],
+        },
+    )
+    book = kamlib.load(path)
+    assert (book.accounts["status"] == "active").all()
+    assert "accounts.status" in book.assumed
