@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import ConfigError, DataError, Issue
-from ._i18n import tr
+from ._i18n import N_, tr
 from ._schema import OPTIONAL_TABLES, REVENUE_BASES, TABLES
 from ._validate import as_of_from, derive_accounts, validate_tables
 
@@ -69,20 +69,43 @@ def has_column(book: Book, column: str, *, caller: str) -> bool:
     )
 
 
+def _nearest_branch(name: str, known: list[str]) -> str | None:
+    """The branch ``name`` most likely means: the same name in another case or spacing,
+    else the closest spelling; None when none is close."""
+    import difflib
+
+    def norm(x: str) -> str:
+        return " ".join(str(x).split()).casefold()
+
+    same = [k for k in known if norm(k) == norm(name)]
+    if same:
+        return same[0]
+    folded = {norm(k): k for k in known}
+    close = difflib.get_close_matches(norm(name), list(folded), n=1, cutoff=0.75)
+    return folded[close[0]] if close else None
+
+
 def unknown_branch(unknown: list[str], known: list[str]) -> DataError:
-    """The error for branches the data do not have, naming those they do have."""
-    shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
-    return DataError(
-        [
-            Issue(
-                "error",
-                "accounts",
-                "branch",
-                "unknown-branch",
-                f"no branch named {', '.join(map(repr, unknown))}; the data has: {shown}",
-            )
-        ]
-    )
+    """The error for branches the data do not have: the branch each one most likely
+    means ('los angeles' -> 'Los Angeles'), else a few of the real ones.
+
+    Examples
+    --------
+    >>> print(unknown_branch(["los angeles"], ["Fresno", "Los Angeles"]).issues[0].message)
+    no branch named 'los angeles'; did you mean 'Los Angeles'?
+    """
+    guesses = {u: _nearest_branch(u, known) for u in unknown}
+    if all(guesses.values()):
+        said = "; ".join(f"no branch named {u!r}; did you mean {g!r}?" for u, g in guesses.items())
+    else:
+        shown = ", ".join(known[:20]) + (f" ... ({len(known)} in all)" if len(known) > 20 else "")
+        meant = [f"{u!r} (did you mean {g!r}?)" for u, g in guesses.items() if g]
+        said = (
+            f"no branch named {', '.join(map(repr, unknown))}; "
+            + (f"{', '.join(meant)}; " if meant else "")
+            + f"the data has: {shown}"
+        )
+    return DataError([Issue("error", "accounts", "branch", "unknown-branch", said)])
 
 
 @dataclass(frozen=True, eq=False)
@@ -372,7 +395,12 @@ class Book:
     def revenue_caveat(self) -> str | None:
         """How to read :meth:`period_revenue` when it is not revenue over the period
         (a sentence for the notes), or None when it is billed revenue."""
-        return _REVENUE_CAVEATS.get(self.revenue_source() or "none")
+        source = self.revenue_source() or "none"
+        if source not in _REVENUE_CAVEATS:
+            return None
+        plain, computed = _REVENUE_CAVEATS[source]
+        formula = self.computed.get(source)
+        return tr(computed, formula=formula) if formula else tr(plain)
 
     def revenue_trend(self, *, min_months: int = 3) -> pd.Series | None:
         """Revenue trend per account: least-squares slope per month / mean monthly revenue.
@@ -421,18 +449,41 @@ class Book:
         return f"<Book {self.name!r}: {len(self.branches)} branches, {tabs}>"
 
 
+#: how to read revenue that is not billed over the period: the sentence, and the same
+#: sentence naming the formula when a mapping's ``compute:`` made the column
 _REVENUE_CAVEATS = {
-    "accounts.total_revenue": "revenue is accounts.total_revenue (no billing table)",
+    "accounts.total_revenue": (
+        N_("revenue is accounts.total_revenue (no billing table)"),
+        N_(
+            "revenue is accounts.total_revenue = {formula}, computed by the mapping from the "
+            "export's columns (no billing table)"
+        ),
+    ),
     "accounts.monthly_revenue": (
-        "revenue is the monthly charge (accounts.monthly_revenue, no billing table): "
-        "shares and tiers are of monthly revenue, not of revenue over the period"
+        N_(
+            "revenue is the monthly charge (accounts.monthly_revenue, no billing table): "
+            "shares and tiers are of monthly revenue, not of revenue over the period"
+        ),
+        N_(
+            "revenue is the monthly charge, monthly revenue = {formula} (computed by the "
+            "mapping from the export's columns; no billing table): shares and tiers are of "
+            "monthly revenue, not of revenue over the period"
+        ),
     ),
     "accounts.lifetime_revenue": (
-        "revenue is lifetime revenue (accounts.lifetime_revenue: cumulative since each account "
-        "joined, no billing table), not revenue over the observation period: long-standing "
-        "accounts weigh more for their tenure"
+        N_(
+            "revenue is lifetime revenue (accounts.lifetime_revenue: cumulative since each "
+            "account joined, no billing table), not revenue over the observation period: "
+            "long-standing accounts weigh more for their tenure"
+        ),
+        N_(
+            "revenue is lifetime revenue = {formula} (computed by the mapping from the "
+            "export's columns: cumulative since each account joined, no billing table), not "
+            "revenue over the observation period: long-standing accounts weigh more for "
+            "their tenure"
+        ),
     ),
-    "none": "no revenue in the data",
+    "none": (N_("no revenue in the data"), N_("no revenue in the data")),
 }
 
 
@@ -458,7 +509,11 @@ def build_book(
             f"after discounts; gross: before them), not {revenue_basis!r}"
         )
     typed, issues = validate_tables(raw, files=files, row_labels=row_labels)
-    issues = list(extra_issues or []) + issues
+    extra = list(extra_issues or [])
+    # a table whose mapping already said which required columns it lacks (naming the
+    # export's own columns) is not told again with the mapped ones
+    said = {i.table for i in extra if i.rule == "missing-column"}
+    issues = extra + [i for i in issues if not (i.rule == "missing-column" and i.table in said)]
     if any(i.severity == "error" for i in issues):
         raise DataError(issues)
     stamp = pd.Timestamp(as_of) if as_of is not None else as_of_from(typed)

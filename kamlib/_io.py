@@ -6,6 +6,7 @@ Input files are only ever opened for reading.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from ._i18n import ntr
 from ._schema import TABLES
 from ._settings import ComputeRule, MappingSpec, OperatorFile, config_path, read_file
 from ._todo import refuse_todo
-from ._validate import _labels, normalise_code
+from ._validate import normalise_code, row_labels, said, to_number
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 BUILTIN_MAPPINGS = {"maven": "maven_telecom_churn.yaml"}
@@ -170,7 +171,7 @@ def read_table_file(
                     table or "input",
                     None,
                     "missing-file",
-                    f"file {path} not found",
+                    f"file {path} not found (looked for {path.resolve()})",
                     file=str(path),
                 )
             ]
@@ -215,7 +216,9 @@ def read_table_file(
                     )
                 ]
             )
-        frame = sheets.parse(sheet, dtype=str, keep_default_na=False, na_values=[""])
+        frame = pd.read_excel(
+            sheets, sheet_name=sheet, dtype=str, keep_default_na=False, na_values=[""]
+        )
         assert isinstance(frame, pd.DataFrame)  # one sheet named -> one frame
         return frame
     raise DataError(
@@ -307,8 +310,13 @@ def _load_whole(
     if mapping is not None:
         return _load_mapped(src, mapping, name=name, as_of=as_of)
     if not src.exists():
+        where = f" (looked for {src.resolve()})" if not src.is_absolute() else ""
         raise DataError(
-            [Issue("error", "input", None, "missing-file", f"{src} not found", file=str(src))]
+            [
+                Issue(
+                    "error", "input", None, "missing-file", f"{src} not found{where}", file=str(src)
+                )
+            ]
         )
     if src.is_file():
         raise DataError(
@@ -433,6 +441,49 @@ def _export_columns(raw: pd.DataFrame, wanted: list[str]) -> str:
     return f"{hint}the export's columns are: {', '.join(shown)}{tail}"
 
 
+#: header words that mark a column as an identifier (an account or customer id)
+_ID_WORDS = re.compile(
+    r"(^|[^a-z])(id|ids|key|code|no|number|num)([^a-z]|$)|编号|号码|编码|账号|账户|客户号",
+    re.IGNORECASE,
+)
+
+
+def _id_like(raw: pd.DataFrame) -> list[str]:
+    """The export's columns that look like an account id: an id word in the header and
+    no two rows alike."""
+    out = []
+    for c in raw.columns:
+        if _ID_WORDS.search(str(c)) and raw[c].notna().all() and raw[c].is_unique:
+            out.append(str(c))
+    return out
+
+
+def _unmapped_required(
+    raw: pd.DataFrame, required: list[str], table: str, file: str, mfile: str
+) -> Issue:
+    """A required column the mapping does not map: the export's own columns, and for a
+    missing account_id the column that looks like one or ``row_ids: true``."""
+    hint = ""
+    if "account_id" in required and table == "accounts":
+        ids = _id_like(raw)
+        hint = (
+            f"; {', '.join(map(repr, ids))} looks like an account id: map it with "
+            f"columns: {{account_id: {ids[0]}}}"
+            if ids
+            else "; no column of the export looks like an account id (one row per "
+            "customer?): add `row_ids: true` to number the rows"
+        )
+    return Issue(
+        "error",
+        table,
+        ", ".join(required),
+        "missing-column",
+        f"required column(s) {', '.join(required)} not mapped by the mapping {mfile}"
+        f"{hint}; {_export_columns(raw, required)}",
+        file=file,
+    )
+
+
 def _map_values(col: pd.Series, vmap: dict[Any, Any]) -> tuple[pd.Series, pd.Series]:
     """``col`` through a ``values:`` map, and the mask of present values it has no entry
     for (left as they are). Text and number keys match the stripped value exactly; a YAML
@@ -480,21 +531,61 @@ def _yaml_hint(vmap: dict[Any, Any], seen: list[str]) -> str:
     )
 
 
+def _blank(s: pd.Series) -> pd.Series:
+    """Cells with nothing in them: missing, or only spaces (a CSV is read as text)."""
+    if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+        return s.isna()
+    text = s.astype("string").str.strip()
+    return (text.isna() | (text == "")).astype(bool)
+
+
+def _blank_numbers(
+    raw: pd.DataFrame, source: str, column: str, table: str, file: str, row_label: str
+) -> list[Issue]:
+    """A warning counting the blank cells of a numeric column: they are read as missing
+    values (not zeros), and an analysis that needs the number leaves those rows out."""
+    s = raw[source]
+    typed = pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
+    blank = s.isna() if typed else _blank(s)
+    if not blank.any() or blank.all():  # an empty column says so elsewhere (not recorded)
+        return []
+    rows, n = row_labels(raw, blank, row_label)
+    return [
+        said(
+            "warning",
+            table,
+            column,
+            "blank-number",
+            lambda c, **v: ntr(
+                "{n} blank cell in {column} (the export's column {source}) is read as a "
+                "missing value, not 0",
+                "{n} blank cells in {column} (the export's column {source}) are read as "
+                "missing values, not 0",
+                c,
+                **v,
+            ),
+            rows=rows,
+            count=n,
+            file=file,
+            column=f"{table}.{column}",
+            source=source,
+        )
+    ]
+
+
 def _numbers(
     raw: pd.DataFrame, source: str, what: str, table: str, file: str, row_label: str
 ) -> tuple[pd.Series, pd.Series, list[Issue]]:
     """An export column as numbers for a ``compute:`` rule, the mask of its blank cells,
     and an error for cells that are neither blank nor a number."""
-    from ._validate import _to_number, _to_text
-
     s = raw[source]
-    num = _to_number(s)
+    num = to_number(s)
     typed = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-    blank = s.isna() if typed else _to_text(s).isna()
+    blank = s.isna() if typed else _blank(s)
     bad = ~blank & num.isna()
     issues = []
     if bad.any():
-        rows, n = _labels(raw, bad, row_label)
+        rows, n = row_labels(raw, bad, row_label)
         seen = sorted(set(s[bad.to_numpy()].astype(str)))[:3]
         issues.append(
             Issue(
@@ -531,8 +622,6 @@ def _compute(
     >>> out.tolist(), [i.rule for i in issues]
     ([2.5, 2.0, nan], ['compute-blank'])
     """
-    from ._validate import _said
-
     op, operands = rule.operation, rule.operands
     issues: list[Issue] = []
     cols, blanks = [], pd.Series(False, index=raw.index)
@@ -557,9 +646,9 @@ def _compute(
         zero = cols[1].eq(0).fillna(False).astype(bool) & cols[0].notna()
         result = (cols[0] / cols[1].where(~zero)).astype("float64")
         if zero.any():
-            rows, n = _labels(raw, zero, row_label)
+            rows, n = row_labels(raw, zero, row_label)
             issues.append(
-                _said(
+                said(
                     "warning",
                     table,
                     target,
@@ -584,7 +673,7 @@ def _compute(
         ok = (year % 1 == 0) & (month % 1 == 0) & month.between(1, 12) & year.between(1900, 2200)
         wrong = year.notna() & month.notna() & ~ok.fillna(False).astype(bool)
         if wrong.any():
-            rows, n = _labels(raw, wrong, row_label)
+            rows, n = row_labels(raw, wrong, row_label)
             pairs = sorted(
                 {f"{y:g}/{m:g}" for y, m in zip(year[wrong], month[wrong], strict=True)}
             )[:3]
@@ -607,9 +696,9 @@ def _compute(
             f"{int(y):04d}-{int(m):02d}" for y, m in zip(year[good], month[good], strict=True)
         ]
     if blanks.any():
-        rows, n = _labels(raw, blanks, row_label)
+        rows, n = row_labels(raw, blanks, row_label)
         issues.append(
-            _said(
+            said(
                 "warning",
                 table,
                 target,
@@ -678,6 +767,17 @@ def _apply_table_mapping(
             f"mapping {mfile}, table {table}: {', '.join(unknown)} is not a column of the "
             f"{table} table; its columns are {', '.join(c.name for c in TABLES[table].columns)}"
         )
+    given = {
+        *columns,
+        *rules,
+        *keep.values(),
+        *(spec.get("constants") or {}),
+        *(rule.get("column") for rule in spec.get("derive") or []),
+        *(["account_id"] if spec.get("row_ids") else []),
+    }
+    required = [c for c in TABLES[table].required if c not in given]
+    if required:
+        issues.append(_unmapped_required(raw, required, table, file, mfile))
     out = pd.DataFrame({canon: raw[src] for canon, src in columns.items()}, index=raw.index)
     if spec.get("row_ids"):
         # the row's line in the file (header = line 1), the same numbers messages use
@@ -685,6 +785,17 @@ def _apply_table_mapping(
         out.insert(0, "account_id", [str(i + first) for i in range(len(raw))])
     for src, new in keep.items():
         out[new] = _kept(raw[src])
+    numeric = [
+        (canon, src)
+        for canon, src in columns.items()
+        if (c := TABLES[table].column(canon)) is not None
+        and c.kind in ("int", "float")
+        or c is None
+        and TABLES[table].extra_numeric
+    ]
+    numeric += [(new, src) for src, new in keep.items() if pd.api.types.is_float_dtype(out[new])]
+    for canon, src in numeric:
+        issues += _blank_numbers(raw, src, canon, table, file, row_label)
     for target, rule in rules.items():
         out[target], found = _compute(raw, target, rule, table, file, row_label)
         issues += found
@@ -708,15 +819,22 @@ def _apply_table_mapping(
         if targets is not None:
             bad_targets = sorted({str(v) for v in vmap.values()} - targets)
             if bad_targets:
+                yaml_bool = (
+                    " (YAML reads an unquoted yes/no, true/false or on/off as true/false: "
+                    "write the code kamlib knows)"
+                    if any(isinstance(v, bool) for v in vmap.values())
+                    else ""
+                )
                 raise ConfigError(
                     f"mapping {mfile}, table {table}: {canon} maps to unknown value(s) "
-                    f"{', '.join(map(repr, bad_targets))}; allowed: {', '.join(sorted(targets))}"
+                    f"{', '.join(map(repr, bad_targets))}{yaml_bool}; allowed: "
+                    f"{', '.join(sorted(targets))}"
                 )
             # a reason left out of the map is kept in its own words: the cause tree shows
             # it under unclassified (validation warns), it is not an error
             if unmapped.any() and canon != "churn_cause":
                 seen = sorted(set(col[unmapped]))[:5]
-                rows, n = _labels(out, unmapped, row_label)
+                rows, n = row_labels(out, unmapped, row_label)
                 issues.append(
                     Issue(
                         "error",
@@ -754,6 +872,33 @@ def _apply_table_mapping(
     return out, issues
 
 
+def _not_found(
+    path: Path, tspec: dict[str, Any], table: str, source: Path, mpath: Path | None
+) -> Issue:
+    """A table's file that is not there: where kamlib looked, and relative to what."""
+    name = tspec.get("file", f"{table}.csv")
+    given = "" if "file" in tspec else " (no file: given, so the table's own name)"
+    if mpath is not None and source.resolve() == mpath.resolve().parent:
+        base = f"the folder of the mapping file {mpath}"
+    elif source.is_file():
+        base = f"the folder of the export {source}"
+    else:
+        base = f"the data folder {source}"
+    found = sorted(p.name for p in path.parent.glob("*") if p.suffix.lower() in SUFFIXES)
+    there = f"; that folder holds {', '.join(found[:12])}" if found else ""
+    if not path.parent.is_dir():
+        there = "; that folder does not exist"
+    return Issue(
+        "error",
+        table,
+        None,
+        "missing-file",
+        f"file {name!r}{given} not found: looked for {path.resolve()} (file: is read "
+        f"relative to {base}){there}",
+        file=str(path.resolve()),
+    )
+
+
 def _load_mapped(
     source: Path, mapping: str | Path | dict, *, name: str | None, as_of: str | None
 ) -> Book:
@@ -773,6 +918,8 @@ def _load_mapped(
             path = source
         else:
             path = base / tspec.get("file", f"{table}.csv")
+            if not path.is_file():
+                raise DataError([_not_found(path, tspec, table, source, mpath)])
         frame = read_table_file(
             path,
             sheet=tspec.get("sheet"),

@@ -26,7 +26,7 @@ _FALSE = {"false", "f", "no", "n", "0", "否", "0.0"}
 _MONEY_NOISE = re.compile(r"[,\s¥$€£]|CNY|RMB|USD|元", flags=re.IGNORECASE)
 
 
-def _said(
+def said(
     severity: Any,
     table: str,
     column: str | None,
@@ -49,7 +49,7 @@ def _said(
     return Issue(severity, table, column, rule, message, rows, count, file, template, dict(values))
 
 
-def _labels(df: pd.DataFrame, mask: pd.Series, row_label: str) -> tuple[tuple[str, ...], int]:
+def row_labels(df: pd.DataFrame, mask: pd.Series, row_label: str) -> tuple[tuple[str, ...], int]:
     idx = df.index[mask.to_numpy()]
     if row_label == "line":  # the data line in the source file (header is line 1)
         return example_rows(f"line {int(i) + 2}" for i in idx)
@@ -81,7 +81,7 @@ def _to_text(s: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
-def _to_number(s: pd.Series) -> pd.Series:
+def to_number(s: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype("float64")
     text = _to_text(s)
@@ -168,7 +168,7 @@ def coerce_column(
         if col.allowed:
             bad = out.notna() & ~out.isin(col.allowed)
             if bad.any():
-                rows, n = _labels(df, bad, row_label)
+                rows, n = row_labels(df, bad, row_label)
                 seen = sorted(set(raw[bad.to_numpy()].astype(str)))[:5]
                 issues.append(
                     Issue(
@@ -188,17 +188,17 @@ def coerce_column(
     elif col.kind == "bool":
         out = _to_bool(raw)
     elif col.kind in ("int", "float"):
-        out = _to_number(raw)
+        out = to_number(raw)
         if not pd.api.types.is_numeric_dtype(raw):
             # read, but said: "1,200" read as 1200 is right only if ',' is not a decimal comma
             text = _to_text(raw)
             styled = text.str.contains(_MONEY_NOISE, na=False) & out.notna()
             if styled.any():
-                rows, n = _labels(df, styled, row_label)
+                rows, n = row_labels(df, styled, row_label)
                 first = np.flatnonzero(styled.to_numpy())[:2]
                 shown = ", ".join(f"{text.iloc[i]!r} → {out.iloc[i]:g}" for i in first)
                 issues.append(
-                    _said(
+                    said(
                         "warning",
                         table,
                         col.name,
@@ -230,7 +230,7 @@ def coerce_column(
         present = raw.notna() if typed else _to_text(raw).notna()
         bad = present & out.isna()
         if bad.any():
-            rows, n = _labels(df, bad, row_label)
+            rows, n = row_labels(df, bad, row_label)
             seen = sorted(set(raw[bad.to_numpy()].astype(str)))[:3]
             expect = {
                 "bool": "yes/no, true/false or 1/0",
@@ -305,7 +305,7 @@ def coerce_table(
     for name in t.required:
         blank = df[name].isna()
         if blank.any() and not any(i.column == name for i in issues):
-            rows, n = _labels(df, blank, row_label)
+            rows, n = row_labels(df, blank, row_label)
             issues.append(
                 Issue(
                     "error",
@@ -322,7 +322,7 @@ def coerce_table(
     if all(k in df.columns for k in t.key):
         dup_rows = keyed.duplicated(subset=list(t.key), keep=False)
         if dup_rows.any():
-            rows, n = _labels(keyed, dup_rows, row_label)
+            rows, n = row_labels(keyed, dup_rows, row_label)
             issues.append(
                 Issue(
                     "error",
@@ -346,9 +346,9 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
         """``message``: a (singular, plural) pair counted by the rows flagged."""
         mask = mask.fillna(False).astype(bool)
         if mask.any():
-            rows, n = _labels(acc, mask, row_label)
+            rows, n = row_labels(acc, mask, row_label)
             issues.append(
-                _said(
+                said(
                     severity,
                     "accounts",
                     column,
@@ -524,7 +524,7 @@ def check_fact(
     issues: list[Issue] = []
     orphan = ~df["account_id"].isin(known_ids)
     if orphan.any():
-        rows, n = _labels(df, orphan, row_label)
+        rows, n = row_labels(df, orphan, row_label)
         values: dict[str, str] = {}
         if t.name == "billing":  # the revenue of the rows left out says how much it matters
             values["revenue"] = number(df.loc[orphan, "revenue"].sum(), 0)
@@ -549,7 +549,7 @@ def check_fact(
             )
 
         issues.append(
-            _said(
+            said(
                 "warning",
                 t.name,
                 "account_id",
@@ -565,9 +565,9 @@ def check_fact(
     if t.name == "billing":
         neg = df["revenue"] < 0
         if neg.any():
-            rows, n = _labels(df, neg, row_label)
+            rows, n = row_labels(df, neg, row_label)
             issues.append(
-                _said(
+                said(
                     "warning",
                     "billing",
                     "revenue",
@@ -588,9 +588,9 @@ def check_fact(
         for d in drivers:
             neg = df[d] < 0
             if neg.any():
-                rows, n = _labels(df, neg, row_label)
+                rows, n = row_labels(df, neg, row_label)
                 issues.append(
-                    _said(
+                    said(
                         "warning",
                         "costs",
                         d,
@@ -605,7 +605,7 @@ def check_fact(
         for later, earlier in (("intent_to_leave", "reached"), ("retained", "reached")):
             bad = df[later].fillna(False).astype(bool) & ~df[earlier].fillna(False).astype(bool)
             if bad.any():
-                rows, n = _labels(df, bad, row_label)
+                rows, n = row_labels(df, bad, row_label)
                 issues.append(
                     Issue(
                         "error",
@@ -730,4 +730,14 @@ def validate_tables(
     return typed, issues
 
 
-__all__ = ["validate_tables", "derive_accounts", "as_of_from", "normalise_code"]
+__all__ = [
+    "validate_tables",
+    "derive_accounts",
+    "as_of_from",
+    "normalise_code",
+    "as_cause",
+    "churn_reasons",
+    "row_labels",
+    "said",
+    "to_number",
+]

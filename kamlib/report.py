@@ -60,9 +60,9 @@ METRICS_SCHEMA: dict[str, str] = {
     "period_months": "length of the observation window in months (from its start, the first billing month or the mapping's observed_from, to period_end); null when its start is unknown",
     "churn_rate_per_account_year": "accounts churned in the window / account-years at risk in it: each account counts only its time as a customer inside the window (one that joined or left during it, less than a year); null below 30 accounts or without an observation start",
     "churn_by_type": "accounts per churn type (voluntary, involuntary, migration; unknown if not recorded); null for a type the data do not record (a mapping's rule set the others: see assumed)",
-    "churn_by_cause_group": "churned accounts per cause group (internal, competitor, customer, unknown)",
+    "churn_by_cause_group": "churned accounts per cause group (internal, competitor, customer, unknown; unclassified for reasons in the export's own words that no mapping put in the taxonomy)",
     "churn_by_category": "churned accounts per the source's own churn category (else per cause group)",
-    "top_churn_cause": "the most frequent churn cause code (taxonomy of config/causes.yaml)",
+    "top_churn_cause": "the most frequent churn cause: a code of the taxonomy (config/causes.yaml, docs/causes.md), or a reason in the export's own words when it is unclassified",
     "tiers": "accounts per value tier (the report's tier scheme: Beijing for CNY data and ABC quantile tiers otherwise, unless --tiers says)",
     "assumed": "values the data do not hold but the mapping set (derive rules, constants), as 'table.column: rule'; empty when every value was recorded",
 }

@@ -250,3 +250,79 @@ def test_unmapped_values_with_boolean_keys_say_what_yaml_did(tmp_path):
     issue = next(i for i in e.value.issues if i.rule == "unmapped-value")
     assert issue.count == 1 and issue.rows == ("line 2",) and "'Stayed'" in issue.message
     assert "YAML read it as true" in issue.message and "YAML read it as false" in issue.message
+
+
+# -- kept columns keep their types -------------------------------------------------------
+def test_kept_columns_keep_their_types_from_xlsx(tmp_path):
+    raw = pd.DataFrame(
+        {
+            "City": ["A", "A", "B", "B"],
+            "Churn": ["Yes", "No", "No", "Yes"],
+            "Referrals": [3, None, 12, 0],  # a number column with a blank cell
+            "Offer": ["Offer A", None, "Offer B", "3"],  # text stays text
+        }
+    )
+    raw.to_excel(tmp_path / "export.xlsx", index=False)
+    spec = {
+        **BASE,
+        "row_ids": True,
+        "keep": {"Referrals": "referrals", "Offer": "offer"},
+        "values": {"status": {"Yes": "churned", "No": "active"}},
+    }
+    acc = kamlib.load(_mapping(tmp_path, spec, file="export.xlsx")).accounts
+    assert acc["referrals"].dtype == "float64"
+    assert acc["referrals"].tolist() == pytest.approx([3.0, float("nan"), 12.0, 0.0], nan_ok=True)
+    assert not pd.api.types.is_numeric_dtype(acc["offer"])
+    assert acc["offer"].tolist()[:1] + acc["offer"].tolist()[2:] == ["Offer A", "Offer B", "3"]
+    assert pd.isna(acc["offer"].iloc[1])
+
+
+def test_a_computed_new_column_is_one_numeric_driver(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    n = 1200
+    churned = rng.random(n) < 0.3
+    calls = rng.poisson(4, n) + 1
+    minutes = calls * (rng.gamma(4, 2, n) + churned * 3)
+    pd.DataFrame(
+        {
+            "City": "X",
+            "Churn": np.where(churned, "Yes", "No"),
+            "Minutes": minutes.round(1),
+            "Calls": calls,
+        }
+    ).to_csv(tmp_path / "wide.csv", index=False)
+    spec = {
+        **BASE,
+        "row_ids": True,
+        "compute": {"minutes_per_call": {"ratio": ["Minutes", "Calls"]}},
+        "values": {"status": {"Yes": "churned", "No": "active"}},
+    }
+    book = kamlib.load(_mapping(tmp_path, spec))
+    assert book.accounts["minutes_per_call"].dtype == "float64"
+    t = kamlib.churn_drivers(book).table
+    # one per-unit term, not one category per value
+    assert "minutes_per_call" in t.index
+    assert not any(str(i).startswith("minutes_per_call: ") for i in t.index)
+    assert t.loc["minutes_per_call", "odds_ratio"] > 1  # longer calls go with churn here
+
+
+def test_row_ids_from_parquet_count_rows_from_one(tmp_path):
+    _plain(_export(tmp_path)).astype(str).to_parquet(tmp_path / "wide.parquet", index=False)
+    book = kamlib.load(
+        _mapping(tmp_path, {**BASE, "row_ids": True, "values": STATUS}, file="wide.parquet")
+    )
+    assert book.accounts["account_id"].tolist() == ["1", "2", "3", "4", "5"]
+
+
+def test_a_yaml_boolean_as_a_target_code_is_explained(tmp_path):
+    _export(tmp_path)
+    (tmp_path / "mapping.yaml").write_text(
+        "tables:\n  accounts:\n    file: wide.csv\n    row_ids: true\n"
+        "    columns: {branch: City, status: Churn}\n"
+        "    values:\n      status: {'Yes': yes, 'No': no}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(kamlib.ConfigError, match="YAML reads an unquoted yes/no"):
+        kamlib.load(tmp_path / "mapping.yaml")

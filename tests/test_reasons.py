@@ -103,3 +103,16 @@ def test_unclassified_is_not_a_group_a_cause_may_name():
             },
             source="causes",
         )
+
+
+def test_causes_doc_is_current_and_every_cause_has_a_meaning():
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "causes.md").read_text(encoding="utf-8")
+    assert doc == kamlib._config.causes_markdown(), (
+        "docs/causes.md is out of date: regenerate it with kamlib._config.causes_markdown()"
+    )
+    causes = kamlib._settings.settings("causes")["causes"]
+    for code, spec in causes.items():
+        assert spec["meaning"].strip(), f"cause {code} has no meaning"
+        assert f"| `{code}` |" in doc
