@@ -39,8 +39,9 @@ lint: $(STAMP)
 browser:
 	bash tools/install_browser.sh
 
+# --durations: the slowest tests in every CI log, so the 5-minute budget is watched
 test: lint browser
-	$(BIN)/python -m pytest tests kamlib notebooks --nbval --doctest-modules \
+	$(BIN)/python -m pytest tests kamlib notebooks --nbval --doctest-modules --durations=15 \
 		--nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # at the top of the repository, so both notebooks/ and kamlib/notebooks/ can be opened

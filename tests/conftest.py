@@ -6,6 +6,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,6 +83,34 @@ def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for folder in (ROOT / "notebooks", ROOT / "kamlib" / "notebooks"):
         assert not list(folder.rglob("metrics.json")), f"the batch wrote into {folder}"
     return base / "reports"
+
+
+@pytest.fixture(scope="session")
+def zh_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two Chinese batches of the sample, run side by side without the operator overview:
+    ``warm/`` (Hanzhong, then Kunming in the kernel Hanzhong used: one worker) and
+    ``fresh/`` (Kunming alone, in a fresh kernel); the folder holding both. Built once:
+    test_kernels compares the two Kunming reports, test_reports reads Hanzhong's."""
+
+    base = tmp_path_factory.mktemp("zh_reports")
+    common = {"data": ROOT / "data", "jobs": 1, "lang": "zh", "progress": False}
+    warm, fresh = side_by_side(
+        dict(common, branches=["Hanzhong", "Kunming"], out=base / "warm", overview=False),
+        dict(common, branches=["Kunming"], out=base / "fresh", fresh_kernels=True, overview=False),
+    )
+    assert not warm.failed and not fresh.failed, (warm.failed, fresh.failed)
+    return base
+
+
+def side_by_side(*runs: dict[str, Any]) -> list[Any]:
+    """``kamlib.run_reports(**run)`` for each run, all at the same time (a batch waits on
+    its kernels much of the time; each of one worker keeps to one core)."""
+    import concurrent.futures as cf
+
+    from kamlib.runner import run_reports
+
+    with cf.ThreadPoolExecutor(len(runs)) as pool:
+        return [f.result() for f in [pool.submit(run_reports, **r) for r in runs]]
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ BRANCH = "Suzhou"
 
 
 @pytest.fixture(scope="module")
-def book():
-    return kamlib.load(kamlib.sample_path())
+def book(sample_book):
+    return sample_book  # the sample, read once per session (conftest)
 
 
 # -- targets ---------------------------------------------------------------------------

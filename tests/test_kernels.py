@@ -3,7 +3,6 @@ still sees what a fresh kernel would show it."""
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import json
 
 import nbformat
@@ -11,7 +10,7 @@ import pytest
 
 from kamlib.runner import run_reports, safe_name
 
-from .conftest import ROOT, one_account_per_branch, tiny_report
+from .conftest import one_account_per_branch, side_by_side, tiny_report
 
 pytestmark = pytest.mark.slow
 
@@ -28,30 +27,18 @@ def _outputs(path):
     return cells
 
 
-def _side_by_side(*runs: dict) -> list:
-    """Run batches at the same time (each of one worker: one core each)."""
-    with cf.ThreadPoolExecutor(len(runs)) as pool:
-        return [f.result() for f in [pool.submit(run_reports, **r) for r in runs]]
-
-
-def test_a_reused_kernel_gives_the_notebook_a_fresh_kernel_would(tmp_path):
+def test_a_reused_kernel_gives_the_notebook_a_fresh_kernel_would(zh_reports):
     # one worker: Kunming runs in the kernel Hanzhong used (zh: fonts and labels change
-    # matplotlib and pandas state that must not leak)
-    common = {"data": ROOT / "data", "jobs": 1, "lang": "zh", "progress": False}
-    warm, fresh = _side_by_side(
-        dict(common, branches=["Hanzhong", "Kunming"], out=tmp_path / "warm"),
-        dict(common, branches=["Kunming"], out=tmp_path / "fresh", fresh_kernels=True),
-    )
-    assert not warm.failed and not fresh.failed
+    # matplotlib and pandas state that must not leak); the batches are conftest.zh_reports
     k = safe_name("Kunming")
-    a = _outputs(tmp_path / "warm" / k / "report.ipynb")
-    b = _outputs(tmp_path / "fresh" / k / "report.ipynb")
+    a = _outputs(zh_reports / "warm" / k / "report.ipynb")
+    b = _outputs(zh_reports / "fresh" / k / "report.ipynb")
     assert len(a) == len(b) > 5  # every cell that shows a part of the report
     for (src, n1, out1), (_, n2, out2) in zip(a, b, strict=True):
         assert n1 == n2, src[:60]  # counted from 1 again
         assert out1 == out2, src[:60]  # text, tables and the pictures' bytes
-    m1 = (tmp_path / "warm" / k / "metrics.json").read_text()
-    assert m1 == (tmp_path / "fresh" / k / "metrics.json").read_text()
+    m1 = (zh_reports / "warm" / k / "metrics.json").read_text()
+    assert m1 == (zh_reports / "fresh" / k / "metrics.json").read_text()
 
 
 # checks that nothing of the previous report is left, then leaves as much behind as it can
@@ -93,7 +80,7 @@ def test_nothing_one_report_leaves_behind_reaches_the_next(tmp_path):
     names = ["A1", "A2", "A3Fail", "A4", "A5"]
     data = one_account_per_branch(tmp_path / "data", names)
     common = {"data": data, "notebook": nb_dir / "leaky.ipynb", "jobs": 1, "progress": False}
-    s, fresh = _side_by_side(
+    s, fresh = side_by_side(
         dict(common, out=tmp_path / "out"),
         dict(common, branches=["A1", "A2"], out=tmp_path / "fresh", fresh_kernels=True),
     )

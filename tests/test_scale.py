@@ -96,6 +96,7 @@ def test_batch_on_a_local_dask_cluster_matches_the_local_runner(
         branches=branches,
         scheduler=dask_scheduler,
         progress=False,
+        overview=False,  # the branches are compared (the overview: test_reports)
     )
     assert not dist.failed, dist.failed
     for br in branches:  # the local runner's reports of the sample
@@ -267,7 +268,9 @@ def test_a_batch_on_prepared_data_reads_no_whole_book(
     assert sorted(s.skipped_small) == sorted(counts[counts < 500].index)
     big = sorted(counts[counts >= 500].index)
     assert [(r.branch, r.status) for r in s.results] == [(b, "done") for b in big]
-    s = runner.run_reports(d, out=tmp_path / "prep", branches=["Hanzhong"], progress=False)
+    s = runner.run_reports(  # the branch is compared (the overview: test_reports)
+        d, out=tmp_path / "prep", branches=["Hanzhong"], progress=False, overview=False
+    )
     assert not s.failed
     assert not (tmp_path / "prep" / ".prepared").exists()  # the prepared data are used as they are
     a = (sample_reports / "Hanzhong" / "metrics.json").read_text(encoding="utf-8")
