@@ -226,7 +226,24 @@ class DataQuality(TableResult):
 
 
 def data_quality(book: Book) -> DataQuality:
-    """What was missing or doubtful in the data, and what could therefore not be shown."""
+    """What was missing or doubtful in the data, and what could therefore not be shown.
+
+    One row per finding: each optional table and column of the data model the data do
+    not hold, each part of the report they leave empty (:func:`kamlib.coverage`), where
+    revenue comes from when it is not billed, the loader's warnings and the mapping's
+    assumptions.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> acc = kamlib.synth(100, seed=1).book.accounts.drop(columns="satisfaction")
+    >>> q = kamlib.data_quality(kamlib.Book.from_frames(accounts=acc)).table
+    >>> "The accounts table has no satisfaction" in set(q["what"])
+    True
+    """
+    from . import _coverage
+    from ._coverage import missing_parts
+    from ._format import names_list
     from ._labels import label
 
     rows = [
@@ -263,18 +280,36 @@ def data_quality(book: Book) -> DataQuality:
                 "consequence": tr("no tiers, concentration or profit"),
             }
         )
-    for col, consequence in (
-        ("customer_type", N_("no split by key account / business / residential")),
-        ("churn_date", N_("no churn timing; survival uses the tenure in months")),
-        ("satisfaction", N_("satisfaction is not used in loyalty or churn drivers")),
-    ):
-        if col not in book.accounts or book.accounts[col].isna().all():
+    absent = missing_parts(book)
+    unmet = _coverage.unmet(book)
+    for table, columns in absent.items():
+        if table == "tables":
+            continue
+        for col in columns:
+            # the parts this column could have filled, had no alternative been there
+            empty = [tr(p.label) for p in _coverage.left_empty_by(book, f"{table}.{col}")]
+            consequence = (
+                tr("{parts} cannot be shown", parts=names_list(empty))
+                if empty
+                else tr(_COLUMN_CONSEQUENCE.get(col, _NO_PART_ALONE))
+            )
             rows.append(
                 {
-                    "what": tr("The accounts have no {column}", column=label(col).lower()),
-                    "consequence": tr(consequence),
+                    "what": tr(
+                        "The {table} has no {column}",
+                        table=tr(_TABLE_WORDS[table]),
+                        column=_in_sentence(col),
+                    ),
+                    "consequence": consequence,
                 }
             )
+    for part, reason in unmet:
+        rows.append(
+            {
+                "what": tr("The report cannot show {part}", part=tr(part.label)),
+                "consequence": reason,
+            }
+        )
     for issue in book.notes:
         table = tr(_TABLE_WORDS[issue.table]) if issue.table in _TABLE_WORDS else label(issue.table)
         rows.append(
@@ -300,6 +335,32 @@ def data_quality(book: Book) -> DataQuality:
         )
     return DataQuality(pd.DataFrame(rows, columns=["what", "consequence"]))
 
+
+def _in_sentence(column: str) -> str:
+    """A column's label inside a sentence ("customer type"; Chinese has no case)."""
+    from ._i18n import current_language
+    from ._labels import label
+
+    words = label(column)
+    if current_language() == "en" and not words[:2].isupper():
+        return words[:1].lower() + words[1:]
+    return words
+
+
+#: what an absent column costs when no part of the report rests on it alone
+_COLUMN_CONSEQUENCE = {
+    "name": N_("accounts are shown by their ids"),
+    "customer_type": N_("no split by key account / business / residential"),
+    "churn_date": N_("no churn timing; survival uses the tenure in months"),
+    "satisfaction": N_("satisfaction is not used in loyalty or churn drivers"),
+    "contract": N_("contracts are not used in loyalty or churn drivers"),
+    "tenure_months": N_("tenure is not used in loyalty or churn drivers"),
+    "churn_type": N_("churn is not split into voluntary, involuntary and migration"),
+    "competitor": N_("the competitors churned accounts left for are not named"),
+    "parent_id": N_("accounts of one parent company are not seen as a group"),
+    "account_manager": N_("no figures per account manager"),
+}
+_NO_PART_ALONE = N_("no part of the report rests on it alone: the report goes on without it")
 
 #: the data model's tables in a reader's words
 _TABLE_WORDS = {
