@@ -61,8 +61,9 @@ class Part:
     table: str | None = None  # the report's table (sheet) this part fills
 
 
-#: every part of a branch report that rests on optional data, in report order; a part
-#: not listed (churn rates, key figures, actions) needs only the required columns
+#: the parts of a branch report, in report order, with what each rests on; a part with
+#: no needs (churn rates) and one not listed (key figures, actions) needs only the
+#: required columns
 SECTIONS: tuple[Part, ...] = (
     Part(
         "value_tiers",
@@ -116,6 +117,7 @@ SECTIONS: tuple[Part, ...] = (
         ),
         table="P&L summary",
     ),
+    Part("churn_rates", N_("churn rates"), "churn", ()),  # the required columns are enough
     Part(
         "churn_by_period",
         N_("churn per quarter"),
@@ -142,7 +144,7 @@ SECTIONS: tuple[Part, ...] = (
             Need(("accounts.tenure_months", "accounts.join_date"), N_("no tenure or join date")),
             Need(
                 ("observation_start",),
-                N_("no observation start (billing months or the mapping's observed_from)"),
+                N_("no observation start (billing months, or the start date a mapping states)"),
             ),
         ),
     ),

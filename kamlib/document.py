@@ -30,7 +30,7 @@ import pandas as pd
 from ._book import Book
 from ._excel import write_workbook
 from ._format import MISSING, count, money, names_list, number, period, pvalue, ratio, share
-from ._i18n import language, ntr, tr
+from ._i18n import N_, language, ntr, tr
 from ._labels import label
 
 __all__ = ["BranchReport", "Section", "Table", "Figure", "Text", "build_report"]
@@ -819,6 +819,23 @@ def _zh() -> bool:
     return current_language() == "zh"
 
 
+#: which revenue the 80/20 figures are of, when it is not billed revenue
+_REVENUE_USED = {
+    "accounts.total_revenue": N_(
+        "Revenue here is each account's revenue over the period as the data give it (there "
+        "is no billing table)."
+    ),
+    "accounts.monthly_revenue": N_(
+        "Revenue here is each account's monthly charge (there is no billing table): the "
+        "shares are of monthly revenue, not of revenue over the period."
+    ),
+    "accounts.lifetime_revenue": N_(
+        "Revenue here is each account's lifetime revenue, cumulative since it joined (there "
+        "is no billing table): long-standing accounts weigh more."
+    ),
+}
+
+
 def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
     from . import profit as pr
 
@@ -903,6 +920,9 @@ def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
     # revenue concentration stands without costs
     no_revenue = _cannot(ctx, s, "revenue_concentration", rev)
     s.blocks += ctx.said(rev, skip=tuple(ctx.said.seen))
+    if not no_revenue and b.revenue_source() in _REVENUE_USED:
+        # the 80/20 figures are of whatever revenue the data hold: say which, beside them
+        s.blocks.append(Text(tr(_REVENUE_USED[str(b.revenue_source())]), "note"))
     if not no_revenue and not math.isnan(rev.gini):
         title = tr(
             "The top {top} of accounts bring {share} of revenue",
