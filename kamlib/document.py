@@ -838,6 +838,7 @@ _REVENUE_USED = {
 
 def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
     from . import profit as pr
+    from ._coverage import fills
 
     s = Section(
         "profit",
@@ -848,9 +849,13 @@ def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
         ),
     )
     b, cur = ctx.b, ctx.cur
+    # costs without any revenue: no P&L to show (said once, in the coverage's words)
+    no_pnl = pnl.has_costs and fills(b, "profit") is not None
     if not pnl.has_costs:
         s.blocks.append(Text(_missing_sentence("costs"), "missing"))
         ctx.said.seen.update(pnl.notes)  # the sentence above says it
+    elif no_pnl:
+        _cannot(ctx, s, "profit", pnl, whale)
     else:
         s.blocks += ctx.said(pnl)
         summ = pnl.summary()
@@ -945,7 +950,7 @@ def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
                 )
             )
         )
-    if pnl.has_costs:
+    if pnl.has_costs and not no_pnl:
         deciles = pr.decile_table(b, pnl=pnl)
         s.blocks += ctx.said(deciles)
         dt = deciles.table
@@ -1463,7 +1468,10 @@ def _actions_section(ctx: _Ctx, opps: Any, loss: Any, pnl: Any) -> Section:
         ctx.appendix.append(
             Table(tr("Priority matrix"), tr("Every segment and lever, ranked"), ranked)
         )
-    if pnl.has_costs:
+    from ._coverage import fills
+
+    # loss-makers need revenue as well as costs: without revenue every account "loses"
+    if pnl.has_costs and fills(ctx.b, "profit") is None:
         s.blocks += ctx.said(loss, skip=tuple(ctx.said.seen))
         lt = loss.table
         if len(lt):

@@ -1,0 +1,237 @@
+"""No report fails for a missing optional column or table (issue #18).
+
+A small synthetic operator (all five branches) loses each optional column of the data
+model in turn, each optional table in turn, and all of them at once. For every variant:
+the branch reports build, show as the branch notebook shows them (its display calls,
+every chart drawn) and write their metrics.json and workbook; the data-quality section
+names each missing part; each part the data cannot fill says so in its own section, in
+the words of :func:`kamlib.coverage`; the operator overview builds and shows. What is
+missing is worked out here from the frames, not asked of kamlib.
+
+Budget (the whole suite must stay under 5 minutes on 2 cores): a variant without one
+column builds and shows one branch's report, a different branch for each column in turn
+(every branch is covered several times), with the charts drawn but not encoded as PNG;
+a variant without a table, and the one without everything, builds, shows (PNG and all)
+and writes every branch's report. One papermill run of the all-missing variant covers
+the real notebook path.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import kamlib
+from kamlib._schema import OPTIONAL_TABLES, TABLES
+from kamlib.decisions import operator_summary
+from kamlib.document import Figure, Text, cannot_show
+
+OP = kamlib.synth(150, seed=3)
+BOOK = OP.book
+
+#: the optional columns the sample has, as "table.column"
+OPTIONAL_COLUMNS = [
+    f"{t}.{c.name}"
+    for t in ("accounts", *OPTIONAL_TABLES)
+    for c in TABLES[t].columns
+    if not c.required and isinstance(getattr(BOOK, t), pd.DataFrame) and c.name in getattr(BOOK, t)
+]
+ALL = "everything optional"
+VARIANTS = [*OPTIONAL_COLUMNS, *OPTIONAL_TABLES, ALL]
+
+
+def _drop(variant: str) -> kamlib.Book:
+    """The sample without ``variant`` (a column, a table or everything optional)."""
+    columns = OPTIONAL_COLUMNS if variant == ALL else [v for v in [variant] if "." in v]
+    tables = list(OPTIONAL_TABLES) if variant == ALL else [v for v in [variant] if "." not in v]
+    frames: dict[str, Any] = {}
+    for t in ("accounts", *OPTIONAL_TABLES):
+        df = getattr(BOOK, t)
+        if t in tables or not isinstance(df, pd.DataFrame):
+            continue
+        frames[t] = df.drop(columns=[c.split(".", 1)[1] for c in columns if c.startswith(t + ".")])
+    return kamlib.Book.from_frames(
+        **frames, name=BOOK.name, currency=BOOK.currency, as_of=BOOK.as_of
+    )
+
+
+def _absent(book: kamlib.Book) -> dict[str, list[str]]:
+    """What the book lacks, from its frames: optional tables, and optional columns of the
+    tables it has that are not there or hold no value (derived ones, such as tenure from
+    join dates, are there when their source is)."""
+    out: dict[str, list[str]] = {"tables": [t for t in OPTIONAL_TABLES if not book.has(t)]}
+    for t in ("accounts", *OPTIONAL_TABLES):
+        if t != "accounts" and t in out["tables"]:
+            continue
+        df = getattr(book, t)
+        out[t] = [
+            c.name
+            for c in TABLES[t].columns
+            if not c.required
+            and c.name in {n.split(".", 1)[1] for n in OPTIONAL_COLUMNS if n.startswith(t + ".")}
+            and (c.name not in df or df[c.name].isna().all())
+        ]
+    return out
+
+
+@contextmanager
+def _captured(*, png: bool = True) -> Iterator[list[Any]]:
+    """What the notebook would display, captured (charts drawn and laid out; with
+    ``png=False`` not encoded as pictures)."""
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    from kamlib import _display
+
+    shown: list[Any] = []
+    orig, block = IPython.display.display, _display.figure_block
+    IPython.display.display = lambda *objs, **k: shown.extend(objs)
+    if not png:
+        _display.figure_block = lambda fig, alt: {"text/html": f'<img alt="{alt}">'}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield shown
+    finally:
+        IPython.display.display, _display.figure_block = orig, block
+        plt.close("all")
+
+
+def _show(report: kamlib.BranchReport, *, png: bool = True) -> list[Any]:
+    """The report shown as the branch notebook shows it (display captured)."""
+    with _captured(png=png) as shown:
+        report.show()
+    return shown
+
+
+@pytest.fixture(scope="module", params=VARIANTS)
+def variant(request, tmp_path_factory):
+    """One variant: its book and its branch reports, built once, shown and written."""
+    name = request.param
+    book = _drop(name)
+    summary = operator_summary(book)  # what kamlib.load(branch=) remembers of the operator
+    whole = "." not in name  # a table or everything: every branch
+    rotating = book.branches[VARIANTS.index(name) % len(book.branches)]
+    branches = book.branches if whole else [rotating]
+    reports = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for br in branches:
+            r = kamlib.build_report(book.for_branch(br, operator=summary), br)
+            # pictures encoded and files written for one branch of a table variant (all
+            # when nothing optional is left: the cheapest and the likeliest to break)
+            full = (whole and br == rotating) or name == ALL
+            shown = _show(r, png=full)
+            if full:
+                metrics, xlsx = r.write(tmp_path_factory.mktemp("out"))
+                assert json.loads(metrics.read_text())["accounts"] == r.metrics["accounts"]
+                assert xlsx.stat().st_size > 0
+            reports[br] = (r, shown)
+    return name, book, reports
+
+
+def _quality_text(r: kamlib.BranchReport) -> str:
+    return " ".join(b.text for b in r.section("data_quality").blocks if isinstance(b, Text))
+
+
+def test_every_branch_report_builds_shows_and_writes(variant):
+    name, book, reports = variant
+    assert book.branches == BOOK.branches
+    if "." not in name:
+        assert sorted(reports) == book.branches
+    for br, (r, shown) in reports.items():
+        assert r.metrics["accounts"] == int((book.accounts["branch"] == br).sum())
+        # the page shows the title and every section's heading, in order
+        headings = [
+            getattr(o, "data", "") for o in shown if str(getattr(o, "data", "")).startswith("## ")
+        ]
+        assert len(headings) == len(r.sections) + 1, (name, br)
+        images = [o for o in shown if isinstance(o, dict) and "<img" in o.get("text/html", "")]
+        assert len(images) == sum(isinstance(b, Figure) for b in r.blocks()), (name, br)
+
+
+def test_the_data_quality_section_names_every_missing_part(variant):
+    name, book, reports = variant
+    from kamlib.report import _TABLE_WORDS, _in_sentence
+
+    absent = _absent(book)
+    expected = [_TABLE_WORDS[t] for t in absent["tables"]]
+    expected += [_in_sentence(c) for t, cols in absent.items() if t != "tables" for c in cols]
+    table, _, column = name.partition(".")
+    if name in OPTIONAL_TABLES:
+        assert absent["tables"] == [name]
+    elif column and column not in ("tenure_months", "churn_cause_group"):
+        # the column dropped is missing (tenure and cause group are derived again from
+        # join dates and cause codes when those are there)
+        assert column in absent[table], name
+    for br, (r, _) in reports.items():
+        text = _quality_text(r)
+        for words in expected:
+            assert words in text, (name, br, words)
+
+
+#: the reasons that are a whole table missing: its section says so in its own sentence
+_TABLE_REASONS = {
+    "no cost table": "cost table",
+    "no usage table": "usage table",
+    "no retention-contact table": "retention-contact table",
+}
+
+
+def test_a_part_the_data_cannot_fill_says_so_in_its_section(variant):
+    """The coverage table agrees with the report: a part whose needs are not met says so
+    in its own section, with the reason, has no table, and is listed under data quality."""
+    from kamlib._coverage import SECTIONS
+
+    name, book, reports = variant
+    tables = {p.key: p.table for p in SECTIONS}
+    for br, (r, _) in reports.items():
+        cov = kamlib.coverage(book.branch(br)).table
+        for row in cov[~cov["can_fill"]].itertuples():
+            said = cannot_show(row.part, row.reason)
+            section = [b for b in r.section(row.section).blocks if isinstance(b, Text)]
+            if row.reason in _TABLE_REASONS:
+                words = _TABLE_REASONS[row.reason]
+                assert any(b.kind == "missing" and words in b.text for b in section), (name, br)
+            else:
+                assert said in [b.text for b in section], (name, br, row.key)
+            assert said in _quality_text(r), (name, br, row.key)
+            assert tables[row.key] is None or tables[row.key] not in r.tables, (name, br, row.key)
+
+
+def test_the_operator_overview_builds_and_shows(variant, tmp_path):
+    from kamlib.overview import build_overview
+
+    name, book, _ = variant
+    with _captured(png="." not in name) as shown:
+        ov = build_overview(book)
+        ov.show()
+        ov.write(tmp_path)
+    assert any(isinstance(o, dict) and "<table" in o.get("text/html", "") for o in shown)
+    assert json.loads((tmp_path / "operator.json").read_text())["accounts"] == len(book.accounts)
+
+
+def test_the_all_missing_variant_runs_through_the_real_notebook(tmp_path):
+    """The branch notebook itself (papermill, a fresh kernel), on data with nothing
+    optional: the report is written, and its data-quality section names what is missing."""
+    book = _drop(ALL)
+    kamlib.write_book(book, tmp_path / "data")
+    branch = book.branches[0]
+    summary = kamlib.run_reports(
+        tmp_path / "data",
+        branches=[branch],
+        out=tmp_path / "out",
+        jobs=1,
+        progress=False,
+        overview=False,
+    )
+    assert not summary.failed, summary.failed
+    page = next((tmp_path / "out").glob("*/report.html")).read_text(encoding="utf-8")
+    assert "Optional tables not in the data" in page
+    assert "The report cannot show retention curves" in page
