@@ -235,3 +235,136 @@ def test_the_all_missing_variant_runs_through_the_real_notebook(tmp_path):
     page = next((tmp_path / "out").glob("*/report.html")).read_text(encoding="utf-8")
     assert "Optional tables not in the data" in page
     assert "The report cannot show retention curves" in page
+
+
+# -- kam validate and kamlib.coverage --------------------------------------------------
+def _without_columns(folder, *columns: str):
+    """The bundled sample's tables in ``folder`` with ``columns`` of accounts removed."""
+    import shutil
+
+    shutil.copytree(kamlib.sample_path(), folder)
+    acc = pd.read_csv(folder / "accounts.csv", dtype=str)
+    acc.drop(columns=list(columns)).to_csv(folder / "accounts.csv", index=False)
+    return folder
+
+
+def test_kam_validate_lists_what_the_data_can_fill(tmp_path, capsys):
+    from kamlib.cli import main
+
+    data = _without_columns(
+        tmp_path / "data", "join_date", "tenure_months", "contract", "satisfaction"
+    )
+    (tmp_path / "data" / "contacts.csv").unlink()
+    assert main(["validate", str(data)]) == 0
+    out = capsys.readouterr().out
+    lines = out.split("Report sections this data set can fill:\n", 1)[1].splitlines()
+    assert "  ✗ value × loyalty: no loyalty signal (tenure, contract or satisfaction)" in lines
+    assert "  ✗ retention curves: no tenure or join date" in lines
+    assert "  ✗ retention funnel: no retention-contact table" in lines
+    assert "  ✓ churn rates" in lines and "  ✓ value tiers" in lines
+    assert "  ✓ cost to serve, profit and the whale curve" in lines
+    # after the errors and warnings, and nothing else is crossed out
+    assert out.index("no errors") < out.index("Report sections")
+    assert sum(line.startswith("  ✗") for line in lines) == 3
+
+
+def test_coverage_by_hand():
+    """Each need, met and not, on frames built here."""
+    acc = pd.DataFrame(
+        {"account_id": list("abcd"), "branch": "X", "status": ["active"] * 3 + ["churned"]}
+    )
+
+    def cov(**extra):
+        frame = acc.assign(
+            **{
+                k: v
+                for k, v in extra.items()
+                if k
+                in (
+                    "satisfaction",
+                    "monthly_revenue",
+                    "lifetime_revenue",
+                    "churn_date",
+                    "customer_type",
+                    "churn_category",
+                )
+            }
+        )
+        t = kamlib.coverage(kamlib.Book.from_frames(accounts=frame)).table.set_index("key")
+        return dict(zip(t.index, t["can_fill"], strict=True)), dict(
+            zip(t.index, t["reason"], strict=True)
+        )
+
+    can, why = cov()
+    assert not any(v for k, v in can.items() if k != "churn_rates") and can["churn_rates"]
+    assert why["value_tiers"] == "no revenue (billing, total, monthly or lifetime revenue)"
+    # a monthly charge alone: tiers, 80/20 and value x loyalty's value side
+    can, why = cov(monthly_revenue=[10.0, 20.0, 30.0, 40.0])
+    assert can["value_tiers"] and can["revenue_concentration"]
+    assert why["value_loyalty"] == "no loyalty signal (tenure, contract or satisfaction)"
+    can, _ = cov(monthly_revenue=[10.0, 20.0, 30.0, 40.0], satisfaction=[1.0, 2.0, 3.0, 4.0])
+    assert can["value_loyalty"]
+    # lifetime revenue ranks accounts but is no monthly spend
+    can, why = cov(lifetime_revenue=[10.0, 20.0, 30.0, 40.0])
+    assert can["value_tiers"] and why["value_loyalty"].startswith("no monthly revenue")
+    # the source's own churn category is a churn reason; a column of blanks is none
+    can, _ = cov(churn_category=["", "", "", "Price"])
+    assert can["cause_tree"]
+    can, why = cov(churn_date=[None] * 4)
+    assert not can["churn_by_period"] and why["churn_by_period"] == "no churn dates"
+
+
+def test_the_issue_export_builds_every_branch_report():
+    """The issue's export: no tenure, contract or satisfaction (nor join dates), revenue
+    only as a monthly charge. Every branch report builds and says what it cannot show."""
+    acc = BOOK.accounts.drop(
+        columns=["join_date", "tenure_months", "contract", "satisfaction", "contract_end"]
+    )
+    monthly = BOOK.monthly_revenue()
+    acc = acc.assign(monthly_revenue=monthly.to_numpy())
+    book = kamlib.Book.from_frames(accounts=acc, currency="USD", as_of=BOOK.as_of)
+    for br in book.branches:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = kamlib.build_report(book, br)
+        seg = [b.text for b in r.section("segmentation").blocks if isinstance(b, Text)]
+        assert (
+            "The report cannot show value × loyalty: no loyalty signal (tenure, contract or "
+            "satisfaction)." in seg
+        )
+        profit = [b.text for b in r.section("profit").blocks if isinstance(b, Text)]
+        assert any(t.startswith("Revenue here is each account's monthly charge") for t in profit)
+        # the 80/20 figure is of the monthly charge, by hand
+        x = acc.loc[acc["branch"] == br, "monthly_revenue"].dropna()
+        x = x[x >= 0].sort_values(ascending=False)
+        k = -(-len(x) // 5)
+        assert r.metrics["top20_revenue_share"] == pytest.approx(x.head(k).sum() / x.sum())
+
+
+def test_maven_monthly_charge_alone_feeds_the_80_20_kpis_and_tiers(maven_csv):
+    """The Maven export maps only a monthly charge as revenue (and 120 accounts have a
+    negative one). The 80/20 figures, ARPU, tiers and churn rate of the Los Angeles
+    report equal plain pandas on the file, and the report says which revenue it used."""
+    raw = pd.read_csv(maven_csv)
+    la = raw[raw["City"] == "Los Angeles"]
+    book = kamlib.load(maven_csv, mapping="maven", branch="Los Angeles")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = kamlib.build_report(book, "Los Angeles")
+    charge = la["Monthly Charge"]
+    kept = charge[charge >= 0].sort_values(ascending=False)
+    k = -(-len(kept) // 5)  # the top 20%: ceil(0.2 n) accounts
+    assert r.metrics["top20_revenue_share"] == pytest.approx(kept.head(k).sum() / kept.sum())
+    assert r.metrics["kpis"]["arpu"] == pytest.approx(charge.mean())
+    assert sum(r.metrics["tiers"].values()) == len(la)
+    assert r.metrics["churn_rate"] == pytest.approx((la["Customer Status"] == "Churned").mean())
+    profit = [b.text for b in r.section("profit").blocks if isinstance(b, Text)]
+    assert any(t.startswith("Revenue here is each account's monthly charge") for t in profit)
+    negative = int((charge < 0).sum())
+    assert any(
+        t.startswith(f"{negative} accounts have a negative revenue ({charge[charge < 0].sum():.0f}")
+        for t in profit
+    ), profit
+    assert any(
+        f.title.startswith("The top 20% of accounts bring") for f in r.section("profit").figures
+    )
