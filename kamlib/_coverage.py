@@ -172,6 +172,26 @@ SECTIONS: tuple[Part, ...] = (
 
 _PARTS = {p.key: p for p in SECTIONS}
 
+#: the data model's tables in a reader's words
+TABLE_WORDS = {
+    "accounts": N_("accounts table"),
+    "billing": N_("billing table"),
+    "costs": N_("cost table"),
+    "usage": N_("usage table"),
+    "contacts": N_("retention-contact table"),
+}
+
+
+def in_sentence(column: str) -> str:
+    """A column's label inside a sentence ("customer type"; Chinese has no case)."""
+    from ._i18n import current_language
+    from ._labels import label
+
+    words = label(column)
+    if current_language() == "en" and not words[:2].isupper():
+        return words[:1].lower() + words[1:]
+    return words
+
 
 def _has(book: Any, what: str) -> bool:
     """Does the book hold ``what`` ("table", "table.column" or "observation_start")?"""
@@ -202,7 +222,7 @@ class Coverage(TableResult):
 
     def summary(self) -> pd.DataFrame:
         t = self.table
-        return figures({"parts": len(t), "can_fill": int(t["can_fill"].sum())})
+        return figures({"parts": len(t), "parts_shown": int(t["can_fill"].sum())})
 
     def plot(self, *, ax: Any = None) -> Any:
         """Nothing to draw: the parts are a list. Returns the Axes, turned off."""

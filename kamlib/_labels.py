@@ -188,6 +188,14 @@ LABELS: dict[str, str] = {
     "forwarded_calls": N_("Forwarded calls"),
     "group_bill": N_("Group bill"),
     "complaints": N_("Complaints"),
+    # -- kamlib.coverage: what the data can fill
+    "key": N_("Code"),
+    "section": N_("Section"),
+    "part": N_("Part of the report"),
+    "can_fill": N_("Can be shown"),
+    "reason": N_("Why not"),
+    "parts": N_("Parts of the report"),
+    "parts_shown": N_("Parts the data can fill"),
     # -- identifiers and row names
     "account_id": N_("Account"),
     "account_manager": N_("Account manager"),

@@ -1501,8 +1501,7 @@ def _actions_section(ctx: _Ctx, opps: Any, loss: Any, pnl: Any) -> Section:
 
 
 def _quality(ctx: _Ctx, quality: Any, pnl: Any) -> Section:
-    from ._coverage import missing_parts, unmet
-    from .report import _TABLE_WORDS, _in_sentence
+    from ._coverage import TABLE_WORDS, in_sentence, missing_parts, unmet
 
     s = Section("data_quality", tr("Data quality"))
     # what is missing, by name, and what it leaves empty: one sentence each
@@ -1514,7 +1513,7 @@ def _quality(ctx: _Ctx, quality: Any, pnl: Any) -> Section:
                     "An optional table is not in the data: the {tables}.",
                     "Optional tables not in the data: the {tables}.",
                     len(absent["tables"]),
-                    tables=names_list([tr(_TABLE_WORDS[t]) for t in absent["tables"]]),
+                    tables=names_list([tr(TABLE_WORDS[t]) for t in absent["tables"]]),
                 ),
                 "missing",
             )
@@ -1527,8 +1526,8 @@ def _quality(ctx: _Ctx, quality: Any, pnl: Any) -> Section:
                         "An optional column is not in the {table}: {columns}.",
                         "Optional columns not in the {table}: {columns}.",
                         len(columns),
-                        table=tr(_TABLE_WORDS[table]),
-                        columns=names_list([_in_sentence(c) for c in columns]),
+                        table=tr(TABLE_WORDS[table]),
+                        columns=names_list([in_sentence(c) for c in columns]),
                     ),
                     "missing",
                 )

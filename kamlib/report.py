@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book
+from ._coverage import TABLE_WORDS as _TABLE_WORDS
+from ._coverage import in_sentence as _in_sentence
 from ._files import write_text
 from ._format import month
 from ._i18n import N_, ntr, tr
@@ -336,17 +338,6 @@ def data_quality(book: Book) -> DataQuality:
     return DataQuality(pd.DataFrame(rows, columns=["what", "consequence"]))
 
 
-def _in_sentence(column: str) -> str:
-    """A column's label inside a sentence ("customer type"; Chinese has no case)."""
-    from ._i18n import current_language
-    from ._labels import label
-
-    words = label(column)
-    if current_language() == "en" and not words[:2].isupper():
-        return words[:1].lower() + words[1:]
-    return words
-
-
 #: what an absent column costs when no part of the report rests on it alone
 _COLUMN_CONSEQUENCE = {
     "name": N_("accounts are shown by their ids"),
@@ -362,14 +353,6 @@ _COLUMN_CONSEQUENCE = {
 }
 _NO_PART_ALONE = N_("no part of the report rests on it alone: the report goes on without it")
 
-#: the data model's tables in a reader's words
-_TABLE_WORDS = {
-    "accounts": N_("accounts table"),
-    "billing": N_("billing table"),
-    "costs": N_("cost table"),
-    "usage": N_("usage table"),
-    "contacts": N_("retention-contact table"),
-}
 
 _MISSING_CONSEQUENCE = {
     "billing": N_("revenue by product and month, product-level actions, migration ARPU change"),

@@ -158,11 +158,11 @@ def test_every_branch_report_builds_shows_and_writes(variant):
 
 def test_the_data_quality_section_names_every_missing_part(variant):
     name, book, reports = variant
-    from kamlib.report import _TABLE_WORDS, _in_sentence
+    from kamlib._coverage import TABLE_WORDS, in_sentence
 
     absent = _absent(book)
-    expected = [_TABLE_WORDS[t] for t in absent["tables"]]
-    expected += [_in_sentence(c) for t, cols in absent.items() if t != "tables" for c in cols]
+    expected = [TABLE_WORDS[t] for t in absent["tables"]]
+    expected += [in_sentence(c) for t, cols in absent.items() if t != "tables" for c in cols]
     table, _, column = name.partition(".")
     if name in OPTIONAL_TABLES:
         assert absent["tables"] == [name]
