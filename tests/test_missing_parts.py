@@ -368,3 +368,25 @@ def test_maven_monthly_charge_alone_feeds_the_80_20_kpis_and_tiers(maven_csv):
     assert any(
         f.title.startswith("The top 20% of accounts bring") for f in r.section("profit").figures
     )
+
+
+def test_the_chinese_edition_names_what_is_missing_in_chinese():
+    """Both editions: with nothing optional, the Chinese report's sentences on what is
+    missing and what cannot be shown are Chinese (no English word among them)."""
+    import re
+
+    book = _drop(ALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = kamlib.build_report(book, book.branches[0], lang="zh")
+    said = [
+        b.text
+        for s in r.sections
+        for b in s.blocks
+        if isinstance(b, Text) and (b.kind == "missing" or s.key == "data_quality")
+    ]
+    assert len(said) >= 10
+    english = [t for t in said if re.search(r"[A-Za-z]{3,}", t)]
+    assert english == []
+    assert any(t.startswith("数据中缺少可选表：账单表、成本表、使用量表和挽留接触表") for t in said)
+    assert "报告无法显示留存曲线：没有在网时长或入网日期。" in said
