@@ -8,6 +8,7 @@ builds one report per branch. See the README for a tour.
 from . import churn, decisions, needs, opportunity, profit, report, scale, segment
 from ._book import Book
 from ._config import cause_taxonomy, config_path
+from ._coverage import coverage
 from ._display import say, setup_notebook
 from ._errors import ConfigError, DataError, Issue, KamlibError, ValidationReport
 from ._excel import ReportTables, write_workbook
@@ -116,6 +117,7 @@ __all__ = [
     "value_tiers",
     "whale_curve",
     "cause_taxonomy",
+    "coverage",
     "config_path",
     "data_model_markdown",
     "data_quality",

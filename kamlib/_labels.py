@@ -174,6 +174,28 @@ LABELS: dict[str, str] = {
     "top_share_of_accounts": N_("Top group, share of accounts"),
     "total_profit": N_("Total profit"),
     "value_share": N_("Cumulative share of the value"),
+    # -- data-model columns named in the data-quality section (in English the words the
+    # column's name already gave; here so that other languages have them too)
+    "industry": N_("Industry"),
+    "parent_id": N_("Parent id"),
+    "join_date": N_("Join date"),
+    "contract_end": N_("Contract end"),
+    "churn_date": N_("Churn date"),
+    "churn_cause_group": N_("Churn cause group"),
+    "churn_category": N_("Churn category"),
+    "total_revenue": N_("Total revenue"),
+    "calls": N_("Calls"),
+    "forwarded_calls": N_("Forwarded calls"),
+    "group_bill": N_("Group bill"),
+    "complaints": N_("Complaints"),
+    # -- kamlib.coverage: what the data can fill
+    "key": N_("Code"),
+    "section": N_("Section"),
+    "part": N_("Part of the report"),
+    "can_fill": N_("Can be shown"),
+    "reason": N_("Why not"),
+    "parts": N_("Parts of the report"),
+    "parts_shown": N_("Parts the data can fill"),
     # -- identifiers and row names
     "account_id": N_("Account"),
     "account_manager": N_("Account manager"),

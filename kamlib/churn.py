@@ -2346,7 +2346,23 @@ def group_warnings(book: Book, *, rules: str | Path | dict | None = None) -> Gro
             pd.DataFrame(columns=_WARNING_COLUMNS),
             (tr("The data have no usage: group-churn warnings cannot be computed."),),
         )
-    u = book.table("usage").sort_values(["account_id", "month"])
+    u = book.table("usage")
+    lacking = [
+        c
+        for c in ("lines", "calls", "forwarded_calls", "group_bill")
+        if c not in u or u[c].isna().all()
+    ]
+    if lacking:  # an export's usage without the signals: said, not a KeyError
+        return GroupWarnings(
+            pd.DataFrame(columns=_WARNING_COLUMNS),
+            (
+                tr(
+                    "The usage table has no {columns}: group-churn warnings cannot be computed.",
+                    columns=names_list(_in_sentence(c) for c in lacking),
+                ),
+            ),
+        )
+    u = u.sort_values(["account_id", "month"])
     lines = u.groupby("account_id")["lines"].max()
     big = lines[lines >= r["min_lines"]].index
     u = u[u["account_id"].isin(big)].copy()

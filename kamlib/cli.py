@@ -33,6 +33,16 @@ def _validate(args: argparse.Namespace) -> int:
     missing = book.missing_tables()
     if missing:
         print(f"optional tables not present: {', '.join(missing)}")
+    # what the reports will hold, before any is run: a part the data cannot fill is
+    # said in the report too, but the consultant should see it here first
+    from ._coverage import coverage
+
+    print("Report sections this data set can fill:")
+    for line in coverage(book).lines():
+        print(f"  {line}")
+    source = book.revenue_source()
+    if source is not None and source != "billing":
+        print(f"  (revenue is {source}: {book.revenue_caveat()})")
     return EXIT_OK
 
 

@@ -29,8 +29,8 @@ import pandas as pd
 
 from ._book import Book
 from ._excel import write_workbook
-from ._format import MISSING, count, money, number, period, pvalue, ratio, share
-from ._i18n import language, ntr, tr
+from ._format import MISSING, count, money, names_list, number, period, pvalue, ratio, share
+from ._i18n import N_, language, ntr, tr
 from ._labels import label
 
 __all__ = ["BranchReport", "Section", "Table", "Figure", "Text", "build_report"]
@@ -329,6 +329,28 @@ def _missing_sentence(table: str) -> str:
             "retention saved cannot be shown."
         ),
     }[table]
+
+
+def cannot_show(part: str, reason: str) -> str:
+    """The one sentence a section says for a part the data cannot fill (and the
+    data-quality section repeats): what cannot be shown and why."""
+    return tr("The report cannot show {part}: {reason}.", part=part, reason=reason)
+
+
+def _cannot(ctx: _Ctx, s: Section, key: str, *results: Any) -> bool:
+    """True when the data cannot fill the part ``key`` (see :mod:`kamlib._coverage`):
+    the section then says so in one sentence, and the analyses' own notes about it (the
+    same fact in other words) are not said again."""
+    from ._coverage import SECTIONS, fills
+
+    why = fills(ctx.b, key)
+    if why is None:
+        return False
+    part = next(p for p in SECTIONS if p.key == key)
+    s.blocks.append(Text(cannot_show(tr(part.label), why), "missing"))
+    for r in results:
+        ctx.said.seen.update(getattr(r, "notes", ()) or ())
+    return True
 
 
 # ----------------------------------------------------------------------------- builder
@@ -639,8 +661,9 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
         tr("Who the branch's accounts are: value tiers, customer types, life stage and needs."),
     )
     t = tiers.table
+    no_tiers = _cannot(ctx, s, "value_tiers", tiers)
     s.blocks += ctx.said(tiers)
-    if len(t) and t["accounts"].sum() > 0:
+    if not no_tiers and len(t) and t["accounts"].sum() > 0:
         held = t[t["accounts"] > 0]
         top = held.index[-1]  # tiers run from the lowest to the highest
         name = str(held.loc[top, "label_zh" if _zh() else "label"])
@@ -704,9 +727,10 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
             )
         )
     vl = sg.value_loyalty(ctx.b)
+    no_grid = _cannot(ctx, s, "value_loyalty", vl)
     s.blocks += ctx.said(vl)
     vt = vl.table
-    if len(vt) and vt["accounts"].sum() > 0:
+    if not no_grid and len(vt) and vt["accounts"].sum() > 0:
         hv = vt[(vt["value"] == "high") & (vt["loyalty"] == "drifting")]["accounts"].sum()
         title = (
             ntr(
@@ -729,9 +753,10 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
         s.blocks.append(
             Table(tr("Value x loyalty"), title, vl.strategy.rename_axis(index="value_class"))
         )
+    no_needs = _cannot(ctx, s, "needs_segments", needs)
     ctx.appendix.extend(ctx.said(needs))  # silhouettes and stability: method detail
     nt = needs.table
-    if len(nt):
+    if not no_needs and len(nt):
         weak = getattr(needs, "structure_", "") in ("weak", "none")
         title = (
             tr(
@@ -794,8 +819,26 @@ def _zh() -> bool:
     return current_language() == "zh"
 
 
+#: which revenue the 80/20 figures are of, when it is not billed revenue
+_REVENUE_USED = {
+    "accounts.total_revenue": N_(
+        "Revenue here is each account's revenue over the period as the data give it (there "
+        "is no billing table)."
+    ),
+    "accounts.monthly_revenue": N_(
+        "Revenue here is each account's monthly charge (there is no billing table): the "
+        "shares are of monthly revenue, not of revenue over the period."
+    ),
+    "accounts.lifetime_revenue": N_(
+        "Revenue here is each account's lifetime revenue, cumulative since it joined (there "
+        "is no billing table): long-standing accounts weigh more."
+    ),
+}
+
+
 def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
     from . import profit as pr
+    from ._coverage import fills
 
     s = Section(
         "profit",
@@ -806,9 +849,13 @@ def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
         ),
     )
     b, cur = ctx.b, ctx.cur
+    # costs without any revenue: no P&L to show (said once, in the coverage's words)
+    no_pnl = pnl.has_costs and fills(b, "profit") is not None
     if not pnl.has_costs:
         s.blocks.append(Text(_missing_sentence("costs"), "missing"))
         ctx.said.seen.update(pnl.notes)  # the sentence above says it
+    elif no_pnl:
+        _cannot(ctx, s, "profit", pnl, whale)
     else:
         s.blocks += ctx.said(pnl)
         summ = pnl.summary()
@@ -876,8 +923,12 @@ def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
                 )
             )
     # revenue concentration stands without costs
+    no_revenue = _cannot(ctx, s, "revenue_concentration", rev)
     s.blocks += ctx.said(rev, skip=tuple(ctx.said.seen))
-    if not math.isnan(rev.gini):
+    if not no_revenue and b.revenue_source() in _REVENUE_USED:
+        # the 80/20 figures are of whatever revenue the data hold: say which, beside them
+        s.blocks.append(Text(tr(_REVENUE_USED[str(b.revenue_source())]), "note"))
+    if not no_revenue and not math.isnan(rev.gini):
         title = tr(
             "The top {top} of accounts bring {share} of revenue",
             top=share(rev.top),
@@ -899,7 +950,7 @@ def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
                 )
             )
         )
-    if pnl.has_costs:
+    if pnl.has_costs and not no_pnl:
         deciles = pr.decile_table(b, pnl=pnl)
         s.blocks += ctx.said(deciles)
         dt = deciles.table
@@ -1040,9 +1091,10 @@ def _churn(
             Table(tr("Churn rates with intervals"), tr("Churn rates with 95% intervals"), rt)
         )
     per_q = ch.churn_by_period(b, freq="Q")
+    no_dates = _cannot(ctx, s, "churn_by_period", per_q)
     s.blocks += ctx.said(per_q)
     qt = per_q.table
-    if len(qt) >= 1:
+    if not no_dates and len(qt) >= 1:
         last = qt.index[-1]
         q = last[0] if isinstance(last, tuple) else last
         title = tr(
@@ -1088,9 +1140,10 @@ def _churn(
                 tt,
             )
         )
+    no_causes = _cannot(ctx, s, "cause_tree", tree)
     s.blocks += ctx.said(tree)
     ct = tree.table
-    if len(ct) and "accounts" in ct:
+    if not no_causes and len(ct) and "accounts" in ct:
         i, n = _largest(ct["accounts"])
         title = tr(
             "{cause} is the largest cause: {n} of {total} churned accounts",
@@ -1170,9 +1223,10 @@ def _churn(
             )
         )
     curves, incidence = ch.retention_curves(b), ch.cumulative_incidence(b)
+    no_curves = _cannot(ctx, s, "retention_curves", curves, incidence)
     s.blocks += ctx.said(curves) + ctx.said(incidence)
     cs = curves.summary()["value"]
-    if len(curves.table) and not pd.isna(cs.get("lowest_retained")):
+    if not no_curves and len(curves.table) and not pd.isna(cs.get("lowest_retained")):
         title = tr(
             "How long accounts stay: the lowest curve keeps {share} of its accounts after "
             "{months} months",
@@ -1313,6 +1367,8 @@ def _retention(ctx: _Ctx, warnings: Any) -> Section:
     if "usage" in ctx.missing:
         s.blocks.append(Text(_missing_sentence("usage"), "missing"))
         ctx.said.seen.update(warnings.notes)
+    elif _cannot(ctx, s, "group_warnings", warnings):
+        pass  # the usage table lacks a signal the warning rests on: said above
     else:
         s.blocks += ctx.said(warnings)
         wt = warnings.table
@@ -1334,7 +1390,10 @@ def _retention(ctx: _Ctx, warnings: Any) -> Section:
                 "bill_change",
                 "revenue_at_risk_year",
             ]
-            s.blocks.append(Table(tr("Group-churn warnings"), title, warned[cols]))
+            # an export without account names shows the groups by their ids (the index)
+            s.blocks.append(
+                Table(tr("Group-churn warnings"), title, warned[[c for c in cols if c in warned]])
+            )
     if "contacts" in ctx.missing:
         s.blocks.append(Text(_missing_sentence("contacts"), "missing"))
         return s
@@ -1409,7 +1468,10 @@ def _actions_section(ctx: _Ctx, opps: Any, loss: Any, pnl: Any) -> Section:
         ctx.appendix.append(
             Table(tr("Priority matrix"), tr("Every segment and lever, ranked"), ranked)
         )
-    if pnl.has_costs:
+    from ._coverage import fills
+
+    # loss-makers need revenue as well as costs: without revenue every account "loses"
+    if pnl.has_costs and fills(ctx.b, "profit") is None:
         s.blocks += ctx.said(loss, skip=tuple(ctx.said.seen))
         lt = loss.table
         if len(lt):
@@ -1439,7 +1501,41 @@ def _actions_section(ctx: _Ctx, opps: Any, loss: Any, pnl: Any) -> Section:
 
 
 def _quality(ctx: _Ctx, quality: Any, pnl: Any) -> Section:
+    from ._coverage import TABLE_WORDS, in_sentence, missing_parts, unmet
+
     s = Section("data_quality", tr("Data quality"))
+    # what is missing, by name, and what it leaves empty: one sentence each
+    absent = missing_parts(ctx.b)
+    if absent["tables"]:
+        # the names first: the catalogue's extractor misreads a call inside the ntr call
+        names = names_list([tr(TABLE_WORDS[t]) for t in absent["tables"]])
+        s.blocks.append(
+            Text(
+                ntr(
+                    "An optional table is not in the data: the {tables}.",
+                    "Optional tables not in the data: the {tables}.",
+                    len(absent["tables"]),
+                    tables=names,
+                ),
+                "missing",
+            )
+        )
+    for table, columns in absent.items():
+        if table != "tables" and columns:
+            s.blocks.append(
+                Text(
+                    ntr(
+                        "An optional column is not in the {table}: {columns}.",
+                        "Optional columns not in the {table}: {columns}.",
+                        len(columns),
+                        table=tr(TABLE_WORDS[table]),
+                        columns=names_list([in_sentence(c) for c in columns]),
+                    ),
+                    "missing",
+                )
+            )
+    for part, reason in unmet(ctx.b):
+        s.blocks.append(Text(cannot_show(tr(part.label), reason), "missing"))
     q = quality.table
     if len(q):
         s.blocks.append(

@@ -473,6 +473,10 @@ class Concentration(Result):
     notes: tuple[str, ...] = ()
     #: accounts with a negative value: top share, Lorenz curve and Gini are then missing
     negative: int = 0
+    #: revenue only: accounts with a negative revenue (credits, refunds) left out of the
+    #: top share, Lorenz curve and Gini, and their revenue together
+    left_out: int = 0
+    left_out_total: float = 0.0
 
     @cached_property
     def table(self) -> pd.DataFrame:  # type: ignore[override]
@@ -569,8 +573,11 @@ def concentration_of(
     The top group is the ceil(top x n) accounts with the largest values (ties do not
     change the sum). The Gini coefficient is computed on the ascending values as
     ``2 * sum(i * x_i) / (n * sum(x)) - (n + 1) / n``. Top share, Lorenz curve and Gini
-    are defined for values of one sign only: with any negative value (a loss, a credit
-    note) or a total that is not positive they are missing (NaN), with a note saying why.
+    are defined for values of one sign only. Revenue: accounts with a negative revenue
+    (a credit or refund larger than the bill) are left out, and a note says how many and
+    their revenue together (``left_out``, ``left_out_total``), so a few credits do not
+    empty the 80/20 figures. Any other value (profit): with a negative value or a total
+    that is not positive they are missing (NaN), with a note saying why.
 
     Examples
     --------
@@ -584,12 +591,33 @@ def concentration_of(
         raise ValueError(f"top must be a share in (0, 1], not {top}")
     x = data[value].to_numpy(dtype="float64")
     x = x[~np.isnan(x)]
+    left_out, left_out_total = 0, 0.0
+    notes: tuple[str, ...] = ()
+    if value == "revenue" and (x < 0).any():
+        # revenue below zero is a credit, not a customer who brings less than nothing:
+        # the shares are of the accounts that bring revenue, and the note says who is out
+        neg = x < 0
+        left_out, left_out_total = int(neg.sum()), float(x[neg].sum())
+        x = x[~neg]
+        notes = (
+            ntr(
+                "{n} account has a negative revenue ({money} together, credits or refunds): "
+                "it is left out of the top share, Lorenz curve and Gini, which are of the "
+                "other {rest} accounts",
+                "{n} accounts have a negative revenue ({money} together, credits or refunds): "
+                "they are left out of the top share, Lorenz curve and Gini, which are of the "
+                "other {rest} accounts",
+                left_out,
+                n=count(left_out),
+                money=money(left_out_total, _currency(data)),
+                rest=count(len(x)),
+            ),
+        )
     n = len(x)
     total = float(x.sum())
     asc = np.sort(x)
     k = top_k(n, top)
     negative = int((x < 0).sum())
-    notes: tuple[str, ...] = ()
     if negative:
         # a share of a total that mixes signs can pass 100% or go below 0: undefined
         notes = (
@@ -614,7 +642,9 @@ def concentration_of(
     else:
         gini = math.nan
         cum = np.full(n + 1, np.nan)
-    return Concentration(value, top, share, k, gini, n, total, cum, notes, negative)
+    return Concentration(
+        value, top, share, k, gini, n, total, cum, notes, negative, left_out, left_out_total
+    )
 
 
 def _group_of_rank(v: np.ndarray, bounds: np.ndarray) -> np.ndarray:

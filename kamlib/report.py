@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book
+from ._coverage import TABLE_WORDS as _TABLE_WORDS
+from ._coverage import in_sentence as _in_sentence
 from ._files import write_text
 from ._format import month
 from ._i18n import N_, ntr, tr
@@ -49,8 +51,8 @@ METRICS_SCHEMA: dict[str, str] = {
     "revenue_basis": "net (billing revenue after discounts: discounts not subtracted again) or gross (before discounts: discounts are a cost)",
     "profit": "revenue - cost to serve over the period; null without cost data",
     "churned": "accounts churned (status churned) in the data",
-    "top20_revenue_share": "share of revenue of the 20% accounts with most revenue; null when any account's revenue is negative",
-    "gini_revenue": "Gini coefficient of revenue over accounts; null when any account's revenue is negative (undefined for values of both signs)",
+    "top20_revenue_share": "share of revenue of the 20% accounts with most revenue, over the accounts whose revenue is not negative (accounts with a negative revenue, credits or refunds, are left out and counted in the report's note); null without revenue",
+    "gini_revenue": "Gini coefficient of revenue over the accounts whose revenue is not negative (as top20_revenue_share); null without revenue",
     "top20_profit_share": "share of total profit of the 20% most profitable accounts; null when total profit <= 0 or no costs",
     "whale_peak_share": "height of the whale curve's peak as a share of total profit (2.0 = 200%)",
     "whale_peak_at": "where the peak is, as a share of accounts ranked by profit",
@@ -226,7 +228,24 @@ class DataQuality(TableResult):
 
 
 def data_quality(book: Book) -> DataQuality:
-    """What was missing or doubtful in the data, and what could therefore not be shown."""
+    """What was missing or doubtful in the data, and what could therefore not be shown.
+
+    One row per finding: each optional table and column of the data model the data do
+    not hold, each part of the report they leave empty (:func:`kamlib.coverage`), where
+    revenue comes from when it is not billed, the loader's warnings and the mapping's
+    assumptions.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> acc = kamlib.synth(100, seed=1).book.accounts.drop(columns="satisfaction")
+    >>> q = kamlib.data_quality(kamlib.Book.from_frames(accounts=acc)).table
+    >>> "The accounts table has no satisfaction" in set(q["what"])
+    True
+    """
+    from . import _coverage
+    from ._coverage import missing_parts
+    from ._format import names_list
     from ._labels import label
 
     rows = [
@@ -263,18 +282,36 @@ def data_quality(book: Book) -> DataQuality:
                 "consequence": tr("no tiers, concentration or profit"),
             }
         )
-    for col, consequence in (
-        ("customer_type", N_("no split by key account / business / residential")),
-        ("churn_date", N_("no churn timing; survival uses the tenure in months")),
-        ("satisfaction", N_("satisfaction is not used in loyalty or churn drivers")),
-    ):
-        if col not in book.accounts or book.accounts[col].isna().all():
+    absent = missing_parts(book)
+    unmet = _coverage.unmet(book)
+    for table, columns in absent.items():
+        if table == "tables":
+            continue
+        for col in columns:
+            # the parts this column could have filled, had no alternative been there
+            empty = [tr(p.label) for p in _coverage.left_empty_by(book, f"{table}.{col}")]
+            consequence = (
+                tr("{parts} cannot be shown", parts=names_list(empty))
+                if empty
+                else tr(_COLUMN_CONSEQUENCE.get(col, _NO_PART_ALONE))
+            )
             rows.append(
                 {
-                    "what": tr("The accounts have no {column}", column=label(col).lower()),
-                    "consequence": tr(consequence),
+                    "what": tr(
+                        "The {table} has no {column}",
+                        table=tr(_TABLE_WORDS[table]),
+                        column=_in_sentence(col),
+                    ),
+                    "consequence": consequence,
                 }
             )
+    for part, reason in unmet:
+        rows.append(
+            {
+                "what": tr("The report cannot show {part}", part=tr(part.label)),
+                "consequence": reason,
+            }
+        )
     for issue in book.notes:
         table = tr(_TABLE_WORDS[issue.table]) if issue.table in _TABLE_WORDS else label(issue.table)
         rows.append(
@@ -301,14 +338,21 @@ def data_quality(book: Book) -> DataQuality:
     return DataQuality(pd.DataFrame(rows, columns=["what", "consequence"]))
 
 
-#: the data model's tables in a reader's words
-_TABLE_WORDS = {
-    "accounts": N_("accounts table"),
-    "billing": N_("billing table"),
-    "costs": N_("cost table"),
-    "usage": N_("usage table"),
-    "contacts": N_("retention-contact table"),
+#: what an absent column costs when no part of the report rests on it alone
+_COLUMN_CONSEQUENCE = {
+    "name": N_("accounts are shown by their ids"),
+    "customer_type": N_("no split by key account / business / residential"),
+    "churn_date": N_("no churn timing; survival uses the tenure in months"),
+    "satisfaction": N_("satisfaction is not used in loyalty or churn drivers"),
+    "contract": N_("contracts are not used in loyalty or churn drivers"),
+    "tenure_months": N_("tenure is not used in loyalty or churn drivers"),
+    "churn_type": N_("churn is not split into voluntary, involuntary and migration"),
+    "competitor": N_("the competitors churned accounts left for are not named"),
+    "parent_id": N_("accounts of one parent company are not seen as a group"),
+    "account_manager": N_("no figures per account manager"),
 }
+_NO_PART_ALONE = N_("no part of the report rests on it alone: the report goes on without it")
+
 
 _MISSING_CONSEQUENCE = {
     "billing": N_("revenue by product and month, product-level actions, migration ARPU change"),

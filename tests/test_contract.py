@@ -58,6 +58,7 @@ ANALYSES = {
     "retention_economics": lambda book, b: kamlib.retention_economics(b),
     "key_figures": lambda book, b: kamlib.key_figures(book, BRANCH),
     "data_quality": lambda book, b: kamlib.data_quality(b),
+    "coverage": lambda book, b: kamlib.coverage(b),
     "league_table": lambda book, b: kamlib.league_table(book),
     "kpis": lambda book, b: kamlib.kpis(book, BRANCH),
     "next_actions": lambda book, b: kamlib.next_actions(book, BRANCH),

@@ -183,10 +183,10 @@ def test_the_sample_agrees_on_loss_making_in_every_branch(sample_book):
 
 
 # -- no shares of values of both signs ----------------------------------------------------
-def test_gini_and_top_share_of_values_of_both_signs_are_missing_with_a_note():
-    c = P.concentration_of(pd.DataFrame({"revenue": [-5.0, 1.0, 1.0, 1.0, 10.0]}))
+def test_gini_and_top_share_of_profit_of_both_signs_are_missing_with_a_note():
+    c = P.concentration_of(pd.DataFrame({"profit": [-5.0, 1.0, 1.0, 1.0, 10.0]}), value="profit")
     assert np.isnan(c.gini) and np.isnan(c.top_share)
-    assert c.negative == 1 and "negative revenue" in c.notes[0]
+    assert c.negative == 1 and "negative profit" in c.notes[0]
     assert c.table["value_share"].isna().all()
     assert c.summary().loc["gini", "value"] is np.nan or np.isnan(c.summary().loc["gini", "value"])
     # one sign: the usual numbers (Gini by hand: 2*sum(i*x)/(n*sum) - (n+1)/n)
@@ -195,7 +195,19 @@ def test_gini_and_top_share_of_values_of_both_signs_are_missing_with_a_note():
     assert ok.top_share == pytest.approx(10 / 13)
 
 
-def test_a_credit_note_makes_revenue_concentration_null_in_metrics():
+def test_negative_revenue_is_left_out_of_the_shares_and_said():
+    """A credit (revenue below zero) does not empty the 80/20 figures: they are of the
+    accounts with revenue of zero or more, and the note says who was left out."""
+    c = P.concentration_of(pd.DataFrame({"revenue": [-5.0, 1.0, 1.0, 1.0, 10.0]}))
+    assert c.left_out == 1 and c.left_out_total == -5.0 and c.negative == 0
+    assert c.accounts == 4 and c.top_accounts == 1  # ceil(0.2 x 4)
+    assert c.top_share == pytest.approx(10 / 13)
+    # Gini by hand on the ascending kept values 1, 1, 1, 10
+    assert c.gini == pytest.approx(2 * (1 + 2 + 3 + 40) / (4 * 13) - 5 / 4)
+    assert "1 account has a negative revenue" in c.notes[0] and "other 4 accounts" in c.notes[0]
+
+
+def test_a_credit_note_leaves_one_account_out_of_revenue_concentration_in_metrics():
     acc = pd.DataFrame({"account_id": list("abc"), "branch": "X", "status": "active"})
     bill = pd.DataFrame(
         {"account_id": list("abc"), "month": "2025-01", "product": "p"}
@@ -203,11 +215,13 @@ def test_a_credit_note_makes_revenue_concentration_null_in_metrics():
     )
     book = kamlib.Book.from_frames(accounts=acc, billing=bill)
     m = branch_metrics(book, "X")
-    assert m["gini_revenue"] is None and m["top20_revenue_share"] is None
+    # the two accounts with revenue: the top 20% is ceil(0.4) = 1 account, 100 of 110
+    assert m["top20_revenue_share"] == pytest.approx(100 / 110)
+    assert m["gini_revenue"] == pytest.approx(2 * (10 + 2 * 100) / (2 * 110) - 3 / 2)
     c = P.concentration(book, value="revenue")
-    assert any("negative revenue" in n for n in c.notes)
+    assert any("negative revenue (-40 CNY together" in n for n in c.notes)
     rule = P.rules_of_thumb(book, min_accounts=1).table.iloc[0]
-    assert rule["holds"].startswith("cannot tell")
+    assert rule["holds"] == "yes"
 
 
 def test_profit_of_both_signs_has_no_gini(sample_book):

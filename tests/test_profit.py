@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -220,10 +222,16 @@ def test_maven_lifetime_revenue_is_not_period_revenue_and_the_monthly_charge_is_
     assert pnl.table["revenue"].sum() == pytest.approx(raw["Monthly Charge"].sum())
     c = P.concentration(book, pnl=pnl)
     assert any("monthly charge" in n for n in c.notes)
-    # 120 customers have a negative monthly charge (credits): shares are undefined
-    negative = int((raw["Monthly Charge"] < 0).sum())
-    assert negative == 120 and c.negative == negative
-    assert np.isnan(c.top_share) and np.isnan(c.gini)
+    # 120 customers have a negative monthly charge (credits): they are left out of the
+    # 80/20 figures, which are of the others, and the note says how many and how much
+    charge = raw["Monthly Charge"]
+    negative = int((charge < 0).sum())
+    assert negative == 120 and c.left_out == negative and c.negative == 0
+    assert c.left_out_total == pytest.approx(charge[charge < 0].sum())
+    kept = charge[charge >= 0].sort_values(ascending=False)
+    k = math.ceil(0.2 * len(kept))
+    assert c.accounts == len(kept) and c.top_accounts == k
+    assert c.top_share == pytest.approx(kept.head(k).sum() / kept.sum())
     assert any(f"{negative} accounts have a negative revenue" in n for n in c.notes)
     assert not pnl.has_costs and any("no costs table" in n for n in pnl.notes)
     # the headline and metrics say which revenue it is; metrics' period revenue is null
