@@ -181,8 +181,6 @@ LABELS: dict[str, str] = {
     "join_date": N_("Join date"),
     "contract_end": N_("Contract end"),
     "churn_date": N_("Churn date"),
-    "churn_cause_group": N_("Churn cause group"),
-    "churn_category": N_("Churn category"),
     "total_revenue": N_("Total revenue"),
     "calls": N_("Calls"),
     "forwarded_calls": N_("Forwarded calls"),
