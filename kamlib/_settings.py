@@ -824,7 +824,7 @@ def read_file(source: Source, model: type[M], *, what: str, caller: str | None =
     >>> read_file({"name": "X", "currncy": "CNY"}, OperatorFile, what="operator")
     Traceback (most recent call last):
     ...
-    kamlib._errors.ConfigError: operator (a dict): unknown key currncy; allowed at the top level: name, currency, as_of, observed_from, revenue_basis, assumed; did you mean currency?
+    kamlib._errors.ConfigError: operator (a dict): unknown key currncy; allowed at the top level: name, currency, as_of, observed_from, revenue_basis, assumed, computed; did you mean currency?
     """
     data = read_yaml(source, what=what)
     return check(model, data, source=_name(source, what, caller))
