@@ -120,6 +120,7 @@ _PART_WORDS = {
     "international": "international",
     "白天": "day",
     "日间": "day",
+    "傍晚": "evening",
     "晚间": "evening",
     "夜间": "night",
     "国际": "international",
@@ -171,21 +172,30 @@ def _has(t: str, *words: str) -> bool:
     return any(w in t for w in words)
 
 
-_cause_rule("unknown", "'don't know'")(lambda t: _has(t, "don't know", "dont know", "unknown", "不详", "不知道", "未知"))  # fmt: skip
-_cause_rule("competitor_price", "'competitor' and a better price or offer")(
-    lambda t: (
-        _has(t, "competitor", "竞争", "友商", "对手")
-        and _has(t, "price", "cheaper", "better offer", "低价", "便宜", "价格", "优惠")
-    )
+_COMPETITOR = ("competitor", "other operator", "another operator", "other carrier",
+               "another carrier", "other provider", "another provider", "竞争", "友商", "对手",
+               "其他运营商", "别的运营商", "别家")  # fmt: skip
+#: a better commercial offer (competitor_price's meaning); "offer" as a word, so that
+#: "offering more data" (a product) is not one
+_OFFER = re.compile(r"\boffers?\b|\bdeals?\b|discount|promotion|cheaper|price|低价|便宜|价格|优惠|降价|折扣|促销|让利")  # fmt: skip
+_cause_rule("unknown", "'don't know'")(lambda t: _has(t, "don't know", "dont know", "unknown", "not sure", "不详", "不知道", "未知", "不清楚", "说不清", "不明"))  # fmt: skip
+_cause_rule("competitor_price", "a competitor and a better price or offer")(
+    lambda t: _has(t, *_COMPETITOR) and bool(_OFFER.search(t))
 )
-_cause_rule("competitor_promise", "'competitor' and a promise")(
-    lambda t: _has(t, "competitor", "竞争", "友商", "对手") and _has(t, "promise", "承诺")
+_cause_rule("competitor_promise", "a competitor and a promise")(
+    lambda t: _has(t, *_COMPETITOR) and _has(t, "promise", "承诺")
 )
-_cause_rule("competitor_offering", "'competitor' (a better product)")(
-    lambda t: _has(t, "competitor", "竞争", "友商", "对手", "携号转网")
+_cause_rule("competitor_offering", "a competitor (a better product, network or coverage)")(
+    lambda t: _has(t, *_COMPETITOR, "携号转网")
 )
 _cause_rule("moved_or_closed", "moved, closed or deceased")(
-    lambda t: _has(t, "moved", "relocat", "deceased", "died", "closed", "搬迁", "倒闭", "身故", "去世", "迁出")
+    lambda t: _has(t, "moved", "moving", "relocat", "deceased", "died", "closed", "搬迁", "搬家", "移居", "倒闭", "身故", "去世", "迁出")
+)  # fmt: skip
+# a billing problem (wrong or confusing bills) is how the customer was served, not the
+# price level (causes.yaml: service vs price); "bills too high" stays price
+_cause_rule("service", "a billing problem (how the customer was served)")(
+    lambda t: _has(t, "billing", "invoice", "账单", "计费", "扣费")
+    and not _has(t, "expensive", "too high", "太贵", "太高", "偏高")
 )  # fmt: skip
 _cause_rule("non_payment", "unpaid bills")(lambda t: _has(t, "non-payment", "unpaid", "nonpayment", "欠费"))  # fmt: skip
 _cause_rule("fraud", "fraud")(lambda t: _has(t, "fraud", "欺诈"))
@@ -282,12 +292,15 @@ def _finder(target: str) -> Callable[[Callable[[_Col], str | None]], Callable[[_
 
 
 _BRANCH_WORDS = ("branch", "分公司", "本地网", "city", "地市", "城市", "region", "area", "district",
-                 "区域", "地区", "state", "province", "省份", "省")  # fmt: skip
+                 "区域", "地区", "state", "province", "省份", "省", "州")  # fmt: skip
+
+#: codes: an area code or zip is neither a branch nor a quantity (never a numeric driver)
+_CODES = ("zip", "postal", "code", "邮编", "邮政编码", "区号", "区码", "编码")
 
 
 @_finder("branch")
 def _branch(c: _Col) -> str | None:
-    if c.numeric or c.any_of("zip", "code", "postal", "邮编"):
+    if c.numeric or c.any_of(*_CODES):
         return None
     for w in _BRANCH_WORDS:
         if c.has(w):
@@ -314,7 +327,7 @@ def _status(c: _Col) -> str | None:
 def _tenure(c: _Col) -> str | None:
     if not c.numeric:
         return None
-    if c.any_of("tenure", "lifetime", "在网时长", "使用月数", "网龄", "在网月数", "入网时长"):
+    if c.any_of("tenure", "lifetime", "在网时长", "使用月数", "网龄", "在网月数", "入网时长", "在网天数", "入网天数", "在网时间"):  # fmt: skip
         return "name says how long the customer has been with the operator"
     if c.has("account", "length"):
         return "name 'account length' (its unit is not stated: months assumed)"
@@ -432,18 +445,89 @@ _RANKS: dict[str, Callable[[_Col], int]] = {
 }
 
 
+def _is_charge(c: _Col) -> bool:
+    """A numeric money column (a charge or fee), not minutes, calls or volumes."""
+    if not c.numeric or c.any_of(*_MINUTES_WORDS, "通话时长", "分钟", "次数", "时长", "流量"):
+        return False
+    return c.any_of(*_REVENUE_WORDS) or "费" in c.name
+
+
 def _split_charges(cols: list[_Col]) -> list[tuple[_Col, str]]:
     """Charges split over several columns (day/evening/night/international)."""
     out = []
     for c in cols:
-        if not c.numeric or c.any_of(*_MINUTES_WORDS, "通话时长", "分钟", "次数", "时长", "流量"):
-            continue
-        if not (c.any_of(*_REVENUE_WORDS) or "费" in c.name):
+        if not _is_charge(c):
             continue
         part = next((p for w, p in _PART_WORDS.items() if c.has(w)), None)
         if part:
             out.append((c, part))
     return out if len({p for _, p in out}) >= 2 else []
+
+
+def _suffix(c: _Col) -> str:
+    """What a split charge's name says besides its part: "话费" of "白天话费", "total
+    charge" of "Total day charge" (the words of the name, in order, without the part)."""
+    parts = [w for w in _PART_WORDS if c.has(w)]
+    if _CJK.search(c.name):
+        flat = c.norm.replace(" ", "")
+        for w in parts:
+            flat = flat.replace(w, "")
+        return flat
+    return " ".join(w for w in c.norm.split() if w not in parts)
+
+
+def _siblings_left_out(split: list[tuple[_Col, str]], cols: list[_Col]) -> list[tuple[_Col, str]]:
+    """Charge columns with the same suffix as the sum's operands that the sum leaves out
+    (a roaming charge, or a total): a person decides whether each is a part."""
+    summed = {c.name for c, _ in split}
+    suffixes = {_suffix(c) for c, _ in split} - {""}
+    out = []
+    for c in cols:
+        if c.name in summed or not _is_charge(c):
+            continue
+        for sfx in suffixes:
+            same = (
+                c.norm.replace(" ", "").endswith(sfx)
+                if _CJK.search(sfx)
+                else set(sfx.split()) <= c.words
+            )
+            if same:
+                out.append((c, sfx))
+                break
+    return out
+
+
+_YUAN = re.compile(r"(^|[^单纪公])元")  # 月费(元), 万元; not 单元 (a unit)
+_YUAN_VALUE = re.compile(r"\d\s*万?元")  # "58元"
+_CURRENCY_SIGNS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    # code, signs found anywhere in a header or value, words of a header
+    ("CNY", ("¥", "￥", "人民币"), ("cny", "rmb", "yuan")),
+    ("USD", ("$", "us$"), ("usd", "dollar", "dollars")),
+    ("EUR", ("€",), ("eur", "euro", "euros")),
+    ("GBP", ("£",), ("gbp", "pound", "pounds")),
+]
+
+
+def _currency(cols: list[_Col]) -> tuple[set[str], str]:
+    """The currencies a header or a value actually names (元, ¥, CNY, RMB, $, USD...),
+    and where the first was seen. Chinese headers alone say nothing about the currency."""
+    found: set[str] = set()
+    where = ""
+    for c in cols:
+        texts = [("header", c.name)] + [("value", v) for v in c.distinct[:50] if not c.numeric]
+        for kind, t in texts:
+            low = t.lower()
+            for code, signs, words in _CURRENCY_SIGNS:
+                hit = any(s in low for s in signs) or (
+                    kind == "header" and bool(set(_words(t).split()) & set(words))
+                )
+                if code == "CNY" and (_YUAN if kind == "header" else _YUAN_VALUE).search(t):
+                    hit = True
+                if hit:
+                    if not where:
+                        where = f"the {kind} {t!r} of {c.name!r}" if kind == "value" else f"the header {t!r}"
+                    found.add(code)
+    return found, where
 
 
 _MONTH_NAMES = ("month", "period", "月份", "账期", "月", "统计月份", "账单月")
@@ -572,7 +656,14 @@ _DECIDERS: dict[str, Callable[[_Col], Callable[[str], tuple[str | None, str]]]] 
 _CANONICAL = {c.name for c in ACCOUNTS.columns}
 
 #: drivers that are not: codes and coordinates
-_NOT_DRIVERS = ("zip", "postal", "code", "latitude", "longitude", "lat", "lon", "lng", "邮编", "经度", "纬度")  # fmt: skip
+_NOT_DRIVERS = (*_CODES, "latitude", "longitude", "lat", "lon", "lng", "经度", "纬度", "号码")  # fmt: skip
+
+#: text columns with at most this many values are kept as candidate drivers (a plan
+#: flag, a payment method); more is free text or a place, listed for a person to decide
+MAX_KEPT_VALUES = 12
+
+#: names of dates and periods: never a driver
+_DATE_WORDS = ("date", "time", "month", "year", "period", "日期", "时间", "月份", "年份", "账期")
 
 
 def draft_mapping(
@@ -652,7 +743,6 @@ class _Draft:
         self.sheet, self.encoding, self.found_encoding = sheet, encoding, found_encoding
         self.delimiter = delimiter
         self.used: set[str] = set()
-        self.chinese = any(_CJK.search(c.name) for c in cols) or "GBK" in found_encoding
 
     # each source column is placed once: mapped, computed, kept or listed as unused
     def _free(self) -> list[_Col]:
@@ -703,12 +793,18 @@ class _Draft:
         ]
         if not self._has_money(monthly):
             lines.append("# currency: CNY  # no money column found: the currency does not matter")
-        elif self.chinese:
-            lines.append("currency: CNY  # guessed from the Chinese headers")
         else:
-            lines.append(
-                "currency: TODO  # the money columns' currency (CNY, USD, EUR...): the file does not say"
-            )
+            found, where = _currency(self.cols)
+            if len(found) == 1:
+                lines.append(f"currency: {next(iter(found))}  # {where} says so")
+            elif found:
+                lines.append(
+                    f"currency: TODO  # the file names several: {', '.join(sorted(found))}"
+                )
+            else:
+                lines.append(
+                    "currency: TODO  # the money columns' currency (CNY, USD, EUR...): the file does not say"
+                )
         lines += [
             '# as_of: "YYYY-MM-DD"  # end of the observation period, when the data have no dates',
             "tables:",
@@ -777,17 +873,23 @@ class _Draft:
                 f"      monthly_revenue: {{sum: [{parts}]}}  # charges split by "
                 f"{', '.join(dict.fromkeys(p for _, p in split))}: their sum (check they are per month)"
             )
+            for c, sfx in _siblings_left_out(split, self.cols):
+                compute.append(
+                    f"      # left out of the sum: {_q(c.name)} ends like its parts ({sfx!r}); add it"
+                    " if it is a part of the monthly charge, not if it is their total"
+                )
         if days is not None:
             compute.append(
                 f"      tenure_months: {{column: {_q(days.col.name)}, times: {DAYS_TO_MONTHS}}}"
-                "  # days -> months"
+                "  # the column counts days: x 0.0329 (12 months / 365.25 days) gives months"
             )
         if compute:
             out += ["    compute:  # arithmetic on the export's columns", *compute]
         kept = self._kept()
         if kept:
             out.append(
-                "    keep:  # numbers kept as candidate churn drivers: source column: new name"
+                "    keep:  # candidate churn drivers (numbers, yes/no and text with few values):"
+                " source column: new name"
             )
             out += kept
         values: list[str] = []
@@ -813,7 +915,13 @@ class _Draft:
         out = []
         names: set[str] = set()
         for c in self._free():
-            if not c.numeric or c.n_distinct < 2 or c.any_of(*_NOT_DRIVERS):
+            if c.n_distinct < 2 or c.any_of(*_NOT_DRIVERS):
+                continue
+            # text: a yes/no flag or a few categories (a plan, a payment method) may be the
+            # strongest driver; free text, ids and dates are not drivers
+            if not c.numeric and (
+                c.n_distinct > MAX_KEPT_VALUES or c.any_of(*_DATE_WORDS) or _is_id_name(c)
+            ):
                 continue
             new = _snake(c.name)
             while new in names or new in _CANONICAL:  # a kept "Total Revenue" is not total_revenue
