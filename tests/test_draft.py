@@ -366,7 +366,7 @@ def _chinese() -> pd.DataFrame:
             "地市": ["苏州", "无锡"] * 20,
             "是否流失": ["是" if i % 4 == 0 else "否" for i in range(40)],
             "在网时长": [str(3 + i) for i in range(40)],
-            "月费": [str(50 + 3 * i) for i in range(40)],
+            "月费（元）": [str(50 + 3 * i) for i in range(40)],  # the unit says CNY
             "合约": ["一年", "两年", "无", "一年"] * 10,
             "流失原因": [reasons[(i // 4) % 5] if i % 4 == 0 else "" for i in range(40)],
         }
@@ -385,7 +385,7 @@ def test_chinese_headers_in_gbk(tmp_path: Path) -> None:
         "status": "是否流失",
         "tenure_months": "在网时长",
         "contract": "合约",
-        "monthly_revenue": "月费",
+        "monthly_revenue": "月费（元）",
         "churn_cause": "流失原因",
     }
     assert acc["values"]["status"] == {"是": "churned", "否": "active"}
@@ -397,7 +397,8 @@ def test_chinese_headers_in_gbk(tmp_path: Path) -> None:
         "搬迁": "moved_or_closed",
         "其他": "TODO",  # "other": no cause it plainly belongs to
     }
-    assert spec["currency"] == "CNY"
+    assert spec["currency"] == "CNY"  # the header says 元 (Chinese headers alone do not)
+    assert "currency: CNY  # the header '月费（元）' says so" in text
     assert still_todo(spec) == ['tables.accounts.values.churn_cause["其他"]']
     # the edit: leave "其他" ungrouped (the draft says it then shows as itself)
     del acc["values"]["churn_cause"]["其他"]
@@ -405,7 +406,7 @@ def test_chinese_headers_in_gbk(tmp_path: Path) -> None:
     raw = _chinese()
     churned = raw["是否流失"] == "是"
     assert int((book.accounts["status"] == "churned").sum()) == int(churned.sum())
-    assert book.accounts["monthly_revenue"].sum() == pd.to_numeric(raw["月费"]).sum()
+    assert book.accounts["monthly_revenue"].sum() == pd.to_numeric(raw["月费（元）"]).sum()
     tree = kamlib.cause_tree(book).table["accounts"]
     assert tree[("unclassified", "其他")] == int((raw.loc[churned, "流失原因"] == "其他").sum())
     assert tree[("internal", "price")] == int((raw.loc[churned, "流失原因"] == "资费太贵").sum())
