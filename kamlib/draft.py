@@ -525,7 +525,11 @@ def _currency(cols: list[_Col]) -> tuple[set[str], str]:
                     hit = True
                 if hit:
                     if not where:
-                        where = f"the {kind} {t!r} of {c.name!r}" if kind == "value" else f"the header {t!r}"
+                        where = (
+                            f"the {kind} {t!r} of {c.name!r}"
+                            if kind == "value"
+                            else f"the header {t!r}"
+                        )
                     found.add(code)
     return found, where
 

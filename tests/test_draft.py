@@ -503,3 +503,231 @@ def test_values_not_plain_are_todo_and_every_value_is_listed(tmp_path: Path) -> 
     }
     _, full = _draft(f)
     assert _accounts(full)["values"]["contract"]["Prepaid"] == "TODO"
+
+
+# -- round 2: a US-carrier-style export, in English and in GBK Chinese (the new user's) ----
+_PARTS_EN = ["Total day charge", "Total eve charge", "Total night charge", "Total intl charge"]
+_PARTS_ZH = ["白天话费", "傍晚话费", "夜间话费", "国际话费"]
+_ZH_NAMES = {
+    "State": "州", "Account length (days)": "在网天数", "Area code": "区号",
+    "International plan": "国际长途套餐", "Voice mail plan": "语音信箱套餐",
+    "Total day minutes": "白天通话分钟", "Total day charge": "白天话费",
+    "Total eve minutes": "傍晚通话分钟", "Total eve charge": "傍晚话费",
+    "Total night minutes": "夜间通话分钟", "Total night charge": "夜间话费",
+    "Total intl minutes": "国际通话分钟", "Total intl charge": "国际话费",
+    "Customer service calls": "客服来电次数", "Churn": "是否流失", "Churn reason": "流失原因",
+}  # fmt: skip
+_REASONS = {  # English -> Chinese, as the new user's make_export.py writes them
+    "Competitor offer": "竞争对手优惠", "Network coverage": "网络覆盖差", "Price": "价格太高",
+    "Moved": "搬家", "Poor customer service": "客服态度差", "Billing problem": "账单问题",
+    "Don't know": "不清楚", "": "",
+}  # fmt: skip
+#: the cause each reason means (kamlib/config/causes.yaml's meanings), the same in both languages
+_CAUSES = {
+    "Competitor offer": "competitor_price", "Network coverage": "offering", "Price": "price",
+    "Moved": "moved_or_closed", "Poor customer service": "service",
+    "Billing problem": "service", "Don't know": "unknown",
+}  # fmt: skip
+
+
+def _carrier(n: int = 90) -> pd.DataFrame:
+    """A small version of the new user's export: no id, charges split by day/eve/night/intl,
+    True/False churn, a reason column, an area code and two yes/no plans."""
+    reasons = list(_CAUSES)
+    rows = []
+    for i in range(n):
+        churned = i % 5 == 0
+        rows.append(
+            {
+                "State": ["CA", "TX", "NY"][i % 3],
+                "Account length (days)": str(1 + (i * 37) % 240),
+                "Area code": ["408", "415", "510"][i % 3 if i % 2 else (i + 1) % 3],
+                "International plan": "Yes" if i % 7 == 0 else "No",
+                "Voice mail plan": "Yes" if i % 4 == 1 else "No",
+                "Total day minutes": f"{100 + (i * 13) % 200:.1f}",
+                "Total day charge": f"{(100 + (i * 13) % 200) * 0.17:.2f}",
+                "Total eve minutes": f"{150 + (i * 11) % 150:.1f}",
+                "Total eve charge": f"{(150 + (i * 11) % 150) * 0.085:.2f}",
+                "Total night minutes": f"{180 + (i * 7) % 120:.1f}",
+                "Total night charge": f"{(180 + (i * 7) % 120) * 0.045:.2f}",
+                "Total intl minutes": f"{5 + i % 10:.1f}",
+                "Total intl charge": f"{(5 + i % 10) * 0.27:.2f}",
+                "Customer service calls": str(i % 6),
+                "Churn": "True" if churned else "False",
+                "Churn reason": reasons[(i // 5) % len(reasons)] if churned else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _carrier_zh(df: pd.DataFrame) -> pd.DataFrame:
+    zh = df.copy()
+    zh["State"] = zh["State"].map({"CA": "加利福尼亚", "TX": "得克萨斯", "NY": "纽约"})
+    for c in ("International plan", "Voice mail plan"):
+        zh[c] = zh[c].map({"Yes": "是", "No": "否"})
+    zh["Churn"] = zh["Churn"].map({"True": "是", "False": "否"})
+    zh["Churn reason"] = zh["Churn reason"].map(_REASONS)
+    return zh.rename(columns=_ZH_NAMES)
+
+
+def _carrier_files(tmp_path: Path) -> dict[str, Path]:
+    en, zh = tmp_path / "carrier.csv", tmp_path / "carrier_zh.csv"
+    _carrier().to_csv(en, index=False)
+    zh.write_bytes(_carrier_zh(_carrier()).to_csv(index=False).encode("gbk"))
+    return {"en": en, "zh": zh}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_carrier_export_draft_in_both_languages(tmp_path: Path, lang: str) -> None:
+    f = _carrier_files(tmp_path)[lang]
+    names = {k: (_ZH_NAMES[k] if lang == "zh" else k) for k in _ZH_NAMES}
+    text, spec = _draft(f)
+    acc = _accounts(spec)
+    # finding 1: all four charges summed, evening included, in either language
+    parts = _PARTS_ZH if lang == "zh" else _PARTS_EN
+    assert acc["compute"]["monthly_revenue"] == {"sum": parts}
+    # the currency: nothing in the file says it, so a person decides (never "guessed")
+    assert spec["currency"] == "TODO" and "guessed" not in text.split("tables:")[0]
+    # finding 11: 州 / State is the branch; days -> months with the factor; codes not drivers
+    assert acc["columns"]["branch"] == names["State"]
+    assert acc["compute"]["tenure_months"] == {
+        "column": names["Account length (days)"],
+        "times": pytest.approx(12 / 365.25, abs=5e-5),
+    }
+    assert "12 months / 365.25 days" in text
+    assert "tenure_months" not in acc["columns"]
+    assert names["Area code"] not in acc["keep"]
+    assert f'"{names["Area code"]}": numbers 408 to 510' in text and "a code" in text
+    # finding 12: the yes/no plans are kept as candidate drivers (snake_case names)
+    want_plan = "国际长途套餐" if lang == "zh" else "international_plan"
+    assert acc["keep"][names["International plan"]] == want_plan
+    assert names["Voice mail plan"] in acc["keep"]
+    # finding 11 and 16: the same causes in both languages
+    reasons = {(_REASONS[r] if lang == "zh" else r): c for r, c in _CAUSES.items()}
+    assert acc["values"]["churn_cause"] == reasons
+    assert still_todo(spec) == ["currency"]
+    assert _listed(text, list(names.values())) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_carrier_export_loads_with_all_four_charges(tmp_path: Path, lang: str) -> None:
+    f = _carrier_files(tmp_path)[lang]
+    _, spec = _draft(f)
+    spec["currency"] = "USD"  # the one edit
+    book = kamlib.load(f, mapping=spec)
+    raw = _raw(f, encoding="gbk") if lang == "zh" else _raw(f)
+    parts = _PARTS_ZH if lang == "zh" else _PARTS_EN
+    want = raw[parts].astype(float).sum(axis=1)
+    want.index = [str(i + 2) for i in range(len(raw))]  # row ids: the line in the file
+    acc = book.accounts.set_index("account_id")
+    assert acc["monthly_revenue"].to_dict() == pytest.approx(want.to_dict())
+    length = _ZH_NAMES["Account length (days)"] if lang == "zh" else "Account length (days)"
+    days = pd.to_numeric(raw[length])
+    days.index = want.index
+    assert acc["tenure_months"].to_dict() == pytest.approx((days * 0.0329).to_dict())
+    plan = "国际长途套餐" if lang == "zh" else "international_plan"
+    src = raw[_ZH_NAMES["International plan"] if lang == "zh" else "International plan"]
+    assert acc[plan].tolist() == src.tolist()  # text kept as text, not numbers
+    churned = raw[_ZH_NAMES["Churn"] if lang == "zh" else "Churn"].isin(["True", "是"])
+    assert int((acc["status"] == "churned").sum()) == int(churned.sum())
+    # the causes reach the tree as the same codes in both languages
+    tree = kamlib.cause_tree(book).table["accounts"]
+    want_causes = _carrier().loc[_carrier()["Churn"] == "True", "Churn reason"].map(_CAUSES)
+    got = tree.groupby(level=1).sum()
+    assert got.to_dict() == want_causes.value_counts().to_dict()
+
+
+@pytest.mark.parametrize(
+    ("extra", "sfx"),
+    [("漫游话费", "话费"), ("总话费", "话费")],
+)
+def test_a_sum_that_leaves_out_a_sibling_says_so(tmp_path: Path, extra: str, sfx: str) -> None:
+    zh = _carrier_zh(_carrier(20))
+    zh[extra] = "3.50"
+    f = tmp_path / "zh.csv"
+    f.write_bytes(zh.to_csv(index=False).encode("gbk"))
+    text, spec = _draft(f)
+    assert _accounts(spec)["compute"]["monthly_revenue"] == {"sum": _PARTS_ZH}
+    assert f"# left out of the sum: \"{extra}\" ends like its parts ('{sfx}')" in text
+
+
+def test_english_sum_that_leaves_out_a_sibling_says_so(tmp_path: Path) -> None:
+    df = _carrier(20)
+    df["Total roaming charge"] = "1.25"
+    f = tmp_path / "en.csv"
+    df.to_csv(f, index=False)
+    text, spec = _draft(f)
+    assert _accounts(spec)["compute"]["monthly_revenue"] == {"sum": _PARTS_EN}
+    assert '# left out of the sum: "Total roaming charge" ends like its parts' in text
+    # nothing left out: no such comment
+    assert "left out of the sum" not in draft_mapping(_carrier_files(tmp_path)["en"])
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "want"),
+    [
+        ("白天话费(元)", None, "CNY"),
+        ("Day charge (USD)", None, "USD"),
+        ("Day charge $", None, "USD"),
+        ("白天话费", "人民币", "CNY"),
+        ("白天话费", None, "TODO"),  # Chinese headers alone do not say the currency
+        ("Day charge", None, "TODO"),
+    ],
+)
+def test_currency_only_from_what_the_file_says(
+    tmp_path: Path, header: str, value: str | None, want: str
+) -> None:
+    zh = _carrier_zh(_carrier(20)).rename(columns={"白天话费": header})
+    if value is not None:
+        zh["币种"] = value
+    f = tmp_path / "x.csv"
+    f.write_bytes(zh.to_csv(index=False).encode("gbk"))
+    text, spec = _draft(f)
+    assert spec["currency"] == want
+    assert "guessed from the Chinese headers" not in text
+
+
+def test_reasons_the_same_in_both_languages(tmp_path: Path) -> None:
+    pairs = {  # reason -> the cause its meaning in causes.yaml gives
+        "Competitor offer": "competitor_price", "竞争对手优惠": "competitor_price",
+        "Competitor deal": "competitor_price", "Competitor discount": "competitor_price",
+        "竞争对手降价": "competitor_price", "其他运营商优惠": "competitor_price",
+        "Competitor had better coverage": "competitor_offering",
+        "竞争对手网络更好": "competitor_offering",
+        "Competitor offering more data": "competitor_offering",  # a product, not an offer
+        "Moved": "moved_or_closed", "搬家": "moved_or_closed", "搬迁": "moved_or_closed",
+        "Don't know": "unknown", "不清楚": "unknown", "不知道": "unknown", "未知": "unknown",
+        "Billing problem": "service", "账单问题": "service", "计费错误": "service",
+        "Bill too expensive": "price",
+    }  # fmt: skip
+    f = tmp_path / "reasons.csv"
+    n = len(pairs)
+    pd.DataFrame(
+        {
+            "Customer ID": [f"C{i}" for i in range(n)],
+            "City": "X",
+            "Churn": "Yes",
+            "Churn Reason": list(pairs),
+        }  # fmt: skip
+    ).to_csv(f, index=False)
+    _, spec = _draft(f)
+    assert _accounts(spec)["values"]["churn_cause"] == pairs
+
+
+def test_text_drivers_kept_only_when_few_values(tmp_path: Path) -> None:
+    df = _carrier(40)
+    df["Payment Method"] = ["Card", "Cash", "Bank"] * 13 + ["Card"]
+    df["Comment"] = [f"note {i}" for i in range(40)]  # free text: not a driver
+    df["Signup Date"] = ["2024-01-01", "2024-02-01"] * 20  # a date: not a driver
+    f = tmp_path / "t.csv"
+    df.to_csv(f, index=False)
+    text, spec = _draft(f)
+    keep = _accounts(spec)["keep"]
+    assert keep["Payment Method"] == "payment_method"
+    assert "Comment" not in keep and "Signup Date" not in keep
+    assert _listed(text, list(df.columns)) == []
+    spec["currency"] = "USD"
+    book = kamlib.load(f, mapping=spec)
+    assert book.accounts["payment_method"].value_counts().to_dict() == (
+        df["Payment Method"].value_counts().to_dict()
+    )
