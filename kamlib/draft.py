@@ -683,10 +683,12 @@ def draft_mapping(
     Reads the export (CSV, .xlsx or Parquet; UTF-8, BOM and GBK are detected, and the
     delimiter from the header), lists every source column and guesses what each one
     is: the account id, branch, churn status, tenure, contract, revenue, churn reasons and
-    the other canonical columns of ``docs/data-model.md``; numeric columns it does not
-    map are kept as candidate churn drivers. Categorical columns get a ``values:`` map
-    with every distinct value seen. ``TODO`` marks what a person must decide; the
-    loader refuses a mapping while one is left.
+    the other canonical columns of ``docs/data-model.md``; numeric, yes/no and
+    few-valued text columns it does not map are kept as candidate churn drivers (codes,
+    dates, ids and free text are not). Categorical columns get a ``values:`` map with
+    every distinct value seen. The currency is filled only when a header or a value
+    names it. ``TODO`` marks what a person must decide; the loader refuses a mapping
+    while one is left.
 
     Parameters
     ----------
