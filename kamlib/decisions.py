@@ -611,11 +611,13 @@ def _lever_sentence(lever: str, n: int, **values: Any) -> str:
 
 
 def _loss_makers(
-    loss_makers: Any, acc: pd.DataFrame, months: int, currency: str
+    loss_makers: Any, acc: pd.DataFrame, months: int, currency: str, has_costs: bool
 ) -> tuple[list[dict[str, Any]], str | None]:
     t = loss_makers.table
     if t.empty or "lever" not in t:
-        if any("cost" in n for n in loss_makers.notes):
+        # decided by the data, not by a note's words (which differ per language): without
+        # costs, whether an account loses money cannot be known
+        if not has_costs:
             return [], tr("The data hold no costs: no loss-making account can be named.")
         return [], tr("No account loses money.")
     if "customer_type" in t and (t["customer_type"] == "key_account").any():
@@ -843,7 +845,8 @@ def next_actions(
     if opportunities is None:
         opportunities = opportunity_matrix(b, value_tiers(b).assignment, pnl=pnl)
     months = len(b.months())
-    losses = _loss_makers(loss_makers, b.accounts, months, currency)
+    has_costs = bool(pnl.has_costs) if pnl is not None else b.has("costs")
+    losses = _loss_makers(loss_makers, b.accounts, months, currency, has_costs)
     found = [
         _retain(warnings, currency),
         losses,

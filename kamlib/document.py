@@ -16,8 +16,10 @@ is missing and why, and no empty chart or table.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ import pandas as pd
 from ._book import Book
 from ._excel import write_workbook
 from ._format import MISSING, count, money, names_list, number, period, pvalue, ratio, share
-from ._i18n import N_, language, ntr, tr
+from ._i18n import N_, current_language, language, ntr, tr
 from ._labels import label
 
 __all__ = ["BranchReport", "Section", "Table", "Figure", "Text", "build_report"]
@@ -294,11 +296,13 @@ class _Said:
         self.seen: set[str] = set()
         self.muted = muted
 
-    def __call__(self, result: Any, *, skip: tuple[str, ...] = ()) -> list[Text]:
+    def __call__(
+        self, result: Any, *, skip: tuple[str, ...] = (), mute: bool = True
+    ) -> list[Text]:
         out = []
+        muted = self.muted if mute else ()
         for n in getattr(result, "notes", ()) or ():
-            low = n.lower()
-            if n in self.seen or any(s in n for s in skip) or any(m in low for m in self.muted):
+            if n in self.seen or any(s in n for s in skip) or _is_muted(n, muted):
                 continue
             self.seen.add(n)
             out.append(Text(n, "note"))
@@ -311,6 +315,55 @@ _MUTED = {
     "usage": ("usage", "forwarded", "complaint"),
     "contacts": ("contact", "funnel", "retained"),
 }
+
+
+def _is_muted(note: str, words: tuple[str, ...]) -> bool:
+    """True when ``note`` only repeats that an optional table is missing.
+
+    Decided by the note's message (its English msgid, the same key in every language),
+    never by its words in the reader's language: the English and the Chinese editions
+    then leave out the same notes. A note no message of the catalogue makes (an English
+    literal) is judged by its own words, which are the same in both editions.
+    """
+    if not words:
+        return False
+    found = _message_of(note)
+    text = found if found is not None else note
+    low = text.lower()
+    return any(w in low for w in words)
+
+
+def _message_of(note: str) -> str | None:
+    """The English msgid whose sentence, in the current language, ``note`` is (its
+    placeholders filled), or None. The longest literal match wins, so a short template
+    such as ``{a}: {b}`` never claims a note a fuller one makes."""
+    for msgid, pattern in _note_patterns(current_language()):
+        if pattern.fullmatch(note):
+            return msgid
+    return None
+
+
+@functools.cache
+def _note_patterns(lang: str) -> list[tuple[str, re.Pattern[str]]]:
+    from ._i18n import _catalogue
+
+    pairs: list[tuple[str, str]] = []
+    for key, value in _catalogue("zh").items():  # the catalogue lists every msgid
+        if isinstance(key, tuple):  # a plural message: its key is the singular
+            here = _catalogue(lang).get(key)
+            pairs += [(key[0], f) for f in (here[0] if here else key)]
+        else:
+            pairs.append((key, _catalogue(lang).get(key, key)))
+    out = []
+    for msgid, template in dict.fromkeys(pairs):
+        parts = re.split(r"\{[^{}]*\}", template)
+        literal = sum(len(p) for p in parts)
+        if literal < 6:  # too little text to tell which message a note is
+            continue
+        pattern = re.compile("(?s)" + "(.+?)".join(re.escape(p) for p in parts))
+        out.append((literal, msgid, pattern))
+    out.sort(key=lambda t: -t[0])
+    return [(m, p) for _, m, p in out]
 
 
 #: what each optional table gives a report, for the one sentence when it is missing
@@ -584,7 +637,9 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
         )
     else:
         blocks.append(Text(tr("The data point to no action for this month."), "missing"))
-    blocks += ctx.said(kpi) + ctx.said(actions)
+    # the KPI table shows "—" for what the data cannot give: its notes say why, even when
+    # a section already said that a table is missing (the first screen is read alone)
+    blocks += ctx.said(kpi, mute=False) + ctx.said(actions)
     return blocks
 
 
