@@ -608,6 +608,9 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
             },
         )
     )
+    used = revenue_used(ctx.b)
+    if used:  # ARPU and the shares above are of this revenue: say which, under them
+        blocks.append(Text(used, "note"))
     a = actions.table
     if len(a):
         at_stake = float(pd.to_numeric(a["money_at_stake"], errors="coerce").sum())
@@ -891,6 +894,41 @@ _REVENUE_USED = {
 }
 
 
+#: the same, naming the formula a mapping's ``compute:`` made the column with
+_REVENUE_COMPUTED = {
+    "accounts.total_revenue": N_(
+        "Revenue is each account's revenue over the period as the data give it: {formula} "
+        "(there is no billing table)."
+    ),
+    "accounts.monthly_revenue": N_(
+        "Revenue is each account's monthly charge: {formula}; not revenue over a period."
+    ),
+    "accounts.lifetime_revenue": N_(
+        "Revenue is each account's lifetime revenue, cumulative since it joined: {formula} "
+        "(there is no billing table); long-standing accounts weigh more."
+    ),
+}
+
+
+def revenue_used(book: Book) -> str | None:
+    """The one sentence that says what revenue is when the data have no billing table
+    (naming the formula when the mapping computed it), or None for billed revenue.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> revenue_used(kamlib.load(kamlib.sample_path())) is None
+    True
+    """
+    source = book.revenue_source()
+    if source not in _REVENUE_USED:
+        return None
+    formula = book.computed.get(str(source))
+    if formula:
+        return tr(_REVENUE_COMPUTED[str(source)], formula=formula)
+    return tr(_REVENUE_USED[str(source)])
+
+
 def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
     from . import profit as pr
     from ._coverage import fills
@@ -980,9 +1018,10 @@ def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
     # revenue concentration stands without costs
     no_revenue = _cannot(ctx, s, "revenue_concentration", rev)
     s.blocks += ctx.said(rev, skip=tuple(ctx.said.seen))
-    if not no_revenue and b.revenue_source() in _REVENUE_USED:
+    used = revenue_used(b)
+    if not no_revenue and used:
         # the 80/20 figures are of whatever revenue the data hold: say which, beside them
-        s.blocks.append(Text(tr(_REVENUE_USED[str(b.revenue_source())]), "note"))
+        s.blocks.append(Text(used, "note"))
     if not no_revenue and not math.isnan(rev.gini):
         title = tr(
             "The top {top} of accounts bring {share} of revenue",
