@@ -296,9 +296,7 @@ class _Said:
         self.seen: set[str] = set()
         self.muted = muted
 
-    def __call__(
-        self, result: Any, *, skip: tuple[str, ...] = (), mute: bool = True
-    ) -> list[Text]:
+    def __call__(self, result: Any, *, skip: tuple[str, ...] = (), mute: bool = True) -> list[Text]:
         out = []
         muted = self.muted if mute else ()
         for n in getattr(result, "notes", ()) or ():
@@ -348,7 +346,7 @@ def _note_patterns(lang: str) -> list[tuple[str, re.Pattern[str]]]:
     from ._i18n import _catalogue
 
     pairs: list[tuple[str, str]] = []
-    for key, value in _catalogue("zh").items():  # the catalogue lists every msgid
+    for key in _catalogue("zh"):  # the catalogue lists every msgid
         if isinstance(key, tuple):  # a plural message: its key is the singular
             here = _catalogue(lang).get(key)
             pairs += [(key[0], f) for f in (here[0] if here else key)]
@@ -1598,6 +1596,22 @@ def _quality(ctx: _Ctx, quality: Any, pnl: Any) -> Section:
     from ._coverage import TABLE_WORDS, in_sentence, missing_parts, unmet
 
     s = Section("data_quality", tr("Data quality"))
+    how = ctx.book.computed.get("accounts.account_id")
+    if how is not None:  # row_ids: true — said once, so "line 1110" in the report reads right
+        s.blocks.append(
+            Text(
+                tr(
+                    "The export has no account id: each account is identified by its line "
+                    "in the export file (the header is line 1)."
+                )
+                if how != "row"
+                else tr(
+                    "The export has no account id: each account is identified by its row "
+                    "in the export's sheet (the header is row 1)."
+                ),
+                "note",
+            )
+        )
     # what is missing, by name, and what it leaves empty: one sentence each
     absent = missing_parts(ctx.b)
     if absent["tables"]:
