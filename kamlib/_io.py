@@ -783,6 +783,8 @@ def _apply_table_mapping(
         # the row's line in the file (header = line 1), the same numbers messages use
         first = 2 if row_label == "line" else 1
         out.insert(0, "account_id", [str(i + first) for i in range(len(raw))])
+        # recorded like a computed column, so a report can say that an id is a line number
+        computed[f"{table}.account_id"] = "line in the file" if row_label == "line" else "row"
     for src, new in keep.items():
         out[new] = _kept(raw[src])
     numeric = [

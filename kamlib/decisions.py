@@ -15,6 +15,7 @@ half before it (``latest``, ``earlier``, ``change``); the period texts say which
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -530,11 +531,30 @@ def _listed(names: list[str]) -> str:
     return tr(", ").join(str(n) for n in names)
 
 
-def _name_of(acc: pd.DataFrame, ids: list[Any]) -> list[str]:
+def id_label(book: Book) -> Callable[[Any], str]:
+    """How an account id reads in a sentence or table: as itself, or, when the mapping
+    numbered the rows (``row_ids: true``), as the line of the export it is ("line 1110"),
+    since a branch manager cannot act on a bare line number.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> id_label(kamlib.load(kamlib.sample_path()))("A1")
+    'A1'
+    """
+    how = book.computed.get("accounts.account_id")
+    if how is None:
+        return str
+    if how == "row":
+        return lambda i: tr("row {row}", row=i)
+    return lambda i: tr("line {line}", line=i)
+
+
+def _name_of(acc: pd.DataFrame, ids: list[Any], show: Callable[[Any], str] = str) -> list[str]:
     if "name" not in acc:
-        return [str(i) for i in ids]
+        return [show(i) for i in ids]
     names = acc.set_index("account_id")["name"]
-    return [str(names.get(i)) if pd.notna(names.get(i)) else str(i) for i in ids]
+    return [str(names.get(i)) if pd.notna(names.get(i)) else show(i) for i in ids]
 
 
 def _retain(warnings: Any, currency: str) -> tuple[list[dict[str, Any]], str | None]:
@@ -611,11 +631,18 @@ def _lever_sentence(lever: str, n: int, **values: Any) -> str:
 
 
 def _loss_makers(
-    loss_makers: Any, acc: pd.DataFrame, months: int, currency: str
+    loss_makers: Any,
+    acc: pd.DataFrame,
+    months: int,
+    currency: str,
+    has_costs: bool,
+    show: Callable[[Any], str] = str,
 ) -> tuple[list[dict[str, Any]], str | None]:
     t = loss_makers.table
     if t.empty or "lever" not in t:
-        if any("cost" in n for n in loss_makers.notes):
+        # decided by the data, not by a note's words (which differ per language): without
+        # costs, whether an account loses money cannot be known
+        if not has_costs:
             return [], tr("The data hold no costs: no loss-making account can be named.")
         return [], tr("No account loses money.")
     if "customer_type" in t and (t["customer_type"] == "key_account").any():
@@ -625,7 +652,7 @@ def _loss_makers(
     for lever, g in t.groupby("lever", sort=False):
         g = g.sort_values("at_stake", ascending=False).head(3)
         stake = float(g["at_stake"].sum()) * per_year
-        names = _name_of(acc, g["account_id"].tolist())
+        names = _name_of(acc, g["account_id"].tolist(), show)
         out.append(
             {
                 "kind": "fix_loss_maker",
@@ -681,7 +708,7 @@ def _cause(causes: Any, b: Book, currency: str) -> tuple[list[dict[str, Any]], s
         if m is not None
         else lost["account_id"].head(3).tolist()
     )
-    names = _name_of(acc, largest)
+    names = _name_of(acc, largest, id_label(b))
     return [
         {
             "kind": "churn_cause",
@@ -843,7 +870,8 @@ def next_actions(
     if opportunities is None:
         opportunities = opportunity_matrix(b, value_tiers(b).assignment, pnl=pnl)
     months = len(b.months())
-    losses = _loss_makers(loss_makers, b.accounts, months, currency)
+    has_costs = bool(pnl.has_costs) if pnl is not None else b.has("costs")
+    losses = _loss_makers(loss_makers, b.accounts, months, currency, has_costs, id_label(b))
     found = [
         _retain(warnings, currency),
         losses,

@@ -16,8 +16,10 @@ is missing and why, and no empty chart or table.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,7 +32,7 @@ import pandas as pd
 from ._book import Book
 from ._excel import write_workbook
 from ._format import MISSING, count, money, names_list, number, period, pvalue, ratio, share
-from ._i18n import N_, language, ntr, tr
+from ._i18n import N_, current_language, language, ntr, tr
 from ._labels import label
 
 __all__ = ["BranchReport", "Section", "Table", "Figure", "Text", "build_report"]
@@ -294,11 +296,11 @@ class _Said:
         self.seen: set[str] = set()
         self.muted = muted
 
-    def __call__(self, result: Any, *, skip: tuple[str, ...] = ()) -> list[Text]:
+    def __call__(self, result: Any, *, skip: tuple[str, ...] = (), mute: bool = True) -> list[Text]:
         out = []
+        muted = self.muted if mute else ()
         for n in getattr(result, "notes", ()) or ():
-            low = n.lower()
-            if n in self.seen or any(s in n for s in skip) or any(m in low for m in self.muted):
+            if n in self.seen or any(s in n for s in skip) or _is_muted(n, muted):
                 continue
             self.seen.add(n)
             out.append(Text(n, "note"))
@@ -311,6 +313,55 @@ _MUTED = {
     "usage": ("usage", "forwarded", "complaint"),
     "contacts": ("contact", "funnel", "retained"),
 }
+
+
+def _is_muted(note: str, words: tuple[str, ...]) -> bool:
+    """True when ``note`` only repeats that an optional table is missing.
+
+    Decided by the note's message (its English msgid, the same key in every language),
+    never by its words in the reader's language: the English and the Chinese editions
+    then leave out the same notes. A note no message of the catalogue makes (an English
+    literal) is judged by its own words, which are the same in both editions.
+    """
+    if not words:
+        return False
+    found = _message_of(note)
+    text = found if found is not None else note
+    low = text.lower()
+    return any(w in low for w in words)
+
+
+def _message_of(note: str) -> str | None:
+    """The English msgid whose sentence, in the current language, ``note`` is (its
+    placeholders filled), or None. The longest literal match wins, so a short template
+    such as ``{a}: {b}`` never claims a note a fuller one makes."""
+    for msgid, pattern in _note_patterns(current_language()):
+        if pattern.fullmatch(note):
+            return msgid
+    return None
+
+
+@functools.cache
+def _note_patterns(lang: str) -> list[tuple[str, re.Pattern[str]]]:
+    from ._i18n import _catalogue
+
+    pairs: list[tuple[str, str]] = []
+    for key in _catalogue("zh"):  # the catalogue lists every msgid
+        if isinstance(key, tuple):  # a plural message: its key is the singular
+            here = _catalogue(lang).get(key)
+            pairs += [(key[0], f) for f in (here[0] if here else key)]
+        else:
+            pairs.append((key, _catalogue(lang).get(key, key)))
+    out = []
+    for msgid, template in dict.fromkeys(pairs):
+        parts = re.split(r"\{[^{}]*\}", template)
+        literal = sum(len(p) for p in parts)
+        if literal < 6:  # too little text to tell which message a note is
+            continue
+        pattern = re.compile("(?s)" + "(.+?)".join(re.escape(p) for p in parts))
+        out.append((literal, msgid, pattern))
+    out.sort(key=lambda t: -t[0])
+    return [(m, p) for _, m, p in out]
 
 
 #: what each optional table gives a report, for the one sentence when it is missing
@@ -555,6 +606,9 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
             },
         )
     )
+    used = revenue_used(ctx.b)
+    if used:  # ARPU and the shares above are of this revenue: say which, under them
+        blocks.append(Text(used, "note"))
     a = actions.table
     if len(a):
         at_stake = float(pd.to_numeric(a["money_at_stake"], errors="coerce").sum())
@@ -584,7 +638,9 @@ def _first_screen(ctx: _Ctx, kpi: Any, actions: Any) -> list[Block]:
         )
     else:
         blocks.append(Text(tr("The data point to no action for this month."), "missing"))
-    blocks += ctx.said(kpi) + ctx.said(actions)
+    # the KPI table shows "—" for what the data cannot give: its notes say why, even when
+    # a section already said that a table is missing (the first screen is read alone)
+    blocks += ctx.said(kpi, mute=False) + ctx.said(actions)
     return blocks
 
 
@@ -836,6 +892,41 @@ _REVENUE_USED = {
 }
 
 
+#: the same, naming the formula a mapping's ``compute:`` made the column with
+_REVENUE_COMPUTED = {
+    "accounts.total_revenue": N_(
+        "Revenue is each account's revenue over the period as the data give it: {formula} "
+        "(there is no billing table)."
+    ),
+    "accounts.monthly_revenue": N_(
+        "Revenue is each account's monthly charge: {formula}; not revenue over a period."
+    ),
+    "accounts.lifetime_revenue": N_(
+        "Revenue is each account's lifetime revenue, cumulative since it joined: {formula} "
+        "(there is no billing table); long-standing accounts weigh more."
+    ),
+}
+
+
+def revenue_used(book: Book) -> str | None:
+    """The one sentence that says what revenue is when the data have no billing table
+    (naming the formula when the mapping computed it), or None for billed revenue.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> revenue_used(kamlib.load(kamlib.sample_path())) is None
+    True
+    """
+    source = book.revenue_source()
+    if source not in _REVENUE_USED:
+        return None
+    formula = book.computed.get(str(source))
+    if formula:
+        return tr(_REVENUE_COMPUTED[str(source)], formula=formula)
+    return tr(_REVENUE_USED[str(source)])
+
+
 def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
     from . import profit as pr
     from ._coverage import fills
@@ -925,9 +1016,10 @@ def _profit(ctx: _Ctx, pnl: Any, whale: Any, rev: Any, loss: Any) -> Section:
     # revenue concentration stands without costs
     no_revenue = _cannot(ctx, s, "revenue_concentration", rev)
     s.blocks += ctx.said(rev, skip=tuple(ctx.said.seen))
-    if not no_revenue and b.revenue_source() in _REVENUE_USED:
+    used = revenue_used(b)
+    if not no_revenue and used:
         # the 80/20 figures are of whatever revenue the data hold: say which, beside them
-        s.blocks.append(Text(tr(_REVENUE_USED[str(b.revenue_source())]), "note"))
+        s.blocks.append(Text(used, "note"))
     if not no_revenue and not math.isnan(rev.gini):
         title = tr(
             "The top {top} of accounts bring {share} of revenue",
@@ -1504,6 +1596,22 @@ def _quality(ctx: _Ctx, quality: Any, pnl: Any) -> Section:
     from ._coverage import TABLE_WORDS, in_sentence, missing_parts, unmet
 
     s = Section("data_quality", tr("Data quality"))
+    how = ctx.book.computed.get("accounts.account_id")
+    if how is not None:  # row_ids: true — said once, so "line 1110" in the report reads right
+        s.blocks.append(
+            Text(
+                tr(
+                    "The export has no account id: each account is identified by its line "
+                    "in the export file (the header is line 1)."
+                )
+                if how != "row"
+                else tr(
+                    "The export has no account id: each account is identified by its row "
+                    "in the export's sheet (the header is row 1)."
+                ),
+                "note",
+            )
+        )
     # what is missing, by name, and what it leaves empty: one sentence each
     absent = missing_parts(ctx.b)
     if absent["tables"]:
