@@ -525,9 +525,10 @@ class ChurnTypes(TableResult):
         lost = t.drop(index="migration", errors="ignore")
         return figures(
             {
-                "churned": int(lost["accounts"].sum()),
-                "monthly_revenue_lost": float(lost["monthly_revenue_lost"].sum()),
-                "migrated": int(t.loc["migration", "accounts"]) if "migration" in t.index else 0,
+                # all missing when the data do not record types: not a measured 0
+                "churned": lost["accounts"].sum(min_count=1),
+                "monthly_revenue_lost": lost["monthly_revenue_lost"].sum(min_count=1),
+                "migrated": t["accounts"].get("migration", 0),
             }
         )
 
@@ -540,6 +541,28 @@ def churn_types(book: Book) -> ChurnTypes:
     """
     acc = _base(book, True)
     ctype = acc["churn_type"] if "churn_type" in acc else pd.Series(pd.NA, index=acc.index)
+    if ctype.isna().all() and book.assumed.get("accounts.churn_type") is None:
+        # no account has a type and no rule sets one: the data do not record types.
+        # Every type is missing, not a measured 0, and "unknown" would read as a finding.
+        absent = pd.DataFrame(
+            {
+                "accounts": np.nan,
+                "share_of_lost": np.nan,
+                "monthly_revenue_lost": np.nan,
+                "arpu_change": np.nan,
+                "basis": tr("Not in the data"),
+            },
+            index=pd.Index(["voluntary", "involuntary", "migration"], name="churn_type"),
+        )
+        return ChurnTypes(
+            absent,
+            [
+                tr(
+                    "The data do not record the churn type (voluntary, involuntary, "
+                    "internal migration)."
+                )
+            ],
+        )
     lost = acc["churned"] == 1
     ctype = ctype.where(~(lost & ctype.isna()), "unknown")
     rows = []
