@@ -183,13 +183,19 @@ TABLE_WORDS = {
 
 
 def in_sentence(column: str) -> str:
-    """A column's label inside a sentence ("customer type"; Chinese has no case)."""
+    """A column's label inside a sentence ("customer type"; Chinese has no case; a yes/no
+    column is named as a flag: "'important' flag")."""
     from ._i18n import current_language
     from ._labels import label
 
+    from ._labels import KINDS
+
     words = label(column)
     if current_language() == "en" and not words[:2].isupper():
-        return words[:1].lower() + words[1:]
+        words = words[:1].lower() + words[1:]
+    if KINDS.get(column) == "flag":
+        # a yes/no column named alone reads as a noun ("has no important"): say it is a flag
+        return tr("'{name}' flag", name=words)
     return words
 
 

@@ -720,24 +720,34 @@ def cause_tree(
     tax = cause_taxonomy()
     if "churn_cause" not in lost:
         lost["churn_cause"] = pd.NA
+    # blank: nothing recorded; "unknown": the export records that the cause is not known
+    # ("Don't know"). Both count as unknown, but the reader is told which it was.
+    blank = int(lost["churn_cause"].isna().sum())
     lost["churn_cause"] = lost["churn_cause"].fillna("unknown")
     lost["group"] = lost["churn_cause"].map(tax["group"])
     # a reason the mapping did not put in the taxonomy is shown as itself, unclassified
     lost["group"] = lost["group"].astype("object").fillna("unclassified")
     lang_col = "zh" if (lang or current_language()) == "zh" else "en"
-    unknown = int((lost["churn_cause"] == "unknown").sum())
-    notes: tuple[str, ...] = (
-        (
+    not_known = int((lost["churn_cause"] == "unknown").sum()) - blank
+    notes: tuple[str, ...] = ()
+    if blank:
+        notes += (
             ntr(
                 "{n} churned account has no recorded cause.",
                 "{n} churned accounts have no recorded cause.",
-                unknown,
-                n=count(unknown),
+                blank,
+                n=count(blank),
             ),
         )
-        if unknown
-        else ()
-    )
+    if not_known:
+        notes += (
+            ntr(
+                "{n} churned account's cause is recorded as not known.",
+                "{n} churned accounts' cause is recorded as not known.",
+                not_known,
+                n=count(not_known),
+            ),
+        )
     if not len(lost):
         notes = (tr("No account churned."),)
     if absent:
