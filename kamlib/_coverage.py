@@ -199,9 +199,7 @@ def in_sentence(column: str) -> str:
     """A column's label inside a sentence ("customer type"; Chinese has no case; a yes/no
     column is named as a flag: "'important' flag")."""
     from ._i18n import current_language
-    from ._labels import label
-
-    from ._labels import KINDS
+    from ._labels import KINDS, label
 
     words = label(column)
     if current_language() == "en" and not words[:2].isupper():
