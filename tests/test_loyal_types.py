@@ -168,6 +168,6 @@ def test_new_sentences_have_their_translation(lang):
     with language(lang):
         ct = kamlib.churn_types(_book(_accounts(YOUNG)))
     if lang == "zh":
-        assert ct.notes == ("数据中没有记录离网类型（主动离网、被动离网、内部迁移）。",)
+        assert ct.notes == ("数据中没有记录流失类型（主动流失、被动流失、公司内转移）。",)
     else:
         assert ct.notes == (NO_TYPES,)
