@@ -25,6 +25,7 @@ __all__ = [
     "Coverage",
     "coverage",
     "fills",
+    "caveat",
     "missing_parts",
     "unmet",
     "left_empty_by",
@@ -59,6 +60,9 @@ class Part:
     section: str
     needs: tuple[Need, ...]
     table: str | None = None  # the report's table (sheet) this part fills
+    #: filled, but with less to go on when none of this need's alternatives is there:
+    #: its reason is said beside the ✓ (and the part's section says what it could not do)
+    caveat: Need | None = None
 
 
 #: the parts of a branch report, in report order, with what each rests on; a part with
@@ -93,6 +97,15 @@ SECTIONS: tuple[Part, ...] = (
             ),
         ),
         table="Value x loyalty",
+        # tenure alone often puts a whole branch in one loyalty column (young accounts
+        # all "drifting"): the grid then says loyalty cannot be told apart
+        caveat=Need(
+            ("accounts.contract", "accounts.satisfaction", "usage.complaints", "billing"),
+            N_(
+                "loyalty rests on tenure alone: where it puts every active account in one "
+                "loyalty column, the report says loyalty cannot be told apart"
+            ),
+        ),
     ),
     Part(
         "needs_segments",
@@ -183,13 +196,17 @@ TABLE_WORDS = {
 
 
 def in_sentence(column: str) -> str:
-    """A column's label inside a sentence ("customer type"; Chinese has no case)."""
+    """A column's label inside a sentence ("customer type"; Chinese has no case; a yes/no
+    column is named as a flag: "'important' flag")."""
     from ._i18n import current_language
-    from ._labels import label
+    from ._labels import KINDS, label
 
     words = label(column)
     if current_language() == "en" and not words[:2].isupper():
-        return words[:1].lower() + words[1:]
+        words = words[:1].lower() + words[1:]
+    if KINDS.get(column) == "flag":
+        # a yes/no column named alone reads as a noun ("has no important"): say it is a flag
+        return tr("'{name}' flag", name=words)
     return words
 
 
@@ -215,10 +232,22 @@ def fills(book: Any, key: str) -> str | None:
     return None
 
 
+def caveat(book: Any, key: str) -> str | None:
+    """The caveat of a part ``book`` can fill (its ``caveat`` need not met), in the
+    reader's words; None when there is none or the part cannot be filled at all."""
+    part = _PARTS[key]
+    if part.caveat is None or fills(book, key) is not None:
+        return None
+    if any(_has(book, a) for a in part.caveat.alternatives):
+        return None
+    return tr(part.caveat.reason)
+
+
 class Coverage(TableResult):
     """What a data set can fill of a branch report (:func:`coverage`): one row per part
     with ``section`` (the report section), ``part`` (its name), ``can_fill`` and
-    ``reason`` (why not, in the reader's words; empty when it can)."""
+    ``reason`` (why not, in the reader's words; empty when it can) and ``caveat`` (what a
+    part it can fill rests on too little to show; empty when nothing)."""
 
     def summary(self) -> pd.DataFrame:
         t = self.table
@@ -234,7 +263,9 @@ class Coverage(TableResult):
     def lines(self) -> list[str]:
         """One line per part: "✓ value tiers" / "✗ value × loyalty: no loyalty signal …"."""
         return [
-            f"✓ {r.part}" if r.can_fill else f"✗ {r.part}: {r.reason}"
+            (f"✓ {r.part} ({r.caveat})" if r.caveat else f"✓ {r.part}")
+            if r.can_fill
+            else f"✗ {r.part}: {r.reason}"
             for r in self.table.itertuples()
         ]
 
@@ -250,7 +281,7 @@ def coverage(book: Any) -> Coverage:
     -------
     Coverage
         ``table``: one row per part that rests on optional data (``key``, ``section``,
-        ``part``, ``can_fill``, ``reason``); ``lines()`` gives them as ``kam validate``
+        ``part``, ``can_fill``, ``reason``, ``caveat``); ``lines()`` gives them as ``kam validate``
         prints them. Churn rates and the key figures need only the required columns and
         are always there.
 
@@ -275,9 +306,12 @@ def coverage(book: Any) -> Coverage:
                 "part": tr(p.label),
                 "can_fill": why is None,
                 "reason": why or "",
+                "caveat": caveat(book, p.key) or "",
             }
         )
-    return Coverage(pd.DataFrame(rows, columns=["key", "section", "part", "can_fill", "reason"]))
+    return Coverage(
+        pd.DataFrame(rows, columns=["key", "section", "part", "can_fill", "reason", "caveat"])
+    )
 
 
 def missing_parts(book: Any) -> dict[str, list[str]]:

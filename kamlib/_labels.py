@@ -192,6 +192,7 @@ LABELS: dict[str, str] = {
     "part": N_("Part of the report"),
     "can_fill": N_("Can be shown"),
     "reason": N_("Why not"),
+    "caveat": N_("Caveat"),
     "parts": N_("Parts of the report"),
     "parts_shown": N_("Parts the data can fill"),
     # -- identifiers and row names

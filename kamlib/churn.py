@@ -525,9 +525,10 @@ class ChurnTypes(TableResult):
         lost = t.drop(index="migration", errors="ignore")
         return figures(
             {
-                "churned": int(lost["accounts"].sum()),
-                "monthly_revenue_lost": float(lost["monthly_revenue_lost"].sum()),
-                "migrated": int(t.loc["migration", "accounts"]) if "migration" in t.index else 0,
+                # all missing when the data do not record types: not a measured 0
+                "churned": lost["accounts"].sum(min_count=1),
+                "monthly_revenue_lost": lost["monthly_revenue_lost"].sum(min_count=1),
+                "migrated": t["accounts"].get("migration", 0),
             }
         )
 
@@ -540,6 +541,28 @@ def churn_types(book: Book) -> ChurnTypes:
     """
     acc = _base(book, True)
     ctype = acc["churn_type"] if "churn_type" in acc else pd.Series(pd.NA, index=acc.index)
+    if ctype.isna().all() and book.assumed.get("accounts.churn_type") is None:
+        # no account has a type and no rule sets one: the data do not record types.
+        # Every type is missing, not a measured 0, and "unknown" would read as a finding.
+        absent = pd.DataFrame(
+            {
+                "accounts": np.nan,
+                "share_of_lost": np.nan,
+                "monthly_revenue_lost": np.nan,
+                "arpu_change": np.nan,
+                "basis": tr("Not in the data"),
+            },
+            index=pd.Index(["voluntary", "involuntary", "migration"], name="churn_type"),
+        )
+        return ChurnTypes(
+            absent,
+            [
+                tr(
+                    "The data do not record the churn type (voluntary, involuntary, "
+                    "internal migration)."
+                )
+            ],
+        )
     lost = acc["churned"] == 1
     ctype = ctype.where(~(lost & ctype.isna()), "unknown")
     rows = []
@@ -697,24 +720,34 @@ def cause_tree(
     tax = cause_taxonomy()
     if "churn_cause" not in lost:
         lost["churn_cause"] = pd.NA
+    # blank: nothing recorded; "unknown": the export records that the cause is not known
+    # ("Don't know"). Both count as unknown, but the reader is told which it was.
+    blank = int(lost["churn_cause"].isna().sum())
     lost["churn_cause"] = lost["churn_cause"].fillna("unknown")
     lost["group"] = lost["churn_cause"].map(tax["group"])
     # a reason the mapping did not put in the taxonomy is shown as itself, unclassified
     lost["group"] = lost["group"].astype("object").fillna("unclassified")
     lang_col = "zh" if (lang or current_language()) == "zh" else "en"
-    unknown = int((lost["churn_cause"] == "unknown").sum())
-    notes: tuple[str, ...] = (
-        (
+    not_known = int((lost["churn_cause"] == "unknown").sum()) - blank
+    notes: tuple[str, ...] = ()
+    if blank:
+        notes += (
             ntr(
                 "{n} churned account has no recorded cause.",
                 "{n} churned accounts have no recorded cause.",
-                unknown,
-                n=count(unknown),
+                blank,
+                n=count(blank),
             ),
         )
-        if unknown
-        else ()
-    )
+    if not_known:
+        notes += (
+            ntr(
+                "{n} churned account's cause is recorded as not known.",
+                "{n} churned accounts' cause is recorded as not known.",
+                not_known,
+                n=count(not_known),
+            ),
+        )
     if not len(lost):
         notes = (tr("No account churned."),)
     if absent:

@@ -786,7 +786,8 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
     no_grid = _cannot(ctx, s, "value_loyalty", vl)
     s.blocks += ctx.said(vl)
     vt = vl.table
-    if not no_grid and len(vt) and vt["accounts"].sum() > 0:
+    # a grid that cannot tell loyalty apart (its note says so) is no ground for a headline
+    if not no_grid and vl.separates and len(vt) and vt["accounts"].sum() > 0:
         hv = vt[(vt["value"] == "high") & (vt["loyalty"] == "drifting")]["accounts"].sum()
         title = (
             ntr(

@@ -61,7 +61,7 @@ METRICS_SCHEMA: dict[str, str] = {
     "churn_rate_ci": "95% Wilson interval of churn_rate",
     "period_months": "length of the observation window in months (from its start, the first billing month or the mapping's observed_from, to period_end); null when its start is unknown",
     "churn_rate_per_account_year": "accounts churned in the window / account-years at risk in it: each account counts only its time as a customer inside the window (one that joined or left during it, less than a year); null below 30 accounts or without an observation start",
-    "churn_by_type": "accounts per churn type (voluntary, involuntary, migration; unknown if not recorded); null for a type the data do not record (a mapping's rule set the others: see assumed)",
+    "churn_by_type": "accounts per churn type (voluntary, involuntary, migration; unknown: churned accounts with no type recorded); null for a type the data do not record: every type when the data have no churn type at all, or the types a mapping's rule never sets (see assumed)",
     "churn_by_cause_group": "churned accounts per cause group (internal, competitor, customer, unknown; unclassified for reasons in the export's own words that no mapping put in the taxonomy)",
     "churn_by_category": "churned accounts per the source's own churn category (else per cause group)",
     "top_churn_cause": "the most frequent churn cause: a code of the taxonomy (config/causes.yaml, docs/causes.md), or a reason in the export's own words when it is unclassified",

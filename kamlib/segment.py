@@ -629,6 +629,9 @@ class ValueLoyalty(Result):
     strategy: pd.DataFrame
     signals: list[str]
     notes: tuple[str, ...] = ()
+    #: False when loyalty cannot be told apart (tenure alone puts every active account in
+    #: one loyalty column): the grid is then no ground for a "win them back" headline
+    separates: bool = True
 
     @property
     def table(self) -> pd.DataFrame:  # type: ignore[override]
@@ -703,7 +706,10 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
         why = tr("no accounts") if acc.empty else tr("no revenue in the data: no value classes")
         return _empty_grid(why, strategy)
     out = pd.DataFrame(index=acc.index)
-    rank = spend.reindex(acc.index).rank(ascending=False, method="first")
+    # churned accounts have left: they are neither loyal nor drifting, and the value
+    # classes rank the accounts that can still be kept
+    gone = (acc["status"] == "churned") if "status" in acc else pd.Series(False, index=acc.index)
+    rank = spend.reindex(acc.index).where(~gone).rank(ascending=False, method="first")
     n = int(rank.notna().sum())
     # the ceil(share x n) largest spenders, as for the top 20% in the profit analysis
     n_high = int(np.ceil(shares["high"] * n))
@@ -758,7 +764,28 @@ def value_loyalty(book: Book, *, rules: str | Path | dict | None = None) -> Valu
         .astype(int)
     )
     grid.index.name, grid.columns.name = "value", "loyalty"
-    return ValueLoyalty(out, grid, strategy, used)
+    notes: list[str] = []
+    n_gone = int(gone.sum())
+    if n_gone:
+        notes.append(
+            ntr(
+                "{n} churned account is left out of the grid: it has already left.",
+                "{n} churned accounts are left out of the grid: they have already left.",
+                n_gone,
+                n=count(n_gone),
+            )
+        )
+    # tenure alone, with every active account in one loyalty column, tells nobody apart:
+    # on young accounts "drifting" would only mean "new"
+    separates = not (used == ["tenure"] and int((grid.sum() > 0).sum()) <= 1)
+    if not separates:
+        notes.append(
+            tr(
+                "Loyalty cannot be told apart: the only loyalty signal is tenure, and it puts "
+                "every active account in the same loyalty column."
+            )
+        )
+    return ValueLoyalty(out, grid, strategy, used, tuple(notes), separates)
 
 
 def _empty_grid(why: str, strategy: pd.DataFrame) -> ValueLoyalty:
