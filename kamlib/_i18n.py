@@ -31,6 +31,7 @@ __all__ = [
     "language",
     "set_language",
     "current_language",
+    "catalogue",
 ]
 
 #: report languages: code -> the gettext locale of its catalogue (English is the source)
@@ -73,6 +74,19 @@ def language(lang: str) -> Iterator[str]:
         yield lang
     finally:
         _LANG.reset(token)
+
+
+def catalogue(lang: str) -> dict[Any, Any]:
+    """Every message of ``lang``'s catalogue: msgid (or (singular, plural)) -> translation.
+
+    Used to tell which message a finished sentence came from, in any language.
+
+    Examples
+    --------
+    >>> catalogue("zh")["Churn rate"]
+    '离网率'
+    """
+    return _catalogue(lang)
 
 
 @functools.cache

@@ -343,7 +343,7 @@ def _message_of(note: str) -> str | None:
 
 @functools.cache
 def _note_patterns(lang: str) -> list[tuple[str, re.Pattern[str]]]:
-    from ._i18n import _catalogue
+    from ._i18n import catalogue as _catalogue
 
     pairs: list[tuple[str, str]] = []
     for key in _catalogue("zh"):  # the catalogue lists every msgid

@@ -113,6 +113,7 @@ def test_compute_sum_difference_product_ratio_times_month(tmp_path):
     assert acc["start"].tolist() == ["2024-03", "2024-11", "2023-12", "2024-01", "2024-02"]
     # computed values are data arithmetic (recorded as formulas), not assumptions
     assert book.computed == {
+        "accounts.account_id": "line in the file",  # row_ids: the ids are line numbers
         "accounts.monthly_revenue": "Day Charge + Eve Charge + Night Charge + Intl Charge",
         "accounts.day_minus_eve": "Day Charge − Eve Charge",
         "accounts.day_x_calls": "Day Charge × Calls",
@@ -136,7 +137,10 @@ def test_computed_formula_survives_write_and_prepare(tmp_path):
     )
     kamlib.write_book(book, tmp_path / "canonical")
     again = kamlib.load(tmp_path / "canonical")
-    assert again.computed == {"accounts.monthly_revenue": "Day Charge + Eve Charge"}
+    assert again.computed == {
+        "accounts.account_id": "line in the file",
+        "accounts.monthly_revenue": "Day Charge + Eve Charge",
+    }
     prepared = kamlib.prepare(book, tmp_path / "prepared")
     assert kamlib.load(prepared, branch="Boston").computed == again.computed
 
