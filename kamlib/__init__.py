@@ -5,7 +5,7 @@ profit (the 80/20 view and the whale curve) and churn causes, per branch; ``kam 
 builds one report per branch. See the README for a tour.
 """
 
-from . import churn, decisions, needs, opportunity, profit, report, scale, segment
+from . import churn, decisions, lifetime, needs, opportunity, profit, report, scale, segment
 from ._book import Book
 from ._config import cause_taxonomy, config_path
 from ._coverage import coverage
@@ -33,6 +33,7 @@ from .churn import (
 from .decisions import kpis, next_actions
 from .document import BranchReport, build_report
 from .draft import draft_mapping
+from .lifetime import SBGFit, fit_sbg
 from .needs import NeedsSegments
 from .opportunity import opportunity_matrix, segment_profile, segment_targets
 from .profit import (
@@ -91,6 +92,9 @@ __all__ = [
     "customer_pnl",
     "decile_table",
     "draft_mapping",
+    "fit_sbg",
+    "SBGFit",
+    "lifetime",
     "group_warnings",
     "lifecycle_stage",
     "needs",

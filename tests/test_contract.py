@@ -75,8 +75,11 @@ NOT_ANALYSES = {
         "report",
         "scale",
         "segment",
+        "lifetime",
     },
     "types": {"Book", "Result", "SampleOperator", "Issue", "ValidationReport", "ReportTables"},
+    # models fitted on plain counts, not on a Book (kamlib.lifetime)
+    "count models": {"fit_sbg", "SBGFit"},
     "errors": {"ConfigError", "DataError", "KamlibError"},
     "settings": {"cost_model", "tier_scheme", "segment_rules", "cause_taxonomy", "config_path"},
     "data in and out": {
