@@ -15,8 +15,9 @@ fit on plain counts only and reads no :class:`~kamlib.Book`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from scipy import optimize
 
 from ._result import figures
 
-__all__ = ["SBGFit", "fit_sbg"]
+__all__ = ["SBGFit", "fit_sbg", "fit_sbg_accounts"]
 
 _Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
@@ -97,7 +98,10 @@ class SBGFit:
     alpha_ci_, beta_ci_ : their 95% intervals (Wald intervals on the log scale, from the
         observed information; the log keeps both ends above 0).
     log_likelihood_ : the maximised log-likelihood.
-    survivors : the counts the model was fitted to (period 0 first).
+    survivors : the counts the model was fitted to (period 0 first); empty for a fit on
+        accounts (:func:`fit_sbg_accounts`).
+    accounts : the customers the fit rests on (the cohort's size, or the accounts given).
+    horizon : the last period the data observe.
     """
 
     alpha_: float
@@ -106,11 +110,13 @@ class SBGFit:
     beta_ci_: tuple[float, float]
     log_likelihood_: float
     survivors: tuple[float, ...]
+    accounts: int
+    horizon: int
 
     @property
     def periods(self) -> int:
-        """The periods of data fitted (the counts less the first)."""
-        return len(self.survivors) - 1
+        """The periods of data fitted (the last period observed)."""
+        return self.horizon
 
     def survival(self, t: int | Sequence[int] | np.ndarray) -> float | np.ndarray:
         """S(t): the share of the cohort still a customer after ``t`` periods (S(0) = 1).
@@ -137,9 +143,12 @@ class SBGFit:
 
     @property
     def table(self) -> pd.DataFrame:
-        """Per period: customers alive as observed and as the model expects them."""
+        """Per period: the share the model expects still there (``survival``) and, for a
+        cohort, the customers alive as observed and as expected."""
+        t = np.arange(self.horizon + 1)
+        if not self.survivors:
+            return pd.DataFrame({"period": t, "survival": self.survival(t)}).set_index("period")
         n = np.asarray(self.survivors)
-        t = np.arange(len(n))
         expected = n[0] * np.asarray(self.survival(t))
         return pd.DataFrame(
             {"period": t, "survivors": n, "expected_survivors": expected}
@@ -160,7 +169,7 @@ class SBGFit:
                 "beta_low": self.beta_ci_[0],
                 "beta_high": self.beta_ci_[1],
                 "log_likelihood": self.log_likelihood_,
-                "cohort": int(self.survivors[0]),
+                "accounts": self.accounts,
                 "periods": self.periods,
             }
         )
@@ -210,6 +219,13 @@ def fit_sbg(survivors: Sequence[float]) -> SBGFit:
     def f(theta: np.ndarray) -> float:
         return _neg_log_likelihood(theta, lost, alive)
 
+    return _maximise(
+        f, survivors=tuple(float(x) for x in n), accounts=int(n[0]), horizon=len(n) - 1
+    )
+
+
+def _maximise(f: Callable[[np.ndarray], float], **data: Any) -> SBGFit:
+    """Minimise a negative log-likelihood over (log alpha, log beta); an SBGFit of it."""
     best = None
     for start in ([0.0, 0.0], [-1.0, 1.0], [1.0, 2.0]):  # a few starts: the surface is smooth
         res = optimize.minimize(f, np.array(start), method="L-BFGS-B", bounds=[(-12, 12)] * 2)
@@ -219,7 +235,7 @@ def fit_sbg(survivors: Sequence[float]) -> SBGFit:
     theta = best.x
     if np.any(np.abs(theta) > 11.9):
         raise ValueError(
-            "the sBG fit runs to the edge of its parameters: these counts do not pin "
+            "the sBG fit runs to the edge of its parameters: these data do not pin "
             "alpha and beta down (e.g. every customer left in the first period)"
         )
     try:
@@ -238,5 +254,72 @@ def fit_sbg(survivors: Sequence[float]) -> SBGFit:
         alpha_ci_=ci[0],
         beta_ci_=ci[1],
         log_likelihood_=-float(best.fun),
-        survivors=tuple(float(x) for x in n),
+        **data,
     )
+
+
+def fit_sbg_accounts(
+    *,
+    periods: Sequence[float] | np.ndarray,
+    churned: Sequence[bool] | np.ndarray,
+    entered: Sequence[float] | np.ndarray | None = None,
+) -> SBGFit:
+    """Fit the sBG model to accounts, each seen over its own stretch of periods.
+
+    An operator's window sees accounts that joined long before it (left truncation: an
+    account seen from its 30th month had to survive 30 months to be seen at all) and
+    accounts still there when it ends (right censoring). Each account adds
+    log P(T = t) - log S(a) when it left in period ``t``, and log S(c) - log S(a) when it
+    was still there after period ``c``, where ``a`` is the periods it had already survived
+    when observation began. With every account seen from period 0 this is exactly the
+    cohort likelihood of :func:`fit_sbg`.
+
+    Parameters
+    ----------
+    periods : per account, the period in which it left (``churned``), or the last period
+        it was seen through (still a customer); whole numbers from 1.
+    churned : per account, whether it left.
+    entered : per account, the periods already survived when observation began (0, the
+        default, when it was seen from the start); below ``periods``.
+
+    Examples
+    --------
+    The paper's "high end" cohort as 1,000 accounts seen from the start (131 left in
+    period 1, ... 491 still there after period 7) gives the cohort fit's estimates:
+
+    >>> import numpy as np
+    >>> alive = [1000, 869, 743, 653, 593, 551, 517, 491]
+    >>> lost = -np.diff(alive)
+    >>> periods = np.r_[np.repeat(np.arange(1, 8), lost), np.full(491, 7)]
+    >>> churned = np.r_[np.ones(lost.sum(), bool), np.zeros(491, bool)]
+    >>> fit = fit_sbg_accounts(periods=periods, churned=churned)
+    >>> round(fit.alpha_, 3), round(fit.beta_, 3)
+    (0.668, 3.806)
+    """
+    t = np.asarray(periods, dtype=float)
+    gone = np.asarray(churned, dtype=bool)
+    a = np.zeros_like(t) if entered is None else np.asarray(entered, dtype=float)
+    if not (t.ndim == 1 and len(t) == len(gone) == len(a)):
+        raise ValueError("periods, churned and entered need one value per account each")
+    if len(t) == 0 or not gone.any():
+        raise ValueError("no account left: the sBG model cannot be fitted")
+    for name, v in (("periods", t), ("entered", a)):
+        if not np.all(np.isfinite(v)) or np.any(v != np.round(v)) or np.any(v < 0):
+            raise ValueError(f"{name} must be whole numbers of periods, 0 or more")
+    if np.any(t < 1) or np.any(a >= t):
+        i = int(np.flatnonzero((t < 1) | (a >= t))[0])
+        raise ValueError(
+            f"account {i}: seen from period {a[i]:.0f} but its last period is {t[i]:.0f}; "
+            "each account's periods must run past the period it entered observation"
+        )
+    ti, ai = t.astype(int), a.astype(int)
+    horizon = int(ti.max())
+
+    def f(theta: np.ndarray) -> float:
+        alpha, beta = np.exp(theta)
+        log_p, log_s = _log_probabilities(alpha, beta, horizon)
+        log_s0 = np.concatenate([[0.0], log_s])  # S(0) = 1
+        ll = np.where(gone, log_p[ti - 1], log_s0[ti]) - log_s0[ai]
+        return -float(ll.sum())
+
+    return _maximise(f, survivors=(), accounts=len(t), horizon=horizon)

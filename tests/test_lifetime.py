@@ -121,3 +121,62 @@ def test_the_input_is_not_changed():
     before = counts.copy()
     kamlib.fit_sbg(counts)
     np.testing.assert_array_equal(counts, before)
+
+
+# -- accounts seen over their own stretch: left truncation and censoring -----------------
+def _window(rng, alpha, beta, size, joined_up_to, window):
+    """Accounts joining over ``joined_up_to`` periods before a window of ``window`` periods;
+    only those alive when the window opens are seen (as an operator's data are)."""
+    p = rng.beta(alpha, beta, size)
+    life = rng.geometric(p)  # the period of its life in which each account leaves
+    entered = rng.integers(0, joined_up_to + 1, size)  # periods survived at the window's start
+    seen = life > entered
+    life, entered = life[seen], entered[seen]
+    end = entered + window
+    churned = life <= end
+    periods = np.where(churned, life, end)
+    return periods, churned, entered
+
+
+def test_account_fit_equals_the_cohort_fit_when_all_are_seen_from_the_start():
+    counts = np.asarray(REGULAR[:8])
+    lost = -np.diff(counts)
+    periods = np.r_[np.repeat(np.arange(1, 8), lost), np.full(counts[-1], 7)]
+    churned = np.r_[np.ones(lost.sum(), bool), np.zeros(counts[-1], bool)]
+    a = kamlib.lifetime.fit_sbg_accounts(periods=periods, churned=churned)
+    c = kamlib.fit_sbg(counts)
+    assert a.alpha_ == pytest.approx(c.alpha_, rel=1e-3)
+    assert a.beta_ == pytest.approx(c.beta_, rel=1e-3)
+    assert a.log_likelihood_ == pytest.approx(c.log_likelihood_, rel=1e-6)
+    assert a.accounts == 1000 and a.horizon == 7
+
+
+def test_left_truncation_is_what_recovers_the_truth():
+    """A window that sees only survivors: the truncated likelihood finds alpha and beta;
+    ignoring the periods already survived (as if every account started in the window)
+    does not."""
+    rng = np.random.default_rng(3)
+    alpha, beta = 0.7, 2.0
+    periods, churned, entered = _window(rng, alpha, beta, 20000, joined_up_to=24, window=12)
+    fit = kamlib.lifetime.fit_sbg_accounts(periods=periods, churned=churned, entered=entered)
+    assert fit.alpha_ci_[0] <= alpha <= fit.alpha_ci_[1]
+    assert fit.beta_ci_[0] <= beta <= fit.beta_ci_[1]
+    # the naive fit: each account as if born when the window opened
+    naive = kamlib.lifetime.fit_sbg_accounts(periods=periods - entered, churned=churned)
+    assert not (naive.alpha_ci_[0] <= alpha <= naive.alpha_ci_[1])
+    # the long-lived survivors make the naive fit far too optimistic about the newly joined
+    assert naive.survival(12) > fit.survival(12) + 0.05
+
+
+@pytest.mark.parametrize(
+    "kw, words",
+    [
+        ({"periods": [1, 2], "churned": [0, 0]}, "no account left"),
+        ({"periods": [1, 2], "churned": [1]}, "one value per account"),
+        ({"periods": [1.5, 2], "churned": [1, 0]}, "whole numbers"),
+        ({"periods": [3, 2], "churned": [1, 0], "entered": [3, 0]}, "account 0"),
+    ],
+)
+def test_account_data_that_cannot_be_fitted_are_refused_in_words(kw, words):
+    with pytest.raises(ValueError, match=words):
+        kamlib.lifetime.fit_sbg_accounts(**kw)
