@@ -22,12 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import optimize
+from scipy.stats import norm
+from statsmodels.tools.numdiff import approx_hess
 
 from ._result import figures
 
 __all__ = ["SBGFit", "fit_sbg", "fit_sbg_accounts"]
 
-_Z95 = 1.959963984540054  # two-sided 95% normal quantile
+_Z95 = float(norm.ppf(0.975))  # two-sided 95% normal quantile
 
 
 def _check(survivors: Sequence[float]) -> np.ndarray:
@@ -69,23 +71,25 @@ def _log_probabilities(alpha: float, beta: float, periods: int) -> tuple[np.ndar
     return log_p, log_s
 
 
-def _neg_log_likelihood(theta: np.ndarray, lost: np.ndarray, alive: float) -> float:
-    alpha, beta = np.exp(theta)
-    log_p, log_s = _log_probabilities(alpha, beta, len(lost))
-    return -float(lost @ log_p + alive * log_s[-1])
+def _likelihood(
+    t: np.ndarray, gone: np.ndarray, a: np.ndarray, weight: np.ndarray
+) -> Callable[[np.ndarray], float]:
+    """The negative log-likelihood over (log alpha, log beta) of groups of customers.
 
+    A group of ``weight`` customers seen from period ``a`` either left in period ``t``
+    (``gone``: log P(T = t) - log S(a)) or was still there after it (log S(t) - log S(a)).
+    A cohort is the groups of those lost in each period plus the survivors, all from 0.
+    """
+    horizon = int(t.max())
 
-def _hessian(f, x: np.ndarray, h: float = 1e-4) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Central-difference Hessian of ``f`` at ``x`` (two parameters: cheap and exact enough)."""
-    k = len(x)
-    out = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            e_i, e_j = np.eye(k)[i] * h, np.eye(k)[j] * h
-            out[i, j] = out[j, i] = (
-                f(x + e_i + e_j) - f(x + e_i - e_j) - f(x - e_i + e_j) + f(x - e_i - e_j)
-            ) / (4 * h * h)
-    return out
+    def f(theta: np.ndarray) -> float:
+        alpha, beta = np.exp(theta)
+        log_p, log_s = _log_probabilities(alpha, beta, horizon)
+        log_s0 = np.concatenate([[0.0], log_s])  # S(0) = 1
+        ll = np.where(gone, log_p[t - 1], log_s0[t]) - log_s0[a]
+        return -float(weight @ ll)
+
+    return f
 
 
 @dataclass(frozen=True)
@@ -112,11 +116,6 @@ class SBGFit:
     survivors: tuple[float, ...]
     accounts: int
     horizon: int
-
-    @property
-    def periods(self) -> int:
-        """The periods of data fitted (the last period observed)."""
-        return self.horizon
 
     def survival(self, t: int | Sequence[int] | np.ndarray) -> float | np.ndarray:
         """S(t): the share of the cohort still a customer after ``t`` periods (S(0) = 1).
@@ -170,7 +169,7 @@ class SBGFit:
                 "beta_high": self.beta_ci_[1],
                 "log_likelihood": self.log_likelihood_,
                 "accounts": self.accounts,
-                "periods": self.periods,
+                "periods": self.horizon,
             }
         )
 
@@ -178,7 +177,7 @@ class SBGFit:
         return (
             f"<SBGFit alpha={self.alpha_:.3f} [{self.alpha_ci_[0]:.3f}, {self.alpha_ci_[1]:.3f}]"
             f" beta={self.beta_:.3f} [{self.beta_ci_[0]:.3f}, {self.beta_ci_[1]:.3f}]"
-            f" on {self.periods} periods>"
+            f" on {self.horizon} periods>"
         )
 
 
@@ -213,15 +212,12 @@ def fit_sbg(survivors: Sequence[float]) -> SBGFit:
     378
     """
     n = _check(survivors)
-    lost = -np.diff(n)
-    alive = float(n[-1])
-
-    def f(theta: np.ndarray) -> float:
-        return _neg_log_likelihood(theta, lost, alive)
-
-    return _maximise(
-        f, survivors=tuple(float(x) for x in n), accounts=int(n[0]), horizon=len(n) - 1
-    )
+    periods = len(n) - 1
+    t = np.r_[np.arange(1, periods + 1), periods]  # lost in each period, then the survivors
+    gone = np.r_[np.ones(periods, bool), False]
+    weight = np.r_[-np.diff(n), n[-1]]
+    f = _likelihood(t, gone, np.zeros_like(t), weight)
+    return _maximise(f, survivors=tuple(float(x) for x in n), accounts=int(n[0]), horizon=periods)
 
 
 def _maximise(f: Callable[[np.ndarray], float], **data: Any) -> SBGFit:
@@ -239,7 +235,7 @@ def _maximise(f: Callable[[np.ndarray], float], **data: Any) -> SBGFit:
             "alpha and beta down (e.g. every customer left in the first period)"
         )
     try:
-        cov = np.linalg.inv(_hessian(f, theta))
+        cov = np.linalg.inv(approx_hess(theta, f))
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
     except np.linalg.LinAlgError:  # flat in some direction: no interval
         se = np.array([np.nan, np.nan])
@@ -312,14 +308,10 @@ def fit_sbg_accounts(
             f"account {i}: seen from period {a[i]:.0f} but its last period is {t[i]:.0f}; "
             "each account's periods must run past the period it entered observation"
         )
-    ti, ai = t.astype(int), a.astype(int)
-    horizon = int(ti.max())
-
-    def f(theta: np.ndarray) -> float:
-        alpha, beta = np.exp(theta)
-        log_p, log_s = _log_probabilities(alpha, beta, horizon)
-        log_s0 = np.concatenate([[0.0], log_s])  # S(0) = 1
-        ll = np.where(gone, log_p[ti - 1], log_s0[ti]) - log_s0[ai]
-        return -float(ll.sum())
-
-    return _maximise(f, survivors=(), accounts=len(t), horizon=horizon)
+    # accounts alike in (period, left, entered) add the same term: one term per kind, so
+    # the likelihood costs the same for a branch of 400 accounts or a province of millions
+    kinds, weight = np.unique(
+        np.column_stack([t, gone, a]).astype(np.int64), axis=0, return_counts=True
+    )
+    f = _likelihood(kinds[:, 0], kinds[:, 1].astype(bool), kinds[:, 2], weight.astype(float))
+    return _maximise(f, survivors=(), accounts=len(t), horizon=int(t.max()))

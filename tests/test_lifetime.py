@@ -77,14 +77,21 @@ def test_projection_to_year_twelve_is_close_to_what_happened():
         assert np.max(np.abs(projected - observed) / observed) < 0.06
 
 
-def test_retention_rate_rises_and_matches_the_survival_ratio():
+def test_retention_rate_rises_and_is_the_ratio_of_beta_function_survivals():
     fit = kamlib.fit_sbg(HIGH_END[:8])
+    a, b = fit.alpha_, fit.beta_
     rates = [fit.retention_rate(t) for t in range(1, 13)]
-    assert all(b > a for a, b in zip(rates, rates[1:], strict=False))
-    for t in range(1, 13):
-        assert fit.retention_rate(t) == pytest.approx(fit.survival(t) / fit.survival(t - 1))
+    assert all(later > earlier for earlier, later in zip(rates, rates[1:], strict=False))
+    for t in range(1, 13):  # S(t) / S(t-1) from the closed form, not the module's recursion
+        ratio = np.exp(special.betaln(a, b + t) - special.betaln(a, b + t - 1))
+        assert fit.retention_rate(t) == pytest.approx(ratio, rel=1e-12)
     assert fit.survival(0) == 1.0
-    assert fit.table["expected_survivors"].iloc[0] == 1000
+    table = fit.table
+    assert table["survivors"].tolist() == HIGH_END[:8]
+    assert table["expected_survivors"].iloc[0] == 1000
+    # the fitted curve follows the seven years it was fitted to (the paper's Figure 3)
+    fitted = table["expected_survivors"].to_numpy()[1:]
+    assert np.max(np.abs(fitted / np.asarray(HIGH_END[1:8]) - 1)) < 0.03
 
 
 def test_intervals_cover_the_truth_about_95_percent_of_the_time():
