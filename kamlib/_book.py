@@ -132,6 +132,8 @@ class Book:
     costs: pd.DataFrame | None = None
     usage: pd.DataFrame | None = None
     contacts: pd.DataFrame | None = None
+    assignments: pd.DataFrame | None = None
+    contracts: pd.DataFrame | None = None
     name: str = "operator"
     currency: str = "CNY"
     as_of: pd.Timestamp | None = None
@@ -162,6 +164,8 @@ class Book:
         costs: pd.DataFrame | None = None,
         usage: pd.DataFrame | None = None,
         contacts: pd.DataFrame | None = None,
+        assignments: pd.DataFrame | None = None,
+        contracts: pd.DataFrame | None = None,
         name: str = "operator",
         currency: str = "CNY",
         as_of: str | pd.Timestamp | None = None,
@@ -187,6 +191,8 @@ class Book:
                     ("costs", costs),
                     ("usage", usage),
                     ("contacts", contacts),
+                    ("assignments", assignments),
+                    ("contracts", contracts),
                 )
                 if v is not None
             }
@@ -323,6 +329,10 @@ class Book:
             if isinstance(df, pd.DataFrame):
                 df = df.copy()
                 df["account_id"] = df["account_id"].map(ids).fillna("ACC-unknown")
+                if "account_manager" in df:  # the history names managers too
+                    df["account_manager"] = df["account_manager"].map(
+                        pseudonyms(df["account_manager"], "AM")
+                    )
             tables[t] = df
         notes = tuple(replace(n, rows=tuple(ids.get(r, r) for r in n.rows)) for n in self.notes)
         return replace(self, accounts=acc, notes=notes, **tables)

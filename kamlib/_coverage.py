@@ -192,6 +192,8 @@ TABLE_WORDS = {
     "costs": N_("cost table"),
     "usage": N_("usage table"),
     "contacts": N_("retention-contact table"),
+    "assignments": N_("account-manager history (assignments table)"),
+    "contracts": N_("contracts table"),
 }
 
 

@@ -209,8 +209,58 @@ CONTACTS = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (ACCOUNTS, BILLING, COSTS, USAGE, CONTACTS)}
-OPTIONAL_TABLES = ("billing", "costs", "usage", "contacts")
+ASSIGNMENTS = Table(
+    name="assignments",
+    key=("account_id", "start"),
+    meaning=(
+        "Account-manager history: who looked after each account, from when to when. "
+        "The current manager is also `accounts.account_manager`; this table says who came "
+        "before and when a manager left."
+    ),
+    needed_by="account managers' history, churn after a manager left, key-person turnover",
+    columns=(
+        Column("account_id", "id", required=True),
+        Column("account_manager", "text", required=True, meaning="客户经理 assigned"),
+        Column("start", "date", required=True, meaning="first day of the assignment"),
+        Column("end", "date", meaning="last day of the assignment; empty while it lasts"),
+        Column(
+            "reason",
+            "text",
+            meaning="why the assignment ended (e.g. manager left, reassigned), kept as given",
+        ),
+    ),
+)
+
+CONTRACTS_TABLE = Table(
+    name="contracts",
+    key=("account_id", "start"),
+    meaning="Key-account contracts and what the operator invested to win them.",
+    needed_by="contract payback (does the revenue over the term recover the investment)",
+    columns=(
+        Column("account_id", "id", required=True),
+        Column("start", "date", required=True, meaning="contract start"),
+        Column("end", "date", required=True, meaning="contract end"),
+        Column(
+            "investment",
+            "float",
+            required=True,
+            meaning="what the operator put in: equipment, construction, subsidies (amount)",
+        ),
+        Column(
+            "expected_revenue",
+            "float",
+            meaning="revenue the contract promises over its whole term (amount), where recorded",
+        ),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (ACCOUNTS, BILLING, COSTS, USAGE, CONTACTS, ASSIGNMENTS, CONTRACTS_TABLE)
+}
+OPTIONAL_TABLES = ("billing", "costs", "usage", "contacts", "assignments", "contracts")
+#: the optional tables with a start and end date per row (end before start is an error)
+DATED_TABLES = ("assignments", "contracts")
 
 #: The needs features of :class:`kamlib.NeedsSegments` (computed by ``needs_features``),
 #: here so that the settings can check an archetype's profile names only these.

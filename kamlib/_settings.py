@@ -42,7 +42,7 @@ from pydantic import (
 )
 
 from ._errors import ConfigError
-from ._schema import CAUSE_GROUPS, CONTRACTS, NEEDS_FEATURES
+from ._schema import CAUSE_GROUPS, CONTRACTS, NEEDS_FEATURES, OPTIONAL_TABLES
 
 __all__ = [
     "TOPICS",
@@ -55,6 +55,7 @@ __all__ = [
     "SegmentRules",
     "ChurnRules",
     "ProfitRules",
+    "KeyAccountRules",
     "CostModelSpec",
     "CauseTaxonomy",
     "TierSchemeSpec",
@@ -474,6 +475,65 @@ class CauseTaxonomy(_Model):
         return self
 
 
+# -- key_accounts.yaml -----------------------------------------------------------------
+class KeyAccountList(_Model):
+    """Who is on the yearly key-account list."""
+
+    key_account_monthly: NonNegative
+    super_monthly: NonNegative
+    important_industries: list[str] = []
+
+    @model_validator(mode="after")
+    def _order(self) -> KeyAccountList:
+        if self.super_monthly < self.key_account_monthly:
+            raise ValueError(
+                "super_monthly must be at least key_account_monthly (a super key account "
+                "is a key account that spends more)"
+            )
+        return self
+
+
+class Entitlement(_Model):
+    """The service one value tier is entitled to, per month."""
+
+    am_hours: NonNegative = 0
+    field_visits: NonNegative = 0
+    response_hours: NonNegative | None = None
+    resident_manager: bool = False
+    training: bool = False
+
+
+class ServiceRules(_Model):
+    scheme: str = "beijing"
+    entitlements: dict[str, Entitlement]
+    below: Share = 0.5
+    far_above: Annotated[float, Field(ge=1)] = 2.0
+
+
+class DiscountPolicy(_Model):
+    limits: dict[str, Share] = {}
+    default: Share = 0.1
+
+
+class PlanRules(_Model):
+    top_n: Annotated[int, Field(ge=0)] = 20
+
+
+class ManagerRules(_Model):
+    after_departure_months: Annotated[int, Field(ge=1)] = 6
+
+
+class KeyAccountRules(_Model):
+    """``config/key_accounts.yaml``: the key-account programme's rules (list thresholds,
+    service entitlements per tier, discount limits, account plans, manager departures)."""
+
+    list: KeyAccountList
+    service: ServiceRules
+    discounts: DiscountPolicy
+    plans: PlanRules
+    managers: ManagerRules
+
+
 # -- tiers.yaml -----------------------------------------------------------------------
 class Tier(_Model):
     code: Name | None = None
@@ -645,10 +705,12 @@ class TablesMapping(_Model):
     costs: TableMapping | None = None
     usage: TableMapping | None = None
     contacts: TableMapping | None = None
+    assignments: TableMapping | None = None
+    contracts: TableMapping | None = None
 
     @model_validator(mode="after")
     def _row_ids_for_accounts(self) -> TablesMapping:
-        for table in ("billing", "costs", "usage", "contacts"):
+        for table in OPTIONAL_TABLES:
             spec = getattr(self, table)
             if spec is not None and spec.row_ids:
                 raise ValueError(
@@ -801,9 +863,10 @@ TOPICS: dict[str, tuple[str, type[BaseModel], bool]] = {
     "costs": ("costs.yaml", CostModelSpec, False),
     "causes": ("causes.yaml", CauseTaxonomy, False),
     "tiers": ("tiers.yaml", TierSchemes, False),
+    "key_accounts": ("key_accounts.yaml", KeyAccountRules, True),
 }
 
-Topic = Literal["segments", "churn", "profit", "costs", "causes", "tiers"]
+Topic = Literal["segments", "churn", "profit", "costs", "causes", "tiers", "key_accounts"]
 
 
 def _name(source: Source, what: str, caller: str | None) -> str:

@@ -18,7 +18,7 @@ from . import _config
 from ._errors import Issue, example_rows
 from ._format import number
 from ._i18n import language, ntr
-from ._schema import TABLES, Column, Table
+from ._schema import DATED_TABLES, OPTIONAL_TABLES, TABLES, Column, Table
 
 _TRUE = {"true", "t", "yes", "y", "1", "是", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "否", "0.0"}
@@ -601,6 +601,48 @@ def check_fact(
                         file=file,
                     )
                 )
+    if t.name in DATED_TABLES and "end" in df:
+        bad = df["end"].notna() & df["start"].notna() & (df["end"] < df["start"])
+        if bad.any():
+            rows, n = row_labels(df, bad, row_label)
+            issues.append(
+                said(
+                    "error",
+                    t.name,
+                    "end",
+                    "date-order",
+                    lambda c, **v: ntr(
+                        "{n} row ends before it starts",
+                        "{n} rows end before they start",
+                        c,
+                        **v,
+                    ),
+                    rows=rows,
+                    count=n,
+                    file=file,
+                )
+            )
+    if t.name == "contracts":
+        neg = df["investment"] < 0
+        if neg.any():
+            rows, n = row_labels(df, neg, row_label)
+            issues.append(
+                said(
+                    "error",
+                    "contracts",
+                    "investment",
+                    "negative-investment",
+                    lambda c, **v: ntr(
+                        "{n} contract has a negative investment",
+                        "{n} contracts have a negative investment",
+                        c,
+                        **v,
+                    ),
+                    rows=rows,
+                    count=n,
+                    file=file,
+                )
+            )
     if t.name == "contacts":
         for later, earlier in (("intent_to_leave", "reached"), ("retained", "reached")):
             bad = df[later].fillna(False).astype(bool) & ~df[earlier].fillna(False).astype(bool)
@@ -717,7 +759,7 @@ def validate_tables(
                 file=files.get("accounts"),
             )
         )
-    for name in ("billing", "costs", "usage", "contacts"):
+    for name in OPTIONAL_TABLES:
         if name in typed:
             typed[name], found = check_fact(
                 TABLES[name],

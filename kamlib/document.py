@@ -312,6 +312,8 @@ _MUTED = {
     "costs": ("cost", "p&l", "profit"),
     "usage": ("usage", "forwarded", "complaint"),
     "contacts": ("contact", "funnel", "retained"),
+    "assignments": ("assignments table", "manager history"),
+    "contracts": ("contracts table", "pay back"),
 }
 
 
@@ -378,6 +380,14 @@ def _missing_sentence(table: str) -> str:
         "contacts": tr(
             "The data have no retention-contact table, so the retention funnel and what "
             "retention saved cannot be shown."
+        ),
+        "assignments": tr(
+            "The data have no account-manager history (assignments table), so churn after a "
+            "manager left cannot be shown."
+        ),
+        "contracts": tr(
+            "The data have no contracts table with investments, so whether key-account "
+            "contracts pay back cannot be shown."
         ),
     }[table]
 

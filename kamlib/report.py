@@ -359,6 +359,8 @@ _MISSING_CONSEQUENCE = {
     "costs": N_("cost to serve, profit, the whale curve and profit rules of thumb"),
     "usage": N_("group-churn warnings, usage trends and complaint signals"),
     "contacts": N_("the retention funnel"),
+    "assignments": N_("churn after an account manager left, key-person turnover"),
+    "contracts": N_("contract payback"),
 }
 
 
