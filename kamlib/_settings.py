@@ -517,6 +517,12 @@ class DiscountPolicy(_Model):
 
 class PlanRules(_Model):
     top_n: Annotated[int, Field(ge=0)] = 20
+    window: Annotated[int, Field(ge=1)] = 3
+    bill_drop: Share = 0.2
+    forward_rise: Share = 0.04
+    contract_ending_months: Annotated[int, Field(ge=0)] = 6
+    low_satisfaction: NonNegative = 2
+    complaints: NonNegative = 3
 
 
 class ManagerRules(_Model):
