@@ -522,7 +522,7 @@ class PlanRules(_Model):
     forward_rise: Share = 0.04
     contract_ending_months: Annotated[int, Field(ge=0)] = 6
     low_satisfaction: NonNegative = 2
-    complaints: NonNegative = 3
+    complaints_vs_median: NonNegative = 2.0
 
 
 class ManagerRules(_Model):
