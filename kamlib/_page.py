@@ -91,6 +91,8 @@ body .kam-table th.kam-num, body .kam-table td.kam-num {
   white-space: nowrap;
   min-width: 0;
 }
+/* a long heading over numbers wraps (the numbers under it do not): the table then fits */
+body .kam-table th.kam-num { white-space: normal; }
 /* Chinese breaks between any two characters: keep a short cell ("2025年1月至12月") whole,
    break long ones at punctuation, and a run wider than the cell only where it must */
 :lang(zh) body .kam-table th, :lang(zh) body .kam-table td {

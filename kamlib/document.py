@@ -47,6 +47,8 @@ class Text:
 
     text: str
     kind: str = "verdict"
+    #: a link's target (relative to the report's folder): the sentence is shown as a link
+    href: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,9 +152,20 @@ def _show_actions(text: str) -> None:
     display(HTML(f'<ol class="kam-actions">{items}</ol>'))
 
 
+def _show_link(text: str, href: str) -> None:
+    """A sentence that links to a page written beside the report (the account plans)."""
+    import html
+
+    from IPython.display import HTML, display
+
+    display(HTML(f'<p><a href="{html.escape(href)}">{html.escape(text)}</a></p>'))
+
+
 def _show_blocks(blocks: list[Block], currency: str) -> None:
     for b in blocks:
-        if isinstance(b, Text) and b.kind == "actions":
+        if isinstance(b, Text) and b.href:
+            _show_link(b.text, b.href)
+        elif isinstance(b, Text) and b.kind == "actions":
             _show_actions(b.text)
         elif isinstance(b, Text):
             _show_markdown(f"*{b.text}*" if b.kind in ("note", "missing") else b.text)
@@ -193,6 +206,9 @@ class BranchReport:
     results: dict[str, Any]
     first_screen: list[Block] = field(default_factory=list)
     currency: str = ""
+    #: the account plans (:func:`kamlib.account_plans`), written beside the report
+    plans: Any = None
+    as_of: Any = None
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -218,11 +234,16 @@ class BranchReport:
         raise KeyError(f"no section {key!r}: {', '.join(s.key for s in self.sections)}")
 
     def write(self, output_dir: str | os.PathLike) -> tuple[Path, Path]:
-        """Write ``metrics.json`` and ``tables.xlsx`` into ``output_dir``."""
+        """Write ``metrics.json`` and ``tables.xlsx`` into ``output_dir``, and the account
+        plans (``plans/index.html``, a page per account, ``plans/plans.xlsx``) when the
+        branch has any."""
+        from .plans import write_plans
         from .report import write_metrics
 
         out = Path(output_dir)
         out.mkdir(parents=True, exist_ok=True)
+        if self.plans is not None and len(self.plans):
+            write_plans(self.plans, out, branch=self.branch, as_of=self.as_of, lang=self.lang)
         with language(self.lang):
             kinds: dict[str, dict[str, str]] = {}
             for b in self.blocks():
@@ -742,12 +763,28 @@ def _segmentation(ctx: _Ctx, tiers: Any, needs: Any, segments: Any, pnl: Any) ->
             tier=name,
             n=count(n),
         )
+        big = pd.to_numeric(held["share_of_revenue"], errors="coerce").idxmax()
+        if big != top:  # the top tier is small: say which tier brings the most too
+            n_big = int(held.loc[big, "accounts"])
+            title = ntr(
+                "The {tier} tier's {n} accounts bring {share} of revenue; the most, {big_share}, "
+                "comes from the {big} tier's {n_big} account",
+                "The {tier} tier's {n} accounts bring {share} of revenue; the most, {big_share}, "
+                "comes from the {big} tier's {n_big} accounts",
+                n_big,
+                tier=name,
+                n=count(n),
+                share=share(held.loc[top, "share_of_revenue"]),
+                big_share=share(held.loc[big, "share_of_revenue"]),
+                big=str(held.loc[big, "label_zh" if _zh() else "label"]),
+                n_big=count(n_big),
+            )
         alt = tr("Bar chart of accounts and revenue per value tier: {title}.", title=title)
         s.blocks.append(_fig(title, alt, lambda ax: tiers.plot(ax=ax)))
         s.blocks.append(
             Table(
                 tr("Value tiers"),
-                title,
+                tr("Accounts, revenue and ARPU per value tier"),
                 # the tier's name in the report's language, not its code
                 t.reset_index(drop=True).rename(columns={"label_zh" if _zh() else "label": "tier"})[
                     ["tier", "accounts", "share_of_accounts", "share_of_revenue", "arpu"]
