@@ -255,8 +255,7 @@ CONTRACTS_TABLE = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (ACCOUNTS, BILLING, COSTS, USAGE, CONTACTS, ASSIGNMENTS, CONTRACTS_TABLE)
+    t.name: t for t in (ACCOUNTS, BILLING, COSTS, USAGE, CONTACTS, ASSIGNMENTS, CONTRACTS_TABLE)
 }
 OPTIONAL_TABLES = ("billing", "costs", "usage", "contacts", "assignments", "contracts")
 #: the optional tables with a start and end date per row (end before start is an error)
