@@ -527,6 +527,10 @@ class PlanRules(_Model):
 
 class ManagerRules(_Model):
     after_departure_months: Annotated[int, Field(ge=1)] = 6
+    min_accounts: Annotated[int, Field(ge=1)] = 10
+    min_churners: Annotated[int, Field(ge=1)] = 5
+    new_product_after_months: Annotated[int, Field(ge=1)] = 3
+    managed_types: list[str] = ["key_account", "business"]
 
 
 class KeyAccountRules(_Model):
