@@ -5,7 +5,18 @@ profit (the 80/20 view and the whale curve) and churn causes, per branch; ``kam 
 builds one report per branch. See the README for a tour.
 """
 
-from . import churn, decisions, lifetime, needs, opportunity, profit, report, scale, segment
+from . import (
+    churn,
+    decisions,
+    lifetime,
+    needs,
+    opportunity,
+    plans,
+    profit,
+    report,
+    scale,
+    segment,
+)
 from ._book import Book
 from ._config import cause_taxonomy, config_path
 from ._coverage import coverage
@@ -36,6 +47,7 @@ from .draft import draft_mapping
 from .lifetime import SBGFit, fit_sbg
 from .needs import NeedsSegments
 from .opportunity import opportunity_matrix, segment_profile, segment_targets
+from .plans import AccountPlans, account_plans, write_plans
 from .profit import (
     concentration,
     cost_model,
@@ -64,6 +76,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Book",
+    "AccountPlans",
+    "account_plans",
+    "write_plans",
+    "plans",
     "BranchReport",
     "build_report",
     "ChurnDrivers",

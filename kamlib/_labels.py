@@ -163,6 +163,14 @@ LABELS: dict[str, str] = {
     "profitable": N_("Profitable"),
     "profitable_accounts": N_("Profitable accounts"),
     "rank": N_("Rank"),
+    # -- account plans (kamlib.plans)
+    "chosen": N_("Why it has a plan"),
+    "top": N_("Top key account"),
+    "top_and_important": N_("Top key account, important"),
+    "signals_raised": N_("Churn-risk signals raised"),
+    "first_action": N_("First action"),
+    "plans": N_("Account plans"),
+    "plans_with_signals": N_("Plans with a churn-risk signal raised"),
     "ranked_by": N_("Ranked by"),
     "says": N_("What the data say"),
     "services": N_("Services"),
@@ -581,6 +589,7 @@ CODE_COLUMNS = frozenset(
         "source",
         "basis",
         "fit",
+        "chosen",
         "segment",  # a needs segment's name, or a tier code when segments fall back to tiers
     }
 )
@@ -831,6 +840,11 @@ DEFINITIONS: dict[str, str] = {
     "accounts": N_("Number of accounts."),
     "accounts_share": N_("Share of all accounts (of the branch, or of the operator in its row)."),
     "annual_revenue": N_("Revenue per year at the current monthly spend."),
+    "chosen": N_(
+        "Why the account has a plan: among the top key accounts by revenue, important, or both."
+    ),
+    "signals_raised": N_("How many of the plan's churn-risk signals crossed their threshold."),
+    "first_action": N_("The first of the plan's next actions."),
     "archetype": N_("The standard customer profile the segment resembles most."),
     "arpu": N_("Average revenue per account per month."),
     "arpu_change": N_("Average change in monthly revenue per account after an internal migration."),

@@ -62,6 +62,7 @@ ANALYSES = {
     "league_table": lambda book, b: kamlib.league_table(book),
     "kpis": lambda book, b: kamlib.kpis(book, BRANCH),
     "next_actions": lambda book, b: kamlib.next_actions(book, BRANCH),
+    "account_plans": lambda book, b: kamlib.account_plans(b),
 }
 
 # everything else in __all__, by what it is (a new public name must be put somewhere)
@@ -76,8 +77,17 @@ NOT_ANALYSES = {
         "scale",
         "segment",
         "lifetime",
+        "plans",
     },
-    "types": {"Book", "Result", "SampleOperator", "Issue", "ValidationReport", "ReportTables"},
+    "types": {
+        "Book",
+        "Result",
+        "SampleOperator",
+        "Issue",
+        "ValidationReport",
+        "ReportTables",
+        "AccountPlans",
+    },
     # models fitted on plain counts, not on a Book (kamlib.lifetime)
     "count models": {"fit_sbg", "SBGFit"},
     "errors": {"ConfigError", "DataError", "KamlibError"},
@@ -91,6 +101,7 @@ NOT_ANALYSES = {
         "sample_path",
         "write_workbook",
         "write_metrics",
+        "write_plans",
         "data_model_markdown",
         "draft_mapping",
     },
