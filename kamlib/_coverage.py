@@ -197,13 +197,16 @@ TABLE_WORDS = {
 }
 
 
-def in_sentence(column: str) -> str:
+def in_sentence(column: str, table: str | None = None) -> str:
     """A column's label inside a sentence ("customer type"; Chinese has no case; a yes/no
-    column is named as a flag: "'important' flag")."""
+    column is named as a flag: "'important' flag"). With ``table``, the table's own label
+    of the column where it has one (``assignments.reason`` is not the "why not" of a
+    report's coverage table)."""
     from ._i18n import current_language
-    from ._labels import KINDS, label
+    from ._labels import KINDS, LABELS, label
 
-    words = label(column)
+    key = f"{table}.{column}" if table and f"{table}.{column}" in LABELS else column
+    words = label(key)
     if current_language() == "en" and not words[:2].isupper():
         words = words[:1].lower() + words[1:]
     if KINDS.get(column) == "flag":
@@ -330,7 +333,7 @@ def missing_parts(book: Any) -> dict[str, list[str]]:
         # derived or alternative columns a report never misses on their own
         and c.name not in _NOT_MISSED
     ]
-    for t in ("costs", "usage"):
+    for t in ("costs", "usage", "assignments", "contracts"):
         if book.has(t):
             df = book.table(t)
             out[t] = [

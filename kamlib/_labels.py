@@ -137,6 +137,10 @@ LABELS: dict[str, str] = {
     "none": N_("No contract"),
     "one_year": N_("One year"),
     "two_year": N_("Two years"),
+    # the contracts table (contract payback) and the account-manager history
+    "investment": N_("Investment"),
+    "expected_revenue": N_("Expected revenue"),
+    "assignments.reason": N_("Why the assignment ended"),
     # importance levels (below: a key account spending under the ordinary threshold)
     "below": N_("Key account below the spend threshold"),
     "ordinary": N_("Ordinary key account"),

@@ -1685,7 +1685,7 @@ def _quality(ctx: _Ctx, quality: Any, pnl: Any) -> Section:
                         "Optional columns not in the {table}: {columns}.",
                         len(columns),
                         table=tr(TABLE_WORDS[table]),
-                        columns=names_list([in_sentence(c) for c in columns]),
+                        columns=names_list([in_sentence(c, table) for c in columns]),
                     ),
                     "missing",
                 )

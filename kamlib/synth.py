@@ -705,6 +705,24 @@ def synth(
             "satisfaction": satisfaction_out,
         }
     )
+    assignments, contracts_t = _key_account_tables(
+        np.random.default_rng([seed, 16]),
+        np.random.default_rng([seed, 17]),
+        np.random.default_rng([seed, 16, 1]),
+        branch=branch,
+        ctype=ctype,
+        am=am,
+        join=join_np,
+        churned=churned,
+        churn_date=cdate,
+        cause=cause,
+        base=base,
+        contract=np.where(no_contract, None, contract.astype(object)),
+        contract_end=contract_end,
+        months=months,
+        as_of=as_of,
+        zh=names == "zh",
+    )
     shown = np.concatenate([ep_idx, noisy])
     truth = pd.DataFrame(
         {
@@ -723,6 +741,8 @@ def synth(
             "costs": costs,
             "usage": usage,
             "contacts": contacts,
+            "assignments": assignments,
+            "contracts": contracts_t,
         },
         name="示例运营商" if names == "zh" else "Sample operator",
         currency="CNY",
@@ -735,6 +755,204 @@ def synth(
     )
     arche_s = pd.Series(np.where(is_res, None, arche), index=_ids(np.arange(n)), name="archetype")
     return SampleOperator(book=book, truth=truth, archetypes=arche_s.dropna())
+
+
+#: the planted departures: how many branches lose an account manager in the year, how many
+#: accounts each portfolio holds (low, high) and how many of them leave within
+#: ``_AFTER_DEPARTURE_MONTHS`` of the departure (the domain brief: "an account manager who
+#: leaves takes key accounts along"); the churn itself is the accounts table's, the
+#: generator only chooses whose portfolio it was
+_DEPARTURES = {"branches": 3, "portfolio": (16, 26), "leave_with": (3, 5)}
+_AFTER_DEPARTURE_MONTHS = 6  # as key_accounts.yaml managers.after_departure_months
+_REASSIGNED = 0.15  # of managed accounts with over a year's tenure: an earlier manager
+_CONTRACT_RECORDED = 0.88  # of key accounts' contracts (business: half of that)
+_OVER_INVESTED = 0.12  # of recorded contracts: investment near or above the revenue
+#: the domain brief's worked example of a key-account contract over three years
+_EXAMPLE_CONTRACT = {"investment": 585_500.0, "expected_revenue": 686_400.0}
+#: causes of churn that follow a relationship: the departed managers' leavers are chosen
+#: from these first
+_RELATIONSHIP_CAUSES = ("relationship", "decision_maker", "staff_turnover", "competitor_offering")
+
+
+def _key_account_tables(
+    rng: np.random.Generator,
+    crng: np.random.Generator,
+    nrng: np.random.Generator,
+    *,
+    branch: np.ndarray,
+    ctype: np.ndarray,
+    am: np.ndarray,
+    join: np.ndarray,
+    churned: np.ndarray,
+    churn_date: np.ndarray,
+    cause: np.ndarray,
+    base: np.ndarray,
+    contract: np.ndarray,
+    contract_end: np.ndarray,
+    months: pd.DatetimeIndex,
+    as_of: pd.Timestamp,
+    zh: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The account-manager history and the key-account contracts, from streams of their
+    own (``rng``, ``crng``; ``nrng`` for the Chinese names of former managers, so both editions
+    have the same history) so no table drawn before them moves.
+
+    Assignments: every managed account (business or key account with a manager) has its
+    current manager's assignment last, open while the account is active and ending on the
+    churn date (reason ``account_left``) where it left; some had a manager before
+    (``reassigned``). In a few branches a former manager (a name not among today's
+    managers) left during the year (``manager_left``); the portfolio handed over on that
+    day is chosen so that several of its accounts leave within six months.
+
+    Contracts: key accounts' and some business accounts' current contracts (the accounts
+    table's ``contract`` and ``contract_end``), with the operator's investment and the
+    revenue promised over the term; some are over-invested and cannot pay back, some are
+    not recorded. One key account on a three-year contract carries the domain brief's
+    example (585,500 invested against 686,400 of revenue).
+    """
+    n = len(branch)
+    day = np.timedelta64(1, "D")
+    managed = (ctype != "residential") & pd.notna(am)
+    end_w = as_of.to_datetime64()
+    end_life = np.where(churned, churn_date, np.datetime64("NaT")).astype("datetime64[ns]")
+    after = np.timedelta64(int(round(_AFTER_DEPARTURE_MONTHS * 30.44)), "D")
+
+    # --- the departures: a former manager, a day, a portfolio --------------------------
+    rows: list[dict] = []
+    taken = np.zeros(n, dtype=bool)
+    handed_on = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    names_now = {str(x) for x in am[pd.notna(am)]}
+    branches = sorted(set(branch.tolist()))
+    k = min(_DEPARTURES["branches"], len(branches))
+    hit = rng.choice(branches, size=k, replace=False) if k else []
+    for b in sorted(hit):
+        d = months[int(rng.integers(2, 6))] + pd.Timedelta(days=int(rng.integers(0, 27)))
+        d64 = d.to_datetime64()
+        alive = managed & (branch == b) & (join < d64) & (~churned | (churn_date > d64))
+        leave = alive & churned & (churn_date <= d64 + after)
+        lo, hi = _DEPARTURES["leave_with"]
+        cand = np.flatnonzero(leave)
+        w = np.where(pd.Series(cause[cand]).isin(_RELATIONSHIP_CAUSES).to_numpy(), 4.0, 1.0)
+        k_out = min(len(cand), int(rng.integers(lo, hi + 1)))
+        out = rng.choice(cand, size=k_out, replace=False, p=w / w.sum()) if k_out else []
+        size = int(rng.integers(*_DEPARTURES["portfolio"]))
+        stay = np.flatnonzero(alive & ~leave)
+        # a key-account manager's book is mostly key accounts
+        ws = np.where(ctype[stay] == "key_account", 3.0, 1.0)
+        k_in = min(len(stay), max(size - k_out, 0))
+        kept = rng.choice(stay, size=k_in, replace=False, p=ws / ws.sum()) if k_in else []
+        portfolio = np.concatenate([np.asarray(out, dtype=int), np.asarray(kept, dtype=int)])
+        if not len(portfolio):
+            continue
+        former = _former_manager(nrng, b, names_now, zh)
+        names_now.add(former)
+        for i in portfolio:
+            # the former manager had the account from up to three years before
+            since = max(join[i], d64 - np.timedelta64(int(rng.integers(200, 1100)), "D"))
+            rows.append(
+                {
+                    "account_id": i,
+                    "account_manager": former,
+                    "start": since,
+                    "end": d64 - day,
+                    "reason": "manager_left",
+                }
+            )
+        taken[portfolio] = True
+        handed_on[portfolio] = d64
+
+    # --- reassignments: an earlier manager of the same branch --------------------------
+    first_day = np.maximum(join, np.datetime64("1990-01-01"))
+    last_day = np.where(np.isnat(end_life), end_w, end_life)
+    room = (last_day - first_day).astype("timedelta64[D]").astype(int)
+    moved = managed & ~taken & (room > 400) & (rng.random(n) < _REASSIGNED)
+    # in order of first appearance, the same in both editions (sorted names would not be)
+    staff = {b: list(pd.unique(am[managed & (branch == b)])) for b in branches}
+    for i in np.flatnonzero(moved):
+        others = [m for m in staff[branch[i]] if m != am[i]]
+        if not others:
+            continue
+        switch = first_day[i] + np.timedelta64(int(180 + rng.random() * (room[i] - 210)), "D")
+        rows.append(
+            {
+                "account_id": i,
+                "account_manager": others[int(rng.integers(0, len(others)))],
+                "start": first_day[i],
+                "end": switch - day,
+                "reason": "reassigned",
+            }
+        )
+        handed_on[i] = switch
+
+    # --- the current manager's assignment, last ----------------------------------------
+    cur = np.flatnonzero(managed)
+    since = np.where(np.isnat(handed_on[cur]), first_day[cur], handed_on[cur])
+    current = pd.DataFrame(
+        {
+            "account_id": cur,
+            "account_manager": am[cur],
+            "start": since,
+            "end": end_life[cur],
+            "reason": np.where(churned[cur], "account_left", None),
+        }
+    )
+    assignments = pd.concat([pd.DataFrame(rows), current], ignore_index=True)
+    # accounts that left before their last manager took over keep only the earlier rows
+    assignments = assignments[
+        assignments["end"].isna() | (assignments["end"] >= assignments["start"])
+    ]
+    assignments = assignments.sort_values(["account_id", "start"], kind="stable")
+    assignments["account_id"] = _ids(assignments["account_id"].to_numpy())
+    assignments["start"] = pd.to_datetime(assignments["start"]).dt.normalize()
+    assignments["end"] = pd.to_datetime(assignments["end"]).dt.normalize()
+    assignments = assignments.reset_index(drop=True)
+
+    # --- contracts ------------------------------------------------------------------
+    term = pd.Series(contract).map({"one_year": 12, "two_year": 24, "multi_year": 36})
+    term = term.fillna(0).to_numpy().astype(int)
+    p_rec = np.select([ctype == "key_account", ctype == "business"], [1.0, 0.5], 0.0)
+    rec = (term > 0) & ~np.isnat(contract_end) & (crng.random(n) < p_rec * _CONTRACT_RECORDED)
+    idx = np.flatnonzero(rec)
+    end_c = contract_end[idx].astype("datetime64[D]")
+    end_m = end_c.astype("datetime64[M]")
+    start_c = (end_m - term[idx]).astype("datetime64[D]") + (end_c - end_m.astype("datetime64[D]"))
+    expected = np.round(base[idx] * term[idx] * crng.uniform(0.9, 1.1, len(idx)), -2)
+    over = crng.random(len(idx)) < _OVER_INVESTED
+    invest = np.round(
+        expected
+        * np.where(over, crng.uniform(0.75, 1.05, len(idx)), crng.uniform(0.15, 0.45, len(idx))),
+        -2,
+    )
+    # the brief's example on the active three-year key account whose bill is nearest it
+    fit = (ctype[idx] == "key_account") & (term[idx] == 36) & ~churned[idx]
+    if fit.any():
+        target = _EXAMPLE_CONTRACT["expected_revenue"] / 36
+        at = np.flatnonzero(fit)[np.argmin(np.abs(base[idx][fit] - target))]
+        expected[at] = _EXAMPLE_CONTRACT["expected_revenue"]
+        invest[at] = _EXAMPLE_CONTRACT["investment"]
+    contracts = pd.DataFrame(
+        {
+            "account_id": _ids(idx),
+            "start": pd.to_datetime(start_c),
+            "end": pd.to_datetime(end_c),
+            "investment": invest,
+            "expected_revenue": expected,
+        }
+    )
+    return assignments, contracts
+
+
+def _former_manager(rng: np.random.Generator, branch: str, taken: set[str], zh: bool) -> str:
+    """A name for an account manager who has left: the branch's pattern, none of today's."""
+    if not zh:
+        for no in range(9, 99):
+            name = f"AM-{branch[:3].upper()}-{no:02d}"
+            if name not in taken:
+                return name
+    while True:
+        name = str(_person_names(rng, 1)[0])
+        if name not in taken:
+            return name
 
 
 def _zh_names(
@@ -837,4 +1055,7 @@ def write_sample(
 
 
 def _ids(i: np.ndarray) -> np.ndarray:
-    return np.char.add("A", np.char.zfill(np.asarray(i).astype(str), 7))
+    i = np.asarray(i)
+    if not i.size:  # numpy's zfill cannot size an empty array
+        return np.array([], dtype="<U8")
+    return np.char.add("A", np.char.zfill(i.astype(str), 7))
