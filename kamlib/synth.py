@@ -762,7 +762,9 @@ def synth(
 #: ``_AFTER_DEPARTURE_MONTHS`` of the departure (the domain brief: "an account manager who
 #: leaves takes key accounts along"); the churn itself is the accounts table's, the
 #: generator only chooses whose portfolio it was
-_DEPARTURES = {"branches": 3, "portfolio": (16, 26), "leave_with": (3, 5)}
+_DEPARTURE_BRANCHES = 3
+_PORTFOLIO = (16, 26)  # accounts, low and high (exclusive)
+_LEAVE_WITH = (3, 5)  # of them leave within the months after, low and high
 _AFTER_DEPARTURE_MONTHS = 6  # as key_accounts.yaml managers.after_departure_months
 _REASSIGNED = 0.15  # of managed accounts with over a year's tenure: an earlier manager
 _CONTRACT_RECORDED = 0.88  # of key accounts' contracts (business: half of that)
@@ -823,24 +825,28 @@ def _key_account_tables(
     handed_on = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     names_now = {str(x) for x in am[pd.notna(am)]}
     branches = sorted(set(branch.tolist()))
-    k = min(_DEPARTURES["branches"], len(branches))
-    hit = rng.choice(branches, size=k, replace=False) if k else []
+    k = min(_DEPARTURE_BRANCHES, len(branches))
+    hit: list[str] = list(rng.choice(branches, size=k, replace=False)) if k else []
     for b in sorted(hit):
         d = months[int(rng.integers(2, 6))] + pd.Timedelta(days=int(rng.integers(0, 27)))
         d64 = d.to_datetime64()
         alive = managed & (branch == b) & (join < d64) & (~churned | (churn_date > d64))
         leave = alive & churned & (churn_date <= d64 + after)
-        lo, hi = _DEPARTURES["leave_with"]
+        lo, hi = _LEAVE_WITH
         cand = np.flatnonzero(leave)
         w = np.where(pd.Series(cause[cand]).isin(_RELATIONSHIP_CAUSES).to_numpy(), 4.0, 1.0)
         k_out = min(len(cand), int(rng.integers(lo, hi + 1)))
-        out = rng.choice(cand, size=k_out, replace=False, p=w / w.sum()) if k_out else []
-        size = int(rng.integers(*_DEPARTURES["portfolio"]))
+        out: np.ndarray = (
+            rng.choice(cand, size=k_out, replace=False, p=w / w.sum()) if k_out else cand[:0]
+        )
+        size = int(rng.integers(_PORTFOLIO[0], _PORTFOLIO[1]))
         stay = np.flatnonzero(alive & ~leave)
         # a key-account manager's book is mostly key accounts
         ws = np.where(ctype[stay] == "key_account", 3.0, 1.0)
         k_in = min(len(stay), max(size - k_out, 0))
-        kept = rng.choice(stay, size=k_in, replace=False, p=ws / ws.sum()) if k_in else []
+        kept: np.ndarray = (
+            rng.choice(stay, size=k_in, replace=False, p=ws / ws.sum()) if k_in else stay[:0]
+        )
         portfolio = np.concatenate([np.asarray(out, dtype=int), np.asarray(kept, dtype=int)])
         if not len(portfolio):
             continue
