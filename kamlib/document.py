@@ -484,6 +484,7 @@ def _build(
     from . import segment as sg
     from .decisions import kpis, next_actions
     from .needs import NeedsSegments
+    from .plans import account_plans
     from .report import data_quality, metrics_of
 
     b = book.branch(branch)
@@ -509,6 +510,7 @@ def _build(
     segments = needs.labels_ if needs.labels_.notna().any() else tiers.assignment
     opps = op.opportunity_matrix(b, segments, pnl=pnl, given=estimates or None)
     kpi = kpis(book, branch, pnl=pnl, targets=targets or None)
+    plans = account_plans(b, pnl=pnl)
     actions = next_actions(
         book,
         branch,
@@ -532,6 +534,7 @@ def _build(
         "opportunities": opps,
         "kpis": kpi,
         "actions": actions,
+        "plans": plans,
     }
 
     appendix = Section(
@@ -548,6 +551,7 @@ def _build(
         _profit(ctx, pnl, whale, rev_conc, loss),
         _churn(ctx, rates, overall, ctypes, tree, tiers, has_type),
         _retention(ctx, warnings),
+        _key_accounts(ctx, plans),
         _actions_section(ctx, opps, loss, pnl),
         _quality(ctx, data_quality(b), pnl),
     ]
@@ -587,6 +591,8 @@ def _build(
         results=results,
         first_screen=first,
         currency=cur,
+        plans=plans,
+        as_of=book.as_of,
     )
 
 
@@ -1570,6 +1576,58 @@ def _retention(ctx: _Ctx, warnings: Any) -> Section:
                     money=money(et.loc["revenue_saved", "value"], cur),
                 ),
                 et,
+            )
+        )
+    return s
+
+
+def _key_accounts(ctx: _Ctx, plans: Any) -> Section:
+    """The key accounts (大客户): the plans of the top accounts and the important ones."""
+    cur = ctx.cur
+    s = Section(
+        "key_accounts",
+        tr("Key accounts"),
+        tr(
+            "One plan per key account: the top key accounts by revenue and every important "
+            "account, with the risks each shows and the next action."
+        ),
+    )
+    s.blocks += ctx.said(plans)
+    pt = plans.table
+    if len(pt):
+        raised = pt[pt["signals_raised"] > 0]
+        s.blocks.append(
+            Text(
+                ntr(
+                    "Open the account plan (one page for the account).",
+                    "Open the {n} account plans (one page per account).",
+                    len(pt),
+                    n=count(len(pt)),
+                ),
+                href="plans/index.html",
+            )
+        )
+        title = ntr(
+            "{n} planned account raises a churn-risk signal: {money} of revenue in the period",
+            "{n} planned accounts raise a churn-risk signal: {money} of revenue in the period",
+            len(raised),
+            n=count(len(raised)),
+            money=money(raised["revenue"].sum(), cur),
+        )
+        cols = [
+            "rank",
+            "name",
+            "chosen",
+            "account_manager",
+            "revenue",
+            "profit",
+            "contract_end",
+            "signals_raised",
+            "first_action",
+        ]
+        s.blocks.append(
+            Table(
+                tr("Account plans"), title, pt.set_index("account_id")[[c for c in cols if c in pt]]
             )
         )
     return s

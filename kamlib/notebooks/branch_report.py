@@ -49,6 +49,9 @@ report.show_section("churn")
 report.show_section("retention")
 
 # %% tags=["remove-input"]
+report.show_section("key_accounts")
+
+# %% tags=["remove-input"]
 report.show_section("actions")
 
 # %% tags=["remove-input"]
