@@ -267,26 +267,25 @@ def contract_payback(
         elapsed = np.full(n, np.nan)
 
     # --- revenue within the contract's dates that the billing holds -------------------
-    to_date = np.full(n, np.nan)
-    held = np.zeros(n, dtype=int)
+    to_date = np.full(n, np.nan)  # unknown without billing
+    held = np.zeros(n, dtype="int64")
     recent = np.full(n, np.nan)
     if book.has("billing") and len(window):
         bill = book.table("billing")
         per = bill.groupby(["account_id", "month"], sort=False)["revenue"].sum()
         mat = per.unstack("month").reindex(columns=window).fillna(0.0)
-        mids = (window + _MID_MONTH).to_numpy()
-        for i in range(n):
-            inside = (mids >= start[i].to_datetime64()) & (mids < live_end[i].to_datetime64())
-            k = int(inside.sum())
-            held[i] = k
-            row = (
-                mat.loc[ids[i]].to_numpy(dtype="float64")
-                if ids[i] in mat.index
-                else np.zeros(len(window))
-            )
-            to_date[i] = float(row[inside].sum()) if k else 0.0
-            if k:
-                recent[i] = float(row[inside][-recent_months:].mean())
+        rows = mat.reindex(ids.to_numpy()).fillna(0.0).to_numpy(dtype="float64")
+        mids = (window + _MID_MONTH).to_numpy()[None, :]
+        # contracts x months: the billing months within each contract's live dates
+        inside = (mids >= start.to_numpy()[:, None]) & (mids < live_end.to_numpy()[:, None])
+        held = inside.sum(axis=1)
+        to_date = np.where(inside, rows, 0.0).sum(axis=1)
+        # the last ``recent_months`` of them: counted back from the latest month inside
+        back_rank = inside[:, ::-1].cumsum(axis=1)[:, ::-1]
+        last = inside & (back_rank <= recent_months)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            recent = np.where(last, rows, 0.0).sum(axis=1) / last.sum(axis=1)
+        recent = np.where(held > 0, recent, np.nan)
     missing = np.maximum(live - held, 0)
 
     recorded = (
@@ -676,6 +675,16 @@ def discount_control(
                 "rates cannot be computed.",
                 no_rate,
                 n=count(no_rate),
+            )
+        )
+    bounds = getattr(tiers.scheme, "currency", book.currency)
+    if bounds != book.currency:
+        notes.append(
+            tr(
+                "The value tiers' bounds are in {bounds} and the data in {currency}: the tiers, "
+                "and so the limits, may not fit these accounts.",
+                bounds=bounds,
+                currency=book.currency,
             )
         )
     untiered = int(table["tier"].isna().sum()) if len(table) else 0

@@ -376,3 +376,23 @@ def _ax():
     import matplotlib.pyplot as plt
 
     return plt.figure().gca()
+
+
+def test_without_billing_a_recorded_promise_is_still_judged_on_revenue():
+    book = _payback_book()
+    res = contract_payback(
+        kamlib.Book.from_frames(accounts=book.accounts, contracts=book.contracts)
+    )
+    t = res.table.set_index("account_id")
+    # nothing billed: revenue to date unknown, margins unknown; E's promise 686,400 >= 585,500
+    assert math.isnan(t.loc["E", "revenue_to_date"]) and bool(t.loc["E", "pays_back"])
+    # P records no promise and has no bill: cannot be judged
+    assert pd.isna(t.loc["P", "pays_back"])
+
+
+def test_tier_bounds_in_another_currency_are_said():
+    b = _discount_book()
+    usd = kamlib.Book.from_frames(
+        accounts=b.accounts, billing=b.billing, costs=b.costs, currency="USD"
+    )
+    assert any("in CNY and the data in USD" in n for n in discount_control(usd).notes)
