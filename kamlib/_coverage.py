@@ -181,6 +181,31 @@ SECTIONS: tuple[Part, ...] = (
         (Need(("contacts",), N_("no retention-contact table")),),
         table="Retention funnel",
     ),
+    Part(
+        "account_plans",
+        N_("account plans"),
+        "key_accounts",
+        (Need(_ANY_REVENUE, N_("no revenue (billing, total, monthly or lifetime revenue)")),),
+        table="Account plans",
+    ),
+    Part(
+        "contract_payback",
+        N_("contract payback"),
+        "key_accounts",
+        (Need(("contracts",), N_("no contracts table")),),
+        table="Contract payback",
+    ),
+    Part(
+        "discount_control",
+        N_("discounts against the policy's limits"),
+        "managers",
+        (
+            Need(("costs",), N_("no cost table")),
+            Need(("costs.discounts",), N_("no discounts in the cost table")),
+            Need(_ANY_REVENUE, N_("no revenue (billing, total, monthly or lifetime revenue)")),
+        ),
+        table="Discounts by account manager",
+    ),
 )
 
 _PARTS = {p.key: p for p in SECTIONS}

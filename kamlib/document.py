@@ -482,6 +482,7 @@ def _build(
     from . import opportunity as op
     from . import profit as pr
     from . import segment as sg
+    from .deals import contract_payback, discount_control
     from .decisions import kpis, next_actions
     from .needs import NeedsSegments
     from .plans import account_plans
@@ -511,6 +512,8 @@ def _build(
     opps = op.opportunity_matrix(b, segments, pnl=pnl, given=estimates or None)
     kpi = kpis(book, branch, pnl=pnl, targets=targets or None)
     plans = account_plans(b, pnl=pnl)
+    payback = contract_payback(b, pnl=pnl)
+    discounts = discount_control(b, scheme=scheme)
     actions = next_actions(
         book,
         branch,
@@ -535,6 +538,8 @@ def _build(
         "kpis": kpi,
         "actions": actions,
         "plans": plans,
+        "contract_payback": payback,
+        "discount_control": discounts,
     }
 
     appendix = Section(
@@ -551,7 +556,8 @@ def _build(
         _profit(ctx, pnl, whale, rev_conc, loss),
         _churn(ctx, rates, overall, ctypes, tree, tiers, has_type),
         _retention(ctx, warnings),
-        _key_accounts(ctx, plans),
+        _key_accounts(ctx, plans, payback),
+        _managers(ctx, discounts),
         _actions_section(ctx, opps, loss, pnl),
         _quality(ctx, data_quality(b), pnl),
     ]
@@ -1581,8 +1587,9 @@ def _retention(ctx: _Ctx, warnings: Any) -> Section:
     return s
 
 
-def _key_accounts(ctx: _Ctx, plans: Any) -> Section:
-    """The key accounts (大客户): the plans of the top accounts and the important ones."""
+def _key_accounts(ctx: _Ctx, plans: Any, payback: Any) -> Section:
+    """The key accounts (大客户): the plans of the top accounts and the important ones,
+    and whether their contracts pay back."""
     cur = ctx.cur
     s = Section(
         "key_accounts",
@@ -1628,6 +1635,113 @@ def _key_accounts(ctx: _Ctx, plans: Any) -> Section:
         s.blocks.append(
             Table(
                 tr("Account plans"), title, pt.set_index("account_id")[[c for c in cols if c in pt]]
+            )
+        )
+    if "contracts" in ctx.missing:
+        s.blocks.append(Text(_missing_sentence("contracts"), "missing"))
+        ctx.said.seen.update(payback.notes)
+    elif not _cannot(ctx, s, "contract_payback", payback):
+        _payback_blocks(ctx, s, payback)
+    return s
+
+
+def _payback_blocks(ctx: _Ctx, s: Section, payback: Any) -> None:
+    """Contract payback: the contracts whose money over the term will not recover the
+    investment, largest shortfall first (every contract in the appendix)."""
+    cur = ctx.cur
+    s.blocks += ctx.said(payback)
+    t = payback.table
+    if not len(t):
+        return
+    # a contract neither judged to pay back nor not (no revenue and no margin) is unknown
+    short = t[t["pays_back"].eq(False)].sort_values("shortfall", ascending=False)
+    title = ntr(
+        "{n} of {total} key-account contract will not pay back its investment: {money} short",
+        "{n} of {total} key-account contracts will not pay back their investment: {money} short",
+        len(short),
+        n=count(len(short)),
+        total=count(len(t)),
+        money=money(short["shortfall"].sum(), cur),
+    )
+    cols = [
+        "name",
+        "start",
+        "end",
+        "investment",
+        "revenue_expected",
+        "basis",
+        "margin",
+        "contribution_expected",
+        "shortfall",
+    ]
+    shown = short.set_index("account_id")[[c for c in cols if c in short]]
+    s.blocks.append(Table(tr("Contract payback"), title, shown.head(10)))
+    if len(shown) > 10:
+        s.blocks.append(
+            Text(
+                tr(
+                    "The table shows the 10 largest shortfalls; the appendix and the workbook "
+                    "list every contract."
+                ),
+                "note",
+            )
+        )
+    cols_all = [*cols[:8], "pays_back", "shortfall", "payback_month"]
+    ctx.appendix.append(
+        Table(
+            tr("Every key-account contract"),
+            tr("Investment, the money expected back over the term and when it pays back"),
+            t.set_index("account_id")[[c for c in cols_all if c in t]],
+        )
+    )
+
+
+def _managers(ctx: _Ctx, discounts: Any) -> Section:
+    """The account managers (销售人员策略): discounts against the policy's limits."""
+    cur = ctx.cur
+    s = Section(
+        "managers",
+        tr("Account managers"),
+        tr(
+            "What each account manager looks after, and the discounts given against the "
+            "policy's limits."
+        ),
+    )
+    if _cannot(ctx, s, "discount_control", discounts):
+        return s
+    s.blocks += ctx.said(discounts)
+    bm = discounts.by_manager
+    if len(bm):
+        over = int(bm["accounts_over_limit"].sum())
+        title = ntr(
+            "{n} account is discounted beyond its tier's limit: {money} given above the policy",
+            "{n} accounts are discounted beyond their tier's limit: {money} given above the policy",
+            over,
+            n=count(over),
+            money=money(bm["excess"].sum(), cur),
+        )
+        cols = [
+            "accounts",
+            "revenue_before_discounts",
+            "discounts",
+            "discount_rate",
+            "accounts_over_limit",
+            "excess",
+        ]
+        s.blocks.append(
+            Table(
+                tr("Discounts by account manager"),
+                title,
+                bm.set_index("account_manager")[[c for c in cols if c in bm]],
+            )
+        )
+        bt = discounts.by_tier
+        cols_t = ["accounts", "discount_rate", "limit", "accounts_over_limit", "excess"]
+        s.blocks.append(
+            Table(
+                tr("Discounts by value tier"),
+                tr("The discount given in each value tier against its limit"),
+                bt.set_index("tier")[[c for c in cols_t if c in bt]],
             )
         )
     return s

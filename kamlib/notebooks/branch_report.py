@@ -52,6 +52,9 @@ report.show_section("retention")
 report.show_section("key_accounts")
 
 # %% tags=["remove-input"]
+report.show_section("managers")
+
+# %% tags=["remove-input"]
 report.show_section("actions")
 
 # %% tags=["remove-input"]
