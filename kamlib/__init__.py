@@ -7,6 +7,7 @@ builds one report per branch. See the README for a tour.
 
 from . import (
     churn,
+    deals,
     decisions,
     lifetime,
     needs,
@@ -47,6 +48,7 @@ from .draft import draft_mapping
 from .lifetime import SBGFit, fit_sbg
 from .needs import NeedsSegments
 from .opportunity import opportunity_matrix, segment_profile, segment_targets
+from .deals import ContractPayback, DiscountControl, contract_payback, discount_control
 from .plans import AccountPlans, account_plans, write_plans
 from .profit import (
     concentration,
@@ -77,6 +79,11 @@ __version__ = "0.1.0"
 __all__ = [
     "Book",
     "AccountPlans",
+    "ContractPayback",
+    "DiscountControl",
+    "contract_payback",
+    "discount_control",
+    "deals",
     "account_plans",
     "write_plans",
     "plans",

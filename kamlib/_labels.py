@@ -175,6 +175,32 @@ LABELS: dict[str, str] = {
     "first_action": N_("First action"),
     "plans": N_("Account plans"),
     "plans_with_signals": N_("Plans with a churn-risk signal raised"),
+    # -- contract payback and discount control (kamlib.deals)
+    "start": N_("Start"),
+    "end": N_("End"),
+    "term_months": N_("Term (months)"),
+    "revenue_expected": N_("Revenue expected over the term"),
+    "recorded": N_("Recorded"),
+    "projected": N_("Projected"),
+    "contribution_expected": N_("Margin expected over the term"),
+    "revenue_covers": N_("Revenue covers the investment"),
+    "pays_back": N_("Pays back"),
+    "shortfall": N_("Shortfall"),
+    "payback_month": N_("Pays back in month"),
+    "months_elapsed": N_("Months elapsed"),
+    "revenue_to_date": N_("Revenue to date"),
+    "months_lost": N_("Months lost to churn"),
+    "judged_on": N_("Judged on"),
+    "contribution": N_("Margin"),
+    "contracts": N_("Contracts"),
+    "contracts_not_paying_back": N_("Contracts not paying back"),
+    "limit": N_("Limit"),
+    "over_limit": N_("Over the limit"),
+    "excess": N_("Given above the limit"),
+    "revenue_before_discounts": N_("Revenue before discounts"),
+    "accounts_over_limit": N_("Accounts over the limit"),
+    "accounts_discounted": N_("Accounts discounted"),
+    "few_accounts": N_("Few accounts"),
     "ranked_by": N_("Ranked by"),
     "says": N_("What the data say"),
     "services": N_("Services"),
@@ -594,6 +620,7 @@ CODE_COLUMNS = frozenset(
         "basis",
         "fit",
         "chosen",
+        "judged_on",
         "segment",  # a needs segment's name, or a tier code when segments fall back to tiers
     }
 )
@@ -836,6 +863,40 @@ KINDS: dict[str, str] = {
         "number",
     ),
 }
+KINDS.update(
+    {
+        **dict.fromkeys(
+            [
+                "investment",
+                "expected_revenue",
+                "revenue_expected",
+                "contribution_expected",
+                "shortfall",
+                "revenue_to_date",
+                "excess",
+                "revenue_before_discounts",
+                "discounts",
+            ],
+            "money",
+        ),
+        **dict.fromkeys(["discount_rate", "limit"], "share"),
+        **dict.fromkeys(
+            [
+                "term_months",
+                "months_elapsed",
+                "months_lost",
+                "payback_month",
+                "contracts",
+                "contracts_not_paying_back",
+                "accounts_over_limit",
+                "accounts_discounted",
+            ],
+            "count",
+        ),
+        **dict.fromkeys(["revenue_covers", "pays_back", "over_limit", "few_accounts"], "flag"),
+        "judged_on": "code",
+    }
+)
 
 
 #: column -> one-line definition for the "Definitions" sheet of tables.xlsx (through tr)
@@ -848,6 +909,24 @@ DEFINITIONS: dict[str, str] = {
         "Why the account has a plan: among the top key accounts by revenue, important, or both."
     ),
     "signals_raised": N_("How many of the plan's churn-risk signals crossed their threshold."),
+    "term_months": N_("The contract's length, start to end, in months."),
+    "revenue_expected": N_(
+        "Revenue over the whole term: the contract's own figure where recorded (cut at the "
+        "churn date for an account that left), else the revenue billed so far plus the last "
+        "months' average for the months to come."
+    ),
+    "contribution_expected": N_(
+        "Revenue expected over the term times the account's margin (profit over revenue in "
+        "the window, cost to serve included)."
+    ),
+    "pays_back": N_("Whether the margin expected over the term recovers the investment."),
+    "shortfall": N_("Investment minus the margin expected over the term, where it falls short."),
+    "payback_month": N_(
+        "The month of the term in which the money back reaches the investment; empty if it "
+        "never does."
+    ),
+    "limit": N_("The highest discount the policy allows the account's value tier."),
+    "excess": N_("Discounts given above the tier's limit (money)."),
     "first_action": N_("The first of the plan's next actions."),
     "archetype": N_("The standard customer profile the segment resembles most."),
     "arpu": N_("Average revenue per account per month."),

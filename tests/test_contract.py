@@ -63,6 +63,8 @@ ANALYSES = {
     "kpis": lambda book, b: kamlib.kpis(book, BRANCH),
     "next_actions": lambda book, b: kamlib.next_actions(book, BRANCH),
     "account_plans": lambda book, b: kamlib.account_plans(b),
+    "contract_payback": lambda book, b: kamlib.contract_payback(b),
+    "discount_control": lambda book, b: kamlib.discount_control(b),
 }
 
 # everything else in __all__, by what it is (a new public name must be put somewhere)
@@ -78,6 +80,7 @@ NOT_ANALYSES = {
         "segment",
         "lifetime",
         "plans",
+        "deals",
     },
     "types": {
         "Book",
@@ -87,6 +90,8 @@ NOT_ANALYSES = {
         "ValidationReport",
         "ReportTables",
         "AccountPlans",
+        "ContractPayback",
+        "DiscountControl",
     },
     # models fitted on plain counts, not on a Book (kamlib.lifetime)
     "count models": {"fit_sbg", "SBGFit"},
