@@ -572,6 +572,7 @@ def _build(
         types=ctypes,
     )
     metrics["kpis"] = _kpi_values(kpi)
+    metrics.update(_key_account_metrics(b, payback))
     metrics["actions"] = [
         {"text": r["action"], "money_at_stake": r["money_at_stake"], "kind": r["kind"]}
         for _, r in actions.table.iterrows()
@@ -600,6 +601,20 @@ def _build(
         plans=plans,
         as_of=book.as_of,
     )
+
+
+def _key_account_metrics(b: Book, payback: Any) -> dict[str, Any]:
+    """The key-account figures of metrics.json: null where the data cannot say."""
+
+    def whole(result: Any, figure: str) -> int | None:
+        v = result.summary()["value"].get(figure)
+        return None if v is None or pd.isna(v) else int(v)
+
+    return {
+        "contracts_not_paying_back": whole(payback, "contracts_not_paying_back")
+        if b.has("contracts")
+        else None,
+    }
 
 
 @dataclass
