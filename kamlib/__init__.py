@@ -13,6 +13,7 @@ from . import (
     needs,
     opportunity,
     plans,
+    potential,
     profit,
     report,
     scale,
@@ -50,6 +51,7 @@ from .needs import NeedsSegments
 from .opportunity import opportunity_matrix, segment_profile, segment_targets
 from .deals import ContractPayback, DiscountControl, contract_payback, discount_control
 from .plans import AccountPlans, account_plans, write_plans
+from .potential import SalesPotential, WhiteSpace, sales_potential, white_space
 from .profit import (
     concentration,
     cost_model,
@@ -84,6 +86,11 @@ __all__ = [
     "contract_payback",
     "discount_control",
     "deals",
+    "potential",
+    "SalesPotential",
+    "WhiteSpace",
+    "sales_potential",
+    "white_space",
     "account_plans",
     "write_plans",
     "plans",

@@ -164,11 +164,20 @@ class ContractPayback(Result):
         names = shown["name"].fillna(shown["account_id"]).astype(str)
         ax.barh(y + 0.2, shown["investment"], height=0.4, color="#999", label=tr("Investment"))
         colours = np.where(shown["pays_back"].fillna(True).astype(bool), "#4c72b0", "#b00")
-        ax.barh(y - 0.2, back.fillna(0.0), height=0.4, color=colours, label=tr("Expected back"))
+        ax.barh(y - 0.2, back.fillna(0.0), height=0.4, color=colours)
         ax.set_yticks(y, list(names))
         money_axis(ax, self.currency, axis="x")
-        ax.legend(loc="lower right")
-        ax.set_title(tr("Contracts: investment against the money expected back (red: short)"))
+        # the report titles the chart with its finding; the legend says what each bar is
+        from matplotlib.patches import Patch
+
+        ax.legend(
+            handles=[
+                Patch(color="#999", label=tr("Investment")),
+                Patch(color="#4c72b0", label=tr("Expected back: pays back")),
+                Patch(color="#b00", label=tr("Expected back: falls short")),
+            ],
+            loc="lower right",
+        )
         return ax
 
 
@@ -529,8 +538,16 @@ class DiscountControl(Result):
         ax.scatter(x, t["limit"], marker="_", s=600, color="black", label=tr("Limit"), zorder=3)
         ax.set_xticks(x, names)
         share_axis(ax, axis="y")
-        ax.legend()
-        ax.set_title(tr("Discount rate per value tier against its limit (red: above)"))
+        from matplotlib.patches import Patch
+
+        handles, _ = ax.get_legend_handles_labels()
+        ax.legend(
+            handles=[
+                *handles,
+                Patch(color="#4c72b0", label=tr("Discount rate: within the limit")),
+                Patch(color="#b00", label=tr("Discount rate: above the limit")),
+            ]
+        )
         return ax
 
 

@@ -65,6 +65,8 @@ ANALYSES = {
     "account_plans": lambda book, b: kamlib.account_plans(b),
     "contract_payback": lambda book, b: kamlib.contract_payback(b),
     "discount_control": lambda book, b: kamlib.discount_control(b),
+    "white_space": lambda book, b: kamlib.white_space(b),
+    "sales_potential": lambda book, b: kamlib.sales_potential(b),
 }
 
 # everything else in __all__, by what it is (a new public name must be put somewhere)
@@ -81,6 +83,7 @@ NOT_ANALYSES = {
         "lifetime",
         "plans",
         "deals",
+        "potential",
     },
     "types": {
         "Book",
@@ -92,6 +95,8 @@ NOT_ANALYSES = {
         "AccountPlans",
         "ContractPayback",
         "DiscountControl",
+        "SalesPotential",
+        "WhiteSpace",
     },
     # models fitted on plain counts, not on a Book (kamlib.lifetime)
     "count models": {"fit_sbg", "SBGFit"},
