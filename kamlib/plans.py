@@ -179,7 +179,16 @@ class AccountPlans(Result):
         colours = np.where(shown["signals_raised"] > 0, "#b00", "#4c72b0")
         ax.barh(shown["name"].astype(str), shown["revenue"], color=colours)
         money_axis(ax, self.currency, axis="x")
-        ax.set_title(tr("Planned accounts by revenue (red: a churn-risk signal raised)"))
+        # the report titles the chart with its finding; the legend says what red means
+        from matplotlib.patches import Patch
+
+        ax.legend(
+            handles=[
+                Patch(color="#b00", label=tr("A churn-risk signal raised")),
+                Patch(color="#4c72b0", label=tr("No signal raised")),
+            ],
+            loc="lower right",
+        )
         return ax
 
 
