@@ -97,6 +97,7 @@ EXPOSED_COLUMNS = [
     "churned_after",
     "monthly_revenue",
     "revenue_lost",
+    "branch",
 ]
 COMPARISON_COLUMNS = ["group", "accounts", "account_months", "churned", "rate"]
 
@@ -747,18 +748,19 @@ def _rate_ratio(
     fit is exp(log(a/te) - log(b/to)) with standard error sqrt(1/a + 1/b)."""
     import warnings
 
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     if min(a, b) <= 0 or min(t_exposed, t_other) <= 0:
         return np.nan, np.nan, np.nan, np.nan
     y = np.array([a, b], dtype=float)
-    x = sm.add_constant(np.array([1.0, 0.0]))
+    x = np.array([[1.0, 1.0], [1.0, 0.0]])  # constant, exposed
     with warnings.catch_warnings():
         # two groups, two parameters: the fit is saturated (it reproduces both rates
         # exactly), which statsmodels reports as perfect prediction; the estimate and its
         # standard error are the exact ones
         warnings.simplefilter("ignore")
-        fit = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log([t_exposed, t_other])).fit()
+        fit = GLM(y, x, family=families.Poisson(), offset=np.log([t_exposed, t_other])).fit()
     coef, se = float(fit.params[1]), float(fit.bse[1])
     return (
         float(np.exp(coef)),
@@ -802,32 +804,36 @@ def _split_time(
     begin = np.maximum(np.where(np.isnat(join), s, join), s)
     days = np.clip((stop - begin) / np.timedelta64(1, "D"), 0, None) * eligible
     event = churned & (stop >= s) & (stop < e) & eligible
-    pos = {k: i for i, k in enumerate(acc["account_id"].to_numpy())}
-    exposed_days = np.zeros(len(acc))
-    exposed_event = np.zeros(len(acc), dtype=bool)
-    is_exposed = np.zeros(len(acc), dtype=bool)
-    for aid, rows in exposures.groupby("account_id", sort=False):
-        i = pos.get(aid)
-        if i is None or not eligible[i]:
-            continue
-        ivs = sorted(
-            (r.to_datetime64(), (r + pd.DateOffset(months=after)).to_datetime64())
-            for r in pd.to_datetime(rows["end"])
-        )
-        merged: list[list[np.datetime64]] = []
-        for lo, hi in ivs:
-            if merged and lo <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], hi)
-            else:
-                merged.append([lo, hi])
-        for lo, hi in merged:
-            a0, a1 = max(lo, begin[i]), min(hi, stop[i])
-            if a1 > a0:
-                exposed_days[i] += (a1 - a0) / np.timedelta64(1, "D")
-                is_exposed[i] = True
-            if event[i] and not undated[i] and lo < stop[i] <= hi:
-                exposed_event[i] = True
-                is_exposed[i] = True
+    n = len(acc)
+    exposed_days = np.zeros(n)
+    exposed_event = np.zeros(n, dtype=bool)
+    is_exposed = np.zeros(n, dtype=bool)
+    pos = pd.Index(acc["account_id"]).get_indexer(exposures["account_id"])
+    lo_all = pd.to_datetime(exposures["end"])
+    iv = pd.DataFrame(
+        {
+            "i": pos,
+            "lo": lo_all.to_numpy(dtype="datetime64[ns]"),
+            "hi": (lo_all + pd.DateOffset(months=after)).to_numpy(dtype="datetime64[ns]"),
+        }
+    )
+    iv = iv.loc[(iv["i"] >= 0) & iv["lo"].notna()]
+    iv = iv.loc[eligible[iv["i"].to_numpy()]].sort_values(["i", "lo"], kind="stable")
+    if len(iv):
+        # merge an account's overlapping intervals: a new block starts where an interval
+        # begins after every earlier one of the account has ended
+        reach = iv.groupby("i", sort=False)["hi"].cummax()
+        prev = reach.groupby(iv["i"], sort=False).shift(1)
+        block = (prev.isna() | (iv["lo"] > prev)).cumsum()
+        m = iv.groupby(block, sort=False).agg(i=("i", "first"), lo=("lo", "min"), hi=("hi", "max"))
+        i = m["i"].to_numpy()
+        lo, hi = m["lo"].to_numpy(), m["hi"].to_numpy()
+        a0, a1 = np.maximum(lo, begin[i]), np.minimum(hi, stop[i])
+        d = np.clip((a1 - a0) / np.timedelta64(1, "D"), 0, None)
+        np.add.at(exposed_days, i, d)
+        hit = event[i] & ~undated[i] & (lo < stop[i]) & (stop[i] <= hi)
+        exposed_event[i[hit]] = True
+        is_exposed[i[(d > 0) | hit]] = True
     exp = _Exposure(
         int(is_exposed.sum()), float(exposed_days.sum()) / _MONTH_DAYS, int(exposed_event.sum())
     )
@@ -898,34 +904,34 @@ def manager_departures(book: Book, *, rules: str | Path | dict | None = None) ->
     rows, how = _departure_rows(book, start, end)
     if how:
         notes.append(how)
-    monthly = pd.Series(_monthly(book), index=acc["account_id"].to_numpy())
-    info = acc.set_index("account_id")
-    cdate = pd.Series(_dates(acc, "churn_date"), index=acc["account_id"].to_numpy())
-    status = info["status"]
+    # positions in the accounts table (plain arrays: cheap on strings of any kind)
+    where = pd.Index(acc["account_id"].to_numpy(dtype=object))
+    monthly = _monthly(book)
+    cdate = _dates(acc, "churn_date")
+    status = acc["status"].to_numpy(dtype=object)
+    branch = acc["branch"].to_numpy(dtype=object)
 
     # the exposed accounts: one row per account and departure
-    ex = rows.copy()
-    ex["end"] = pd.to_datetime(ex["end"])
-    ex = ex.loc[ex["account_id"].isin(info.index)]
-    limit = ex["end"] + pd.DateOffset(months=after)
-    ex_cd = pd.to_datetime(cdate.reindex(ex["account_id"]).to_numpy())
-    ex_st = status.reindex(ex["account_id"]).to_numpy()
-    churned_after = (
-        (ex_st == "churned") & (ex_cd > ex["end"].to_numpy()) & (ex_cd <= limit.to_numpy())
-    )
-    ex_m = monthly.reindex(ex["account_id"]).to_numpy()
+    at = where.get_indexer(rows["account_id"].to_numpy(dtype=object))
+    ex = rows.loc[at >= 0]
+    at = at[at >= 0]
+    left = pd.to_datetime(ex["end"])
+    limit = (left + pd.DateOffset(months=after)).to_numpy(dtype="datetime64[ns]")
+    left64 = left.to_numpy(dtype="datetime64[ns]")
+    ex_cd, ex_st, ex_m = cdate[at], status[at], monthly[at]
+    churned_after = (ex_st == "churned") & (ex_cd > left64) & (ex_cd <= limit)
     exposed = pd.DataFrame(
         {
             "account_id": ex["account_id"].to_numpy(),
             "account_manager": ex["account_manager"].to_numpy(),
-            "left": ex["end"].to_numpy(),
+            "left": left64,
             "status": ex_st,
             "churn_date": ex_cd,
             "churned_after": np.asarray(churned_after, dtype=bool),
             "monthly_revenue": ex_m,
             "revenue_lost": np.where(churned_after, ex_m * 12, 0.0),
+            "branch": branch[at],
         },
-        columns=EXPOSED_COLUMNS,
     )
     exposed.loc[~exposed["churned_after"], "revenue_lost"] = 0.0
     exposed = exposed.sort_values(["account_manager", "account_id"], kind="stable").reset_index(
@@ -945,10 +951,9 @@ def manager_departures(book: Book, *, rules: str | Path | dict | None = None) ->
         )
 
     # one row per departure: a manager and the day they left (their latest such end)
-    branch = info["branch"]
     table_rows = []
     for m, grp in exposed.groupby("account_manager", sort=True):
-        br = branch.reindex(grp["account_id"]).mode()
+        br = grp["branch"].mode()
         table_rows.append(
             {
                 "account_manager": m,
