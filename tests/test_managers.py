@@ -491,3 +491,58 @@ def test_a_planted_cluster_is_found():
     d = manager_departures(replace(book, accounts=acc, assignments=hist))
     assert d.clustered_ and d.ratio_ > 1.5
     assert any("times that of other managed accounts" in n for n in d.notes)
+
+
+# ----------------------------------------------------------------------------- edge cases
+def test_no_departure_in_the_window():
+    book = _departure_book()
+    a = book.assignments.copy()
+    # Old left in 2024 instead: before the window, so no departure in it
+    a.loc[a["account_manager"] == "Old", "end"] = pd.Timestamp("2024-06-30")
+    d = manager_departures(replace(book, assignments=a))
+    assert d.table.empty and list(d.table.columns) == DEPARTURE_COLUMNS
+    assert d.summary()["value"]["departures"] == 0
+    assert d.summary()["value"]["accounts_churned_after_departure"] == 0
+    assert any("No account manager left" in n for n in d.notes)
+    assert d.turnover_ == 0.0  # Li had an open assignment on 1 Jan; nobody left
+
+
+def test_nothing_to_compare_with_when_no_other_account_churned():
+    book = _departure_book()
+    acc = book.accounts.copy()
+    gone = acc["account_id"].isin(["P3", "O1"]).to_numpy()
+    acc.loc[gone, "status"] = "active"
+    acc.loc[gone, "churn_date"] = pd.NaT
+    d = manager_departures(replace(book, accounts=acc), rules={"managers": {"min_churners": 2}})
+    assert d.comparison.set_index("group").loc["other", "churned"] == 0
+    assert math.isnan(d.ratio_) and not d.clustered_
+    assert any("nothing to be compared with" in n for n in d.notes)
+
+
+def test_a_book_without_managed_accounts():
+    book = _managers_book()
+    acc = book.accounts.assign(customer_type="residential")
+    am = account_managers(replace(book, accounts=acc), cost_model=COSTS)
+    assert am.table.empty and list(am.table.columns) == MANAGER_COLUMNS
+    assert am.without_manager.empty
+    assert am.summary()["value"]["managers"] == 0
+    assert any("No account of the managed types" in n for n in am.notes)
+
+
+def test_on_the_sample_operator(sample_book):
+    am = account_managers(sample_book)
+    # every managed account with a manager that was a customer in the window counts once
+    acc = sample_book.accounts
+    managed = (
+        acc["customer_type"].isin(["key_account", "business"]) & acc["account_manager"].notna()
+    )
+    seen = ~((acc["status"] == "churned") & (acc["churn_date"] < "2025-01-01"))
+    assert int(am.table["accounts"].sum() + am.table["joined"].sum()) == int((managed & seen).sum())
+    if not sample_book.has("assignments"):  # pragma: no cover - before the history landed
+        return
+    d = manager_departures(sample_book)
+    # the generator plants three departures, each followed by 3 to 5 of the portfolio's
+    # accounts leaving within six months, and no other of its churners in that time
+    assert len(d.table) == 3
+    assert d.table["churned_after"].between(3, 5).all()
+    assert d.clustered_  # that many is more than elsewhere, and the interval says so
