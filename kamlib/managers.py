@@ -792,6 +792,12 @@ def _split_time(
     to the earlier of its churn and the window's end; that time is split into the
     exposure intervals (the account's assignment end, that plus ``after`` months], merged
     where two overlap, and the rest. A churn counts where its date falls.
+
+    A portfolio account's time before its manager left is left out: it was sure to be
+    there at the departure (it is in the portfolio because it had not left), so that
+    time holds no churn by construction and counted as other it would make the other
+    rate look lower and the ratio higher than it is (immortal time). Its time after the
+    exposure counts as other.
     """
     s, e = start.to_datetime64(), end.to_datetime64()
     churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
@@ -802,7 +808,6 @@ def _split_time(
     stop = np.where(churned, np.where(undated, mid, cdate), e)
     stop = np.minimum(stop, e)
     begin = np.maximum(np.where(np.isnat(join), s, join), s)
-    days = np.clip((stop - begin) / np.timedelta64(1, "D"), 0, None) * eligible
     event = churned & (stop >= s) & (stop < e) & eligible
     n = len(acc)
     exposed_days = np.zeros(n)
@@ -834,6 +839,14 @@ def _split_time(
         hit = event[i] & ~undated[i] & (lo < stop[i]) & (stop[i] <= hi)
         exposed_event[i[hit]] = True
         is_exposed[i[(d > 0) | hit]] = True
+        # a portfolio's account counts from its first departure on (see above)
+        first = m.groupby("i", sort=False)["lo"].min()
+        at = first.index.to_numpy()
+        begin = begin.copy()
+        begin[at] = np.maximum(begin[at], first.to_numpy(dtype="datetime64[ns]"))
+        event = event.copy()
+        event[at] &= stop[at] > begin[at]
+    days = np.clip((stop - begin) / np.timedelta64(1, "D"), 0, None) * eligible
     exp = _Exposure(
         int(is_exposed.sum()), float(exposed_days.sum()) / _MONTH_DAYS, int(exposed_event.sum())
     )
@@ -859,8 +872,9 @@ def manager_departures(book: Book, *, rules: str | Path | dict | None = None) ->
     average monthly bill while billed × 12 (a year's revenue).
 
     The churn per account-month in exposed account-months is compared with that in the
-    other account-months of managed accounts (``managers.managed_types``; the exposed
-    accounts' time before the departure counts as other) by a Poisson GLM with log link
+    other account-months of managed accounts (``managers.managed_types``; a portfolio
+    account's time before the departure is left out, as it was sure to be there then,
+    and its time after the exposure counts as other) by a Poisson GLM with log link
     and offset log(account-months): ``ratio_``, its 95% Wald interval ``ci_`` and
     ``pvalue_``, only with ``managers.min_churners`` or more churners after departures
     (else counts only). ``turnover_``: managers who left in the window / managers with
