@@ -10,6 +10,7 @@ from . import (
     deals,
     decisions,
     lifetime,
+    managers,
     needs,
     opportunity,
     plans,
@@ -43,13 +44,14 @@ from .churn import (
     retention_economics,
     retention_funnel,
 )
+from .deals import ContractPayback, DiscountControl, contract_payback, discount_control
 from .decisions import kpis, next_actions
 from .document import BranchReport, build_report
 from .draft import draft_mapping
 from .lifetime import SBGFit, fit_sbg
+from .managers import AccountManagers, ManagerDepartures, account_managers, manager_departures
 from .needs import NeedsSegments
 from .opportunity import opportunity_matrix, segment_profile, segment_targets
-from .deals import ContractPayback, DiscountControl, contract_payback, discount_control
 from .plans import AccountPlans, account_plans, write_plans
 from .potential import SalesPotential, WhiteSpace, sales_potential, white_space
 from .profit import (
@@ -87,6 +89,11 @@ __all__ = [
     "discount_control",
     "deals",
     "potential",
+    "managers",
+    "AccountManagers",
+    "ManagerDepartures",
+    "account_managers",
+    "manager_departures",
     "SalesPotential",
     "WhiteSpace",
     "sales_potential",

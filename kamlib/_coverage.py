@@ -196,6 +196,20 @@ SECTIONS: tuple[Part, ...] = (
         table="Contract payback",
     ),
     Part(
+        "account_managers",
+        N_("account managers"),
+        "managers",
+        (Need(("accounts.account_manager",), N_("no account managers in the accounts table")),),
+        table="Account managers",
+    ),
+    Part(
+        "manager_departures",
+        N_("churn after an account manager left"),
+        "managers",
+        (Need(("assignments",), N_("no account-manager history (assignments table)")),),
+        table="Churn after a manager left",
+    ),
+    Part(
         "discount_control",
         N_("discounts against the policy's limits"),
         "managers",

@@ -175,12 +175,38 @@ LABELS: dict[str, str] = {
     "first_action": N_("First action"),
     "plans": N_("Account plans"),
     "plans_with_signals": N_("Plans with a churn-risk signal raised"),
+    # -- the account managers (kamlib.managers)
+    "joined": N_("Joined"),
+    "active_accounts": N_("Active accounts"),
+    "new_business_revenue": N_("New business revenue"),
+    "new_products": N_("New product lines"),
+    "churned_revenue": N_("Revenue lost to churn (a year)"),
+    "satisfaction_n": N_("Satisfaction scores"),
+    "revenue_per_am_hour": N_("Revenue per account-manager hour"),
+    "managers": N_("Account managers"),
+    "managed_accounts": N_("Managed accounts"),
+    "accounts_without_manager": N_("Accounts without a manager"),
+    "important_accounts_changed_manager": N_("Important accounts whose manager changed"),
+    "from_manager": N_("Manager before"),
+    "to_manager": N_("Manager after"),
+    "changed": N_("Changed on"),
+    "left": N_("Left on"),
+    "churned_after": N_("Accounts that left after"),
+    "revenue_lost": N_("Revenue lost (a year)"),
+    "departures": N_("Managers who left"),
+    "accounts_churned_after_departure": N_("Accounts that left after their manager"),
+    "revenue_lost_after_manager_left": N_("Revenue lost after a manager left (a year)"),
+    "rate_ratio": N_("Rate ratio"),
+    "rate_ratio_low": N_("Rate ratio, 95% interval low"),
+    "rate_ratio_high": N_("Rate ratio, 95% interval high"),
+    "turnover": N_("Key-person turnover"),
+    "account_months": N_("Account-months"),
+    "exposed": N_("After a manager left"),
     # -- contract payback and discount control (kamlib.deals)
     "start": N_("Start"),
     "end": N_("End"),
     "term_months": N_("Term (months)"),
     "revenue_expected": N_("Revenue expected over the term"),
-    "recorded": N_("Recorded"),
     "projected": N_("Projected"),
     "contribution_expected": N_("Margin expected over the term"),
     "revenue_covers": N_("Revenue covers the investment"),
@@ -895,6 +921,35 @@ KINDS.update(
         ),
         **dict.fromkeys(["revenue_covers", "pays_back", "over_limit", "few_accounts"], "flag"),
         "judged_on": "code",
+        **dict.fromkeys(
+            [
+                "new_business_revenue",
+                "churned_revenue",
+                "revenue_per_am_hour",
+                "revenue_lost",
+                "revenue_lost_after_manager_left",
+            ],
+            "money",
+        ),
+        **dict.fromkeys(
+            [
+                "joined",
+                "active_accounts",
+                "new_products",
+                "satisfaction_n",
+                "managers",
+                "managed_accounts",
+                "accounts_without_manager",
+                "important_accounts_changed_manager",
+                "churned_after",
+                "departures",
+                "accounts_churned_after_departure",
+            ],
+            "count",
+        ),
+        **dict.fromkeys(["rate_ratio", "rate_ratio_low", "rate_ratio_high"], "ratio"),
+        **dict.fromkeys(["turnover", "profit_share"], "share"),
+        **dict.fromkeys(["account_months"], "number"),
     }
 )
 
@@ -925,6 +980,16 @@ DEFINITIONS: dict[str, str] = {
         "The month of the term in which the money back reaches the investment; empty if it "
         "never does."
     ),
+    "new_business_revenue": N_(
+        "Revenue of product lines first billed three or more months into the period "
+        "(key_accounts.yaml managers.new_product_after_months)."
+    ),
+    "churned_revenue": N_("The churned accounts' average monthly bill while billed, times 12."),
+    "revenue_lost": N_(
+        "A year's revenue (average monthly bill × 12) of the accounts that left within the "
+        "months after their manager left."
+    ),
+    "turnover": N_("Account managers who left in the period over those at its start."),
     "limit": N_("The highest discount the policy allows the account's value tier."),
     "excess": N_("Discounts given above the tier's limit (money)."),
     "first_action": N_("The first of the plan's next actions."),

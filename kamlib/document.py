@@ -484,6 +484,7 @@ def _build(
     from . import segment as sg
     from .deals import contract_payback, discount_control
     from .decisions import kpis, next_actions
+    from .managers import account_managers, manager_departures
     from .needs import NeedsSegments
     from .plans import account_plans
     from .report import data_quality, metrics_of
@@ -514,6 +515,8 @@ def _build(
     plans = account_plans(b, pnl=pnl)
     payback = contract_payback(b, pnl=pnl)
     discounts = discount_control(b, scheme=scheme)
+    managers = account_managers(b, pnl=pnl)
+    departures = manager_departures(b)
     actions = next_actions(
         book,
         branch,
@@ -540,6 +543,8 @@ def _build(
         "plans": plans,
         "contract_payback": payback,
         "discount_control": discounts,
+        "account_managers": managers,
+        "manager_departures": departures,
     }
 
     appendix = Section(
@@ -557,7 +562,7 @@ def _build(
         _churn(ctx, rates, overall, ctypes, tree, tiers, has_type),
         _retention(ctx, warnings),
         _key_accounts(ctx, plans, payback),
-        _managers(ctx, discounts),
+        _managers(ctx, managers, departures, discounts),
         _actions_section(ctx, opps, loss, pnl),
         _quality(ctx, data_quality(b), pnl),
     ]
@@ -572,7 +577,7 @@ def _build(
         types=ctypes,
     )
     metrics["kpis"] = _kpi_values(kpi)
-    metrics.update(_key_account_metrics(b, payback))
+    metrics.update(_key_account_metrics(b, payback, managers, departures))
     metrics["actions"] = [
         {"text": r["action"], "money_at_stake": r["money_at_stake"], "kind": r["kind"]}
         for _, r in actions.table.iterrows()
@@ -603,7 +608,7 @@ def _build(
     )
 
 
-def _key_account_metrics(b: Book, payback: Any) -> dict[str, Any]:
+def _key_account_metrics(b: Book, payback: Any, managers: Any, departures: Any) -> dict[str, Any]:
     """The key-account figures of metrics.json: null where the data cannot say."""
 
     def whole(result: Any, figure: str) -> int | None:
@@ -614,7 +619,19 @@ def _key_account_metrics(b: Book, payback: Any) -> dict[str, Any]:
         "contracts_not_paying_back": whole(payback, "contracts_not_paying_back")
         if b.has("contracts")
         else None,
+        "accounts_without_manager": whole(managers, "accounts_without_manager")
+        if "account_manager" in b.accounts
+        else None,
+        "revenue_lost_after_manager_left": _money_or_none(
+            departures.summary()["value"].get("revenue_lost_after_manager_left")
+        )
+        if b.has("assignments")
+        else None,
     }
+
+
+def _money_or_none(v: Any) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
 
 
 @dataclass
@@ -1711,19 +1728,133 @@ def _payback_blocks(ctx: _Ctx, s: Section, payback: Any) -> None:
     )
 
 
-def _managers(ctx: _Ctx, discounts: Any) -> Section:
-    """The account managers (销售人员策略): discounts against the policy's limits."""
-    cur = ctx.cur
+def _managers(ctx: _Ctx, managers: Any, departures: Any, discounts: Any) -> Section:
+    """The account managers (销售人员策略): what each looks after and sells, the accounts
+    without one, churn after a manager left, and discounts against the policy's limits."""
     s = Section(
         "managers",
         tr("Account managers"),
         tr(
-            "What each account manager looks after, and the discounts given against the "
-            "policy's limits."
+            "What each account manager looks after and sells, the accounts that left after "
+            "their manager did, and the discounts given against the policy's limits."
         ),
     )
-    if _cannot(ctx, s, "discount_control", discounts):
-        return s
+    if not _cannot(ctx, s, "account_managers", managers):
+        _manager_blocks(ctx, s, managers)
+    if "assignments" in ctx.missing:
+        s.blocks.append(Text(_missing_sentence("assignments"), "missing"))
+        ctx.said.seen.update(departures.notes)
+    elif not _cannot(ctx, s, "manager_departures", departures):
+        _departure_blocks(ctx, s, departures)
+    if not _cannot(ctx, s, "discount_control", discounts):
+        _discount_blocks(ctx, s, discounts)
+    return s
+
+
+def _manager_blocks(ctx: _Ctx, s: Section, managers: Any) -> None:
+    cur = ctx.cur
+    s.blocks += ctx.said(managers)
+    t = managers.table
+    if len(t):
+        fig = managers.summary()["value"]
+        title = ntr(
+            "{n} account manager looks after {accounts} accounts bringing {money}",
+            "{n} account managers look after {accounts} accounts bringing {money}",
+            len(t),
+            n=count(len(t)),
+            accounts=count(int(fig["managed_accounts"])),
+            money=money(t["revenue"].sum(), cur),
+        )
+        cols = [
+            "accounts",
+            "active_accounts",
+            "revenue",
+            "profit",
+            "profit_share",
+            "margin",
+            "new_business_revenue",
+            "churned",
+            "churn_rate",
+            "satisfaction",
+            "am_hours",
+            "revenue_per_am_hour",
+        ]
+        s.blocks.append(
+            Table(
+                tr("Account managers"),
+                title,
+                t.set_index("account_manager")[[c for c in cols if c in t]],
+            )
+        )
+    wm = managers.without_manager
+    if len(wm):
+        title = ntr(
+            "{n} active account has no account manager: {money} a month",
+            "{n} active accounts have no account manager: {money} a month",
+            len(wm),
+            n=count(len(wm)),
+            money=money(wm["monthly_revenue"].sum(), cur),
+        )
+        s.blocks.append(Table(tr("Accounts without a manager"), title, wm.set_index("account_id")))
+    cm = managers.changed_manager
+    if len(cm):
+        title = ntr(
+            "{n} important account changed account manager in the period",
+            "{n} important accounts changed account manager in the period",
+            len(cm),
+            n=count(len(cm)),
+        )
+        s.blocks.append(
+            Table(tr("Important accounts whose manager changed"), title, cm.set_index("account_id"))
+        )
+
+
+def _departure_blocks(ctx: _Ctx, s: Section, departures: Any) -> None:
+    """Churn after a manager left: the departures with the accounts that followed, the
+    rate ratio only where the data have enough churners (the result's notes say so)."""
+    cur = ctx.cur
+    s.blocks += ctx.said(departures)
+    t = departures.table
+    if not len(t):
+        return
+    from ._settings import settings
+
+    fig = departures.summary()["value"]
+    months = settings("key_accounts")["managers"]["after_departure_months"]
+    title = ntr(
+        "{n} account left within {months} months of its manager leaving: {money} a year lost",
+        "{n} accounts left within {months} months of their manager leaving: {money} a year lost",
+        int(t["churned_after"].sum()),
+        n=count(int(t["churned_after"].sum())),
+        months=count(months),
+        money=money(t["revenue_lost"].sum(), cur),
+    )
+    s.blocks.append(Table(tr("Churn after a manager left"), title, t.set_index("account_manager")))
+    if pd.notna(fig.get("turnover")):
+        s.blocks.append(
+            Text(
+                ntr(
+                    "Key-person turnover: {n} account manager left in the period, {share} of "
+                    "the managers at its start.",
+                    "Key-person turnover: {n} account managers left in the period, {share} of "
+                    "the managers at its start.",
+                    len(t),
+                    n=count(len(t)),
+                    share=share(fig["turnover"]),
+                )
+            )
+        )
+    ctx.appendix.append(
+        Table(
+            tr("Churn after a manager left, compared"),
+            tr("Churn per account-month after a manager left against other managed accounts"),
+            departures.comparison.set_index("group"),
+        )
+    )
+
+
+def _discount_blocks(ctx: _Ctx, s: Section, discounts: Any) -> None:
+    cur = ctx.cur
     s.blocks += ctx.said(discounts)
     bm = discounts.by_manager
     if len(bm):
@@ -1759,7 +1890,6 @@ def _managers(ctx: _Ctx, discounts: Any) -> Section:
                 bt.set_index("tier")[[c for c in cols_t if c in bt]],
             )
         )
-    return s
 
 
 def _actions_section(ctx: _Ctx, opps: Any, loss: Any, pnl: Any) -> Section:

@@ -67,6 +67,8 @@ ANALYSES = {
     "discount_control": lambda book, b: kamlib.discount_control(b),
     "white_space": lambda book, b: kamlib.white_space(b),
     "sales_potential": lambda book, b: kamlib.sales_potential(b),
+    "account_managers": lambda book, b: kamlib.account_managers(b),
+    "manager_departures": lambda book, b: kamlib.manager_departures(b),
 }
 
 # everything else in __all__, by what it is (a new public name must be put somewhere)
@@ -84,6 +86,7 @@ NOT_ANALYSES = {
         "plans",
         "deals",
         "potential",
+        "managers",
     },
     "types": {
         "Book",
@@ -97,6 +100,8 @@ NOT_ANALYSES = {
         "DiscountControl",
         "SalesPotential",
         "WhiteSpace",
+        "AccountManagers",
+        "ManagerDepartures",
     },
     # models fitted on plain counts, not on a Book (kamlib.lifetime)
     "count models": {"fit_sbg", "SBGFit"},
