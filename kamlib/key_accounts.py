@@ -308,11 +308,12 @@ def key_account_list(book: Book, *, rules: str | Path | dict | None = None) -> K
             )
         )
 
-    churned = (acc["status"] == "churned").fillna(False).to_numpy()
+    churned = np.array((acc["status"] == "churned").fillna(False), dtype=bool)
     joined, left_on = _dates(acc, "join_date"), _dates(acc, "churn_date")
     if start is not None:
-        new = (joined >= start).fillna(False).to_numpy()
-        gone_earlier = (left_on < start).fillna(False).to_numpy()
+        # copies: Arrow-backed columns give read-only arrays
+        new = np.array((joined >= start).fillna(False), dtype=bool)
+        gone_earlier = np.array((left_on < start).fillna(False), dtype=bool)
     else:
         new = np.zeros(len(acc), dtype=bool)
         gone_earlier = np.zeros(len(acc), dtype=bool)
