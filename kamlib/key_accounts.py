@@ -627,8 +627,15 @@ def service_levels(
     order = list(tiers.scheme.codes) if tiers.scheme is not None else list(tiers.table.index)
     entitled_tiers = [c for c in order if c in ent]
     if not entitled_tiers:
-        if tiers.table.empty and tiers.notes:
-            return empty(tiers.notes[0], [])
+        if tiers.table.empty:
+            return empty(
+                tr(
+                    "The data hold no spend (no billing and no monthly revenue): accounts "
+                    "cannot be placed in value tiers, so their service cannot be compared "
+                    "with an entitlement."
+                ),
+                [],
+            )
         return empty(
             tr(
                 "No tier of the {scheme} scheme has an entitlement in the settings: "
@@ -691,7 +698,8 @@ def service_levels(
     below_any = np.zeros(len(table), dtype=bool)
     far_any = np.zeros(len(table), dtype=bool)
     for m in _MEASURES:
-        entitled = np.array([float(ent[c].get(m) or 0.0) for c in t_tier], dtype="float64")
+        due = {c: float(ent[c].get(m) or 0.0) for c in entitled_tiers}
+        entitled = pd.Series(t_tier, dtype=object).map(due).to_numpy(dtype="float64")
         actual = received[m][checked]
         positive = [float(e.get(m) or 0.0) for e in ent.values() if (e.get(m) or 0) > 0]
         # material where nothing is due: as much as the least any tier is entitled to

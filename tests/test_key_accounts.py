@@ -526,7 +526,12 @@ def test_missing_costs_or_columns_give_one_note():
     assert t.loc["G2", "status"] == "below" and t.loc["C2", "status"] == "as_entitled"
     # a scheme without entitlements: empty and one note
     sl = service_levels(_service_book(), scheme="key_account")
-    assert sl.table.empty and len(sl.notes) == 1
+    assert sl.table.empty and len(sl.notes) == 1 and "key_account" in sl.notes[0]
+    # no spend at all: no tiers, one note
+    book = _service_book()
+    nothing = kamlib.Book.from_frames(accounts=book.accounts, costs=book.costs)
+    sl = service_levels(nothing)
+    assert sl.table.empty and len(sl.notes) == 1 and "spend" in sl.notes[0]
 
 
 def test_service_does_not_change_the_book_and_plots():
