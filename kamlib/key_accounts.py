@@ -365,7 +365,7 @@ def key_account_list(book: Book, *, rules: str | Path | dict | None = None) -> K
         )
 
     on_now = list_now != "off_list"
-    on_before = (list_before != "off_list") & (list_before != None)  # noqa: E711 - object array
+    on_before = np.isin(list_before, LIST_CLASSES[:3])  # None (unknown) is on no list
     if basis is None:
         change = np.full(len(acc), None, dtype=object)
         why = np.full(len(acc), None, dtype=object)
