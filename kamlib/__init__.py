@@ -9,6 +9,7 @@ from . import (
     churn,
     deals,
     decisions,
+    key_accounts,
     lifetime,
     managers,
     needs,
@@ -48,6 +49,7 @@ from .deals import ContractPayback, DiscountControl, contract_payback, discount_
 from .decisions import kpis, next_actions
 from .document import BranchReport, build_report
 from .draft import draft_mapping
+from .key_accounts import KeyAccountList, ServiceLevels, key_account_list, service_levels
 from .lifetime import SBGFit, fit_sbg
 from .managers import AccountManagers, ManagerDepartures, account_managers, manager_departures
 from .needs import NeedsSegments
@@ -90,6 +92,11 @@ __all__ = [
     "deals",
     "potential",
     "managers",
+    "key_accounts",
+    "KeyAccountList",
+    "ServiceLevels",
+    "key_account_list",
+    "service_levels",
     "AccountManagers",
     "ManagerDepartures",
     "account_managers",

@@ -505,6 +505,7 @@ class Entitlement(_Model):
 
 class ServiceRules(_Model):
     scheme: str = "beijing"
+    types: list[str] = ["key_account"]
     entitlements: dict[str, Entitlement]
     below: Share = 0.5
     far_above: Annotated[float, Field(ge=1)] = 2.0

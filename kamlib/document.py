@@ -1829,7 +1829,13 @@ def _departure_blocks(ctx: _Ctx, s: Section, departures: Any) -> None:
         months=count(months),
         money=money(t["revenue_lost"].sum(), cur),
     )
-    s.blocks.append(Table(tr("Churn after a manager left"), title, t.set_index("account_manager")))
+    s.blocks.append(
+        Table(
+            tr("Churn after a manager left"),
+            title,
+            t.rename(columns={"left": "left_on"}).set_index("account_manager"),
+        )
+    )
     if pd.notna(fig.get("turnover")):
         s.blocks.append(
             Text(

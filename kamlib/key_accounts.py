@@ -45,7 +45,7 @@ CHANGES = ("stayed", "entered", "left")
 #: why an account entered or left (see :func:`key_account_list` for the precedence)
 WHY = ("spend_rose", "spend_fell", "churned", "important", "new_account", "reclassified")
 #: the service an account receives against its tier's entitlement
-STATUSES = ("below", "as_entitled", "far_above")
+STATUSES = ("under_served", "as_entitled", "far_above")
 
 _LIST_COLUMNS = [
     "account_id",
@@ -88,7 +88,7 @@ _TIER_COLUMNS = [
     "am_hours_entitled",
     "field_visits",
     "field_visits_entitled",
-    "below",
+    "under_served",
     "far_above",
     "response_hours_entitled",
     "resident_manager",
@@ -104,7 +104,7 @@ _WHY_WORDS = {
     "reclassified": N_("Reclassified"),
 }
 _STATUS_WORDS = {
-    "below": N_("Below entitlement"),
+    "under_served": N_("Below entitlement"),
     "as_entitled": N_("As entitled"),
     "far_above": N_("Far above entitlement"),
 }
@@ -496,7 +496,7 @@ class ServiceLevels(Result):
         return figures(
             {
                 "accounts_checked": len(t),
-                "accounts_below": int((t["status"] == "below").sum()),
+                "accounts_below": int((t["status"] == "under_served").sum()),
                 "accounts_far_above": int((t["status"] == "far_above").sum()),
             }
         )
@@ -521,7 +521,7 @@ class ServiceLevels(Result):
         counts = counts.reindex(order)
         y = np.arange(len(counts))
         left = np.zeros(len(counts))
-        colours = {"below": "#b00", "as_entitled": "#4c72b0", "far_above": "#e69f00"}
+        colours = {"under_served": "#b00", "as_entitled": "#4c72b0", "far_above": "#e69f00"}
         for s in STATUSES:
             v = counts[s].to_numpy(float)
             ax.barh(y, v, left=left, color=colours[s], label=tr(_STATUS_WORDS[s]))
@@ -554,7 +554,7 @@ def service_levels(
     measure and far above on the other is ``below``.
 
     Checked: active accounts of the customer types account managers look after
-    (``managers.managed_types``: key accounts and business; every active account when
+    (``service.types``: key accounts by default; every active account when
     there is no ``customer_type``) whose tier has an entitlement.
 
     Parameters
@@ -579,7 +579,7 @@ def service_levels(
     >>> sl = service_levels(kamlib.synth(300, seed=1).book)
     >>> sorted(sl.summary().index)
     ['accounts_below', 'accounts_checked', 'accounts_far_above']
-    >>> set(sl.table["status"]) <= {"below", "as_entitled", "far_above"}
+    >>> set(sl.table["status"]) <= {"under_served", "as_entitled", "far_above"}
     True
     """
     from .segment import value_tiers
@@ -650,7 +650,7 @@ def service_levels(
     tier = pd.Series(tiers.assignment.astype(object).to_numpy(), index=acc.index)
     checked = np.array((acc["status"] == "active").fillna(False), dtype=bool)
     if "customer_type" in acc:
-        managed = acc["customer_type"].isin(cfg["managers"]["managed_types"])
+        managed = acc["customer_type"].isin(cfg["service"]["types"])
         checked &= np.asarray(managed.fillna(False), dtype=bool)
     checked &= np.asarray(tier.isin(entitled_tiers), dtype=bool)
 
@@ -711,7 +711,7 @@ def service_levels(
         table[m] = actual
         table[f"{m}_entitled"] = entitled
         table[f"{m}_ratio"] = r
-    table["status"] = np.select([below_any, far_any], ["below", "far_above"], "as_entitled")
+    table["status"] = np.select([below_any, far_any], ["under_served", "far_above"], "as_entitled")
     table["monthly_revenue"] = (
         spend.to_numpy(dtype="float64")[checked] if spend is not None else np.nan
     )
@@ -755,7 +755,7 @@ def _by_tier(table: pd.DataFrame, ent: dict[str, dict[str, Any]], tiers: list[st
                 "am_hours_entitled": float(e.get("am_hours") or 0.0),
                 "field_visits": float(t["field_visits"].astype(float).mean()) if len(t) else np.nan,
                 "field_visits_entitled": float(e.get("field_visits") or 0.0),
-                "below": int((t["status"] == "below").sum()),
+                "under_served": int((t["status"] == "under_served").sum()),
                 "far_above": int((t["status"] == "far_above").sum()),
                 "response_hours_entitled": (
                     float(e["response_hours"]) if e.get("response_hours") is not None else np.nan

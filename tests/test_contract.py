@@ -67,6 +67,8 @@ ANALYSES = {
     "discount_control": lambda book, b: kamlib.discount_control(b),
     "white_space": lambda book, b: kamlib.white_space(b),
     "sales_potential": lambda book, b: kamlib.sales_potential(b),
+    "key_account_list": lambda book, b: kamlib.key_account_list(b),
+    "service_levels": lambda book, b: kamlib.service_levels(b),
     "account_managers": lambda book, b: kamlib.account_managers(b),
     "manager_departures": lambda book, b: kamlib.manager_departures(b),
 }
@@ -87,6 +89,7 @@ NOT_ANALYSES = {
         "deals",
         "potential",
         "managers",
+        "key_accounts",
     },
     "types": {
         "Book",
@@ -102,6 +105,8 @@ NOT_ANALYSES = {
         "WhiteSpace",
         "AccountManagers",
         "ManagerDepartures",
+        "KeyAccountList",
+        "ServiceLevels",
     },
     # models fitted on plain counts, not on a Book (kamlib.lifetime)
     "count models": {"fit_sbg", "SBGFit"},

@@ -17,6 +17,25 @@ from kamlib.key_accounts import key_account_list, service_levels
 
 MONTHS = pd.date_range("2024-01-01", periods=24, freq="MS")  # 2024-01 .. 2025-12
 
+#: the hand-worked service book checks business accounts too (by default only key
+#: accounts are: key_accounts.yaml service.types), against entitlements of its own (the
+#: hand working below uses these, not whatever the bundled file says)
+ENTITLEMENTS = {
+    "diamond": {
+        "am_hours": 20,
+        "field_visits": 2,
+        "response_hours": 2,
+        "resident_manager": True,
+        "training": True,
+    },
+    "jade": {"am_hours": 12, "field_visits": 1, "response_hours": 4, "training": True},
+    "platinum": {"am_hours": 8, "field_visits": 1, "response_hours": 4, "training": True},
+    "gem": {"am_hours": 5, "field_visits": 0.5, "response_hours": 8},
+    "gold": {"am_hours": 3, "field_visits": 0.25, "response_hours": 24},
+    "crystal": {"am_hours": 1, "field_visits": 0, "response_hours": 24},
+}
+BOTH = {"service": {"types": ["key_account", "business"], "entitlements": ENTITLEMENTS}}
+
 
 # ============================================================================ the list
 def _accounts(**columns):
@@ -412,7 +431,7 @@ def _service_book(*, costs=_DEFAULT, **changes):
 
 
 def test_service_against_the_tier_s_entitlement_by_hand():
-    sl = service_levels(_service_book())
+    sl = service_levels(_service_book(), rules=BOTH)
     t = sl.table.set_index("account_id")
     # checked: the active key and business accounts; not R1 (residential), X1 (churned)
     assert set(t.index) == {"G1", "G2", "G3", "G4", "C1", "C2", "C3", "C4", "M1", "M2"}
@@ -426,7 +445,7 @@ def test_service_against_the_tier_s_entitlement_by_hand():
     assert t.loc["G1", "status"] == "as_entitled"
     # G2: 1 h / 3 = 0.333 < 0.5: below
     assert t.loc["G2", "am_hours_ratio"] == pytest.approx(1 / 3)
-    assert t.loc["G2", "status"] == "below"
+    assert t.loc["G2", "status"] == "under_served"
     # G3: 7 h / 3 = 2.333 > 2: far above
     assert t.loc["G3", "am_hours_ratio"] == pytest.approx(7 / 3)
     assert t.loc["G3", "status"] == "far_above"
@@ -444,11 +463,11 @@ def test_service_against_the_tier_s_entitlement_by_hand():
     assert t.loc["C2", "status"] == "far_above"
     assert t.loc["C3", "field_visits"] == pytest.approx(1 / 12)
     assert t.loc["C3", "status"] == "as_entitled"
-    assert t.loc["C4", "am_hours"] == 0 and t.loc["C4", "status"] == "below"
+    assert t.loc["C4", "am_hours"] == 0 and t.loc["C4", "status"] == "under_served"
     # gem: 5 h, 0.5 visits. M1 2 h (0.4 < 0.5) below; M2 1 h (0.2) below although its
     # 2 visits a month (ratio 4) are far above: under-service comes first
     assert t.loc["M2", "field_visits_ratio"] == pytest.approx(4.0)
-    assert t.loc["M1", "status"] == "below" and t.loc["M2", "status"] == "below"
+    assert t.loc["M1", "status"] == "under_served" and t.loc["M2", "status"] == "under_served"
     assert t.loc["M1", "monthly_revenue"] == pytest.approx(50_000)
     assert sl.summary()["value"].to_dict() == {
         "accounts_checked": 10,
@@ -474,20 +493,20 @@ def test_service_against_the_tier_s_entitlement_by_hand():
 
 
 def test_by_tier_by_hand():
-    bt = service_levels(_service_book()).by_tier
+    bt = service_levels(_service_book(), rules=BOTH).by_tier
     assert list(bt.index) == ["diamond", "jade", "platinum", "gem", "gold", "crystal"]
     # gold: G1-G4, hours (3 + 1 + 7 + 6) / 4 = 4.25; visits (0.25 * 3 + 0.125) / 4
     assert bt.loc["gold", "accounts"] == 4
     assert bt.loc["gold", "am_hours"] == pytest.approx(4.25)
     assert bt.loc["gold", "field_visits"] == pytest.approx((0.75 + 0.125) / 4)
-    assert (bt.loc["gold", "below"], bt.loc["gold", "far_above"]) == (1, 1)
+    assert (bt.loc["gold", "under_served"], bt.loc["gold", "far_above"]) == (1, 1)
     # crystal: C1-C4, hours (1 + 1 + 1 + 0) / 4 = 0.75; visits (0 + 0.25 + 1/12 + 0) / 4
     assert bt.loc["crystal", "am_hours"] == pytest.approx(0.75)
     assert bt.loc["crystal", "field_visits"] == pytest.approx((0.25 + 1 / 12) / 4)
-    assert (bt.loc["crystal", "below"], bt.loc["crystal", "far_above"]) == (1, 1)
+    assert (bt.loc["crystal", "under_served"], bt.loc["crystal", "far_above"]) == (1, 1)
     # gem: M1, M2: hours 1.5, visits (0.25 + 2) / 2 = 1.125, both below
     assert bt.loc["gem", "field_visits"] == pytest.approx(1.125)
-    assert (bt.loc["gem", "below"], bt.loc["gem", "far_above"]) == (2, 0)
+    assert (bt.loc["gem", "under_served"], bt.loc["gem", "far_above"]) == (2, 0)
     # nobody in diamond; its entitlements as booleans
     assert bt.loc["diamond", "accounts"] == 0 and np.isnan(bt.loc["diamond", "am_hours"])
     assert bool(bt.loc["diamond", "resident_manager"]) and bool(bt.loc["diamond", "training"])
@@ -496,34 +515,41 @@ def test_by_tier_by_hand():
 
 
 def test_service_thresholds_follow_the_settings():
-    sl = service_levels(_service_book(), rules={"service": {"below": 0.3, "far_above": 3.0}})
+    sl = service_levels(
+        _service_book(), rules={"service": {**BOTH["service"], "below": 0.3, "far_above": 3.0}}
+    )
     t = sl.table.set_index("account_id")
     # G2's 0.333 is no longer below 0.3; G3's 2.333 no longer above 3
     assert t.loc["G2", "status"] == "as_entitled" and t.loc["G3", "status"] == "as_entitled"
     # gold entitled to 6 hours: G3's 7 h is a ratio of 7/6
-    ent = {"service": {"entitlements": {"gold": {"am_hours": 6, "field_visits": 0.25}}}}
+    ent = {
+        "service": {
+            **BOTH["service"],
+            "entitlements": {"gold": {"am_hours": 6, "field_visits": 0.25}},
+        }
+    }
     t = service_levels(_service_book(), rules=ent).table.set_index("account_id")
     assert t.loc["G3", "am_hours_ratio"] == pytest.approx(7 / 6)
 
 
 def test_missing_costs_or_columns_give_one_note():
-    sl = service_levels(_service_book(costs=None))
+    sl = service_levels(_service_book(costs=None), rules=BOTH)
     assert sl.table.empty and len(sl.notes) == 1 and "costs" in sl.notes[0]
     assert "status" in sl.table.columns
     assert sl.summary()["value"]["accounts_checked"] == 0
     only_tickets = pd.DataFrame(
         {"account_id": ["G1"], "month": [SERVICE_MONTHS[0]], "service_tickets": [2.0]}
     )
-    sl = service_levels(_service_book(costs=only_tickets))
+    sl = service_levels(_service_book(costs=only_tickets), rules=BOTH)
     assert sl.table.empty and len(sl.notes) == 1
     assert "am_hours" in sl.notes[0] and "field_visits" in sl.notes[0]
     # one column there: that measure is compared, the other said missing once
     default = _service_book().costs.drop(columns="field_visits")
-    sl = service_levels(_service_book(costs=default))
+    sl = service_levels(_service_book(costs=default), rules=BOTH)
     t = sl.table.set_index("account_id")
     assert sum("field_visits" in n for n in sl.notes) == 1
     assert t["field_visits_ratio"].isna().all()
-    assert t.loc["G2", "status"] == "below" and t.loc["C2", "status"] == "as_entitled"
+    assert t.loc["G2", "status"] == "under_served" and t.loc["C2", "status"] == "as_entitled"
     # a scheme without entitlements: empty and one note
     sl = service_levels(_service_book(), scheme="key_account")
     assert sl.table.empty and len(sl.notes) == 1 and "key_account" in sl.notes[0]
@@ -537,7 +563,7 @@ def test_missing_costs_or_columns_give_one_note():
 def test_service_does_not_change_the_book_and_plots():
     book = _service_book()
     before = {k: getattr(book, k).copy() for k in ("accounts", "billing", "costs")}
-    sl = service_levels(book)
+    sl = service_levels(book, rules=BOTH)
     for k, frame in before.items():
         pd.testing.assert_frame_equal(getattr(book, k), frame)
     import matplotlib
@@ -549,5 +575,12 @@ def test_service_does_not_change_the_book_and_plots():
     assert sl.plot(ax=ax) is ax
     assert len(ax.get_yticks()) == 3  # gem, gold, crystal
     ax.clear()
-    assert service_levels(_service_book(costs=None)).plot(ax=ax) is ax
+    assert service_levels(_service_book(costs=None), rules=BOTH).plot(ax=ax) is ax
     plt.close(fig)
+
+
+def test_by_default_only_key_accounts_service_is_checked():
+    t = service_levels(_service_book()).table
+    book = _service_book()
+    types = book.accounts.set_index("account_id")["customer_type"]
+    assert len(t) and set(types[t["account_id"]]) == {"key_account"}
