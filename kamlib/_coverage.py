@@ -182,6 +182,35 @@ SECTIONS: tuple[Part, ...] = (
         table="Retention funnel",
     ),
     Part(
+        "key_account_list",
+        N_("the key-account list"),
+        "key_accounts",
+        (
+            Need(
+                ("billing", "accounts.monthly_revenue"),
+                N_("no monthly spend (billing or a monthly charge)"),
+            ),
+        ),
+        table="Key-account list changes",
+    ),
+    Part(
+        "service_levels",
+        N_("service against the tier's entitlement"),
+        "key_accounts",
+        (
+            Need(("costs",), N_("no cost table")),
+            Need(
+                ("costs.am_hours", "costs.field_visits"),
+                N_("no account-manager hours or visits in the cost table"),
+            ),
+            Need(
+                ("billing", "accounts.monthly_revenue"),
+                N_("no monthly spend (billing or a monthly charge)"),
+            ),
+        ),
+        table="Service by value tier",
+    ),
+    Part(
         "account_plans",
         N_("account plans"),
         "key_accounts",

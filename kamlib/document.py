@@ -484,6 +484,7 @@ def _build(
     from . import segment as sg
     from .deals import contract_payback, discount_control
     from .decisions import kpis, next_actions
+    from .key_accounts import key_account_list, service_levels
     from .managers import account_managers, manager_departures
     from .needs import NeedsSegments
     from .plans import account_plans
@@ -512,6 +513,8 @@ def _build(
     segments = needs.labels_ if needs.labels_.notna().any() else tiers.assignment
     opps = op.opportunity_matrix(b, segments, pnl=pnl, given=estimates or None)
     kpi = kpis(book, branch, pnl=pnl, targets=targets or None)
+    kal = key_account_list(b)
+    service = service_levels(b)
     plans = account_plans(b, pnl=pnl)
     payback = contract_payback(b, pnl=pnl)
     discounts = discount_control(b, scheme=scheme)
@@ -540,6 +543,8 @@ def _build(
         "opportunities": opps,
         "kpis": kpi,
         "actions": actions,
+        "key_account_list": kal,
+        "service_levels": service,
         "plans": plans,
         "contract_payback": payback,
         "discount_control": discounts,
@@ -561,7 +566,7 @@ def _build(
         _profit(ctx, pnl, whale, rev_conc, loss),
         _churn(ctx, rates, overall, ctypes, tree, tiers, has_type),
         _retention(ctx, warnings),
-        _key_accounts(ctx, plans, payback),
+        _key_accounts(ctx, kal, service, plans, payback),
         _managers(ctx, managers, departures, discounts),
         _actions_section(ctx, opps, loss, pnl),
         _quality(ctx, data_quality(b), pnl),
@@ -577,7 +582,7 @@ def _build(
         types=ctypes,
     )
     metrics["kpis"] = _kpi_values(kpi)
-    metrics.update(_key_account_metrics(b, payback, managers, departures))
+    metrics.update(_key_account_metrics(b, kal, payback, managers, departures))
     metrics["actions"] = [
         {"text": r["action"], "money_at_stake": r["money_at_stake"], "kind": r["kind"]}
         for _, r in actions.table.iterrows()
@@ -608,7 +613,9 @@ def _build(
     )
 
 
-def _key_account_metrics(b: Book, payback: Any, managers: Any, departures: Any) -> dict[str, Any]:
+def _key_account_metrics(
+    b: Book, kal: Any, payback: Any, managers: Any, departures: Any
+) -> dict[str, Any]:
     """The key-account figures of metrics.json: null where the data cannot say."""
 
     def whole(result: Any, figure: str) -> int | None:
@@ -616,6 +623,8 @@ def _key_account_metrics(b: Book, payback: Any, managers: Any, departures: Any) 
         return None if v is None or pd.isna(v) else int(v)
 
     return {
+        "key_accounts_entered": whole(kal, "key_accounts_entered"),
+        "key_accounts_left": whole(kal, "key_accounts_left"),
         "contracts_not_paying_back": whole(payback, "contracts_not_paying_back")
         if b.has("contracts")
         else None,
@@ -1619,18 +1628,24 @@ def _retention(ctx: _Ctx, warnings: Any) -> Section:
     return s
 
 
-def _key_accounts(ctx: _Ctx, plans: Any, payback: Any) -> Section:
-    """The key accounts (大客户): the plans of the top accounts and the important ones,
-    and whether their contracts pay back."""
+def _key_accounts(ctx: _Ctx, kal: Any, service: Any, plans: Any, payback: Any) -> Section:
+    """The key accounts (大客户): this year's list (who entered, who left and why), the
+    service each tier receives against its entitlement, the plans of the top accounts and
+    the important ones, and whether their contracts pay back."""
     cur = ctx.cur
     s = Section(
         "key_accounts",
         tr("Key accounts"),
         tr(
-            "One plan per key account: the top key accounts by revenue and every important "
-            "account, with the risks each shows and the next action."
+            "The key-account list rebuilt from the year's spend, the service each tier "
+            "receives, one plan per key account (the top accounts by revenue and every "
+            "important account) and whether key-account contracts pay back."
         ),
     )
+    if not _cannot(ctx, s, "key_account_list", kal):
+        _list_blocks(ctx, s, kal)
+    if not _cannot(ctx, s, "service_levels", service):
+        _service_blocks(ctx, s, service)
     s.blocks += ctx.said(plans)
     pt = plans.table
     if len(pt):
@@ -1675,6 +1690,116 @@ def _key_accounts(ctx: _Ctx, plans: Any, payback: Any) -> Section:
     elif not _cannot(ctx, s, "contract_payback", payback):
         _payback_blocks(ctx, s, payback)
     return s
+
+
+def _list_blocks(ctx: _Ctx, s: Section, kal: Any) -> None:
+    """The key-account list: how many are on it, who entered and who left, and why."""
+    s.blocks += ctx.said(kal)
+    t = kal.table
+    if not len(t):
+        return
+    fig = kal.summary()["value"]
+    moved = t[t["change"].isin(["entered", "left"])].sort_values(
+        ["change", "monthly_spend_now"], ascending=[True, False]
+    )
+    if pd.notna(fig["key_accounts_entered"]):
+        title = tr(
+            "{now} accounts are on this year's key-account list: {entered} entered, {left} left",
+            now=count(int(fig["key_accounts_now"])),
+            entered=count(int(fig["key_accounts_entered"])),
+            left=count(int(fig["key_accounts_left"])),
+        )
+    else:
+        title = tr(
+            "{now} accounts are on this year's key-account list",
+            now=count(int(fig["key_accounts_now"])),
+        )
+    why = moved.groupby(["change", "why"]).size().rename("accounts").reset_index()
+    if len(why):
+        s.blocks.append(
+            Table(
+                tr("Key-account list changes"),
+                title,
+                why.set_index("change"),
+            )
+        )
+    cols = [
+        "name",
+        "industry",
+        "monthly_spend_before",
+        "monthly_spend_now",
+        "list_before",
+        "list_now",
+        "change",
+        "why",
+    ]
+    ctx.appendix.append(
+        Table(
+            tr("Key-account list"),
+            tr("Every account on last year's or this year's list, and what changed"),
+            t.set_index("account_id")[[c for c in cols if c in t]],
+        )
+    )
+
+
+def _service_blocks(ctx: _Ctx, s: Section, service: Any) -> None:
+    """Service received against the tier's entitlement: the accounts served below it
+    first (the ones at risk of feeling neglected), then those served far above."""
+    s.blocks += ctx.said(service)
+    t = service.table
+    if not len(t):
+        return
+    fig = service.summary()["value"]
+    title = tr(
+        "{below} of {checked} key accounts get less service than their tier is entitled to; "
+        "{above} get more than twice it",
+        below=count(int(fig["accounts_below"])),
+        checked=count(int(fig["accounts_checked"])),
+        above=count(int(fig["accounts_far_above"])),
+    )
+    bt = service.by_tier
+    cols_t = [
+        "accounts",
+        "am_hours",
+        "am_hours_entitled",
+        "field_visits",
+        "field_visits_entitled",
+        "under_served",
+        "far_above",
+    ]
+    s.blocks.append(
+        Table(
+            tr("Service by value tier"),
+            title,
+            bt[bt["accounts"] > 0][[c for c in cols_t if c in bt]],
+        )
+    )
+    named = t[t["status"] != "as_entitled"].sort_values(
+        ["status", "monthly_revenue"], ascending=[False, False]
+    )
+    if len(named):
+        cols = [
+            "name",
+            "tier",
+            "status",
+            "am_hours",
+            "am_hours_entitled",
+            "field_visits",
+            "field_visits_entitled",
+            "monthly_revenue",
+        ]
+        s.blocks.append(
+            Table(
+                tr("Accounts served off their tier"),
+                ntr(
+                    "{n} key account is served below or far above its tier",
+                    "{n} key accounts are served below or far above their tier",
+                    len(named),
+                    n=count(len(named)),
+                ),
+                named.set_index("account_id")[[c for c in cols if c in named]],
+            )
+        )
 
 
 def _payback_blocks(ctx: _Ctx, s: Section, payback: Any) -> None:

@@ -74,6 +74,8 @@ METRICS_SCHEMA: dict[str, str] = {
 REPORT_METRICS_SCHEMA: dict[str, str] = {
     "kpis": "the branch's value of each KPI on the report's first screen (kpi code -> value; null when the data do not allow it)",
     "actions": "the actions for this month, largest money at stake first: text (in the report's language), money_at_stake (per year, in the currency) and kind (retain_group, fix_loss_maker, churn_cause, priority)",
+    "key_accounts_entered": "accounts on this year's key-account list that were not on last year's (kamlib.key_account_list; last year's list from the spend of the 12 months before, or the recorded customer_type when the billing covers less than 24 months); null when last year's list is unknown",
+    "key_accounts_left": "accounts on last year's key-account list that are not on this year's (churned, spend fell, reclassified); null when last year's list is unknown",
     "accounts_without_manager": "active business and key accounts with no account manager (kamlib.account_managers); null when the accounts table has no account_manager column",
     "revenue_lost_after_manager_left": "a year's revenue (average monthly bill x 12) of the accounts that churned within key_accounts.yaml managers.after_departure_months of their account manager leaving (kamlib.manager_departures); null without an assignments table",
     "contracts_not_paying_back": "key-account contracts (contracts table) whose margin expected over the term does not recover the investment (kamlib.contract_payback); null without a contracts table",
