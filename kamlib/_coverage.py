@@ -225,6 +225,13 @@ SECTIONS: tuple[Part, ...] = (
         table="Contract payback",
     ),
     Part(
+        "sales_potential",
+        N_("the sales potential per value tier"),
+        "key_accounts",
+        (Need(("billing",), N_("no billing by product")),),
+        table="Sales potential",
+    ),
+    Part(
         "account_managers",
         N_("account managers"),
         "managers",

@@ -488,6 +488,7 @@ def _build(
     from .managers import account_managers, manager_departures
     from .needs import NeedsSegments
     from .plans import account_plans
+    from .potential import sales_potential
     from .report import data_quality, metrics_of
 
     b = book.branch(branch)
@@ -516,6 +517,7 @@ def _build(
     kal = key_account_list(b)
     service = service_levels(b)
     plans = account_plans(b, pnl=pnl)
+    potential = sales_potential(b, pnl=pnl, scheme=scheme)
     payback = contract_payback(b, pnl=pnl)
     discounts = discount_control(b, scheme=scheme)
     managers = account_managers(b, pnl=pnl)
@@ -546,6 +548,7 @@ def _build(
         "key_account_list": kal,
         "service_levels": service,
         "plans": plans,
+        "sales_potential": potential,
         "contract_payback": payback,
         "discount_control": discounts,
         "account_managers": managers,
@@ -566,7 +569,7 @@ def _build(
         _profit(ctx, pnl, whale, rev_conc, loss),
         _churn(ctx, rates, overall, ctypes, tree, tiers, has_type),
         _retention(ctx, warnings),
-        _key_accounts(ctx, kal, service, plans, payback),
+        _key_accounts(ctx, kal, service, plans, payback, potential),
         _managers(ctx, managers, departures, discounts),
         _actions_section(ctx, opps, loss, pnl),
         _quality(ctx, data_quality(b), pnl),
@@ -1628,7 +1631,9 @@ def _retention(ctx: _Ctx, warnings: Any) -> Section:
     return s
 
 
-def _key_accounts(ctx: _Ctx, kal: Any, service: Any, plans: Any, payback: Any) -> Section:
+def _key_accounts(
+    ctx: _Ctx, kal: Any, service: Any, plans: Any, payback: Any, potential: Any
+) -> Section:
     """The key accounts (大客户): this year's list (who entered, who left and why), the
     service each tier receives against its entitlement, the plans of the top accounts and
     the important ones, and whether their contracts pay back."""
@@ -1689,7 +1694,58 @@ def _key_accounts(ctx: _Ctx, kal: Any, service: Any, plans: Any, payback: Any) -
         ctx.said.seen.update(payback.notes)
     elif not _cannot(ctx, s, "contract_payback", payback):
         _payback_blocks(ctx, s, payback)
+    if not _cannot(ctx, s, "sales_potential", potential):
+        _potential_blocks(ctx, s, potential)
     return s
+
+
+def _potential_blocks(ctx: _Ctx, s: Section, potential: Any) -> None:
+    """The sales potential (销售潜力) of the business and key accounts per value tier: the
+    revenue each lever could add a year beside today's revenue."""
+    from .opportunity import LEVERS
+
+    cur = ctx.cur
+    s.blocks += ctx.said(potential)
+    w = potential.wide
+    if not len(w):
+        return
+    # the headline names a lever the data size, not one set by an assumption (price/mix)
+    t = potential.table
+    from_data = set(t.loc[t["source"] == "data", "lever"])
+    revenue_levers = [
+        lv
+        for lv in LEVERS
+        if lv in w and lv in from_data and lv != "drop unprofitable" and w[lv].notna().any()
+    ]
+    if revenue_levers:
+        totals = w[revenue_levers].sum()
+        best = totals.idxmax()
+        title = tr(
+            "The largest sales potential: {lever}, {money} a year across the tiers",
+            lever=_code(best).lower(),
+            money=money(totals[best], cur),
+        )
+    else:
+        title = tr("Sales potential per value tier")
+    s.blocks.append(Table(tr("Sales potential"), title, w))
+    s.blocks.append(
+        Text(
+            tr(
+                "Each lever is a year's revenue, except dropping unprofitable accounts, which "
+                "is the profit gained (the revenue given up is in the workbook)."
+            ),
+            "note",
+        )
+    )
+    ctx.appendix.append(
+        Table(
+            tr("Sales potential by lever"),
+            tr(
+                "Each tier and lever: the potential, how it was sized and whether it rests on an assumption"
+            ),
+            potential.table,
+        )
+    )
 
 
 def _list_blocks(ctx: _Ctx, s: Section, kal: Any) -> None:
