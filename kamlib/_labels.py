@@ -958,6 +958,7 @@ KINDS.update(
         ),
         **dict.fromkeys(["revenue_covers", "pays_back", "over_limit", "few_accounts"], "flag"),
         "judged_on": "code",
+        "chosen": "code",
         **dict.fromkeys(["list_before", "list_now", "change", "why"], "code"),
         **dict.fromkeys(["monthly_spend_before", "monthly_spend_now"], "money"),
         **dict.fromkeys(["am_hours_ratio", "field_visits_ratio"], "ratio"),

@@ -181,6 +181,19 @@ class ContractPayback(Result):
         return ax
 
 
+#: one-off costs of the P&L that a contract's investment already stands for
+_ONE_OFF = ("cost_subsidies", "cost_acquisition_retention")
+
+
+def _recurring_margin(t: pd.DataFrame) -> pd.Series:
+    """Profit before one-off costs over revenue, per account_id (NaN without revenue)."""
+    one_off = sum((t[c] for c in _ONE_OFF if c in t), pd.Series(0.0, index=t.index))
+    rev = t["revenue"].astype("float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = (t["profit"] + one_off) / rev.where(rev > 0)
+    return pd.Series(m.to_numpy(dtype="float64"), index=t["account_id"])
+
+
 def contract_payback(
     book: Book,
     *,
@@ -311,11 +324,16 @@ def contract_payback(
 
     # --- the account's contribution margin over the window ---------------------------
     p = _pnl_of(book, pnl, cost_model)
-    m = pd.Series(p.table["margin"].to_numpy(dtype="float64"), index=p.table["account_id"])
-    margin = m.reindex(ids).to_numpy(dtype="float64") if p.has_costs else np.full(n, np.nan)
+    margin = (
+        _recurring_margin(p.table).reindex(ids).to_numpy(dtype="float64")
+        if p.has_costs
+        else np.full(n, np.nan)
+    )
     known = np.isfinite(margin)
     contribution = rev_exp * margin
-    back = np.where(known, contribution, rev_exp)  # the money judged against the investment
+    # the money judged against the investment: an account that loses money on its running
+    # costs gives nothing back (its loss is a loss-maker's problem, not more shortfall)
+    back = np.where(known, np.maximum(contribution, 0.0), rev_exp)
     judged = np.where(known, "contribution", "revenue")
     rev_ok = np.isfinite(rev_exp)
     covers = pd.array(np.where(rev_ok, rev_exp >= invest, False), dtype="boolean")
@@ -410,7 +428,9 @@ def _payback_notes(
         notes.append(
             tr(
                 "Each contract's margin is its account's profit over revenue in the billing "
-                "window (cost to serve included), taken to hold for the whole term."
+                "window before one-off costs (subsidies, acquisition and retention: the "
+                "contract's investment stands for them), taken to hold for the whole term; an "
+                "account losing money on its running costs gives nothing back."
             )
         )
         unknown = int((~known).sum())

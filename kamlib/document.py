@@ -1686,9 +1686,29 @@ def _key_accounts(
         ]
         s.blocks.append(
             Table(
-                tr("Account plans"), title, pt.set_index("account_id")[[c for c in cols if c in pt]]
+                tr("Account plans"),
+                title,
+                pt.set_index("account_id")[[c for c in cols if c in pt]].head(20),
             )
         )
+        if len(pt) > 20:
+            s.blocks.append(
+                Text(
+                    tr(
+                        "The table shows the first 20 plans by rank; the index of plans "
+                        "and the workbook list every one."
+                    ),
+                    "note",
+                )
+            )
+            ctx.appendix.append(
+                Table(
+                    tr("Every account plan"),
+                    tr("Every planned account, by rank"),
+                    pt.set_index("account_id")[[c for c in cols if c in pt]],
+                    on_page=False,
+                )
+            )
     if "contracts" in ctx.missing:
         s.blocks.append(Text(_missing_sentence("contracts"), "missing"))
         ctx.said.seen.update(payback.notes)
@@ -1853,7 +1873,25 @@ def _service_blocks(ctx: _Ctx, s: Section, service: Any) -> None:
                     len(named),
                     n=count(len(named)),
                 ),
-                named.set_index("account_id")[[c for c in cols if c in named]],
+                named.set_index("account_id")[[c for c in cols if c in named]].head(15),
+            )
+        )
+        if len(named) > 15:
+            s.blocks.append(
+                Text(
+                    tr(
+                        "The table shows the first 15 (those served below their tier first, "
+                        "then by monthly revenue); the workbook lists every account checked."
+                    ),
+                    "note",
+                )
+            )
+        ctx.appendix.append(
+            Table(
+                tr("Service of every key account checked"),
+                tr("Service received against the tier's entitlement, per account"),
+                t.set_index("account_id"),
+                on_page=False,
             )
         )
 

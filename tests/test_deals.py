@@ -39,7 +39,7 @@ def _rows(monthly: dict[str, list[float]], column: str, *, product: bool = False
 
 
 # ----------------------------------------------------------------------------- payback
-def _payback_book(*, costs: bool = True, contracts: bool = True, **changes):
+def _payback_book(*, costs: bool | pd.DataFrame = True, contracts: bool = True, **changes):
     acc = pd.DataFrame(
         {
             "account_id": ["E", "P", "B", "C", "C2", "Z"],
@@ -70,7 +70,9 @@ def _payback_book(*, costs: bool = True, contracts: bool = True, **changes):
         }
     )
     tables = {"accounts": acc, "billing": _rows(bill, "revenue", product=True)}
-    if costs:
+    if isinstance(costs, pd.DataFrame):  # a cost table of the test's own
+        tables["costs"] = costs
+    elif costs:
         tables["costs"] = _rows(cost, "network")
     if contracts:
         tables["contracts"] = deals
@@ -396,3 +398,31 @@ def test_tier_bounds_in_another_currency_are_said():
         accounts=b.accounts, billing=b.billing, costs=b.costs, currency="USD"
     )
     assert any("in CNY and the data in USD" in n for n in discount_control(usd).notes)
+
+
+def test_one_off_costs_are_left_out_and_a_loss_maker_gives_nothing_back():
+    # E: network 2,000 a month (20%) and a one-off subsidy of 60,000 in January. Profit
+    # over the window 120,000 - 24,000 - 60,000 = 36,000, but the subsidy is what the
+    # contract's investment stands for: the margin is (36,000 + 60,000) / 120,000 = 80%,
+    # as without it. B: network 1,500 a month on a 1,000 bill, margin -50%: its expected
+    # contribution is negative, so it gives nothing back and falls short by the whole
+    # 10,000 invested (not 10,000 plus its running loss).
+    cost = _rows(
+        {
+            "E": [2_000.0] * 12,
+            "P": [200.0] * 6 + [400.0] * 6,
+            "B": [1_500.0] * 12,
+            "C": [600.0] * 6,
+            "C2": [600.0] * 6,
+        },
+        "network",
+    )
+    cost["subsidies"] = 0.0
+    cost.loc[(cost["account_id"] == "E") & (cost["month"] == MONTHS[0]), "subsidies"] = 60_000.0
+    t = contract_payback(_payback_book(costs=cost)).table
+    t = t.set_index("account_id")
+    assert t.loc["E", "margin"] == pytest.approx(0.8)
+    assert t.loc["E", "shortfall"] == pytest.approx(36_380)
+    assert t.loc["B", "margin"] == pytest.approx(-0.5)
+    assert not bool(t.loc["B", "pays_back"])
+    assert t.loc["B", "shortfall"] == pytest.approx(10_000)
