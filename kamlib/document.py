@@ -1986,7 +1986,6 @@ def _manager_blocks(ctx: _Ctx, s: Section, managers: Any) -> None:
         )
         cols = [
             "accounts",
-            "active_accounts",
             "revenue",
             "profit",
             "profit_share",
@@ -1995,7 +1994,6 @@ def _manager_blocks(ctx: _Ctx, s: Section, managers: Any) -> None:
             "churned",
             "churn_rate",
             "satisfaction",
-            "am_hours",
             "revenue_per_am_hour",
         ]
         s.blocks.append(
@@ -2024,7 +2022,11 @@ def _manager_blocks(ctx: _Ctx, s: Section, managers: Any) -> None:
             n=count(len(cm)),
         )
         s.blocks.append(
-            Table(tr("Important accounts whose manager changed"), title, cm.set_index("account_id"))
+            Table(
+                tr("Important accounts whose manager changed"),
+                title,
+                cm.rename(columns={"reason": "change_reason"}).set_index("account_id"),
+            )
         )
 
 
@@ -2103,7 +2105,9 @@ def _discount_blocks(ctx: _Ctx, s: Section, discounts: Any) -> None:
             Table(
                 tr("Discounts by account manager"),
                 title,
-                bm.set_index("account_manager")[[c for c in cols if c in bm]],
+                bm.assign(
+                    account_manager=bm["account_manager"].fillna(tr("No account manager"))
+                ).set_index("account_manager")[[c for c in cols if c in bm]],
             )
         )
         bt = discounts.by_tier
@@ -2112,7 +2116,9 @@ def _discount_blocks(ctx: _Ctx, s: Section, discounts: Any) -> None:
             Table(
                 tr("Discounts by value tier"),
                 tr("The discount given in each value tier against its limit"),
-                bt.set_index("tier")[[c for c in cols_t if c in bt]],
+                bt.assign(tier=bt["tier"].astype(object).fillna(tr("No tier"))).set_index("tier")[
+                    [c for c in cols_t if c in bt]
+                ],
             )
         )
 
