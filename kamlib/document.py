@@ -1637,7 +1637,6 @@ def _key_accounts(
     """The key accounts (大客户): this year's list (who entered, who left and why), the
     service each tier receives against its entitlement, the plans of the top accounts and
     the important ones, and whether their contracts pay back."""
-    cur = ctx.cur
     s = Section(
         "key_accounts",
         tr("Key accounts"),
@@ -1651,6 +1650,21 @@ def _key_accounts(
         _list_blocks(ctx, s, kal)
     if not _cannot(ctx, s, "service_levels", service):
         _service_blocks(ctx, s, service)
+    if not _cannot(ctx, s, "account_plans", plans):
+        _plan_blocks(ctx, s, plans)
+    if "contracts" in ctx.missing:
+        s.blocks.append(Text(_missing_sentence("contracts"), "missing"))
+        ctx.said.seen.update(payback.notes)
+    elif not _cannot(ctx, s, "contract_payback", payback):
+        _payback_blocks(ctx, s, payback)
+    if not _cannot(ctx, s, "sales_potential", potential):
+        _potential_blocks(ctx, s, potential)
+    return s
+
+
+def _plan_blocks(ctx: _Ctx, s: Section, plans: Any) -> None:
+    """The account plans: the link to their pages and the planned accounts."""
+    cur = ctx.cur
     s.blocks += ctx.said(plans)
     pt = plans.table
     if len(pt):
@@ -1709,14 +1723,6 @@ def _key_accounts(
                     on_page=False,
                 )
             )
-    if "contracts" in ctx.missing:
-        s.blocks.append(Text(_missing_sentence("contracts"), "missing"))
-        ctx.said.seen.update(payback.notes)
-    elif not _cannot(ctx, s, "contract_payback", payback):
-        _payback_blocks(ctx, s, payback)
-    if not _cannot(ctx, s, "sales_potential", potential):
-        _potential_blocks(ctx, s, potential)
-    return s
 
 
 def _potential_blocks(ctx: _Ctx, s: Section, potential: Any) -> None:

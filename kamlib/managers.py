@@ -385,6 +385,15 @@ def _costs_per_account(book: Book) -> tuple[pd.DataFrame | None, int]:
 
 
 # ----------------------------------------------------------------------------- managers
+def _history(book: Book) -> pd.DataFrame:
+    """The assignments table with an ``end`` column (optional in the data model: without
+    it every assignment is open, as while it lasts)."""
+    a = book.table("assignments")
+    if "end" not in a:
+        a = a.assign(end=pd.Series(pd.NaT, index=a.index, dtype="datetime64[ns]"))
+    return a
+
+
 def account_managers(
     book: Book,
     *,
@@ -643,7 +652,7 @@ def _changed_manager(
     if not book.has("assignments"):
         return None
     acc = book.accounts
-    a = book.table("assignments")
+    a = _history(book)
     imp_ids = set(acc["account_id"].to_numpy()[important])
     h = a.loc[a["account_id"].isin(imp_ids)].copy()
     h = h.sort_values(["account_id", "start"], kind="stable")
@@ -697,7 +706,7 @@ def _departure_rows(
     their last day; the rows ending in the month up to it, other than those that ended
     because the account itself left, are the portfolio they left.
     """
-    a = book.table("assignments")
+    a = _history(book)
     e = pd.to_datetime(a["end"])
     within = (e >= start) & (e < end)
     if "reason" in a:
@@ -987,7 +996,7 @@ def manager_departures(book: Book, *, rules: str | Path | dict | None = None) ->
         notes.append(tr("No account manager left during the window."))
 
     # key-person turnover: managers who left / managers with an assignment open at the start
-    a = book.table("assignments")
+    a = _history(book)
     s_, e_ = pd.to_datetime(a["start"]), pd.to_datetime(a["end"])
     open_at_start = (s_ <= start) & (e_.isna() | (e_ >= start))
     at_start = a.loc[open_at_start.to_numpy(dtype=bool, na_value=False), "account_manager"]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book, has_column
+from ._coverage import in_sentence
 from ._format import count, money, names_list, share
 from ._i18n import N_, ntr, tr
 from ._labels import LABELS
@@ -53,6 +54,9 @@ for _key, _words in {
 
 
 # ----------------------------------------------------------------------------- helpers
+_NO_TYPE = "\x00no customer type"
+
+
 def _product_spend(book: Book, ids: pd.Index) -> pd.DataFrame:
     """Billing per account and product for the accounts ``ids``: ``account_id``,
     ``product``, ``revenue`` (over the window), ``monthly`` (revenue / months billed for
@@ -216,7 +220,7 @@ def white_space(
             tr(
                 "The data have no {column} column, so similar accounts are those of the same "
                 "customer type only.",
-                column=by,
+                column=in_sentence(by),
             )
         )
         group_by = "customer_type"
@@ -235,7 +239,10 @@ def white_space(
         if k not in c:
             c[k] = None
     c["segment"] = c[group_by]
-    c["customer_type"] = c["customer_type"] if has_type or group_by == "customer_type" else None
+    # without a customer type, one placeholder type for all (None would not merge)
+    c["customer_type"] = (
+        c["customer_type"].astype(object) if has_type or group_by == "customer_type" else _NO_TYPE
+    )
     c = c[["account_id", "name", "branch", "segment", "customer_type"]]
     key = ["segment", "customer_type"]
     grouped = c.dropna(subset=["segment"])
@@ -279,7 +286,7 @@ def white_space(
                 few + no_group,
                 n=count(few + no_group),
                 peers=count(min_peers),
-                by=group_by,
+                by=in_sentence(group_by),
             )
         )
     pairs = grouped.merge(
@@ -294,6 +301,7 @@ def white_space(
         ascending=[False, True, True],
         kind="stable",
     ).reset_index(drop=True)[WHITE_SPACE_COLUMNS]
+    table["customer_type"] = table["customer_type"].replace({_NO_TYPE: None})
     table["peers"] = table["peers"].astype(int)
     table["peer_holders"] = table["peer_holders"].astype(int)
     if table.empty:
@@ -303,6 +311,7 @@ def white_space(
                 share=share(peer_share),
             )
         )
+    pen = pen.assign(customer_type=pen["customer_type"].replace({_NO_TYPE: None}))
     return WhiteSpace(table, pen, rules, book.currency, tuple(dict.fromkeys(notes)))
 
 

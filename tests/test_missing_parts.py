@@ -187,6 +187,8 @@ _TABLE_REASONS = {
     "no cost table": "cost table",
     "no usage table": "usage table",
     "no retention-contact table": "retention-contact table",
+    "no account-manager history (assignments table)": "account-manager history",
+    "no contracts table": "contracts table",
 }
 
 
