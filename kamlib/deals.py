@@ -576,6 +576,7 @@ def discount_control(
     *,
     rules: str | Path | dict | None = None,
     scheme: str | Path | dict | None = None,
+    tiers: Any = None,
 ) -> DiscountControl:
     """Discounts per account, account manager and value tier against the policy's limits.
 
@@ -595,6 +596,7 @@ def discount_control(
     rules : changes to ``config/key_accounts.yaml`` (dict or YAML path): the limits,
         ``managers.min_accounts``.
     scheme : the value-tier scheme (default ``service.scheme``).
+    tiers : a :func:`kamlib.value_tiers` result of the book to reuse (computed when None).
 
     Returns
     -------
@@ -644,7 +646,9 @@ def discount_control(
     )
     net = book.revenue_basis == "net"
     gross = revenue + given if net else revenue
-    tiers = value_tiers(book, scheme=scheme or cfg["service"]["scheme"])
+    # a value_tiers result of the book already computed (the report's) is reused
+    if tiers is None:
+        tiers = value_tiers(book, scheme=scheme or cfg["service"]["scheme"])
     tier = tiers.assignment.reindex(ids)
     limits = cfg["discounts"]["limits"]
     default = float(cfg["discounts"]["default"])
