@@ -177,8 +177,7 @@ class KeyAccountList(Result):
         count_axis(ax, axis="x")
         # the left bars point left: their ticks read as counts, not negatives
         ax.set_xticks(ax.get_xticks(), [count(abs(v)) for v in ax.get_xticks()])
-        ax.legend(loc="best")
-        ax.set_title(tr("Accounts that entered and left the key-account list, by why"))
+        ax.legend(loc="best")  # the report titles the chart with its finding
         return ax
 
 
@@ -529,8 +528,7 @@ class ServiceLevels(Result):
         ax.set_yticks(y, [label(str(c)) for c in counts.index])
         ax.invert_yaxis()
         count_axis(ax, axis="x")
-        ax.legend(loc="best")
-        ax.set_title(tr("Service received against the tier's entitlement"))
+        ax.legend(loc="best")  # the report titles the chart with its finding
         return ax
 
 
