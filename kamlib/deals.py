@@ -249,7 +249,7 @@ def contract_payback(
     >>> contract_payback(sample).notes
     ('no contracts table: contract payback cannot be shown',)
     """
-    from .profit import _pnl_of
+    from .profit import pnl_of
 
     if recent_months < 1:
         raise ValueError(f"recent_months must be 1 or more, not {recent_months}")
@@ -323,7 +323,7 @@ def contract_payback(
     basis = np.where(has_rec, "recorded", "projected")
 
     # --- the account's contribution margin over the window ---------------------------
-    p = _pnl_of(book, pnl, cost_model)
+    p = pnl_of(book, pnl, cost_model)
     margin = (
         _recurring_margin(p.table).reindex(ids).to_numpy(dtype="float64")
         if p.has_costs

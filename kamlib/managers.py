@@ -445,7 +445,7 @@ def account_managers(
     """
     from ._settings import settings
     from .plans import important_ids
-    from .profit import _pnl_of
+    from .profit import pnl_of
 
     cfg = settings("key_accounts", rules, caller="account_managers")
     mc = cfg["managers"]
@@ -487,8 +487,8 @@ def account_managers(
     monthly = _monthly(book)
     important = important_ids(book, cfg).to_numpy()
 
-    p = _pnl_of(book, pnl, cost_model)
-    pt = p.table  # in the order of accounts (checked by _pnl_of)
+    p = pnl_of(book, pnl, cost_model)
+    pt = p.table  # in the order of accounts (checked by pnl_of)
     revenue = pt["revenue"].to_numpy(dtype="float64", na_value=np.nan)
     profit = pt["profit"].to_numpy(dtype="float64", na_value=np.nan)
     if not p.has_costs:

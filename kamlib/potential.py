@@ -583,7 +583,7 @@ def sales_potential(
 
     # -- profit today and the loss-makers
     months = max(len(book.months()), 1)
-    p = pr._pnl_of(book, pnl, None)
+    p = pr.pnl_of(book, pnl, None)
     profit_today = pd.Series(np.nan, index=segs)
     drop = pd.DataFrame({"gain": np.nan, "given_up": np.nan, "losers": 0}, index=segs)
     if p.has_costs:
