@@ -175,6 +175,17 @@ LABELS: dict[str, str] = {
     "first_action": N_("First action"),
     "plans": N_("Account plans"),
     "plans_with_signals": N_("Plans with a churn-risk signal raised"),
+    # industries of the sample operator (an operator's own codes pass through as they are)
+    "government": N_("Government"),
+    "public_security": N_("Public security"),
+    "education": N_("Education"),
+    "finance": N_("Finance"),
+    "manufacturing": N_("Manufacturing"),
+    "retail": N_("Retail"),
+    "logistics": N_("Logistics"),
+    "healthcare": N_("Healthcare"),
+    "it_services": N_("IT services"),
+    "hospitality": N_("Hospitality"),
     # -- the key-account list and service levels (kamlib.key_accounts)
     "monthly_spend_before": N_("Monthly spend, last year"),
     "monthly_spend_now": N_("Monthly spend, this year"),
@@ -687,6 +698,7 @@ CODE_COLUMNS = frozenset(
         "list_before",
         "list_now",
         "change_reason",
+        "industry",
         "change",
         "why",
         "segment",  # a needs segment's name, or a tier code when segments fall back to tiers
@@ -965,6 +977,7 @@ KINDS.update(
         "judged_on": "code",
         "chosen": "code",
         "change_reason": "code",
+        "industry": "code",
         **dict.fromkeys(
             [
                 "today_revenue",

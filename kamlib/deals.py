@@ -249,7 +249,7 @@ def contract_payback(
     >>> contract_payback(sample).notes
     ('no contracts table: contract payback cannot be shown',)
     """
-    from .profit import _pnl_of
+    from .profit import pnl_of
 
     if recent_months < 1:
         raise ValueError(f"recent_months must be 1 or more, not {recent_months}")
@@ -323,7 +323,7 @@ def contract_payback(
     basis = np.where(has_rec, "recorded", "projected")
 
     # --- the account's contribution margin over the window ---------------------------
-    p = _pnl_of(book, pnl, cost_model)
+    p = pnl_of(book, pnl, cost_model)
     margin = (
         _recurring_margin(p.table).reindex(ids).to_numpy(dtype="float64")
         if p.has_costs
@@ -576,6 +576,7 @@ def discount_control(
     *,
     rules: str | Path | dict | None = None,
     scheme: str | Path | dict | None = None,
+    tiers: Any = None,
 ) -> DiscountControl:
     """Discounts per account, account manager and value tier against the policy's limits.
 
@@ -595,6 +596,7 @@ def discount_control(
     rules : changes to ``config/key_accounts.yaml`` (dict or YAML path): the limits,
         ``managers.min_accounts``.
     scheme : the value-tier scheme (default ``service.scheme``).
+    tiers : a :func:`kamlib.value_tiers` result of the book to reuse (computed when None).
 
     Returns
     -------
@@ -644,7 +646,9 @@ def discount_control(
     )
     net = book.revenue_basis == "net"
     gross = revenue + given if net else revenue
-    tiers = value_tiers(book, scheme=scheme or cfg["service"]["scheme"])
+    # a value_tiers result of the book already computed (the report's) is reused
+    if tiers is None:
+        tiers = value_tiers(book, scheme=scheme or cfg["service"]["scheme"])
     tier = tiers.assignment.reindex(ids)
     limits = cfg["discounts"]["limits"]
     default = float(cfg["discounts"]["default"])

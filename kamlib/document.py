@@ -515,11 +515,11 @@ def _build(
     opps = op.opportunity_matrix(b, segments, pnl=pnl, given=estimates or None)
     kpi = kpis(book, branch, pnl=pnl, targets=targets or None)
     kal = key_account_list(b)
-    service = service_levels(b)
-    plans = account_plans(b, pnl=pnl)
-    potential = sales_potential(b, pnl=pnl, scheme=scheme)
+    service = service_levels(b, tiers=tiers)
+    plans = account_plans(b, pnl=pnl, tiers=tiers)
+    potential = sales_potential(b, pnl=pnl, tiers=tiers)
     payback = contract_payback(b, pnl=pnl)
-    discounts = discount_control(b, scheme=scheme)
+    discounts = discount_control(b, tiers=tiers)
     managers = account_managers(b, pnl=pnl)
     departures = manager_departures(b)
     actions = next_actions(
@@ -1894,7 +1894,7 @@ def _service_blocks(ctx: _Ctx, s: Section, service: Any) -> None:
             )
         ctx.appendix.append(
             Table(
-                tr("Service of every key account checked"),
+                tr("Service of every key account"),
                 tr("Service received against the tier's entitlement, per account"),
                 t.set_index("account_id"),
                 on_page=False,
@@ -2029,7 +2029,7 @@ def _manager_blocks(ctx: _Ctx, s: Section, managers: Any) -> None:
         )
         s.blocks.append(
             Table(
-                tr("Important accounts whose manager changed"),
+                tr("Important accounts, new manager"),
                 title,
                 cm.rename(columns={"reason": "change_reason"}).set_index("account_id"),
             )
@@ -2079,7 +2079,7 @@ def _departure_blocks(ctx: _Ctx, s: Section, departures: Any) -> None:
         )
     ctx.appendix.append(
         Table(
-            tr("Churn after a manager left, compared"),
+            tr("Churn after departure, compared"),
             tr("Churn per account-month after a manager left against other managed accounts"),
             departures.comparison.set_index("group"),
         )

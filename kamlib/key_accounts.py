@@ -177,8 +177,7 @@ class KeyAccountList(Result):
         count_axis(ax, axis="x")
         # the left bars point left: their ticks read as counts, not negatives
         ax.set_xticks(ax.get_xticks(), [count(abs(v)) for v in ax.get_xticks()])
-        ax.legend(loc="best")
-        ax.set_title(tr("Accounts that entered and left the key-account list, by why"))
+        ax.legend(loc="best")  # the report titles the chart with its finding
         return ax
 
 
@@ -338,10 +337,10 @@ def key_account_list(book: Book, *, rules: str | Path | dict | None = None) -> K
             notes.append(
                 ntr(
                     "The billing covers {n} month, fewer than the 24 that two yearly lists "
-                    "need, so the accounts recorded as key accounts (customer_type) stand for "
+                    "need, so the accounts recorded as key accounts (by their customer type) stand for "
                     "last year's list.",
                     "The billing covers {n} months, fewer than the 24 that two yearly lists "
-                    "need, so the accounts recorded as key accounts (customer_type) stand for "
+                    "need, so the accounts recorded as key accounts (by their customer type) stand for "
                     "last year's list.",
                     len(months),
                     n=count(len(months)),
@@ -350,7 +349,7 @@ def key_account_list(book: Book, *, rules: str | Path | dict | None = None) -> K
         else:
             notes.append(
                 tr(
-                    "Without billing, the accounts recorded as key accounts (customer_type) "
+                    "Without billing, the accounts recorded as key accounts (by their customer type) "
                     "stand for last year's list."
                 )
             )
@@ -359,8 +358,8 @@ def key_account_list(book: Book, *, rules: str | Path | dict | None = None) -> K
         list_before = np.full(len(acc), None, dtype=object)
         notes.append(
             tr(
-                "Last year's list is unknown (fewer than 24 billing months and no "
-                "customer_type): who entered and left the list cannot be shown."
+                "Last year's list is unknown (fewer than 24 billing months and no customer "
+                "types): who entered and left the list cannot be shown."
             )
         )
 
@@ -529,13 +528,16 @@ class ServiceLevels(Result):
         ax.set_yticks(y, [label(str(c)) for c in counts.index])
         ax.invert_yaxis()
         count_axis(ax, axis="x")
-        ax.legend(loc="best")
-        ax.set_title(tr("Service received against the tier's entitlement"))
+        ax.legend(loc="best")  # the report titles the chart with its finding
         return ax
 
 
 def service_levels(
-    book: Book, *, rules: str | Path | dict | None = None, scheme: str | Path | dict | None = None
+    book: Book,
+    *,
+    rules: str | Path | dict | None = None,
+    scheme: str | Path | dict | None = None,
+    tiers: Any = None,
 ) -> ServiceLevels:
     """Account-manager hours and field visits each account receives a month, against what
     its value tier is entitled to (``service.entitlements`` of ``config/key_accounts.yaml``).
@@ -562,6 +564,7 @@ def service_levels(
     book : the data (a whole operator or one branch).
     rules : changes to ``config/key_accounts.yaml`` (a dict or a YAML file).
     scheme : the tier scheme (default ``service.scheme``).
+    tiers : a :func:`kamlib.value_tiers` result of the book to reuse (computed when None).
 
     Returns
     -------
@@ -623,7 +626,8 @@ def service_levels(
                 )
             )
 
-    tiers = value_tiers(book, scheme=scheme)
+    # a value_tiers result of the book already computed (the report's) is reused
+    tiers = tiers if tiers is not None else value_tiers(book, scheme=scheme)
     order = list(tiers.scheme.codes) if tiers.scheme is not None else list(tiers.table.index)
     entitled_tiers = [c for c in order if c in ent]
     if not entitled_tiers:

@@ -157,14 +157,18 @@ class AccountManagers(Result):
 
         shown = t.head(20).iloc[::-1]
         y = np.arange(len(shown))
-        ax.barh(y, shown["revenue"].to_numpy(dtype=float), color="#4c72b0")
+        ax.barh(y, shown["revenue"].to_numpy(dtype=float), color="#4c72b0", label=tr("Revenue"))
         lost = shown["churned_revenue"].to_numpy(dtype=float)
-        ax.barh(y, np.nan_to_num(lost), height=0.4, color="#c44e52")
+        ax.barh(
+            y,
+            np.nan_to_num(lost),
+            height=0.4,
+            color="#c44e52",
+            label=tr("A year's revenue of the accounts that left"),
+        )
         ax.set_yticks(y, shown["account_manager"].astype(str).tolist())
         money_axis(ax, self.currency, axis="x")
-        ax.set_title(
-            tr("Revenue per account manager (red: annual revenue of the accounts that left)")
-        )
+        ax.legend(loc="lower right")  # the report titles the chart with its finding
         return ax
 
 
@@ -264,15 +268,6 @@ class ManagerDepartures(Result):
                 color=["#c44e52", "#4c72b0"],
             )
             ax.set_ylabel(tr("Accounts churned per 100 account-months"))
-            ax.set_title(
-                tr(
-                    "Churn after a manager left: {ratio:.1f} times the rest "
-                    "(95% interval {low:.1f} to {high:.1f})",
-                    ratio=self.ratio_,
-                    low=self.ci_[0],
-                    high=self.ci_[1],
-                )
-            )
             return ax
         t = self.table
         y = np.arange(len(t))
@@ -450,7 +445,7 @@ def account_managers(
     """
     from ._settings import settings
     from .plans import important_ids
-    from .profit import _pnl_of
+    from .profit import pnl_of
 
     cfg = settings("key_accounts", rules, caller="account_managers")
     mc = cfg["managers"]
@@ -492,8 +487,8 @@ def account_managers(
     monthly = _monthly(book)
     important = important_ids(book, cfg).to_numpy()
 
-    p = _pnl_of(book, pnl, cost_model)
-    pt = p.table  # in the order of accounts (checked by _pnl_of)
+    p = pnl_of(book, pnl, cost_model)
+    pt = p.table  # in the order of accounts (checked by pnl_of)
     revenue = pt["revenue"].to_numpy(dtype="float64", na_value=np.nan)
     profit = pt["profit"].to_numpy(dtype="float64", na_value=np.nan)
     if not p.has_costs:

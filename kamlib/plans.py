@@ -230,6 +230,7 @@ def account_plans(
     rules: str | Path | dict | None = None,
     pnl: Any = None,
     white_space: Any = None,
+    tiers: Any = None,
 ) -> AccountPlans:
     """One plan for each of the top ``top_n`` active key accounts by revenue and for every
     active important account.
@@ -245,6 +246,7 @@ def account_plans(
     pnl : a :func:`kamlib.customer_pnl` result to reuse (computed when not given).
     white_space : a :func:`kamlib.white_space` result to reuse (computed when None;
         False leaves white space out of the plans).
+    tiers : a :func:`kamlib.value_tiers` result of the book to reuse (computed when None).
 
     Returns
     -------
@@ -306,7 +308,7 @@ def account_plans(
             white_space = None
         else:
             white_space = _white_space(book)
-    ctx = _PlanData.of(book, pnl, white_space, cfg)
+    ctx = _PlanData.of(book, pnl, white_space, cfg, tiers)
     plans: dict[str, AccountPlan] = {}
     rows = []
     imp = pd.Series(important, index=rev.index)
@@ -376,7 +378,9 @@ class _PlanData:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, book: Book, pnl: Any, space: Any, cfg: dict[str, Any]) -> _PlanData:
+    def of(
+        cls, book: Book, pnl: Any, space: Any, cfg: dict[str, Any], given_tiers: Any = None
+    ) -> _PlanData:
         from .segment import value_tiers
 
         acc = book.accounts.set_index("account_id", drop=False)
@@ -405,7 +409,7 @@ class _PlanData:
         sp = getattr(space, "table", None)
         notes += [n for n in getattr(space, "notes", ())]
         try:
-            tiers = value_tiers(book).assignment
+            tiers = (given_tiers if given_tiers is not None else value_tiers(book)).assignment
         except Exception:
             tiers = None
         per_month, median = _complaints(book, key_account_ids(book, cfg))

@@ -462,6 +462,7 @@ def sales_potential(
     scheme: Any = None,
     types: tuple[str, ...] | list[str] | None = ("business", "key_account"),
     rules: Any = None,
+    tiers: Any = None,
 ) -> SalesPotential:
     """Sales potential (销售潜力) per segment: today's revenue and the annual gap each lever
     could close.
@@ -478,6 +479,7 @@ def sales_potential(
     scheme : the tier scheme (``by="tier"``).
     types : the customer types whose accounts are counted (None: all).
     rules : changes to ``config/segments.yaml`` (``opportunities:``).
+    tiers : a :func:`kamlib.value_tiers` result of the book to reuse (computed when None).
 
     Returns
     -------
@@ -544,7 +546,8 @@ def sales_potential(
         return empty(tr("The data have no revenue, so no sales potential can be sized."))
     if segments is None:
         if by == "tier":
-            tiers = value_tiers(book, scheme=scheme)
+            # a value_tiers result of the book already computed (the report's) is reused
+            tiers = tiers if tiers is not None else value_tiers(book, scheme=scheme)
             segments = tiers.assignment
         elif has_column(book, by, caller="sales_potential"):
             segments = book.accounts.set_index("account_id")[by]
@@ -580,7 +583,7 @@ def sales_potential(
 
     # -- profit today and the loss-makers
     months = max(len(book.months()), 1)
-    p = pr._pnl_of(book, pnl, None)
+    p = pr.pnl_of(book, pnl, None)
     profit_today = pd.Series(np.nan, index=segs)
     drop = pd.DataFrame({"gain": np.nan, "given_up": np.nan, "losers": 0}, index=segs)
     if p.has_costs:
@@ -676,7 +679,12 @@ def sales_potential(
     # -- new customers from market sizes
     new = pd.Series(np.nan, index=segs)
     if market is None:
-        notes.append(tr("Winning new customers needs market sizes (market=): it is not sized."))
+        notes.append(
+            tr(
+                "Winning new customers needs the size of the market per segment, which "
+                "the data do not give: it is not sized."
+            )
+        )
     else:
         scope = segments.reindex(pd.Index(cand["account_id"]))
         tt = segment_targets(book, scope.dropna(), market=market)

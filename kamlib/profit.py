@@ -35,6 +35,7 @@ __all__ = [
     "cost_model",
     "cost_to_serve",
     "customer_pnl",
+    "pnl_of",
     "PnL",
     "Concentration",
     "concentration",
@@ -431,8 +432,20 @@ def _basis_note(basis: str, has_discounts: bool) -> str:
     )
 
 
-def _pnl_of(book: Book, pnl: PnL | None, cost_model: Any) -> PnL:
-    """The P&L given (computed once, shared by several analyses) or the book's own."""
+def pnl_of(book: Book, pnl: PnL | None, cost_model: Any) -> PnL:
+    """The P&L given (computed once, shared by several analyses) or the book's own.
+
+    A given ``pnl`` must be of the same accounts as ``book`` (a ValueError otherwise).
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> from kamlib.profit import pnl_of
+    >>> b = kamlib.synth(200, seed=1).book
+    >>> p = kamlib.customer_pnl(b)
+    >>> pnl_of(b, p, None) is p
+    True
+    """
     if pnl is not None:
         if cost_model is not None:
             raise ValueError("give pnl= or cost_model=, not both: the P&L has its cost model")
@@ -555,7 +568,7 @@ def concentration(
     >>> 0 < c.top_share < 1
     True
     """
-    p = _pnl_of(book, pnl, cost_model)
+    p = pnl_of(book, pnl, cost_model)
     c = concentration_of(p.table, value=value, top=top)
     notes = list(p.notes)
     if value == "profit" and c.negative:
@@ -755,7 +768,7 @@ def decile_table(
     >>> list(d.table.index[:2])
     ['D1', 'D2']
     """
-    p = _pnl_of(book, pnl, cost_model)
+    p = pnl_of(book, pnl, cost_model)
     if by not in p.table:
         raise ConfigError(
             f"decile_table: by={by!r} is not a column of the customer P&L; "
@@ -1019,7 +1032,7 @@ def whale_curve(
     >>> w.peak_share > 1
     True
     """
-    p = _pnl_of(book, pnl, cost_model)
+    p = pnl_of(book, pnl, cost_model)
     w = whale_of(p.table, currency=p.currency)
     if p.has_costs:
         w.loss_making = int(is_loss_making(p.table).sum())
@@ -1107,7 +1120,7 @@ def profit_groups(
     >>> list(g.table.index)
     ['profitable', 'break_even', 'loss_making']
     """
-    p = _pnl_of(book, pnl, cost_model)
+    p = pnl_of(book, pnl, cost_model)
     if not p.has_costs:
         return ProfitGroups(pd.DataFrame(), p.notes)
     return ProfitGroups(groups_of(p.table, band=band), p.notes)
@@ -1217,7 +1230,7 @@ def rules_of_thumb(
     >>> list(r.table.columns)
     ['says', 'holds']
     """
-    p = _pnl_of(book, pnl, cost_model)
+    p = pnl_of(book, pnl, cost_model)
     return RulesOfThumb(rules_of_thumb_of(p.table, top=top, min_accounts=min_accounts), p.notes)
 
 
@@ -1427,7 +1440,7 @@ def profit_actions(
     >>> len(a.table)
     3
     """
-    pnl = _pnl_of(book, pnl, cost_model)
+    pnl = pnl_of(book, pnl, cost_model)
     t = pnl.table
     notes = list(pnl.notes)
     if not pnl.has_costs:

@@ -241,7 +241,7 @@ def test_the_thresholds_follow_the_settings():
 def test_a_twelve_month_book_takes_customer_type_for_last_year_s_list():
     kal = key_account_list(_book(MONTHS[12:]))
     assert kal.before_basis == "customer_type"
-    assert len(kal.notes) == 1 and "customer_type" in kal.notes[0] and "12" in kal.notes[0]
+    assert len(kal.notes) == 1 and "customer type" in kal.notes[0] and "12" in kal.notes[0]
     t = kal.table.set_index("account_id")
     assert t["monthly_spend_before"].isna().all()  # no earlier month to see
     # UP: recorded as business, spends 4,000: entered; no spend move to see: reclassified

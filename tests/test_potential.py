@@ -269,7 +269,7 @@ def test_new_customers_need_market_sizes():
     book, seg = _tier_book()
     sp = sales_potential(book, segments=seg)
     assert _pot(sp, "win new customers").isna().all()
-    assert any("needs market sizes" in n for n in sp.notes)
+    assert any("needs the size of the market" in n for n in sp.notes)
     assert np.isnan(sp.summary().loc["potential_new_customers", "value"])
     # with a market for low: (10% - 49,200 / 1,000,000) x 1,000,000 = 50,800
     m = {"low": {"customers": 40, "revenue": 1_000_000, "target_share": 0.1}}

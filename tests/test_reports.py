@@ -38,11 +38,20 @@ def test_every_sample_branch_gets_a_complete_report(sample_reports):
             "Where the profit is",
             "Why customers leave",
             "Groups about to leave",
+            "Key accounts",
+            "Account managers",
             "Recommended actions",
             "Data quality",
         ):
             assert heading in html, (r["branch"], heading)
         assert html.count("data:image/png;base64") >= 5  # the pictures are embedded
+        # the account plans beside the report, linked from it: an index and a page each
+        assert 'href="plans/index.html"' in html
+        plans = folder / "plans"
+        index_page = (plans / "index.html").read_text(encoding="utf-8")
+        pages = sorted(p.name for p in plans.glob("*.html") if p.name != "index.html")
+        assert pages and all(f'href="{p}"' in index_page for p in pages), r["branch"]
+        assert (plans / "plans.xlsx").is_file()
 
 
 def test_metrics_match_independent_computation(sample_reports):
