@@ -236,6 +236,7 @@ LABELS: dict[str, str] = {
     "left": N_("Left"),
     "left_on": N_("Left on"),
     "change_reason": N_("Why it changed"),
+    "trend": N_("Trend"),
     "manager_left": N_("Manager left"),
     "reassigned": N_("Reassigned"),
     "account_left": N_("Account left"),

@@ -1753,7 +1753,8 @@ def _potential_blocks(ctx: _Ctx, s: Section, potential: Any) -> None:
         )
     else:
         title = tr("Sales potential per value tier")
-    s.blocks.append(Table(tr("Sales potential"), title, w))
+    # the report sizes the potential per value tier: named so, the codes in words
+    s.blocks.append(Table(tr("Sales potential"), title, w.rename_axis("tier")))
     s.blocks.append(
         Text(
             tr(
@@ -1910,16 +1911,36 @@ def _payback_blocks(ctx: _Ctx, s: Section, payback: Any) -> None:
     t = payback.table
     if not len(t):
         return
-    # a contract neither judged to pay back nor not (no revenue and no margin) is unknown
-    short = t[t["pays_back"].eq(False)].sort_values("shortfall", ascending=False)
+    # a contract neither judged to pay back nor not (no revenue and no margin) is unknown;
+    # the running contracts are the ones the branch can still act on: the headline's
+    as_of = ctx.b.as_of if ctx.b.as_of is not None else t["end"].max()
+    running = t["end"] > as_of
+    short_all = t["pays_back"].eq(False)
+    short = t[short_all & running].sort_values("shortfall", ascending=False)
+    # the noun agrees with the total ("1 of 2 contracts"): the plural is chosen by it
     title = ntr(
-        "{n} of {total} key-account contract will not pay back its investment: {money} short",
-        "{n} of {total} key-account contracts will not pay back their investment: {money} short",
-        len(short),
+        "{n} of {total} running key-account contract will not pay back on current margins: "
+        "{money} short",
+        "{n} of {total} running key-account contracts will not pay back on current margins: "
+        "{money} short",
+        int(running.sum()),
         n=count(len(short)),
-        total=count(len(t)),
+        total=count(int(running.sum())),
         money=money(short["shortfall"].sum(), cur),
     )
+    ended = int((~running).sum())
+    ended_text = None
+    if ended:
+        ended_text = Text(
+            ntr(
+                "{n} of the {total} contract that has ended did not pay back ({money} short).",
+                "{n} of the {total} contracts that have ended did not pay back ({money} short).",
+                ended,
+                n=count(int((short_all & ~running).sum())),
+                total=count(ended),
+                money=money(t.loc[short_all & ~running, "shortfall"].sum(), cur),
+            )
+        )
     cols = [
         "name",
         "start",
@@ -1933,6 +1954,8 @@ def _payback_blocks(ctx: _Ctx, s: Section, payback: Any) -> None:
     ]
     shown = short.set_index("account_id")[[c for c in cols if c in short]]
     s.blocks.append(Table(tr("Contract payback"), title, shown.head(10)))
+    if ended_text is not None:
+        s.blocks.append(ended_text)
     if len(shown) > 10:
         s.blocks.append(
             Text(
@@ -1981,17 +2004,16 @@ def _manager_blocks(ctx: _Ctx, s: Section, managers: Any) -> None:
     s.blocks += ctx.said(managers)
     t = managers.table
     if len(t):
-        fig = managers.summary()["value"]
         title = ntr(
-            "{n} account manager looks after {accounts} accounts bringing {money}",
-            "{n} account managers look after {accounts} accounts bringing {money}",
+            "{n} account manager looks after {accounts} active accounts bringing {money}",
+            "{n} account managers look after {accounts} active accounts bringing {money}",
             len(t),
             n=count(len(t)),
-            accounts=count(int(fig["managed_accounts"])),
+            accounts=count(int(t["active_accounts"].sum())),
             money=money(t["revenue"].sum(), cur),
         )
         cols = [
-            "accounts",
+            "active_accounts",
             "revenue",
             "profit",
             "profit_share",

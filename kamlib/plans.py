@@ -790,6 +790,23 @@ def _plan(ctx: _PlanData, aid: str, chosen: str, rank: int) -> AccountPlan:
     )
 
 
+#: the page's words that are written inside f-strings, where the message extractor
+#: cannot see a tr() call: listed here so the catalogue holds (and translates) them
+_PAGE_WORDS = (
+    N_("All account plans of {branch}"),
+    N_("Account plan: {name}"),
+    N_("{branch} · data to {date}"),
+    N_("Next actions"),
+    N_("Churn-risk signals"),
+    N_("threshold: {t}"),
+    N_("The data hold no churn-risk signal for this account."),
+    N_("Account file"),
+    N_("Revenue and profit"),
+    N_("Products similar accounts hold"),
+    N_("It holds the products most similar accounts hold (or the data cannot say)."),
+    N_("Account plans: {branch}"),
+)
+
 _CHOSEN_WORDS = {
     "top": N_("top {n}"),
     "important": N_("important"),
@@ -962,7 +979,7 @@ def index_page(plans: AccountPlans, *, branch: str, lang: str) -> str:
             "<tr>"
             f'<td class="kam-num">{e(rank)}</td><td>{link}</td>'
             f"<td>{e(tr(_CHOSEN_WORDS[r.chosen], n=count(plans.top_n)))}</td>"
-            f"<td>{e(str(r.account_manager or MISSING))}</td>"
+            f"<td>{e(MISSING if _blank(r.account_manager) else str(r.account_manager))}</td>"
             f'<td class="kam-num">{e(money(r.revenue, cur))}</td>'
             f'<td class="kam-num">{e(money(r.profit, cur))}</td>'
             f"<td>{e(_day(r.contract_end))}</td>"

@@ -297,3 +297,17 @@ def test_pictures_speak_the_editions_language_and_have_every_glyph(book, names, 
             + "\n  ".join(sorted(missing)[:40])
         )
     assert not problems, "\n\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_account_plans_are_in_the_editions_language(editions, names, lang):
+    """The plans beside the branch report (the index and the pages) speak the edition's
+    language too: no word of the other left on them."""
+    folder, _ = editions[lang]
+    plans = folder / BRANCH / "plans"
+    pages = sorted(plans.glob("*.html"))
+    assert (plans / "index.html") in pages and len(pages) > 1
+    found = []
+    for page in pages[:6]:
+        found += foreign(html_text(page), lang, names)
+    assert not found, _report(found, f"the {lang} edition's account plans")

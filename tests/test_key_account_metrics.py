@@ -70,11 +70,11 @@ def _book(*, assignments: bool = True, contracts: bool = True) -> kamlib.Book:
     if contracts:
         tables["contracts"] = pd.DataFrame(
             {
-                "account_id": ["K1", "B1"],
-                "start": ["2025-01-01", "2025-01-01"],
-                "end": ["2027-01-01", "2026-01-01"],
-                "investment": [100_000.0, 10_000.0],
-                "expected_revenue": [50_000.0, 60_000.0],
+                "account_id": ["K1", "B1", "A2"],
+                "start": ["2025-01-01", "2025-01-01", "2023-01-01"],
+                "end": ["2027-01-01", "2026-01-01", "2025-06-30"],
+                "investment": [100_000.0, 10_000.0, 50_000.0],
+                "expected_revenue": [50_000.0, 60_000.0, 10_000.0],
             }
         )
     return kamlib.Book.from_frames(**tables, as_of="2025-12-31")
@@ -99,8 +99,9 @@ def test_the_key_account_figures_by_hand():
     # month for a year, 24,000; A2 stayed
     assert m["revenue_lost_after_manager_left"] == pytest.approx(24_000)
     # no cost table: contracts judged on revenue. K1 promises 50,000 for 100,000
-    # invested (short); B1 60,000 for 10,000 (pays back)
-    assert m["contracts_not_paying_back"] == 1
+    # invested (short); B1 60,000 for 10,000 (pays back); A2's ended in June with
+    # 10,000 for 50,000 (short)
+    assert m["contracts_not_paying_back"] == 2
 
 
 def test_without_history_or_contracts_the_figures_are_null():
@@ -118,3 +119,17 @@ def test_without_managers_the_count_is_null():
         accounts=acc, billing=book.billing, contracts=book.contracts, as_of="2025-12-31"
     )
     assert _metrics(bare)["accounts_without_manager"] is None
+
+
+def test_the_payback_headline_is_of_the_running_contracts():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = kamlib.build_report(_book(), "Suzhou")
+    section = r.section("key_accounts")
+    table = next(t for t in section.tables if t.name == "Contract payback")
+    # running at 31 December: K1 (short by 100,000 - 50,000) and B1 (pays back)
+    assert table.title.startswith("1 of 2 running key-account contracts will not pay back")
+    assert "50 k CNY short" in table.title
+    assert list(table.frame.index) == ["K1"]
+    # A2's ended: said apart, 50,000 - 10,000 short
+    assert "1 of the 1 contract that has ended did not pay back" in " ".join(section.sentences)
