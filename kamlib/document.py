@@ -488,7 +488,7 @@ def _build(
     from .managers import account_managers, manager_departures
     from .needs import NeedsSegments
     from .plans import account_plans
-    from .potential import sales_potential
+    from .potential import sales_potential, white_space
     from .report import data_quality, metrics_of
 
     b = book.branch(branch)
@@ -516,8 +516,9 @@ def _build(
     kpi = kpis(book, branch, pnl=pnl, targets=targets or None)
     kal = key_account_list(b)
     service = service_levels(b, tiers=tiers)
-    plans = account_plans(b, pnl=pnl, tiers=tiers)
-    potential = sales_potential(b, pnl=pnl, tiers=tiers)
+    space = white_space(b)  # one look-alike search for the plans and the sales potential
+    plans = account_plans(b, pnl=pnl, tiers=tiers, white_space=space)
+    potential = sales_potential(b, pnl=pnl, tiers=tiers, white_space=space)
     payback = contract_payback(b, pnl=pnl)
     discounts = discount_control(b, tiers=tiers)
     managers = account_managers(b, pnl=pnl)
@@ -1687,22 +1688,11 @@ def _plan_blocks(ctx: _Ctx, s: Section, plans: Any) -> None:
             n=count(len(raised)),
             money=money(raised["revenue"].sum(), cur),
         )
-        cols = [
-            "rank",
-            "name",
-            "chosen",
-            "account_manager",
-            "revenue",
-            "profit",
-            "contract_end",
-            "signals_raised",
-            "first_action",
-        ]
         s.blocks.append(
             Table(
                 tr("Account plans"),
                 title,
-                pt.set_index("account_id")[[c for c in cols if c in pt]].head(20),
+                pt.set_index("account_id").head(20),
             )
         )
         if len(pt) > 20:
@@ -1719,7 +1709,7 @@ def _plan_blocks(ctx: _Ctx, s: Section, plans: Any) -> None:
                 Table(
                     tr("Every account plan"),
                     tr("Every planned account, by rank"),
-                    pt.set_index("account_id")[[c for c in cols if c in pt]],
+                    pt.set_index("account_id"),
                     on_page=False,
                 )
             )

@@ -302,12 +302,9 @@ def account_plans(
 
     pnl = pnl if pnl is not None else pr.customer_pnl(book)
     if white_space is None:
-        try:
-            from .potential import white_space as _white_space
-        except ImportError:  # pragma: no cover - until the white-space analysis lands
-            white_space = None
-        else:
-            white_space = _white_space(book)
+        from .potential import white_space as _white_space
+
+        white_space = _white_space(book)
     ctx = _PlanData.of(book, pnl, white_space, cfg, tiers)
     plans: dict[str, AccountPlan] = {}
     rows = []

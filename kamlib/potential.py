@@ -452,6 +452,11 @@ def _similar(segs: list[Any], ordered: bool) -> dict[Any, list[Any]]:
     return {s: segs[max(i - 1, 0) : i] + segs[i + 1 : i + 2] for i, s in enumerate(segs)}
 
 
+def _white_space_of(book: Book, types: Any) -> WhiteSpace:
+    # sales_potential's own parameter is called white_space: the function by another name
+    return white_space(book, types=types)
+
+
 def sales_potential(
     book: Book,
     *,
@@ -463,6 +468,7 @@ def sales_potential(
     types: tuple[str, ...] | list[str] | None = ("business", "key_account"),
     rules: Any = None,
     tiers: Any = None,
+    white_space: Any = None,
 ) -> SalesPotential:
     """Sales potential (销售潜力) per segment: today's revenue and the annual gap each lever
     could close.
@@ -480,6 +486,8 @@ def sales_potential(
     types : the customer types whose accounts are counted (None: all).
     rules : changes to ``config/segments.yaml`` (``opportunities:``).
     tiers : a :func:`kamlib.value_tiers` result of the book to reuse (computed when None).
+    white_space : a :func:`white_space` result of the book for the same ``types`` to reuse
+        (computed when None).
 
     Returns
     -------
@@ -663,7 +671,8 @@ def sales_potential(
     # -- look-alike white space, per segment of the account
     look = pd.Series(np.nan, index=segs)
     if book.has("billing"):
-        ws = white_space(book, types=types).table
+        found = white_space if white_space is not None else _white_space_of(book, types)
+        ws = found.table
         if len(ws):
             wseg = df["segment"].reindex(ws["account_id"]).to_numpy()
             look = (
