@@ -226,6 +226,10 @@ LABELS: dict[str, str] = {
     "churned_revenue": N_("Revenue lost to churn (a year)"),
     "satisfaction_n": N_("Satisfaction scores"),
     "revenue_per_am_hour": N_("Revenue per account-manager hour"),
+    "profit_per_am_hour": N_("Profit per account-manager hour"),
+    "still_active": N_("Accounts still with us"),
+    "revenue_at_risk": N_("Revenue at risk (a year)"),
+    "out_of_contract": N_("Out of contract"),
     "managers": N_("Account managers"),
     "managed_accounts": N_("Managed accounts"),
     "accounts_without_manager": N_("Accounts without a manager"),
@@ -515,6 +519,7 @@ LABELS: dict[str, str] = {
     "quantity": N_("Quantity times a rate"),
     "amount": N_("Amount as recorded"),
     "fix_loss_maker": N_("Fix a loss-making account"),
+    "renew_contract": N_("Sign key accounts out of contract again"),
     # -- codes of the priority matrix (opportunity_matrix: priority) and of the levers
     # for loss-making accounts (profit_actions: lever)
     "act_now": N_("Act now"),  # also the count of act-now opportunities (a summary figure)
@@ -863,7 +868,15 @@ KINDS: dict[str, str] = {
     ),
     **dict.fromkeys(["odds_ratio", "acquisition_to_retention_cost"], "ratio"),
     **dict.fromkeys(
-        ["important", "reliable", "significant", "warning", "contract_ends_soon"], "flag"
+        [
+            "important",
+            "reliable",
+            "significant",
+            "warning",
+            "contract_ends_soon",
+            "out_of_contract",
+        ],
+        "flag",
     ),
     **dict.fromkeys(
         [
@@ -1021,6 +1034,8 @@ KINDS.update(
                 "new_business_revenue",
                 "churned_revenue",
                 "revenue_per_am_hour",
+                "profit_per_am_hour",
+                "revenue_at_risk",
                 "revenue_lost",
                 "revenue_lost_after_manager_left",
             ],
@@ -1037,6 +1052,7 @@ KINDS.update(
                 "accounts_without_manager",
                 "important_accounts_changed_manager",
                 "churned_after",
+                "still_active",
                 "departures",
                 "accounts_churned_after_departure",
             ],

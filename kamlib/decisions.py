@@ -474,12 +474,14 @@ KIND_WORDS = {
     "fix_loss_maker": N_("Fix loss-making accounts"),
     "churn_cause": N_("Act on a churn cause"),
     "priority": N_("Seize a large opportunity likely to succeed"),
+    "renew_contract": N_("Sign key accounts out of contract again"),
 }
 SOURCE_WORDS = {
     "group_warnings": N_("Group-churn warnings"),
     "profit_actions": N_("Loss-making accounts"),
     "cause_tree": N_("Churn causes"),
     "opportunity_matrix": N_("Priority matrix"),
+    "account_plans": N_("Account plans"),
 }
 
 
@@ -669,6 +671,48 @@ def _loss_makers(
     return out, None
 
 
+def _renew(
+    plans: Any, acc: pd.DataFrame, months: int, currency: str, show: Callable[[Any], str] = str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The planned key accounts whose contract has ended: out of contract they can leave at
+    any month's end, so signing them again is an action of this month."""
+    t = plans.table
+    if t.empty or "out_of_contract" not in t or t["out_of_contract"].isna().all():
+        return [], None  # no plans, or no contract ends: nothing to say either way
+    out = t[t["out_of_contract"].fillna(False).astype(bool)]
+    if out.empty:
+        return [], tr("No planned key account is out of contract.")
+    out = out.sort_values("revenue", ascending=False, kind="stable")
+    per_year = 12 / months if months else 1.0
+    stake = float(out["revenue"].sum()) * per_year
+    names = _name_of(acc, out["account_id"].head(3).tolist(), show)
+    rest = len(out) - len(names)
+    who = (
+        names_list(names)
+        if not rest
+        else tr("{names} and {n} more", names=tr(", ").join(names), n=count(rest))
+    )
+    return [
+        {
+            "kind": "renew_contract",
+            "action": ntr(
+                "Sign a new contract with {accounts}: out of contract, it can leave any "
+                "month; {money} of revenue a year.",
+                "Sign new contracts with {accounts}: out of contract, they can leave any "
+                "month; {money} of revenue a year.",
+                len(out),
+                accounts=who,
+                money=money(stake, currency),
+            ),
+            "accounts": _listed(_name_of(acc, out["account_id"].tolist(), show)),
+            "money_at_stake": stake,
+            "why": tr("The contract has ended"),
+            "assumption": np.nan,
+            "source": "account_plans",
+        }
+    ], None
+
+
 def _controllable() -> set[str]:
     causes = settings("causes")["causes"]
     return {c for c, spec in causes.items() if spec.get("controllable")}
@@ -828,6 +872,7 @@ def next_actions(
     loss_makers: Any = None,
     causes: Any = None,
     opportunities: Any = None,
+    plans: Any = None,
     max_actions: int = 5,
 ) -> Actions:
     """Three to five actions for this month, each a sentence with the accounts or groups
@@ -840,12 +885,14 @@ def next_actions(
     control (``causes``: :func:`kamlib.cause_tree`; ``controllable`` in
     ``config/causes.yaml``) and the act-now cell of the priority matrix
     (``opportunities``: :func:`kamlib.opportunity_matrix`, by value tier when computed
-    here). Each kind gives its best action first, then the next best of each kind fills
+    here) and the planned key accounts out of contract (``plans``:
+    :func:`kamlib.account_plans`). Each kind gives its best action first, then the next best of each kind fills
     the list up to ``max_actions``; the list is ranked by money at stake.
 
     Money at stake per year: a warned group's revenue at risk (its group bill before the
     warning x 12); loss-making accounts' losses over the billing months x 12 / months; a
-    churn cause's lost accounts' monthly revenue x 12; an opportunity's size (its
+    churn cause's lost accounts' monthly revenue x 12; out-of-contract accounts' revenue
+    over the billing months x 12 / months; an opportunity's size (its
     probability, an assumption, is said in ``assumption``).
 
     Examples
@@ -869,6 +916,10 @@ def next_actions(
     causes = cause_tree(b) if causes is None else causes
     if opportunities is None:
         opportunities = opportunity_matrix(b, value_tiers(b).assignment, pnl=pnl)
+    if plans is None:
+        from .plans import account_plans
+
+        plans = account_plans(b, pnl=pnl)
     months = len(b.months())
     has_costs = bool(pnl.has_costs) if pnl is not None else b.has("costs")
     losses = _loss_makers(loss_makers, b.accounts, months, currency, has_costs, id_label(b))
@@ -877,6 +928,7 @@ def next_actions(
         losses,
         _cause(causes, b, currency),
         _priority(opportunities, currency, losses_named=bool(losses[0])),
+        _renew(plans, b.accounts, months, currency, id_label(b)),
     ]
     pools = [sorted(c, key=lambda a: -a["money_at_stake"]) for c, _ in found]
     chosen: list[dict[str, Any]] = []

@@ -531,6 +531,7 @@ def _build(
         loss_makers=loss,
         causes=tree,
         opportunities=opps,
+        plans=plans,
     )
     results: dict[str, Any] = {
         "pnl": pnl,
@@ -1670,6 +1671,26 @@ def _plan_blocks(ctx: _Ctx, s: Section, plans: Any) -> None:
     pt = plans.table
     if len(pt):
         raised = pt[pt["signals_raised"] > 0]
+        out = pt[pt["out_of_contract"].fillna(False).astype(bool)]
+        if len(out):
+            # out of contract, an account can leave at any month's end: the first thing
+            # the plans say (issue #19's reading by a branch manager)
+            s.blocks.append(
+                Text(
+                    ntr(
+                        "{n} of the {all} planned accounts is out of contract (its contract "
+                        "has ended): {money} of revenue in the period that can leave any "
+                        "month. Signing it again comes first.",
+                        "{n} of the {all} planned accounts are out of contract (their "
+                        "contracts have ended): {money} of revenue in the period that can "
+                        "leave any month. Signing them again comes first.",
+                        len(out),
+                        n=count(len(out)),
+                        all=count(len(pt)),
+                        money=money(out["revenue"].sum(), cur),
+                    )
+                )
+            )
         s.blocks.append(
             Text(
                 ntr(
@@ -2012,7 +2033,7 @@ def _manager_blocks(ctx: _Ctx, s: Section, managers: Any) -> None:
             "churned",
             "churn_rate",
             "satisfaction",
-            "revenue_per_am_hour",
+            "profit_per_am_hour",
         ]
         s.blocks.append(
             Table(
@@ -2021,6 +2042,28 @@ def _manager_blocks(ctx: _Ctx, s: Section, managers: Any) -> None:
                 t.set_index("account_manager")[[c for c in cols if c in t]],
             )
         )
+        losing = t.loc[t["profit"] < 0].sort_values("profit", kind="stable")
+        if len(losing):
+            worst = losing.iloc[0]
+            s.blocks.append(
+                Text(
+                    ntr(
+                        "The accounts of {manager} lose {money} (margin {margin}): their "
+                        "prices and cost to serve are the first to review. Shares of profit "
+                        "add up to 100%, so with a loss in one portfolio the others' shares "
+                        "add up to more.",
+                        "The accounts of {n} managers lose money, {manager}'s the most: "
+                        "{money} (margin {margin}); their prices and cost to serve are the "
+                        "first to review. Shares of profit add up to 100%, so with losses in "
+                        "some portfolios the others' shares add up to more.",
+                        len(losing),
+                        n=count(len(losing)),
+                        manager=str(worst["account_manager"]),
+                        money=money(-float(worst["profit"]), cur),
+                        margin=share(float(worst["margin"])),
+                    )
+                )
+            )
     wm = managers.without_manager
     if len(wm):
         title = ntr(
@@ -2075,6 +2118,21 @@ def _departure_blocks(ctx: _Ctx, s: Section, departures: Any) -> None:
             t.rename(columns={"left": "left_on"}).set_index("account_manager"),
         )
     )
+    still = int(t["still_active"].sum())
+    if still:
+        s.blocks.append(
+            Text(
+                ntr(
+                    "{n} account handed over when its manager left is still with us: {money} "
+                    "a year at risk while the new manager wins its trust.",
+                    "{n} accounts handed over when their manager left are still with us: "
+                    "{money} a year at risk while the new managers win their trust.",
+                    still,
+                    n=count(still),
+                    money=money(float(t["revenue_at_risk"].sum()), cur),
+                )
+            )
+        )
     if pd.notna(fig.get("turnover")):
         s.blocks.append(
             Text(
@@ -2128,6 +2186,38 @@ def _discount_blocks(ctx: _Ctx, s: Section, discounts: Any) -> None:
                 ).set_index("account_manager")[[c for c in cols if c in bm]],
             )
         )
+        over_rows = discounts.table.loc[discounts.table["excess"] > 0].sort_values(
+            "excess", ascending=False, kind="stable"
+        )
+        if len(over_rows):
+            cols_a = ["name", "account_manager", "tier", "discount_rate", "limit", "excess"]
+            shown = over_rows.assign(
+                account_manager=over_rows["account_manager"].fillna(tr("No account manager")),
+                tier=over_rows["tier"].astype(object).fillna(tr("No tier")),
+            ).set_index("account_id")[[c for c in cols_a if c in over_rows]]
+            top = shown.head(10)
+            s.blocks.append(
+                Table(
+                    tr("Accounts most over the limit"),
+                    ntr(
+                        "One account is discounted above its limit: {money} of {all}",
+                        "The {n} accounts given most above their limits: {money} of the {all}",
+                        len(top),
+                        n=count(len(top)),
+                        money=money(float(top["excess"].sum()), cur),
+                        all=money(float(shown["excess"].sum()), cur),
+                    ),
+                    top,
+                )
+            )
+            if len(shown) > 10:
+                ctx.appendix.append(
+                    Table(
+                        tr("Every account over its discount limit"),
+                        tr("Discount rate against the tier's limit, largest excess first"),
+                        shown,
+                    )
+                )
         bt = discounts.by_tier
         cols_t = ["accounts", "discount_rate", "limit", "accounts_over_limit", "excess"]
         s.blocks.append(

@@ -69,6 +69,7 @@ MANAGER_COLUMNS = [
     "am_hours",
     "field_visits",
     "revenue_per_am_hour",
+    "profit_per_am_hour",
 ]
 WITHOUT_COLUMNS = ["account_id", "name", "customer_type", "monthly_revenue", "important"]
 CHANGED_COLUMNS = [
@@ -86,6 +87,8 @@ DEPARTURE_COLUMNS = [
     "accounts",
     "churned_after",
     "revenue_lost",
+    "still_active",
+    "revenue_at_risk",
     "branch",
 ]
 EXPOSED_COLUMNS = [
@@ -599,6 +602,9 @@ def account_managers(
         )
     hours = t["am_hours"]
     t["revenue_per_am_hour"] = t["revenue"] / hours.where(hours > 0)
+    # profit, not revenue, is the value an hour of a manager's time looks after: a
+    # manager of large loss-making accounts has a high revenue per hour
+    t["profit_per_am_hour"] = t["profit"] / hours.where(hours > 0)
     if cost_months:
         t["am_hours"] = hours / cost_months
         t["field_visits"] = t["field_visits"] / cost_months
@@ -981,6 +987,12 @@ def manager_departures(book: Book, *, rules: str | Path | dict | None = None) ->
                 "revenue_lost": float(grp["revenue_lost"].sum(min_count=1))
                 if grp["churned_after"].any()
                 else 0.0,
+                # the handed-over accounts still with us: the revenue the departure still
+                # puts at risk (a year of their monthly bill, as revenue_lost is)
+                "still_active": int(grp.loc[grp["status"] == "active", "account_id"].nunique()),
+                "revenue_at_risk": float(
+                    12 * grp.loc[grp["status"] == "active", "monthly_revenue"].sum()
+                ),
                 "branch": br.iloc[0] if len(br) else None,
             }
         )

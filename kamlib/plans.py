@@ -279,6 +279,7 @@ def account_plans(
         "revenue",
         "profit",
         "contract_end",
+        "out_of_contract",
         "signals_raised",
         "first_action",
     ]
@@ -328,6 +329,12 @@ def account_plans(
                 "revenue": float(rev[aid]),
                 "profit": ctx.profit.get(aid, np.nan),
                 "contract_end": a.get("contract_end"),
+                # the contract ended before the data's end: free to leave any month
+                "out_of_contract": (
+                    pd.NA
+                    if a.get("contract_end") is None or book.as_of is None
+                    else bool(pd.Timestamp(a["contract_end"]) < book.as_of)
+                ),
                 "signals_raised": int(plan.signals["raised"].sum()),
                 "first_action": plan.actions["action"].iloc[0] if len(plan.actions) else MISSING,
             }
@@ -729,13 +736,19 @@ def _plan(ctx: _PlanData, aid: str, chosen: str, rank: int) -> AccountPlan:
             )
         )
     if "contract_ending" in raised:
-        acts.append(
-            (
-                tr("Open the renewal talks now"),
-                raised["contract_ending"].reading,
-                year,
-            )
+        ended = end is not None and as_of is not None and pd.Timestamp(end) < as_of
+        renewal = (
+            # out of contract, the account can leave at any month's end: this comes first
+            tr("Sign a new contract: the account is out of contract")
+            if ended
+            else tr("Open the renewal talks now"),
+            raised["contract_ending"].reading,
+            year,
         )
+        if ended:
+            acts.insert(0, renewal)
+        else:
+            acts.append(renewal)
     if "satisfaction" in raised or "complaints" in raised:
         why = [raised[k].reading for k in ("satisfaction", "complaints") if k in raised]
         acts.append((tr("Call back about service and fix what they raised"), "; ".join(why), year))
@@ -765,6 +778,10 @@ def _plan(ctx: _PlanData, aid: str, chosen: str, rank: int) -> AccountPlan:
                 -float(profit),
             )
         )
+    if "loss_making" in raised:
+        # keeping a loss-making account at today's price and cost keeps the loss: its price
+        # and cost to serve come before any effort to keep or grow it
+        acts.insert(0, acts.pop())
     actions = pd.DataFrame(acts, columns=["action", "reason", "at_stake"])
     if actions.empty:
         actions = pd.DataFrame(

@@ -73,7 +73,7 @@ METRICS_SCHEMA: dict[str, str] = {
 #: :data:`METRICS_SCHEMA` (which :func:`branch_metrics` gives on its own)
 REPORT_METRICS_SCHEMA: dict[str, str] = {
     "kpis": "the branch's value of each KPI on the report's first screen (kpi code -> value; null when the data do not allow it)",
-    "actions": "the actions for this month, largest money at stake first: text (in the report's language), money_at_stake (per year, in the currency) and kind (retain_group, fix_loss_maker, churn_cause, priority)",
+    "actions": "the actions for this month, largest money at stake first: text (in the report's language), money_at_stake (per year, in the currency) and kind (retain_group, fix_loss_maker, churn_cause, priority, renew_contract)",
     "key_accounts_entered": "accounts on this year's key-account list that were not on last year's (kamlib.key_account_list; last year's list from the spend of the 12 months before, or the recorded customer_type when the billing covers less than 24 months); null when last year's list is unknown",
     "key_accounts_left": "accounts on last year's key-account list that are not on this year's (churned, spend fell, reclassified); null when last year's list is unknown",
     "accounts_without_manager": "active business and key accounts with no account manager (kamlib.account_managers); null when the accounts table has no account_manager column",

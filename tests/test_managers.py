@@ -162,6 +162,9 @@ def test_each_managers_portfolio_value_and_churn_by_hand():
     assert w["field_visits"] == pytest.approx(1.0)
     assert w["revenue_per_am_hour"] == pytest.approx(175_000 / 152)
     assert li["revenue_per_am_hour"] == pytest.approx(41_000 / 24)
+    # the value an hour looks after: profit, 153,800 / 152 and 38,600 / 24
+    assert w["profit_per_am_hour"] == pytest.approx(153_800 / 152)
+    assert li["profit_per_am_hour"] == pytest.approx(38_600 / 24)
 
 
 def test_the_churn_rate_shows_from_min_accounts():
@@ -313,6 +316,9 @@ def test_one_departure_by_hand():
     assert (row["accounts"], row["churned_after"], row["branch"]) == (4, 2, "Kunming")
     # P1 and P2: (1,000 + 2,000) a month x 12
     assert row["revenue_lost"] == pytest.approx(36_000)
+    # P3 churned after the six months; P4 is still with us: 4,000 a month x 12 at risk
+    assert row["still_active"] == 1
+    assert row["revenue_at_risk"] == pytest.approx(48_000)
     c = d.comparison.set_index("group")
     assert list(d.comparison.columns) == COMPARISON_COLUMNS
     assert c.loc["exposed", "account_months"] == pytest.approx(EXPOSED_DAYS / MONTH)

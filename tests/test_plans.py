@@ -129,6 +129,9 @@ def test_actions_carry_their_reason_and_the_money_at_stake():
     assert visit["at_stake"].iloc[0] == pytest.approx(180_000)
     renew = plans["K1"].actions
     assert renew["action"].str.contains("renewal").any()
+    # K1's contract ends 31 Mar 2026, after the data's end: not out of contract yet
+    t = plans.table.set_index("account_id")
+    assert bool(t.loc["K1", "out_of_contract"]) is False
     assert plans["I1"].actions["action"].str.contains("Assign an account manager").any()
 
 
@@ -192,3 +195,45 @@ def test_the_sample_branch_gets_its_plans():
     gov = flagged["industry"].isin(["government", "public_security", "education"])
     want = set(flagged.index[(flagged["important"] | gov) & (flagged["status"] == "active")])
     assert set(t.loc[important, "account_id"]) == want
+
+
+def test_an_ended_contract_is_out_of_contract_and_a_loss_comes_first():
+    acc = _book().accounts.copy()
+    # K2's contract ended before the data's end (31 Dec 2025); I1 has none recorded
+    acc.loc[acc["account_id"] == "K2", "contract_end"] = pd.Timestamp("2025-09-30")
+    acc.loc[acc["account_id"] == "I1", "contract_end"] = pd.NaT
+    costs = pd.DataFrame(
+        # K3 costs 6,000 a month to serve against its 5,000 of revenue: a loss-maker
+        [{"account_id": "K3", "month": m, "network": 6_000.0} for m in MONTHS]
+    )
+    book = _book(accounts=acc, costs=costs)
+    plans = account_plans(book, top_n=3, white_space=False)
+    t = plans.table.set_index("account_id")
+    assert bool(t.loc["K2", "out_of_contract"]) is True
+    assert bool(t.loc["K1", "out_of_contract"]) is False
+    assert pd.isna(t.loc["I1", "out_of_contract"])  # no contract end: unknown, not "no"
+    first = plans["K2"].actions.iloc[0]
+    assert first["action"] == "Sign a new contract: the account is out of contract"
+    assert "ended on" in first["reason"]
+    # K3 raises a low satisfaction (2) and loses money: the price and cost come first
+    k3 = plans["K3"].actions
+    assert k3["action"].iloc[0].startswith("Review what it costs to serve")
+    assert k3["at_stake"].iloc[0] == pytest.approx(12 * 1_000)
+    assert k3["action"].str.startswith("Call back").any()
+
+
+def test_the_first_screen_asks_to_sign_the_accounts_out_of_contract():
+    acc = _book().accounts.copy()
+    acc.loc[acc["account_id"].isin(["K2", "K3"]), "contract_end"] = pd.Timestamp("2025-09-30")
+    book = _book(accounts=acc)
+    a = kamlib.next_actions(book, "Suzhou").table
+    renew = a[a["kind"] == "renew_contract"]
+    assert len(renew) == 1
+    # a year of K2's and K3's revenue over the 12 billing months:
+    # K2 9 x 20,000 + 3 x 15,000 = 225,000; K3 12 x 5,000 = 60,000
+    assert renew["money_at_stake"].iloc[0] == pytest.approx(285_000)
+    assert renew["action"].iloc[0].startswith("Sign new contracts with Beta and Gamma")
+    assert renew["source"].iloc[0] == "account_plans"
+    # with no contract out of date, no such action and no claim either way
+    none = kamlib.next_actions(_book(), "Suzhou").table
+    assert "renew_contract" not in set(none["kind"])
