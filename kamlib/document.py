@@ -1854,13 +1854,14 @@ def _service_blocks(ctx: _Ctx, s: Section, service: Any) -> None:
     bt = service.by_tier
     cols_t = [
         "accounts",
-        "am_hours",
+        "am_hours_month",
         "am_hours_entitled",
-        "field_visits",
+        "field_visits_month",
         "field_visits_entitled",
         "under_served",
         "far_above",
     ]
+    bt = bt.rename(columns={"am_hours": "am_hours_month", "field_visits": "field_visits_month"})
     s.blocks.append(
         Table(
             tr("Service by value tier"),
@@ -1876,12 +1877,18 @@ def _service_blocks(ctx: _Ctx, s: Section, service: Any) -> None:
             "name",
             "tier",
             "status",
-            "am_hours",
+            "off_in",
+            "am_hours_month",
             "am_hours_entitled",
-            "field_visits",
+            "field_visits_month",
             "field_visits_entitled",
             "monthly_revenue",
         ]
+        # the hours and visits received are a month's, said in the heading beside the
+        # entitlement (the cost driver's own label has no unit)
+        named = named.rename(
+            columns={"am_hours": "am_hours_month", "field_visits": "field_visits_month"}
+        )
         s.blocks.append(
             Table(
                 tr("Accounts served off their tier"),

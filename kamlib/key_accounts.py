@@ -80,6 +80,7 @@ _SERVICE_COLUMNS = [
     "am_hours_ratio",
     "field_visits_ratio",
     "status",
+    "off_in",
     "monthly_revenue",
 ]
 _TIER_COLUMNS = [
@@ -701,6 +702,8 @@ def service_levels(
     )
     below_any = np.zeros(len(table), dtype=bool)
     far_any = np.zeros(len(table), dtype=bool)
+    below_by: dict[str, np.ndarray] = {}
+    far_by: dict[str, np.ndarray] = {}
     for m in _MEASURES:
         due = {c: float(ent[c].get(m) or 0.0) for c in entitled_tiers}
         entitled = pd.Series(t_tier, dtype=object).map(due).to_numpy(dtype="float64")
@@ -710,12 +713,22 @@ def service_levels(
         material = min(positive) if positive else np.inf
         with np.errstate(invalid="ignore", divide="ignore"):
             r = np.where(entitled > 0, actual / entitled, np.nan)
-            below_any |= (entitled > 0) & (r < svc["below"])
-            far_any |= (r > svc["far_above"]) | ((entitled == 0) & (actual >= material))
+            below_by[m] = (entitled > 0) & (r < svc["below"])
+            far_by[m] = (r > svc["far_above"]) | ((entitled == 0) & (actual >= material))
+            below_any |= below_by[m]
+            far_any |= far_by[m]
         table[m] = actual
         table[f"{m}_entitled"] = entitled
         table[f"{m}_ratio"] = r
     table["status"] = np.select([below_any, far_any], ["under_served", "far_above"], "as_entitled")
+    # which measure puts the account off its tier (below decides, as in the status): hours
+    # and visits are different services, so a reader is told which one falls short
+    off = {m: np.where(below_any, below_by[m], far_by[m]) for m in _MEASURES}
+    table["off_in"] = np.select(
+        [off["am_hours"] & off["field_visits"], off["am_hours"], off["field_visits"]],
+        ["hours_and_visits", "hours", "visits"],
+        None,
+    )
     table["monthly_revenue"] = (
         spend.to_numpy(dtype="float64")[checked] if spend is not None else np.nan
     )
@@ -735,8 +748,8 @@ def service_levels(
     )
     notes.append(
         tr(
-            "Response times need a tickets table, which the data model does not have yet: "
-            "they cannot be compared with the entitled response hours."
+            "Response times need a tickets table, which the data do not have: they cannot "
+            "be compared with the entitled response hours."
         )
     )
     return ServiceLevels(

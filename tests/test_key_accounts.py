@@ -485,8 +485,14 @@ def test_service_against_the_tier_s_entitlement_by_hand():
         "am_hours_ratio",
         "field_visits_ratio",
         "status",
+        "off_in",
         "monthly_revenue",
     ]
+    # which service is off: M2 is below in hours (its visits far above: below decides);
+    # C4 in hours (crystal is due no visits); C2 far above in visits; G3 in hours
+    assert t.loc["M2", "off_in"] == "hours" and t.loc["C4", "off_in"] == "hours"
+    assert t.loc["C2", "off_in"] == "visits" and t.loc["G3", "off_in"] == "hours"
+    assert pd.isna(t.loc["C1", "off_in"])
     # resident managers and training: one note; response times: one note
     assert sum("resident" in n for n in sl.notes) == 1
     assert sum("Response times" in n for n in sl.notes) == 1
