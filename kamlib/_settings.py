@@ -916,9 +916,7 @@ TOPICS: dict[str, tuple[str, type[BaseModel], bool]] = {
     "clv": ("clv.yaml", ClvRules, True),
 }
 
-Topic = Literal[
-    "segments", "churn", "profit", "costs", "causes", "tiers", "key_accounts", "clv"
-]
+Topic = Literal["segments", "churn", "profit", "costs", "causes", "tiers", "key_accounts", "clv"]
 
 
 def _name(source: Source, what: str, caller: str | None) -> str:

@@ -186,8 +186,8 @@ def derl(
 
     >>> round(float(derl(0.704, 1.182, 1, 0.10)), 2), round(float(derl(0.704, 1.182, 5, 0.10)), 2)
     (2.96, 5.89)
-    >>> float(derl(1.0, 2.0, 1, 0.0, horizon=2))  # S(1) + S(2) = 2/3 + 2/4
-    1.1666666666666667
+    >>> round(float(derl(1.0, 2.0, 1, 0.0, horizon=2)), 12)  # S(1) + S(2) = 2/3 + 2/4
+    1.166666666667
     """
     if not (np.isfinite(alpha) and np.isfinite(beta) and alpha > 0 and beta > 0):
         raise ValueError(f"alpha and beta must be positive numbers (got {alpha}, {beta})")
@@ -628,11 +628,14 @@ def clv(
         t = s["tenure"].to_numpy() / pm
         a = s["entry"].to_numpy() / pm
         gone = s["churned"].to_numpy()
-        # a churner left during period ceil(t); a stayer has completed floor(t) periods;
-        # both had completed floor(a) when the window opened
-        periods = np.where(gone, np.ceil(t), np.floor(t))
-        entered = np.floor(a)
-        # a stayer seen for less than a whole period adds nothing to the likelihood
+        # whole periods from months: a churner left during period ceil(t); the window saw
+        # a stayer's last period, and the one in which an account came under observation,
+        # in part: each counts as observed when at least half of it was (rounding), which
+        # leaves exposure unbiased when exits fall anywhere in a month (always flooring
+        # made beta a quarter too high on simulated accounts)
+        entered = np.round(a)
+        periods = np.where(gone, np.maximum(np.ceil(t), entered + 1), np.round(t))
+        # a stayer seen for under half a period adds nothing to the likelihood
         useful = periods > entered
         periods, entered, gone = periods[useful], entered[useful], gone[useful]
         segs = seg.loc[s.index].to_numpy(dtype=object)[useful]
@@ -671,7 +674,7 @@ def clv(
         rows = {n: {"accounts_at_risk": 0, "churners": 0} for n in names}
 
     if few:
-        said = {
+        words = {
             "segments": names_list([label(x) for x in few]),
             "min": count(int(r["min_churners"])),
         }
@@ -685,7 +688,7 @@ def clv(
                     "their accounts are valued with the fit of all contract customers "
                     "(fitted on: pooled).",
                     len(few),
-                    **said,
+                    **words,
                 )
             )
         else:
@@ -696,7 +699,7 @@ def clv(
                     "{segments} have fewer than {min} churners in the window: not fitted, "
                     "and their accounts get no value.",
                     len(few),
-                    **said,
+                    **words,
                 )
             )
     if unfit:
