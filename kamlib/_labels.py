@@ -738,6 +738,9 @@ CODE_COLUMNS = frozenset(
         "change",
         "why",
         "segment",  # a needs segment's name, or a tier code when segments fall back to tiers
+        # customer value ahead (kamlib.customer_value)
+        "model",
+        "fitted_on",
     }
 )
 
