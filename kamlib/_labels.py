@@ -569,6 +569,41 @@ LABELS: dict[str, str] = {
     "complaints per month": N_("Complaints per month"),
     "tenure at window start (years)": N_("Tenure at the window's start (years)"),
     "joined during the window": N_("Joined during the window"),
+    # -- customer value ahead (kamlib.customer_value: clv, value_tiers scheme "clv")
+    "accounts_at_risk": N_("Accounts seen at risk"),
+    "accounts_valued": N_("Accounts valued"),
+    "annual_discount_rate": N_("Discount rate per year"),
+    "churn_probability": N_("Churn probability per period of a new account"),
+    "churn_probability_high": N_("Churn probability, 95% interval, high"),
+    "churn_probability_low": N_("Churn probability, 95% interval, low"),
+    "churners": N_("Churners"),
+    "clv_a": N_("A: highest predicted value"),
+    "clv_b": N_("B: middle predicted value"),
+    "clv_c": N_("C: lowest predicted value"),
+    "discounted_residual_lifetime": N_("Discounted periods ahead"),
+    "expected_residual_lifetime": N_("Expected periods ahead"),
+    "fitted_on": N_("Fitted on"),
+    "geometric": N_("Constant churn"),
+    "horizon_months": N_("Months valued ahead"),
+    "mean_expected_residual_lifetime": N_("Mean expected periods ahead"),
+    "mean_residual_value": N_("Mean value ahead"),
+    "mean_value_per_period": N_("Mean value per period"),
+    "model": N_("Model"),
+    "pooled": N_("All contract customers"),
+    "residual_value": N_("Value ahead"),
+    "sbg": N_("Shifted beta-geometric"),
+    "sbg_alpha": N_("Alpha (sBG)"),
+    "sbg_alpha_high": N_("Alpha, 95% interval, high"),
+    "sbg_alpha_low": N_("Alpha, 95% interval, low"),
+    "sbg_beta": N_("Beta (sBG)"),
+    "sbg_beta_high": N_("Beta, 95% interval, high"),
+    "sbg_beta_low": N_("Beta, 95% interval, low"),
+    "segments_fitted": N_("Segments fitted"),
+    "share_of_residual_value": N_("Share of the value ahead"),
+    "tenure_periods": N_("Tenure (whole periods)"),
+    "total_residual_value": N_("Total value ahead"),
+    "value_basis": N_("Value counted"),
+    "value_per_period": N_("Value per period"),
 }
 
 
@@ -715,6 +750,9 @@ CODE_COLUMNS = frozenset(
         "change",
         "why",
         "segment",  # a needs segment's name, or a tier code when segments fall back to tiers
+        # customer value ahead (kamlib.customer_value)
+        "model",
+        "fitted_on",
     }
 )
 
@@ -1068,6 +1106,53 @@ KINDS.update(
         **dict.fromkeys(["rate_ratio", "rate_ratio_low", "rate_ratio_high"], "ratio"),
         **dict.fromkeys(["turnover", "profit_share"], "share"),
         **dict.fromkeys(["account_months"], "number"),
+        # -- customer value ahead (kamlib.customer_value)
+        **dict.fromkeys(
+            [
+                "residual_value",
+                "mean_residual_value",
+                "total_residual_value",
+                "value_per_period",
+                "mean_value_per_period",
+            ],
+            "money",
+        ),
+        **dict.fromkeys(
+            [
+                "accounts_at_risk",
+                "accounts_valued",
+                "churners",
+                "segments_fitted",
+                "tenure_periods",
+                "horizon_months",
+            ],
+            "count",
+        ),
+        **dict.fromkeys(
+            [
+                "annual_discount_rate",
+                "churn_probability",
+                "churn_probability_low",
+                "churn_probability_high",
+                "share_of_residual_value",
+            ],
+            "share",
+        ),
+        **dict.fromkeys(
+            [
+                "sbg_alpha",
+                "sbg_alpha_low",
+                "sbg_alpha_high",
+                "sbg_beta",
+                "sbg_beta_low",
+                "sbg_beta_high",
+                "expected_residual_lifetime",
+                "discounted_residual_lifetime",
+                "mean_expected_residual_lifetime",
+            ],
+            "number",
+        ),
+        **dict.fromkeys(["model", "fitted_on", "value_basis"], "code"),
     }
 )
 
@@ -1261,6 +1346,38 @@ DEFINITIONS: dict[str, str] = {
     "loyal": N_("Care strategy for loyal accounts of this value class."),
     "potentially loyal": N_("Care strategy for potentially loyal accounts of this value class."),
     "drifting": N_("Care strategy for drifting accounts of this value class."),
+    # -- customer value ahead (kamlib.customer_value); a period is a month unless
+    # clv.yaml's period_months says otherwise
+    "accounts_at_risk": N_(
+        "Accounts of the segment seen at risk of leaving in the window (the fit's data)."
+    ),
+    "accounts_valued": N_("Active contract customers given a value ahead."),
+    "annual_discount_rate": N_("Yearly rate at which money later is worth less than now."),
+    "churn_probability": N_(
+        "Chance that a newly joined account leaves in its first period (alpha / (alpha + beta))."
+    ),
+    "churners": N_("Accounts of the segment that left during the window."),
+    "discounted_residual_lifetime": N_(
+        "Periods the account is expected to stay from now, each discounted to today."
+    ),
+    "expected_residual_lifetime": N_(
+        "Periods the account is expected to stay from now, given how long it has stayed."
+    ),
+    "fitted_on": N_(
+        "Whose churn the lifetime was fitted to: the segment's, or all contract customers'."
+    ),
+    "model": N_("The lifetime model: shifted beta-geometric, or its limit of constant churn."),
+    "residual_value": N_(
+        "What the account is expected to bring from now on: value per period times the "
+        "discounted periods ahead."
+    ),
+    "sbg_alpha": N_("How churn probabilities spread across accounts (with beta)."),
+    "sbg_beta": N_("How churn probabilities spread across accounts (with alpha)."),
+    "share_of_residual_value": N_("Share of the branch's value ahead."),
+    "tenure_periods": N_("Whole periods the account has been a customer."),
+    "value_per_period": N_(
+        "Margin (or revenue, where there are no costs) per period, averaged over the months billed."
+    ),
 }
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "ChurnRules",
     "ProfitRules",
     "KeyAccountRules",
+    "ClvRules",
     "CostModelSpec",
     "CauseTaxonomy",
     "TierSchemeSpec",
@@ -545,6 +546,43 @@ class KeyAccountRules(_Model):
     managers: ManagerRules
 
 
+# -- clv.yaml (kamlib.customer_value) -----------------------------------------------
+class ClvTierShares(_Model):
+    """The ABC shares of predicted value for ``value_tiers(book, scheme="clv")``."""
+
+    a: Share
+    b: Share
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ClvTierShares:
+        if not 0 < self.a < self.b < 1:
+            raise ValueError(f"needs 0 < a < b < 1 (got a={self.a}, b={self.b})")
+        return self
+
+
+class ClvRules(_Model):
+    """``config/clv.yaml``: discount rate, renewal period, value per period, the smallest
+    segment fitted, default segments, fallback, horizon, non-contract values, CLV tiers."""
+
+    annual_discount_rate: NonNegative
+    period_months: Annotated[int, Field(ge=1)]
+    value: Literal["margin", "revenue"]
+    min_churners: Annotated[int, Field(ge=1)]
+    by: str
+    fallback: Literal["none", "pooled"]
+    horizon_months: Annotated[int, Field(ge=1)] | None
+    not_contract: list[str]
+    tiers: ClvTierShares
+
+    @field_validator("not_contract")
+    @classmethod
+    def _contracts(cls, v: list[str]) -> list[str]:
+        for c in v:
+            if c not in CONTRACTS:
+                raise ValueError(unknown_key("", c, list(CONTRACTS), kind="contract"))
+        return v
+
+
 # -- tiers.yaml -----------------------------------------------------------------------
 class Tier(_Model):
     code: Name | None = None
@@ -875,9 +913,10 @@ TOPICS: dict[str, tuple[str, type[BaseModel], bool]] = {
     "causes": ("causes.yaml", CauseTaxonomy, False),
     "tiers": ("tiers.yaml", TierSchemes, False),
     "key_accounts": ("key_accounts.yaml", KeyAccountRules, True),
+    "clv": ("clv.yaml", ClvRules, True),
 }
 
-Topic = Literal["segments", "churn", "profit", "costs", "causes", "tiers", "key_accounts"]
+Topic = Literal["segments", "churn", "profit", "costs", "causes", "tiers", "key_accounts", "clv"]
 
 
 def _name(source: Source, what: str, caller: str | None) -> str:

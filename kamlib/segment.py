@@ -205,6 +205,8 @@ class Tiers(Result):
 
 #: Tier schemes by rank of spend (any currency), as opposed to the absolute bounds of tiers.yaml.
 RANK_SCHEMES = ("abc", "deciles")
+#: The tier scheme by rank of predicted value (residual CLV, kamlib.customer_value).
+CLV_SCHEME = "clv"
 
 #: the names of the ABC rank tiers (heavy, medium and light spenders)
 _ABC_NAMES = {
@@ -241,6 +243,9 @@ def value_tiers(book: Book, *, scheme: str | Path | dict | None = None) -> Tiers
     path or a dict; CNY) or rank tiers (``abc``, ``deciles``; any currency). By default
     the Beijing scheme for data in CNY, ABC ranks otherwise: CNY bounds say nothing about
     other money. Without revenue data the result is empty and says so in ``notes``.
+    ``scheme="clv"`` ranks accounts by predicted value instead of spend (ABC shares of
+    the residual value of :func:`kamlib.customer_value.clv`, settings ``clv.yaml: tiers``;
+    see :func:`kamlib.customer_value.clv_tiers`).
 
     Examples
     --------
@@ -249,6 +254,11 @@ def value_tiers(book: Book, *, scheme: str | Path | dict | None = None) -> Tiers
     >>> round(float(t.table["share_of_accounts"].sum()), 6)
     1.0
     """
+    if isinstance(scheme, str) and scheme == CLV_SCHEME:
+        # imported here: the value module builds on this one's Tiers
+        from .customer_value import clv_tiers
+
+        return clv_tiers(book)
     spend = book.monthly_revenue()
     if spend is None:
         empty = pd.Series(pd.NA, index=pd.Index(book.accounts["account_id"]), dtype="object")

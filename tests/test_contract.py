@@ -71,6 +71,7 @@ ANALYSES = {
     "service_levels": lambda book, b: kamlib.service_levels(b),
     "account_managers": lambda book, b: kamlib.account_managers(b),
     "manager_departures": lambda book, b: kamlib.manager_departures(b),
+    "clv": lambda book, b: kamlib.clv(b),
 }
 
 # everything else in __all__, by what it is (a new public name must be put somewhere)
@@ -107,6 +108,7 @@ NOT_ANALYSES = {
         "ManagerDepartures",
         "KeyAccountList",
         "ServiceLevels",
+        "CustomerValue",
     },
     # models fitted on plain counts, not on a Book (kamlib.lifetime)
     "count models": {"fit_sbg", "SBGFit"},
