@@ -718,6 +718,8 @@ class TablesMapping(_Model):
     contacts: TableMapping | None = None
     assignments: TableMapping | None = None
     contracts: TableMapping | None = None
+    tickets: TableMapping | None = None
+    surveys: TableMapping | None = None
 
     @model_validator(mode="after")
     def _row_ids_for_accounts(self) -> TablesMapping:
