@@ -561,7 +561,7 @@ def _judge(
     no_p = int((status == "no_promise").sum())
     if no_p:
         kinds = sorted({str(k) for k in kind[status == "no_promise"]})
-        from ._labels import label
+        from .churn import _in_sentence
 
         notes.append(
             ntr(
@@ -570,7 +570,7 @@ def _judge(
                 "judged.",
                 no_p,
                 n=count(no_p),
-                kinds=", ".join(label(k) for k in kinds),
+                kinds=", ".join(_in_sentence(k) for k in kinds),
             )
         )
     if wds.any():
@@ -1074,12 +1074,12 @@ def complaint_rate(
 
 
 def _trend_sentences(trends: pd.DataFrame, freq: str, min_periods: int) -> list[str]:
-    from ._labels import label
+    from .churn import _in_sentence
 
     out = []
     per = tr("a quarter") if freq == "Q" else tr("a month")
     for _, r in trends.iterrows():
-        who = label(r["group"])
+        who = tr("all accounts") if r["group"] == "all" else _in_sentence(r["group"])
         if r["direction"] in ("rising", "falling"):
             msg = (
                 "Complaints per account rise for {group}: {change} {per} (95% interval "
@@ -1359,7 +1359,7 @@ def satisfaction_trend(
                 least=count(least),
             )
         )
-    from ._labels import label
+    from .churn import _in_sentence
 
     for _, r in change_table.iterrows():
         if r["change_clear"]:
@@ -1367,7 +1367,7 @@ def satisfaction_trend(
                 tr(
                     "Satisfaction of {group} went from {first} in {p1} to {last} in {p2} "
                     "({change}; interval {low} to {high}).",
-                    group=label(r["group"]),
+                    group=tr("all accounts") if r["group"] == "all" else _in_sentence(r["group"]),
                     first=number(r["first_mean"], 2),
                     p1=r["first_period"],
                     last=number(r["last_mean"], 2),
@@ -1377,6 +1377,22 @@ def satisfaction_trend(
                     high=f"{r['score_change_high']:+.2f}",
                 )
             )
+    if "change" in overall:
+        d, lo, hi = overall["change"], overall["low"], overall["high"]
+        notes.append(
+            tr(
+                "All answers together: the mean score went from {first} in {p1} to {last} in "
+                "{p2} ({change}; interval {low} to {high}), {clear}.",
+                first=number(float(np.mean(score[period == ok_all[0]])), 2),
+                p1=_period_name(ok_all[0]),
+                last=number(float(np.mean(score[period == ok_all[-1]])), 2),
+                p2=_period_name(ok_all[-1]),
+                change=f"{d:+.2f}",
+                low=f"{lo:+.2f}",
+                high=f"{hi:+.2f}",
+                clear=tr("a clear change") if lo > 0 or hi < 0 else tr("not a clear change"),
+            )
+        )
     if len(change_table) and not change_table["change_clear"].any():
         notes.append(
             tr(
@@ -1550,7 +1566,11 @@ def _failures(
         return pd.DataFrame(columns=["account_id", "at"]), notes
     f = pd.concat(parts, ignore_index=True)
     f = f[f["at"].notna()]
-    f = f[(f["at"] >= start) & (f["at"] < end)]
+    # a failure shortly before the window still exposes the window's first months
+    f = f[
+        (f["at"] >= start - pd.DateOffset(months=int(cfg["churn"]["after_months"])))
+        & (f["at"] < end)
+    ]
     return f.reset_index(drop=True), notes
 
 

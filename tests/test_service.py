@@ -49,16 +49,56 @@ def _tickets_book() -> kamlib.Book:
     rows = [
         # id, account, opened, kind, severity, responded, closed, resolved, promised
         # a general complaint answered in 23 h (Mon 09:00 -> Tue 08:00): kept
-        ("c23", "A", "2025-03-03 09:00", "complaint", "general", "2025-03-04 08:00", None, None, None),
+        (
+            "c23",
+            "A",
+            "2025-03-03 09:00",
+            "complaint",
+            "general",
+            "2025-03-04 08:00",
+            None,
+            None,
+            None,
+        ),
         # ... and in 25 h (-> Tue 10:00): broken, 1 h late
-        ("c25", "A", "2025-03-03 09:00", "complaint", "general", "2025-03-04 10:00", None, None, None),
+        (
+            "c25",
+            "A",
+            "2025-03-03 09:00",
+            "complaint",
+            "general",
+            "2025-03-04 10:00",
+            None,
+            None,
+            None,
+        ),
         # a major complaint opened Friday 30 May 17:00, resolved Wednesday 4 June 10:00;
         # Monday 2 June is the Dragon Boat holiday of the settings: Friday 7/24 of a day,
         # Tuesday 1, Wednesday 10/24: 1 + 17/24 = 1.7083 working days, within 3: kept
-        ("m_ok", "B", "2025-05-30 17:00", "complaint", "major", None, "2025-06-04 10:00", True, None),
+        (
+            "m_ok",
+            "B",
+            "2025-05-30 17:00",
+            "complaint",
+            "major",
+            None,
+            "2025-06-04 10:00",
+            True,
+            None,
+        ),
         # the same resolved Thursday 5 June 18:00: 7/24 + 1 + 1 + 18/24 = 3.0417: broken;
         # the 3 working days run out on Thursday at 17:00 (7 + 24 + 24 + 17 = 72 h): 1 h late
-        ("m_late", "B", "2025-05-30 17:00", "complaint", "major", None, "2025-06-05 18:00", True, None),
+        (
+            "m_late",
+            "B",
+            "2025-05-30 17:00",
+            "complaint",
+            "major",
+            None,
+            "2025-06-05 18:00",
+            True,
+            None,
+        ),
         # an open fault opened 29 Dec 09:00: at 1 Jan 00:00 it is 63 h old, past 48: broken,
         # 15 h late
         ("f_open_late", "A", "2025-12-29 09:00", "fault", "general", None, None, None, None),
@@ -66,17 +106,67 @@ def _tickets_book() -> kamlib.Book:
         ("f_open_ok", "A", "2025-12-30 09:00", "fault", "general", None, None, None, None),
         # an order promised for 10 June delivered 12 June 15:00: the promise ran to the end
         # of 10 June (11 June 00:00), so 39 h late
-        ("o_late", "B", "2025-06-02 10:00", "order", None, None, "2025-06-12 15:00", True, "2025-06-10"),
+        (
+            "o_late",
+            "B",
+            "2025-06-02 10:00",
+            "order",
+            None,
+            None,
+            "2025-06-12 15:00",
+            True,
+            "2025-06-10",
+        ),
         # ... and one delivered 10 June 18:00: kept
-        ("o_ok", "B", "2025-06-02 10:00", "order", None, None, "2025-06-10 18:00", True, "2025-06-10"),
+        (
+            "o_ok",
+            "B",
+            "2025-06-02 10:00",
+            "order",
+            None,
+            None,
+            "2025-06-10 18:00",
+            True,
+            "2025-06-10",
+        ),
         # a general complaint with no recorded answer, closed after 48 h: cannot be judged
-        ("c_noresp", "A", "2025-03-03 09:00", "complaint", "general", None, "2025-03-05 09:00", True, None),
+        (
+            "c_noresp",
+            "A",
+            "2025-03-03 09:00",
+            "complaint",
+            "general",
+            None,
+            "2025-03-05 09:00",
+            True,
+            None,
+        ),
         # ... and one closed after 20 h: the answer came no later than that: kept
-        ("c_closed", "A", "2025-03-03 09:00", "complaint", "general", None, "2025-03-04 05:00", True, None),
+        (
+            "c_closed",
+            "A",
+            "2025-03-03 09:00",
+            "complaint",
+            "general",
+            None,
+            "2025-03-04 05:00",
+            True,
+            None,
+        ),
         # an enquiry: no promise in the settings
         ("e", "B", "2025-03-03 09:00", "enquiry", None, None, "2025-03-03 10:00", True, None),
         # a fault closed within 10 h but not resolved: broken, though not late
-        ("f_unres", "B", "2025-03-03 09:00", "fault", "major", None, "2025-03-03 19:00", False, None),
+        (
+            "f_unres",
+            "B",
+            "2025-03-03 09:00",
+            "fault",
+            "major",
+            None,
+            "2025-03-03 19:00",
+            False,
+            None,
+        ),
     ]
     cols = [
         "ticket_id",
@@ -298,7 +388,11 @@ def test_complaint_rate_per_100_worked_out_on_paper():
     assert t["complaints_per_100"].tolist() == pytest.approx([100, 50, 400 / 3])
     assert not t["partial_period"].any()
     for k, n, lo, hi in zip(
-        t["complaints"], t["accounts"], t["complaints_per_100_low"], t["complaints_per_100_high"]
+        t["complaints"],
+        t["accounts"],
+        t["complaints_per_100_low"],
+        t["complaints_per_100_high"],
+        strict=True,
     ):
         glo, ghi = _garwood(int(k))
         assert lo == pytest.approx(100 * glo / n, rel=1e-6)
@@ -325,7 +419,9 @@ def test_complaint_rate_per_100_worked_out_on_paper():
 def test_complaint_rate_by_group_and_small_periods():
     # by customer type: key accounts A, D; business B, C. Q2: key accounts A, D (1
     # complaint), business none active
-    r = complaint_rate(_complaints_book(), by="customer_type", rules={"complaints": {"min_accounts": 1}})
+    r = complaint_rate(
+        _complaints_book(), by="customer_type", rules={"complaints": {"min_accounts": 1}}
+    )
     t = r.table.set_index(["period", "group"])
     assert t.loc[("Q2 2025", "key_account"), ["accounts", "complaints"]].tolist() == [2, 1]
     assert t.loc[("Q2 2025", "business"), "accounts"] == 0
@@ -495,7 +591,7 @@ def _churn_book(seed: int = 3, n: int = 60) -> kamlib.Book:
     ids = [f"a{k:03d}" for k in range(n)]
     low_at = {}
     churn = {}
-    for k, a in enumerate(ids):
+    for a in ids:
         if rng.random() < 0.5:
             low_at[a] = WINDOW_START + pd.Timedelta(days=int(rng.integers(0, 300)))
         # churn: within 6 months of the low score with probability 0.5, else 0.2 at a
