@@ -1069,11 +1069,13 @@ def complaint_rate(
             )
         trends.append(row)
     trend_table = pd.DataFrame(trends, columns=TREND_COLUMNS)
-    notes.extend(_trend_sentences(trend_table, freq, int(cc["min_periods"])))
+    notes.extend(_trend_sentences(trend_table, freq, int(cc["min_periods"]), float(cc["alpha"])))
     return ComplaintRate(table, trend_table, notes)
 
 
-def _trend_sentences(trends: pd.DataFrame, freq: str, min_periods: int) -> list[str]:
+def _trend_sentences(
+    trends: pd.DataFrame, freq: str, min_periods: int, alpha: float = 0.05
+) -> list[str]:
     from .churn import _in_sentence
 
     out = []
@@ -1082,10 +1084,10 @@ def _trend_sentences(trends: pd.DataFrame, freq: str, min_periods: int) -> list[
         who = tr("all accounts") if r["group"] == "all" else _in_sentence(r["group"])
         if r["direction"] in ("rising", "falling"):
             msg = (
-                "Complaints per account rise for {group}: {change} {per} (95% interval "
+                "Complaints per account rise for {group}: {change} {per} ({level} interval "
                 "{low} to {high})."
                 if r["direction"] == "rising"
-                else "Complaints per account fall for {group}: {change} {per} (95% interval "
+                else "Complaints per account fall for {group}: {change} {per} ({level} interval "
                 "{low} to {high})."
             )
             out.append(
@@ -1094,6 +1096,7 @@ def _trend_sentences(trends: pd.DataFrame, freq: str, min_periods: int) -> list[
                     group=who,
                     change=share(r["change_per_period"], signed=True),
                     per=per,
+                    level=f"{100 * (1 - alpha):g}%",
                     low=share(r["change_per_period_low"], signed=True),
                     high=share(r["change_per_period_high"], signed=True),
                 )
