@@ -134,6 +134,8 @@ class Book:
     contacts: pd.DataFrame | None = None
     assignments: pd.DataFrame | None = None
     contracts: pd.DataFrame | None = None
+    tickets: pd.DataFrame | None = None
+    surveys: pd.DataFrame | None = None
     name: str = "operator"
     currency: str = "CNY"
     as_of: pd.Timestamp | None = None
@@ -166,6 +168,8 @@ class Book:
         contacts: pd.DataFrame | None = None,
         assignments: pd.DataFrame | None = None,
         contracts: pd.DataFrame | None = None,
+        tickets: pd.DataFrame | None = None,
+        surveys: pd.DataFrame | None = None,
         name: str = "operator",
         currency: str = "CNY",
         as_of: str | pd.Timestamp | None = None,
@@ -193,6 +197,8 @@ class Book:
                     ("contacts", contacts),
                     ("assignments", assignments),
                     ("contracts", contracts),
+                    ("tickets", tickets),
+                    ("surveys", surveys),
                 )
                 if v is not None
             }

@@ -269,6 +269,8 @@ TABLE_WORDS = {
     "contacts": N_("retention-contact table"),
     "assignments": N_("account-manager history (assignments table)"),
     "contracts": N_("contracts table"),
+    "tickets": N_("service tickets table"),
+    "surveys": N_("satisfaction surveys table"),
 }
 
 

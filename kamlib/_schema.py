@@ -254,10 +254,85 @@ CONTRACTS_TABLE = Table(
     ),
 )
 
+#: what a service ticket is about (the brief's promises differ by kind)
+TICKET_KINDS = ("complaint", "fault", "order", "enquiry")
+#: a complaint or fault is general (answered within a day) or major (resolved within days)
+SEVERITIES = ("general", "major")
+#: a satisfaction call-back after a ticket, or the quarterly key-account survey
+SURVEY_KINDS = ("call_back", "quarterly_survey")
+
+TICKETS = Table(
+    name="tickets",
+    key=("ticket_id",),
+    meaning=(
+        "Service events: complaints, faults, orders for new lines or products, enquiries; "
+        "one row per ticket, from when it was opened to when it was closed. Dates may carry "
+        "a time of day (the 24-hour promises need it); an open ticket has no `closed`."
+    ),
+    needed_by="complaints and their trend, response and repair times against the promises, "
+    "the churn after a broken promise, the watch list",
+    columns=(
+        Column("ticket_id", "id", required=True),
+        Column("account_id", "id", required=True),
+        Column("opened", "date", required=True, meaning="when the customer raised it"),
+        Column("kind", "category", required=True, allowed=TICKET_KINDS),
+        Column(
+            "responded",
+            "date",
+            meaning="the first answer to the customer; empty where not recorded",
+        ),
+        Column("closed", "date", meaning="when it was closed; empty while it is open"),
+        Column("severity", "category", allowed=SEVERITIES, meaning="general or major"),
+        Column("channel", "text", meaning="how it came in (hotline, account manager, online...)"),
+        Column(
+            "resolved",
+            "bool",
+            meaning="the problem was fixed (a closed ticket may be closed unresolved)",
+        ),
+        Column(
+            "promised",
+            "date",
+            meaning="for orders: the delivery date promised to the customer",
+        ),
+    ),
+)
+
+SURVEYS = Table(
+    name="surveys",
+    key=("account_id", "date", "kind"),
+    meaning="Satisfaction measured over time: call-backs after service and quarterly surveys.",
+    needed_by="satisfaction by tier over time, churn after a low score, the watch list",
+    columns=(
+        Column("account_id", "id", required=True),
+        Column("date", "date", required=True, meaning="when the customer answered"),
+        Column("score", "float", required=True, meaning="satisfaction, 1 (low) to 5 (high)"),
+        Column("kind", "category", required=True, allowed=SURVEY_KINDS),
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (ACCOUNTS, BILLING, COSTS, USAGE, CONTACTS, ASSIGNMENTS, CONTRACTS_TABLE)
+    t.name: t for t in (
+        ACCOUNTS,
+        BILLING,
+        COSTS,
+        USAGE,
+        CONTACTS,
+        ASSIGNMENTS,
+        CONTRACTS_TABLE,
+        TICKETS,
+        SURVEYS,
+    )
 }
-OPTIONAL_TABLES = ("billing", "costs", "usage", "contacts", "assignments", "contracts")
+OPTIONAL_TABLES = (
+    "billing",
+    "costs",
+    "usage",
+    "contacts",
+    "assignments",
+    "contracts",
+    "tickets",
+    "surveys",
+)
 #: the optional tables with a start and end date per row (end before start is an error)
 DATED_TABLES = ("assignments", "contracts")
 

@@ -756,6 +756,8 @@ class TablesMapping(_Model):
     contacts: TableMapping | None = None
     assignments: TableMapping | None = None
     contracts: TableMapping | None = None
+    tickets: TableMapping | None = None
+    surveys: TableMapping | None = None
 
     @model_validator(mode="after")
     def _row_ids_for_accounts(self) -> TablesMapping:
@@ -1142,3 +1144,87 @@ def _elsewhere(key: str, model: type[BaseModel]) -> str:
         return ""
     full = next(p for p in paths if p.rsplit(".", 1)[-1] == near[0])
     return f"; did you mean {full}?" if full != key else ""
+
+
+# -- service.yaml (kamlib.service) ----------------------------------------------------
+# Registered here, in one block, so that topics added by other modules do not collide.
+class Promise(_Model):
+    """One service promise: what stops the clock, and the limit in its unit."""
+
+    clock: Literal["response", "resolution", "delivery"]
+    within: Annotated[Any, AfterValidator(_is_number), AfterValidator(_non_negative)]
+    unit: Literal["hours", "working_days", "days"]
+
+
+def _weekmask(v: str) -> str:
+    if len(v) != 7 or set(v) - {"0", "1"} or "1" not in v:
+        raise ValueError(
+            f"must be seven 0s and 1s, Monday to Sunday, with at least one 1 (got {v!r})"
+        )
+    return v
+
+
+class WorkingCalendar(_Model):
+    weekmask: Annotated[str, AfterValidator(_weekmask)] = "1111100"
+    holidays: list[Date] = []
+    extra_working_days: list[Date] = []
+
+
+class ComplaintRules(_Model):
+    kinds: list[Literal["complaint", "fault", "order", "enquiry"]]
+    min_accounts: Annotated[int, Field(ge=1)] = 30
+    min_periods: Annotated[int, Field(ge=2)] = 3
+    alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
+
+
+class SatisfactionRules(_Model):
+    kinds: list[Literal["call_back", "quarterly_survey"]]
+    min_answers: Annotated[int, Field(ge=2)] = 10
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+
+
+class ServiceChurnRules(_Model):
+    failures: list[Literal["broken_promise", "low_score"]]
+    low_score: Annotated[Any, AfterValidator(_is_number)] = 2
+    after_months: Annotated[int, Field(ge=1)] = 6
+    min_churners: Annotated[int, Field(ge=1)] = 5
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+
+    @field_validator("failures")
+    @classmethod
+    def _some(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("needs at least one of broken_promise, low_score")
+        return v
+
+
+class CustomerServiceRules(_Model):
+    """``config/service.yaml``: the service promises per ticket kind and severity, the
+    working calendar, and the limits of the complaint, satisfaction and churn analyses."""
+
+    promises: dict[
+        Literal["complaint", "fault", "order", "enquiry"],
+        dict[Literal["general", "major"], Promise],
+    ]
+    missing_severity: Literal["general", "major"] = "general"
+    unresolved_is_broken: bool = True
+    min_tickets: Annotated[int, Field(ge=1)] = 20
+    working_days: WorkingCalendar
+    complaints: ComplaintRules
+    satisfaction: SatisfactionRules
+    churn: ServiceChurnRules
+
+    @model_validator(mode="after")
+    def _order_clock(self) -> CustomerServiceRules:
+        for kind, by_severity in self.promises.items():
+            for severity, p in by_severity.items():
+                if (p.clock == "delivery") != (kind == "order"):
+                    raise ValueError(
+                        f"promises.{kind}.{severity}: the delivery clock is for orders only "
+                        "(and an order's clock is delivery)"
+                    )
+        return self
+
+
+TOPICS["service"] = ("service.yaml", CustomerServiceRules, True)
+__all__ += ["CustomerServiceRules"]

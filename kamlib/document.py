@@ -335,6 +335,8 @@ _MUTED = {
     "contacts": ("contact", "funnel", "retained"),
     "assignments": ("assignments table", "manager history"),
     "contracts": ("contracts table", "pay back"),
+    "tickets": ("tickets table",),
+    "surveys": ("surveys table",),
 }
 
 
@@ -409,6 +411,14 @@ def _missing_sentence(table: str) -> str:
         "contracts": tr(
             "The data have no contracts table with investments, so whether key-account "
             "contracts pay back cannot be shown."
+        ),
+        "tickets": tr(
+            "The data have no service tickets table, so response and repair times against "
+            "the promises cannot be shown."
+        ),
+        "surveys": tr(
+            "The data have no satisfaction surveys table, so satisfaction over time cannot "
+            "be shown."
         ),
     }[table]
 

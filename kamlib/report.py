@@ -366,6 +366,8 @@ _MISSING_CONSEQUENCE = {
     "contacts": N_("the retention funnel"),
     "assignments": N_("churn after an account manager left, key-person turnover"),
     "contracts": N_("contract payback"),
+    "tickets": N_("response and repair times against the service promises"),
+    "surveys": N_("satisfaction over time"),
 }
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import kamlib
+from kamlib import service
 from kamlib._labels import has_label
 from kamlib._schema import OPTIONAL_TABLES
 
@@ -72,6 +73,11 @@ ANALYSES = {
     "account_managers": lambda book, b: kamlib.account_managers(b),
     "manager_departures": lambda book, b: kamlib.manager_departures(b),
     "clv": lambda book, b: kamlib.clv(b),
+    # kamlib.service (called through the module until kamlib exports the names)
+    "service_promises": lambda book, b: service.service_promises(b),
+    "complaint_rate": lambda book, b: service.complaint_rate(b),
+    "satisfaction_trend": lambda book, b: service.satisfaction_trend(b),
+    "service_churn": lambda book, b: service.service_churn(b),
 }
 
 # everything else in __all__, by what it is (a new public name must be put somewhere)
