@@ -1299,8 +1299,7 @@ DEFINITIONS: dict[str, str] = {
     "drifting": N_("Care strategy for drifting accounts of this value class."),
     # -- the watch list (kamlib.watchlist)
     "churn_probability": N_(
-        "The model's probability that the account churns within the horizon (3 months by "
-        "default)."
+        "The model's probability that the account churns within the horizon (3 months by default)."
     ),
     "value_at_stake": N_("Monthly revenue x probability of churning: revenue expected to be lost."),
     "top_decile": N_("Among the tenth of active accounts with the highest probability."),

@@ -339,9 +339,8 @@ class _Signals:
         if self.cutoff is None:
             return np.ones(self.n, dtype=bool)
         c = np.datetime64(self.cutoff, "ns")
-        cdate = acc["churn_date"].to_numpy(dtype="datetime64[ns]") if "churn_date" in acc else None
-        if cdate is None:
-            return np.zeros(self.n, dtype=bool)
+        nat = np.full(self.n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        cdate = acc["churn_date"].to_numpy(dtype="datetime64[ns]") if "churn_date" in acc else nat
         join = self.join_dates()
         joined = np.isnat(join) | (join < c)
         gone = churned & (np.isnat(cdate) | (cdate < c))  # an undated churner: unplaceable
@@ -464,9 +463,9 @@ class _Signals:
         self._number("contract_ending", ending, months, self._ending_words)
         self._number("out_of_contract", lapsed, months, self._lapsed_words)
 
-    @staticmethod
-    def _ending_words(v: Any, _: float) -> str | None:
-        if not np.isfinite(v) or v < 0:
+    def _ending_words(self, v: Any, _: float) -> str | None:
+        # the flag is on only within contract_ending_months: a later end is no reason
+        if not np.isfinite(v) or v < 0 or v > int(self.r["contract_ending_months"]):
             return None
         m = max(int(math.ceil(v)), 1) if v > 0 else 0
         if m == 0:
@@ -650,8 +649,10 @@ class _Signals:
             breaks.append((late, deadline))
         broken = np.zeros(self.n)
         for late, deadline in breaks:
-            hit = (late & (deadline >= start) & (deadline < c)).to_numpy(dtype=bool, na_value=False)
-            hit &= who >= 0
+            known = (late & (deadline >= start) & (deadline < c)).to_numpy(
+                dtype=bool, na_value=False
+            )
+            hit = known & (who >= 0)
             broken += np.bincount(who[hit], minlength=self.n)
         complaints = ((kind == "complaint") & (opened >= start) & (opened < c)).to_numpy(
             dtype=bool, na_value=False

@@ -18,6 +18,11 @@ import pytest
 import kamlib
 from kamlib._labels import has_label
 from kamlib._schema import OPTIONAL_TABLES
+from kamlib.watchlist import churn_risk
+
+#: analyses of this branch not yet exported from kamlib/__init__.py (the integrator does
+#: that, then empties this set and calls them as ``kamlib.<name>``)
+NOT_YET_EXPORTED = {"churn_risk": churn_risk}
 
 BRANCH = "Suzhou"
 
@@ -71,6 +76,7 @@ ANALYSES = {
     "service_levels": lambda book, b: kamlib.service_levels(b),
     "account_managers": lambda book, b: kamlib.account_managers(b),
     "manager_departures": lambda book, b: kamlib.manager_departures(b),
+    "churn_risk": lambda book, b: getattr(kamlib, "churn_risk", churn_risk)(book),
 }
 
 # everything else in __all__, by what it is (a new public name must be put somewhere)
@@ -144,7 +150,8 @@ def test_every_public_name_is_classified():
     others = set().union(*NOT_ANALYSES.values())
     unknown = set(kamlib.__all__) - set(ANALYSES) - others
     assert not unknown, f"classify these in tests/test_contract.py: {sorted(unknown)}"
-    assert not (set(ANALYSES) - set(kamlib.__all__)), "an analysis here is not public"
+    pending = set(NOT_YET_EXPORTED) - set(kamlib.__all__)
+    assert not (set(ANALYSES) - set(kamlib.__all__) - pending), "an analysis here is not public"
 
 
 def _books(sample_book):
@@ -279,7 +286,7 @@ def test_options_are_keyword_only_and_spelled_one_way():
 
     seen: dict[str, str] = {}
     for name in ANALYSES:
-        f = getattr(kamlib, name)
+        f = getattr(kamlib, name, None) or NOT_YET_EXPORTED[name]
         if inspect.isclass(f):
             continue
         params = list(inspect.signature(f).parameters.values())
