@@ -311,8 +311,7 @@ SURVEYS = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (
+    t.name: t for t in (
         ACCOUNTS,
         BILLING,
         COSTS,
