@@ -975,7 +975,9 @@ class ChurnRisk(Result):
         refit on all of it and score the active accounts; returns self."""
         r = watchlist_rules(self.rules)
         if self.horizon_months is not None:
-            r = watchlist_rules({**(self.rules_dict()), "horizon_months": int(self.horizon_months)})
+            r = watchlist_rules(
+                {**(self._rules_dict()), "horizon_months": int(self.horizon_months)}
+            )
         self.rules_ = r
         self.currency_ = book.currency
         self._book = book
@@ -989,7 +991,7 @@ class ChurnRisk(Result):
         self.notes_ = tuple(notes)
         return self
 
-    def rules_dict(self) -> dict[str, Any]:
+    def _rules_dict(self) -> dict[str, Any]:
         from ._settings import read_yaml
 
         return {} if self.rules is None else read_yaml(self.rules, what="watchlist rules")
