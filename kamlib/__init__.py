@@ -7,6 +7,7 @@ builds one report per branch. See the README for a tour.
 
 from . import (
     churn,
+    customer_value,
     deals,
     decisions,
     key_accounts,
@@ -20,6 +21,8 @@ from . import (
     report,
     scale,
     segment,
+    service,
+    watchlist,
 )
 from ._book import Book
 from ._config import cause_taxonomy, config_path
@@ -45,6 +48,7 @@ from .churn import (
     retention_economics,
     retention_funnel,
 )
+from .customer_value import CustomerValue, clv
 from .deals import ContractPayback, DiscountControl, contract_payback, discount_control
 from .decisions import kpis, next_actions
 from .document import BranchReport, build_report
@@ -78,12 +82,39 @@ from .segment import (
     value_loyalty,
     value_tiers,
 )
+from .service import (
+    ComplaintRate,
+    SatisfactionTrend,
+    ServiceChurn,
+    ServicePromises,
+    complaint_rate,
+    satisfaction_trend,
+    service_churn,
+    service_promises,
+)
 from .synth import SampleOperator, synth
+from .watchlist import ChurnRisk, WatchList, churn_risk
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Book",
+    "clv",
+    "CustomerValue",
+    "customer_value",
+    "service",
+    "service_promises",
+    "complaint_rate",
+    "satisfaction_trend",
+    "service_churn",
+    "ServicePromises",
+    "ComplaintRate",
+    "SatisfactionTrend",
+    "ServiceChurn",
+    "watchlist",
+    "churn_risk",
+    "ChurnRisk",
+    "WatchList",
     "AccountPlans",
     "ContractPayback",
     "DiscountControl",

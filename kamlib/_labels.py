@@ -569,6 +569,53 @@ LABELS: dict[str, str] = {
     "complaints per month": N_("Complaints per month"),
     "tenure at window start (years)": N_("Tenure at the window's start (years)"),
     "joined during the window": N_("Joined during the window"),
+    # -- the watch list (kamlib.watchlist)
+    "churn_probability": N_("Probability of churning"),
+    "value_at_stake": N_("Monthly revenue at stake"),
+    "top_decile": N_("In the riskiest tenth"),
+    "reason_1": N_("First reason"),
+    "reason_2": N_("Second reason"),
+    "reason_3": N_("Third reason"),
+    "reason_4": N_("Fourth reason"),
+    "reason_5": N_("Fifth reason"),
+    "action_1": N_("First action"),
+    "action_2": N_("Second action"),
+    "action_3": N_("Third action"),
+    "action_4": N_("Fourth action"),
+    "action_5": N_("Fifth action"),
+    "predicted_rate": N_("Predicted churn"),
+    "observed_rate": N_("Observed churn"),
+    "auc": N_("AUC (0.5 chance, 1 perfect)"),
+    "auc_ci_low": N_("AUC, 95% interval from"),
+    "auc_ci_high": N_("AUC, 95% interval to"),
+    "branch_auc": N_("AUC in the branch"),
+    "lift_top_decile": N_("Lift of the riskiest tenth"),
+    "churners_in_validation": N_("Churns in the validation"),
+    "rows_in_validation": N_("Rows in the validation"),
+    "accounts_scored": N_("Accounts on the watch list"),
+    "value_at_risk_top_decile": N_("Monthly revenue at stake in the riskiest tenth"),
+    "usable": N_("Good enough to act on"),
+    "coefficient": N_("Coefficient"),
+    "signal_tenure": N_("tenure"),
+    "signal_contract": N_("contract"),
+    "signal_customer_type": N_("customer type"),
+    "signal_important": N_("important account"),
+    "signal_contract_ending": N_("contract ending soon"),
+    "signal_out_of_contract": N_("out of contract"),
+    "signal_monthly_revenue": N_("monthly bill"),
+    "signal_bill_change": N_("bill trend"),
+    "signal_products_dropped": N_("products dropped"),
+    "signal_products_added": N_("products added"),
+    "signal_forwarded_share": N_("share of calls forwarded to other operators"),
+    "signal_forwarding_rise": N_("rise in calls forwarded"),
+    "signal_complaints": N_("complaints (usage)"),
+    "signal_service_tickets": N_("service tickets (costs)"),
+    "signal_discount_share": N_("discount share"),
+    "signal_satisfaction": N_("satisfaction"),
+    "signal_survey_score": N_("last survey score"),
+    "signal_survey_drop": N_("fall in survey score"),
+    "signal_ticket_complaints": N_("complaints (tickets)"),
+    "signal_broken_promises": N_("broken service promises"),
     # -- service promises, complaints, satisfaction and churn after a failure (kamlib.service)
     "ticket_id": N_("Ticket"),
     "severity": N_("Severity"),
@@ -657,9 +704,9 @@ LABELS: dict[str, str] = {
     "accounts_at_risk": N_("Accounts seen at risk"),
     "accounts_valued": N_("Accounts valued"),
     "annual_discount_rate": N_("Discount rate per year"),
-    "churn_probability": N_("Churn probability per period of a new account"),
-    "churn_probability_high": N_("Churn probability, 95% interval, high"),
-    "churn_probability_low": N_("Churn probability, 95% interval, low"),
+    "period_churn_probability": N_("Churn probability per period of a new account"),
+    "period_churn_probability_high": N_("Churn probability, 95% interval, high"),
+    "period_churn_probability_low": N_("Churn probability, 95% interval, low"),
     "churners": N_("Churners"),
     "clv_a": N_("A: highest predicted value"),
     "clv_b": N_("B: middle predicted value"),
@@ -1194,6 +1241,18 @@ KINDS.update(
         **dict.fromkeys(["rate_ratio", "rate_ratio_low", "rate_ratio_high"], "ratio"),
         **dict.fromkeys(["turnover", "profit_share"], "share"),
         **dict.fromkeys(["account_months"], "number"),
+        # -- the watch list (kamlib.watchlist)
+        **dict.fromkeys(["churn_probability", "predicted_rate", "observed_rate"], "share"),
+        **dict.fromkeys(["value_at_stake", "value_at_risk_top_decile"], "money"),
+        **dict.fromkeys(["top_decile", "usable"], "flag"),
+        **dict.fromkeys(
+            ["auc", "auc_ci_low", "auc_ci_high", "branch_auc", "coefficient"], "number"
+        ),
+        "lift_top_decile": "ratio",
+        **dict.fromkeys(
+            ["churners_in_validation", "rows_in_validation", "accounts_scored"], "count"
+        ),
+        **dict.fromkeys([f"{w}_{i}" for w in ("reason", "action") for i in range(1, 6)], "text"),
         # -- kamlib.service
         "ticket_id": "text",
         **dict.fromkeys(["severity", "clock", "direction"], "code"),
@@ -1293,9 +1352,9 @@ KINDS.update(
         **dict.fromkeys(
             [
                 "annual_discount_rate",
-                "churn_probability",
-                "churn_probability_low",
-                "churn_probability_high",
+                "period_churn_probability",
+                "period_churn_probability_low",
+                "period_churn_probability_high",
                 "share_of_residual_value",
             ],
             "share",
@@ -1508,6 +1567,14 @@ DEFINITIONS: dict[str, str] = {
     "loyal": N_("Care strategy for loyal accounts of this value class."),
     "potentially loyal": N_("Care strategy for potentially loyal accounts of this value class."),
     "drifting": N_("Care strategy for drifting accounts of this value class."),
+    # -- the watch list (kamlib.watchlist)
+    "churn_probability": N_(
+        "The model's probability that the account churns within the horizon (3 months by default)."
+    ),
+    "value_at_stake": N_("Monthly revenue x probability of churning: revenue expected to be lost."),
+    "top_decile": N_("Among the tenth of active accounts with the highest probability."),
+    "reason_1": N_("The signal that pushes the account's risk up most, in words."),
+    "action_1": N_("What to do about the first reason (watchlist.yaml: actions)."),
     # -- customer value ahead (kamlib.customer_value); a period is a month unless
     # clv.yaml's period_months says otherwise
     "accounts_at_risk": N_(
@@ -1515,7 +1582,7 @@ DEFINITIONS: dict[str, str] = {
     ),
     "accounts_valued": N_("Active contract customers given a value ahead."),
     "annual_discount_rate": N_("Yearly rate at which money later is worth less than now."),
-    "churn_probability": N_(
+    "period_churn_probability": N_(
         "Chance that a newly joined account leaves in its first period (alpha / (alpha + beta))."
     ),
     "churners": N_("Accounts of the segment that left during the window."),

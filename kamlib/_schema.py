@@ -311,7 +311,8 @@ SURVEYS = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t for t in (
+    t.name: t
+    for t in (
         ACCOUNTS,
         BILLING,
         COSTS,

@@ -1146,6 +1146,42 @@ def _elsewhere(key: str, model: type[BaseModel]) -> str:
     return f"; did you mean {full}?" if full != key else ""
 
 
+# -- watchlist.yaml (kamlib.watchlist: the churn-risk model and its watch list) -------
+class PromiseRules(_Model):
+    """The service promises a ticket is judged against (``watchlist.yaml: promises``)."""
+
+    fault_repair_hours: Annotated[float, Field(gt=0)] = 48
+    complaint_answer_hours: Annotated[float, Field(gt=0)] = 24
+    order_late_days: NonNegative = 0
+
+
+class WatchlistRules(_Model):
+    """``config/watchlist.yaml``: the churn-risk model, its validation and the watch
+    list's reasons and actions."""
+
+    horizon_months: Annotated[int, Field(ge=1, le=24)] = 3
+    recent_months: Annotated[int, Field(ge=1, le=12)] = 3
+    validation_cutoffs: Annotated[int, Field(ge=1)] = 3
+    min_train_cutoffs: Annotated[int, Field(ge=1)] = 2
+    penalty: NonNegative = 0.05
+    l1_share: Share = 0.0
+    min_auc: Share = 0.65
+    min_churners: Annotated[int, Field(ge=1)] = 30
+    min_churners_per_branch: Annotated[int, Field(ge=1)] = 10
+    bootstrap: Annotated[int, Field(ge=50)] = 400
+    holdout_share: Annotated[float, Field(gt=0, lt=1)] = 0.3
+    contract_ending_months: Annotated[int, Field(ge=1)] = 3
+    min_level_accounts: Annotated[int, Field(ge=1)] = 30
+    top_reasons: Annotated[int, Field(ge=1, le=5)] = 3
+    promises: PromiseRules = PromiseRules()
+    actions: dict[str, str | dict[str, str]] = {}
+    default_action: str | dict[str, str] = "Call the account and ask what has changed"
+
+
+TOPICS["watchlist"] = ("watchlist.yaml", WatchlistRules, True)
+__all__ += ["WatchlistRules"]
+
+
 # -- service.yaml (kamlib.service) ----------------------------------------------------
 # Registered here, in one block, so that topics added by other modules do not collide.
 class Promise(_Model):

@@ -102,9 +102,9 @@ _SEGMENT_COLUMNS = [
     "sbg_beta",
     "sbg_beta_low",
     "sbg_beta_high",
-    "churn_probability",
-    "churn_probability_low",
-    "churn_probability_high",
+    "period_churn_probability",
+    "period_churn_probability_low",
+    "period_churn_probability_high",
     "accounts_valued",
     "mean_value_per_period",
     "mean_expected_residual_lifetime",
@@ -238,7 +238,7 @@ class LifetimeFit:
     model : ``"sbg"`` (alpha, beta fitted) or ``"geometric"`` (the limit alpha, beta ->
         infinity: one churn probability for every account).
     alpha, beta : the sBG parameters (infinite for the geometric limit), with 95% intervals.
-    churn_probability : the churn probability per period of a newly joined account
+    period_churn_probability : the churn probability per period of a newly joined account
         (alpha / (alpha + beta); the one probability of the geometric model), with a 95%
         interval for the geometric model (Wilson, on churners over periods at risk).
     accounts, churners : the accounts seen at risk in the window, and those that left.
@@ -249,7 +249,7 @@ class LifetimeFit:
     beta: float
     alpha_ci: tuple[float, float]
     beta_ci: tuple[float, float]
-    churn_probability: float
+    period_churn_probability: float
     churn_probability_ci: tuple[float, float]
     accounts: int
     churners: int
@@ -259,7 +259,7 @@ class LifetimeFit:
         """S(t), the share of newly joined accounts still there after t periods."""
         t = np.asarray(t, dtype=float)
         if self.model == "geometric":
-            return (1 - self.churn_probability) ** t
+            return (1 - self.period_churn_probability) ** t
         horizon = int(t.max()) if t.size else 0
         rates = (self.beta + np.arange(horizon)) / (self.alpha + self.beta + np.arange(horizon))
         s = np.concatenate([[1.0], np.cumprod(rates)])
@@ -268,7 +268,7 @@ class LifetimeFit:
     def residual(self, n: np.ndarray, d: float, horizon: int | None) -> np.ndarray:
         """DERL per account in its n-th period (see :func:`derl`)."""
         if self.model == "geometric":
-            return _geometric_residual(self.churn_probability, n, d, horizon)
+            return _geometric_residual(self.period_churn_probability, n, d, horizon)
         return np.asarray(derl(self.alpha, self.beta, n, d, horizon=horizon), dtype=float)
 
 
@@ -857,9 +857,9 @@ def clv(
                         "sbg_beta_high": f.beta_ci[1] if f else np.nan,
                     }.items()
                 },
-                "churn_probability": f.churn_probability if f else np.nan,
-                "churn_probability_low": f.churn_probability_ci[0] if f else np.nan,
-                "churn_probability_high": f.churn_probability_ci[1] if f else np.nan,
+                "period_churn_probability": f.period_churn_probability if f else np.nan,
+                "period_churn_probability_low": f.churn_probability_ci[0] if f else np.nan,
+                "period_churn_probability_high": f.churn_probability_ci[1] if f else np.nan,
                 "accounts_valued": int((m & np.isfinite(per_value)).sum()),
                 "mean_value_per_period": float(np.nanmean(per_value[m]))
                 if np.isfinite(per_value[m]).any()

@@ -138,7 +138,7 @@ def test_clv_on_the_sample_against_a_simulation(sample_book, value):
         if fit.model == "sbg":
             p = rng.beta(fit.alpha, fit.beta + n[:, None] - 1, size=(len(n), draws))
         else:  # one churn probability for all
-            p = np.full((len(n), draws), fit.churn_probability)
+            p = np.full((len(n), draws), fit.period_churn_probability)
         renewals = rng.geometric(p) - 1  # renewals made before leaving
         simulated = v[:, None] * (1 - z**renewals) / (1 - z)
         se = simulated.std(ddof=1) / np.sqrt(simulated.size)
@@ -177,7 +177,7 @@ def test_the_segment_table_holds_the_fits_and_the_means(value):
     assert b["model"] == "sbg"
     assert b["sbg_alpha_low"] < b["sbg_alpha"] < b["sbg_alpha_high"]
     assert b["sbg_beta_low"] < b["sbg_beta"] < b["sbg_beta_high"]
-    assert b["churn_probability"] == pytest.approx(
+    assert b["period_churn_probability"] == pytest.approx(
         b["sbg_alpha"] / (b["sbg_alpha"] + b["sbg_beta"])
     )
     t = value.table
@@ -197,7 +197,11 @@ def test_constant_churn_is_the_fit_only_when_no_sbg_does_better(value, sample_bo
     geometric limit. Its churn probability is churners over months at risk."""
     r = value.segments.loc["residential"]
     assert r["model"] == "geometric" and np.isnan(r["sbg_alpha"])
-    assert r["churn_probability_low"] < r["churn_probability"] < r["churn_probability_high"]
+    assert (
+        r["period_churn_probability_low"]
+        < r["period_churn_probability"]
+        < r["period_churn_probability_high"]
+    )
     assert any("churn does not fall with tenure" in n for n in value.notes)
     # the sBG on accounts drawn with heterogeneity is fitted as an sBG, not as the limit
     rng = np.random.default_rng(5)
@@ -215,9 +219,9 @@ def test_constant_churn_is_the_fit_only_when_no_sbg_does_better(value, sample_bo
     gone = life <= 24
     f = _fit(periods, gone, np.zeros(3000))
     if f is not None and f.model == "geometric":
-        assert f.churn_probability == pytest.approx(gone.sum() / periods.sum())
+        assert f.period_churn_probability == pytest.approx(gone.sum() / periods.sum())
     else:  # a finite sBG close to the limit: its mean churn probability is the same
-        assert f is not None and f.churn_probability == pytest.approx(0.05, abs=0.01)
+        assert f is not None and f.period_churn_probability == pytest.approx(0.05, abs=0.01)
 
 
 def test_a_segment_with_too_few_churners_is_named_and_gets_no_value(sample_book, value):

@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 import kamlib
-from kamlib import service
 from kamlib._labels import has_label
 from kamlib._schema import OPTIONAL_TABLES
 
@@ -72,12 +71,13 @@ ANALYSES = {
     "service_levels": lambda book, b: kamlib.service_levels(b),
     "account_managers": lambda book, b: kamlib.account_managers(b),
     "manager_departures": lambda book, b: kamlib.manager_departures(b),
+    "churn_risk": lambda book, b: kamlib.churn_risk(book),
+    "ChurnRisk": lambda book, b: kamlib.ChurnRisk().fit(book),
     "clv": lambda book, b: kamlib.clv(b),
-    # kamlib.service (called through the module until kamlib exports the names)
-    "service_promises": lambda book, b: service.service_promises(b),
-    "complaint_rate": lambda book, b: service.complaint_rate(b),
-    "satisfaction_trend": lambda book, b: service.satisfaction_trend(b),
-    "service_churn": lambda book, b: service.service_churn(b),
+    "service_promises": lambda book, b: kamlib.service_promises(b),
+    "complaint_rate": lambda book, b: kamlib.complaint_rate(b),
+    "satisfaction_trend": lambda book, b: kamlib.satisfaction_trend(b),
+    "service_churn": lambda book, b: kamlib.service_churn(b),
 }
 
 # everything else in __all__, by what it is (a new public name must be put somewhere)
@@ -97,6 +97,9 @@ NOT_ANALYSES = {
         "potential",
         "managers",
         "key_accounts",
+        "service",
+        "watchlist",
+        "customer_value",
     },
     "types": {
         "Book",
@@ -115,6 +118,11 @@ NOT_ANALYSES = {
         "KeyAccountList",
         "ServiceLevels",
         "CustomerValue",
+        "ServicePromises",
+        "ComplaintRate",
+        "SatisfactionTrend",
+        "ServiceChurn",
+        "WatchList",
     },
     # models fitted on plain counts, not on a Book (kamlib.lifetime)
     "count models": {"fit_sbg", "SBGFit"},
