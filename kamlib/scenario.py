@@ -424,6 +424,10 @@ def _horizon(lever: _Lever, seg: pd.DataFrame, churn: float, churn_after: float,
                 "The segment's profit is not positive: the change in the value of its "
                 "customer base cannot be read as a share."
             )
+            if math.isfinite(profit)
+            else tr(
+                "Without profit, the value of the customer base over the years cannot be computed."
+            )
         )
         lever.horizon_figures = dict.fromkeys(
             [
@@ -542,7 +546,7 @@ def _targets(
     if isinstance(which, str):
         if which != "loss_makers":
             raise ValueError(f'{what}= takes "loss_makers" or a true/false mask, not {which!r}')
-        if not acc.has_costs:
+        if not (acc.has_costs and acc.has_revenue):
             return None
         chosen = f["loss_making"].to_numpy()
     else:
@@ -560,7 +564,12 @@ def _drop(acc: _Accounts, chosen: np.ndarray | None, rules: dict) -> _Lever:
             lambda a: (math.nan, math.nan, math.nan),
             math.nan,
             tr("Letting go the loss-making accounts"),
-            [tr("Without costs, the loss-making accounts cannot be found: nothing is dropped.")],
+            [
+                tr(
+                    "Without profit (revenue and cost to serve), the loss-making accounts "
+                    "cannot be found: nothing is dropped."
+                )
+            ],
         )
     protected = chosen & f["protected"].to_numpy()
     go = f.loc[chosen & ~protected]
@@ -588,6 +597,9 @@ def _drop(acc: _Accounts, chosen: np.ndarray | None, rules: dict) -> _Lever:
         )
     )
     notes = (
+        [] if n or kept else [tr("No active account is loss-making: there is nothing to let go.")]
+    )
+    notes += (
         [
             ntr(
                 "{n} important account among them is never dropped (accounts.important, or an "
@@ -615,7 +627,12 @@ def _reprice(acc: _Accounts, chosen: np.ndarray | None, rules: dict, elasticity:
             lambda a: (math.nan, math.nan, math.nan),
             math.nan,
             tr("Raising the loss-making accounts' prices to break even"),
-            [tr("Without costs, the loss-making accounts cannot be found: nothing is repriced.")],
+            [
+                tr(
+                    "Without profit (revenue and cost to serve), the loss-making accounts "
+                    "cannot be found: nothing is repriced."
+                )
+            ],
         )
     rev_all = f["revenue_year"].to_numpy()
     priced = chosen & (rev_all > 0)
@@ -697,7 +714,9 @@ def _move(
     steps = order.index(dst) - order.index(src) if src in order and dst in order else 0
     f = acc.frame
     a = book.accounts
-    eligible = f["active"].to_numpy() & (tiers.assignment.astype(object).to_numpy() == src)
+    tier = tiers.assignment.astype(object)
+    in_tier = (tier.where(tier.notna(), "") == src).to_numpy(dtype=bool)
+    eligible = f["active"].to_numpy() & in_tier
     if "customer_type" in a:
         eligible &= a["customer_type"].isin(svc["types"]).to_numpy(dtype=bool, na_value=False)
     spend = book.monthly_revenue()
@@ -708,7 +727,7 @@ def _move(
     pool = pool.sort_values("spend", ascending=steps < 0, kind="stable")
     wanted = spec.get("accounts")
     n = len(pool) if wanted is None else min(int(wanted), len(pool))
-    notes = []
+    notes = list(tiers.notes) if tiers.table.empty else []
     if wanted is not None and int(wanted) > len(pool):
         notes.append(
             ntr(
@@ -1108,7 +1127,18 @@ def _scenario(
         levers.append(_reprice(acc, _targets(acc, reprice, mask, book, "reprice"), r, elasticity))
     if move is not None:
         levers.append(_move(book, acc, move, r, model))
+    if not acc.has_revenue:
+        # without revenue no lever can be weighed: a cost saved alone would look like profit
+        for lv in levers:
+            lv.effect = _unknown
+            lv.horizon, lv.horizon_figures = None, {}
+        if levers:
+            notes.append(tr("The data hold no revenue: no scenario can be sized."))
     return _build(levers, acc, notes)
+
+
+def _unknown(a: Mapping[str, float]) -> tuple[float, float, float]:
+    return math.nan, math.nan, math.nan
 
 
 # -- the built-in set ---------------------------------------------------------------------

@@ -71,6 +71,15 @@ ANALYSES = {
     "service_levels": lambda book, b: kamlib.service_levels(b),
     "account_managers": lambda book, b: kamlib.account_managers(b),
     "manager_departures": lambda book, b: kamlib.manager_departures(b),
+    "scenario": lambda book, b: kamlib.scenario(
+        b,
+        retention_points=5,
+        price_change=0.05,
+        segment="business",
+        drop="loss_makers",
+        move={"from": "gold", "to": "crystal"},
+    ),
+    "scenarios": lambda book, b: kamlib.scenarios(b),
 }
 
 # everything else in __all__, by what it is (a new public name must be put somewhere)
@@ -107,6 +116,8 @@ NOT_ANALYSES = {
         "ManagerDepartures",
         "KeyAccountList",
         "ServiceLevels",
+        "Scenario",
+        "Scenarios",
     },
     # models fitted on plain counts, not on a Book (kamlib.lifetime)
     "count models": {"fit_sbg", "SBGFit"},
