@@ -184,7 +184,7 @@ Effect = Callable[[Mapping[str, float]], tuple[float, float, float]]
 @dataclass
 class _Lever:
     """One lever: what it depends on and its effect as (revenue kept, cost saved, revenue
-    lost) a year for given assumption values; ``words`` fill its sentence."""
+    lost) a year for given assumption values; ``action`` begins its sentence."""
 
     code: str
     assumptions: list[_Assumption]
@@ -318,6 +318,16 @@ def _retention(
     years = float(per["period_months"] or 12.0) / 12.0
     at_risk = float(per["account_years"]) / years
     notes: list[str] = []
+    least_accounts = int(settings("churn")["min_accounts"])
+    if at_risk < least_accounts:
+        notes.append(
+            tr(
+                "The churn rate rests on {n} accounts at risk, fewer than {least}: it is a rough "
+                "figure, and so is the multi-year view.",
+                n=number(at_risk, 1),
+                least=count(least_accounts),
+            )
+        )
     churner_ids = _base(sub, True, columns=[]).query("churned == 1")["account_id"]
     is_churner = f["account_id"].isin(churner_ids).to_numpy() & mask
     own = f.loc[is_churner & np.isfinite(f["revenue_own_year"].to_numpy())]

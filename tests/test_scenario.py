@@ -111,6 +111,8 @@ def test_five_points_of_retention_by_hand():
     assert a.loc["accounts_at_risk", "central"] == pytest.approx(YEARS_AT_RISK)
     assert a.loc["churner_yearly_profit", "central"] == pytest.approx(12_000)
     assert a.loc["retention_points", "source"] == "argument"
+    # 2.5 accounts at risk: the rate is said to be rough
+    assert any("rests on 2.5 accounts at risk" in n for n in s.notes)
     assert a.loc["churn_rate_per_year", "source"] == "data"
     cost = a.loc["retention_cost_per_kept_account"]
     assert (cost["central"], cost["range_low"], cost["range_high"], cost["source"]) == (
