@@ -73,6 +73,7 @@ from .profit import (
 from .report import branch_metrics, data_quality, key_figures, league_table, write_metrics
 from .runner import run_reports, sample_path
 from .scale import aggregate
+from .scenario import Scenario, Scenarios, scenario, scenarios
 from .segment import (
     customer_types,
     lifecycle_stage,
@@ -115,6 +116,10 @@ __all__ = [
     "churn_risk",
     "ChurnRisk",
     "WatchList",
+    "scenario",
+    "scenarios",
+    "Scenario",
+    "Scenarios",
     "AccountPlans",
     "ContractPayback",
     "DiscountControl",

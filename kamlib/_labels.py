@@ -569,6 +569,71 @@ LABELS: dict[str, str] = {
     "complaints per month": N_("Complaints per month"),
     "tenure at window start (years)": N_("Tenure at the window's start (years)"),
     "joined during the window": N_("Joined during the window"),
+    # -- what-if scenarios (kamlib.scenario)
+    "scenario": N_("Scenario"),
+    "scenarios": N_("Scenarios"),
+    "keep_churners": N_("Keep more accounts from leaving"),
+    "change_price": N_("Change prices"),
+    "drop_loss_makers": N_("Let go the loss-making accounts"),
+    "reprice_loss_makers": N_("Reprice the loss-making accounts to break even"),
+    "move_tier": N_("Serve key accounts at another tier"),
+    "accounts_affected": N_("Accounts kept, lost, let go or moved (expected)"),
+    "revenue_kept": N_("Revenue kept or added (a year)"),
+    "cost_saved": N_("Cost to serve saved (a year)"),
+    "profit_change": N_("Profit change (a year)"),
+    "profit_change_low": N_("Profit change, low end"),
+    "profit_change_high": N_("Profit change, high end"),
+    "profit_change_share": N_("Profit change, share of profit now"),
+    "profit_now": N_("Profit now (a year)"),
+    "revenue_now": N_("Revenue now (a year)"),
+    "profit_after": N_("Profit after the scenario (a year)"),
+    "best_scenario": N_("Scenario with the largest profit change"),
+    "best_profit_change": N_("Largest profit change (a year)"),
+    "sentence": N_("In words"),
+    "central": N_("Central value"),
+    "range_low": N_("Low end of the range"),
+    "range_high": N_("High end of the range"),
+    "setting": N_("From the settings"),
+    "argument": N_("Given in the call"),
+    "retention_points": N_("Churn cut (percentage points a year)"),
+    "churn_rate_per_year": N_("Churn a year (churners per account-year at risk)"),
+    "churner_yearly_profit": N_("Yearly profit of an average churner before it left"),
+    "segment_yearly_profit": N_("Yearly profit of an average active account"),
+    "retention_cost_per_kept_account": N_("Retention cost per account kept (a year)"),
+    "avoidable_cost_share": N_("Share of cost to serve that goes with the account"),
+    "horizon_years": N_("Years of the customer base's value"),
+    "time_discount_rate": N_("Discount rate of later years' profit"),
+    "price_change": N_("Price change"),
+    "elasticity_key_account": N_("Churn elasticity of key accounts"),
+    "elasticity_business": N_("Churn elasticity of business accounts"),
+    "elasticity_residential": N_("Churn elasticity of residential accounts"),
+    "elasticity_unknown": N_("Churn elasticity of accounts of unknown type"),
+    "accounts_protected": N_("Important accounts spared"),
+    "median_price_rise": N_("Median price rise to break even"),
+    "accounts_moved": N_("Accounts moved"),
+    "am_hours_entitled_change": N_("Change in account-manager hours entitled a month"),
+    "field_visits_entitled_change": N_("Change in field visits entitled a month"),
+    "am_hours_rate": N_("Cost of an account-manager hour"),
+    "field_visits_rate": N_("Cost of a field visit"),
+    "revenue_per_tier": N_("Revenue change per tier moved (share)"),
+    "percentage_points": N_("Percentage points"),
+    "share_a_year": N_("Share a year"),
+    "money_a_year_per_account": N_("Money a year per account"),
+    "years": N_("Years"),
+    "share_of_accounts_per_price_rise": N_("Share of accounts lost per share of price rise"),
+    "am_hours_a_month": N_("Hours a month"),
+    "field_visits_a_month": N_("Visits a month"),
+    "money_per_am_hours": N_("Money per hour"),
+    "money_per_field_visits": N_("Money per visit"),
+    "share_per_tier": N_("Share of revenue per tier"),
+    "year": N_("Year"),
+    "retained_now": N_("Share of today's accounts still here, churn as now"),
+    "retained_scenario": N_("Share of today's accounts still here, churn cut"),
+    "base_value_now": N_("Value of today's customer base, churn as now (discounted, cumulative)"),
+    "base_value_scenario": N_("Value of today's customer base, churn cut (discounted, cumulative)"),
+    "base_value_change_share": N_("Change in the customer base's value over the horizon"),
+    "base_value_change_share_low": N_("Change in the customer base's value, low end"),
+    "base_value_change_share_high": N_("Change in the customer base's value, high end"),
     # -- the watch list (kamlib.watchlist)
     "churn_probability": N_("Probability of churning"),
     "value_at_stake": N_("Monthly revenue at stake"),
@@ -1241,6 +1306,38 @@ KINDS.update(
         **dict.fromkeys(["rate_ratio", "rate_ratio_low", "rate_ratio_high"], "ratio"),
         **dict.fromkeys(["turnover", "profit_share"], "share"),
         **dict.fromkeys(["account_months"], "number"),
+        # -- what-if scenarios (kamlib.scenario)
+        **dict.fromkeys(
+            [
+                "revenue_kept",
+                "cost_saved",
+                "profit_change",
+                "profit_change_low",
+                "profit_change_high",
+                "profit_now",
+                "revenue_now",
+                "profit_after",
+                "best_profit_change",
+                "base_value_now",
+                "base_value_scenario",
+            ],
+            "money",
+        ),
+        **dict.fromkeys(
+            [
+                "profit_change_share",
+                "retained_now",
+                "retained_scenario",
+                "base_value_change_share",
+                "base_value_change_share_low",
+                "base_value_change_share_high",
+            ],
+            "share",
+        ),
+        **dict.fromkeys(["accounts_affected", "central", "range_low", "range_high"], "number"),
+        **dict.fromkeys(["scenarios", "year"], "count"),
+        "sentence": "text",
+        "best_scenario": "code",
         # -- the watch list (kamlib.watchlist)
         **dict.fromkeys(["churn_probability", "predicted_rate", "observed_rate"], "share"),
         **dict.fromkeys(["value_at_stake", "value_at_risk_top_decile"], "money"),
@@ -1567,6 +1664,35 @@ DEFINITIONS: dict[str, str] = {
     "loyal": N_("Care strategy for loyal accounts of this value class."),
     "potentially loyal": N_("Care strategy for potentially loyal accounts of this value class."),
     "drifting": N_("Care strategy for drifting accounts of this value class."),
+    # -- what-if scenarios (kamlib.scenario)
+    "accounts_affected": N_(
+        "Accounts the lever keeps, loses, lets go or moves, expected (a share of an account "
+        "is a chance)."
+    ),
+    "revenue_kept": N_("Revenue a year the lever keeps (accounts kept) or adds (a higher price)."),
+    "cost_saved": N_(
+        "Cost to serve a year the lever saves; negative when it adds cost (retention, more "
+        "service)."
+    ),
+    "profit_change": N_(
+        "Revenue kept + cost saved - revenue lost, a year, with the assumptions' central values."
+    ),
+    "profit_change_low": N_(
+        "The least profit change over every combination of the assumptions' range ends."
+    ),
+    "profit_change_high": N_(
+        "The most profit change over every combination of the assumptions' range ends."
+    ),
+    "central": N_("The assumption's central value, used for the central profit change."),
+    "range_low": N_("The low end of the assumption's range (the central value when it has none)."),
+    "range_high": N_(
+        "The high end of the assumption's range (the central value when it has none)."
+    ),
+    "base_value_now": N_(
+        "Profit of today's customer base over the years so far, each year's share of accounts "
+        "still here at today's churn, discounted."
+    ),
+    "base_value_scenario": N_("The same with churn cut by the scenario's points."),
     # -- the watch list (kamlib.watchlist)
     "churn_probability": N_(
         "The model's probability that the account churns within the horizon (3 months by default)."

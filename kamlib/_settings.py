@@ -1146,6 +1146,146 @@ def _elsewhere(key: str, model: type[BaseModel]) -> str:
     return f"; did you mean {full}?" if full != key else ""
 
 
+# -- scenarios.yaml (kamlib.scenario) --------------------------------------------------
+class Range(_Model):
+    """An assumption with its central value and the range it may lie in (low <= central
+    <= high): a scenario's low and high outcomes come from these ends."""
+
+    central: Number
+    low: Number
+    high: Number
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_number(cls, v: Any) -> Any:
+        # one number is an assumption without a range
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return {"central": v, "low": v, "high": v}
+        return v
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low <= self.central <= self.high:
+            raise ValueError(
+                f"needs low <= central <= high (got low {self.low}, central {self.central}, "
+                f"high {self.high})"
+            )
+        return self
+
+
+def _share_range(r: Range) -> Range:
+    if r.low < 0 or r.high > 1:
+        raise ValueError(f"must be shares between 0 and 1 (0.2 is 20%; got {r.low} to {r.high})")
+    return r
+
+
+def _non_negative_range(r: Range) -> Range:
+    if r.low < 0:
+        raise ValueError(f"must be 0 or more (got low {r.low})")
+    return r
+
+
+def _whole_years(r: Range) -> Range:
+    if any(not float(v).is_integer() or v < 1 for v in (r.low, r.central, r.high)):
+        raise ValueError("must be whole years, at least 1")
+    return r
+
+
+ShareRange = Annotated[Range, AfterValidator(_share_range)]
+NonNegativeRange = Annotated[Range, AfterValidator(_non_negative_range)]
+YearsRange = Annotated[Range, AfterValidator(_whole_years)]
+
+
+class ScenarioRetention(_Model):
+    cost_per_kept_account: NonNegativeRange
+
+
+class ScenarioHorizon(_Model):
+    years: YearsRange
+    discount_rate: ShareRange
+
+
+class ScenarioCosts(_Model):
+    avoidable_share: ShareRange
+
+
+class Elasticities(_Model):
+    """Churn elasticity per customer type (accounts lost per unit of price rise)."""
+
+    key_account: NonNegativeRange
+    business: NonNegativeRange
+    residential: NonNegativeRange
+    unknown: NonNegativeRange
+
+
+class ScenarioPrice(_Model):
+    elasticity: Elasticities
+
+
+class ScenarioMove(_Model):
+    revenue_per_tier: ShareRange
+
+
+class BuiltinScenarios(_Model):
+    retention_points: Number
+    price_change: Number
+    price_segment: str
+    move_accounts: Annotated[int, Field(ge=1)]
+
+
+class ScenarioRules(_Model):
+    """``config/scenarios.yaml``: the assumptions of the what-if scenarios, each with its
+    range, and the built-in set of :func:`kamlib.scenarios`."""
+
+    retention: ScenarioRetention
+    horizon: ScenarioHorizon
+    costs: ScenarioCosts
+    price: ScenarioPrice
+    move: ScenarioMove
+    builtin: BuiltinScenarios
+
+
+TOPICS["scenarios"] = ("scenarios.yaml", ScenarioRules, True)
+
+
+def _deep_merge(base: dict[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+    """The user's keys over the defaults at every depth: ``{"retention":
+    {"cost_per_kept_account": {"central": 3000}}}`` changes that one value and keeps its
+    range's ends."""
+    out = dict(base)
+    for key, val in user.items():
+        if isinstance(val, Mapping) and isinstance(base.get(key), dict):
+            out[key] = _deep_merge(base[key], val)
+        else:
+            out[key] = val
+    return out
+
+
+def scenario_settings(rules: Source | None = None, *, caller: str | None = None) -> dict[str, Any]:
+    """The scenario assumptions: ``config/scenarios.yaml`` with ``rules`` (a YAML path or a
+    dict of the keys changed) merged over it at every depth, then checked as a whole. A
+    range may be given as one number (no range: low = central = high).
+
+    Examples
+    --------
+    >>> r = scenario_settings({"retention": {"cost_per_kept_account": {"central": 3000}}})
+    >>> r["retention"]["cost_per_kept_account"]
+    {'central': 3000, 'low': 1000, 'high': 5000}
+    >>> scenario_settings({"horizon": {"years": 7}})["horizon"]["years"]
+    {'central': 7, 'low': 7, 'high': 7}
+    >>> scenario_settings({"horizon": {"year": 3}}, caller="scenario")
+    Traceback (most recent call last):
+    ...
+    kamlib._errors.ConfigError: rules passed to scenario: unknown key horizon.year; allowed there: years, discount_rate; did you mean years?
+    """
+    base = _bundled("scenarios").model_dump()
+    if rules is None:
+        return base
+    user = read_yaml(rules, what="scenarios rules")
+    data = _deep_merge(base, user)
+    return check(ScenarioRules, data, source=_name(rules, "rules", caller)).model_dump()
+
+
 # -- watchlist.yaml (kamlib.watchlist: the churn-risk model and its watch list) -------
 class PromiseRules(_Model):
     """The service promises a ticket is judged against (``watchlist.yaml: promises``)."""
