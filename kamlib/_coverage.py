@@ -256,6 +256,49 @@ SECTIONS: tuple[Part, ...] = (
         ),
         table="Discounts by account manager",
     ),
+    Part(
+        "service_promises",
+        N_("the service promises kept"),
+        "service",
+        (Need(("tickets",), N_("no service tickets table")),),
+        table="Service promises",
+    ),
+    Part(
+        "complaint_rate",
+        N_("complaints per 100 accounts"),
+        "service",
+        (Need(("tickets",), N_("no service tickets table")),),
+        table="Complaints per 100 accounts",
+    ),
+    Part(
+        "satisfaction_trend",
+        N_("satisfaction over time"),
+        "service",
+        (Need(("surveys",), N_("no satisfaction surveys table")),),
+        table="Satisfaction by quarter",
+    ),
+    Part(
+        "service_churn",
+        N_("the churn that follows poor service"),
+        "service",
+        (
+            Need(("tickets", "surveys"), N_("no service tickets or surveys table")),
+            Need(("accounts.churn_date",), N_("no churn dates")),
+        ),
+    ),
+    Part(
+        "watch_list",
+        N_("the watch list of accounts at risk"),
+        "watchlist",
+        (Need(_ANY_REVENUE, N_("no revenue (billing, total, monthly or lifetime revenue)")),),
+    ),
+    Part(
+        "scenarios",
+        N_("what retention, price and pruning would do to profit"),
+        "whatif",
+        (Need(_ANY_REVENUE, N_("no revenue (billing, total, monthly or lifetime revenue)")),),
+        table="What if",
+    ),
 )
 
 _PARTS = {p.key: p for p in SECTIONS}

@@ -500,6 +500,9 @@ def _build(
     from .plans import account_plans
     from .potential import sales_potential, white_space
     from .report import data_quality, metrics_of
+    from .scenario import scenarios
+    from .service import complaint_rate, satisfaction_trend, service_churn, service_promises
+    from .watchlist import ChurnRisk
 
     b = book.branch(branch)
     cur = book.currency
@@ -533,6 +536,15 @@ def _build(
     discounts = discount_control(b, tiers=tiers)
     managers = account_managers(b, pnl=pnl)
     departures = manager_departures(b)
+    promises = service_promises(b)
+    complaints = complaint_rate(b)
+    satisfaction = satisfaction_trend(b, tiers=tiers)
+    after = service_churn(b, tiers=tiers)
+    # the churn-risk model learns from the whole operator (a branch has too few churners
+    # to fit and test on); the branch's watch list is its rows
+    risk = ChurnRisk().fit(book)
+    watch = risk.branch(branch)
+    whatif = scenarios(b, pnl=pnl)
     actions = next_actions(
         book,
         branch,
@@ -565,6 +577,13 @@ def _build(
         "discount_control": discounts,
         "account_managers": managers,
         "manager_departures": departures,
+        "service_promises": promises,
+        "complaint_rate": complaints,
+        "satisfaction_trend": satisfaction,
+        "service_churn": after,
+        "churn_risk": risk,
+        "watch_list": watch,
+        "scenarios": whatif,
     }
 
     appendix = Section(
@@ -583,6 +602,9 @@ def _build(
         _retention(ctx, warnings),
         _key_accounts(ctx, kal, service, plans, payback, potential),
         _managers(ctx, managers, departures, discounts),
+        _service(ctx, promises, complaints, satisfaction, after),
+        _watchlist(ctx, risk, watch),
+        _whatif(ctx, whatif),
         _actions_section(ctx, opps, loss, pnl),
         _quality(ctx, data_quality(b), pnl),
     ]
@@ -598,6 +620,7 @@ def _build(
     )
     metrics["kpis"] = _kpi_values(kpi)
     metrics.update(_key_account_metrics(b, kal, payback, managers, departures))
+    metrics.update(_service_metrics(b, promises, complaints, risk, watch))
     metrics["actions"] = [
         {"text": r["action"], "money_at_stake": r["money_at_stake"], "kind": r["kind"]}
         for _, r in actions.table.iterrows()
@@ -651,6 +674,31 @@ def _key_account_metrics(
         )
         if b.has("assignments")
         else None,
+    }
+
+
+def _service_metrics(
+    b: Book, promises: Any, complaints: Any, risk: Any, watch: Any
+) -> dict[str, Any]:
+    """The service and watch-list figures of metrics.json: null where the data cannot say
+    (no tickets; a model that could not be tested, or ranks too poorly for a watch list)."""
+    p = promises.summary()["value"]
+    c = complaints.summary()["value"]
+    auc = getattr(risk, "auc_", None)
+    usable = bool(getattr(risk, "usable_", False))
+    t = watch.table
+    at_risk = (
+        float(t.loc[t["top_decile"].astype(bool), "value_at_stake"].sum())
+        if usable and len(t) and "top_decile" in t
+        else None
+    )
+    return {
+        "complaints_per_100_accounts": _money_or_none(c.get("complaints_per_100_last"))
+        if b.has("tickets")
+        else None,
+        "share_within_promise": _money_or_none(p.get("kept_share")) if b.has("tickets") else None,
+        "watchlist_auc": _money_or_none(auc),
+        "value_at_risk_top_decile": at_risk,
     }
 
 
@@ -2246,6 +2294,337 @@ def _discount_blocks(ctx: _Ctx, s: Section, discounts: Any) -> None:
                 ],
             )
         )
+
+
+# ----------------------------------------------------------------------------- service
+def _service(ctx: _Ctx, promises: Any, complaints: Any, satisfaction: Any, after: Any) -> Section:
+    """Service and satisfaction (服务与满意度): the promises kept, complaints per 100
+    accounts, satisfaction by tier over time, and the churn that follows poor service."""
+    s = Section(
+        "service",
+        tr("Service and satisfaction"),
+        tr(
+            "Whether the service promises are kept (complaints answered within a day, major "
+            "ones resolved within 3 working days, faults repaired within 48 hours, new lines "
+            "delivered on the day promised), complaints per 100 accounts, satisfaction over "
+            "time, and the churn that follows poor service."
+        ),
+    )
+    if "tickets" in ctx.missing:
+        s.blocks.append(Text(_missing_sentence("tickets"), "missing"))
+        ctx.said.seen.update((*promises.notes, *complaints.notes))
+    else:
+        if not _cannot(ctx, s, "service_promises", promises):
+            _promise_blocks(ctx, s, promises)
+        if not _cannot(ctx, s, "complaint_rate", complaints):
+            _complaint_blocks(ctx, s, complaints)
+    if "surveys" in ctx.missing:
+        s.blocks.append(Text(_missing_sentence("surveys"), "missing"))
+        ctx.said.seen.update(satisfaction.notes)
+    elif not _cannot(ctx, s, "satisfaction_trend", satisfaction):
+        _satisfaction_blocks(ctx, s, satisfaction)
+    if {"tickets", "surveys"} <= ctx.missing:
+        ctx.said.seen.update(after.notes)  # both missing tables are said above
+    elif not _cannot(ctx, s, "service_churn", after):
+        _service_churn_blocks(ctx, s, after)
+    return s
+
+
+def _promise_blocks(ctx: _Ctx, s: Section, promises: Any) -> None:
+    s.blocks += ctx.said(promises)
+    fig = promises.summary()["value"]
+    bp = promises.by_promise
+    if not len(bp) or not fig.get("tickets_judged"):
+        return
+    judged = int(fig["tickets_judged"])
+    kept = int(fig["promises_kept"])
+    title = ntr(
+        "{kept} of {n} service promise judged was kept",
+        "{kept} of {n} service promises judged were kept ({share})",
+        judged,
+        kept=count(kept),
+        n=count(judged),
+        share=share(kept / judged) if judged else MISSING,
+    )
+    cols = ["kind", "severity", "clock", "tickets", "kept", "broken", "pending", "kept_share"]
+    s.blocks.append(
+        Table(
+            tr("Service promises"),
+            title,
+            bp[[c for c in cols if c in bp]].set_index(["kind", "severity"]),
+        )
+    )
+    worst = promises.worst(10)
+    if len(worst):
+        s.blocks.append(
+            Table(
+                tr("Promises broken by the most"),
+                ntr(
+                    "The promise broken by the most: {hours} hours late",
+                    "The {n} promises broken by the most: up to {hours} hours late",
+                    len(worst),
+                    n=count(len(worst)),
+                    hours=number(float(worst["late_hours"].max()), 0),
+                ),
+                worst.set_index("ticket_id"),
+            )
+        )
+
+
+def _complaint_blocks(ctx: _Ctx, s: Section, complaints: Any) -> None:
+    s.blocks += ctx.said(complaints)
+    t = complaints.table
+    if not len(t):
+        return
+    fig = complaints.summary()["value"]
+    last = fig.get("complaints_per_100_last")
+    full = t[~t["partial_period"].astype(bool)]
+    period_last = full["period"].iloc[-1] if len(full) else t["period"].iloc[-1]
+    title = (
+        tr(
+            "{rate} complaints per 100 accounts in {period}",
+            rate=number(float(last), 1),
+            period=str(period_last),
+        )
+        if last is not None and pd.notna(last)
+        else tr("Complaints per 100 accounts")
+    )
+    cols = [
+        "accounts",
+        "complaints",
+        "complaints_per_100",
+        "complaints_per_100_low",
+        "complaints_per_100_high",
+    ]
+    shown = t.set_index("period")[[c for c in cols if c in t]]
+    s.blocks.append(Table(tr("Complaints per 100 accounts"), title, shown))
+
+
+def _satisfaction_blocks(ctx: _Ctx, s: Section, satisfaction: Any) -> None:
+    s.blocks += ctx.said(satisfaction)
+    t = satisfaction.table
+    if not len(t):
+        return
+    # one row per tier, one column per quarter: the mean where enough answered, else
+    # nothing (the answers are in the workbook's table below)
+    wide = t.pivot_table(
+        index="group", columns="period", values="mean_score", aggfunc="first", sort=False
+    )
+    wide.columns = [str(c) for c in wide.columns]
+    wide.index.name = "tier"
+    s.blocks.append(
+        Table(
+            tr("Satisfaction by quarter"),
+            tr("Mean satisfaction (1 low to 5 high) by value tier and quarter"),
+            wide,
+            kinds=dict.fromkeys(wide.columns, "number"),
+        )
+    )
+    ctx.appendix.append(
+        Table(
+            tr("Satisfaction answers"),
+            tr("Answers and the mean score with its 95% interval per tier and quarter"),
+            t.set_index(["period", "group"]),
+            on_page=False,
+        )
+    )
+
+
+def _service_churn_blocks(ctx: _Ctx, s: Section, after: Any) -> None:
+    cur = ctx.cur
+    s.blocks += ctx.said(after)
+    fig = after.summary()["value"]
+    if after.claimed_ and pd.notna(fig.get("cost_of_poor_service")):
+        s.blocks.append(
+            Text(
+                tr(
+                    "Poor service costs about {money} of revenue a year ({low} to {high}): "
+                    "that many more accounts left after a broken promise or a low score than "
+                    "the other accounts' churn would predict.",
+                    money=money(float(fig["cost_of_poor_service"]), cur),
+                    low=money(float(fig["cost_of_poor_service_low"]), cur),
+                    high=money(float(fig["cost_of_poor_service_high"]), cur),
+                )
+            )
+        )
+    t = after.table
+    gone = t[t["churned_after"].astype(bool)] if len(t) else t
+    if len(gone):
+        gone = gone.sort_values("revenue_lost", ascending=False, kind="stable")
+        cols = ["name", "customer_type", "tier", "first_failure", "churn_date", "revenue_lost"]
+        s.blocks.append(
+            Table(
+                tr("Accounts that left after poor service"),
+                ntr(
+                    "{n} account left after a broken promise or a low score: {money} a year",
+                    "{n} accounts left after a broken promise or a low score: {money} a year",
+                    len(gone),
+                    n=count(len(gone)),
+                    money=money(float(gone["revenue_lost"].sum()), cur),
+                ),
+                gone.set_index("account_id")[[c for c in cols if c in gone]].head(10),
+            )
+        )
+    if len(after.comparison):
+        ctx.appendix.append(
+            Table(
+                tr("Churn after poor service, compared"),
+                tr("Churn per account-month after a service failure against other months"),
+                after.comparison.set_index("group"),
+            )
+        )
+
+
+# ----------------------------------------------------------------------------- watch list
+def _watchlist(ctx: _Ctx, model: Any, watch: Any) -> Section:
+    """The watch list: the active accounts most likely to leave, by revenue at stake, with
+    their reasons; shown only when the model, tested on months it had not seen, ranks
+    accounts well enough."""
+    horizon = int(model.rules_["horizon_months"]) if hasattr(model, "rules_") else 3
+    s = Section(
+        "watchlist",
+        tr("Whom to call this week"),
+        ntr(
+            "The active accounts most likely to leave within the next month, ranked by the "
+            "revenue at stake, each with its reasons and what to do.",
+            "The active accounts most likely to leave within the next {n} months, ranked by "
+            "the revenue at stake, each with its reasons and what to do.",
+            horizon,
+            n=count(horizon),
+        ),
+    )
+    if _cannot(ctx, s, "watch_list", model, watch):
+        return s
+    # how the model was built and tested is method: the appendix holds it
+    ctx.appendix.extend(ctx.said(watch))
+    auc = getattr(model, "auc_", float("nan"))
+    if pd.isna(auc):
+        return s
+    lo, hi = model.auc_ci_
+    tested = (
+        tr("tested on months it had not seen")
+        if model.validation_ == "out_of_time"
+        else tr("tested on accounts it had not seen")
+    )
+    quality = tr(
+        "The model was {tested}: it ranks a leaver above a stayer {auc} of the time "
+        "(AUC, 95% interval {low} to {high}; 50% is chance).",
+        tested=tested,
+        auc=share(auc),
+        low=share(lo),
+        high=share(hi),
+    )
+    lift = getattr(model, "lift_top_decile_", float("nan"))
+    if pd.notna(lift):
+        quality += " " + tr(
+            "The riskiest tenth of accounts left {lift} times as often as all accounts.",
+            lift=number(float(lift), 1),
+        )
+    if not model.usable_:
+        s.blocks.append(
+            Text(
+                quality
+                + " "
+                + tr(
+                    "That is not good enough to name accounts: no watch list is shown. The "
+                    "group warnings above still apply."
+                ),
+                "missing",
+            )
+        )
+        return s
+    s.blocks.append(Text(quality))
+    t = watch.table
+    if not len(t):
+        return s
+    cols = [
+        "name",
+        "customer_type",
+        "monthly_revenue",
+        "churn_probability",
+        "value_at_stake",
+        "reason_1",
+        "action_1",
+        "reason_2",
+    ]
+    shown = t.set_index("account_id")[[c for c in cols if c in t]]
+    top = shown.head(20)
+    s.blocks.append(
+        Table(
+            tr("Watch list"),
+            ntr(
+                "The account most at stake: {money} of monthly revenue expected to be lost",
+                "The {n} accounts most at stake: {money} of monthly revenue expected to be lost",
+                len(top),
+                n=count(len(top)),
+                money=money(float(top["value_at_stake"].sum()), ctx.cur),
+            ),
+            top,
+            kinds={"reason_1": "text", "action_1": "text", "reason_2": "text"},
+        )
+    )
+    if len(shown) > 20:
+        s.blocks.append(
+            Text(
+                tr(
+                    "The table shows the first 20; the workbook lists every active account ({n}).",
+                    n=count(len(shown)),
+                ),
+                "note",
+            )
+        )
+        ctx.appendix.append(
+            Table(
+                tr("Every active account's churn risk"),
+                tr("Probability of leaving, revenue at stake and reasons, most at stake first"),
+                t.set_index("account_id"),
+                on_page=False,
+                kinds={c: "text" for c in t.columns if c.startswith(("reason_", "action_"))},
+            )
+        )
+    return s
+
+
+# ----------------------------------------------------------------------------- what if
+def _whatif(ctx: _Ctx, whatif: Any) -> Section:
+    """What if (情景分析): the built-in scenarios in plain words, largest profit first,
+    each with the range its assumptions allow."""
+    s = Section(
+        "whatif",
+        tr("What if"),
+        tr(
+            "What keeping more customers, a price change, letting the loss-making tail go "
+            "and serving key accounts at another tier would do to this branch's profit, "
+            "each with the range its assumptions allow (config/scenarios.yaml)."
+        ),
+    )
+    if _cannot(ctx, s, "scenarios", whatif):
+        return s
+    t = whatif.table
+    if not len(t):
+        s.blocks += ctx.said(whatif)
+        return s
+    known = t[t["profit_change"].notna()]
+    for sentence in known["sentence"].head(3):  # the three that matter most, in words
+        s.blocks.append(Text(str(sentence)))
+    s.blocks += ctx.said(whatif)
+    cols = [
+        "accounts_affected",
+        "revenue_kept",
+        "cost_saved",
+        "revenue_lost",
+        "profit_change",
+        "profit_change_low",
+        "profit_change_high",
+    ]
+    s.blocks.append(
+        Table(
+            tr("What if"),
+            tr("Profit change a year of each scenario, with its range"),
+            t[[c for c in cols if c in t]],
+        )
+    )
+    return s
 
 
 def _actions_section(ctx: _Ctx, opps: Any, loss: Any, pnl: Any) -> Section:

@@ -79,6 +79,10 @@ REPORT_METRICS_SCHEMA: dict[str, str] = {
     "accounts_without_manager": "active business and key accounts with no account manager (kamlib.account_managers); null when the accounts table has no account_manager column",
     "revenue_lost_after_manager_left": "a year's revenue (average monthly bill x 12) of the accounts that churned within key_accounts.yaml managers.after_departure_months of their account manager leaving (kamlib.manager_departures); null without an assignments table",
     "contracts_not_paying_back": "key-account contracts (contracts table) whose margin expected over the term does not recover the investment (kamlib.contract_payback); null without a contracts table",
+    "complaints_per_100_accounts": "complaints (tickets of kind complaint) in the last full quarter per 100 accounts active in it (kamlib.complaint_rate); null without a tickets table",
+    "share_within_promise": "share of the tickets judged whose service promise was kept (service.yaml: 24 h answers, 3 working days for major complaints, 48 h fault repair, orders by the date promised; kamlib.service_promises); null without a tickets table or with too few judged",
+    "watchlist_auc": "the churn-risk model's AUC on months (or, without dates, accounts) it was not fitted on, for the whole operator (kamlib.churn_risk); null where it cannot be tested",
+    "value_at_risk_top_decile": "monthly revenue expected to be lost (revenue x probability of leaving within the horizon) of the branch's accounts in the operator's riskiest tenth (kamlib.churn_risk); null when the model is not good enough to name accounts",
 }
 
 
