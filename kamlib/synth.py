@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book, build_book
+from ._sample_service import service_tables
 
 __all__ = ["SampleOperator", "synth", "write_sample", "BRANCH_WEIGHTS", "BRANCH_ZH", "PRODUCTS"]
 
@@ -723,6 +724,26 @@ def synth(
         as_of=as_of,
         zh=names == "zh",
     )
+    # service tickets and surveys: two streams of their own, drawn last, so no table above
+    # moves; consistent with the cost and usage counts and the churn already drawn
+    tickets_t, surveys_t = service_tables(
+        np.random.default_rng([seed, 18]),
+        np.random.default_rng([seed, 19]),
+        ids=_ids(np.arange(n)),
+        ctype=ctype,
+        join=join_np,
+        churned=churned,
+        churn_date=cdate,
+        cause=cause,
+        satisfaction=satisfaction,
+        alive=alive,
+        tickets=tickets,
+        complaints=complaints,
+        billed=(ai, mi, pi),
+        products=PRODUCTS,
+        months=months,
+        as_of=as_of,
+    )
     shown = np.concatenate([ep_idx, noisy])
     truth = pd.DataFrame(
         {
@@ -743,6 +764,8 @@ def synth(
             "contacts": contacts,
             "assignments": assignments,
             "contracts": contracts_t,
+            "tickets": tickets_t,
+            "surveys": surveys_t,
         },
         name="示例运营商" if names == "zh" else "Sample operator",
         currency="CNY",
