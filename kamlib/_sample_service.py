@@ -80,9 +80,7 @@ def _by_type(values: dict[str, float], ctype: np.ndarray) -> np.ndarray:
     return pd.Series(ctype).map(values).fillna(0.0).to_numpy(dtype=float)
 
 
-def _working_time(
-    rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray
-) -> np.ndarray:
+def _working_time(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """A working-hours time (08:30-18:00) on a day between ``lo`` and ``hi`` (days, both
     included): a working day (Monday to Friday) where the range has one."""
     lo, hi = lo.astype("datetime64[D]"), hi.astype("datetime64[D]")
@@ -118,8 +116,10 @@ def _office_between(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) ->
 
 def _hours(x: np.ndarray) -> np.ndarray:
     """Hours as a timedelta, to the minute."""
-    return (np.round(np.asarray(x, dtype=float) * 60) * 60).astype("timedelta64[s]").astype(
-        "timedelta64[ns]"
+    return (
+        (np.round(np.asarray(x, dtype=float) * 60) * 60)
+        .astype("timedelta64[s]")
+        .astype("timedelta64[ns]")
     )
 
 
@@ -173,29 +173,30 @@ def service_tables(
     hi = np.where(churned[acc], np.minimum(m_end[mon], gone[acc]), m_end[mon])
     opened = _working_time(trng, lo, hi)
 
-    # orders: a product line first billed by an account that joined during the year,
-    # opened on the day it joined
-    b_acc, b_mon, b_prod = billed
+    # orders: each product line billed by an account that joined during the year (its
+    # lines are first billed in the month it joined), opened on the day it joined
+    b_acc, _, b_prod = billed
     first = (
-        pd.DataFrame({"a": b_acc, "m": b_mon, "p": b_prod})
-        .groupby(["a", "p"], sort=True)["m"]
-        .min()
-        .reset_index()
+        pd.DataFrame({"a": b_acc, "p": b_prod})
+        .drop_duplicates()
+        .sort_values(["a", "p"], kind="stable")
     )
     first = first[join[first["a"].to_numpy()] >= window]
     o_acc = first["a"].to_numpy()
     o_day = join[o_acc]
     o_opened = _working_time(trng, o_day, o_day)
-    o_promised = o_opened.astype("datetime64[D]") + pd.Series(
-        products[first["p"].to_numpy()]
-    ).map(DELIVERY_DAYS).to_numpy().astype("timedelta64[D]")
+    o_promised = o_opened.astype("datetime64[D]") + pd.Series(products[first["p"].to_numpy()]).map(
+        DELIVERY_DAYS
+    ).to_numpy().astype("timedelta64[D]")
 
     acc = np.concatenate([acc, o_acc])
     kind = np.concatenate([kind, np.full(len(o_acc), "order", dtype=object)])
     opened = np.concatenate([opened, o_opened])
     promised = np.concatenate(
-        [np.full(len(opened) - len(o_acc), np.datetime64("NaT"), "datetime64[ns]"),
-         o_promised.astype("datetime64[ns]")]
+        [
+            np.full(len(opened) - len(o_acc), np.datetime64("NaT"), "datetime64[ns]"),
+            o_promised.astype("datetime64[ns]"),
+        ]
     )
     k = len(acc)
     t = ctype[acc]
@@ -205,7 +206,9 @@ def service_tables(
     major = np.where(
         is_c, trng.random(k) < _by_type(MAJOR_COMPLAINTS, t), trng.random(k) < MAJOR_FAULTS
     )
-    severity = np.where(is_c | is_f, np.where(major, "major", "general"), None).astype(object)
+    severity = np.full(k, None, dtype=object)
+    graded = is_c | is_f
+    severity[graded] = np.where(major, "major", "general")[graded]
     channel = np.empty(k, dtype=object)
     for ty, options in CHANNELS.items():
         at = t == ty
@@ -223,9 +226,7 @@ def service_tables(
     opened_day = opened.astype("datetime64[D]")
     time_of_day = opened - opened_day.astype("datetime64[ns]")
     resolve_by = (
-        np.busday_offset(opened_day, RESOLVE_WORKING_DAYS, roll="forward").astype(
-            "datetime64[ns]"
-        )
+        np.busday_offset(opened_day, RESOLVE_WORKING_DAYS, roll="forward").astype("datetime64[ns]")
         + time_of_day
     )
     due = np.select(
@@ -256,8 +257,12 @@ def service_tables(
     share = np.clip(trng.beta(1.4, 3.0, k), 0.02, 0.97)  # of the time a fault may take
     overdue = np.select(
         [is_c & ~major, is_c & major, is_f, is_o],
-        [trng.uniform(2, 72, k), trng.uniform(4, 120, k), trng.uniform(2, 120, k),
-         24 * trng.uniform(1, 14, k)],
+        [
+            trng.uniform(2, 72, k),
+            trng.uniform(4, 120, k),
+            trng.uniform(2, 120, k),
+            24 * trng.uniform(1, 14, k),
+        ],
         0.0,
     )
     # faults are repaired round the clock; complaints are answered and settled, and
@@ -306,6 +311,8 @@ def service_tables(
     closed = np.where(still_open, np.datetime64("NaT"), closed)
     responded = np.where(responded >= end, np.datetime64("NaT"), responded)
 
+    known = resolved.astype(object)
+    known[still_open] = None  # an open ticket is neither resolved nor not
     order = np.lexsort((acc, opened))
     tickets_t = pd.DataFrame(
         {
@@ -317,9 +324,7 @@ def service_tables(
             "channel": channel[order],
             "responded": pd.to_datetime(responded[order]),
             "closed": pd.to_datetime(closed[order]),
-            "resolved": pd.array(
-                np.where(still_open, None, resolved).astype(object)[order], dtype="boolean"
-            ),
+            "resolved": pd.array(known[order], dtype="boolean"),
             "promised": pd.to_datetime(promised[order]),
         }
     )
@@ -331,8 +336,9 @@ def service_tables(
     panel = srng.random(n) < _by_type(QUARTERLY_PANEL, ctype)
     for q_last in (2, 5, 8, 11):
         who = np.flatnonzero(panel)
-        day = _working_time(srng, np.full(len(who), m_start[q_last]),
-                            np.full(len(who), m_end[q_last])).astype("datetime64[D]")
+        day = _working_time(
+            srng, np.full(len(who), m_start[q_last]), np.full(len(who), m_end[q_last])
+        ).astype("datetime64[D]")
         d = day.astype("datetime64[ns]")
         there = (join[who] <= d) & (~churned[who] | (d <= gone[who]))
         answers = there & (srng.random(len(who)) < QUARTERLY_ANSWER)
@@ -348,9 +354,7 @@ def service_tables(
     )
     keep = (c_day < end) & (~churned[acc[ci]] | (c_day <= gone[acc[ci]]))
     rows.append(
-        pd.DataFrame(
-            {"a": acc[ci][keep], "date": c_day[keep], "kind": "call_back", "t": ci[keep]}
-        )
+        pd.DataFrame({"a": acc[ci][keep], "date": c_day[keep], "kind": "call_back", "t": ci[keep]})
     )
     s = pd.concat(rows, ignore_index=True)
     a = s["a"].to_numpy()
@@ -367,14 +371,10 @@ def service_tables(
         )
         near = (hits["at"] <= hits["date"]) & (hits["date"] - hits["at"] <= pd.Timedelta(days=90))
         after_broken[np.unique(hits.loc[near, "row"].to_numpy())] = True
-    drop = np.where(
-        after_broken, s["kind"].map(SCORE_AFTER_BROKEN).to_numpy(dtype=float), 0.0
-    )
+    drop = np.where(after_broken, s["kind"].map(SCORE_AFTER_BROKEN).to_numpy(dtype=float), 0.0)
     lead_s = (gone[a] - date) / _DAY
     drop = drop + np.where(churned[a] & (lead_s <= BEFORE_CHURN_DAYS), SCORE_BEFORE_CHURN, 0.0)
-    score = np.clip(
-        np.round(satisfaction[a] + srng.normal(0, SCORE_NOISE, len(s)) - drop), 1, 5
-    )
+    score = np.clip(np.round(satisfaction[a] + srng.normal(0, SCORE_NOISE, len(s)) - drop), 1, 5)
     surveys = pd.DataFrame(
         {"account_id": ids[a], "date": pd.to_datetime(date), "score": score, "kind": s["kind"]}
     )

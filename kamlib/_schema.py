@@ -311,7 +311,8 @@ SURVEYS = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t for t in (
+    t.name: t
+    for t in (
         ACCOUNTS,
         BILLING,
         COSTS,
@@ -396,5 +397,11 @@ def data_model_markdown() -> str:
                 "",
                 "Any further numeric column is taken as a cost driver; the cost model must price it.",
             ]
+        if t.name in DATE_ORDER:
+            rules = "; ".join(
+                f"`{later}` not before `{earlier}` ({severity})"
+                for earlier, later, severity in DATE_ORDER[t.name]
+            )
+            out += ["", f"Dates in order: {rules}. A date without a time of day is the whole day."]
         out.append("")
     return "\n".join(out)

@@ -162,7 +162,10 @@ CORPUS = {
         ["no errors"],
     ),
     "ticket closed before it was opened": (
-        {"accounts.csv": ACC, "tickets.csv": TICKETS.replace("2024-03-02 10:00", "2024-03-01 10:00")},
+        {
+            "accounts.csv": ACC,
+            "tickets.csv": TICKETS.replace("2024-03-02 10:00", "2024-03-01 10:00"),
+        },
         [],
         1,
         ["tickets.csv", "tickets.closed", "date-order", "closed before it was opened", "line 2"],

@@ -74,7 +74,9 @@ def test_the_tables_are_in_the_sample_validate_and_are_the_generators(sample):
 def test_counts_follow_the_cost_and_usage_tables(sample):
     t = sample.tickets
     month = t["opened"].dt.to_period("M").dt.to_timestamp()
-    per = t.assign(month=month).groupby(["account_id", "month", "kind"]).size().unstack(fill_value=0)
+    per = (
+        t.assign(month=month).groupby(["account_id", "month", "kind"]).size().unstack(fill_value=0)
+    )
     counted = sample.costs.set_index(["account_id", "month"])["service_tickets"]
     complaints = sample.usage.set_index(["account_id", "month"])["complaints"]
     both = pd.concat([counted, complaints], axis=1).join(per, how="left").fillna(0)
@@ -97,7 +99,9 @@ def test_orders_are_the_product_lines_new_accounts_first_bill(sample):
         got.sort_index(), lines.sort_index(), check_names=False, check_dtype=False
     )
     # opened on the day the account joined, promised for a day after
-    assert (orders["opened"].dt.normalize() == acc.loc[orders["account_id"], "join_date"].to_numpy()).all()
+    assert (
+        orders["opened"].dt.normalize() == acc.loc[orders["account_id"], "join_date"].to_numpy()
+    ).all()
     assert (orders["promised"] > orders["opened"].dt.normalize()).all()
     assert sample.tickets.loc[sample.tickets["kind"] != "order", "promised"].isna().all()
 
@@ -182,7 +186,9 @@ def test_scores_sit_around_satisfaction_and_fall_after_failures(sample):
     q = s[s["kind"] == "quarterly_survey"]
     types = acc.loc[q["account_id"].unique(), "customer_type"].value_counts()
     keys = (acc["customer_type"] == "key_account").sum()
-    assert types["key_account"] > 0.7 * keys and 0 < types["business"] and "residential" not in types
+    assert (
+        types["key_account"] > 0.7 * keys and 0 < types["business"] and "residential" not in types
+    )
     assert set(q["date"].dt.month) == {3, 6, 9, 12}
     # a call-back after a broken promise scores lower than one after a kept promise
     t = sample.tickets

@@ -108,9 +108,7 @@ def test_a_foreign_ticket_export_is_read_through_a_mapping(tmp_path):
 def test_masking_reaches_the_tickets_and_surveys():
     book = kamlib.synth(200, seed=1).book
     masked = book.masked(salt="s")
-    pseudonym = dict(
-        zip(book.accounts["account_id"], masked.accounts["account_id"], strict=True)
-    )
+    pseudonym = dict(zip(book.accounts["account_id"], masked.accounts["account_id"], strict=True))
     for table in ("tickets", "surveys"):
         a, m = getattr(book, table), getattr(masked, table)
         assert len(a) == len(m) > 0
