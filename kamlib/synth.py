@@ -2,7 +2,9 @@
 
 Generates accounts of five city branches (the cities of the source material), 12 months of
 billing by product, cost-to-serve drivers, usage signals, churn with types and causes,
-planted group-churn episodes and retention contacts. The patterns of the domain brief
+planted group-churn episodes, retention contacts, the account-manager history and
+key-account contracts, and service tickets and satisfaction surveys (drawn last, from
+streams of their own: ``kamlib._sample_service``). The patterns of the domain brief
 are made *to be found* (concentrated revenue, a loss-making tail, price-led mass-market
 churn, relationship-led key-account churn, warning signals before group churn); no
 analysis reads anything but the tables.
