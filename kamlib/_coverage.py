@@ -453,7 +453,7 @@ def missing_parts(book: Any) -> dict[str, list[str]]:
         # derived or alternative columns a report never misses on their own
         and c.name not in _NOT_MISSED
     ]
-    for t in ("costs", "usage", "assignments", "contracts"):
+    for t in _WITH_OPTIONAL_COLUMNS:
         if book.has(t):
             df = book.table(t)
             out[t] = [
@@ -463,6 +463,11 @@ def missing_parts(book: Any) -> dict[str, list[str]]:
             ]
     return out
 
+
+#: the optional tables that have optional columns of their own (listed when missing)
+_WITH_OPTIONAL_COLUMNS = tuple(
+    t for t in OPTIONAL_TABLES if any(not c.required for c in TABLES[t].columns)
+)
 
 #: accounts columns whose absence costs nothing on its own: revenue in another form is
 #: enough (the revenue rows of the data-quality section say which was used), and the

@@ -950,8 +950,27 @@ def _load_mapped(
     )
 
 
+def _date_format(s: pd.Series) -> str:
+    """How a date column is written: YYYY-MM-DD, with the time of day (HH:MM, and :SS
+    when a value has seconds) when any value has one, so a ticket opened at 14:30 reads
+    back at 14:30 and a column of plain dates stays plain.
+
+    Examples
+    --------
+    >>> _date_format(pd.Series(pd.to_datetime(["2025-03-01", None])))
+    '%Y-%m-%d'
+    >>> _date_format(pd.Series(pd.to_datetime(["2025-03-01 00:00", "2025-03-01 14:30"])))
+    '%Y-%m-%d %H:%M'
+    """
+    d = s.dropna()
+    if not (d != d.dt.normalize()).any():
+        return "%Y-%m-%d"
+    return "%Y-%m-%d %H:%M:%S" if (d != d.dt.floor("min")).any() else "%Y-%m-%d %H:%M"
+
+
 def write_book(book: Book, folder: str | Path) -> list[Path]:
-    """Write a book as canonical CSV tables (dates as YYYY-MM-DD, months as YYYY-MM)."""
+    """Write a book as canonical CSV tables (dates as YYYY-MM-DD, with the time of day
+    where the data have one; months as YYYY-MM)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -965,7 +984,7 @@ def write_book(book: Book, folder: str | Path) -> list[Path]:
             if c is not None and c.kind == "month":
                 df[col] = df[col].dt.strftime("%Y-%m")
             elif c is not None and c.kind == "date":
-                df[col] = df[col].dt.strftime("%Y-%m-%d")
+                df[col] = df[col].dt.strftime(_date_format(df[col]))
         path = folder / f"{table}.csv"
         df.to_csv(path, index=False, lineterminator="\n", float_format="%.2f")
         written.append(path)

@@ -569,6 +569,14 @@ LABELS: dict[str, str] = {
     "complaints per month": N_("Complaints per month"),
     "tenure at window start (years)": N_("Tenure at the window's start (years)"),
     "joined during the window": N_("Joined during the window"),
+    # -- the tickets table's optional columns, named in the data-quality section
+    # (kamlib._sample_service, the data model's tickets)
+    "tickets.responded": N_("First answer"),
+    "tickets.closed": N_("Closing time"),
+    "tickets.severity": N_("Severity"),
+    "tickets.channel": N_("Channel"),
+    "tickets.resolved": N_("Resolved"),
+    "tickets.promised": N_("Promised delivery date"),
     # -- what-if scenarios (kamlib.scenario)
     "scenario": N_("Scenario"),
     "scenarios": N_("Scenarios"),

@@ -334,8 +334,22 @@ OPTIONAL_TABLES = (
     "tickets",
     "surveys",
 )
-#: the optional tables with a start and end date per row (end before start is an error)
-DATED_TABLES = ("assignments", "contracts")
+#: the dates of a row that must come in order, per table: (earlier, later, severity) for
+#: each pair; a later date before its earlier one is an error, or a warning where a real
+#: export holds it for a reason (an order's delivery promised for before the order was
+#: logged: a date carried over from the customer's earlier request). A blank date is not
+#: checked (an open ticket has no ``closed``).
+DATE_ORDER: dict[str, tuple[tuple[str, str, Literal["error", "warning"]], ...]] = {
+    "assignments": (("start", "end", "error"),),
+    "contracts": (("start", "end", "error"),),
+    "tickets": (
+        ("opened", "closed", "error"),
+        ("opened", "responded", "error"),
+        ("opened", "promised", "warning"),
+    ),
+}
+#: the optional tables with dates per row that must come in order
+DATED_TABLES = tuple(DATE_ORDER)
 
 #: The needs features of :class:`kamlib.NeedsSegments` (computed by ``needs_features``),
 #: here so that the settings can check an archetype's profile names only these.
@@ -383,5 +397,11 @@ def data_model_markdown() -> str:
                 "",
                 "Any further numeric column is taken as a cost driver; the cost model must price it.",
             ]
+        if t.name in DATE_ORDER:
+            rules = "; ".join(
+                f"`{later}` not before `{earlier}` ({severity})"
+                for earlier, later, severity in DATE_ORDER[t.name]
+            )
+            out += ["", f"Dates in order: {rules}. A date without a time of day is the whole day."]
         out.append("")
     return "\n".join(out)

@@ -18,7 +18,7 @@ from . import _config
 from ._errors import Issue, example_rows
 from ._format import number
 from ._i18n import language, ntr
-from ._schema import DATED_TABLES, OPTIONAL_TABLES, TABLES, Column, Table
+from ._schema import DATE_ORDER, OPTIONAL_TABLES, TABLES, Column, Table
 
 _TRUE = {"true", "t", "yes", "y", "1", "是", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "否", "0.0"}
@@ -495,9 +495,7 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
             "error",
             "satisfaction",
             "out-of-range",
-            lambda c, **v: ntr(
-                "{n} satisfaction score outside 1-5", "{n} satisfaction scores outside 1-5", c, **v
-            ),
+            _outside_1_to_5,
         )
     if "monthly_revenue" in acc:
         flag(
@@ -515,6 +513,63 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
             ),
         )
     return issues
+
+
+def _outside_1_to_5(c: int, **v: Any) -> str:
+    return ntr("{n} satisfaction score outside 1-5", "{n} satisfaction scores outside 1-5", c, **v)
+
+
+def _before(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    """Rows whose ``later`` date comes before their ``earlier`` one (blanks never do). A
+    date given without a time of day (midnight) is the whole day: a ticket answered on
+    "2025-03-01" was not answered before it was opened at 14:30 that day."""
+    day_only = later == later.dt.normalize()
+    same_day = later.dt.normalize() == earlier.dt.normalize()
+    bad = later.notna() & earlier.notna() & (later < earlier) & ~(day_only & same_day)
+    return bad.fillna(False).astype(bool)
+
+
+def _ends_before(c: int, **v: Any) -> str:
+    return ntr("{n} row ends before it starts", "{n} rows end before they start", c, **v)
+
+
+def _closed_before(c: int, **v: Any) -> str:
+    return ntr(
+        "{n} ticket was closed before it was opened",
+        "{n} tickets were closed before they were opened",
+        c,
+        **v,
+    )
+
+
+def _answered_before(c: int, **v: Any) -> str:
+    return ntr(
+        "{n} ticket was answered before it was opened",
+        "{n} tickets were answered before they were opened",
+        c,
+        **v,
+    )
+
+
+def _promised_before(c: int, **v: Any) -> str:
+    return ntr(
+        "{n} ticket was promised for a date before it was opened; it is kept as it is, "
+        "but check its promised date",
+        "{n} tickets were promised for a date before they were opened; they are kept as "
+        "they are, but check their promised dates",
+        c,
+        **v,
+    )
+
+
+#: what a row is told whose date in this column comes before the earlier one of its pair
+#: (see ``_schema.DATE_ORDER``), by that later column
+_OUT_OF_ORDER: dict[str, Callable[..., str]] = {
+    "end": _ends_before,
+    "closed": _closed_before,
+    "responded": _answered_before,
+    "promised": _promised_before,
+}
 
 
 def check_fact(
@@ -601,22 +656,35 @@ def check_fact(
                         file=file,
                     )
                 )
-    if t.name in DATED_TABLES and "end" in df:
-        bad = df["end"].notna() & df["start"].notna() & (df["end"] < df["start"])
+    for earlier, later, severity in DATE_ORDER.get(t.name, ()):
+        if earlier not in df or later not in df:
+            continue
+        bad = _before(df[later], df[earlier])
         if bad.any():
             rows, n = row_labels(df, bad, row_label)
             issues.append(
                 said(
-                    "error",
+                    severity,
                     t.name,
-                    "end",
+                    later,
                     "date-order",
-                    lambda c, **v: ntr(
-                        "{n} row ends before it starts",
-                        "{n} rows end before they start",
-                        c,
-                        **v,
-                    ),
+                    _OUT_OF_ORDER[later],
+                    rows=rows,
+                    count=n,
+                    file=file,
+                )
+            )
+    if t.name == "surveys":
+        outside = (df["score"] < 1) | (df["score"] > 5)
+        if outside.any():
+            rows, n = row_labels(df, outside, row_label)
+            issues.append(
+                said(
+                    "error",
+                    "surveys",
+                    "score",
+                    "out-of-range",
+                    _outside_1_to_5,
                     rows=rows,
                     count=n,
                     file=file,

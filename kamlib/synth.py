@@ -2,7 +2,9 @@
 
 Generates accounts of five city branches (the cities of the source material), 12 months of
 billing by product, cost-to-serve drivers, usage signals, churn with types and causes,
-planted group-churn episodes and retention contacts. The patterns of the domain brief
+planted group-churn episodes, retention contacts, the account-manager history and
+key-account contracts, and service tickets and satisfaction surveys (drawn last, from
+streams of their own: ``kamlib._sample_service``). The patterns of the domain brief
 are made *to be found* (concentrated revenue, a loss-making tail, price-led mass-market
 churn, relationship-led key-account churn, warning signals before group churn); no
 analysis reads anything but the tables.
@@ -35,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book, build_book
+from ._sample_service import service_tables
 
 __all__ = ["SampleOperator", "synth", "write_sample", "BRANCH_WEIGHTS", "BRANCH_ZH", "PRODUCTS"]
 
@@ -723,6 +726,26 @@ def synth(
         as_of=as_of,
         zh=names == "zh",
     )
+    # service tickets and surveys: two streams of their own, drawn last, so no table above
+    # moves; consistent with the cost and usage counts and the churn already drawn
+    tickets_t, surveys_t = service_tables(
+        np.random.default_rng([seed, 18]),
+        np.random.default_rng([seed, 19]),
+        ids=_ids(np.arange(n)),
+        ctype=ctype,
+        join=join_np,
+        churned=churned,
+        churn_date=cdate,
+        cause=cause,
+        satisfaction=satisfaction,
+        alive=alive,
+        tickets=tickets,
+        complaints=complaints,
+        billed=(ai, mi, pi),
+        products=PRODUCTS,
+        months=months,
+        as_of=as_of,
+    )
     shown = np.concatenate([ep_idx, noisy])
     truth = pd.DataFrame(
         {
@@ -743,6 +766,8 @@ def synth(
             "contacts": contacts,
             "assignments": assignments,
             "contracts": contracts_t,
+            "tickets": tickets_t,
+            "surveys": surveys_t,
         },
         name="示例运营商" if names == "zh" else "Sample operator",
         currency="CNY",

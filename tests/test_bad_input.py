@@ -25,6 +25,18 @@ BILL = (
     "A2,2024-01,mobile,50\n"
     "A3,2024-01,cloud_idc,900\n"
 )
+TICKETS = (
+    "ticket_id,account_id,opened,kind,severity,responded,closed,promised\n"
+    "T1,A1,2024-03-01 14:30,complaint,general,2024-03-01 15:00,2024-03-02 10:00,\n"
+    "T2,A3,2024-03-04 09:10,fault,major,2024-03-04 09:40,,\n"
+    "T3,A3,2024-03-05 11:00,order,,2024-03-05 12:00,2024-03-08 16:00,2024-03-09\n"
+)
+SURVEYS = (
+    "account_id,date,score,kind\n"
+    "A1,2024-03-29,4,quarterly_survey\n"
+    "A3,2024-03-29,5,quarterly_survey\n"
+    "A3,2024-03-10,2,call_back\n"
+)
 UTF8_AND_GBK = (
     ACC.encode()
     + "A5,北京,active,2020-01-01,,business\n".encode("gbk")
@@ -142,6 +154,69 @@ CORPUS = {
         [],
         0,
         ["accounts.churn_date", "churn-without-date", "line 3"],
+    ),
+    "tickets and surveys, one ticket still open": (
+        {"accounts.csv": ACC, "tickets.csv": TICKETS, "surveys.csv": SURVEYS},
+        [],
+        0,
+        ["no errors"],
+    ),
+    "ticket closed before it was opened": (
+        {
+            "accounts.csv": ACC,
+            "tickets.csv": TICKETS.replace("2024-03-02 10:00", "2024-03-01 10:00"),
+        },
+        [],
+        1,
+        ["tickets.csv", "tickets.closed", "date-order", "closed before it was opened", "line 2"],
+    ),
+    "ticket answered before it was opened": (
+        {"accounts.csv": ACC, "tickets.csv": TICKETS.replace("2024-03-04 09:40", "2024-03-03")},
+        [],
+        1,
+        ["tickets.csv", "tickets.responded", "date-order", "answered before", "line 3"],
+    ),
+    "order promised for before it was opened": (
+        {"accounts.csv": ACC, "tickets.csv": TICKETS.replace("2024-03-09", "2024-03-01")},
+        [],
+        0,
+        ["tickets.csv", "tickets.promised", "date-order", "promised for a date before", "line 4"],
+    ),
+    "survey score outside 1-5": (
+        {"accounts.csv": ACC, "surveys.csv": SURVEYS.replace(",5,", ",10,")},
+        [],
+        1,
+        ["surveys.csv", "surveys.score", "out-of-range", "outside 1-5", "line 3"],
+    ),
+    "tickets for unknown accounts": (
+        {"accounts.csv": ACC, "tickets.csv": TICKETS + "T4,ZZ9,2024-03-06 10:00,enquiry,,,,\n"},
+        [],
+        0,
+        ["tickets.csv", "tickets.account_id", "unknown-account", "line 5"],
+    ),
+    "surveys of unknown accounts": (
+        {"accounts.csv": ACC, "surveys.csv": SURVEYS + "ZZ9,2024-03-29,3,quarterly_survey\n"},
+        [],
+        0,
+        ["surveys.csv", "surveys.account_id", "unknown-account", "line 5"],
+    ),
+    "unknown ticket kind": (
+        {"accounts.csv": ACC, "tickets.csv": TICKETS.replace(",fault,", ",repair,")},
+        [],
+        1,
+        ["tickets.csv", "tickets.kind", "unknown-category", "'repair'", "line 3"],
+    ),
+    "unknown ticket severity": (
+        {"accounts.csv": ACC, "tickets.csv": TICKETS.replace(",major,", ",critical,")},
+        [],
+        1,
+        ["tickets.csv", "tickets.severity", "unknown-category", "'critical'", "line 3"],
+    ),
+    "unknown survey kind": (
+        {"accounts.csv": ACC, "surveys.csv": SURVEYS.replace(",call_back", ",mystery_shopper")},
+        [],
+        1,
+        ["surveys.csv", "surveys.kind", "unknown-category", "'mystery_shopper'", "line 4"],
     ),
     "mapping that is not YAML": (
         {"accounts.csv": ACC, "m.yaml": "tables: [unclosed\n"},

@@ -27,7 +27,17 @@ def test_sample_loads_with_every_table(sample_book):
 def test_committed_sample_is_the_generator_output(sample_book):
     # the committed CSVs are exactly synth(2000, seed=7): nobody edited them by hand
     gen = kamlib.synth(2000, seed=7).book
-    for table in ("accounts", "billing", "costs", "usage", "contacts", "assignments", "contracts"):
+    for table in (
+        "accounts",
+        "billing",
+        "costs",
+        "usage",
+        "contacts",
+        "assignments",
+        "contracts",
+        "tickets",
+        "surveys",
+    ):
         a = getattr(gen, table).reset_index(drop=True)
         b = getattr(sample_book, table).reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b[a.columns], check_dtype=False, atol=0.006)
@@ -110,7 +120,17 @@ def test_gbk_export_of_the_chinese_sample_loads_as_the_utf8_one(tmp_path):
         ["苏州", "昆明", "杭州", "北京", "汉中"]
     )
     assert (b.name, b.currency, b.as_of) == (a.name, a.currency, a.as_of)
-    for table in ("accounts", "billing", "costs", "usage", "contacts", "assignments", "contracts"):
+    for table in (
+        "accounts",
+        "billing",
+        "costs",
+        "usage",
+        "contacts",
+        "assignments",
+        "contracts",
+        "tickets",
+        "surveys",
+    ):
         pd.testing.assert_frame_equal(getattr(b, table), getattr(a, table))
     # and the names are the generator's, character for character
     assert b.accounts["name"].tolist() == op.book.accounts["name"].tolist()
