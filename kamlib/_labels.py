@@ -222,6 +222,9 @@ LABELS: dict[str, str] = {
     "accounts_below": N_("Accounts below entitlement"),
     "accounts_far_above": N_("Accounts far above entitlement"),
     "response_hours_entitled": N_("Response time entitled (hours)"),
+    "response_hours": N_("Response time (hours, mean)"),
+    "slow_response": N_("Slower than entitled"),
+    "answered_slowly": N_("Accounts answered slower than entitled"),
     "resident_manager": N_("Resident account manager"),
     "training": N_("On-site training"),
     # -- the account managers (kamlib.managers)
@@ -1275,13 +1278,14 @@ KINDS.update(
                 "entered",
                 "under_served",
                 "far_above",
+                "answered_slowly",
                 "accounts_checked",
                 "accounts_below",
                 "accounts_far_above",
             ],
             "count",
         ),
-        **dict.fromkeys(["resident_manager", "training"], "flag"),
+        **dict.fromkeys(["resident_manager", "training", "slow_response"], "flag"),
         **dict.fromkeys(
             [
                 "new_business_revenue",

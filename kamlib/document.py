@@ -1916,9 +1916,13 @@ def _service_blocks(ctx: _Ctx, s: Section, service: Any) -> None:
         "am_hours_entitled",
         "field_visits_month",
         "field_visits_entitled",
+        "response_hours",
+        "response_hours_entitled",
         "under_served",
         "far_above",
     ]
+    if bt["response_hours"].isna().all():  # no tickets: the entitlement alone says nothing
+        cols_t = [c for c in cols_t if not c.startswith("response_hours")]
     bt = bt.rename(columns={"am_hours": "am_hours_month", "field_visits": "field_visits_month"})
     s.blocks.append(
         Table(
@@ -1940,8 +1944,12 @@ def _service_blocks(ctx: _Ctx, s: Section, service: Any) -> None:
             "am_hours_entitled",
             "field_visits_month",
             "field_visits_entitled",
+            "response_hours",
+            "response_hours_entitled",
             "monthly_revenue",
         ]
+        if named["response_hours"].isna().all():
+            cols = [c for c in cols if not c.startswith("response_hours")]
         # the hours and visits received are a month's, said in the heading beside the
         # entitlement (the cost driver's own label has no unit)
         named = named.rename(
@@ -2433,20 +2441,6 @@ def _satisfaction_blocks(ctx: _Ctx, s: Section, satisfaction: Any) -> None:
 def _service_churn_blocks(ctx: _Ctx, s: Section, after: Any) -> None:
     cur = ctx.cur
     s.blocks += ctx.said(after)
-    fig = after.summary()["value"]
-    if after.claimed_ and pd.notna(fig.get("cost_of_poor_service")):
-        s.blocks.append(
-            Text(
-                tr(
-                    "Poor service costs about {money} of revenue a year ({low} to {high}): "
-                    "that many more accounts left after a broken promise or a low score than "
-                    "the other accounts' churn would predict.",
-                    money=money(float(fig["cost_of_poor_service"]), cur),
-                    low=money(float(fig["cost_of_poor_service_low"]), cur),
-                    high=money(float(fig["cost_of_poor_service_high"]), cur),
-                )
-            )
-        )
     t = after.table
     gone = t[t["churned_after"].astype(bool)] if len(t) else t
     if len(gone):

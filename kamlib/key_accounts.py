@@ -81,6 +81,9 @@ _SERVICE_COLUMNS = [
     "field_visits_ratio",
     "status",
     "off_in",
+    "response_hours",
+    "response_hours_entitled",
+    "slow_response",
     "monthly_revenue",
 ]
 _TIER_COLUMNS = [
@@ -91,7 +94,9 @@ _TIER_COLUMNS = [
     "field_visits_entitled",
     "under_served",
     "far_above",
+    "response_hours",
     "response_hours_entitled",
+    "answered_slowly",
     "resident_manager",
     "training",
 ]
@@ -720,6 +725,27 @@ def service_levels(
         table[m] = actual
         table[f"{m}_entitled"] = entitled
         table[f"{m}_ratio"] = r
+    # response: the hours from a complaint or fault being raised to the first answer (or
+    # its closing where no answer is recorded), the account's mean over the window,
+    # against its tier's entitled hours; slower than the entitlement / ``below`` (twice it
+    # at the default 0.5) is under-served, as too few hours or visits are
+    response = _response_hours(book)
+    due_resp = {
+        c: (float(ent[c]["response_hours"]) if ent[c].get("response_hours") else np.nan)
+        for c in entitled_tiers
+    }
+    resp_entitled = pd.Series(t_tier, dtype=object).map(due_resp).to_numpy(dtype="float64")
+    if response is not None:
+        resp = lookup(table["account_id"], response).to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore"):
+            slow = np.asarray(resp > resp_entitled / svc["below"], dtype=bool)
+        below_any |= slow
+        table["response_hours"] = resp
+        table["slow_response"] = np.where(np.isnan(resp) | np.isnan(resp_entitled), None, slow)
+    else:
+        table["response_hours"] = np.nan
+        table["slow_response"] = None
+    table["response_hours_entitled"] = resp_entitled
     table["status"] = np.select([below_any, far_any], ["under_served", "far_above"], "as_entitled")
     # which measure puts the account off its tier (below decides, as in the status): hours
     # and visits are different services, so a reader is told which one falls short
@@ -746,15 +772,49 @@ def service_levels(
             "entitlements are shown, not checked."
         )
     )
-    notes.append(
-        tr(
-            "Response times need a tickets table, which the data do not have: they cannot "
-            "be compared with the entitled response hours."
+    if response is None:
+        notes.append(
+            tr(
+                "Response times need a tickets table with the time each complaint or fault "
+                "was raised, which the data do not have: they cannot be compared with the "
+                "entitled response hours."
+            )
         )
-    )
+    else:
+        notes.append(
+            tr(
+                "Response time is the mean number of hours from a complaint or fault being "
+                "raised to the first answer (or to its closing where no answer is recorded); "
+                "slower than twice the tier's entitlement counts as under-served."
+            )
+            if svc["below"] == 0.5
+            else tr(
+                "Response time is the mean number of hours from a complaint or fault being "
+                "raised to the first answer (or to its closing where no answer is recorded), "
+                "against the tier's entitlement."
+            )
+        )
     return ServiceLevels(
         table, _by_tier(table, ent, entitled_tiers[::-1]), notes, currency=book.currency
     )
+
+
+def _response_hours(book: Book) -> pd.Series | None:
+    """Each account's mean hours from a complaint or fault being raised to its first
+    answer (``responded``; ``closed`` where no answer is recorded); None without a tickets
+    table holding any such time."""
+    if not book.has("tickets"):
+        return None
+    t = book.table("tickets")
+    t = t[t["kind"].isin(["complaint", "fault"])]
+    answered = pd.to_datetime(t["responded"]) if "responded" in t else pd.Series(pd.NaT, t.index)
+    if "closed" in t:
+        answered = answered.fillna(pd.to_datetime(t["closed"]))
+    hours = (answered - pd.to_datetime(t["opened"])) / pd.Timedelta(hours=1)
+    ok = hours.notna() & (hours >= 0)
+    if not ok.any():
+        return None
+    return hours[ok].groupby(t.loc[ok, "account_id"].to_numpy()).mean().astype("float64")
 
 
 def _by_tier(table: pd.DataFrame, ent: dict[str, dict[str, Any]], tiers: list[str]) -> pd.DataFrame:
@@ -774,6 +834,10 @@ def _by_tier(table: pd.DataFrame, ent: dict[str, dict[str, Any]], tiers: list[st
                 "field_visits_entitled": float(e.get("field_visits") or 0.0),
                 "under_served": int((t["status"] == "under_served").sum()),
                 "far_above": int((t["status"] == "far_above").sum()),
+                "response_hours": float(t["response_hours"].astype(float).mean())
+                if len(t)
+                else np.nan,
+                "answered_slowly": int(t["slow_response"].fillna(False).astype(bool).sum()),
                 "response_hours_entitled": (
                     float(e["response_hours"]) if e.get("response_hours") is not None else np.nan
                 ),

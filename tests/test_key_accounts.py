@@ -486,6 +486,9 @@ def test_service_against_the_tier_s_entitlement_by_hand():
         "field_visits_ratio",
         "status",
         "off_in",
+        "response_hours",
+        "response_hours_entitled",
+        "slow_response",
         "monthly_revenue",
     ]
     # which service is off: M2 is below in hours (its visits far above: below decides);
@@ -495,7 +498,7 @@ def test_service_against_the_tier_s_entitlement_by_hand():
     assert pd.isna(t.loc["C1", "off_in"])
     # resident managers and training: one note; response times: one note
     assert sum("resident" in n for n in sl.notes) == 1
-    assert sum("Response times" in n for n in sl.notes) == 1
+    assert sum("need a tickets table" in n for n in sl.notes) == 1
 
 
 def test_by_tier_by_hand():
@@ -590,3 +593,39 @@ def test_by_default_only_key_accounts_service_is_checked():
     book = _service_book()
     types = book.accounts.set_index("account_id")["customer_type"]
     assert len(t) and set(types[t["account_id"]]) == {"key_account"}
+
+
+def test_response_times_from_tickets_against_the_tier_s_entitlement():
+    # G1 (gold, 24 h entitled): a complaint answered in 30 h and a fault closed, with no
+    # recorded answer, after 60 h: mean 45 h, not above 48 (24 / 0.5): as entitled.
+    # M1 (gem, 8 h): a fault answered in 20 h, above 16: slow, and under-served anyway.
+    # G3: an enquiry only (not a complaint or fault): no response time.
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": ["t1", "t2", "t3", "t4"],
+            "account_id": ["G1", "G1", "M1", "G3"],
+            "opened": pd.to_datetime(
+                ["2025-03-03 09:00", "2025-04-07 10:00", "2025-05-05 08:00", "2025-06-02 09:00"]
+            ),
+            "responded": pd.to_datetime(["2025-03-04 15:00", None, "2025-05-06 04:00", None]),
+            "closed": pd.to_datetime(
+                ["2025-03-05 09:00", "2025-04-09 22:00", "2025-05-07 08:00", "2025-06-02 10:00"]
+            ),
+            "kind": ["complaint", "fault", "fault", "enquiry"],
+        }
+    )
+    sl = service_levels(_service_book(tickets=tickets), rules=BOTH)
+    t = sl.table.set_index("account_id")
+    assert t.loc["G1", "response_hours"] == pytest.approx(45.0)
+    assert t.loc["G1", "response_hours_entitled"] == 24
+    assert not t.loc["G1", "slow_response"] and t.loc["G1", "status"] == "as_entitled"
+    assert t.loc["M1", "response_hours"] == pytest.approx(20.0)
+    assert bool(t.loc["M1", "slow_response"]) is True
+    assert pd.isna(t.loc["G3", "response_hours"]) and t.loc["G3", "slow_response"] is None
+    assert sl.by_tier.loc["gem", "answered_slowly"] == 1
+    assert sl.by_tier.loc["gold", "response_hours"] == pytest.approx(45.0)  # G1 only
+    assert not any("need a tickets table" in n for n in sl.notes)
+    # without tickets, one note says response times cannot be compared
+    plain = service_levels(_service_book(), rules=BOTH)
+    assert sum("need a tickets table" in n for n in plain.notes) == 1
+    assert plain.table["response_hours"].isna().all()
