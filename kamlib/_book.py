@@ -156,6 +156,12 @@ class Book:
     computed: dict[str, str] = field(default_factory=dict)
     #: the whole operator's totals when this book holds one branch (see ``for_branch``)
     operator: dict[str, Any] | None = None
+    #: the whole operator's book when this one holds one branch (``for_branch``): the
+    #: models that learn from every branch (the churn-risk watch list) are fitted on it
+    whole: Book | None = field(default=None, repr=False, compare=False)
+    #: the operator's churn-risk model (:class:`kamlib.ChurnRisk`, detached from its data)
+    #: when a prepared operator is read one branch at a time (``kamlib.prepare``)
+    churn_risk: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_frames(
@@ -276,7 +282,11 @@ class Book:
         """One branch, remembering the whole operator's figures in ``operator``: its
         :meth:`totals`, or ``operator`` when given (``kamlib.load`` adds the operator's
         KPIs, :func:`kamlib.decisions.operator_kpis`)."""
-        return replace(self.branch(name), operator=operator or self.operator_totals())
+        return replace(
+            self.branch(name),
+            operator=operator or self.operator_totals(),
+            whole=self.whole if self.whole is not None else self,
+        )
 
     def select(self, mask: np.ndarray | pd.Series) -> Book:
         """The book restricted to the accounts where ``mask`` is true (fact tables follow)."""
@@ -341,7 +351,23 @@ class Book:
                     )
             tables[t] = df
         notes = tuple(replace(n, rows=tuple(ids.get(r, r) for r in n.rows)) for n in self.notes)
-        return replace(self, accounts=acc, notes=notes, **tables)
+        # the whole operator's book and model, if kept, are masked alike (the same
+        # pseudonyms: they are hashes of the value and the salt)
+        whole = self.whole.masked(salt=salt) if self.whole is not None else None
+        risk = self.churn_risk
+        if risk is not None:
+            every = pd.concat(
+                [risk.scores_["account_id"], risk.validation_scores_["account_id"]]
+            ).dropna()
+            new_ids = pseudonyms(every, "ACC")
+            risk = risk.relabelled(
+                new_ids,
+                {
+                    v: tr("Account {code}", code=str(v).removeprefix("ACC-"))
+                    for v in new_ids.values()
+                },
+            )
+        return replace(self, accounts=acc, notes=notes, whole=whole, churn_risk=risk, **tables)
 
     # -- derived per-account figures -----------------------------------------------
     def months(self) -> pd.DatetimeIndex:

@@ -1011,6 +1011,7 @@ def write_book(book: Book, folder: str | Path) -> list[Path]:
 # -- per-branch datasets --------------------------------------------------------------
 #: The manifest that marks a folder as a dataset prepared by :func:`prepare`.
 PREPARED = "kamlib-prepared.json"
+_CHURN_RISK = "churn-risk.pickle"
 
 
 def prepare(
@@ -1074,6 +1075,14 @@ def prepare(
         "accounts": {b: int(n) for b, n in acc["branch"].value_counts().items()},
     }
     (tmp / PREPARED).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+    # the churn-risk model learns from every branch: fitted once here, each branch report
+    # reads it (a pickle of kamlib's own object, in kamlib's own output folder)
+    import pickle
+
+    from .watchlist import ChurnRisk
+
+    with (tmp / _CHURN_RISK).open("wb") as f:
+        pickle.dump(ChurnRisk().fit(book).detached(), f)
     replace_dir(tmp, out)  # the old dataset stays until the new one is whole
     return out
 
@@ -1107,4 +1116,11 @@ def _load_prepared(src: Path, branch: str | None) -> Book:
         assumed=m.get("assumed"),
         computed=m.get("computed"),
     )
+    risk = None
+    if (src / _CHURN_RISK).is_file():
+        import pickle
+
+        with (src / _CHURN_RISK).open("rb") as f:
+            risk = pickle.load(f)  # written by prepare() into this, its own folder
+    book = replace(book, churn_risk=risk)
     return replace(book, operator=m["operator"]) if branch is not None else book

@@ -541,8 +541,12 @@ def _build(
     satisfaction = satisfaction_trend(b, tiers=tiers)
     after = service_churn(b, tiers=tiers)
     # the churn-risk model learns from the whole operator (a branch has too few churners
-    # to fit and test on); the branch's watch list is its rows
-    risk = ChurnRisk().fit(book)
+    # to fit and test on); the branch's watch list is its rows. A book loaded for one
+    # branch keeps the whole operator's in ``whole``
+    if book.churn_risk is not None:  # fitted once on the prepared operator
+        risk = book.churn_risk
+    else:
+        risk = ChurnRisk().fit(book.whole if book.whole is not None else book)
     watch = risk.branch(branch)
     whatif = scenarios(b, pnl=pnl)
     actions = next_actions(

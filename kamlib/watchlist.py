@@ -40,7 +40,7 @@ import pandas as pd
 from ._book import Book
 from ._charts import share_axis
 from ._format import count, money, names_list, number, share
-from ._i18n import ntr, tr
+from ._i18n import N_, ntr, tr
 from ._labels import label
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
 from ._settings import local_name, settings
@@ -58,6 +58,11 @@ __all__ = [
 _MONTH_DAYS = 365.25 / 12
 #: contract lengths in months (a renewal runs for one more term)
 _TERMS = {"one_year": 12, "two_year": 24, "multi_year": 36}
+#: said when the data hold no column the model can learn from (only ids and status)
+_NO_SIGNAL = N_(
+    "The data hold no signal to predict churn from (no tenure, contract, bill, usage, "
+    "cost or satisfaction): no model is fitted and the watch list is not shown."
+)
 #: the watch list's columns, in order
 WATCH_COLUMNS = [
     "account_id",
@@ -969,6 +974,34 @@ class ChurnRisk(Result):
             raise AttributeError(f"{type(self).__name__} is not fitted: call fit(book) first")
         return getattr(self, name)
 
+    def detached(self) -> ChurnRisk:
+        """The fitted model without the data it was fitted on (the book and the
+        statsmodels result), small enough to keep beside a prepared operator
+        (:func:`kamlib.prepare`) so that each branch report uses the operator's model."""
+        import copy
+
+        self._fitted("table_")
+        c = copy.copy(self)
+        c._book = None
+        c.fit_ = None
+        return c
+
+    def relabelled(self, ids: dict[Any, Any], names: dict[Any, Any]) -> ChurnRisk:
+        """A copy whose account ids and names are replaced (``ids``: old id -> new id,
+        ``names``: new id -> name), as :meth:`kamlib.Book.masked` replaces them."""
+        import copy
+
+        c = copy.copy(self)
+        for attr in ("table_", "scores_", "validation_scores_"):
+            df = getattr(self, attr, None)
+            if isinstance(df, pd.DataFrame) and "account_id" in df:
+                df = df.copy()
+                df["account_id"] = df["account_id"].map(ids).fillna("ACC-unknown")
+                if "name" in df:
+                    df["name"] = df["account_id"].map(names)
+                setattr(c, attr, df)
+        return c
+
     # -- fitting
     def fit(self, book: Book) -> ChurnRisk:
         """Build the panel of ``book`` (the whole operator: branches are small), validate,
@@ -981,6 +1014,7 @@ class ChurnRisk(Result):
         self.rules_ = r
         self.currency_ = book.currency
         self._book = book
+        self.branches_ = list(book.branches)
         data = _monthly(book)
         self._reset()
         notes: list[str] = []
@@ -1134,6 +1168,9 @@ class ChurnRisk(Result):
                     least=count(int(r["min_train_cutoffs"])),
                 )
             )
+            return
+        if panel.X.shape[1] == 0 or len(panel.X) != len(panel.y):
+            notes.append(tr(_NO_SIGNAL))
             return
         is_train = np.isin(panel.cutoff, train)
         is_val = np.isin(panel.cutoff, val)
@@ -1318,6 +1355,9 @@ class ChurnRisk(Result):
         if len(panel.y) == 0 or panel.y.sum() == 0 or panel.y.all():
             notes.append(tr("The data have no churners (or only churners): no model is fitted."))
             return
+        if panel.X.shape[1] == 0 or len(panel.X) != len(panel.y):
+            notes.append(tr(_NO_SIGNAL))
+            return
         self._validate(book, panel, ~held, held, r, notes, tr("Held-out validation:"))
         final = _fit(panel.X, panel.y, float(r["penalty"]), float(r["l1_share"]))
         active = (acc["status"] == "active").to_numpy(dtype=bool, na_value=False)
@@ -1421,11 +1461,10 @@ class ChurnRisk(Result):
         True
         """
         t = self._fitted("table_")
-        book = self._book
-        if name not in book.branches:
+        if name not in self.branches_:
             from ._book import unknown_branch
 
-            raise unknown_branch([name], book.branches)
+            raise unknown_branch([name], self.branches_)
         rows = t[t["branch"] == name].reset_index(drop=True)
         notes = list(self.notes_)
         b_auc = math.nan

@@ -55,6 +55,15 @@ report.show_section("key_accounts")
 report.show_section("managers")
 
 # %% tags=["remove-input"]
+report.show_section("service")
+
+# %% tags=["remove-input"]
+report.show_section("watchlist")
+
+# %% tags=["remove-input"]
+report.show_section("whatif")
+
+# %% tags=["remove-input"]
 report.show_section("actions")
 
 # %% tags=["remove-input"]
