@@ -228,7 +228,7 @@ def _range(levers: list[_Lever]) -> tuple[float, float, float]:
 def _who(segment: Any) -> str:
     """The accounts a lever acts on, for a sentence: "accounts", "key accounts"."""
     if segment is None:
-        return tr("accounts")
+        return tr("customers")  # not "accounts", the column label ("客户数")
     if isinstance(segment, str):
         if segment in _TYPE_WORDS:
             return tr(_TYPE_WORDS[segment])

@@ -123,7 +123,7 @@ def test_five_points_of_retention_by_hand():
     )
     # the sentence from these numbers, money as the report writes it
     assert s.sentence == (
-        "Keeping 5 more accounts in 100 from leaving each year would add "
+        "Keeping 5 more customers in 100 from leaving each year would add "
         f"{money(kept * 10_000, 'CNY')} of profit a year (range "
         f"{money(kept * 7_000, 'CNY', signed=True)} to {money(kept * 18_200, 'CNY', signed=True)})."
     )
@@ -274,7 +274,7 @@ def test_a_fall_in_loyalty_costs_what_the_churners_brought():
     assert r["revenue_lost"] == pytest.approx(lost * 36_000)
     assert r["cost_saved"] == pytest.approx(lost * 24_000)
     assert r["profit_change"] == pytest.approx(-lost * 12_000)
-    assert r["sentence"].startswith("Losing 5 more accounts in 100 each year would cost")
+    assert r["sentence"].startswith("Losing 5 more customers in 100 each year would cost")
 
 
 def test_settings_change_the_numbers():
