@@ -40,6 +40,9 @@ def test_every_sample_branch_gets_a_complete_report(sample_reports):
             "Groups about to leave",
             "Key accounts",
             "Account managers",
+            "Service and satisfaction",
+            "Whom to call this week",
+            "What if",
             "Recommended actions",
             "Data quality",
         ):
