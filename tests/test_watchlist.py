@@ -58,7 +58,8 @@ def test_lift_and_calibration_from_the_validation_rows(model):
 
 # -- the out-of-time AUC on the sample ---------------------------------------------------
 def test_out_of_time_auc_on_the_sample(model, sample_book):
-    # measured 0.67 (0.63 to 0.71) on the sample operator; below 0.62 the model is broken
+    # measured 0.68 (0.64 to 0.71) on the sample operator with its tickets and surveys (0.67
+    # without them); below 0.62 the model is broken
     assert model.validation_ == "out_of_time"
     assert 0.62 <= model.auc_ <= 0.78
     assert model.usable_ and model.churners_in_validation_ >= 100
