@@ -741,8 +741,11 @@ def service_levels(
             slow = np.asarray(resp > resp_entitled / svc["below"], dtype=bool)
         below_any |= slow
         table["response_hours"] = resp
-        table["slow_response"] = np.where(np.isnan(resp) | np.isnan(resp_entitled), None, slow)
+        flags = slow.astype(object)
+        flags[np.isnan(resp) | np.isnan(resp_entitled)] = None  # not known either way
+        table["slow_response"] = flags
     else:
+        slow = np.zeros(len(table), dtype=bool)
         table["response_hours"] = np.nan
         table["slow_response"] = None
     table["response_hours_entitled"] = resp_entitled
@@ -750,11 +753,18 @@ def service_levels(
     # which measure puts the account off its tier (below decides, as in the status): hours
     # and visits are different services, so a reader is told which one falls short
     off = {m: np.where(below_any, below_by[m], far_by[m]) for m in _MEASURES}
-    table["off_in"] = np.select(
-        [off["am_hours"] & off["field_visits"], off["am_hours"], off["field_visits"]],
-        ["hours_and_visits", "hours", "visits"],
-        None,
-    )
+    off_in = np.select(
+        [
+            off["am_hours"] & off["field_visits"],
+            off["am_hours"],
+            off["field_visits"],
+            below_any & slow,
+        ],
+        ["hours_and_visits", "hours", "visits", "response"],
+        "",
+    ).astype(object)
+    off_in[off_in == ""] = None
+    table["off_in"] = off_in
     table["monthly_revenue"] = (
         spend.to_numpy(dtype="float64")[checked] if spend is not None else np.nan
     )

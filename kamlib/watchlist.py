@@ -982,7 +982,7 @@ class ChurnRisk(Result):
 
         self._fitted("table_")
         c = copy.copy(self)
-        c._book = None
+        c._book = None  # type: ignore[assignment]  # detached: no data kept
         c.fit_ = None
         return c
 

@@ -602,16 +602,30 @@ def test_response_times_from_tickets_against_the_tier_s_entitlement():
     # G3: an enquiry only (not a complaint or fault): no response time.
     tickets = pd.DataFrame(
         {
-            "ticket_id": ["t1", "t2", "t3", "t4"],
-            "account_id": ["G1", "G1", "M1", "G3"],
+            "ticket_id": ["t1", "t2", "t3", "t4", "t5"],
+            "account_id": ["G1", "G1", "M1", "G3", "G4"],
             "opened": pd.to_datetime(
-                ["2025-03-03 09:00", "2025-04-07 10:00", "2025-05-05 08:00", "2025-06-02 09:00"]
+                [
+                    "2025-03-03 09:00",
+                    "2025-04-07 10:00",
+                    "2025-05-05 08:00",
+                    "2025-06-02 09:00",
+                    "2025-07-07 09:00",
+                ]
             ),
-            "responded": pd.to_datetime(["2025-03-04 15:00", None, "2025-05-06 04:00", None]),
+            "responded": pd.to_datetime(
+                ["2025-03-04 15:00", None, "2025-05-06 04:00", None, "2025-07-09 21:00"]
+            ),
             "closed": pd.to_datetime(
-                ["2025-03-05 09:00", "2025-04-09 22:00", "2025-05-07 08:00", "2025-06-02 10:00"]
+                [
+                    "2025-03-05 09:00",
+                    "2025-04-09 22:00",
+                    "2025-05-07 08:00",
+                    "2025-06-02 10:00",
+                    "2025-07-10 09:00",
+                ]
             ),
-            "kind": ["complaint", "fault", "fault", "enquiry"],
+            "kind": ["complaint", "fault", "fault", "enquiry", "complaint"],
         }
     )
     sl = service_levels(_service_book(tickets=tickets), rules=BOTH)
@@ -622,8 +636,14 @@ def test_response_times_from_tickets_against_the_tier_s_entitlement():
     assert t.loc["M1", "response_hours"] == pytest.approx(20.0)
     assert bool(t.loc["M1", "slow_response"]) is True
     assert pd.isna(t.loc["G3", "response_hours"]) and t.loc["G3", "slow_response"] is None
+    # G4 gets its entitled hours and visits (at both ties) but waited 60 h for an answer
+    # (above 48): under-served in its response alone
+    assert t.loc["G4", "response_hours"] == pytest.approx(60.0)
+    assert t.loc["G4", "status"] == "under_served" and t.loc["G4", "off_in"] == "response"
     assert sl.by_tier.loc["gem", "answered_slowly"] == 1
-    assert sl.by_tier.loc["gold", "response_hours"] == pytest.approx(45.0)  # G1 only
+    # gold: G1 (45 h) and G4 (60 h); G3 has no response time
+    assert sl.by_tier.loc["gold", "response_hours"] == pytest.approx((45 + 60) / 2)
+    assert sl.by_tier.loc["gold", "answered_slowly"] == 1
     assert not any("need a tickets table" in n for n in sl.notes)
     # without tickets, one note says response times cannot be compared
     plain = service_levels(_service_book(), rules=BOTH)
