@@ -1286,6 +1286,8 @@ KINDS.update(
             "count",
         ),
         **dict.fromkeys(["resident_manager", "training", "slow_response"], "flag"),
+        # hours late and taken: whole hours are what a reader compares with a promise
+        **dict.fromkeys(["late_hours", "elapsed_hours"], "count"),
         **dict.fromkeys(
             [
                 "new_business_revenue",
@@ -1519,8 +1521,8 @@ DEFINITIONS: dict[str, str] = {
     ),
     "churned_revenue": N_("The churned accounts' average monthly bill while billed, times 12."),
     "revenue_lost": N_(
-        "A year's revenue (average monthly bill × 12) of the accounts that left within the "
-        "months after their manager left."
+        "A year's revenue (average monthly bill × 12) of the accounts that left: after their "
+        "manager left, after poor service, or under the scenario, as the table says."
     ),
     "turnover": N_("Account managers who left in the period over those at its start."),
     "list_now": N_(
@@ -1592,7 +1594,10 @@ DEFINITIONS: dict[str, str] = {
     "intent_of_reached": N_("Share of reached accounts that said they meant to leave."),
     "intent_to_leave": N_("Accounts that said they meant to leave."),
     "item": N_("The figure or assumption in the row."),
-    "kind": N_("Whether the cost is a quantity times a rate, or an amount taken as it is."),
+    "kind": N_(
+        "What the row is of its kind: a cost driver's quantity times a rate or an amount; a "
+        "ticket's complaint, fault, order or enquiry; an action's kind."
+    ),
     "label": N_("The tier's name."),
     "label_zh": N_("The tier's name in Chinese."),
     "lever": N_("What to do: the action the row is about."),
@@ -1621,7 +1626,9 @@ DEFINITIONS: dict[str, str] = {
     "product": N_("The product or service."),
     "profit": N_("Revenue minus the cost to serve, over the period."),
     "profit_share": N_("Share of the branch's total profit."),
-    "rank": N_("Position when ranked by profit, highest first."),
+    "rank": N_(
+        "Position in the table's order (by revenue, profit or money at stake, as its title says), first is 1."
+    ),
     "rate": N_("Share of the accounts that left."),
     "reached": N_("Warned accounts the retention team reached."),
     "reached_of_warned": N_("Share of warned accounts that were reached."),
@@ -1652,7 +1659,10 @@ DEFINITIONS: dict[str, str] = {
     "source": N_("Where the size and probability come from: the data or your estimates."),
     "spread": N_("How different the accounts within the segment are."),
     "stage": N_("Where the account is in its life with us."),
-    "status": N_("Active, or churned (left)."),
+    "status": N_(
+        "The row's state: an account active or churned (left); a service against its "
+        "entitlement; a ticket's promise kept, broken or pending."
+    ),
     "tier": N_("Value tier by average monthly spend."),
     "top20_profit_share": N_("Share of profit earned by the top 20% of accounts."),
     "top20_revenue_share": N_("Share of revenue from the top 20% of accounts."),

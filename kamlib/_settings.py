@@ -1313,6 +1313,7 @@ class WatchlistRules(_Model):
     contract_ending_months: Annotated[int, Field(ge=1)] = 3
     min_level_accounts: Annotated[int, Field(ge=1)] = 30
     top_reasons: Annotated[int, Field(ge=1, le=5)] = 3
+    min_push: NonNegative = 0.1
     promises: PromiseRules = PromiseRules()
     actions: dict[str, str | dict[str, str]] = {}
     default_action: str | dict[str, str] = "Call the account and ask what has changed"

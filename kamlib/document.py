@@ -1742,10 +1742,12 @@ def _plan_blocks(ctx: _Ctx, s: Section, plans: Any) -> None:
                     ntr(
                         "{n} of the {all} planned accounts is out of contract (its contract "
                         "has ended): {money} of revenue in the period that can leave any "
-                        "month. Signing it again comes first.",
+                        "month. Signing it again comes first, at a price that covers its "
+                        "cost to serve if it loses money.",
                         "{n} of the {all} planned accounts are out of contract (their "
                         "contracts have ended): {money} of revenue in the period that can "
-                        "leave any month. Signing them again comes first.",
+                        "leave any month. Signing them again comes first, at a price that "
+                        "covers their cost to serve where they lose money.",
                         len(out),
                         n=count(len(out)),
                         all=count(len(pt)),
@@ -2263,7 +2265,10 @@ def _discount_blocks(ctx: _Ctx, s: Section, discounts: Any) -> None:
                 ).set_index("account_manager")[[c for c in cols if c in bm]],
             )
         )
-        over_rows = discounts.table.loc[discounts.table["excess"] > 0].sort_values(
+        # the accounts still with us: those that left cannot be acted on
+        active = set(ctx.b.accounts.loc[ctx.b.accounts["status"] == "active", "account_id"])
+        dt = discounts.table
+        over_rows = dt.loc[(dt["excess"] > 0) & dt["account_id"].isin(active)].sort_values(
             "excess", ascending=False, kind="stable"
         )
         if len(over_rows):
@@ -2363,7 +2368,7 @@ def _promise_blocks(ctx: _Ctx, s: Section, promises: Any) -> None:
         Table(
             tr("Service promises"),
             title,
-            bp[[c for c in cols if c in bp]].set_index(["kind", "severity"]),
+            bp.loc[bp["tickets"] > 0, [c for c in cols if c in bp]].set_index(["kind", "severity"]),
         )
     )
     worst = promises.worst(10)
@@ -2419,8 +2424,14 @@ def _satisfaction_blocks(ctx: _Ctx, s: Section, satisfaction: Any) -> None:
         return
     # one row per tier, one column per quarter: the mean where enough answered, else
     # nothing (the answers are in the workbook's table below)
+    # a tier with too few answers keeps its row (its cells "—"): its counts are below
     wide = t.pivot_table(
-        index="group", columns="period", values="mean_score", aggfunc="first", sort=False
+        index="group",
+        columns="period",
+        values="mean_score",
+        aggfunc="first",
+        sort=False,
+        dropna=False,
     )
     wide.columns = [str(c) for c in wide.columns]
     wide.index.name = "tier"
@@ -2537,7 +2548,7 @@ def _watchlist(ctx: _Ctx, model: Any, watch: Any) -> Section:
         return s
     cols = [
         "name",
-        "customer_type",
+        "account_manager",
         "monthly_revenue",
         "churn_probability",
         "value_at_stake",
@@ -2545,14 +2556,20 @@ def _watchlist(ctx: _Ctx, model: Any, watch: Any) -> Section:
         "action_1",
         "reason_2",
     ]
+    acc = ctx.b.accounts
+    if "account_manager" in acc:  # who makes the call
+        who = acc.set_index("account_id")["account_manager"]
+        t = t.assign(account_manager=t["account_id"].map(who).fillna(tr("No account manager")))
     shown = t.set_index("account_id")[[c for c in cols if c in t]]
     top = shown.head(20)
     s.blocks.append(
         Table(
             tr("Watch list"),
             ntr(
-                "The account most at stake: {money} of monthly revenue expected to be lost",
-                "The {n} accounts most at stake: {money} of monthly revenue expected to be lost",
+                "The account with the most revenue at stake (revenue x probability of "
+                "leaving): {money} a month expected to be lost",
+                "The {n} accounts with the most revenue at stake (revenue x probability of "
+                "leaving): {money} a month expected to be lost",
                 len(top),
                 n=count(len(top)),
                 money=money(float(top["value_at_stake"].sum()), ctx.cur),
@@ -2603,7 +2620,7 @@ def _whatif(ctx: _Ctx, whatif: Any) -> Section:
         s.blocks += ctx.said(whatif)
         return s
     known = t[t["profit_change"].notna()]
-    for sentence in known["sentence"].head(3):  # the three that matter most, in words
+    for sentence in known["sentence"]:  # largest profit change first, in words
         s.blocks.append(Text(str(sentence)))
     s.blocks += ctx.said(whatif)
     cols = [

@@ -735,6 +735,8 @@ def _plan(ctx: _PlanData, aid: str, chosen: str, rank: int) -> AccountPlan:
                 year,
             )
         )
+    ended = False
+    renewal: tuple[str, str, float] | None = None
     if "contract_ending" in raised:
         ended = end is not None and as_of is not None and pd.Timestamp(end) < as_of
         renewal = (
@@ -781,7 +783,19 @@ def _plan(ctx: _PlanData, aid: str, chosen: str, rank: int) -> AccountPlan:
     if "loss_making" in raised:
         # keeping a loss-making account at today's price and cost keeps the loss: its price
         # and cost to serve come before any effort to keep or grow it
-        acts.insert(0, acts.pop())
+        review = acts.pop()
+        if ended and renewal is not None:
+            # out of contract and losing money: the new contract is where the price is set
+            acts.remove(renewal)
+            review = (
+                tr(
+                    "Sign a new contract at a price that covers what it costs to serve: the "
+                    "account is out of contract and loses money"
+                ),
+                f"{renewal[1]}; {review[1]}",
+                review[2],
+            )
+        acts.insert(0, review)
     actions = pd.DataFrame(acts, columns=["action", "reason", "at_stake"])
     if actions.empty:
         actions = pd.DataFrame(

@@ -369,13 +369,15 @@ def run_reports(
     inputs_hash = _hash_inputs(data_path, mapping, *settings.values())
     # split the data once per branch: each notebook then reads its own accounts only
     # (with --mask-pii the split data are masked already: no real name sits in OUT)
-    prepared = out / ".prepared" / (inputs_hash[:16] + ("-masked" if mask_pii else ""))
+    # the language too: the churn-risk model fitted there words its reasons in it
+    prepared = out / ".prepared" / (inputs_hash[:16] + f"-{lang}" + ("-masked" if mask_pii else ""))
     if book is None:
         prepared = data_path.resolve()
     elif not (prepared / PREPARED).is_file():
         for stale in (out / ".prepared").glob("*"):
             shutil.rmtree(stale, ignore_errors=True)
-        prepare(book.masked() if mask_pii else book, prepared, cost_model=cost_model)
+        with language(lang):
+            prepare(book.masked() if mask_pii else book, prepared, cost_model=cost_model)
     kernel = _kernel_name()
     run_id = f"{os.getpid()}-{int(time.time())}"
     tasks: list[dict[str, Any]] = []

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ._book import Book, has_column, lookup
 from ._format import count, money, number, share
-from ._i18n import ntr, tr
+from ._i18n import N_, ntr, tr
 from ._result import Result, axes, figures, nothing_to_draw
 
 __all__ = [
@@ -685,7 +685,8 @@ def service_promises(
         )
     table, notes, when = _judge(book, cfg, as_of)
     by = _by_promise(table, cfg, min_tickets)
-    notes.insert(0, tr("Open tickets are judged at {when}.", when=f"{when:%Y-%m-%d %H:%M}"))
+    shown = f"{when:%Y-%m-%d}" if when == when.normalize() else f"{when:%Y-%m-%d %H:%M}"
+    notes.insert(0, tr("Tickets still open are judged as of {when}.", when=shown))
     few = by[(by["kept"] + by["broken"] > 0) & by["kept_share"].isna()]
     if len(few):
         notes.append(
@@ -1084,11 +1085,15 @@ def _trend_sentences(
         who = tr("all accounts") if r["group"] == "all" else _in_sentence(r["group"])
         if r["direction"] in ("rising", "falling"):
             msg = (
-                "Complaints per account rise for {group}: {change} {per} ({level} interval "
-                "{low} to {high})."
+                N_(
+                    "Complaints per account rise for {group}: {change} {per} ({level} "
+                    "interval {low} to {high})."
+                )
                 if r["direction"] == "rising"
-                else "Complaints per account fall for {group}: {change} {per} ({level} interval "
-                "{low} to {high})."
+                else N_(
+                    "Complaints per account fall for {group}: {change} {per} ({level} "
+                    "interval {low} to {high})."
+                )
             )
             out.append(
                 tr(
@@ -1104,9 +1109,9 @@ def _trend_sentences(
         elif r["direction"] == "no_clear_trend":
             out.append(
                 tr(
-                    "Complaints per account show no clear trend for {group} (p = {p}).",
+                    "Complaints per account show no clear rise or fall for {group}: the "
+                    "changes from period to period are within what chance gives.",
                     group=who,
-                    p=number(r["p_value"], 2),
                 )
             )
     few = trends[trends["direction"] == "too_few_periods"]
@@ -1867,13 +1872,13 @@ def service_churn(book: Book, *, rules: Rules = None, tiers: Any = None) -> Serv
             else tr("not adjusted")
         )
         if lo > 1 or hi < 1:
-            msg = (
+            msg = N_(
                 "Churn in the {months} months after a service failure is {ratio:.1f} times "
                 "that of other account-months ({adjusted}; {level} interval {low:.1f} to "
                 "{high:.1f})."
             )
         else:
-            msg = (
+            msg = N_(
                 "Churn after a service failure is not clearly different from that of other "
                 "account-months (rate ratio {ratio:.1f}, {adjusted}; {level} interval "
                 "{low:.1f} to {high:.1f})."
@@ -1890,12 +1895,13 @@ def service_churn(book: Book, *, rules: Rules = None, tiers: Any = None) -> Serv
         if lo > 1 and np.isfinite(cost):
             notes.append(
                 tr(
-                    "Poor service costs an estimated {cost} a year: {excess} accounts more "
-                    "left after a failure than the other account-months' rate expects "
-                    "(interval {low} to {high} a year), at their mean bill of {bill} a month. "
-                    "An association: accounts about to leave may also complain more.",
+                    "Churn after poor service comes to an estimated {cost} of revenue a year: "
+                    "about {excess} more accounts left after a failure than the other "
+                    "account-months' rate expects (interval {low} to {high} a year), at their "
+                    "mean bill of {bill} a month. It is an association, not proof of cause: "
+                    "accounts about to leave may also complain more.",
                     cost=money(cost, book.currency),
-                    excess=number(excess, 1),
+                    excess=number(excess, 0),
                     low=money(c_lo, book.currency),
                     high=money(c_hi, book.currency),
                     bill=money(mean_rev, book.currency),

@@ -282,12 +282,14 @@ def _named_level(name: str) -> Callable[[Any, float], str | None]:
     return words
 
 
-def _count_words(singular: str, plural: str, recent: int) -> Callable[[Any, float], str | None]:
+def _count_words(say: Callable[[int, int], str], recent: int) -> Callable[[Any, float], str | None]:
+    """A count signal in words: ``say(n, months)`` is an ``ntr`` call written at the call
+    site, where the message extractor sees both forms."""
+
     def words(v: Any, _: float) -> str | None:
         if not np.isfinite(v) or v <= 0:
             return None
-        n = int(round(v))
-        return ntr(singular, plural, n, n=count(n), months=count(recent))
+        return say(int(round(v)), recent)
 
     return words
 
@@ -512,12 +514,24 @@ class _Signals:
             dropped = np.where(billed_before, (held_before & ~held_now).sum(axis=1), np.nan)
             added = np.where(billed_before, (~held_before & held_now).sum(axis=1), np.nan)
             words_d = _count_words(
-                "dropped {n} product in {months} months",
-                "dropped {n} products in {months} months",
+                lambda n, m: ntr(
+                    "dropped {n} product in {months} months",
+                    "dropped {n} products in {months} months",
+                    n,
+                    n=count(n),
+                    months=count(m),
+                ),
                 r,
             )
             words_a = _count_words(
-                "added {n} product in {months} months", "added {n} products in {months} months", r
+                lambda n, m: ntr(
+                    "added {n} product in {months} months",
+                    "added {n} products in {months} months",
+                    n,
+                    n=count(n),
+                    months=count(m),
+                ),
+                r,
             )
             self._number("products_dropped", dropped, dropped, words_d)
             self._number("products_added", added, added, words_a)
@@ -555,7 +569,14 @@ class _Signals:
                 np.log1p(np.clip(n, 0, None)),
                 n,
                 _count_words(
-                    "{n} complaint in {months} months", "{n} complaints in {months} months", r
+                    lambda n, m: ntr(
+                        "{n} complaint in {months} months",
+                        "{n} complaints in {months} months",
+                        n,
+                        n=count(n),
+                        months=count(m),
+                    ),
+                    r,
                 ),
             )
 
@@ -594,8 +615,13 @@ class _Signals:
                 np.log1p(np.clip(n, 0, None)),
                 n,
                 _count_words(
-                    "{n} service ticket in {months} months",
-                    "{n} service tickets in {months} months",
+                    lambda n, m: ntr(
+                        "{n} service ticket in {months} months",
+                        "{n} service tickets in {months} months",
+                        n,
+                        n=count(n),
+                        months=count(m),
+                    ),
                     r,
                 ),
             )
@@ -669,7 +695,14 @@ class _Signals:
             np.log1p(n_complaints),
             n_complaints,
             _count_words(
-                "{n} complaint in {months} months", "{n} complaints in {months} months", r
+                lambda n, m: ntr(
+                    "{n} complaint in {months} months",
+                    "{n} complaints in {months} months",
+                    n,
+                    n=count(n),
+                    months=count(m),
+                ),
+                r,
             ),
         )
         if breaks:
@@ -678,8 +711,13 @@ class _Signals:
                 np.log1p(broken),
                 broken,
                 _count_words(
-                    "{n} broken service promise in {months} months",
-                    "{n} broken service promises in {months} months",
+                    lambda n, m: ntr(
+                        "{n} broken service promise in {months} months",
+                        "{n} broken service promises in {months} months",
+                        n,
+                        n=count(n),
+                        months=count(m),
+                    ),
                     r,
                 ),
             )
@@ -1399,6 +1437,7 @@ class ChurnRisk(Result):
         words = {s.code: s.words for s in sig.signals}
         acts = r["actions"]
         n_reasons = int(r["top_reasons"])
+        least = float(r["min_push"])
         reasons: list[list[str | None]] = [[None] * len(p) for _ in range(n_reasons)]
         actions: list[list[str | None]] = [[None] * len(p) for _ in range(n_reasons)]
         values = by_code.to_numpy()
@@ -1407,7 +1446,7 @@ class ChurnRisk(Result):
             order = np.argsort(-values[i], kind="mergesort")
             j = 0
             for o in order:
-                if values[i, o] <= 0 or j >= n_reasons:
+                if values[i, o] < least or values[i, o] <= 0 or j >= n_reasons:
                     break
                 code = names[o]
                 phrase = words[code](raw[code][i], values[i, o]) if code in words else None

@@ -220,6 +220,17 @@ def test_an_ended_contract_is_out_of_contract_and_a_loss_comes_first():
     assert k3["action"].iloc[0].startswith("Review what it costs to serve")
     assert k3["at_stake"].iloc[0] == pytest.approx(12 * 1_000)
     assert k3["action"].str.startswith("Call back").any()
+    # out of contract and losing money: one action, the new contract at a covering price
+    acc2 = acc.copy()
+    acc2.loc[acc2["account_id"] == "K3", "contract_end"] = pd.Timestamp("2025-08-31")
+    both = account_plans(_book(accounts=acc2, costs=costs), top_n=3, white_space=False)["K3"]
+    first = both.actions.iloc[0]
+    assert first["action"].startswith("Sign a new contract at a price that covers")
+    assert "ended on" in first["reason"] and "Profit" in first["reason"]
+    assert not both.actions["action"].str.startswith("Review what it costs").any()
+    assert (
+        not both.actions["action"].eq("Sign a new contract: the account is out of contract").any()
+    )
 
 
 def test_the_first_screen_asks_to_sign_the_accounts_out_of_contract():
