@@ -77,7 +77,7 @@ for _key, _words in _CHURN_LABELS.items():
     LABELS.setdefault(_key, _words)
 
 
-def _in_sentence(column: Any) -> str:
+def column_in_sentence(column: Any) -> str:
     """A column's label inside a sentence: "customer type" in English (an acronym such as
     "ARPU" stays as it is); Chinese has no case."""
     words = label(str(column))
@@ -97,7 +97,7 @@ def _cause_name(code: Any) -> str:
     return str(spec.get(current_language()) or spec.get("en") or code)
 
 
-def _period_name(period: Any) -> str:
+def period_name(period: Any) -> str:
     """A period of :func:`churn_by_period` for a reader: "Q1 2025" / "2025年第1季度",
     "Jan 2025" / "2025年1月"."""
     p = pd.Period(str(period))
@@ -138,7 +138,7 @@ def wilson_interval(k: int | np.ndarray, n: int | np.ndarray, *, alpha: float = 
     return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
 
 
-def _base(book: Book, include_new: bool, columns: list[str] | None = None) -> pd.DataFrame:
+def churn_base(book: Book, include_new: bool, columns: list[str] | None = None) -> pd.DataFrame:
     """Accounts in the churn denominator, with a churned flag and monthly revenue.
 
     ``columns``: the accounts columns the caller needs besides ``account_id`` (default
@@ -161,7 +161,7 @@ def _base(book: Book, include_new: bool, columns: list[str] | None = None) -> pd
     return acc if keep.all() else acc.loc[keep]
 
 
-def _period_months(start: pd.Timestamp, end: pd.Timestamp) -> float:
+def period_months(start: pd.Timestamp, end: pd.Timestamp) -> float:
     """Calendar months from ``start`` to ``end`` (exclusive): 2025-01-01 to 2026-01-01 is
     12; a part month counts by its days."""
     whole = (end.year - start.year) * 12 + end.month - start.month
@@ -186,11 +186,11 @@ def account_year_rate(book: Book) -> dict[str, float | int | None]:
     >>> r["period_months"]
     12.0
     """
-    window = _window(book)
+    window = churn_window(book)
     if window is None:
         return {"period_months": None, "churned": None, "account_years": None, "rate": None}
     start, end = window
-    acc = _base(book, True, columns=["status", "join_date", "churn_date", "tenure_months"])
+    acc = churn_base(book, True, columns=["status", "join_date", "churn_date", "tenure_months"])
     join, exit_, churned, _ = _spells(book, acc, window)
     join = np.where(np.isnat(join), start.to_datetime64(), join)
     begin = np.maximum(join, start.to_datetime64())
@@ -199,7 +199,7 @@ def account_year_rate(book: Book) -> dict[str, float | int | None]:
     years = float(days.sum()) / 365.25
     k = int(churned.sum())
     return {
-        "period_months": _period_months(start, end),
+        "period_months": period_months(start, end),
         "churned": k,
         "account_years": years,
         "rate": k / years if years > 0 else None,
@@ -299,7 +299,7 @@ def churn_rates(
     absent = [c for c in named if not has_column(book, c, caller="churn_rates")]
     if absent:  # an optional column the data lack: one overall rate, said
         by, named = None, []
-    acc = _base(book, include_new, columns=named)
+    acc = churn_base(book, include_new, columns=named)
     keys = _group_keys(acc, by)
     acc = acc.assign(lost_revenue=acc["monthly_revenue"].where(acc["churned"] == 1, 0.0))
     g = acc.groupby(keys, observed=True, dropna=False)
@@ -339,7 +339,7 @@ def churn_rates(
             0,
             tr(
                 "The data have no {columns}: one churn rate for all accounts.",
-                columns=names_list(_in_sentence(c) for c in absent),
+                columns=names_list(column_in_sentence(c) for c in absent),
             ),
         )
     return ChurnRates(out, notes)
@@ -480,7 +480,7 @@ def churn_by_period(
         g = frame.groupby(keys if keys is not None else np.zeros(len(frame)), dropna=False)
         part = g.sum()
         part.index = part.index if keys is not None else ["all"]
-        part.insert(0, "period", _period_name(p))  # as a reader writes it, in order
+        part.insert(0, "period", period_name(p))  # as a reader writes it, in order
         rows.append(part)
     out = pd.concat(rows).rename(columns={"in": "accounts", "lost": "churned"})
     out.index.name = "group"
@@ -510,7 +510,7 @@ def churn_by_period(
             0,
             tr(
                 "The data have no {column}: one churn rate per period for all accounts.",
-                column=_in_sentence(by_name),
+                column=column_in_sentence(by_name),
             ),
         )
     return ChurnByPeriod(out, notes)
@@ -539,7 +539,7 @@ def churn_types(book: Book) -> ChurnTypes:
     Internal migration is not a loss: it is listed with the average change in monthly
     revenue (ARPU) it caused, from billing before and after the migration date.
     """
-    acc = _base(book, True)
+    acc = churn_base(book, True)
     ctype = acc["churn_type"] if "churn_type" in acc else pd.Series(pd.NA, index=acc.index)
     if ctype.isna().all() and book.assumed.get("accounts.churn_type") is None:
         # no account has a type and no rule sets one: the data do not record types.
@@ -711,7 +711,7 @@ def cause_tree(
     by_name = by
     if absent:
         by = None
-    acc = _base(book, True, columns=["churn_cause", *([by] if isinstance(by, str) else [])])
+    acc = churn_base(book, True, columns=["churn_cause", *([by] if isinstance(by, str) else [])])
     is_lost = acc["churned"].to_numpy() == 1
     # looked up on all accounts, in their own order (the fast path of lookup), then cut
     by_all = lookup(acc["account_id"], by) if isinstance(by, pd.Series) else None
@@ -754,7 +754,7 @@ def cause_tree(
         notes = (
             tr(
                 "The data have no {column}: the causes are not split by it.",
-                column=_in_sentence(by_name),
+                column=column_in_sentence(by_name),
             ),
             *notes,
         )
@@ -810,7 +810,7 @@ def cause_association(
     min_churners = _limit(min_churners, "min_churners")
     if alpha is None:
         alpha = float(settings("churn")["association"]["alpha"])
-    acc = _base(book, True)
+    acc = churn_base(book, True)
     is_lost = acc["churned"].to_numpy() == 1
     lost = acc[is_lost]
     if lost.empty:
@@ -822,14 +822,14 @@ def cause_association(
     # below min_churners the counts are still returned (``observed``), untested
     if level not in lost:
         return Association(
-            pd.DataFrame(), False, tr("the data have no {column}", column=_in_sentence(level))
+            pd.DataFrame(), False, tr("the data have no {column}", column=column_in_sentence(level))
         )
     if isinstance(by, str):
         has_column(book, by, caller="cause_association")  # a typo is an error, not a note
     seg = lookup(acc["account_id"], by)[is_lost] if isinstance(by, pd.Series) else lost.get(by)
     if seg is None or seg.isna().all():
         return Association(
-            pd.DataFrame(), False, tr("the data have no {column}", column=_in_sentence(by))
+            pd.DataFrame(), False, tr("the data have no {column}", column=column_in_sentence(by))
         )
     # not knowing why an account left is not a reason it left: no row of its own
     unknown = lost[level].isna().to_numpy() | (lost[level] == "unknown").to_numpy(
@@ -847,7 +847,7 @@ def cause_association(
     )
     what = by if isinstance(by, str) else (by.name or "segment")
     # the segment's name inside a sentence ("by customer type"; Chinese has no case)
-    segment = _in_sentence(what)
+    segment = column_in_sentence(what)
     # the codes of the table in words (cause groups from causes.yaml, segments as labels):
     # the verdict and the stand-outs name them
     obs = obs.rename(index=_cause_name, columns=lambda c: label(c) if isinstance(c, str) else c)
@@ -920,7 +920,7 @@ def _tenure_at_start(book: Book, acc: pd.DataFrame) -> tuple[pd.Series | None, s
     return None, tr("Tenure is left out of the drivers: the data have no join date or tenure.")
 
 
-def _as_number(s: pd.Series) -> pd.Series | None:
+def as_number(s: pd.Series) -> pd.Series | None:
     """``s`` as float64 when it holds numbers (numeric, boolean, or text whose every
     non-blank value parses as a number), else None."""
     if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
@@ -934,7 +934,7 @@ def _as_number(s: pd.Series) -> pd.Series | None:
     return None
 
 
-def _extra_columns(acc: pd.DataFrame) -> list[str]:
+def extra_columns(acc: pd.DataFrame) -> list[str]:
     """Account columns outside the data model: kept by a mapping (``keep:``) or brought
     by the export itself. They are candidate drivers."""
     from ._schema import TABLES
@@ -1248,7 +1248,7 @@ class ChurnDrivers(Result):
         min_churners = _limit(self.min_churners, "min_churners_for_drivers")
         epp = int(rules["min_events_per_parameter"])
         min_level = int(rules["min_accounts"])
-        acc = _base(book, True)
+        acc = churn_base(book, True)
         n_churn = int(acc["churned"].sum())
         if n_churn < min_churners or n_churn == len(acc):
             self._empty(
@@ -1304,11 +1304,11 @@ class ChurnDrivers(Result):
         candidates = list(
             dict.fromkeys(
                 [c for c in ["contract", "customer_type"] if c in acc]
-                + [c for c in [*_extra_columns(acc), *self.extra] if c in acc]
+                + [c for c in [*extra_columns(acc), *self.extra] if c in acc]
             )
         )
         for c in candidates:
-            number = None if c in ("contract", "customer_type") else _as_number(acc[c])
+            number = None if c in ("contract", "customer_type") else as_number(acc[c])
             if number is not None:
                 if number.notna().any():
                     d.numeric(c, number)
@@ -1617,7 +1617,7 @@ def churn_drivers(
 _MONTH_DAYS = 365.25 / 12
 
 
-def _window(book: Book) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def churn_window(book: Book) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """The observation window: its first day and the day after its last (as-of) day, or
     None when its start or end is unknown."""
     start = book.observation_start()
@@ -1668,7 +1668,7 @@ def _durations(book: Book) -> tuple[pd.DataFrame, list[str]]:
     acc = book.accounts
     if "tenure_months" not in acc or acc["tenure_months"].isna().all():
         return pd.DataFrame(), [tr("The data have no tenure or join date.")]
-    window = _window(book)
+    window = churn_window(book)
     if window is None:
         return pd.DataFrame(), [
             tr(
@@ -1953,7 +1953,10 @@ def retention_curves(
     if not isinstance(by, pd.Series) and by not in book.accounts:
         said.insert(
             0,
-            tr("The data have no {column}: one curve for all accounts.", column=_in_sentence(by)),
+            tr(
+                "The data have no {column}: one curve for all accounts.",
+                column=column_in_sentence(by),
+            ),
         )
     for g, part in d.groupby(key.astype("object").fillna("unknown")):  # a handful of groups
         if len(part) < min_accounts or part["event"].sum() == 0:
@@ -2391,7 +2394,7 @@ def group_warnings(book: Book, *, rules: str | Path | dict | None = None) -> Gro
             (
                 tr(
                     "The usage table has no {columns}: group-churn warnings cannot be computed.",
-                    columns=names_list(_in_sentence(c) for c in lacking),
+                    columns=names_list(column_in_sentence(c) for c in lacking),
                 ),
             ),
         )
@@ -2530,7 +2533,7 @@ def retention_funnel(book: Book, *, by: str | None = None) -> RetentionFunnel:
             (
                 tr(
                     "The data have no {column}: one funnel for all accounts.",
-                    column=_in_sentence(by_name),
+                    column=column_in_sentence(by_name),
                 ),
             )
             if absent

@@ -57,8 +57,8 @@ from ._i18n import current_language, language, ntr, tr
 from ._labels import label
 from ._result import Result, axes, figures, nothing_to_draw
 from ._settings import settings
-from .lifetime import SBGFit, _likelihood, fit_sbg_accounts
-from .segment import Tiers
+from .lifetime import SBGFit, fit_sbg_accounts, sbg_likelihood
+from .segment import CLV_SCHEME, SCHEME_BUILDERS, Tiers
 
 __all__ = [
     "CustomerValue",
@@ -305,7 +305,7 @@ def _fit(periods: np.ndarray, gone: np.ndarray, entered: np.ndarray) -> Lifetime
     kinds, weight = np.unique(
         np.column_stack([periods, gone, entered]).astype(np.int64), axis=0, return_counts=True
     )
-    f = _likelihood(kinds[:, 0], kinds[:, 1].astype(bool), kinds[:, 2], weight.astype(float))
+    f = sbg_likelihood(kinds[:, 0], kinds[:, 1].astype(bool), kinds[:, 2], weight.astype(float))
     best = -min(f(np.array([x, y])) for x in _GRID for y in _GRID)
     if ll_geo < best - 1e-6:
         return None
@@ -985,3 +985,7 @@ def clv_tiers(book: Book, *, rules: str | Path | dict | None = None) -> ClvTiers
             )
         )
     return ClvTiers(assignment, t, None, unknown, tuple(notes))
+
+
+# value_tiers(book, scheme="clv") is built here (see kamlib.segment.SCHEME_BUILDERS)
+SCHEME_BUILDERS[CLV_SCHEME] = clv_tiers

@@ -71,7 +71,7 @@ def _log_probabilities(alpha: float, beta: float, periods: int) -> tuple[np.ndar
     return log_p, log_s
 
 
-def _likelihood(
+def sbg_likelihood(
     t: np.ndarray, gone: np.ndarray, a: np.ndarray, weight: np.ndarray
 ) -> Callable[[np.ndarray], float]:
     """The negative log-likelihood over (log alpha, log beta) of groups of customers.
@@ -216,7 +216,7 @@ def fit_sbg(survivors: Sequence[float]) -> SBGFit:
     t = np.r_[np.arange(1, periods + 1), periods]  # lost in each period, then the survivors
     gone = np.r_[np.ones(periods, bool), False]
     weight = np.r_[-np.diff(n), n[-1]]
-    f = _likelihood(t, gone, np.zeros_like(t), weight)
+    f = sbg_likelihood(t, gone, np.zeros_like(t), weight)
     return _maximise(f, survivors=tuple(float(x) for x in n), accounts=int(n[0]), horizon=periods)
 
 
@@ -313,5 +313,5 @@ def fit_sbg_accounts(
     kinds, weight = np.unique(
         np.column_stack([t, gone, a]).astype(np.int64), axis=0, return_counts=True
     )
-    f = _likelihood(kinds[:, 0], kinds[:, 1].astype(bool), kinds[:, 2], weight.astype(float))
+    f = sbg_likelihood(kinds[:, 0], kinds[:, 1].astype(bool), kinds[:, 2], weight.astype(float))
     return _maximise(f, survivors=(), accounts=len(t), horizon=int(t.max()))

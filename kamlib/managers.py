@@ -283,7 +283,7 @@ class ManagerDepartures(Result):
 
 
 # ----------------------------------------------------------------------------- helpers
-def _window(book: Book) -> tuple[pd.Timestamp, pd.Timestamp, str | None] | None:
+def manager_window(book: Book) -> tuple[pd.Timestamp, pd.Timestamp, str | None] | None:
     """The window: its first day, the day after its last (as-of) day, and a note when
     its start had to be assumed; None without an as-of date."""
     if book.as_of is None:
@@ -300,7 +300,7 @@ def _window(book: Book) -> tuple[pd.Timestamp, pd.Timestamp, str | None] | None:
     return end - pd.DateOffset(months=12), end, note
 
 
-def _dates(acc: pd.DataFrame, column: str) -> np.ndarray:
+def dates_of(acc: pd.DataFrame, column: str) -> np.ndarray:
     if column not in acc:
         return np.full(len(acc), np.datetime64("NaT"), dtype="datetime64[ns]")
     return pd.to_datetime(acc[column]).to_numpy(dtype="datetime64[ns]")
@@ -319,7 +319,7 @@ def _manager_of(acc: pd.DataFrame) -> pd.Series:
     return m.where(m.notna() & (m.astype(str).str.strip() != ""), None)
 
 
-def _monthly(book: Book) -> np.ndarray:
+def monthly_bills(book: Book) -> np.ndarray:
     """Average monthly revenue per account (in the order of accounts), NaN unknown."""
     m = book.monthly_revenue()
     if m is None:
@@ -337,8 +337,8 @@ def _in_window(
     during the window (the accounts table holds the window's churn).
     """
     churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
-    cdate = _dates(acc, "churn_date")
-    join = _dates(acc, "join_date")
+    cdate = dates_of(acc, "churn_date")
+    join = dates_of(acc, "join_date")
     s, e = start.to_datetime64(), end.to_datetime64()
     gone_before = churned & ~np.isnat(cdate) & (cdate < s)
     joined = ~np.isnat(join) & (join >= s) & (join < e) & ~gone_before
@@ -470,7 +470,7 @@ def account_managers(
             ),
         )
         return empty
-    window = _window(book)
+    window = manager_window(book)
     if window is None:
         empty.notes = (
             tr("The data have no as-of date, so the account managers' window is unknown."),
@@ -487,7 +487,7 @@ def account_managers(
     manager = _manager_of(acc)
     at_start, joined, churned_in, active_end = _in_window(acc, start, end)
     seen = at_start | joined  # a customer at some time in the window
-    monthly = _monthly(book)
+    monthly = monthly_bills(book)
     important = important_ids(book, cfg).to_numpy()
 
     p = pnl_of(book, pnl, cost_model)
@@ -717,7 +717,7 @@ def _departure_rows(
             ["account_id", "account_manager", "end"]
         ], None
     acc = book.accounts
-    cdate = pd.Series(_dates(acc, "churn_date"), index=acc["account_id"].to_numpy())
+    cdate = pd.Series(dates_of(acc, "churn_date"), index=acc["account_id"].to_numpy())
     a = a.assign(end=e, start=pd.to_datetime(a["start"]))
     churn_of = cdate.reindex(a["account_id"]).to_numpy()
     # an assignment ending on (or the day before) its account's churn ended with the account
@@ -811,8 +811,8 @@ def _split_time(
     """
     s, e = start.to_datetime64(), end.to_datetime64()
     churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
-    cdate = _dates(acc, "churn_date")
-    join = _dates(acc, "join_date")
+    cdate = dates_of(acc, "churn_date")
+    join = dates_of(acc, "join_date")
     undated = churned & np.isnat(cdate)
     mid = s + (e - s) / 2
     stop = np.where(churned, np.where(undated, mid, cdate), e)
@@ -916,7 +916,7 @@ def manager_departures(book: Book, *, rules: str | Path | dict | None = None) ->
         return ManagerDepartures(
             empty_table, empty_exposed, empty_cmp, (note,), currency=book.currency
         )
-    window = _window(book)
+    window = manager_window(book)
     if window is None:
         note = tr("The data have no as-of date, so departures in the window cannot be dated.")
         return ManagerDepartures(
@@ -930,8 +930,8 @@ def manager_departures(book: Book, *, rules: str | Path | dict | None = None) ->
         notes.append(how)
     # positions in the accounts table (plain arrays: cheap on strings of any kind)
     where = pd.Index(acc["account_id"].to_numpy(dtype=object))
-    monthly = _monthly(book)
-    cdate = _dates(acc, "churn_date")
+    monthly = monthly_bills(book)
+    cdate = dates_of(acc, "churn_date")
     status = acc["status"].to_numpy(dtype=object)
     branch = acc["branch"].to_numpy(dtype=object)
 

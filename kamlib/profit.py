@@ -142,10 +142,10 @@ def cost_model(source: CostModel | str | Path | dict | None = None) -> CostModel
     >>> kamlib.cost_model().table.loc["field_visits", "rate"]
     np.float64(450.0)
     """
-    return _cost_model(source, caller="cost_model")
+    return cost_model_from(source, caller="cost_model")
 
 
-def _cost_model(source: CostModel | str | Path | dict | None, *, caller: str) -> CostModel:
+def cost_model_from(source: CostModel | str | Path | dict | None, *, caller: str) -> CostModel:
     if isinstance(source, CostModel):
         return source
     if source is None:
@@ -185,7 +185,7 @@ def cost_to_serve(
 
     Raises ConfigError when the costs table has a driver the model does not price.
     """
-    model = _cost_model(cost_model, caller="cost_to_serve")
+    model = cost_model_from(cost_model, caller="cost_to_serve")
     money = _driver_money(book, model)
     return money.drop(columns=_given_away(book, list(money.columns)))
 
@@ -366,7 +366,7 @@ def customer_pnl(
         t["revenue"] = np.nan
         notes.append(tr("no revenue in the data: no P&L can be computed"))
     # read (and checked) even without a costs table: a typo in it is an error either way
-    cm = _cost_model(cost_model, caller="customer_pnl")
+    cm = cost_model_from(cost_model, caller="customer_pnl")
     if book.has("costs"):
         money = _driver_money(book, cm)
         given = _given_away(book, list(money.columns))

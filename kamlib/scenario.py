@@ -47,7 +47,7 @@ from ._i18n import N_, current_language, ntr, tr
 from ._labels import label
 from ._result import Result, TableResult, axes, figures, nothing_to_draw
 from ._settings import scenario_settings, settings, unknown_key
-from .profit import CostModel, PnL, _cost_model, is_loss_making, pnl_of
+from .profit import CostModel, PnL, cost_model_from, is_loss_making, pnl_of
 
 __all__ = ["Scenario", "scenario", "Scenarios", "scenarios", "LEVERS"]
 
@@ -92,10 +92,10 @@ def _months_covered(book: Book) -> float | None:
     """The months the P&L sums: billing months, else the observation window's length."""
     if book.has("billing"):
         return float(len(book.months()))
-    from .churn import _period_months, _window
+    from .churn import churn_window, period_months
 
-    window = _window(book)
-    return _period_months(*window) if window is not None else None
+    window = churn_window(book)
+    return period_months(*window) if window is not None else None
 
 
 def _accounts(book: Book, pnl: PnL) -> _Accounts:
@@ -273,7 +273,7 @@ def _about(x: float) -> str:
 def _retention(
     book: Book, acc: _Accounts, mask: np.ndarray, points: float, who: str, rules: dict
 ) -> _Lever:
-    from .churn import _base, account_year_rate
+    from .churn import account_year_rate, churn_base
 
     f = acc.frame
     p = float(points) / 100.0
@@ -328,7 +328,7 @@ def _retention(
                 least=count(least_accounts),
             )
         )
-    churner_ids = _base(sub, True, columns=[]).query("churned == 1")["account_id"]
+    churner_ids = churn_base(sub, True, columns=[]).query("churned == 1")["account_id"]
     is_churner = f["account_id"].isin(churner_ids).to_numpy() & mask
     own = f.loc[is_churner & np.isfinite(f["revenue_own_year"].to_numpy())]
     k = int(is_churner.sum())
@@ -1089,7 +1089,7 @@ def scenario(
     """
     r = scenario_settings(rules, caller="scenario")
     p = pnl_of(book, pnl, cost_model)
-    model = p.model if p.model is not None else _cost_model(cost_model, caller="scenario")
+    model = p.model if p.model is not None else cost_model_from(cost_model, caller="scenario")
     return _scenario(
         book,
         p,
@@ -1255,7 +1255,7 @@ def scenarios(
     r = scenario_settings(rules, caller="scenarios")
     b = r["builtin"]
     p = pnl_of(book, pnl, cost_model)
-    model = p.model if p.model is not None else _cost_model(cost_model, caller="scenarios")
+    model = p.model if p.model is not None else cost_model_from(cost_model, caller="scenarios")
 
     def run(**lever: Any) -> Scenario:
         return _scenario(book, p, r, model, **lever)

@@ -207,6 +207,10 @@ class Tiers(Result):
 RANK_SCHEMES = ("abc", "deciles")
 #: The tier scheme by rank of predicted value (residual CLV, kamlib.customer_value).
 CLV_SCHEME = "clv"
+#: tier schemes that another module builds on a Book, by name: kamlib.customer_value
+#: registers the "clv" scheme when it is imported (it builds on this module's Tiers, so
+#: this module cannot import it)
+SCHEME_BUILDERS: dict[str, Any] = {}
 
 #: the names of the ABC rank tiers (heavy, medium and light spenders)
 _ABC_NAMES = {
@@ -254,11 +258,8 @@ def value_tiers(book: Book, *, scheme: str | Path | dict | None = None) -> Tiers
     >>> round(float(t.table["share_of_accounts"].sum()), 6)
     1.0
     """
-    if isinstance(scheme, str) and scheme == CLV_SCHEME:
-        # imported here: the value module builds on this one's Tiers
-        from .customer_value import clv_tiers
-
-        return clv_tiers(book)
+    if isinstance(scheme, str) and scheme in SCHEME_BUILDERS:
+        return SCHEME_BUILDERS[scheme](book)
     spend = book.monthly_revenue()
     if spend is None:
         empty = pd.Series(pd.NA, index=pd.Index(book.accounts["account_id"]), dtype="object")

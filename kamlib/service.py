@@ -561,7 +561,7 @@ def _judge(
     no_p = int((status == "no_promise").sum())
     if no_p:
         kinds = sorted({str(k) for k in kind[status == "no_promise"]})
-        from .churn import _in_sentence
+        from .churn import column_in_sentence
 
         notes.append(
             ntr(
@@ -570,7 +570,7 @@ def _judge(
                 "judged.",
                 no_p,
                 n=count(no_p),
-                kinds=", ".join(_in_sentence(k) for k in kinds),
+                kinds=", ".join(column_in_sentence(k) for k in kinds),
             )
         )
     if wds.any():
@@ -829,9 +829,9 @@ def _groups(book: Book, by: Any, caller: str, tiers: Any = None) -> tuple[np.nda
             return np.full(len(acc), "all", dtype=object), [note]
         k = pd.Series(tiers.assignment.astype(object).to_numpy(), index=acc.index)
     elif not has_column(book, str(by), caller=caller):
-        from .churn import _in_sentence
+        from .churn import column_in_sentence
 
-        note = tr("The data have no {column}: one group for all.", column=_in_sentence(by))
+        note = tr("The data have no {column}: one group for all.", column=column_in_sentence(by))
         return np.full(len(acc), "all", dtype=object), [note]
     else:
         k = acc[by]
@@ -964,7 +964,7 @@ def complaint_rate(
             ),
         )
         return empty
-    from .churn import _period_name, period_members
+    from .churn import period_members, period_name
 
     tk = book.table("tickets")
     start, end = _coverage(book, tk["opened"])
@@ -1000,7 +1000,7 @@ def complaint_rate(
             k = int(mine.sum())
             rows.append(
                 {
-                    "period": _period_name(p),
+                    "period": period_name(p),
                     "group": g,
                     "accounts": n_acc,
                     "complaints": k,
@@ -1077,12 +1077,12 @@ def complaint_rate(
 def _trend_sentences(
     trends: pd.DataFrame, freq: str, min_periods: int, alpha: float = 0.05
 ) -> list[str]:
-    from .churn import _in_sentence
+    from .churn import column_in_sentence
 
     out = []
     per = tr("a quarter") if freq == "Q" else tr("a month")
     for _, r in trends.iterrows():
-        who = tr("all accounts") if r["group"] == "all" else _in_sentence(r["group"])
+        who = tr("all accounts") if r["group"] == "all" else column_in_sentence(r["group"])
         if r["direction"] in ("rising", "falling"):
             msg = (
                 N_(
@@ -1288,7 +1288,7 @@ def satisfaction_trend(
         return SatisfactionTrend(
             pd.DataFrame(columns=SCORE_COLUMNS), pd.DataFrame(columns=CHANGE_COLUMNS), (note,)
         )
-    from .churn import _period_name
+    from .churn import period_name
 
     sv = book.table("surveys")
     sv = sv.loc[sv["kind"].isin(cfg["kinds"]).to_numpy(dtype=bool, na_value=False)]
@@ -1320,7 +1320,7 @@ def satisfaction_trend(
             m, lo, hi = _mean_ci(s, level) if len(s) >= least else (np.nan, np.nan, np.nan)
             rows.append(
                 {
-                    "period": _period_name(p),
+                    "period": period_name(p),
                     "group": g,
                     "answers": len(s),
                     "mean_score": m,
@@ -1339,8 +1339,8 @@ def satisfaction_trend(
         changes.append(
             {
                 "group": g,
-                "first_period": _period_name(ok[0]),
-                "last_period": _period_name(ok[-1]),
+                "first_period": period_name(ok[0]),
+                "last_period": period_name(ok[-1]),
                 "first_mean": float(np.mean(a)),
                 "last_mean": float(np.mean(b)),
                 "score_change": d,
@@ -1367,7 +1367,7 @@ def satisfaction_trend(
                 least=count(least),
             )
         )
-    from .churn import _in_sentence
+    from .churn import column_in_sentence
 
     for _, r in change_table.iterrows():
         if r["change_clear"]:
@@ -1375,7 +1375,9 @@ def satisfaction_trend(
                 tr(
                     "Satisfaction of {group} went from {first} in {p1} to {last} in {p2} "
                     "({change}; interval {low} to {high}).",
-                    group=tr("all accounts") if r["group"] == "all" else _in_sentence(r["group"]),
+                    group=tr("all accounts")
+                    if r["group"] == "all"
+                    else column_in_sentence(r["group"]),
                     first=number(r["first_mean"], 2),
                     p1=r["first_period"],
                     last=number(r["last_mean"], 2),
@@ -1392,9 +1394,9 @@ def satisfaction_trend(
                 "All answers together: the mean score went from {first} in {p1} to {last} in "
                 "{p2} ({change}; interval {low} to {high}), {clear}.",
                 first=number(float(np.mean(score[period == ok_all[0]])), 2),
-                p1=_period_name(ok_all[0]),
+                p1=period_name(ok_all[0]),
                 last=number(float(np.mean(score[period == ok_all[-1]])), 2),
-                p2=_period_name(ok_all[-1]),
+                p2=period_name(ok_all[-1]),
                 change=f"{d:+.2f}",
                 low=f"{lo:+.2f}",
                 high=f"{hi:+.2f}",
@@ -1694,7 +1696,7 @@ def service_churn(book: Book, *, rules: Rules = None, tiers: Any = None) -> Serv
     >>> r.notes[0][:40]
     'The data have neither a service tickets '
     """
-    from .managers import _dates, _monthly, _window
+    from .managers import dates_of, manager_window, monthly_bills
 
     cfg = service_rules(rules, caller="service_churn")
     cc = cfg["churn"]
@@ -1706,7 +1708,7 @@ def service_churn(book: Book, *, rules: Rules = None, tiers: Any = None) -> Serv
             "so churn after poor service cannot be shown."
         )
         return ServiceChurn(empty_t, empty_c, (note,), has_data=False, currency=book.currency)
-    window = _window(book)
+    window = manager_window(book)
     if window is None:
         note = tr("The data have no as-of date, so churn after a service failure cannot be dated.")
         return ServiceChurn(empty_t, empty_c, (note,), has_data=False, currency=book.currency)
@@ -1718,8 +1720,8 @@ def service_churn(book: Book, *, rules: Rules = None, tiers: Any = None) -> Serv
     ids = pd.Index(acc["account_id"].to_numpy(dtype=object))
     s, e = start.to_datetime64(), end.to_datetime64()
     churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
-    cdate = _dates(acc, "churn_date")
-    join = _dates(acc, "join_date")
+    cdate = dates_of(acc, "churn_date")
+    join = dates_of(acc, "join_date")
     undated = churned & np.isnat(cdate)
     if undated.any():
         k = int(undated.sum())
@@ -1785,7 +1787,7 @@ def service_churn(book: Book, *, rules: Rules = None, tiers: Any = None) -> Serv
         ignore_index=True,
     )[["tier", "customer_type", "after_failure", "months", "churned"]]
 
-    monthly = _monthly(book)
+    monthly = monthly_bills(book)
     failed = np.zeros(len(acc), dtype=bool)
     first = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
     n_fail = pd.Series(0, index=ids)

@@ -425,10 +425,10 @@ class _Signals:
             if m is not None and m.notna().any():
                 v = m.to_numpy(dtype=float, na_value=np.nan)
                 self._number("monthly_revenue", np.log1p(np.clip(v, 0, None)), v, self._bill_words)
-        from .churn import _as_number, _extra_columns
+        from .churn import as_number, extra_columns
 
-        for c in _extra_columns(acc):
-            x = _as_number(acc[c])
+        for c in extra_columns(acc):
+            x = as_number(acc[c])
             name = label(c)
             if x is not None:
                 v = x.to_numpy(dtype=float, na_value=np.nan)

@@ -97,7 +97,7 @@ def test_accounts_that_joined_during_the_window_count_zero_and_are_flagged():
         acc.loc[:99, "churn_date"] > START + pd.Timedelta(days=60), START + pd.Timedelta(days=90)
     )
     book = dataclasses.replace(book, accounts=acc)
-    tenure, _ = C._tenure_at_start(book, C._base(book, True))
+    tenure, _ = C._tenure_at_start(book, C.churn_base(book, True))
     assert (tenure.iloc[:100] == 0).all() and (tenure.iloc[100:] > 0).all()
     d = C.churn_drivers(book)
     assert "joined_in_window: yes" in d.table.index
