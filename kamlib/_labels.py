@@ -1288,6 +1288,7 @@ KINDS.update(
         **dict.fromkeys(["resident_manager", "training", "slow_response"], "flag"),
         # hours late and taken: whole hours are what a reader compares with a promise
         **dict.fromkeys(["late_hours", "elapsed_hours"], "count"),
+        "off_in": "code",  # hours, visits, response: shown in words
         **dict.fromkeys(
             [
                 "new_business_revenue",

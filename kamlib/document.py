@@ -548,7 +548,7 @@ def _build(
     else:
         risk = ChurnRisk().fit(book.whole if book.whole is not None else book)
     watch = risk.branch(branch)
-    whatif = scenarios(b, pnl=pnl)
+    whatif = scenarios(b, pnl=pnl, tiers=tiers)
     actions = next_actions(
         book,
         branch,
@@ -2610,7 +2610,7 @@ def _whatif(ctx: _Ctx, whatif: Any) -> Section:
         tr(
             "What keeping more customers, a price change, letting the loss-making tail go "
             "and serving key accounts at another tier would do to this branch's profit, "
-            "each with the range its assumptions allow (config/scenarios.yaml)."
+            "each with the range its assumptions allow."
         ),
     )
     if _cannot(ctx, s, "scenarios", whatif):

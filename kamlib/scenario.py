@@ -701,7 +701,12 @@ _MEASURES = ("am_hours", "field_visits")
 
 
 def _move(
-    book: Book, acc: _Accounts, spec: Mapping[str, Any], rules: dict, model: CostModel
+    book: Book,
+    acc: _Accounts,
+    spec: Mapping[str, Any],
+    rules: dict,
+    model: CostModel,
+    tiers: Any = None,
 ) -> _Lever:
     from .segment import value_tiers
 
@@ -719,7 +724,9 @@ def _move(
             )
     src, dst = str(spec["from"]), str(spec["to"])
     grow = _setting("revenue_per_tier", rules["move"]["revenue_per_tier"], "share_per_tier")
-    tiers = value_tiers(book, scheme=svc["scheme"])
+    # a value_tiers result of the book on the service scheme (the report's) is reused
+    if tiers is None or getattr(tiers.scheme, "name", svc["scheme"]) != svc["scheme"]:
+        tiers = value_tiers(book, scheme=svc["scheme"])
     order = list(tiers.scheme.codes) if tiers.scheme is not None else list(ent)
     steps = order.index(dst) - order.index(src) if src in order and dst in order else 0
     f = acc.frame
@@ -856,20 +863,31 @@ class Scenario(Result):
         range); returns the Axes."""
         ax = axes(ax)
         t = self.table
-        items = ["revenue_kept", "cost_saved", "revenue_lost", "profit_change"]
+        # without a costs table there is no profit: revenue kept and lost only
+        costs = not math.isnan(self.profit_now)
+        items = (
+            ["revenue_kept", "cost_saved", "revenue_lost", "profit_change"]
+            if costs
+            else ["revenue_kept", "revenue_lost"]
+        )
         values = (
             np.array([t[i].sum(min_count=1) for i in items], dtype="float64")
             if len(t)
-            else np.full(4, np.nan)
+            else np.full(len(items), np.nan)
         )
         if not np.isfinite(values).any():
             return nothing_to_draw(ax, self.notes[0] if self.notes else tr("Nothing to draw."))
-        values[2] = -values[2]  # revenue lost pulls profit down
-        colors = ["#55a868", "#4c72b0", "#c44e52", "#8172b2"]
-        y = np.arange(4)
-        ax.barh(y, np.nan_to_num(values), color=colors)
+        values[items.index("revenue_lost")] *= -1  # revenue lost pulls profit down
+        palette = {
+            "revenue_kept": "#55a868",
+            "cost_saved": "#4c72b0",
+            "revenue_lost": "#c44e52",
+            "profit_change": "#8172b2",
+        }
+        y = np.arange(len(items))
+        ax.barh(y, np.nan_to_num(values), color=[palette[i] for i in items])
         central, low, high = self.change
-        if np.isfinite([central, low, high]).all():
+        if costs and np.isfinite([central, low, high]).all():
             ax.errorbar(
                 [central],
                 [3],
@@ -1118,6 +1136,7 @@ def _scenario(
     drop: Any = None,
     reprice: Any = None,
     move: Mapping[str, Any] | None = None,
+    tiers: Any = None,
 ) -> Scenario:
     """:func:`scenario` with its settings, P&L and cost model already read."""
     if drop is not None and reprice is not None:
@@ -1136,7 +1155,7 @@ def _scenario(
     if reprice is not None:
         levers.append(_reprice(acc, _targets(acc, reprice, mask, book, "reprice"), r, elasticity))
     if move is not None:
-        levers.append(_move(book, acc, move, r, model))
+        levers.append(_move(book, acc, move, r, model, tiers))
     if not acc.has_revenue:
         # without revenue no lever can be weighed: a cost saved alone would look like profit
         for lv in levers:
@@ -1191,6 +1210,23 @@ class Scenarios(TableResult):
     def plot(self, *, ax: Any = None) -> Any:
         """The central profit change of each scenario with its range; returns the Axes."""
         ax = axes(ax)
+        if math.isnan(self.profit_now):  # no costs table: the revenue each would move
+            r = self.table
+            change = (r["revenue_kept"].fillna(0) - r["revenue_lost"].fillna(0)).where(
+                r["revenue_kept"].notna() | r["revenue_lost"].notna()
+            )
+            r = r.assign(change=change)[change.notna()]
+            if r.empty:
+                return nothing_to_draw(ax, self.notes[0] if self.notes else tr("Nothing to draw."))
+            v = r["change"].to_numpy(dtype="float64")
+            y = np.arange(len(r))
+            ax.barh(y, v, color=np.where(v >= 0, "#55a868", "#c44e52"))
+            ax.set_yticks(y, [wrap(label(str(i)), 26) for i in r.index])
+            ax.invert_yaxis()
+            ax.axvline(0, color="black", lw=0.8)
+            money_axis(ax, self.currency, axis="x")
+            ax.set_xlabel(tr("Revenue kept less revenue lost, a year"))
+            return ax
         t = self.table[self.table["profit_change"].notna()] if len(self.table) else self.table
         if t.empty:
             return nothing_to_draw(ax, self.notes[0] if self.notes else tr("Nothing to draw."))
@@ -1234,6 +1270,7 @@ def scenarios(
     pnl: PnL | None = None,
     rules: str | Path | dict | None = None,
     cost_model: CostModel | str | Path | dict | None = None,
+    tiers: Any = None,
 ) -> Scenarios:
     """The built-in scenarios of a branch, ranked by central profit change a year.
 
@@ -1243,6 +1280,8 @@ def scenarios(
     of every one-tier move of ``move_accounts`` key accounts (down or up, between tiers
     with entitlements), the one with the largest central profit change. Each is a
     :class:`Scenario` (``.scenarios``); the table has one row each with its sentence.
+    ``tiers``: a :func:`kamlib.value_tiers` result of the book on the service scheme to
+    reuse (computed when None or on another scheme).
 
     Examples
     --------
@@ -1258,7 +1297,7 @@ def scenarios(
     model = p.model if p.model is not None else cost_model_from(cost_model, caller="scenarios")
 
     def run(**lever: Any) -> Scenario:
-        return _scenario(book, p, r, model, **lever)
+        return _scenario(book, p, r, model, tiers=tiers, **lever)
 
     made: dict[str, Scenario] = {
         "keep_churners": run(retention_points=b["retention_points"]),

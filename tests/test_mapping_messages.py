@@ -179,9 +179,15 @@ def test_the_mapping_docs_examples_are_valid_mappings():
     blocks = [b.split("```", 1)[0] for b in doc.split("```yaml\n")[1:]]
     first = yaml.safe_load(blocks[0])
     check(MappingSpec, first, source="docs/mapping.md")
-    compute = yaml.safe_load("tables:\n  accounts:\n" + blocks[1])
+    # the compute example is written under an accounts table; the service tables' beside it
+    block = next(b for b in blocks if b.lstrip().startswith("compute:"))
+    compute = yaml.safe_load("tables:\n  accounts:\n" + block)
     spec = check(MappingSpec, compute, source="docs/mapping.md")
     assert len(spec.tables.accounts.compute) == 6
+    block = next(b for b in blocks if b.lstrip().startswith("tickets:"))
+    service = yaml.safe_load("tables:\n  accounts: {file: a.csv}\n" + block)
+    spec = check(MappingSpec, service, source="docs/mapping.md")
+    assert spec.tables.tickets is not None and spec.tables.surveys is not None
 
 
 def test_a_required_column_set_by_a_rule_is_not_missing(tmp_path):

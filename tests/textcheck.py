@@ -19,9 +19,22 @@ from pathlib import Path
 
 #: Latin words a Chinese edition may show: standard abbreviations a Chinese reader uses
 #: as they are, and the proper names of the statistical methods (written in Latin letters
-#: in Chinese statistical writing too: "Kaplan-Meier 法", "Wilson 区间", "p 值").
+#: in Chinese statistical writing too: "Kaplan-Meier 法", "Wilson 区间", "p 值", "AUC 值").
 ALLOWED_LATIN = frozenset(
-    {"ARPU", "KPI", "CNY", "USD", "Gini", "p", "Kaplan", "Meier", "Wilson", "Holm", "Poisson"}
+    {
+        "ARPU",
+        "KPI",
+        "CNY",
+        "USD",
+        "Gini",
+        "p",
+        "Kaplan",
+        "Meier",
+        "Wilson",
+        "Holm",
+        "Poisson",
+        "AUC",
+    }
 )
 
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -91,6 +104,10 @@ def data_names(book) -> set[str]:
     for column in ("account_id", "name", "branch", "account_manager", "parent_id", "competitor"):
         if column in acc:
             names.update(str(v) for v in acc[column].dropna().unique())
+    for table, column in (("tickets", "ticket_id"),):  # a ticket's number, as recorded
+        df = getattr(book, table, None)
+        if df is not None and column in df:
+            names.update(str(v) for v in df[column].dropna().unique())
     names.add(str(book.name))
     return {n for n in names if n.strip()}
 
