@@ -1428,7 +1428,11 @@ class ChurnRisk(Result):
             f.params[1:], index=pd.Index(f.columns, name="column"), name="coefficient"
         )
         cols, _ = _rows(sig, active)
-        X = pd.DataFrame({c: cols.get(c, np.full(int(active.sum()), np.nan)) for c in f.columns})
+        n = int(active.sum())
+        # one row per active account even when the fit kept no signal (all constant)
+        X = pd.DataFrame(
+            {c: cols.get(c, np.full(n, np.nan)) for c in f.columns}, index=pd.RangeIndex(n)
+        )
         p = f.predict(X)
         contrib = f.z(X) * f.params[1:]
         codes = [groups.get(c, c) for c in f.columns]
