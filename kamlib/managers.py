@@ -896,7 +896,7 @@ def manager_departures(book: Book, *, rules: str | Path | dict | None = None) ->
     >>> from kamlib.managers import manager_departures
     >>> d = manager_departures(kamlib.synth(300, seed=1).book)
     >>> list(d.table.columns)
-    ['account_manager', 'left', 'accounts', 'churned_after', 'revenue_lost', 'branch']
+    ['account_manager', 'left', 'accounts', 'churned_after', 'revenue_lost', 'still_active', 'revenue_at_risk', 'branch']
     >>> list(d.summary().index[:3])
     ['departures', 'accounts_churned_after_departure', 'revenue_lost_after_manager_left']
     """

@@ -1099,7 +1099,7 @@ def scenario(
     >>> import kamlib
     >>> from kamlib.scenario import scenario
     >>> s = scenario(kamlib.load(kamlib.sample_path()).branch("Suzhou"), retention_points=5)
-    >>> s.sentence.startswith("Keeping 5 more accounts in 100 from leaving each year would")
+    >>> s.sentence.startswith("Keeping 5 more customers in 100 from leaving each year would")
     True
     >>> row = s.table.loc["keep_churners"]
     >>> bool(row["profit_change_low"] <= row["profit_change"] <= row["profit_change_high"])

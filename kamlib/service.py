@@ -1693,8 +1693,8 @@ def service_churn(book: Book, *, rules: Rules = None, tiers: Any = None) -> Serv
     --------
     >>> import kamlib
     >>> r = service_churn(kamlib.load(kamlib.sample_path()))
-    >>> r.notes[0][:40]
-    'The data have neither a service tickets '
+    >>> r.claimed_, r.ratio_ > 1
+    (True, True)
     """
     from .managers import dates_of, manager_window, monthly_bills
 

@@ -193,6 +193,8 @@ _TABLE_REASONS = {
     # (``TABLE_WORDS``): their sections say "The data have no service tickets table ..."
     "no service tickets table": "service tickets table",
     "no satisfaction surveys table": "satisfaction surveys table",
+    # churn after poor service needs either table: with both missing, their sentences say it
+    "no service tickets or surveys table": "service tickets table",
 }
 
 
