@@ -252,6 +252,47 @@ class Book:
     def missing_tables(self) -> list[str]:
         return [t for t in OPTIONAL_TABLES if not self.has(t)]
 
+    def fingerprint(self) -> str:
+        """A digest of the data (every table's values, names and dtypes, and the book's
+        settings): equal for two books holding the same data, whatever their objects.
+        What remembers a model fitted on an operator (see
+        :func:`kamlib.watchlist.operator_model`) keys on it.
+
+        Examples
+        --------
+        >>> import kamlib
+        >>> b = kamlib.load(kamlib.sample_path())
+        >>> b.fingerprint() == kamlib.load(kamlib.sample_path()).fingerprint()
+        True
+        >>> b.fingerprint() == b.branch("Suzhou").fingerprint()
+        False
+        """
+        import hashlib
+
+        h = hashlib.sha256()
+        for t in ("accounts", *OPTIONAL_TABLES):
+            df = getattr(self, t, None)
+            if not isinstance(df, pd.DataFrame):
+                h.update(f"{t}:none;".encode())
+                continue
+            h.update(f"{t}:{list(df.columns)}:{[str(d) for d in df.dtypes]}:{len(df)};".encode())
+            if len(df):
+                h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+        h.update(
+            repr(
+                (
+                    self.name,
+                    self.currency,
+                    self.as_of,
+                    self.observed_from,
+                    self.revenue_basis,
+                    sorted(self.assumed.items()),
+                    sorted(self.computed.items()),
+                )
+            ).encode()
+        )
+        return h.hexdigest()
+
     # -- slicing ---------------------------------------------------------------------
     def branch(self, name: str | list[str]) -> Book:
         """The same book restricted to one branch (or several).

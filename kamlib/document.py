@@ -502,7 +502,7 @@ def _build(
     from .report import data_quality, metrics_of
     from .scenario import scenarios
     from .service import complaint_rate, satisfaction_trend, service_churn, service_promises
-    from .watchlist import ChurnRisk
+    from .watchlist import operator_model
 
     b = book.branch(branch)
     cur = book.currency
@@ -546,7 +546,7 @@ def _build(
     if book.churn_risk is not None:  # fitted once on the prepared operator
         risk = book.churn_risk
     else:
-        risk = ChurnRisk().fit(book.whole if book.whole is not None else book)
+        risk = operator_model(book.whole if book.whole is not None else book)
     watch = risk.branch(branch)
     whatif = scenarios(b, pnl=pnl, tiers=tiers)
     actions = next_actions(

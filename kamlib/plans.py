@@ -380,6 +380,7 @@ class _PlanData:
     complaints_per_month: pd.Series | None = None
     complaints_median: float = float("nan")
     notes: list[str] = field(default_factory=list)
+    _groups: dict[str, dict[Any, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(
@@ -437,6 +438,16 @@ class _PlanData:
 
     def account(self, aid: str) -> dict[str, Any]:
         return {k: (None if _blank(v) else v) for k, v in self.accounts.loc[aid].to_dict().items()}
+
+    def rows(self, name: str, aid: str) -> pd.DataFrame:
+        """The rows of one account in table ``name`` (billing, usage, history, space): the
+        table is grouped once, not scanned once per plan."""
+        df: pd.DataFrame = getattr(self, name)
+        where = self._groups.get(name)
+        if where is None:
+            where = self._groups[name] = df.groupby("account_id", sort=False, observed=True).indices
+        at = where.get(aid)
+        return df.iloc[at] if at is not None else df.iloc[0:0]
 
 
 def _complaints(book: Book, key: pd.Series) -> tuple[pd.Series | None, float]:
@@ -503,7 +514,7 @@ def _plan(ctx: _PlanData, aid: str, chosen: str, rank: int) -> AccountPlan:
         )
     file_rows.append((tr("Account manager"), str(a.get("account_manager") or tr("none"))))
     if ctx.history is not None:
-        h = ctx.history[ctx.history["account_id"] == aid].sort_values("start")
+        h = ctx.rows("history", aid).sort_values("start")
         before = [str(m) for m in h["account_manager"].iloc[:-1]]
         if before:
             file_rows.append((tr("Earlier account managers"), ", ".join(dict.fromkeys(before))))
@@ -533,7 +544,7 @@ def _plan(ctx: _PlanData, aid: str, chosen: str, rank: int) -> AccountPlan:
     money_rows: list[tuple[str, str, float]] = []
     rev_total = float("nan")
     if ctx.billing is not None:
-        bill = ctx.billing[ctx.billing["account_id"] == aid]
+        bill = ctx.rows("billing", aid)
         rev_total = float(bill["revenue"].sum())
     else:
         r = book.period_revenue()
@@ -554,10 +565,13 @@ def _plan(ctx: _PlanData, aid: str, chosen: str, rank: int) -> AccountPlan:
     )
     monthly = pd.Series(dtype="float64")
     if ctx.billing is not None:
-        bill = ctx.billing[ctx.billing["account_id"] == aid]
-        per = bill.pivot_table(
-            index="product", columns="month", values="revenue", aggfunc="sum", observed=True
-        ).reindex(columns=ctx.months, fill_value=0.0)
+        bill = ctx.rows("billing", aid)
+        per = (
+            bill.groupby(["product", "month"], observed=True)["revenue"]
+            .sum()
+            .unstack("month")
+            .reindex(columns=ctx.months, fill_value=0.0)
+        )
         per = per.fillna(0.0)
         monthly = per.sum(axis=0)
         if len(ctx.months) >= 2 * w:
@@ -594,7 +608,7 @@ def _plan(ctx: _PlanData, aid: str, chosen: str, rank: int) -> AccountPlan:
     ws_cols = ["product", "peer_share", "peers", "expected_monthly_revenue", "reading"]
     space = pd.DataFrame(columns=ws_cols)
     if ctx.space is not None:
-        s = ctx.space[ctx.space["account_id"] == aid]
+        s = ctx.rows("space", aid)
         if len(s):
             space = s[["product", "peer_share", "peers", "expected_monthly_revenue"]].copy()
             space["reading"] = [
@@ -636,7 +650,7 @@ def _plan(ctx: _PlanData, aid: str, chosen: str, rank: int) -> AccountPlan:
             tr("falling by {share} or more", share=share(rules["bill_drop"])),
         )
     if ctx.usage is not None and {"calls", "forwarded_calls"} <= set(ctx.usage.columns):
-        u = ctx.usage[ctx.usage["account_id"] == aid].sort_values("month")
+        u = ctx.rows("usage", aid).sort_values("month")
         if len(u) >= 2 * w:
             early, late = u.iloc[:w], u.iloc[-w:]
             f0 = _ratio(early["forwarded_calls"].sum(), early["calls"].sum())
@@ -699,7 +713,7 @@ def _plan(ctx: _PlanData, aid: str, chosen: str, rank: int) -> AccountPlan:
         )
     manager_changed = False
     if ctx.history is not None:
-        h = ctx.history[ctx.history["account_id"] == aid]
+        h = ctx.rows("history", aid)
         start = book.observation_start()
         if start is not None and len(h) > 1:
             manager_changed = bool((h["start"] > start).any())

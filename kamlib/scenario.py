@@ -86,6 +86,8 @@ class _Accounts:
     has_revenue: bool
     currency: str
     notes: list[str]
+    #: the book's monthly revenue per account (``Book.monthly_revenue``), read once
+    spend: pd.Series | None = None
 
 
 def _months_covered(book: Book) -> float | None:
@@ -154,7 +156,9 @@ def _accounts(book: Book, pnl: PnL) -> _Accounts:
                 "move is priced from the entitlements and the cost model's rates)."
             )
         )
-    return _Accounts(frame, pnl.has_costs, has_revenue, book.currency, notes)
+    return _Accounts(
+        frame, pnl.has_costs, has_revenue, book.currency, notes, book.monthly_revenue()
+    )
 
 
 # -- assumptions ------------------------------------------------------------------------
@@ -736,7 +740,7 @@ def _move(
     eligible = f["active"].to_numpy() & in_tier
     if "customer_type" in a:
         eligible &= a["customer_type"].isin(svc["types"]).to_numpy(dtype=bool, na_value=False)
-    spend = book.monthly_revenue()
+    spend = acc.spend
     pool = f.loc[eligible].assign(
         spend=spend.to_numpy(dtype="float64")[eligible] if spend is not None else np.nan
     )
@@ -1137,11 +1141,13 @@ def _scenario(
     reprice: Any = None,
     move: Mapping[str, Any] | None = None,
     tiers: Any = None,
+    accounts: _Accounts | None = None,
 ) -> Scenario:
-    """:func:`scenario` with its settings, P&L and cost model already read."""
+    """:func:`scenario` with its settings, P&L and cost model already read (and the
+    per-account frame, when several scenarios of one book share it)."""
     if drop is not None and reprice is not None:
         raise ValueError("give drop= or reprice= for the loss-making accounts, not both")
-    acc = _accounts(book, p)
+    acc = _accounts(book, p) if accounts is None else accounts
     notes = [*p.notes, *acc.notes]
     mask = _segment_mask(book, acc, segment)
     who = _who(segment)
@@ -1296,8 +1302,16 @@ def scenarios(
     p = pnl_of(book, pnl, cost_model)
     model = p.model if p.model is not None else cost_model_from(cost_model, caller="scenarios")
 
+    # what every scenario reads, once: the accounts' money a year and the service tiers
+    acc = _accounts(book, p)
+    scheme = settings("key_accounts")["service"]["scheme"]
+    if tiers is None or getattr(tiers.scheme, "name", scheme) != scheme:
+        from .segment import value_tiers
+
+        tiers = value_tiers(book, scheme=scheme)
+
     def run(**lever: Any) -> Scenario:
-        return _scenario(book, p, r, model, tiers=tiers, **lever)
+        return _scenario(book, p, r, model, tiers=tiers, accounts=acc, **lever)
 
     made: dict[str, Scenario] = {
         "keep_churners": run(retention_points=b["retention_points"]),

@@ -48,6 +48,7 @@ from ._settings import local_name, settings
 __all__ = [
     "ChurnRisk",
     "churn_risk",
+    "operator_model",
     "WatchList",
     "watchlist_rules",
     "signals_at",
@@ -1623,3 +1624,34 @@ def churn_risk(
     True
     """
     return ChurnRisk(horizon_months=horizon_months, rules=rules, seed=seed).fit(book)
+
+
+#: operator models fitted in this process, by (data, settings, language): a report per
+#: branch of one operator fits the operator's model once, not once per branch
+_FITTED: dict[tuple[str, str, str], ChurnRisk] = {}
+_FITTED_KEEP = 2  # operators remembered (each model holds its operator's book)
+
+
+def operator_model(book: Book) -> ChurnRisk:
+    """The operator's churn-risk model with the bundled settings: fitted on ``book`` (the
+    whole operator) the first time it is asked for, remembered for the same data, settings
+    and language in this process (:meth:`Book.fingerprint`), so the reports of every branch
+    share one fit. The model returned is shared: do not change it.
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> b = kamlib.load(kamlib.sample_path())
+    >>> operator_model(b) is operator_model(kamlib.load(kamlib.sample_path()))
+    True
+    """
+    from ._i18n import current_language
+
+    key = (book.fingerprint(), repr(watchlist_rules(None)), current_language())
+    model = _FITTED.get(key)
+    if model is None:
+        model = ChurnRisk().fit(book)
+        while len(_FITTED) >= _FITTED_KEEP:
+            _FITTED.pop(next(iter(_FITTED)))
+        _FITTED[key] = model
+    return model

@@ -377,3 +377,22 @@ def test_held_out_auc_on_the_maven_export(maven_book):
     assert m.validation_ == "held_out" and 0.8 <= m.auc_ <= 0.95
     assert m.usable_ and len(m.table) == int(maven_book.accounts["status"].eq("active").sum())
     assert "no dates" in m.notes[0]
+
+
+def test_the_operator_model_is_fitted_once_per_data_and_language():
+    """A report per branch reuses the operator's fit; other data, or another language
+    (the notes are words), get a fit of their own; the fit is the same as a fresh one."""
+    from kamlib._i18n import language
+    from kamlib.watchlist import operator_model
+
+    a = kamlib.synth(120, seed=11).book
+    again = kamlib.synth(120, seed=11).book  # the same data in other objects
+    other = kamlib.synth(120, seed=12).book
+    m = operator_model(a)
+    assert operator_model(again) is m
+    assert operator_model(other) is not m
+    with language("zh"):
+        assert operator_model(a) is not m
+    fresh = ChurnRisk().fit(a)
+    pd.testing.assert_frame_equal(m.table, fresh.table)
+    assert m.auc_ == fresh.auc_ or (np.isnan(m.auc_) and np.isnan(fresh.auc_))
