@@ -649,6 +649,9 @@ LABELS: dict[str, str] = {
     "churn_probability": N_("Probability of churning"),
     "value_at_stake": N_("Monthly revenue at stake"),
     "top_decile": N_("In the riskiest tenth"),
+    "risk_vs_average": N_("Risk against the average account"),
+    "on_call_list": N_("On the call list"),
+    "average_probability": N_("Average probability of churning"),
     "reason_1": N_("First reason"),
     "reason_2": N_("Second reason"),
     "reason_3": N_("Third reason"),
@@ -1356,11 +1359,13 @@ KINDS.update(
         # -- the watch list (kamlib.watchlist)
         **dict.fromkeys(["churn_probability", "predicted_rate", "observed_rate"], "share"),
         **dict.fromkeys(["value_at_stake", "value_at_risk_top_decile"], "money"),
-        **dict.fromkeys(["top_decile", "usable"], "flag"),
+        **dict.fromkeys(["top_decile", "usable", "on_call_list"], "flag"),
         **dict.fromkeys(
             ["auc", "auc_ci_low", "auc_ci_high", "branch_auc", "coefficient"], "number"
         ),
         "lift_top_decile": "ratio",
+        "risk_vs_average": "ratio",
+        "average_probability": "share",
         **dict.fromkeys(
             ["churners_in_validation", "rows_in_validation", "accounts_scored"], "count"
         ),
@@ -1722,6 +1727,14 @@ DEFINITIONS: dict[str, str] = {
     ),
     "value_at_stake": N_("Monthly revenue x probability of churning: revenue expected to be lost."),
     "top_decile": N_("Among the tenth of active accounts with the highest probability."),
+    "risk_vs_average": N_(
+        "The account's probability of churning over the average active account's (2 is twice "
+        "as likely to leave)."
+    ),
+    "on_call_list": N_(
+        "At least one signal raises the account's risk enough to be a reason for a call: "
+        "the report's watch list is these accounts, most revenue at stake first."
+    ),
     "reason_1": N_("The signal that pushes the account's risk up most, in words."),
     "action_1": N_("What to do about the first reason (watchlist.yaml: actions)."),
     # -- customer value ahead (kamlib.customer_value); a period is a month unless

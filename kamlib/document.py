@@ -2561,28 +2561,61 @@ def _watchlist(ctx: _Ctx, model: Any, watch: Any) -> Section:
         who = acc.set_index("account_id")["account_manager"]
         t = t.assign(account_manager=t["account_id"].map(who).fillna(tr("No account manager")))
     shown = t.set_index("account_id")[[c for c in cols if c in t]]
-    top = shown.head(20)
-    s.blocks.append(
-        Table(
-            tr("Watch list"),
-            ntr(
-                "The account with the most revenue at stake (revenue x probability of "
-                "leaving): {money} a month expected to be lost",
-                "The {n} accounts with the most revenue at stake (revenue x probability of "
-                "leaving): {money} a month expected to be lost",
-                len(top),
-                n=count(len(top)),
-                money=money(float(top["value_at_stake"].sum()), ctx.cur),
-            ),
-            top,
-            kinds={"reason_1": "text", "action_1": "text", "reason_2": "text"},
-        )
+    # the call list: the accounts with a reason to call, most revenue at stake first
+    listed = (
+        t["on_call_list"].to_numpy(dtype=bool) if "on_call_list" in t else np.ones(len(t), bool)
     )
-    if len(shown) > 20:
+    top = shown[listed].head(20)
+    if len(top):
+        s.blocks.append(
+            Table(
+                tr("Watch list"),
+                ntr(
+                    "The account with a warning sign and the most revenue at stake (revenue x "
+                    "probability of leaving): {money} a month expected to be lost",
+                    "The {n} accounts with a warning sign and the most revenue at stake "
+                    "(revenue x probability of leaving): {money} a month expected to be lost",
+                    len(top),
+                    n=count(len(top)),
+                    money=money(float(top["value_at_stake"].sum()), ctx.cur),
+                ),
+                top,
+                kinds={"reason_1": "text", "action_1": "text", "reason_2": "text"},
+            )
+        )
+    else:
         s.blocks.append(
             Text(
                 tr(
-                    "The table shows the first 20; the workbook lists every active account ({n}).",
+                    "No active account of the branch shows a warning sign (a signal that "
+                    "raises its risk of leaving): no call is needed for churn risk this week."
+                )
+            )
+        )
+    # large accounts with no warning sign: said, not listed (nothing to tell the caller)
+    floor = float(top["value_at_stake"].min()) if len(top) else 0.0
+    quiet = ~listed & (t["value_at_stake"].to_numpy(dtype=float) > floor)
+    if quiet.any():
+        s.blocks.append(
+            Text(
+                ntr(
+                    "{n} account has more revenue at stake than the last one listed only "
+                    "because it is large: no single signal raises its risk enough to be a "
+                    "reason for a call.",
+                    "{n} accounts have more revenue at stake than the last one listed only "
+                    "because they are large: no single signal raises their risk enough to be "
+                    "a reason for a call.",
+                    int(quiet.sum()),
+                    n=count(int(quiet.sum())),
+                ),
+                "note",
+            )
+        )
+    if len(shown) > len(top):
+        s.blocks.append(
+            Text(
+                tr(
+                    "The workbook lists every active account ({n}) with its risk and reasons.",
                     n=count(len(shown)),
                 ),
                 "note",

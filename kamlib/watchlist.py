@@ -73,6 +73,8 @@ WATCH_COLUMNS = [
     "monthly_revenue",
     "churn_probability",
     "value_at_stake",
+    "risk_vs_average",
+    "on_call_list",
     "top_decile",
 ]
 CALIBRATION_COLUMNS = ["rows", "churned", "predicted_rate", "observed_rate"]
@@ -1086,6 +1088,7 @@ class ChurnRisk(Result):
         self.scores_ = pd.DataFrame(columns=self._watch_columns())
         self.table_ = self.scores_
         self.value_at_risk_top_decile_ = math.nan
+        self.average_probability_ = math.nan
 
     def _watch_columns(self) -> list[str]:
         n = int(self.rules_["top_reasons"])
@@ -1460,6 +1463,13 @@ class ChurnRisk(Result):
                 reasons[j][i] = _sentence_case(phrase)
                 actions[j][i] = local_name(acts.get(code, r["default_action"]))
                 j += 1
+        # the call list: the accounts with a reason to call (a signal that raises their
+        # risk); a large account at an ordinary risk has revenue at stake but nothing to say
+        avg = float(np.mean(p)) if len(p) else math.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vs_avg = p / avg if avg > 0 else np.full(len(p), np.nan)
+        on_list = np.array([x is not None for x in reasons[0]], dtype=bool)
+        self.average_probability_ = avg
         acc = book.accounts.loc[active]
         out = pd.DataFrame(
             {
@@ -1472,6 +1482,8 @@ class ChurnRisk(Result):
                 "monthly_revenue": revenue[active],
                 "churn_probability": p,
                 "value_at_stake": revenue[active] * p,
+                "risk_vs_average": vs_avg,
+                "on_call_list": on_list,
             }
         )
         n_top = int(math.ceil(len(out) / 10))
@@ -1543,6 +1555,7 @@ class ChurnRisk(Result):
                 "auc_ci_high": self.auc_ci_[1],
                 "branch_auc": b_auc,
                 "usable": self.usable_,
+                "average_probability": self.average_probability_,
             },
         )
 

@@ -396,3 +396,22 @@ def test_the_operator_model_is_fitted_once_per_data_and_language():
     fresh = ChurnRisk().fit(a)
     pd.testing.assert_frame_equal(m.table, fresh.table)
     assert m.auc_ == fresh.auc_ or (np.isnan(m.auc_) and np.isnan(fresh.auc_))
+
+
+def test_the_call_list_is_the_accounts_with_a_reason_most_at_stake_first(model, sample_book):
+    """The report's watch list names only accounts with a reason to call; the large
+    accounts with no reason that it leaves out are counted in a sentence."""
+    t = model.table
+    assert (t["on_call_list"] == t["reason_1"].notna()).all()
+    p = t["churn_probability"].to_numpy()
+    np.testing.assert_allclose(t["risk_vs_average"], p / p.mean())
+    report = kamlib.build_report(sample_book, "Beijing")
+    sec = next(s for s in report.sections if s.key == "watchlist")
+    shown = next(b for b in sec.blocks if getattr(b, "name", "") == "Watch list").frame
+    mine = t[(t["branch"] == "Beijing") & t["reason_1"].notna()]
+    mine = mine.sort_values("value_at_stake", ascending=False).head(20)
+    assert list(shown.index) == list(mine["account_id"])
+    beijing = t[t["branch"] == "Beijing"]
+    quiet = beijing["reason_1"].isna() & (beijing["value_at_stake"] > mine["value_at_stake"].min())
+    said = [b.text for b in sec.blocks if "only because" in getattr(b, "text", "")]
+    assert said and said[0].startswith(f"{int(quiet.sum())} accounts have more revenue at stake")
