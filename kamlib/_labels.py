@@ -800,6 +800,7 @@ LABELS: dict[str, str] = {
     "mean_value_per_period": N_("Mean value per period"),
     "model": N_("Model"),
     "pooled": N_("All contract customers"),
+    "constant": N_("The segment, at one churn probability"),
     "residual_value": N_("Value ahead"),
     "sbg": N_("Shifted beta-geometric"),
     "sbg_alpha": N_("Alpha (sBG)"),
@@ -812,6 +813,9 @@ LABELS: dict[str, str] = {
     "share_of_residual_value": N_("Share of the value ahead"),
     "tenure_periods": N_("Tenure (whole periods)"),
     "total_residual_value": N_("Total value ahead"),
+    "value_ahead": N_("Value ahead if it stays"),
+    "value_lost_to_churn": N_("Value ahead lost to churn"),
+    "churners_valued": N_("Churners valued"),
     "value_basis": N_("Value counted"),
     "value_per_period": N_("Value per period"),
 }
@@ -1452,6 +1456,8 @@ KINDS.update(
                 "total_residual_value",
                 "value_per_period",
                 "mean_value_per_period",
+                "value_ahead",
+                "value_lost_to_churn",
             ],
             "money",
         ),
@@ -1460,6 +1466,7 @@ KINDS.update(
                 "accounts_at_risk",
                 "accounts_valued",
                 "churners",
+                "churners_valued",
                 "segments_fitted",
                 "tenure_periods",
                 "horizon_months",
@@ -1755,7 +1762,12 @@ DEFINITIONS: dict[str, str] = {
         "Periods the account is expected to stay from now, given how long it has stayed."
     ),
     "fitted_on": N_(
-        "Whose churn the lifetime was fitted to: the segment's, or all contract customers'."
+        "Whose churn the lifetime was fitted to: the segment's (two parameters, or one churn "
+        "probability when it has too few churners), or all contract customers'."
+    ),
+    "value_ahead": N_(
+        "The margin the account is expected to bring from now on, discounted (the lifetime "
+        "model fitted on the whole operator): what it would take with it if it left."
     ),
     "model": N_("The lifetime model: shifted beta-geometric, or its limit of constant churn."),
     "residual_value": N_(
