@@ -348,6 +348,7 @@ def _constant(periods: np.ndarray, gone: np.ndarray, entered: np.ndarray) -> Lif
         float(ll),
     )
 
+
 # ============================================================================ the fits
 @dataclass(frozen=True)
 class _Fitted:

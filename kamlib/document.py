@@ -492,6 +492,7 @@ def _build(
     from . import opportunity as op
     from . import profit as pr
     from . import segment as sg
+    from .customer_value import clv
     from .deals import contract_payback, discount_control
     from .decisions import kpis, next_actions
     from .key_accounts import key_account_list, service_levels
@@ -502,7 +503,6 @@ def _build(
     from .report import data_quality, metrics_of
     from .scenario import scenarios
     from .service import complaint_rate, satisfaction_trend, service_churn, service_promises
-    from .customer_value import clv
     from .watchlist import operator_model
 
     b = book.branch(branch)
@@ -2578,22 +2578,20 @@ def _value(ctx: _Ctx, value: Any) -> Section:
     margin = value.value_basis == "margin"
     s.blocks.append(
         Text(
-            (
-                tr(
-                    "The branch's {n} valued contract customers are expected to bring {money} "
-                    "of margin from now on (discounted at {rate} a year).",
-                    n=count(len(valued)),
-                    money=money(total, ctx.cur),
-                    rate=rate,
-                )
-                if margin
-                else tr(
-                    "The branch's {n} valued contract customers are expected to bring {money} "
-                    "of revenue from now on (discounted at {rate} a year).",
-                    n=count(len(valued)),
-                    money=money(total, ctx.cur),
-                    rate=rate,
-                )
+            tr(
+                "The branch's {n} valued contract customers are expected to bring {money} "
+                "of margin from now on (discounted at {rate} a year).",
+                n=count(len(valued)),
+                money=money(total, ctx.cur),
+                rate=rate,
+            )
+            if margin
+            else tr(
+                "The branch's {n} valued contract customers are expected to bring {money} "
+                "of revenue from now on (discounted at {rate} a year).",
+                n=count(len(valued)),
+                money=money(total, ctx.cur),
+                rate=rate,
             )
         )
     )

@@ -415,6 +415,7 @@ def test_a_churn_cut_that_lowers_profit_says_why():
         f"{money(2_000, 'CNY')} to keep, and 100% of those that left lost money."
     )
     # a profitable churner: no such sentence
-    assert "That is because" not in _row(scenario(_book(), retention_points=5), "keep_churners")[
-        "sentence"
-    ]
+    assert (
+        "That is because"
+        not in _row(scenario(_book(), retention_points=5), "keep_churners")["sentence"]
+    )
