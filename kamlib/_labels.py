@@ -561,6 +561,8 @@ LABELS: dict[str, str] = {
     "raise price / improve mix": N_("Raise prices or improve the mix"),
     "drop unprofitable": N_("Reprice or let go the loss-makers"),
     "win new customers": N_("Win new customers"),
+    "keep accounts at risk": N_("Keep the accounts likely to leave"),
+    "churn_probability_year": N_("Chance of leaving within a year"),
     "clear": N_("Clear"),
     "fair": N_("Fair"),
     "ambiguous": N_("Ambiguous"),
@@ -1267,6 +1269,7 @@ KINDS.update(
                 "raise price / improve mix",
                 "drop unprofitable",
                 "win new customers",
+                "keep accounts at risk",
             ],
             "money",
         ),
@@ -1361,7 +1364,10 @@ KINDS.update(
         "sentence": "text",
         "best_scenario": "code",
         # -- the watch list (kamlib.watchlist)
-        **dict.fromkeys(["churn_probability", "predicted_rate", "observed_rate"], "share"),
+        **dict.fromkeys(
+            ["churn_probability", "predicted_rate", "observed_rate", "churn_probability_year"],
+            "share",
+        ),
         **dict.fromkeys(["value_at_stake", "value_at_risk_top_decile"], "money"),
         **dict.fromkeys(["top_decile", "usable", "on_call_list"], "flag"),
         **dict.fromkeys(

@@ -331,6 +331,7 @@ class OpportunityRules(_Model):
     price_rise: NonNegative
     price_churn_penalty: NonNegative
     drop_success: Share
+    retain_success: Share = 0.3
     large_result_share: NonNegative
     likely: Share
 

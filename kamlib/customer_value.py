@@ -91,6 +91,7 @@ _TABLE_COLUMNS = [
     "expected_residual_lifetime",
     "discounted_residual_lifetime",
     "residual_value",
+    "churn_probability_year",
 ]
 _SEGMENT_COLUMNS = [
     "accounts_at_risk",
@@ -264,6 +265,19 @@ class LifetimeFit:
         rates = (self.beta + np.arange(horizon)) / (self.alpha + self.beta + np.arange(horizon))
         s = np.concatenate([[1.0], np.cumprod(rates)])
         return s[t.astype(int)]
+
+    def leave_within(self, n: np.ndarray, k: int) -> np.ndarray:
+        """The chance that an account in its n-th period leaves within the next ``k``
+        periods: 1 - S(n - 1 + k) / S(n - 1)."""
+        n = np.asarray(n, dtype=float)
+        if self.model == "geometric":
+            return 1 - (1 - self.period_churn_probability) ** np.full(n.shape, float(k))
+        out = np.full(n.shape, np.nan)
+        ok = np.isfinite(n)
+        if ok.any():
+            s = self.survival(np.concatenate([n[ok] - 1, n[ok] - 1 + k]))
+            out[ok] = 1 - s[ok.sum() :] / s[: ok.sum()]
+        return out
 
     def residual(self, n: np.ndarray, d: float, horizon: int | None) -> np.ndarray:
         """DERL per account in its n-th period (see :func:`derl`)."""
@@ -448,7 +462,8 @@ class CustomerValue(Result):
     none), ``tenure_periods`` (whole periods completed at the as-of date),
     ``value_per_period``, ``expected_residual_lifetime`` (renewals left, undiscounted;
     within the horizon when there is one), ``discounted_residual_lifetime`` (DERL) and
-    ``residual_value`` (value per period x DERL). ``segments``: one row per segment with
+    ``residual_value`` (value per period x DERL) and ``churn_probability_year`` (the
+    chance of leaving within 12 months, given the periods it has stayed). ``segments``: one row per segment with
     the fit (alpha, beta and their 95% intervals), accounts at risk, churners and the
     means. ``fits``: the :class:`LifetimeFit` of each fitted segment (``"pooled"`` too
     when used).
@@ -886,6 +901,7 @@ def clv(
     )
     life = np.full(len(sub), np.nan)
     disc = np.full(len(sub), np.nan)
+    year = np.full(len(sub), np.nan)  # the chance of leaving within 12 months
     model = np.full(len(sub), None, dtype=object)
     fitted_on = np.full(len(sub), None, dtype=object)
     for name in sorted({x for x in seg_names if x is not None}):
@@ -898,6 +914,7 @@ def clv(
         n = c[ok] + 1  # in its n-th period: c whole periods completed
         life[ok] = f.residual(n, 0.0, horizon)
         disc[ok] = f.residual(n, d, horizon)
+        year[ok] = f.leave_within(n, max(1, 12 // pm))
         model[ok], fitted_on[ok] = f.model, on
     unknown_tenure = int((np.isnan(c) & np.array([x is not None for x in seg_names])).sum())
     if unknown_tenure:
@@ -935,6 +952,7 @@ def clv(
             "expected_residual_lifetime": life,
             "discounted_residual_lifetime": disc,
             "residual_value": per_value * disc,
+            "churn_probability_year": year,
         },
         columns=_TABLE_COLUMNS,
     )

@@ -490,3 +490,51 @@ def test_the_report_says_the_value_ahead_and_what_churn_took(sample_book):
     np.testing.assert_allclose(
         shown["value_ahead"].dropna(), ahead.reindex(shown.index).dropna().to_numpy()
     )
+
+
+def test_the_chance_of_leaving_within_a_year_by_hand(value):
+    """sBG: 1 - the product of the next 12 renewal probabilities (beta + t - 1) /
+    (alpha + beta + t - 1), t = n .. n + 11; constant churn: 1 - (1 - theta) ** 12."""
+    t = value.table.dropna(subset=["churn_probability_year"])
+    for name, fit in value.fits.items():
+        rows = t[t["segment"] == name].head(5)
+        for _, row in rows.iterrows():
+            n = int(row["tenure_periods"]) + 1
+            if fit.model == "sbg":
+                a, b = fit.alpha, fit.beta
+                stay = np.prod([(b + k - 1) / (a + b + k - 1) for k in range(n, n + 12)])
+            else:
+                stay = (1 - fit.period_churn_probability) ** 12
+            assert row["churn_probability_year"] == pytest.approx(1 - stay), name
+
+
+def test_the_priority_matrix_sized_on_value_ahead_by_hand(sample_book):
+    """With value=, a month of an account's money counts its discounted months ahead, not
+    12; the keep lever is the money-making accounts' value ahead x their chance of leaving
+    within a year, at retain_success."""
+    s = sample_book.branch("Suzhou")
+    tiers = kamlib.value_tiers(s).assignment
+    v = clv(s, fit_on=sample_book)
+    o = kamlib.opportunity_matrix(s, tiers, value=v).table.set_index(["segment", "lever"])
+    plain = kamlib.opportunity_matrix(s, tiers).table.set_index(["segment", "lever"])
+    acc = s.accounts.set_index("account_id")
+    spend = s.monthly_revenue()
+    active = acc.index[acc["status"] == "active"]
+    vt = v.table.set_index("account_id")
+    months = vt["discounted_residual_lifetime"].reindex(active).fillna(12.0)
+    for seg in ("crystal", "gold"):
+        ids = [i for i in active if tiers.get(i) == seg]
+        sp = spend.reindex(ids)
+        med = sp.median()
+        by_hand = float(((med - sp).clip(lower=0) * months.reindex(ids)).sum()) * 0.10
+        assert o.loc[(seg, "raise usage"), "size"] == pytest.approx(by_hand)
+        price = float((sp * months.reindex(ids)).sum()) * 0.05
+        assert o.loc[(seg, "raise price / improve mix"), "size"] == pytest.approx(price)
+        keep = vt.reindex(ids)
+        worth = (keep["residual_value"].clip(lower=0) * keep["churn_probability_year"]).sum()
+        assert o.loc[(seg, "keep accounts at risk"), "size"] == pytest.approx(worth)
+        assert o.loc[(seg, "keep accounts at risk"), "probability"] == 0.30
+        # without value: a year
+        year = float(((med - sp).clip(lower=0)).sum()) * 0.10 * 12
+        assert plain.loc[(seg, "raise usage"), "size"] == pytest.approx(year)
+    assert ("crystal", "keep accounts at risk") not in plain.index
