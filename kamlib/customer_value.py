@@ -40,7 +40,7 @@ in the notes and in the ``model`` column, and checks first that no sBG on a wide
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -374,6 +374,7 @@ class _Fitted:
     unfit: list[str]  # segments neither model describes
     rows: dict[str, dict[str, Any]]  # accounts at risk and churners per segment
     undated: int  # churners without a churn date, placed mid-window
+    key: str = ""  # the settings and segments it was fitted with (_fit_key)
 
 
 #: fits remembered in this process by (data, settings, segments): each branch report of
@@ -385,20 +386,36 @@ def _fitted_segments(
     src: Book, r: dict[str, Any], by: Any, contract: np.ndarray, seg: pd.Series, pm: int
 ) -> _Fitted:
     """The sBG fit of each segment of ``src``'s contract customers (remembered)."""
-    if isinstance(by, pd.Series):
-        by_key = str(pd.util.hash_pandas_object(by).sum()) + str(len(by))
-    else:
-        by_key = str(by)
-    fit_keys = ("min_churners", "min_churners_constant", "fallback", "period_months")
-    key = (src.fingerprint(), repr({k: r[k] for k in fit_keys}) + repr(r["not_contract"]), by_key)
+    fk = _fit_key(r, by)
+    key = (src.fingerprint(), fk, "")
     found = _FITS.get(key)
     if found is not None:
         return found
-    out = _fit_segments(src, r, contract, seg, pm)
+    out = replace(_fit_segments(src, r, contract, seg, pm), key=fk)
     while len(_FITS) >= 4:
         _FITS.pop(next(iter(_FITS)))
     _FITS[key] = out
     return out
+
+
+def _fit_key(r: dict[str, Any], by: Any) -> str:
+    """What a fit depends on besides the data: the settings that shape it, the segments."""
+    if isinstance(by, pd.Series):
+        by_key = str(int(pd.util.hash_pandas_object(by).sum())) + f":{len(by)}"
+    else:
+        by_key = str(by)
+    shaping = ("min_churners", "min_churners_constant", "fallback", "period_months", "not_contract")
+    return repr({k: r[k] for k in shaping}) + "|" + by_key
+
+
+def operator_lifetimes(book: Book, *, rules: str | Path | dict | None = None) -> _Fitted:
+    """The lifetime fits of ``book`` (the whole operator) with the settings' default
+    segments, for :func:`kamlib.prepare` to keep beside a prepared operator: each branch
+    report then values its accounts with the operator's fit (``Book.lifetimes``)."""
+    r = settings("clv", rules, caller="clv")
+    contract, _ = _contract_customers(book, list(r["not_contract"]))
+    seg, _ = _segments_of(book, r["by"])
+    return _fitted_segments(book, r, r["by"], contract, seg, int(r["period_months"]))
 
 
 def _fit_segments(
@@ -758,6 +775,10 @@ def clv(
     notes: list[str] = []
     src = fit_on if fit_on is not None else book.whole if book.whole is not None else book
     pooled_over = src is not book and not src.accounts["account_id"].equals(acc["account_id"])
+    # a branch of a prepared operator carries the operator's fits (kamlib.prepare)
+    kept = getattr(book, "lifetimes", None) if fit_on is None and book.whole is None else None
+    if kept is not None and kept.key != _fit_key(r, by):
+        kept = None  # fitted with other settings or segments: the branch's own are used
 
     contract, said = _contract_customers(book, list(r["not_contract"]))
     notes += said
@@ -771,7 +792,8 @@ def clv(
     spells, why = _spells(src)
     value, basis, said_value = _value_per_month(book, str(r["value"]), pnl, cost_model)
 
-    fitted = _fitted_segments(src, r, by, fit_contract, fit_seg, pm)
+    fitted = kept if kept is not None else _fitted_segments(src, r, by, fit_contract, fit_seg, pm)
+    pooled_over = pooled_over or kept is not None
     fits, constant = dict(fitted.fits), dict(fitted.constant)
     few, unfit, rows = list(fitted.few), list(fitted.unfit), dict(fitted.rows)
     if spells is None:

@@ -538,3 +538,17 @@ def test_the_priority_matrix_sized_on_value_ahead_by_hand(sample_book):
         year = float(((med - sp).clip(lower=0)).sum()) * 0.10 * 12
         assert plain.loc[(seg, "raise usage"), "size"] == pytest.approx(year)
     assert ("crystal", "keep accounts at risk") not in plain.index
+
+
+def test_a_prepared_branch_is_valued_with_the_operators_fit(sample_book, value, tmp_path):
+    """``kamlib.prepare`` keeps the operator's lifetime fits: a branch read alone from it
+    gets the same values as the operator's table, not a fit of its own few churners."""
+    d = kamlib.prepare(sample_book, tmp_path / "prepared")
+    b = kamlib.load(d, branch="Hanzhong")
+    assert b.whole is None and b.lifetimes is not None
+    mine = clv(b).table.set_index("account_id")["residual_value"]
+    whole = value.table.set_index("account_id")["residual_value"]
+    pd.testing.assert_series_equal(mine, whole.loc[mine.index], check_names=False)
+    # other segments than the fit's: the branch's own fit, not the kept one
+    own = clv(b, by="contract")
+    assert not any("whole operator" in n for n in own.notes)
