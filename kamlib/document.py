@@ -2513,11 +2513,11 @@ def _warned_value(active: pd.DataFrame, cur: str) -> list[Block]:
             Text(
                 ntr(
                     "If it left, the {n} warned group that makes money would take {money} of "
-                    "value ahead with it: the margin the lifetime model expects it to bring "
-                    "from now on, discounted (see Customer value ahead).",
+                    "value ahead with it: what the lifetime model expects it to bring from now "
+                    "on, discounted (see Customer value ahead).",
                     "If they left, the {n} warned groups that make money would take {money} "
-                    "of value ahead with them: the margin the lifetime model expects them to "
-                    "bring from now on, discounted (see Customer value ahead).",
+                    "of value ahead with them: what the lifetime model expects them to bring "
+                    "from now on, discounted (see Customer value ahead).",
                     len(gain),
                     n=count(len(gain)),
                     money=money(float(gain.sum()), cur),
