@@ -162,6 +162,9 @@ class Book:
     #: the operator's churn-risk model (:class:`kamlib.ChurnRisk`, detached from its data)
     #: when a prepared operator is read one branch at a time (``kamlib.prepare``)
     churn_risk: Any = field(default=None, repr=False, compare=False)
+    #: the operator's lifetime fits (kamlib.clv) when a prepared operator is read one
+    #: branch at a time: the branch's accounts are valued with the operator's fit
+    lifetimes: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_frames(

@@ -162,6 +162,23 @@ SECTIONS: tuple[Part, ...] = (
         ),
     ),
     Part(
+        "customer_value",
+        N_("the value customers are expected to bring"),
+        "value",
+        (
+            Need(_ANY_REVENUE, N_("no revenue (billing, total, monthly or lifetime revenue)")),
+            Need(
+                ("accounts.tenure_months", "accounts.join_date"),
+                N_("no tenure or join date"),
+            ),
+            Need(
+                ("observation_start",),
+                N_("no start of observation (no billing months or observed_from)"),
+            ),
+        ),
+        table="Customer value ahead",
+    ),
+    Part(
         "group_warnings",
         N_("group-churn warnings"),
         "retention",

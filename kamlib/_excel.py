@@ -114,12 +114,17 @@ def _sheet_frame(
     return out, headers, [ks[c] for c in table.columns], [c or "item" for c in table.columns]
 
 
+#: rows a sheet can hold below its header (Excel's limit is 1,048,576 rows in all)
+EXCEL_ROWS = 1_048_575
+
+
 def write_workbook(
     tables: dict[str, pd.DataFrame],
     path: str | os.PathLike,
     *,
     kinds: dict[str, dict[str, str]] | None = None,
     currency: str | None = None,
+    max_rows: int = EXCEL_ROWS,
 ) -> Path:
     """Write one formatted sheet per table and a "Definitions" sheet, atomically.
 
@@ -130,11 +135,14 @@ def write_workbook(
     first column. A table with no rows gets no sheet: the Definitions sheet lists it as
     not in these data. ``kinds`` maps a table name to column kinds overriding the
     catalogue (:data:`kamlib._labels.KINDS`). Text a spreadsheet would run as a formula
-    is neutralised. A reader never sees a half-written file.
+    is neutralised. A reader never sees a half-written file. A table longer than
+    ``max_rows`` (Excel's limit by default) keeps its first ``max_rows`` rows, in the
+    report's order, and the Definitions sheet says how many were left out.
     """
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    from ._format import count
     from ._i18n import current_language, tr
     from ._labels import definition
 
@@ -146,8 +154,25 @@ def write_workbook(
             if df is None or df.empty:
                 defs.append((str(name), "", tr("Not in these data: the table has no rows.")))
                 continue
+            cut = len(df) - max_rows
+            if cut > 0:  # Excel cannot hold more: the first rows, and the count left out
+                df = df.iloc[:max_rows]
             values, headers, ks, sources = _sheet_frame(df, (kinds or {}).get(name), currency)
             sheet = _sheet_name(str(neutralise(str(name))), used)
+            if cut > 0:
+                defs.append(
+                    (
+                        sheet,
+                        "",
+                        tr(
+                            "Only the first {shown} of {rows} rows fit in a sheet (Excel's "
+                            "limit): the last {cut} rows, in the order shown, are left out.",
+                            shown=count(max_rows),
+                            rows=count(max_rows + cut),
+                            cut=count(cut),
+                        ),
+                    )
+                )
             values.columns = headers
             values.to_excel(xw, sheet_name=sheet, index=False)
             ws = xw.sheets[sheet]

@@ -1012,6 +1012,7 @@ def write_book(book: Book, folder: str | Path) -> list[Path]:
 #: The manifest that marks a folder as a dataset prepared by :func:`prepare`.
 PREPARED = "kamlib-prepared.json"
 _CHURN_RISK = "churn-risk.pickle"
+_LIFETIMES = "lifetimes.pickle"
 
 
 def prepare(
@@ -1083,6 +1084,12 @@ def prepare(
 
     with (tmp / _CHURN_RISK).open("wb") as f:
         pickle.dump(ChurnRisk().fit(book).detached(), f)
+    # so do the lifetime fits that value customers ahead (kamlib.clv): segment counts and
+    # parameters, no account data
+    from .customer_value import operator_lifetimes
+
+    with (tmp / _LIFETIMES).open("wb") as f:
+        pickle.dump(operator_lifetimes(book), f)
     replace_dir(tmp, out)  # the old dataset stays until the new one is whole
     return out
 
@@ -1122,5 +1129,11 @@ def _load_prepared(src: Path, branch: str | None) -> Book:
 
         with (src / _CHURN_RISK).open("rb") as f:
             risk = pickle.load(f)  # written by prepare() into this, its own folder
-    book = replace(book, churn_risk=risk)
+    lifetimes = None
+    if (src / _LIFETIMES).is_file():
+        import pickle
+
+        with (src / _LIFETIMES).open("rb") as f:
+            lifetimes = pickle.load(f)  # written by prepare(), as the model above
+    book = replace(book, churn_risk=risk, lifetimes=lifetimes)
     return replace(book, operator=m["operator"]) if branch is not None else book

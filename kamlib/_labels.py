@@ -561,6 +561,8 @@ LABELS: dict[str, str] = {
     "raise price / improve mix": N_("Raise prices or improve the mix"),
     "drop unprofitable": N_("Reprice or let go the loss-makers"),
     "win new customers": N_("Win new customers"),
+    "keep accounts at risk": N_("Keep the accounts likely to leave"),
+    "churn_probability_year": N_("Chance of leaving within a year"),
     "clear": N_("Clear"),
     "fair": N_("Fair"),
     "ambiguous": N_("Ambiguous"),
@@ -800,6 +802,7 @@ LABELS: dict[str, str] = {
     "mean_value_per_period": N_("Mean value per period"),
     "model": N_("Model"),
     "pooled": N_("All contract customers"),
+    "constant": N_("The segment, at one churn probability"),
     "residual_value": N_("Value ahead"),
     "sbg": N_("Shifted beta-geometric"),
     "sbg_alpha": N_("Alpha (sBG)"),
@@ -812,6 +815,9 @@ LABELS: dict[str, str] = {
     "share_of_residual_value": N_("Share of the value ahead"),
     "tenure_periods": N_("Tenure (whole periods)"),
     "total_residual_value": N_("Total value ahead"),
+    "value_ahead": N_("Value ahead if it stays"),
+    "value_lost_to_churn": N_("Value ahead lost to churn"),
+    "churners_valued": N_("Churners valued"),
     "value_basis": N_("Value counted"),
     "value_per_period": N_("Value per period"),
 }
@@ -1263,6 +1269,7 @@ KINDS.update(
                 "raise price / improve mix",
                 "drop unprofitable",
                 "win new customers",
+                "keep accounts at risk",
             ],
             "money",
         ),
@@ -1357,7 +1364,10 @@ KINDS.update(
         "sentence": "text",
         "best_scenario": "code",
         # -- the watch list (kamlib.watchlist)
-        **dict.fromkeys(["churn_probability", "predicted_rate", "observed_rate"], "share"),
+        **dict.fromkeys(
+            ["churn_probability", "predicted_rate", "observed_rate", "churn_probability_year"],
+            "share",
+        ),
         **dict.fromkeys(["value_at_stake", "value_at_risk_top_decile"], "money"),
         **dict.fromkeys(["top_decile", "usable", "on_call_list"], "flag"),
         **dict.fromkeys(
@@ -1452,6 +1462,8 @@ KINDS.update(
                 "total_residual_value",
                 "value_per_period",
                 "mean_value_per_period",
+                "value_ahead",
+                "value_lost_to_churn",
             ],
             "money",
         ),
@@ -1460,6 +1472,7 @@ KINDS.update(
                 "accounts_at_risk",
                 "accounts_valued",
                 "churners",
+                "churners_valued",
                 "segments_fitted",
                 "tenure_periods",
                 "horizon_months",
@@ -1755,7 +1768,12 @@ DEFINITIONS: dict[str, str] = {
         "Periods the account is expected to stay from now, given how long it has stayed."
     ),
     "fitted_on": N_(
-        "Whose churn the lifetime was fitted to: the segment's, or all contract customers'."
+        "Whose churn the lifetime was fitted to: the segment's (two parameters, or one churn "
+        "probability when it has too few churners), or all contract customers'."
+    ),
+    "value_ahead": N_(
+        "The margin the account is expected to bring from now on, discounted (the lifetime "
+        "model fitted on the whole operator): what it would take with it if it left."
     ),
     "model": N_("The lifetime model: shifted beta-geometric, or its limit of constant churn."),
     "residual_value": N_(

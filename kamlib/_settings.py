@@ -331,6 +331,7 @@ class OpportunityRules(_Model):
     price_rise: NonNegative
     price_churn_penalty: NonNegative
     drop_success: Share
+    retain_success: Share = 0.3
     large_result_share: NonNegative
     likely: Share
 
@@ -568,8 +569,9 @@ class ClvRules(_Model):
     period_months: Annotated[int, Field(ge=1)]
     value: Literal["margin", "revenue"]
     min_churners: Annotated[int, Field(ge=1)]
+    min_churners_constant: Annotated[int, Field(ge=1)] = 5
     by: str
-    fallback: Literal["none", "pooled"]
+    fallback: Literal["none", "pooled", "constant"]
     horizon_months: Annotated[int, Field(ge=1)] | None
     not_contract: list[str]
     tiers: ClvTierShares

@@ -40,7 +40,7 @@ in the notes and in the ``model`` column, and checks first that no sBG on a wide
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,7 @@ _TABLE_COLUMNS = [
     "expected_residual_lifetime",
     "discounted_residual_lifetime",
     "residual_value",
+    "churn_probability_year",
 ]
 _SEGMENT_COLUMNS = [
     "accounts_at_risk",
@@ -265,6 +266,19 @@ class LifetimeFit:
         s = np.concatenate([[1.0], np.cumprod(rates)])
         return s[t.astype(int)]
 
+    def leave_within(self, n: np.ndarray, k: int) -> np.ndarray:
+        """The chance that an account in its n-th period leaves within the next ``k``
+        periods: 1 - S(n - 1 + k) / S(n - 1)."""
+        n = np.asarray(n, dtype=float)
+        if self.model == "geometric":
+            return 1 - (1 - self.period_churn_probability) ** np.full(n.shape, float(k))
+        out = np.full(n.shape, np.nan)
+        ok = np.isfinite(n)
+        if ok.any():
+            s = self.survival(np.concatenate([n[ok] - 1, n[ok] - 1 + k]))
+            out[ok] = 1 - s[ok.sum() :] / s[: ok.sum()]
+        return out
+
     def residual(self, n: np.ndarray, d: float, horizon: int | None) -> np.ndarray:
         """DERL per account in its n-th period (see :func:`derl`)."""
         if self.model == "geometric":
@@ -324,6 +338,137 @@ def _fit(periods: np.ndarray, gone: np.ndarray, entered: np.ndarray) -> Lifetime
     )
 
 
+def _constant(periods: np.ndarray, gone: np.ndarray, entered: np.ndarray) -> LifetimeFit | None:
+    """One churn probability for every account of the segment (the geometric model,
+    churners over periods at risk, Wilson interval): what a segment with too few churners
+    for the sBG's two parameters can still give. None without a churner or a stayer."""
+    churners = int(gone.sum())
+    at_risk = float((periods - entered).sum())
+    theta = churners / at_risk if at_risk > 0 else np.nan
+    if not 0 < theta < 1:
+        return None
+    low, high = proportion_confint(churners, at_risk, alpha=0.05, method="wilson")
+    ll = churners * np.log(theta) + (at_risk - churners) * np.log1p(-theta)
+    return LifetimeFit(
+        "geometric",
+        np.inf,
+        np.inf,
+        (np.inf, np.inf),
+        (np.inf, np.inf),
+        theta,
+        (float(low), float(high)),
+        len(periods),
+        churners,
+        float(ll),
+    )
+
+
+# ============================================================================ the fits
+@dataclass(frozen=True)
+class _Fitted:
+    """The lifetime fits of one set of accounts: per segment, and what could not be fit."""
+
+    fits: dict[str, LifetimeFit]
+    constant: dict[str, bool]  # segments at one churn probability (too few churners)
+    few: list[str]  # segments with fewer churners than min_churners
+    unfit: list[str]  # segments neither model describes
+    rows: dict[str, dict[str, Any]]  # accounts at risk and churners per segment
+    undated: int  # churners without a churn date, placed mid-window
+    key: str = ""  # the settings and segments it was fitted with (_fit_key)
+
+
+#: fits remembered in this process by (data, settings, segments): each branch report of
+#: one operator values its accounts with the operator's fit, fitted once
+_FITS: dict[tuple[str, str, str], _Fitted] = {}
+
+
+def _fitted_segments(
+    src: Book, r: dict[str, Any], by: Any, contract: np.ndarray, seg: pd.Series, pm: int
+) -> _Fitted:
+    """The sBG fit of each segment of ``src``'s contract customers (remembered)."""
+    fk = _fit_key(r, by)
+    key = (src.fingerprint(), fk, "")
+    found = _FITS.get(key)
+    if found is not None:
+        return found
+    out = replace(_fit_segments(src, r, contract, seg, pm), key=fk)
+    while len(_FITS) >= 4:
+        _FITS.pop(next(iter(_FITS)))
+    _FITS[key] = out
+    return out
+
+
+def _fit_key(r: dict[str, Any], by: Any) -> str:
+    """What a fit depends on besides the data: the settings that shape it, the segments."""
+    if isinstance(by, pd.Series):
+        by_key = str(int(pd.util.hash_pandas_object(by).sum())) + f":{len(by)}"
+    else:
+        by_key = str(by)
+    shaping = ("min_churners", "min_churners_constant", "fallback", "period_months", "not_contract")
+    return repr({k: r[k] for k in shaping}) + "|" + by_key
+
+
+def operator_lifetimes(book: Book, *, rules: str | Path | dict | None = None) -> _Fitted:
+    """The lifetime fits of ``book`` (the whole operator) with the settings' default
+    segments, for :func:`kamlib.prepare` to keep beside a prepared operator: each branch
+    report then values its accounts with the operator's fit (``Book.lifetimes``)."""
+    r = settings("clv", rules, caller="clv")
+    contract, _ = _contract_customers(book, list(r["not_contract"]))
+    seg, _ = _segments_of(book, r["by"])
+    return _fitted_segments(book, r, r["by"], contract, seg, int(r["period_months"]))
+
+
+def _fit_segments(
+    src: Book, r: dict[str, Any], contract: np.ndarray, seg: pd.Series, pm: int
+) -> _Fitted:
+    spells, _ = _spells(src)
+    fits: dict[str, LifetimeFit] = {}
+    constant: dict[str, bool] = {}
+    few: list[str] = []
+    unfit: list[str] = []
+    rows: dict[str, dict[str, Any]] = {}
+    if spells is None:
+        return _Fitted(fits, constant, few, unfit, rows, 0)
+    s = spells[contract & spells["seen"].to_numpy()]
+    t = s["tenure"].to_numpy() / pm
+    a = s["entry"].to_numpy() / pm
+    gone = s["churned"].to_numpy()
+    # whole periods from months: a churner left during period ceil(t); the window saw
+    # a stayer's last period, and the one in which an account came under observation,
+    # in part: each counts as observed when at least half of it was (rounding), which
+    # leaves exposure unbiased when exits fall anywhere in a month (always flooring
+    # made beta a quarter too high on simulated accounts)
+    entered = np.round(a)
+    periods = np.where(gone, np.maximum(np.ceil(t), entered + 1), np.round(t))
+    # a stayer seen for under half a period adds nothing to the likelihood
+    useful = periods > entered
+    periods, entered, gone = periods[useful], entered[useful], gone[useful]
+    segs = seg.loc[s.index].to_numpy(dtype=object)[useful]
+    undated = int(s["undated"].to_numpy()[useful].sum())
+    names = sorted({str(x) for x in seg.dropna().loc[contract[seg.notna().to_numpy()]]})
+    for name in names:
+        m = np.array([x is not None and str(x) == name for x in segs], dtype=bool)
+        churners = int(gone[m].sum())
+        rows[name] = {"accounts_at_risk": int(m.sum()), "churners": churners}
+        if churners < int(r["min_churners"]):
+            few.append(name)
+            if r["fallback"] == "constant" and churners >= int(r["min_churners_constant"]):
+                f = _constant(periods[m], gone[m], entered[m])
+                if f is not None:
+                    fits[name], constant[name] = f, True
+            continue
+        f = _fit(periods[m], gone[m], entered[m])
+        if f is None:
+            unfit.append(name)
+        else:
+            fits[name] = f
+    if r["fallback"] == "pooled" and (few or unfit):
+        pooled = _fit(periods, gone, entered) if gone.sum() else None
+        if pooled is not None:
+            fits["pooled"] = pooled
+    return _Fitted(fits, constant, few, unfit, rows, undated)
+
+
 # ============================================================================ the result
 @dataclass(repr=False, eq=False)
 class CustomerValue(Result):
@@ -334,7 +479,8 @@ class CustomerValue(Result):
     none), ``tenure_periods`` (whole periods completed at the as-of date),
     ``value_per_period``, ``expected_residual_lifetime`` (renewals left, undiscounted;
     within the horizon when there is one), ``discounted_residual_lifetime`` (DERL) and
-    ``residual_value`` (value per period x DERL). ``segments``: one row per segment with
+    ``residual_value`` (value per period x DERL) and ``churn_probability_year`` (the
+    chance of leaving within 12 months, given the periods it has stayed). ``segments``: one row per segment with
     the fit (alpha, beta and their 95% intervals), accounts at risk, churners and the
     means. ``fits``: the :class:`LifetimeFit` of each fitted segment (``"pooled"`` too
     when used).
@@ -350,6 +496,9 @@ class CustomerValue(Result):
     horizon_months: int | None = None
     value_basis: str | None = None
     figures_: dict[str, Any] = field(default_factory=dict)
+    #: the contract customers that left in the window, with the value they had ahead
+    #: when they left (``residual_value``; NaN where their segment has no fit)
+    lost: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> pd.DataFrame:
         """Accounts, how many have a value, segments fitted, the mean and total residual
@@ -371,6 +520,12 @@ class CustomerValue(Result):
                 if valued.any()
                 else np.nan,
                 "mean_expected_residual_lifetime": float(life.mean()) if len(life) else np.nan,
+                "churners_valued": int(self.lost["residual_value"].notna().sum())
+                if len(self.lost)
+                else 0,
+                "value_lost_to_churn": float(self.lost["residual_value"].sum(min_count=1))
+                if len(self.lost)
+                else np.nan,
                 "annual_discount_rate": self.annual_discount_rate,
                 "horizon_months": self.horizon_months
                 if self.horizon_months is not None
@@ -551,6 +706,7 @@ def clv(
     rules: str | Path | dict | None = None,
     pnl: Any = None,
     cost_model: Any = None,
+    fit_on: Book | None = None,
 ) -> CustomerValue:
     """The expected residual value of each active contract customer, per segment.
 
@@ -579,6 +735,12 @@ def clv(
     pnl, cost_model
         The customer P&L computed once (:func:`kamlib.customer_pnl`), or the cost model
         to compute it with, for the margin per month.
+    fit_on
+        The accounts the lifetime model learns from (default: ``book.whole``, the whole
+        operator, when ``book`` is one branch loaded with ``kamlib.load(branch=...)``,
+        else ``book``). A branch has too few churners per segment to fit two parameters;
+        the operator's fit values the branch's accounts. ``accounts_at_risk`` and
+        ``churners`` of ``segments`` are those of the fit.
 
     Returns
     -------
@@ -611,68 +773,76 @@ def clv(
     by = r["by"] if by is None else by
     acc = book.accounts
     notes: list[str] = []
+    src = fit_on if fit_on is not None else book.whole if book.whole is not None else book
+    pooled_over = src is not book and not src.accounts["account_id"].equals(acc["account_id"])
+    # a branch of a prepared operator carries the operator's fits (kamlib.prepare)
+    kept = getattr(book, "lifetimes", None) if fit_on is None and book.whole is None else None
+    if kept is not None and kept.key != _fit_key(r, by):
+        kept = None  # fitted with other settings or segments: the branch's own are used
 
     contract, said = _contract_customers(book, list(r["not_contract"]))
     notes += said
     seg, said = _segments_of(book, by)
     notes += said
-    spells, why = _spells(book)
+    if pooled_over:  # the fit's own accounts, contracts and segments
+        fit_contract, _ = _contract_customers(src, list(r["not_contract"]))
+        fit_seg, _ = _segments_of(src, by)
+    else:
+        fit_contract, fit_seg = contract, seg
+    spells, why = _spells(src)
     value, basis, said_value = _value_per_month(book, str(r["value"]), pnl, cost_model)
 
-    fits: dict[str, LifetimeFit] = {}
-    few: list[str] = []
-    unfit: list[str] = []
-    rows: dict[str, dict[str, Any]] = {}
-    if spells is not None:
-        s = spells[contract & spells["seen"].to_numpy()]
-        t = s["tenure"].to_numpy() / pm
-        a = s["entry"].to_numpy() / pm
-        gone = s["churned"].to_numpy()
-        # whole periods from months: a churner left during period ceil(t); the window saw
-        # a stayer's last period, and the one in which an account came under observation,
-        # in part: each counts as observed when at least half of it was (rounding), which
-        # leaves exposure unbiased when exits fall anywhere in a month (always flooring
-        # made beta a quarter too high on simulated accounts)
-        entered = np.round(a)
-        periods = np.where(gone, np.maximum(np.ceil(t), entered + 1), np.round(t))
-        # a stayer seen for under half a period adds nothing to the likelihood
-        useful = periods > entered
-        periods, entered, gone = periods[useful], entered[useful], gone[useful]
-        segs = seg.loc[s.index].to_numpy(dtype=object)[useful]
-        undated = int(s["undated"].to_numpy()[useful].sum())
-        if undated:
-            notes.append(
-                ntr(
-                    "{n} churned account has no churn date: it is taken to have left "
-                    "mid-window, which places the tenure it had when the window opened.",
-                    "{n} churned accounts have no churn date: they are taken to have left "
-                    "mid-window, which places the tenure they had when the window opened.",
-                    undated,
-                    n=count(undated),
-                )
-            )
-        names = sorted({str(x) for x in seg.dropna().loc[contract[seg.notna().to_numpy()]]})
-        for name in names:
-            m = np.array([x is not None and str(x) == name for x in segs], dtype=bool)
-            churners = int(gone[m].sum())
-            rows[name] = {"accounts_at_risk": int(m.sum()), "churners": churners}
-            if churners < int(r["min_churners"]):
-                few.append(name)
-                continue
-            f = _fit(periods[m], gone[m], entered[m])
-            if f is None:
-                unfit.append(name)
-            else:
-                fits[name] = f
-        if r["fallback"] == "pooled" and (few or unfit):
-            pooled = _fit(periods, gone, entered) if gone.sum() else None
-            if pooled is not None:
-                fits["pooled"] = pooled
-    else:
+    fitted = kept if kept is not None else _fitted_segments(src, r, by, fit_contract, fit_seg, pm)
+    pooled_over = pooled_over or kept is not None
+    fits, constant = dict(fitted.fits), dict(fitted.constant)
+    few, unfit, rows = list(fitted.few), list(fitted.unfit), dict(fitted.rows)
+    if spells is None:
         notes.append(str(why))
         names = sorted({str(x) for x in seg.dropna().loc[contract[seg.notna().to_numpy()]]})
         rows = {n: {"accounts_at_risk": 0, "churners": 0} for n in names}
+    elif fitted.undated:
+        notes.append(
+            ntr(
+                "{n} churned account has no churn date: it is taken to have left "
+                "mid-window, which places the tenure it had when the window opened.",
+                "{n} churned accounts have no churn date: they are taken to have left "
+                "mid-window, which places the tenure they had when the window opened.",
+                fitted.undated,
+                n=count(fitted.undated),
+            )
+        )
 
+    if pooled_over and spells is not None:
+        at_risk = sum(int(v["accounts_at_risk"]) for v in rows.values())
+        churners = sum(int(v["churners"]) for v in rows.values())
+        notes.append(
+            tr(
+                "The lifetime model is fitted on the whole operator ({n} contract customers "
+                "seen at risk, {churners} of them churned): one branch has too few churners "
+                "to fit it; the branch's accounts are valued with the operator's fit.",
+                n=count(at_risk),
+                churners=count(churners),
+            )
+        )
+    if constant:
+        names_c = [x for x in few if x in constant]
+        notes.append(
+            ntr(
+                "{segments}: fewer than {min} churners in the window, too few for the sBG "
+                "model's two parameters. Its accounts are valued with one churn probability "
+                "for all (constant churn), which ignores that "
+                "churn falls the longer an account stays and so understates long-staying "
+                "accounts.",
+                "{segments}: fewer than {min} churners in the window each, too few for the "
+                "sBG model's two parameters. Their accounts are valued with one churn "
+                "probability for all (constant churn), which ignores that churn falls the "
+                "longer an account stays and so understates long-staying accounts.",
+                len(names_c),
+                segments=names_list([label(x) for x in names_c]),
+                min=count(int(r["min_churners"])),
+            )
+        )
+        few = [x for x in few if x not in constant]
     if few:
         words = {
             "segments": names_list([label(x) for x in few]),
@@ -713,7 +883,7 @@ def clv(
                 segments=names_list([label(x) for x in unfit]),
             )
         )
-    flat = [k for k, f in fits.items() if f.model == "geometric"]
+    flat = [k for k, f in fits.items() if f.model == "geometric" and k not in constant]
     if flat:
         notes.append(
             ntr(
@@ -753,10 +923,11 @@ def clv(
     )
     life = np.full(len(sub), np.nan)
     disc = np.full(len(sub), np.nan)
+    year = np.full(len(sub), np.nan)  # the chance of leaving within 12 months
     model = np.full(len(sub), None, dtype=object)
     fitted_on = np.full(len(sub), None, dtype=object)
     for name in sorted({x for x in seg_names if x is not None}):
-        f, on = fits.get(name), "segment"
+        f, on = fits.get(name), "constant" if name in constant else "segment"
         if f is None and name in few + unfit and "pooled" in fits:
             f, on = fits["pooled"], "pooled"
         ok = (seg_names == name) & np.isfinite(c)
@@ -765,6 +936,7 @@ def clv(
         n = c[ok] + 1  # in its n-th period: c whole periods completed
         life[ok] = f.residual(n, 0.0, horizon)
         disc[ok] = f.residual(n, d, horizon)
+        year[ok] = f.leave_within(n, max(1, 12 // pm))
         model[ok], fitted_on[ok] = f.model, on
     unknown_tenure = int((np.isnan(c) & np.array([x is not None for x in seg_names])).sum())
     if unknown_tenure:
@@ -802,6 +974,7 @@ def clv(
             "expected_residual_lifetime": life,
             "discounted_residual_lifetime": disc,
             "residual_value": per_value * disc,
+            "churn_probability_year": year,
         },
         columns=_TABLE_COLUMNS,
     )
@@ -874,6 +1047,7 @@ def clv(
             }
         )
     segments = pd.DataFrame(seg_rows, columns=["segment", *_SEGMENT_COLUMNS]).set_index("segment")
+    lost = _value_lost(book, contract, seg, value, fits, constant, few, unfit, pm, d, horizon)
     return CustomerValue(
         table,
         segments,
@@ -884,6 +1058,62 @@ def clv(
         annual_discount_rate=annual,
         horizon_months=None if horizon_m is None else int(horizon_m),
         value_basis=basis,
+        lost=lost,
+    )
+
+
+def _value_lost(
+    book: Book,
+    contract: np.ndarray,
+    seg: pd.Series,
+    value: pd.Series | None,
+    fits: dict[str, LifetimeFit],
+    constant: dict[str, bool],
+    few: list[str],
+    unfit: list[str],
+    pm: int,
+    d: float,
+    horizon: int | None,
+) -> pd.DataFrame:
+    """The contract customers that left in the window, each with the value it had ahead
+    when it left (its value per period x its segment's DERL at the period it was in):
+    what the lifetime model says churn took, as the report's churn section counts it."""
+    acc = book.accounts
+    churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
+    start = book.observation_start()
+    if "churn_date" in acc and start is not None:
+        cd = acc["churn_date"].to_numpy(dtype="datetime64[ns]")
+        in_window = np.isnat(cd) | (cd >= start.to_datetime64())
+    else:
+        in_window = np.ones(len(acc), dtype=bool)
+    sub = acc.loc[churned & contract & in_window]
+    tenure = sub["tenure_months"].to_numpy(dtype=float) if "tenure_months" in sub else None
+    c = np.floor(tenure / pm) if tenure is not None else np.full(len(sub), np.nan)
+    names = np.array(
+        [None if x is None else str(x) for x in seg.loc[sub.index].to_numpy(dtype=object)],
+        dtype=object,
+    )
+    per_value = (
+        value.loc[sub.index].to_numpy(dtype=float) * pm
+        if value is not None
+        else np.full(len(sub), np.nan)
+    )
+    disc = np.full(len(sub), np.nan)
+    for name in sorted({x for x in names if x is not None}):
+        f = fits.get(name)
+        if f is None and name in few + unfit and "pooled" in fits:
+            f = fits["pooled"]
+        ok = (names == name) & np.isfinite(c)
+        if f is not None and ok.any():
+            disc[ok] = f.residual(c[ok] + 1, d, horizon)
+    return pd.DataFrame(
+        {
+            "account_id": sub["account_id"].to_numpy(),
+            "segment": names,
+            "value_per_period": per_value,
+            "discounted_residual_lifetime": disc,
+            "residual_value": per_value * disc,
+        }
     )
 
 

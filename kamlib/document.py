@@ -492,6 +492,7 @@ def _build(
     from . import opportunity as op
     from . import profit as pr
     from . import segment as sg
+    from .customer_value import clv
     from .deals import contract_payback, discount_control
     from .decisions import kpis, next_actions
     from .key_accounts import key_account_list, service_levels
@@ -549,6 +550,9 @@ def _build(
         risk = operator_model(book.whole if book.whole is not None else book)
     watch = risk.branch(branch)
     whatif = scenarios(b, pnl=pnl, tiers=tiers)
+    # the lifetime model learns from the whole operator too; the branch's accounts are
+    # valued with it (a branch has too few churners per segment)
+    value = clv(b, pnl=pnl, fit_on=book.whole if book.whole is not None else book)
     actions = next_actions(
         book,
         branch,
@@ -588,6 +592,7 @@ def _build(
         "churn_risk": risk,
         "watch_list": watch,
         "scenarios": whatif,
+        "customer_value": value,
     }
 
     appendix = Section(
@@ -603,11 +608,12 @@ def _build(
         _segmentation(ctx, tiers, needs, segments, pnl),
         _profit(ctx, pnl, whale, rev_conc, loss),
         _churn(ctx, rates, overall, ctypes, tree, tiers, has_type),
-        _retention(ctx, warnings),
+        _value(ctx, value),
+        _retention(ctx, warnings, value),
         _key_accounts(ctx, kal, service, plans, payback, potential),
         _managers(ctx, managers, departures, discounts),
         _service(ctx, promises, complaints, satisfaction, after),
-        _watchlist(ctx, risk, watch),
+        _watchlist(ctx, risk, watch, value),
         _whatif(ctx, whatif),
         _actions_section(ctx, opps, loss, pnl),
         _quality(ctx, data_quality(b), pnl),
@@ -625,6 +631,9 @@ def _build(
     metrics["kpis"] = _kpi_values(kpi)
     metrics.update(_key_account_metrics(b, kal, payback, managers, departures))
     metrics.update(_service_metrics(b, promises, complaints, risk, watch))
+    ahead = value.summary()["value"]
+    metrics["value_ahead"] = _number_or_none(ahead["total_residual_value"])
+    metrics["value_lost_to_churn"] = _number_or_none(ahead["value_lost_to_churn"])
     metrics["actions"] = [
         {"text": r["action"], "money_at_stake": r["money_at_stake"], "kind": r["kind"]}
         for _, r in actions.table.iterrows()
@@ -673,7 +682,7 @@ def _key_account_metrics(
         "accounts_without_manager": whole(managers, "accounts_without_manager")
         if "account_manager" in b.accounts
         else None,
-        "revenue_lost_after_manager_left": _money_or_none(
+        "revenue_lost_after_manager_left": _number_or_none(
             departures.summary()["value"].get("revenue_lost_after_manager_left")
         )
         if b.has("assignments")
@@ -697,16 +706,16 @@ def _service_metrics(
         else None
     )
     return {
-        "complaints_per_100_accounts": _money_or_none(c.get("complaints_per_100_last"))
+        "complaints_per_100_accounts": _number_or_none(c.get("complaints_per_100_last"))
         if b.has("tickets")
         else None,
-        "share_within_promise": _money_or_none(p.get("kept_share")) if b.has("tickets") else None,
-        "watchlist_auc": _money_or_none(auc),
+        "share_within_promise": _number_or_none(p.get("kept_share")) if b.has("tickets") else None,
+        "watchlist_auc": _number_or_none(auc),
         "value_at_risk_top_decile": at_risk,
     }
 
 
-def _money_or_none(v: Any) -> float | None:
+def _number_or_none(v: Any) -> float | None:
     return None if v is None or pd.isna(v) else float(v)
 
 
@@ -1612,7 +1621,7 @@ def _drivers_verdict(drivers: Any) -> str:
     )
 
 
-def _retention(ctx: _Ctx, warnings: Any) -> Section:
+def _retention(ctx: _Ctx, warnings: Any, value: Any = None) -> Section:
     from . import churn as ch
 
     b, cur = ctx.b, ctx.cur
@@ -1649,11 +1658,19 @@ def _retention(ctx: _Ctx, warnings: Any) -> Section:
                 "forwarding_rise",
                 "bill_change",
                 "revenue_at_risk_year",
+                "value_ahead",
             ]
+            ahead = _value_ahead(value)
+            if ahead is not None and len(warned):
+                # what the group would take with it: its discounted value ahead (the
+                # lifetime model), beside a year of its bill
+                warned = warned.assign(value_ahead=warned.index.map(ahead))
             # an export without account names shows the groups by their ids (the index)
             s.blocks.append(
                 Table(tr("Group-churn warnings"), title, warned[[c for c in cols if c in warned]])
             )
+            if "value_ahead" in warned:
+                s.blocks += _warned_value(warned[warned["status"] == "active"], cur)
     if "contacts" in ctx.missing:
         s.blocks.append(Text(_missing_sentence("contacts"), "missing"))
         return s
@@ -2484,8 +2501,191 @@ def _service_churn_blocks(ctx: _Ctx, s: Section, after: Any) -> None:
         )
 
 
+def _warned_value(active: pd.DataFrame, cur: str) -> list[Block]:
+    """What the warned groups still with us would take with them if they left: the value
+    ahead of those that make money; those that lose money are said apart (keeping them
+    as they are served now costs more than it brings)."""
+    v = active["value_ahead"].astype(float)
+    gain, loss = v[v > 0], v[v < 0]
+    out: list[Block] = []
+    if len(gain):
+        out.append(
+            Text(
+                ntr(
+                    "If it left, the {n} warned group that makes money would take {money} of "
+                    "value ahead with it: what the lifetime model expects it to bring from now "
+                    "on, discounted (see Customer value ahead).",
+                    "If they left, the {n} warned groups that make money would take {money} "
+                    "of value ahead with them: what the lifetime model expects them to bring "
+                    "from now on, discounted (see Customer value ahead).",
+                    len(gain),
+                    n=count(len(gain)),
+                    money=money(float(gain.sum()), cur),
+                )
+            )
+        )
+    if len(loss):
+        out.append(
+            Text(
+                ntr(
+                    "{n} warned group loses money as it is served now (value ahead {money}): "
+                    "review its cost to serve and price before spending to keep it.",
+                    "{n} warned groups lose money as they are served now (value ahead {money}): "
+                    "review their cost to serve and price before spending to keep them.",
+                    len(loss),
+                    n=count(len(loss)),
+                    money=money(float(loss.sum()), cur),
+                )
+            )
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- value ahead
+def _value_ahead(value: Any) -> pd.Series | None:
+    """Each valued account's discounted value ahead (index: account id), or None."""
+    t = getattr(value, "table", None)
+    if not isinstance(t, pd.DataFrame) or not len(t) or t["residual_value"].isna().all():
+        return None
+    return t.set_index("account_id")["residual_value"].dropna()
+
+
+def _value(ctx: _Ctx, value: Any) -> Section:
+    """Customer value ahead (客户未来价值): what the branch's contract customers are
+    expected to bring from now on (kamlib.clv, fitted on the whole operator), per
+    segment, and what the accounts that left took with them."""
+    s = Section(
+        "value",
+        tr("Customer value ahead"),
+        tr(
+            "What the branch's contract customers are expected to bring from now on: each "
+            "account's margin a month times how long accounts like it stay (the lifetime "
+            "model, fitted on the whole operator), discounted, and what the accounts that "
+            "left took with them."
+        ),
+    )
+    if _cannot(ctx, s, "customer_value", value):
+        return s
+    fig = value.summary()["value"]
+    t = value.table
+    seg = value.segments
+    valued = t[t["residual_value"].notna()]
+    if not len(valued):
+        s.blocks += ctx.said(value)
+        return s
+    total = float(valued["residual_value"].sum())
+    rate = share(float(fig["annual_discount_rate"]))
+    margin = value.value_basis == "margin"
+    s.blocks.append(
+        Text(
+            tr(
+                "The branch's {n} valued contract customers are expected to bring {money} "
+                "of margin from now on (discounted at {rate} a year).",
+                n=count(len(valued)),
+                money=money(total, ctx.cur),
+                rate=rate,
+            )
+            if margin
+            else tr(
+                "The branch's {n} valued contract customers are expected to bring {money} "
+                "of revenue from now on (discounted at {rate} a year).",
+                n=count(len(valued)),
+                money=money(total, ctx.cur),
+                rate=rate,
+            )
+        )
+    )
+    # the segment that holds most of it, in words
+    per = seg[seg["residual_value"].notna() & (seg["accounts_valued"] > 0)]
+    if len(per) and total > 0:
+        top = per["residual_value"].idxmax()
+        row = per.loc[top]
+        s.blocks.append(
+            Text(
+                tr(
+                    "The segment {segment} holds {share} of it: {money} an account on average, "
+                    "each expected to stay about {years} more years at today's churn (a {p} "
+                    "chance of leaving in any month).",
+                    segment=label(str(top)),
+                    share=share(float(row["residual_value"]) / total),
+                    money=money(float(row["mean_residual_value"]), ctx.cur),
+                    years=number(float(row["mean_expected_residual_lifetime"]) / 12, 1)
+                    if pd.notna(row["mean_expected_residual_lifetime"])
+                    else "—",
+                    p=share(float(row["period_churn_probability"])),
+                )
+            )
+        )
+    negative = per[per["residual_value"] < 0]
+    for code, row in negative.iterrows():
+        s.blocks.append(
+            Text(
+                tr(
+                    "The segment {segment} loses money as it is served now: its value ahead "
+                    "is {money} ({each} an account), a cost to carry, not a value to keep.",
+                    segment=label(str(code)),
+                    money=money(float(row["residual_value"]), ctx.cur),
+                    each=money(float(row["mean_residual_value"]), ctx.cur),
+                )
+            )
+        )
+    lost = value.lost
+    gone = lost[lost["residual_value"].notna()] if len(lost) else lost
+    if len(gone):
+        took = float(gone["residual_value"].sum())
+        s.blocks.append(
+            Text(
+                ntr(
+                    "The {n} contract customer that left during the period took {money} of "
+                    "value ahead with it: what the lifetime model expected it to bring had it "
+                    "stayed, discounted.",
+                    "The {n} contract customers that left during the period took {money} of "
+                    "value ahead with them: what the lifetime model expected them to bring had "
+                    "they stayed, discounted.",
+                    len(gone),
+                    n=count(len(gone)),
+                    money=money(took, ctx.cur),
+                )
+            )
+        )
+    cols = [
+        "accounts_valued",
+        "period_churn_probability",
+        "period_churn_probability_low",
+        "period_churn_probability_high",
+        "mean_expected_residual_lifetime",
+        "mean_residual_value",
+        "residual_value",
+        "model",
+    ]
+    shown = seg[seg["accounts_valued"] > 0]
+    if len(shown):
+        s.blocks.append(
+            Table(
+                tr("Customer value ahead"),
+                tr(
+                    "Value ahead by segment: the chance of leaving each month, the months an "
+                    "account is expected to stay and the value it is expected to bring"
+                ),
+                shown[[c for c in cols if c in shown]],
+            )
+        )
+    # how it was fitted and what it assumes is method: the appendix holds it
+    ctx.appendix.extend(ctx.said(value))
+    if len(t) > len(shown):
+        ctx.appendix.append(
+            Table(
+                tr("Every contract customer's value ahead"),
+                tr("Value per month, expected months ahead and value ahead of each account"),
+                t.set_index("account_id"),
+                on_page=False,
+            )
+        )
+    return s
+
+
 # ----------------------------------------------------------------------------- watch list
-def _watchlist(ctx: _Ctx, model: Any, watch: Any) -> Section:
+def _watchlist(ctx: _Ctx, model: Any, watch: Any, value: Any = None) -> Section:
     """The watch list: the active accounts most likely to leave, by revenue at stake, with
     their reasons; shown only when the model, tested on months it had not seen, ranks
     accounts well enough."""
@@ -2552,10 +2752,14 @@ def _watchlist(ctx: _Ctx, model: Any, watch: Any) -> Section:
         "monthly_revenue",
         "churn_probability",
         "value_at_stake",
+        "value_ahead",
         "reason_1",
         "action_1",
         "reason_2",
     ]
+    ahead = _value_ahead(value)
+    if ahead is not None:  # what the account would take with it if it left
+        t = t.assign(value_ahead=t["account_id"].map(ahead))
     acc = ctx.b.accounts
     if "account_manager" in acc:  # who makes the call
         who = acc.set_index("account_id")["account_manager"]

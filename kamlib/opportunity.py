@@ -259,6 +259,7 @@ LEVERS = {
     "raise price / improve mix": N_("Raise price / improve the mix"),
     "drop unprofitable": N_("Drop unprofitable accounts and low-value services"),
     "win new customers": N_("Win new customers"),
+    "keep accounts at risk": N_("Keep the accounts likely to leave"),
 }
 #: where a size and probability come from (the ``source`` column) in words
 SOURCES = {"data": N_("From the data"), "given": N_("Given by the team")}
@@ -412,6 +413,7 @@ def opportunity_matrix(
     market: str | Path | dict | None = None,
     rules: str | Path | dict | None = None,
     given: str | Path | pd.DataFrame | None = None,
+    value: Any = None,
 ) -> Opportunities:
     """Size and probability of each lever in each segment, classified into four quadrants.
 
@@ -430,8 +432,15 @@ def opportunity_matrix(
     - **win new customers**: the revenue gap to the target share (needs ``market``);
       probability ``new_success`` (16%).
 
-    A result is large from ``large_result_share`` of the branch's annual revenue; likely
-    from ``likely``. A lever that cannot be sized from the data has size NaN and its
+    With ``value`` (a :func:`kamlib.clv` result of the book) results are sized on
+    predicted value instead of a year: money a month of each account times its discounted
+    months ahead (the lifetime model's DERL; a year for an account without one), and a
+    sixth lever, **keep accounts at risk**, is the value ahead of the accounts that make
+    money times their chance of leaving within 12 months; probability ``retain_success``.
+    New customers are still sized on a year (they have no value ahead yet).
+
+    A result is large from ``large_result_share`` of the branch's annual revenue (with
+    ``value``: of its revenue over the accounts' months ahead); likely from ``likely``. A lever that cannot be sized from the data has size NaN and its
     reason in ``note``; it is never placed on the matrix.
 
     ``given`` holds the team's own estimates: a frame, CSV or YAML (``estimates:`` and a
@@ -476,7 +485,37 @@ def opportunity_matrix(
         if "important" in acc
         else False
     )
-    annual_total = float(spend.sum()) * 12
+    # what a month of each account's money is worth: a year, or its discounted months
+    # ahead when the predicted value is given
+    mult = pd.Series(12.0, index=df.index)
+    value_notes: list[str] = []
+    vt = getattr(value, "table", None)
+    ahead = None
+    if isinstance(vt, pd.DataFrame) and len(vt):
+        pm = int(getattr(value, "period_months", 1))
+        months_ahead = vt.set_index("account_id")["discounted_residual_lifetime"] * pm
+        known = months_ahead.reindex(df.index)
+        mult = known.fillna(12.0)
+        ahead = vt.set_index("account_id")[["residual_value", "churn_probability_year"]]
+        n_year = int(known.isna().sum())
+        value_notes.append(
+            tr(
+                "Sizes are value ahead: each account's money a month times its discounted "
+                "months ahead from the lifetime model (kamlib.clv), not a year."
+            )
+        )
+        if n_year:
+            value_notes.append(
+                ntr(
+                    "{n} account has no value ahead (no contract, no tenure or no fit): it is "
+                    "counted at a year.",
+                    "{n} accounts have no value ahead (no contract, no tenure or no fit): they "
+                    "are counted at a year.",
+                    n_year,
+                    n=count(n_year),
+                )
+            )
+    annual_total = float((spend.reindex(df.index) * mult).sum())
     rows: list[dict[str, Any]] = []
 
     def add(seg: Any, lever: str, size: float, prob: float, basis: str, note: str = "") -> None:
@@ -506,7 +545,7 @@ def opportunity_matrix(
     targets = segment_targets(book, segments, market=market).table if market is not None else None
     for seg, s in df.groupby("segment", sort=True):
         med = float(s["spend"].median())
-        gap = (med - s["spend"]).clip(lower=0).sum() * r["usage_uplift"] * 12
+        gap = float(((med - s["spend"]).clip(lower=0) * mult[s.index]).sum()) * r["usage_uplift"]
         below = int((s["spend"] < med).sum())
         add(
             seg,
@@ -528,7 +567,7 @@ def opportunity_matrix(
             size, wprob = 0.0, 0.0
             for p, pe in cands.items():  # a loop over products, not accounts
                 mean_spend = by_prod.loc[held.index[held[p]], p].mean()
-                v = float((~held[p]).sum() * mean_spend * 12)
+                v = float((mult[s.index][~held[p].to_numpy()]).sum() * mean_spend)
                 size += v
                 wprob += v * r["existing_success"] * pe
             if size > 0:
@@ -563,7 +602,7 @@ def opportunity_matrix(
         add(
             seg,
             "raise price / improve mix",
-            float(s["spend"].sum()) * 12 * r["price_rise"],
+            float((s["spend"] * mult[s.index]).sum()) * r["price_rise"],
             prob,
             tr(
                 "{rise} of revenue; churn rate {rate}",
@@ -585,7 +624,7 @@ def opportunity_matrix(
             add(
                 seg,
                 "drop unprofitable",
-                float(-pr[losers].sum()) * 12 / months,
+                float((-pr[losers] / months * mult[s.index][losers]).sum()),
                 r["drop_success"],
                 ntr(
                     "{n} loss-making account (important accounts kept)",
@@ -602,6 +641,24 @@ def opportunity_matrix(
                 np.nan,
                 "",
                 tr("no costs in the data: losses unknown"),
+            )
+        if ahead is not None:
+            a = ahead.reindex(s.index)
+            worth = a["residual_value"].clip(lower=0) * a["churn_probability_year"]
+            n_risk = int((worth > 0).sum())
+            add(
+                seg,
+                "keep accounts at risk",
+                float(worth.sum()),
+                r["retain_success"],
+                ntr(
+                    "value ahead of {n} account that makes money x its chance of leaving "
+                    "within a year",
+                    "value ahead of {n} accounts that make money x their chance of leaving "
+                    "within a year",
+                    n_risk,
+                    n=count(n_risk),
+                ),
             )
         if (
             targets is not None
@@ -647,7 +704,9 @@ def opportunity_matrix(
         if unsized
         else ()
     )
-    return Opportunities(t, large_from, float(r["likely"]), r, book.currency, notes)
+    return Opportunities(
+        t, large_from, float(r["likely"]), r, book.currency, (*value_notes, *notes)
+    )
 
 
 def read_estimates(given: str | Path | pd.DataFrame) -> pd.DataFrame:

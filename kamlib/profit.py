@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book, has_column, lookup
-from ._charts import money_axis, share_axis
+from ._charts import money_axis, share_axis, thinned, thinned_label
 from ._errors import ConfigError
 from ._format import count, money, number, ratio, share
 from ._i18n import N_, ntr, tr
@@ -525,11 +525,9 @@ class Concentration(Result):
                 return ax
             return nothing_to_draw(ax, self.notes[-1] if self.notes else tr("No Lorenz curve."))
         what = _label_of(self.value)
-        ax.plot(
-            self.table["accounts_share"],
-            self.table["value_share"],
-            label=label or tr("{value} (Gini {gini})", value=what, gini=number(self.gini, 2)),
-        )
+        x, y, cut = thinned(self.table["accounts_share"], self.table["value_share"])
+        name = label or tr("{value} (Gini {gini})", value=what, gini=number(self.gini, 2))
+        ax.plot(x, y, label=thinned_label(name, len(x), len(self.table)) if cut else name)
         ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
         share_axis(ax, axis="x")
         share_axis(ax, axis="y")
@@ -966,15 +964,15 @@ class WhaleCurve(Result):
                 )
             else:
                 y = np.concatenate([[0.0], self._cumulative / self.total]) * 100
+                name = tr(
+                    "{name} (peak {peak} at {at} of accounts)",
+                    name=label,
+                    peak=share(self.peak_share),
+                    at=share(self.peak_at),
+                )
+                xs, ys, cut = thinned(np.arange(n + 1) / n * 100, y, keep=[round(self.peak_at * n)])
                 (line,) = ax.plot(
-                    np.arange(n + 1) / n * 100,
-                    y,
-                    label=tr(
-                        "{name} (peak {peak} at {at} of accounts)",
-                        name=label,
-                        peak=share(self.peak_share),
-                        at=share(self.peak_at),
-                    ),
+                    xs, ys, label=thinned_label(name, len(xs), n + 1) if cut else name
                 )
                 ax.scatter(
                     [self.peak_at * 100], [self.peak_share * 100], color=line.get_color(), zorder=3
@@ -1006,7 +1004,15 @@ class WhaleCurve(Result):
                 peak=money(self.peak, self.currency),
                 total=money(self.total, self.currency),
             )
-        ax.plot(x, y, color="#4c72b0")
+        xs, ys, cut = thinned(x, y, keep=[round(self.peak_at * n)])
+        ax.plot(
+            xs,
+            ys,
+            color="#4c72b0",
+            label=thinned_label(tr("Cumulative profit"), len(xs), len(x)) if cut else None,
+        )
+        if cut:
+            ax.legend(loc="lower right", fontsize=8)
         ax.scatter([self.peak_at * 100], [peak_y], color="#c44e52", zorder=3)
         ax.annotate(label, (self.peak_at * 100, peak_y), textcoords="offset points", xytext=(6, 6))
         share_axis(ax, axis="x", whole=100)

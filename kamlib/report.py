@@ -83,6 +83,8 @@ REPORT_METRICS_SCHEMA: dict[str, str] = {
     "share_within_promise": "share of the tickets judged whose service promise was kept (service.yaml: 24 h answers, 3 working days for major complaints, 48 h fault repair, orders by the date promised; kamlib.service_promises); null without a tickets table or with too few judged",
     "watchlist_auc": "the churn-risk model's AUC on months (or, without dates, accounts) it was not fitted on, for the whole operator (kamlib.churn_risk); null where it cannot be tested",
     "value_at_risk_top_decile": "monthly revenue expected to be lost (revenue x probability of leaving within the horizon) of the branch's accounts in the operator's riskiest tenth (kamlib.churn_risk); null when the model is not good enough to name accounts",
+    "value_ahead": "the discounted value (margin, or revenue without costs) the branch's active contract customers are expected to bring from now on, by the lifetime model fitted on the whole operator (kamlib.clv; clv.yaml: discount rate, horizon); null when no account can be valued",
+    "value_lost_to_churn": "the discounted value ahead the contract customers that left in the period had when they left, by the same model (kamlib.clv: CustomerValue.lost); null when none can be valued",
 }
 
 

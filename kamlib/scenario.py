@@ -198,6 +198,8 @@ class _Lever:
     notes: list[str] = field(default_factory=list)
     horizon: pd.DataFrame | None = None
     horizon_figures: dict[str, float] = field(default_factory=dict)
+    #: said after the sentence when the central profit change is a loss: why
+    if_negative: str | None = None
 
 
 def _central(assumptions: list[_Assumption]) -> dict[str, float]:
@@ -402,6 +404,18 @@ def _retention(
         avoid,
     ]
     lever = _Lever("keep_churners", assumptions, effect, kept, action, notes)
+    if kept > 0 and len(own):
+        # a churn cut that lowers profit: the accounts that leave are the ones that cost
+        losing = float((own["revenue_own_year"] < own["cost_own_year"]).mean())
+        lever.if_negative = tr(
+            "That is because the accounts that leave bring little: one brings {revenue} a "
+            "year but costs {cost} to serve and about {keep} to keep, and {share} of those "
+            "that left lost money.",
+            revenue=money(rev_c, acc.currency),
+            cost=money(cost_c, acc.currency),
+            keep=money(cost.central, acc.currency),
+            share=share(losing),
+        )
     _horizon(lever, f.loc[mask], rate, rate - cut, rules)
     return lever
 
@@ -967,7 +981,8 @@ def _build(levers: list[_Lever], acc: _Accounts, base_notes: list[str]) -> Scena
             "profit_change": change[0],
             "profit_change_low": change[1],
             "profit_change_high": change[2],
-            "sentence": _sentence(lv.action, change, e[0] - e[2], acc.currency),
+            "sentence": _sentence(lv.action, change, e[0] - e[2], acc.currency)
+            + (f" {lv.if_negative}" if lv.if_negative and change[0] < 0 else ""),
         }
         notes += lv.notes
     table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=_LEVER_COLUMNS)

@@ -240,3 +240,39 @@ def test_labels_of_the_data_stay_as_typed(sample_book):
         assert [x.get_text() for x in ax.get_yticklabels()] == [r"A\$1 Co.", r"B\$2 Co."]
     finally:
         plt.close(fig)
+
+
+def test_a_curve_over_many_accounts_is_drawn_through_fewer_points_and_says_so():
+    """A branch of 400,000 accounts draws its whale and Lorenz curves through at most
+    CURVE_POINTS points (the ends and the peak kept), and the legend says so; a small
+    branch draws every point."""
+    import matplotlib.pyplot as plt
+
+    from kamlib._charts import CURVE_POINTS
+
+    rng = np.random.default_rng(4)
+    n = 30_000
+    acc = pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(n)],
+            "branch": "Suzhou",
+            "status": "active",
+            "monthly_revenue": rng.lognormal(5, 1, n),
+        }
+    )
+    book = kamlib.Book.from_frames(accounts=acc)
+    c = kamlib.concentration(book)
+    fig, ax = plt.subplots()
+    c.plot(ax=ax)
+    line = ax.get_lines()[0]
+    assert len(line.get_xdata()) <= CURVE_POINTS + 1
+    assert "drawn through" in line.get_label() and f"{len(c.table):,}" in line.get_label()
+    # the thinned curve lies on the full one: every kept point is one of the table's
+    full = c.table.set_index("accounts_share")["value_share"]
+    np.testing.assert_allclose(full.loc[line.get_xdata()].to_numpy(), line.get_ydata())
+    plt.close(fig)
+    small = kamlib.concentration(book.select(np.arange(n) < 500))
+    fig, ax = plt.subplots()
+    small.plot(ax=ax)
+    assert "drawn through" not in ax.get_lines()[0].get_label()
+    plt.close(fig)

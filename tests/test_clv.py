@@ -147,7 +147,9 @@ def test_clv_on_the_sample_against_a_simulation(sample_book, value):
         assert abs(simulated.mean() - model) < 4 * se
         assert se < 0.05 * abs(rows["residual_value"]).mean()  # the check has teeth
         checked += 1
-    assert checked == 2  # business (sBG) and residential (constant churn)
+    # business (sBG), residential (constant churn, its best fit) and key accounts (constant
+    # churn: too few churners for the sBG)
+    assert checked == 3
 
 
 def test_values_are_value_per_period_times_derl_of_the_fit(sample_book, value):
@@ -224,12 +226,31 @@ def test_constant_churn_is_the_fit_only_when_no_sbg_does_better(value, sample_bo
         assert f is not None and f.period_churn_probability == pytest.approx(0.05, abs=0.01)
 
 
-def test_a_segment_with_too_few_churners_is_named_and_gets_no_value(sample_book, value):
+def test_a_segment_with_too_few_churners_gets_constant_churn_or_no_value(sample_book, value):
     k = value.segments.loc["key_account"]
-    assert k["churners"] < 20 and pd.isna(k["model"])
+    assert k["churners"] < 20 and k["model"] == "geometric"
     assert any("Key accounts" in n and "fewer than 20 churners" in n for n in value.notes)
     keys = value.table[value.table["segment"] == "key_account"]
+    assert (keys["fitted_on"].dropna() == "constant").all()
+    # the one churn probability: churners over months at risk, by hand from the spells
+    from kamlib.customer_value import _spells
+
+    sp, _ = _spells(sample_book)
+    acc = sample_book.accounts
+    m = (acc["customer_type"] == "key_account").to_numpy() & sp["seen"].to_numpy()
+    s = sp[m]
+    gone = s["churned"].to_numpy()
+    t, a = s["tenure"].to_numpy(), np.round(s["entry"].to_numpy())
+    periods = np.where(gone, np.maximum(np.ceil(t), a + 1), np.round(t))
+    use = periods > a
+    theta = gone[use].sum() / (periods[use] - a[use]).sum()
+    assert k["period_churn_probability"] == pytest.approx(theta)
+    assert k["period_churn_probability_low"] < theta < k["period_churn_probability_high"]
+    # without a fallback they get no value, and the notes say so
+    none = clv(sample_book, rules={"fallback": "none"})
+    keys = none.table[none.table["segment"] == "key_account"]
     assert len(keys) and keys["residual_value"].isna().all()
+    assert any("get no value" in n for n in none.notes)
     # with the pooled fallback they are valued on all contract customers, and it says so
     pooled = clv(sample_book, rules={"fallback": "pooled"})
     keys = pooled.table[pooled.table["segment"] == "key_account"]
@@ -238,6 +259,26 @@ def test_a_segment_with_too_few_churners_is_named_and_gets_no_value(sample_book,
     # a lower limit fits them
     low = clv(sample_book, rules={"min_churners": 5})
     assert low.segments.loc["key_account", "model"] in ("sbg", "geometric")
+    # fewer churners than min_churners_constant: no value even at constant churn
+    few = clv(sample_book, rules={"min_churners_constant": 50})
+    assert few.table.loc[few.table["segment"] == "key_account", "residual_value"].isna().all()
+
+
+def test_a_branch_is_valued_with_the_operators_fit(sample_book, value):
+    """A branch loaded for itself keeps the operator (``whole``): its accounts are valued
+    with the fit of every branch's accounts, the same values as the operator's table."""
+    b = sample_book.for_branch("Suzhou")
+    mine = clv(b)
+    assert any("fitted on the whole operator" in n for n in mine.notes)
+    whole = value.table.set_index("account_id")
+    t = mine.table.set_index("account_id")
+    assert set(t.index) == set(whole.index[whole["branch"] == "Suzhou"])
+    pd.testing.assert_series_equal(
+        t["residual_value"], whole.loc[t.index, "residual_value"], check_names=False
+    )
+    # on its own the branch is fitted on its own few churners
+    alone = clv(sample_book.branch("Suzhou"))
+    assert alone.segments["churners"].sum() < value.segments["churners"].sum()
 
 
 def test_the_fit_recovers_a_known_sbg_from_dates_with_left_truncation():
@@ -411,3 +452,103 @@ def test_the_other_tier_schemes_are_unchanged(sample_book):
     ):
         got = kamlib.value_tiers(sample_book, scheme=scheme).assignment
         assert got.astype(str).tolist() == expected.astype(str).tolist()
+
+
+def test_the_value_churn_took_by_hand_at_constant_churn(sample_book, value):
+    """Each key account that left in the window had ahead, when it left, its margin a
+    month x the constant-churn DERL r / (1 - r z), r = 1 - theta, z = 1 / (1 + d):
+    the same whatever its tenure (the geometric model has no memory)."""
+    theta = value.fits["key_account"].period_churn_probability
+    r, z = 1 - theta, 1 / (1 + MONTHLY_10PCT)
+    derl_by_hand = r / (1 - r * z)
+    lost = value.lost[value.lost["segment"] == "key_account"]
+    acc = sample_book.accounts.set_index("account_id")
+    left = acc[(acc["customer_type"] == "key_account") & (acc["status"] == "churned")]
+    assert set(lost["account_id"]) <= set(left.index) and len(lost)
+    np.testing.assert_allclose(lost["discounted_residual_lifetime"].dropna(), derl_by_hand)
+    np.testing.assert_allclose(lost["residual_value"], lost["value_per_period"] * derl_by_hand)
+    fig = value.summary()["value"]
+    assert fig["value_lost_to_churn"] == pytest.approx(value.lost["residual_value"].sum())
+
+
+def test_the_report_says_the_value_ahead_and_what_churn_took(sample_book):
+    from kamlib._format import money
+
+    r = kamlib.build_report(sample_book, "Suzhou")
+    v = clv(sample_book.branch("Suzhou"), fit_on=sample_book)
+    total = v.table["residual_value"].sum()
+    assert r.metrics["value_ahead"] == pytest.approx(total)
+    assert r.metrics["value_lost_to_churn"] == pytest.approx(v.lost["residual_value"].sum())
+    sec = next(s for s in r.sections if s.key == "value")
+    words = " ".join(b.text for b in sec.blocks if hasattr(b, "text"))
+    assert money(total, "CNY") in words
+    assert money(v.lost["residual_value"].sum(), "CNY") in words
+    # the watch list and the warned groups carry each account's value ahead
+    watch = next(s for s in r.sections if s.key == "watchlist")
+    shown = next(b for b in watch.blocks if getattr(b, "name", "") == "Watch list").frame
+    ahead = v.table.set_index("account_id")["residual_value"]
+    np.testing.assert_allclose(
+        shown["value_ahead"].dropna(), ahead.reindex(shown.index).dropna().to_numpy()
+    )
+
+
+def test_the_chance_of_leaving_within_a_year_by_hand(value):
+    """sBG: 1 - the product of the next 12 renewal probabilities (beta + t - 1) /
+    (alpha + beta + t - 1), t = n .. n + 11; constant churn: 1 - (1 - theta) ** 12."""
+    t = value.table.dropna(subset=["churn_probability_year"])
+    for name, fit in value.fits.items():
+        rows = t[t["segment"] == name].head(5)
+        for _, row in rows.iterrows():
+            n = int(row["tenure_periods"]) + 1
+            if fit.model == "sbg":
+                a, b = fit.alpha, fit.beta
+                stay = np.prod([(b + k - 1) / (a + b + k - 1) for k in range(n, n + 12)])
+            else:
+                stay = (1 - fit.period_churn_probability) ** 12
+            assert row["churn_probability_year"] == pytest.approx(1 - stay), name
+
+
+def test_the_priority_matrix_sized_on_value_ahead_by_hand(sample_book):
+    """With value=, a month of an account's money counts its discounted months ahead, not
+    12; the keep lever is the money-making accounts' value ahead x their chance of leaving
+    within a year, at retain_success."""
+    s = sample_book.branch("Suzhou")
+    tiers = kamlib.value_tiers(s).assignment
+    v = clv(s, fit_on=sample_book)
+    o = kamlib.opportunity_matrix(s, tiers, value=v).table.set_index(["segment", "lever"])
+    plain = kamlib.opportunity_matrix(s, tiers).table.set_index(["segment", "lever"])
+    acc = s.accounts.set_index("account_id")
+    spend = s.monthly_revenue()
+    active = acc.index[acc["status"] == "active"]
+    vt = v.table.set_index("account_id")
+    months = vt["discounted_residual_lifetime"].reindex(active).fillna(12.0)
+    for seg in ("crystal", "gold"):
+        ids = [i for i in active if tiers.get(i) == seg]
+        sp = spend.reindex(ids)
+        med = sp.median()
+        by_hand = float(((med - sp).clip(lower=0) * months.reindex(ids)).sum()) * 0.10
+        assert o.loc[(seg, "raise usage"), "size"] == pytest.approx(by_hand)
+        price = float((sp * months.reindex(ids)).sum()) * 0.05
+        assert o.loc[(seg, "raise price / improve mix"), "size"] == pytest.approx(price)
+        keep = vt.reindex(ids)
+        worth = (keep["residual_value"].clip(lower=0) * keep["churn_probability_year"]).sum()
+        assert o.loc[(seg, "keep accounts at risk"), "size"] == pytest.approx(worth)
+        assert o.loc[(seg, "keep accounts at risk"), "probability"] == 0.30
+        # without value: a year
+        year = float(((med - sp).clip(lower=0)).sum()) * 0.10 * 12
+        assert plain.loc[(seg, "raise usage"), "size"] == pytest.approx(year)
+    assert ("crystal", "keep accounts at risk") not in plain.index
+
+
+def test_a_prepared_branch_is_valued_with_the_operators_fit(sample_book, value, tmp_path):
+    """``kamlib.prepare`` keeps the operator's lifetime fits: a branch read alone from it
+    gets the same values as the operator's table, not a fit of its own few churners."""
+    d = kamlib.prepare(sample_book, tmp_path / "prepared")
+    b = kamlib.load(d, branch="Hanzhong")
+    assert b.whole is None and b.lifetimes is not None
+    mine = clv(b).table.set_index("account_id")["residual_value"]
+    whole = value.table.set_index("account_id")["residual_value"]
+    pd.testing.assert_series_equal(mine, whole.loc[mine.index], check_names=False)
+    # other segments than the fit's: the branch's own fit, not the kept one
+    own = clv(b, by="contract")
+    assert not any("whole operator" in n for n in own.notes)

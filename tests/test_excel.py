@@ -63,3 +63,20 @@ def test_long_and_repeated_sheet_names_stay_unique(tmp_path):
     wb = openpyxl.load_workbook(tables.write_excel(tmp_path / "t.xlsx"))
     assert len(wb.sheetnames) == 3 and all(len(s) <= 31 for s in wb.sheetnames)
     assert len({s.lower() for s in wb.sheetnames}) == 3
+
+
+def test_a_table_longer_than_a_sheet_is_capped_and_says_so(tmp_path):
+    """Excel holds 1,048,576 rows; a branch of 2 M accounts would not fit. The sheet keeps
+    the first rows in order and the Definitions sheet counts those left out (the cap is a
+    parameter so the test need not write a million rows)."""
+    from kamlib._excel import EXCEL_ROWS, write_workbook
+
+    assert EXCEL_ROWS == 2**20 - 1
+    t = pd.DataFrame({"account_id": [f"A{i:03d}" for i in range(25)], "revenue": range(25)})
+    path = write_workbook({"Accounts": t, "Small": t.head(3)}, tmp_path / "t.xlsx", max_rows=10)
+    wb = openpyxl.load_workbook(path)
+    rows = list(wb["Accounts"].iter_rows(values_only=True))
+    assert len(rows) == 11 and rows[-1][0] == "A009"  # header + the first 10, in order
+    assert len(list(wb["Small"].iter_rows(values_only=True))) == 4
+    said = [r[2] for r in wb["Definitions"].iter_rows(values_only=True) if r[0] == "Accounts"]
+    assert any("first 10 of 25 rows" in str(x) and "last 15 rows" in str(x) for x in said)

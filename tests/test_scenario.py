@@ -96,16 +96,16 @@ def test_five_points_of_retention_by_hand():
     r = _row(s, "keep_churners")
     kept = 0.05 * YEARS_AT_RISK  # 0.1247 accounts a year
     assert r["accounts_affected"] == pytest.approx(kept)
-    # each kept churner brings C's own year: 36,000 revenue and 24,000 cost to serve, and
-    # costs 2,000 to keep (central)
+    # each kept churner brings C's own year: 36,000 revenue and 24,000 cost to serve, of
+    # which 80% comes back with it (central avoidable share), and costs 2,000 to keep
     assert r["revenue_kept"] == pytest.approx(kept * 36_000)
-    assert r["cost_saved"] == pytest.approx(-kept * (24_000 + 2_000))
+    assert r["cost_saved"] == pytest.approx(-kept * (0.8 * 24_000 + 2_000))
     assert r["revenue_lost"] == 0
-    assert r["profit_change"] == pytest.approx(kept * 10_000)  # 1,247 CNY
+    assert r["profit_change"] == pytest.approx(kept * 14_800)  # 1,846 CNY
     # low: retention cost 5,000 with every cost avoidable: kept x (12,000 - 5,000); high:
-    # 1,000 and only 70% of the cost coming back: kept x (36,000 - 0.7 x 24,000 - 1,000)
+    # 1,000 and only 60% of the cost coming back: kept x (36,000 - 0.6 x 24,000 - 1,000)
     assert r["profit_change_low"] == pytest.approx(kept * 7_000)
-    assert r["profit_change_high"] == pytest.approx(kept * 18_200)
+    assert r["profit_change_high"] == pytest.approx(kept * 20_600)
     a = s.assumptions
     assert a.loc["churn_rate_per_year", "central"] == pytest.approx(RATE)
     assert a.loc["accounts_at_risk", "central"] == pytest.approx(YEARS_AT_RISK)
@@ -124,8 +124,8 @@ def test_five_points_of_retention_by_hand():
     # the sentence from these numbers, money as the report writes it
     assert s.sentence == (
         "Keeping 5 more customers in 100 from leaving each year would add "
-        f"{money(kept * 10_000, 'CNY')} of profit a year (range "
-        f"{money(kept * 7_000, 'CNY', signed=True)} to {money(kept * 18_200, 'CNY', signed=True)})."
+        f"{money(kept * 14_800, 'CNY')} of profit a year (range "
+        f"{money(kept * 7_000, 'CNY', signed=True)} to {money(kept * 20_600, 'CNY', signed=True)})."
     )
 
 
@@ -158,15 +158,15 @@ def test_a_price_rise_with_elasticity_by_hand():
     assert r["accounts_affected"] == pytest.approx(0.01)
     assert r["revenue_kept"] == pytest.approx(0.99 * 120_000 * 0.05)  # 5,940
     assert r["revenue_lost"] == pytest.approx(0.01 * 120_000)  # 1,200
-    assert r["cost_saved"] == pytest.approx(0.01 * 123_600)  # 1,236
-    assert r["profit_change"] == pytest.approx(5_976)
-    # ends: elasticity 0.1 or 0.5, avoidable cost 0.7 or 1
+    assert r["cost_saved"] == pytest.approx(0.01 * 0.8 * 123_600)  # 989: 80% avoidable
+    assert r["profit_change"] == pytest.approx(5_940 - 1_200 + 988.8)
+    # ends: elasticity 0.1 or 0.5, avoidable cost 0.6 or 1
     corners = [
         (1 - e * 0.05) * 6_000 + e * 0.05 * (123_600 * a - 120_000)
         for e in (0.1, 0.5)
-        for a in (0.7, 1.0)
+        for a in (0.6, 1.0)
     ]
-    assert r["profit_change_low"] == pytest.approx(min(corners))  # 5,013
+    assert r["profit_change_low"] == pytest.approx(min(corners))  # 4,509
     assert r["profit_change_high"] == pytest.approx(max(corners))  # 5,988
     assert s.assumptions.loc["elasticity_key_account", "source"] == "setting"
     assert "elasticity_business" not in s.assumptions.index  # no business account is active
@@ -182,8 +182,8 @@ def test_an_elasticity_given_has_no_range():
         "argument",
     )
     r = _row(s, "change_price")
-    assert r["profit_change"] == pytest.approx(0.98 * 6_000 + 0.02 * (123_600 - 120_000))
-    assert r["profit_change_low"] == pytest.approx(0.98 * 6_000 + 0.02 * (0.7 * 123_600 - 120_000))
+    assert r["profit_change"] == pytest.approx(0.98 * 6_000 + 0.02 * (0.8 * 123_600 - 120_000))
+    assert r["profit_change_low"] == pytest.approx(0.98 * 6_000 + 0.02 * (0.6 * 123_600 - 120_000))
 
 
 def test_dropping_the_loss_maker_spares_the_important_one():
@@ -192,9 +192,11 @@ def test_dropping_the_loss_maker_spares_the_important_one():
     # K and R lose money; K is important: only R goes
     assert r["accounts_affected"] == 1
     assert r["revenue_lost"] == pytest.approx(12_000)
-    assert r["cost_saved"] == pytest.approx(13_200)
-    assert r["profit_change"] == pytest.approx(1_200)  # R's loss avoided
-    assert r["profit_change_low"] == pytest.approx(0.7 * 13_200 - 12_000)  # -2,760
+    # 80% of its 13,200 cost to serve goes with it: letting it go loses 1,440 a year (the
+    # shared fifth of its cost stays); only when all of it goes is its 1,200 loss avoided
+    assert r["cost_saved"] == pytest.approx(0.8 * 13_200)
+    assert r["profit_change"] == pytest.approx(0.8 * 13_200 - 12_000)  # -1,440
+    assert r["profit_change_low"] == pytest.approx(0.6 * 13_200 - 12_000)  # -4,080
     assert r["profit_change_high"] == pytest.approx(1_200)
     assert s.assumptions.loc["accounts_protected", "central"] == 1
     assert r["sentence"].startswith("Letting go the 1 loss-making account (sparing 1 important")
@@ -205,12 +207,12 @@ def test_repricing_the_loss_makers_to_break_even():
     s = scenario(_book(), reprice="loss_makers")
     r = _row(s, "reprice_loss_makers")
     # K needs 3,600 / 120,000 = 3% more (0.2 x 3% = 0.6% lost), R 10% (1.0 x 10% = 10%
-    # lost); whether they stay at break-even or leave, their losses are gone
+    # lost); those that stay break even, those that leave take 80% of their cost with them
     assert r["accounts_affected"] == pytest.approx(0.006 + 0.1)
     assert r["revenue_kept"] == pytest.approx(0.994 * 3_600 + 0.9 * 1_200)
     assert r["revenue_lost"] == pytest.approx(0.006 * 120_000 + 0.1 * 12_000)
-    assert r["cost_saved"] == pytest.approx(0.006 * 123_600 + 0.1 * 13_200)
-    assert r["profit_change"] == pytest.approx(4_800)
+    assert r["cost_saved"] == pytest.approx(0.8 * (0.006 * 123_600 + 0.1 * 13_200))
+    assert r["profit_change"] == pytest.approx(4_658.4 - 1_920 + 1_649.28)  # 4,388
     with pytest.raises(ValueError, match="not both"):
         scenario(_book(), drop="loss_makers", reprice="loss_makers")
 
@@ -270,17 +272,17 @@ def test_a_fall_in_loyalty_costs_what_the_churners_brought():
     s = scenario(_book(), retention_points=-5)
     r = _row(s, "keep_churners")
     lost = 0.05 * YEARS_AT_RISK
-    # no retention cost; each extra churner takes its 36,000 and 24,000 (all avoidable)
+    # no retention cost; each extra churner takes its 36,000 and 80% of its 24,000
     assert r["revenue_lost"] == pytest.approx(lost * 36_000)
-    assert r["cost_saved"] == pytest.approx(lost * 24_000)
-    assert r["profit_change"] == pytest.approx(-lost * 12_000)
+    assert r["cost_saved"] == pytest.approx(lost * 0.8 * 24_000)
+    assert r["profit_change"] == pytest.approx(-lost * 16_800)
     assert r["sentence"].startswith("Losing 5 more customers in 100 each year would cost")
 
 
 def test_settings_change_the_numbers():
     s = scenario(_book(), retention_points=5, rules={"retention": {"cost_per_kept_account": 0}})
     r = _row(s, "keep_churners")
-    assert r["profit_change"] == pytest.approx(0.05 * YEARS_AT_RISK * 12_000)
+    assert r["profit_change"] == pytest.approx(0.05 * YEARS_AT_RISK * (36_000 - 0.8 * 24_000))
     with pytest.raises(kamlib.ConfigError, match="cost_per_kept_acount"):
         scenario(_book(), rules={"retention": {"cost_per_kept_acount": 0}})
     with pytest.raises(kamlib.ConfigError, match="low <= central <= high"):
@@ -392,3 +394,28 @@ def test_without_revenue_nothing_is_sized():
     assert s.table[["profit_change", "profit_change_low", "profit_change_high"]].isna().all().all()
     assert any("no revenue" in n for n in s.notes)
     assert all("cannot be sized" in x for x in s.table["sentence"])
+
+
+def test_a_churn_cut_that_lowers_profit_says_why():
+    """C loses money (4,000 a month to serve for 3,000 of revenue): keeping more accounts
+    like it lowers profit, and the sentence says why, with C's own year."""
+    f = _frames()
+    c = f["costs"]["account_id"] == "C"
+    f["costs"].loc[c, "network"] = 4_000.0
+    b = kamlib.Book.from_frames(**f, as_of="2025-12-31")
+    s = scenario(b, retention_points=5)
+    r = _row(s, "keep_churners")
+    kept = 0.05 * YEARS_AT_RISK
+    # 36,000 revenue, 48,000 to serve (80% comes back) and 2,000 to keep
+    assert r["profit_change"] == pytest.approx(kept * (36_000 - 0.8 * 48_000 - 2_000))
+    assert r["profit_change"] < 0
+    assert r["sentence"].endswith(
+        f"That is because the accounts that leave bring little: one brings "
+        f"{money(36_000, 'CNY')} a year but costs {money(48_000, 'CNY')} to serve and about "
+        f"{money(2_000, 'CNY')} to keep, and 100% of those that left lost money."
+    )
+    # a profitable churner: no such sentence
+    assert (
+        "That is because"
+        not in _row(scenario(_book(), retention_points=5), "keep_churners")["sentence"]
+    )

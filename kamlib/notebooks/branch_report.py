@@ -46,6 +46,9 @@ report.show_section("profit")
 report.show_section("churn")
 
 # %% tags=["remove-input"]
+report.show_section("value")
+
+# %% tags=["remove-input"]
 report.show_section("retention")
 
 # %% tags=["remove-input"]
