@@ -180,7 +180,7 @@ def wrap(text: Any, width: int = 20) -> str:
 
 #: points a curve over accounts is drawn through at most (a branch of 400,000 accounts
 #: would otherwise draw 400,000 vertices for a line a reader sees at a few hundred pixels)
-CURVE_POINTS = 2_000
+CURVE_POINTS = 5_000
 
 
 def thinned(

@@ -515,7 +515,11 @@ def opportunity_matrix(
                     n=count(n_year),
                 )
             )
-    annual_total = float((spend.reindex(df.index) * mult).sum())
+    # the branch's revenue over the same time: a year of every account's bill, or the
+    # active accounts' months ahead
+    annual_total = (
+        float(spend.sum()) * 12 if ahead is None else float((spend.reindex(df.index) * mult).sum())
+    )
     rows: list[dict[str, Any]] = []
 
     def add(seg: Any, lever: str, size: float, prob: float, basis: str, note: str = "") -> None:
