@@ -798,6 +798,7 @@ LABELS: dict[str, str] = {
     "geometric": N_("Constant churn"),
     "horizon_months": N_("Months valued ahead"),
     "mean_expected_residual_lifetime": N_("Mean expected periods ahead"),
+    "mean_years_ahead": N_("Years expected ahead (mean)"),
     "mean_residual_value": N_("Mean value ahead"),
     "mean_value_per_period": N_("Mean value per period"),
     "model": N_("Model"),
@@ -1779,6 +1780,10 @@ DEFINITIONS: dict[str, str] = {
     "residual_value": N_(
         "What the account is expected to bring from now on: value per period times the "
         "discounted periods ahead."
+    ),
+    "mean_years_ahead": N_(
+        "How many more years the segment's accounts are expected to stay, on average (the "
+        "lifetime model, undiscounted)."
     ),
     "sbg_alpha": N_("How churn probabilities spread across accounts (with beta)."),
     "sbg_beta": N_("How churn probabilities spread across accounts (with alpha)."),

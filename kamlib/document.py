@@ -2653,21 +2653,26 @@ def _value(ctx: _Ctx, value: Any) -> Section:
         "period_churn_probability",
         "period_churn_probability_low",
         "period_churn_probability_high",
-        "mean_expected_residual_lifetime",
+        "mean_years_ahead",
         "mean_residual_value",
         "residual_value",
         "model",
     ]
     shown = seg[seg["accounts_valued"] > 0]
+    # the months ahead in whole years, as a manager counts a relationship
+    shown = shown.assign(
+        mean_years_ahead=(shown["mean_expected_residual_lifetime"] * value.period_months / 12)
+    )
     if len(shown):
         s.blocks.append(
             Table(
                 tr("Customer value ahead"),
                 tr(
-                    "Value ahead by segment: the chance of leaving each month, the months an "
+                    "Value ahead by segment: the chance of leaving each month, the years an "
                     "account is expected to stay and the value it is expected to bring"
                 ),
                 shown[[c for c in cols if c in shown]],
+                kinds={"mean_years_ahead": "count"},
             )
         )
     # how it was fitted and what it assumes is method: the appendix holds it
@@ -2796,6 +2801,23 @@ def _watchlist(ctx: _Ctx, model: Any, watch: Any, value: Any = None) -> Section:
                 )
             )
         )
+    if "value_ahead" in top:
+        losing = top["value_ahead"].astype(float) < 0
+        if losing.any():  # a retention offer to an account that loses money deepens the loss
+            s.blocks.append(
+                Text(
+                    ntr(
+                        "{n} account on the list loses money as it is served now (its value "
+                        "ahead is below zero): review its price and cost to serve before "
+                        "offering anything to keep it.",
+                        "{n} accounts on the list lose money as they are served now (their "
+                        "value ahead is below zero): review their price and cost to serve "
+                        "before offering anything to keep them.",
+                        int(losing.sum()),
+                        n=count(int(losing.sum())),
+                    )
+                )
+            )
     # large accounts with no warning sign: said, not listed (nothing to tell the caller)
     floor = float(top["value_at_stake"].min()) if len(top) else 0.0
     quiet = ~listed & (t["value_at_stake"].to_numpy(dtype=float) > floor)
