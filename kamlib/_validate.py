@@ -8,7 +8,9 @@ shown in the report's data-quality notes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,30 @@ _TRUE = {"true", "t", "yes", "y", "1", "是", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "否", "0.0"}
 # Thousands separators, currency symbols and codes are common in operators' exports.
 _MONEY_NOISE = re.compile(r"[,\s¥$€£]|CNY|RMB|USD|元", flags=re.IGNORECASE)
+
+#: whether the quick checks run first (see :func:`careful_only`)
+_FAST: ContextVar[bool] = ContextVar("kamlib_fast_checks", default=True)
+
+
+def fast_checks() -> bool:
+    """Whether reading and validation may take their quick paths.
+
+    Each quick path only says "nothing wrong here" or hands over to the careful code,
+    which finds and words the problem: a clean table is read and checked at the speed of
+    Arrow, a broken one gets the same messages as ever.
+    """
+    return _FAST.get()
+
+
+@contextmanager
+def careful_only() -> Iterator[None]:
+    """Read and validate by the careful code alone (the reference the quick paths are
+    tested against: ``tests/test_fast_validation.py``)."""
+    token = _FAST.set(False)
+    try:
+        yield
+    finally:
+        _FAST.reset(token)
 
 
 def said(
