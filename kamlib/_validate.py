@@ -349,7 +349,7 @@ def coerce_table(
     be checked in that table.
     """
     issues: list[Issue] = []
-    df = raw.copy()
+    df = raw.copy(deep=False)  # copy-on-write: the columns replaced below are new
     df.columns = [str(c).strip() for c in df.columns]
     dup = df.columns[df.columns.duplicated()].unique().tolist()
     if dup:
