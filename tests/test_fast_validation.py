@@ -200,7 +200,14 @@ def test_a_clean_file_is_read_by_arrow_and_a_broken_one_is_not(operator, tmp_pat
     assert _read_csv_fast(operator / "billing.csv", ",") is not None
     broken = tmp_path / "billing.csv"
     text = (operator / "billing.csv").read_text()
-    for bad in (text.replace(",", ", ", 1), text.rstrip("\n"), text + "A1,2025-01\n"):
+    lines = text.splitlines(keepends=True)
+    for bad in (
+        text.replace(",", ", ", 1),  # in the header
+        "".join(lines[:500] + [lines[500].replace(",", ",\t", 1)] + lines[501:]),
+        "".join(lines[:900] + [" " + lines[900]] + lines[901:]),
+        text.rstrip("\n"),
+        text + "A1,2025-01\n",
+    ):
         broken.write_text(bad)
         assert _read_csv_fast(broken, ",") is None
     broken.write_bytes((operator / "accounts.csv").read_text().encode("gb18030"))
@@ -262,11 +269,13 @@ def test_odd_spellings_of_numbers_are_read_the_careful_way(odd):
     pd.testing.assert_series_equal(fast, careful, check_exact=True)
 
 
-@pytest.mark.parametrize("span", ["counted", "sorted"])
-def test_repeated_keys_are_found_as_pandas_finds_them(span):
+@pytest.mark.parametrize("way", ["counted", "sorted", "ids in order"])
+def test_repeated_keys_are_found_as_pandas_finds_them(way):
     rng = np.random.default_rng(5)
     n = 20_000
-    ids = rng.integers(0, 10**9 if span == "sorted" else 500, n).astype(str)
+    ids = rng.integers(0, 10**9 if way == "sorted" else 500, n).astype(str)
+    if way == "ids in order":  # coded by where the id changes
+        ids = np.sort(ids)
     df = pd.DataFrame(
         {
             "account_id": pd.Series(ids, dtype="string"),
