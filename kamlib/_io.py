@@ -472,6 +472,7 @@ def _load_whole(
         revenue_basis=meta.get("revenue_basis", "net"),
         assumed=meta.get("assumed"),
         computed=meta.get("computed"),
+        consume=True,  # the frames just read: their text need not outlive the typing
     )
 
 
@@ -1048,6 +1049,7 @@ def _load_mapped(
         revenue_basis=spec.get("revenue_basis", "net"),
         assumed=assumed,
         computed=computed,
+        consume=True,  # the frames just mapped: their text need not outlive the typing
     )
 
 

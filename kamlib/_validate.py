@@ -955,8 +955,13 @@ def validate_tables(
     *,
     files: dict[str, str] | None = None,
     row_labels: dict[str, str] | None = None,
+    consume: bool = False,
 ) -> tuple[dict[str, pd.DataFrame], list[Issue]]:
-    """Coerce and check every table. Returns the typed tables and all issues found."""
+    """Coerce and check every table. Returns the typed tables and all issues found.
+
+    ``consume``: take each table out of ``raw`` once it is typed, so that the text of a
+    large export is not held beside its typed tables (for the loader's own dict of the
+    frames it read; the frames themselves are never changed)."""
     files = files or {}
     row_labels = row_labels or {}
     issues: list[Issue] = []
@@ -981,7 +986,10 @@ def validate_tables(
         if name not in raw:
             continue
         df, found = coerce_table(
-            t, raw[name], file=files.get(name), row_label=row_labels.get(name, "index")
+            t,
+            raw.pop(name) if consume else raw[name],
+            file=files.get(name),
+            row_label=row_labels.get(name, "index"),
         )
         issues += found
         if df is not None:
