@@ -113,7 +113,7 @@ def _read_csv_fast(path: Path, delimiter: str) -> pd.DataFrame | None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    if len(delimiter) != 1 or delimiter in "\r\n\"":
+    if len(delimiter) != 1 or delimiter in '\r\n"':
         return None
     try:
         size = path.stat().st_size

@@ -23,7 +23,6 @@ from kamlib.synth import write_sample
 
 from .test_bad_input import CORPUS, _write
 
-
 TABLES = ("accounts", *OPTIONAL_TABLES)
 
 
