@@ -137,6 +137,8 @@ FAULTS = {
     "blank revenue": _set("billing.csv", 46, "revenue", ""),
     "space-only revenue": _set("billing.csv", 46, "revenue", " "),
     "value after a space": _set("billing.csv", 47, "product", " mobile"),
+    "number after a space": _set("billing.csv", 48, "revenue", " 12.5"),
+    "number before a space": _set("billing.csv", 49, "revenue", "12.5 "),
     "quoted after a space": _set("accounts.csv", 9, "industry", ' "a,b"'),
     "quoted comma": _set("accounts.csv", 9, "name", '"Acme, Ltd"'),
     "quoted quote": _set("accounts.csv", 10, "name", '"say ""hi"""'),
@@ -170,6 +172,7 @@ FAULTS = {
     "line with a field too few": _set("costs.csv", 30, "network", "1\nA0000001,2025-01"),
     "line break inside quotes": _set("accounts.csv", 17, "name", '"two\nlines"'),
     "header with spaces": _text("billing.csv", lambda t: t.replace("revenue", " revenue ", 1)),
+    "header with a space after": _text("costs.csv", lambda t: t.replace("network", "network ", 1)),
     "repeated header": _text("billing.csv", lambda t: t.replace("product", "revenue", 1)),
     "extra cost driver": _text(
         "costs.csv",
