@@ -190,7 +190,12 @@ def _dates_fast(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Ser
         return None
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     text = _to_text(pd.Series(uniques))
-    done = parse(text)
+    plain = (
+        parse is _parse_dates
+        and pc.all(pc.match_substring_regex(pa.array(text.array), _ISO_DATE)).as_py()
+    )
+    # a plain ISO date holds nothing that _parse_dates rewrites: parsed as it is
+    done = _iso_dates(text) if plain else parse(text)
     if (text.notna() & done.isna()).any():
         return None
     return pd.Series(done.array.take(codes, allow_fill=True), index=s.index, name=s.name)
@@ -216,6 +221,15 @@ def _to_date(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
 def _parse_dates(text: pd.Series) -> pd.Series:
     text = text.str.replace(r"[./年月]", "-", regex=True).str.replace("日", "", regex=False)
     text = text.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+    return _iso_dates(text)
+
+
+#: a date as kamlib writes it (YYYY-MM-DD, with HH:MM or HH:MM:SS): none of the spellings
+#: :func:`_parse_dates` rewrites (dots, slashes, 年月日, YYYYMMDD)
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?$"
+
+
+def _iso_dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
 
 
