@@ -166,7 +166,10 @@ def _leads_with_blank(column: Any) -> bool:
     byte of each value, read from the column's buffers (a null's slot may count: then
     the careful reader reads the file, which is never wrong, only slower)."""
     import numpy as np
+    import pyarrow as pa
 
+    if not pa.types.is_large_string(column.type):  # the offsets below are 64-bit
+        return True
     for chunk in column.chunks:
         _, offsets_buf, data_buf = chunk.buffers()
         if not len(chunk) or data_buf is None:
