@@ -587,14 +587,17 @@ def build_book(
     revenue_basis: str = "net",
     assumed: dict[str, str] | None = None,
     computed: dict[str, str] | None = None,
+    consume: bool = False,
 ) -> Book:
-    """Validate raw tables and assemble a Book, or raise DataError with every problem."""
+    """Validate raw tables and assemble a Book, or raise DataError with every problem.
+
+    ``consume``: empty ``raw`` as its tables are typed (see :func:`validate_tables`)."""
     if revenue_basis not in REVENUE_BASES:
         raise ConfigError(
             f"revenue_basis must be one of {', '.join(REVENUE_BASES)} (net: billing revenue is "
             f"after discounts; gross: before them), not {revenue_basis!r}"
         )
-    typed, issues = validate_tables(raw, files=files, row_labels=row_labels)
+    typed, issues = validate_tables(raw, files=files, row_labels=row_labels, consume=consume)
     extra = list(extra_issues or [])
     # a table whose mapping already said which required columns it lacks (naming the
     # export's own columns) is not told again with the mapped ones

@@ -20,7 +20,7 @@ from ._i18n import ntr
 from ._schema import TABLES
 from ._settings import ComputeRule, MappingSpec, OperatorFile, config_path, read_file
 from ._todo import refuse_todo
-from ._validate import normalise_code, row_labels, said, to_number
+from ._validate import fast_checks, normalise_code, row_labels, said, to_number
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 BUILTIN_MAPPINGS = {"maven": "maven_telecom_churn.yaml"}
@@ -83,7 +83,111 @@ def _decode(data: bytes, file: str) -> str:
 
 
 def read_csv(path: Path, *, delimiter: str = ",", encoding: str | None = None) -> pd.DataFrame:
-    """Read a CSV export as text columns, with clear errors for the usual breakages."""
+    """Read a CSV export as text columns, with clear errors for the usual breakages.
+
+    A clean UTF-8 file is read by Arrow's CSV reader (:func:`_read_csv_fast`); anything
+    it is not sure to read exactly as pandas does (another encoding, a broken line, a
+    value after a space) is read by :func:`_read_csv_careful`, which says what is wrong.
+    """
+    if encoding is None and fast_checks():
+        df = _read_csv_fast(path, delimiter)
+        if df is not None:
+            return df
+    return _read_csv_careful(path, delimiter=delimiter, encoding=encoding)
+
+
+def _read_csv_fast(path: Path, delimiter: str) -> pd.DataFrame | None:
+    """The frame :func:`_read_csv_careful` gives, read by Arrow, or None when this file
+    needs the careful reader (which then finds and words any problem).
+
+    Arrow reads the bytes as they are (no decoded copy of the whole text, on both cores)
+    and refuses what it cannot be sure of: bytes that are not UTF-8, rows with another
+    number of fields than the header, line breaks inside quotes. The rest of what the
+    careful reader does differently is looked for here: a file without a final line
+    break (a truncated export), a header without the delimiter, repeated or blank
+    header names, and fields that start with a space or tab (pandas skips those, and a
+    quote after the space starts a quoted field there).
+    """
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if len(delimiter) != 1 or delimiter in '\r\n"':
+        return None
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(1 << 16)
+            f.seek(max(size - 1, 0))
+            last = f.read(1)
+    except OSError:
+        return None
+    if not head.strip() or last not in (b"\n", b"\r"):
+        return None
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    first_line = re.split(rb"\r\n|\r|\n", head, maxsplit=1)[0]
+    if len(first_line) == len(head):  # no line break in the head: a huge header
+        return None
+    try:
+        header_text = first_line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if delimiter not in header_text or '"' in header_text:
+        return None
+    names = next(csv.reader([header_text], delimiter=delimiter))
+    if len(set(names)) < len(names) or any(n != n.lstrip(" \t") or not n for n in names):
+        return None
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                # large_string: what pandas' str columns hold, so no copy into pandas
+                column_types={n: pa.large_string() for n in names},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowException, OSError):
+        return None
+    if table.column_names != names or table.num_rows == 0:
+        return None
+    if any(_leads_with_blank(column) for column in table.columns):
+        return None
+    return table.to_pandas()
+
+
+def _leads_with_blank(column: Any) -> bool:
+    """Whether a value of an Arrow string column starts with a space or a tab: the first
+    byte of each value, read from the column's buffers (a null's slot may count: then
+    the careful reader reads the file, which is never wrong, only slower)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not pa.types.is_large_string(column.type):  # the offsets below are 64-bit
+        return True
+    for chunk in column.chunks:
+        _, offsets_buf, data_buf = chunk.buffers()
+        if not len(chunk) or data_buf is None:
+            continue
+        offsets = np.frombuffer(offsets_buf, dtype=np.int64)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts = offsets[:-1][offsets[1:] > offsets[:-1]]  # the non-empty values
+        first = np.frombuffer(data_buf, dtype=np.uint8)[starts]
+        if ((first == 32) | (first == 9)).any():
+            return True
+    return False
+
+
+def _read_csv_careful(
+    path: Path, *, delimiter: str = ",", encoding: str | None = None
+) -> pd.DataFrame:
+    """Read a CSV export as text columns with pandas, with clear errors for the usual
+    breakages: every problem :func:`read_csv` can report is found here."""
     file = str(path)
     data = path.read_bytes()
     if not data.strip():
@@ -371,6 +475,7 @@ def _load_whole(
         revenue_basis=meta.get("revenue_basis", "net"),
         assumed=meta.get("assumed"),
         computed=meta.get("computed"),
+        consume=True,  # the frames just read: their text need not outlive the typing
     )
 
 
@@ -947,6 +1052,7 @@ def _load_mapped(
         revenue_basis=spec.get("revenue_basis", "net"),
         assumed=assumed,
         computed=computed,
+        consume=True,  # the frames just mapped: their text need not outlive the typing
     )
 
 

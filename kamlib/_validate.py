@@ -8,11 +8,15 @@ shown in the report's data-quality notes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _config
 from ._errors import Issue, example_rows
@@ -24,6 +28,30 @@ _TRUE = {"true", "t", "yes", "y", "1", "是", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "否", "0.0"}
 # Thousands separators, currency symbols and codes are common in operators' exports.
 _MONEY_NOISE = re.compile(r"[,\s¥$€£]|CNY|RMB|USD|元", flags=re.IGNORECASE)
+
+#: whether the quick checks run first (see :func:`careful_only`)
+_FAST: ContextVar[bool] = ContextVar("kamlib_fast_checks", default=True)
+
+
+def fast_checks() -> bool:
+    """Whether reading and validation may take their quick paths.
+
+    Each quick path only says "nothing wrong here" or hands over to the careful code,
+    which finds and words the problem: a clean table is read and checked at the speed of
+    Arrow, a broken one gets the same messages as ever.
+    """
+    return _FAST.get()
+
+
+@contextmanager
+def careful_only() -> Iterator[None]:
+    """Read and validate by the careful code alone (the reference the quick paths are
+    tested against: ``tests/test_fast_validation.py``)."""
+    token = _FAST.set(False)
+    try:
+        yield
+    finally:
+        _FAST.reset(token)
 
 
 def said(
@@ -76,14 +104,72 @@ def normalise_code(s: pd.Series) -> pd.Series:
     )
 
 
+def _arrow_strings(s: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow strings under a text column (no copy), or None for any other column."""
+    arr = s.array
+    if not isinstance(arr, pd.arrays.ArrowStringArray):
+        return None
+    values = arr.__arrow_array__()
+    return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+
+
+def _arrow_text(s: pd.Series) -> pa.ChunkedArray | None:
+    """What :func:`_to_text` gives, as Arrow strings, for a column of Arrow strings
+    (the same Unicode whitespace trimmed as ``str.strip``); None for any other column."""
+    values = _arrow_strings(s)
+    if values is None:
+        return None
+    text = pc.utf8_trim_whitespace(values)
+    blank = pc.equal(text, "")
+    if not pc.any(blank).as_py():  # the usual case: no copy to blank them out
+        return text
+    return pc.if_else(blank, pa.scalar(None, text.type), text)
+
+
 def _to_text(s: pd.Series) -> pd.Series:
+    text = _arrow_text(s) if fast_checks() else None
+    if text is not None:
+        return pd.Series(pd.arrays.ArrowStringArray(text), index=s.index, name=s.name)
     out = s.astype("string").str.strip()
     return out.mask(out == "")
+
+
+def _number_fast(s: pd.Series) -> pd.Series | None:
+    """:func:`to_number` of a text column whose every value is a plain finite number, by
+    Arrow's parser; None when any value is not (then the careful code reads and words it).
+
+    Arrow reads only digits, a sign, a decimal point and an exponent (no thousands
+    separator, currency sign or space inside: those are the careful path's), and reads
+    them to the same doubles as pandas; ``nan`` and ``inf`` are left to the careful path,
+    and so is a leading ``+``, which pandas reads to a double one bit off at times
+    (``tests/test_fast_validation.py`` compares both on random numbers).
+    """
+    raw = _arrow_strings(s)
+    if raw is None:
+        return None
+    try:
+        # Arrow refuses a space around a number, so where it reads every raw value
+        # there is nothing to trim and no blank to blank out
+        values, text = pc.cast(raw, pa.float64()), raw
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        text = _arrow_text(s)
+        try:
+            values = pc.cast(text, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+    if pc.any(pc.starts_with(text, "+")).as_py():
+        return None  # pandas reads "+1.5" by another, less exact routine than "1.5"
+    if values.null_count < len(values) and not pc.all(pc.is_finite(values)).as_py():
+        return None
+    return pd.Series(values.to_numpy(), index=s.index, name=s.name, dtype="float64")
 
 
 def to_number(s: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype("float64")
+    quick = _number_fast(s) if fast_checks() else None
+    if quick is not None:
+        return quick
     text = _to_text(s)
     cleaned = text.str.replace(_MONEY_NOISE, "", regex=True)
     # (1,234) is accounting notation for a negative amount
@@ -91,32 +177,66 @@ def to_number(s: pd.Series) -> pd.Series:
     return pd.to_numeric(cleaned, errors="coerce").astype("float64")
 
 
-def _to_bool(s: pd.Series) -> pd.Series:
+def _dates_fast(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series | None:
+    """``parse`` (:func:`_parse_dates` or :func:`_parse_months`) of a column of Arrow
+    strings, trimmed and parsed once per distinct value; None when a value does not parse
+    (the careful path then says which).
+
+    The same as the careful ``_per_value(_to_text(s), parse)``, as ``parse`` reads each
+    value on its own: only the trimming is done on the distinct values instead of on
+    every row (twelve months over millions of billing lines).
+    """
+    if _arrow_strings(s) is None:
+        return None
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    text = _to_text(pd.Series(uniques))
+    plain = (
+        parse is _parse_dates
+        and pc.all(pc.match_substring_regex(pa.array(text.array), _ISO_DATE)).as_py()
+    )
+    # a plain ISO date holds nothing that _parse_dates rewrites: parsed as it is
+    done = _iso_dates(text) if plain else parse(text)
+    if (text.notna() & done.isna()).any():
+        return None
+    return pd.Series(done.array.take(codes, allow_fill=True), index=s.index, name=s.name)
+
+
+def _to_bool(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
+    """``text``: :func:`_to_text` of ``s`` when the caller has it already."""
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean")
-    text = _to_text(s).str.lower()
+    text = (_to_text(s) if text is None else text).str.lower()
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[text.isin(_TRUE).fillna(False).to_numpy()] = True
     out[text.isin(_FALSE).fillna(False).to_numpy()] = False
     return out
 
 
-def _to_date(s: pd.Series) -> pd.Series:
+def _to_date(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s if s.dtype == "datetime64[ns]" else s.astype("datetime64[ns]")
-    return _per_value(_to_text(s), _parse_dates)
+    return _per_value(_to_text(s) if text is None else text, _parse_dates)
 
 
 def _parse_dates(text: pd.Series) -> pd.Series:
     text = text.str.replace(r"[./年月]", "-", regex=True).str.replace("日", "", regex=False)
     text = text.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
+    return _iso_dates(text)
+
+
+#: a date as kamlib writes it (YYYY-MM-DD, with HH:MM or HH:MM:SS): none of the spellings
+#: :func:`_parse_dates` rewrites (dots, slashes, 年月日, YYYYMMDD)
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?$"
+
+
+def _iso_dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
 
 
-def _to_month(s: pd.Series) -> pd.Series:
+def _to_month(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
-    return _per_value(_to_text(s), _parse_months)
+    return _per_value(_to_text(s) if text is None else text, _parse_months)
 
 
 def _parse_months(text: pd.Series) -> pd.Series:
@@ -156,6 +276,15 @@ def coerce_column(
     """Convert one column to its canonical type; values that do not convert are issues."""
     raw = df[col.name]
     issues: list[Issue] = []
+    typed = pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_datetime64_any_dtype(raw)
+    # the trimmed text, once: the conversion and the check of what did not convert read it
+    text = (
+        None
+        if typed
+        or col.kind not in ("bool", "date", "month")
+        or (col.kind != "bool" and fast_checks() and _arrow_strings(raw) is not None)
+        else _to_text(raw)
+    )
     if col.kind in ("id", "text"):
         out = _to_text(raw)
     elif col.name == "churn_cause":
@@ -186,8 +315,11 @@ def coerce_column(
                 out = out.mask(bad)
         return out, issues
     elif col.kind == "bool":
-        out = _to_bool(raw)
+        out = _to_bool(raw, text)
     elif col.kind in ("int", "float"):
+        quick = _number_fast(raw) if fast_checks() else None
+        if quick is not None:  # every value a plain number: nothing to say
+            return quick, issues
         out = to_number(raw)
         if not pd.api.types.is_numeric_dtype(raw):
             # read, but said: "1,200" read as 1200 is right only if ',' is not a decimal comma
@@ -219,15 +351,16 @@ def coerce_column(
                         examples=shown,
                     )
                 )
-    elif col.kind == "date":
-        out = _to_date(raw)
-    elif col.kind == "month":
-        out = _to_month(raw)
+    elif col.kind in ("date", "month"):
+        parse = _parse_dates if col.kind == "date" else _parse_months
+        quick = _dates_fast(raw, parse) if fast_checks() and not typed else None
+        if quick is not None:  # every value a date: nothing to say
+            return quick, issues
+        out = _to_date(raw, text) if col.kind == "date" else _to_month(raw, text)
     else:  # pragma: no cover - the schema only uses the kinds above
         raise AssertionError(col.kind)
     if col.kind not in ("id", "text"):
-        typed = pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_datetime64_any_dtype(raw)
-        present = raw.notna() if typed else _to_text(raw).notna()
+        present = raw.notna() if typed else (_to_text(raw) if text is None else text).notna()
         bad = present & out.isna()
         if bad.any():
             rows, n = row_labels(df, bad, row_label)
@@ -263,7 +396,7 @@ def coerce_table(
     be checked in that table.
     """
     issues: list[Issue] = []
-    df = raw.copy()
+    df = raw.copy(deep=False)  # copy-on-write: the columns replaced below are new
     df.columns = [str(c).strip() for c in df.columns]
     dup = df.columns[df.columns.duplicated()].unique().tolist()
     if dup:
@@ -320,7 +453,7 @@ def coerce_table(
             )
     keyed = df.dropna(subset=list(t.key)) if all(k in df.columns for k in t.key) else df
     if all(k in df.columns for k in t.key):
-        dup_rows = keyed.duplicated(subset=list(t.key), keep=False)
+        dup_rows = _duplicated(keyed, list(t.key))
         if dup_rows.any():
             rows, n = row_labels(keyed, dup_rows, row_label)
             issues.append(
@@ -336,6 +469,61 @@ def coerce_table(
                 )
             )
     return df, issues
+
+
+def _duplicated(df: pd.DataFrame, key: list[str]) -> pd.Series:
+    """``df.duplicated(subset=key, keep=False)``: whether a row shares its key.
+
+    The quick path only asks whether any key repeats: each key column is factorised
+    (Arrow's hash of its strings, or the dates' integers), the codes are combined into
+    one integer per row and counted (or sorted, when there are too many combinations to
+    count). Only when a key does repeat are the rows found by pandas, which hashes the
+    columns as Python objects (ten times slower on millions of billing lines).
+    """
+    if not fast_checks() or not len(df):
+        return df.duplicated(subset=key, keep=False)
+    combined = np.zeros(len(df), dtype="int64")
+    span = 1
+    for k in key:
+        codes, n = _codes(df[k])
+        n += 1  # a missing value (code -1) is a code of its own
+        if span * n >= 2**62:  # too many combinations for one integer
+            return df.duplicated(subset=key, keep=False)
+        combined += (codes.astype("int64") + 1) * span
+        span *= n
+    if span <= max(4 * len(df), 1 << 20) and span <= 1 << 28:
+        repeats = bool(np.bincount(combined, minlength=span).max() > 1)
+    else:
+        ordered = np.sort(combined)
+        repeats = bool((ordered[1:] == ordered[:-1]).any())
+    if repeats:
+        return df.duplicated(subset=key, keep=False)
+    return pd.Series(False, index=df.index)
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes for the values of ``s`` (equal values, equal codes; -1 for missing) and how
+    many there are. A column of strings in order (account ids, as exports are often
+    sorted) is coded by where its value changes, without hashing every string."""
+    values = _arrow_strings(s)
+    if values is not None and len(values) > 1 and values.null_count == 0:
+        head, tail = values[:-1], values[1:]
+        if pc.all(pc.less_equal(head, tail)).as_py():
+            change = pc.not_equal(head, tail).to_numpy(zero_copy_only=False)
+            codes = np.concatenate([[0], np.cumsum(change, dtype="int64")])
+            return codes, int(codes[-1]) + 1
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes, len(uniques)
+
+
+def _isin(s: pd.Series, values: pd.Series) -> pd.Series:
+    """``s.isin(values)``, in Arrow when both are Arrow strings (pandas turns the values
+    into Python strings first: seconds for the accounts of a large operator)."""
+    have, want = (_arrow_strings(s), _arrow_strings(values)) if fast_checks() else (None, None)
+    if have is None or want is None:
+        return s.isin(values)
+    found = pc.is_in(have, value_set=want.combine_chunks().cast(have.type))
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=s.index, name=s.name)
 
 
 def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[Issue]:
@@ -577,7 +765,7 @@ def check_fact(
 ) -> tuple[pd.DataFrame, list[Issue]]:
     """Rules for a table keyed by account: rows for unknown accounts, negative amounts."""
     issues: list[Issue] = []
-    orphan = ~df["account_id"].isin(known_ids)
+    orphan = ~_isin(df["account_id"], known_ids)
     if orphan.any():
         rows, n = row_labels(df, orphan, row_label)
         values: dict[str, str] = {}
@@ -781,8 +969,13 @@ def validate_tables(
     *,
     files: dict[str, str] | None = None,
     row_labels: dict[str, str] | None = None,
+    consume: bool = False,
 ) -> tuple[dict[str, pd.DataFrame], list[Issue]]:
-    """Coerce and check every table. Returns the typed tables and all issues found."""
+    """Coerce and check every table. Returns the typed tables and all issues found.
+
+    ``consume``: take each table out of ``raw`` once it is typed, so that the text of a
+    large export is not held beside its typed tables (for the loader's own dict of the
+    frames it read; the frames themselves are never changed)."""
     files = files or {}
     row_labels = row_labels or {}
     issues: list[Issue] = []
@@ -807,7 +1000,10 @@ def validate_tables(
         if name not in raw:
             continue
         df, found = coerce_table(
-            t, raw[name], file=files.get(name), row_label=row_labels.get(name, "index")
+            t,
+            raw.pop(name) if consume else raw[name],
+            file=files.get(name),
+            row_label=row_labels.get(name, "index"),
         )
         issues += found
         if df is not None:
