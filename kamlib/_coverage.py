@@ -173,7 +173,7 @@ SECTIONS: tuple[Part, ...] = (
             ),
             Need(
                 ("observation_start",),
-                N_("no start of observation (no billing months or observed_from)"),
+                N_("no observation start (billing months, or the start date a mapping states)"),
             ),
         ),
         table="Customer value ahead",

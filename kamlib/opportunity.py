@@ -259,12 +259,13 @@ LEVERS = {
     "raise price / improve mix": N_("Raise price / improve the mix"),
     "drop unprofitable": N_("Drop unprofitable accounts and low-value services"),
     "win new customers": N_("Win new customers"),
-    "keep accounts at risk": N_("Keep the accounts likely to leave"),
 }
+#: the lever a matrix sized on predicted value adds (``opportunity_matrix(value=...)``)
+VALUE_LEVERS = {"keep accounts at risk": N_("Keep the accounts likely to leave")}
 #: where a size and probability come from (the ``source`` column) in words
 SOURCES = {"data": N_("From the data"), "given": N_("Given by the team")}
 # every table that shows these codes reads them in words (the label catalogue)
-for _code, _words in {**LEVERS, **SOURCES}.items():
+for _code, _words in {**LEVERS, **VALUE_LEVERS, **SOURCES}.items():
     LABELS.setdefault(_code, _words)
 #: (size, probability) -> the quadrant's code in ``priority`` (words in kamlib._labels:
 #: "Act now" 马上行动, "Plan the attack" 计划出击, "Wait for the chance" 伺机而动,
@@ -744,11 +745,12 @@ def read_estimates(given: str | Path | pd.DataFrame) -> pd.DataFrame:
             f"{where}: needs columns segment, lever and size and/or probability; "
             f"has {', '.join(map(str, g.columns)) or 'none'}"
         )
-    bad = g[~g["lever"].isin(list(LEVERS))]
+    known = [*LEVERS, *VALUE_LEVERS]
+    bad = g[~g["lever"].isin(known)]
     if len(bad):
         raise ConfigError(
             f"{where}: unknown lever {bad['lever'].iloc[0]!r} (row {bad.index[0] + 1}); "
-            f"levers are: {', '.join(LEVERS)}"
+            f"levers are: {', '.join(known)}"
         )
     for c, lo, hi in (("size", 0.0, np.inf), ("probability", 0.0, 1.0)):
         if c not in g:

@@ -278,10 +278,11 @@ def test_kam_validate_lists_what_the_data_can_fill(tmp_path, capsys):
     assert "  ✗ retention curves: no tenure or join date" in lines
     assert "  ✗ retention funnel: no retention-contact table" in lines
     assert "  ✓ churn rates" in lines and "  ✓ value tiers" in lines
+    assert "  ✗ the value customers are expected to bring: no tenure or join date" in lines
     assert "  ✓ cost to serve, profit and the whale curve" in lines
     # after the errors and warnings, and nothing else is crossed out
     assert out.index("no errors") < out.index("Report sections")
-    assert sum(line.startswith("  ✗") for line in lines) == 3
+    assert sum(line.startswith("  ✗") for line in lines) == 4
 
 
 def test_coverage_by_hand():

@@ -130,8 +130,8 @@ def test_a_prepared_branch_reads_only_its_own_files_and_gives_the_same_report(
     before = checksums(ROOT / "data")
     d = kamlib.prepare(ROOT / "data", tmp_path / "prepared")
     assert checksums(ROOT / "data") == before
-    # the manifest, one folder per branch and the operator's churn-risk model
-    assert len(list(d.iterdir())) == 1 + len(book.branches) + 1
+    # the manifest, one folder per branch, the churn-risk model and the lifetime fits
+    assert len(list(d.iterdir())) == 1 + len(book.branches) + 2
     one = kamlib.load(d, branch="Suzhou")
     assert set(one.accounts["branch"]) == {"Suzhou"}
     assert {k: v for k, v in one.operator.items() if k != "kpis"} == {
