@@ -39,9 +39,12 @@ lint: $(STAMP)
 browser:
 	bash tools/install_browser.sh
 
-# --durations: the slowest tests in every CI log, so the 5-minute budget is watched
+# --durations: the slowest tests in every CI log, so the 5-minute budget is watched;
+# -n 2 --dist loadfile: two workers (the machine's two cores), each test file on one, so
+# a file's module fixtures are built once
 test: lint browser
 	$(BIN)/python -m pytest tests kamlib notebooks --nbval --doctest-modules --durations=15 \
+		-n 2 --dist loadfile \
 		--nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # at the top of the repository, so both notebooks/ and kamlib/notebooks/ can be opened
