@@ -552,7 +552,9 @@ def _build(
     whatif = scenarios(b, pnl=pnl, tiers=tiers)
     # the lifetime model learns from the whole operator too; the branch's accounts are
     # valued with it (a branch has too few churners per segment)
-    value = clv(b, pnl=pnl, fit_on=book.whole if book.whole is not None else book)
+    # (a branch of a prepared operator carries the operator's fits: Book.lifetimes)
+    fit_on = book.whole if book.whole is not None else None if book.lifetimes else book
+    value = clv(b, pnl=pnl, fit_on=fit_on)
     actions = next_actions(
         book,
         branch,

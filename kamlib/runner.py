@@ -150,17 +150,24 @@ def _hash_inputs(data: Path, *settings: str | None) -> str:
     return h.hexdigest()
 
 
-def _fingerprint(inputs_hash: str, params: dict[str, Any], notebook: Path) -> str:
+def _library_hash() -> str:
+    """A digest of kamlib itself (its version and every module): what it writes changes
+    with it."""
     from . import __version__
 
+    h = hashlib.sha256(__version__.encode())
+    for src in sorted((Path(__file__).parent).rglob("*.py")):
+        h.update(src.read_bytes())
+    return h.hexdigest()
+
+
+def _fingerprint(inputs_hash: str, params: dict[str, Any], notebook: Path) -> str:
     h = hashlib.sha256(inputs_hash.encode())
     h.update(
         json.dumps({k: v for k, v in params.items() if k != "output_dir"}, sort_keys=True).encode()
     )
     h.update(notebook.read_bytes())
-    h.update(__version__.encode())
-    for src in sorted((Path(__file__).parent).rglob("*.py")):  # the library itself
-        h.update(src.read_bytes())
+    h.update(_library_hash().encode())
     return h.hexdigest()
 
 
@@ -370,7 +377,12 @@ def run_reports(
     # split the data once per branch: each notebook then reads its own accounts only
     # (with --mask-pii the split data are masked already: no real name sits in OUT)
     # the language too: the churn-risk model fitted there words its reasons in it
-    prepared = out / ".prepared" / (inputs_hash[:16] + f"-{lang}" + ("-masked" if mask_pii else ""))
+    # and the library: a newer kamlib keeps more beside the data (the lifetime fits)
+    prepared = (
+        out
+        / ".prepared"
+        / (inputs_hash[:16] + f"-{_library_hash()[:8]}-{lang}" + ("-masked" if mask_pii else ""))
+    )
     if book is None:
         prepared = data_path.resolve()
     elif not (prepared / PREPARED).is_file():

@@ -552,3 +552,14 @@ def test_a_prepared_branch_is_valued_with_the_operators_fit(sample_book, value, 
     # other segments than the fit's: the branch's own fit, not the kept one
     own = clv(b, by="contract")
     assert not any("whole operator" in n for n in own.notes)
+
+
+def test_a_report_on_a_prepared_branch_values_with_the_operators_fit(sample_book, tmp_path):
+    """The batch reads each branch from prepared data: its report's value ahead is the
+    one the whole operator's fit gives, as in a report built from the whole book."""
+    d = kamlib.prepare(sample_book, tmp_path / "prepared")
+    one = kamlib.load(d, branch="Suzhou")
+    a = kamlib.build_report(one, "Suzhou").metrics
+    b = kamlib.build_report(sample_book, "Suzhou").metrics
+    assert a["value_ahead"] == pytest.approx(b["value_ahead"])
+    assert a["value_lost_to_churn"] == pytest.approx(b["value_lost_to_churn"])
