@@ -165,6 +165,21 @@ class Book:
     #: the operator's lifetime fits (kamlib.clv) when a prepared operator is read one
     #: branch at a time: the branch's accounts are valued with the operator's fit
     lifetimes: Any = field(default=None, repr=False, compare=False)
+    #: per-account arrays derived from the tables (monthly revenue, the churn base...),
+    #: computed once per book: on millions of accounts each costs a grouping or a pass
+    #: over Arrow strings, and every analysis asked for them again. A Book never changes
+    #: (frozen, its frames not modified), so what is derived from it does not either.
+    _memo: dict[Any, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    def memo(self, key: Any, make: Any) -> Any:
+        """``make()``, computed once per book and ``key`` (see ``_memo``). Callers must
+        not modify what they get: hand out copies (``copy(deep=False)`` of a Series,
+        read-only arrays)."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     @classmethod
     def from_frames(
@@ -442,6 +457,10 @@ class Book:
         Without billing: ``accounts.monthly_revenue`` as given. Accounts with no billing
         rows get NaN (unknown), not zero.
         """
+        m = self.memo("monthly_revenue", self._monthly_revenue)
+        return None if m is None else m.copy(deep=False)  # copy on write: ours stays
+
+    def _monthly_revenue(self) -> pd.Series | None:
         ids = self.accounts["account_id"]
         if self.has("billing"):
             per = (
@@ -468,6 +487,10 @@ class Book:
         else None (unknown). Only the first two are revenue over the observation period:
         ``revenue_source()`` says which was used and ``revenue_caveat()`` how to read it.
         """
+        p = self.memo("period_revenue", self._period_revenue)
+        return None if p is None else p.copy(deep=False)  # copy on write: ours stays
+
+    def _period_revenue(self) -> pd.Series | None:
         ids = self.accounts["account_id"].to_numpy()
         source = self.revenue_source()
         if source == "billing":

@@ -144,6 +144,20 @@ def churn_base(book: Book, include_new: bool, columns: list[str] | None = None) 
     ``columns``: the accounts columns the caller needs besides ``account_id`` (default
     all); fewer columns are fewer arrays to copy on millions of accounts.
     """
+    churned, keep, revenue = book.memo(
+        ("churn_base", include_new), lambda: _base(book, include_new)
+    )
+    acc = book.accounts
+    if columns is not None:
+        acc = acc[["account_id", *dict.fromkeys(c for c in columns if c in acc)]]
+    # a new frame: the book's accounts are never modified
+    acc = acc.assign(churned=churned, monthly_revenue=revenue)
+    return acc if keep is None else acc.loc[keep]
+
+
+def _base(book: Book, include_new: bool) -> tuple[np.ndarray, np.ndarray | None, Any]:
+    """The churn base's per-account arrays (churned 0/1, who is in it: None for everyone,
+    monthly revenue), once per book: several analyses of a report ask for them."""
     acc = book.accounts
     start = book.observation_start()
     keep = np.ones(len(acc), dtype=bool)
@@ -152,13 +166,13 @@ def churn_base(book: Book, include_new: bool, columns: list[str] | None = None) 
         keep &= ~(churned & (acc["churn_date"] < start).to_numpy(dtype=bool, na_value=False))
     if not include_new and start is not None and "join_date" in acc:
         keep &= ~(acc["join_date"] >= start).to_numpy(dtype=bool, na_value=False)
-    if columns is not None:
-        acc = acc[["account_id", *dict.fromkeys(c for c in columns if c in acc)]]
     m = book.monthly_revenue()  # in the order of accounts: aligned by position
     revenue = m.to_numpy(dtype="float64", na_value=np.nan) if m is not None else np.nan
-    # a new frame: the book's accounts are never modified
-    acc = acc.assign(churned=churned.astype(int), monthly_revenue=revenue)
-    return acc if keep.all() else acc.loc[keep]
+    flags = churned.astype(int)
+    for a in (flags, keep, revenue):
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False  # shared by every caller: nobody may change them
+    return flags, None if keep.all() else keep, revenue
 
 
 def period_months(start: pd.Timestamp, end: pd.Timestamp) -> float:
@@ -724,9 +738,13 @@ def cause_tree(
     # ("Don't know"). Both count as unknown, but the reader is told which it was.
     blank = int(lost["churn_cause"].isna().sum())
     lost["churn_cause"] = lost["churn_cause"].fillna("unknown")
-    lost["group"] = lost["churn_cause"].map(tax["group"])
+    # grouped as categories: the churners' causes are a few distinct strings, looked up
+    # and grouped once each, not once per churner (Arrow strings to Python objects)
+    cause = _categories(lost["churn_cause"])
     # a reason the mapping did not put in the taxonomy is shown as itself, unclassified
-    lost["group"] = lost["group"].astype("object").fillna("unclassified")
+    names = pd.Series(cause.cat.categories).map(tax["group"]).astype("object")
+    gcodes, groups = pd.factorize(names.fillna("unclassified").to_numpy(), sort=True)
+    lost["group"] = pd.Categorical.from_codes(gcodes[cause.cat.codes.to_numpy()], groups)
     lang_col = "zh" if (lang or current_language()) == "zh" else "en"
     not_known = int((lost["churn_cause"] == "unknown").sum()) - blank
     notes: tuple[str, ...] = ()
@@ -759,9 +777,10 @@ def cause_tree(
             *notes,
         )
     if by is None:
-        t = lost.groupby(["group", "churn_cause"]).agg(
+        t = lost.groupby([lost["group"], cause], observed=True).agg(
             accounts=("account_id", "size"), monthly_revenue_lost=("monthly_revenue", "sum")
         )
+        t.index = _plain(t.index, lost)
         t["share"] = t["accounts"] / max(len(lost), 1)
         t["group_share"] = t.groupby(level="group")["accounts"].transform("sum") / max(len(lost), 1)
         codes = t.index.get_level_values("churn_cause")
@@ -772,9 +791,31 @@ def cause_tree(
         return CauseTree(pd.DataFrame(), (tr("No account churned."),))
     key = _filled(key).rename(getattr(by, "name", by))
     # a grouped count, not pd.crosstab: the same table, several times faster on big data
-    t = lost.groupby([lost["group"], lost["churn_cause"], key]).size().unstack(fill_value=0)
+    t = lost.groupby([lost["group"], cause, key], observed=True).size().unstack(fill_value=0)
+    t.index = _plain(t.index, lost)
     t.columns.name = getattr(by, "name", None) if isinstance(by, pd.Series) else by
     return CauseTree(t, notes)
+
+
+def _categories(s: pd.Series) -> pd.Series:
+    """``s`` as a categorical with its distinct values sorted (grouped in the order a
+    grouping of the strings would give)."""
+    codes, uniques = pd.factorize(s, sort=True)
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=uniques), index=s.index, name=s.name
+    )
+
+
+def _plain(index: pd.MultiIndex, lost: pd.DataFrame) -> pd.MultiIndex:
+    """The (group, churn_cause) index of a table grouped on categories, with its levels
+    as the strings a grouping of the columns gives (not categorical)."""
+    return pd.MultiIndex.from_arrays(
+        [
+            index.get_level_values(0).astype("str"),
+            index.get_level_values(1).astype(lost["churn_cause"].dtype),
+        ],
+        names=["group", "churn_cause"],
+    )
 
 
 def cause_association(

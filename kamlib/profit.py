@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._arrays import AccountArrays, arrays_of
 from ._book import Book, has_column, lookup
 from ._charts import money_axis, share_axis, thinned, thinned_label
 from ._errors import ConfigError
@@ -40,6 +41,7 @@ __all__ = [
     "Concentration",
     "concentration",
     "concentration_of",
+    "AccountArrays",
     "Deciles",
     "decile_table",
     "deciles_of",
@@ -576,7 +578,7 @@ def concentration(
 
 
 def concentration_of(
-    data: pd.DataFrame, *, value: str = "revenue", top: float = 0.2
+    data: pd.DataFrame | AccountArrays, *, value: str = "revenue", top: float = 0.2
 ) -> Concentration:
     """The concentration of one column of a table of accounts (the building block of
     :func:`concentration`).
@@ -600,16 +602,18 @@ def concentration_of(
     """
     if not 0 < top <= 1:
         raise ValueError(f"top must be a share in (0, 1], not {top}")
-    x = data[value].to_numpy(dtype="float64")
-    x = x[~np.isnan(x)]
+    a = arrays_of(data)
+    x = a.known(value)
+    asc = a.ascending(value)  # shared with the other analyses given the same arrays
     left_out, left_out_total = 0, 0.0
     notes: tuple[str, ...] = ()
-    if value == "revenue" and (x < 0).any():
+    if value == "revenue" and len(asc) and asc[0] < 0:
         # revenue below zero is a credit, not a customer who brings less than nothing:
         # the shares are of the accounts that bring revenue, and the note says who is out
         neg = x < 0
         left_out, left_out_total = int(neg.sum()), float(x[neg].sum())
         x = x[~neg]
+        asc = asc[left_out:]  # the negatives come first in the sort
         notes = (
             ntr(
                 "{n} account has a negative revenue ({money} together, credits or refunds): "
@@ -620,15 +624,14 @@ def concentration_of(
                 "other {rest} accounts",
                 left_out,
                 n=count(left_out),
-                money=money(left_out_total, _currency(data)),
+                money=money(left_out_total, _currency(a)),
                 rest=count(len(x)),
             ),
         )
     n = len(x)
-    total = float(x.sum())
-    asc = np.sort(x)
+    total = float(x.sum())  # in table order, as a plain sum of the column gives
     k = top_k(n, top)
-    negative = int((x < 0).sum())
+    negative = int(np.searchsorted(asc, 0.0, side="left"))  # values below zero
     if negative:
         # a share of a total that mixes signs can pass 100% or go below 0: undefined
         notes = (
@@ -658,14 +661,16 @@ def concentration_of(
     )
 
 
-def _group_of_rank(v: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+def _group_of_rank(
+    v: np.ndarray, bounds: np.ndarray, ascending: np.ndarray | None = None
+) -> np.ndarray:
     """Group number of each value when ``v`` is ranked ascending and cut at ``bounds``.
 
     Equivalent to a stable ranking cut into groups (ties broken by position), computed
     from one value sort and a few comparisons rather than an index sort: group sizes are
-    exactly ``diff(bounds)``.
+    exactly ``diff(bounds)``. ``ascending``: ``np.sort(v)`` when already at hand.
     """
-    s = np.sort(v)
+    s = np.sort(v) if ascending is None else ascending
     inner = bounds[1:-1]
     thresholds = s[inner]  # the first value of each group after the first
     group = np.zeros(len(v), dtype=np.min_scalar_type(len(bounds)))
@@ -779,7 +784,9 @@ def decile_table(
     return Deciles(deciles_of(p.table, by=by, groups=groups), notes, by=by, currency=p.currency)
 
 
-def deciles_of(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> pd.DataFrame:
+def deciles_of(
+    pnl: pd.DataFrame | AccountArrays, *, by: str = "profit", groups: int = 10
+) -> pd.DataFrame:
     """Accounts ranked by ``by`` (largest first) in ``groups`` groups of equal size.
 
     Per group: accounts, revenue, cost, profit, share of total profit (or revenue) and the
@@ -796,18 +803,21 @@ def deciles_of(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> pd
     >>> d["profit"].tolist()
     [8.0, 0.0]
     """
-    cols = [c for c in ("revenue", "cost", "profit") if c in pnl.columns]
+    a = arrays_of(pnl)
+    cols = [c for c in ("revenue", "cost", "profit") if c in a.columns]
     if by not in cols:
         cols.append(by)
-    x = pnl[by].to_numpy(dtype="float64")
+    x = a.values(by)
     known = ~np.isnan(x)
     n = int(known.sum())
     g = min(groups, n)
     names = [tr("D{n}", n=i) for i in range(1, g + 1)]  # zh "第1档"
     if n:
         bounds = np.linspace(0, n, g + 1).round().astype(int)
-        # largest first: rank the negated values; unknowns get a group of their own
-        ranked = _group_of_rank(np.negative(x[known]) if n < len(x) else np.negative(x), bounds)
+        # largest first: rank the negated values (their sort is the shared ascending sort
+        # reversed and negated: no sort of its own); unknowns get a group of their own
+        negated = np.negative(a.ascending(by)[::-1])
+        ranked = _group_of_rank(np.negative(a.known(by)), bounds, negated)
         group = ranked if n == len(x) else np.full(len(x), g, dtype=ranked.dtype)
         if n < len(x):
             group[known] = ranked
@@ -817,12 +827,12 @@ def deciles_of(pnl: pd.DataFrame, *, by: str = "profit", groups: int = 10) -> pd
     group = group.astype(np.intp)
     out = pd.DataFrame({"accounts": np.bincount(group, minlength=slots)})
     for c in cols:
-        v = pnl[c].to_numpy(dtype="float64")
-        ok = ~np.isnan(v)
-        if ok.all():
+        v = a.values(c)
+        if a.complete(c):
             out[c] = np.bincount(group, weights=v, minlength=slots)
             out.loc[out["accounts"] == 0, c] = np.nan
             continue
+        ok = ~np.isnan(v)
         out[c] = np.bincount(group[ok], weights=v[ok], minlength=slots)
         # a group with no known value is unknown, not zero (as sum(min_count=1))
         out.loc[np.bincount(group[ok], minlength=slots) == 0, c] = np.nan
@@ -1049,7 +1059,9 @@ def whale_curve(
     return w
 
 
-def whale_of(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = "") -> WhaleCurve:
+def whale_of(
+    pnl: pd.DataFrame | AccountArrays, *, profit: str = "profit", currency: str = ""
+) -> WhaleCurve:
     """The whale curve of a P&L table (one row per account with a ``profit`` column).
 
     Equal profits may come in any order, which changes no height at the end of a
@@ -1063,10 +1075,9 @@ def whale_of(pnl: pd.DataFrame, *, profit: str = "profit", currency: str = "") -
     >>> w.peak_share, w.peak_at
     (2.0, 0.6666666666666666)
     """
-    p = pnl[profit].to_numpy(dtype="float64")
-    p = p[~np.isnan(p)]
-    n = len(p)
-    sorted_p = np.sort(p)[::-1]  # the heights need the values in order, not who they are
+    # the heights need the values in order, not who they are: the shared value sort
+    sorted_p = arrays_of(pnl).ascending(profit)[::-1]
+    n = len(sorted_p)
     cum = np.cumsum(sorted_p)
     total = float(sorted_p.sum()) if n else 0.0
     if n:
@@ -1132,11 +1143,11 @@ def profit_groups(
     return ProfitGroups(groups_of(p.table, band=band), p.notes)
 
 
-def _tolerance(pnl: pd.DataFrame, band: float | None) -> np.ndarray:
+def _tolerance(pnl: pd.DataFrame | AccountArrays, band: float | None) -> np.ndarray:
     """The break-even band of each account in money: ``band`` x |revenue|."""
     if band is None:
         band = float(settings("profit")["break_even_band"])
-    return band * np.abs(pnl["revenue"].to_numpy(dtype="float64"))
+    return band * np.abs(arrays_of(pnl).values("revenue"))
 
 
 def is_loss_making(pnl: pd.DataFrame, *, band: float | None = None) -> np.ndarray:
@@ -1160,15 +1171,16 @@ def is_loss_making(pnl: pd.DataFrame, *, band: float | None = None) -> np.ndarra
         return p < -_tolerance(pnl, band)
 
 
-def groups_of(pnl: pd.DataFrame, *, band: float | None = None) -> pd.DataFrame:
+def groups_of(pnl: pd.DataFrame | AccountArrays, *, band: float | None = None) -> pd.DataFrame:
     """Profitable / break-even / loss-making accounts: how many, and their money.
 
     Break-even: profit within ``band`` x revenue of zero (default: ``profit.yaml:
     break_even_band``, 2%; with zero revenue, exactly zero profit).
     """
-    p = pnl["profit"].to_numpy(dtype="float64")
+    a = arrays_of(pnl)
+    p = a.values("profit")
     known = ~np.isnan(p)
-    tol = _tolerance(pnl, band)
+    tol = _tolerance(a, band)
     # 0 profitable, 1 break-even, 2 loss-making, 3 unknown: one pass of counts and sums
     code = (1 - (p > tol).view(np.int8) + (p < -tol).view(np.int8)).astype(np.intp)
     if not known.all():
@@ -1178,9 +1190,9 @@ def groups_of(pnl: pd.DataFrame, *, band: float | None = None) -> pd.DataFrame:
         {"accounts": np.bincount(code, minlength=4)[:3]}, index=pd.Index(names, name="group")
     )
     for c in ("revenue", "cost", "profit"):
-        v = pnl[c].to_numpy(dtype="float64")
+        v = a.values(c)
         ok = ~np.isnan(v)
-        both = (code, v) if ok.all() else (code[ok], v[ok])  # skip the copies when complete
+        both = (code, v) if a.complete(c) else (code[ok], v[ok])  # no copies when complete
         out[c] = np.bincount(both[0], weights=both[1], minlength=4)[:3]
     out["share_of_accounts"] = out["accounts"] / max(int(known.sum()), 1)
     return out
@@ -1352,7 +1364,7 @@ def rules_of_thumb_of(
     return out
 
 
-def _currency(pnl: pd.DataFrame) -> str:
+def _currency(pnl: pd.DataFrame | AccountArrays) -> str:
     """The currency of a P&L table (``attrs``), CNY when it does not say."""
     return str(pnl.attrs.get("currency", "CNY"))
 
