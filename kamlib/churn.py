@@ -231,6 +231,25 @@ def _filled(s: pd.Series, fill: str = "unknown") -> pd.Series:
     return s.astype("object").where(s.notna(), fill)
 
 
+def _per_code(acc: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    """The churn base summed per code of a categorical ``key`` (missing: its own row):
+    ``accounts``, ``churned``, ``monthly_revenue``, ``lost_revenue`` and the ``key``, one
+    row per code that occurs. Unknown revenue counts as nothing, as a grouped sum does."""
+    cat = key.array
+    codes = np.asarray(cat.codes, dtype=np.intp) + 1  # 0: missing
+    slots = len(cat.categories) + 1
+    n = np.bincount(codes, minlength=slots)
+    cols = {"accounts": n}
+    for c in ("churned", "monthly_revenue", "lost_revenue"):
+        v = acc[c].to_numpy(dtype="float64", na_value=np.nan)
+        sums = np.bincount(codes, weights=np.where(np.isnan(v), 0.0, v), minlength=slots)
+        cols[c] = sums.round().astype(np.int64) if c == "churned" else sums
+    seen = np.flatnonzero(n)
+    small = pd.DataFrame({c: v[seen] for c, v in cols.items()})
+    small["key"] = pd.Categorical.from_codes(seen - 1, dtype=cat.dtype)
+    return small
+
+
 def _group_keys(acc: pd.DataFrame, by: str | list[str] | pd.Series | None) -> list[Any]:
     if by is None:
         return [pd.Series("all", index=acc.index, name="group")]
@@ -316,9 +335,15 @@ def churn_rates(
     acc = churn_base(book, include_new, columns=named)
     keys = _group_keys(acc, by)
     acc = acc.assign(lost_revenue=acc["monthly_revenue"].where(acc["churned"] == 1, 0.0))
+    size: tuple[str, str] = ("churned", "size")
+    if len(keys) == 1 and isinstance(keys[0].dtype, pd.CategoricalDtype):
+        # one categorical key (value tiers): summed per category code with bincount, then
+        # grouped as one row per code, so the table is the one grouping every account gives
+        acc, size = _per_code(acc, keys[0]), ("accounts", "sum")
+        keys = [acc.pop("key").rename(keys[0].name)]
     g = acc.groupby(keys, observed=True, dropna=False)
     out = g.agg(
-        accounts=("churned", "size"),
+        accounts=size,
         churned=("churned", "sum"),
         monthly_revenue=("monthly_revenue", "sum"),
         lost_monthly_revenue=("lost_revenue", "sum"),

@@ -114,7 +114,11 @@ def tier_scheme(scheme: str | Path | dict = "beijing") -> TierScheme:
 def assign_tiers(spend: pd.Series, scheme: TierScheme) -> pd.Series:
     """The tier code of each value: lower bound inclusive, upper exclusive; NaN -> NA."""
     x = spend.to_numpy(dtype="float64")
-    idx = np.searchsorted(np.asarray(scheme.uppers), x, side="right")
+    # how many upper bounds each value reaches (searchsorted's side="right"), as a few
+    # compares: on millions of accounts a pass per bound beats a binary search per value
+    idx = np.zeros(len(x), dtype=np.int16)
+    for upper in scheme.uppers:
+        np.add(idx, x >= upper, out=idx, casting="unsafe")
     # integer codes straight into a Categorical: no string per account (5M accounts: 20x)
     codes = np.where(np.isnan(x), -1, np.minimum(idx, len(scheme.codes) - 1))
     cat = pd.Categorical.from_codes(codes, categories=list(scheme.codes), ordered=True)
