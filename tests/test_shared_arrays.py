@@ -1,0 +1,114 @@
+"""One set of per-account arrays shared by the customer-level analyses (issue #22).
+
+Each fast path is checked against a computation that does not use it: the analyses on
+the plain table, pandas grouping on plain strings, numpy's searchsorted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kamlib
+from kamlib import profit as P
+from kamlib._arrays import AccountArrays
+from kamlib.segment import assign_tiers
+
+
+@pytest.fixture(scope="module")
+def pnl() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    rev = rng.lognormal(5, 1, 4000)
+    rev[:7] = -rng.random(7)  # credits
+    cost = rev * rng.uniform(0.4, 1.5, 4000)
+    t = pd.DataFrame({"revenue": rev, "cost": cost, "profit": rev - cost})
+    t.loc[[10, 20, 30], "profit"] = np.nan
+    t.loc[[11, 40], "cost"] = np.nan
+    t.loc[100:140, "profit"] = 5.0  # ties across a decile cut
+    return t
+
+
+def test_shared_arrays_give_what_each_analysis_gives_alone(pnl):
+    before = pnl.copy()
+    a = AccountArrays(pnl)
+    for value in ("revenue", "profit"):
+        alone, shared = P.concentration_of(pnl, value=value), P.concentration_of(a, value=value)
+        for f in ("top_share", "gini", "total", "negative", "left_out", "left_out_total"):
+            assert getattr(shared, f) == pytest.approx(getattr(alone, f), rel=1e-12, nan_ok=True)
+        pd.testing.assert_frame_equal(shared.table, alone.table)
+    pd.testing.assert_frame_equal(P.deciles_of(a), P.deciles_of(pnl))
+    pd.testing.assert_frame_equal(P.groups_of(a), P.groups_of(pnl))
+    w, w0 = P.whale_of(a), P.whale_of(pnl)
+    assert (w.peak, w.peak_rank, w.total) == (w0.peak, w0.peak_rank, w0.total)
+    pd.testing.assert_frame_equal(pnl, before)  # the input is not modified
+
+
+def test_each_column_is_sorted_once_and_cannot_be_changed(pnl):
+    a = AccountArrays(pnl)
+    P.deciles_of(a)
+    s = a.ascending("profit")
+    P.whale_of(a)
+    P.concentration_of(a, value="profit")
+    assert a.ascending("profit") is s
+    assert (np.diff(s) >= 0).all() and len(s) == pnl["profit"].notna().sum()
+    with pytest.raises(ValueError):
+        s[0] = 1.0  # read-only: an analysis cannot change what the next one reads
+
+
+def test_deciles_from_the_shared_sort_match_a_stable_ranking(pnl):
+    # independent: rank by a stable argsort of -profit, cut into tenths, sum with pandas
+    t = pnl[pnl["profit"].notna()]
+    order = np.argsort(-t["profit"].to_numpy(), kind="stable")
+    got = P.deciles_of(AccountArrays(pnl))["revenue"].iloc[:10].to_numpy()
+    # group sizes differ by at most one when n is not divisible by 10 (rounded cuts)
+    bounds = np.linspace(0, len(t), 11).round().astype(int)
+    group2 = np.empty(len(t), dtype=int)
+    group2[order] = np.searchsorted(bounds, np.arange(len(t)), side="right") - 1
+    want = t.groupby(group2)["revenue"].sum().to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_value_tiers_bounds_match_searchsorted():
+    b = kamlib.load(kamlib.sample_path())
+    scheme = kamlib.value_tiers(b, scheme="beijing").scheme
+    x = np.r_[np.random.default_rng(0).lognormal(9, 2, 5000), [np.nan, 0.0, -3.0, np.inf]]
+    x = np.r_[x, scheme.uppers]  # values exactly on a bound go up (lower bound inclusive)
+    got = assign_tiers(pd.Series(x), scheme).cat.codes.to_numpy()
+    idx = np.searchsorted(np.asarray(scheme.uppers), x, side="right")
+    want = np.where(np.isnan(x), -1, np.minimum(idx, len(scheme.codes) - 1))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_churn_rates_by_tier_equal_a_grouping_of_plain_strings():
+    book = kamlib.synth(3000, seed=5).book
+    tiers = kamlib.value_tiers(book, scheme="beijing").assignment.iloc[:-250]  # some none
+    fast = kamlib.churn_rates(book, by=tiers).table
+    # independent: the tier of each account as a plain string, grouped by pandas
+    acc = book.accounts[["account_id", "status"]].copy()
+    acc["tier"] = acc["account_id"].map(tiers.astype("object"))
+    acc["churned"] = (acc["status"] == "churned").astype(int)
+    acc["rev"] = book.monthly_revenue().to_numpy()
+    start = book.observation_start()
+    keep = ~((acc["churned"] == 1) & (book.accounts["churn_date"] < start).fillna(False))
+    acc = acc[keep.to_numpy()]
+    g = acc.groupby(acc["tier"].fillna("none"))
+    want = g.agg(n=("churned", "size"), k=("churned", "sum"), rev=("rev", "sum"))
+    got = fast.copy()
+    got.index = [("none" if pd.isna(i) else str(i)) for i in got.index]
+    got = got.loc[want.index]
+    np.testing.assert_array_equal(got["accounts"], want["n"])
+    np.testing.assert_array_equal(got["churned"], want["k"])
+    np.testing.assert_allclose(got["monthly_revenue"], want["rev"], rtol=1e-12)
+
+
+def test_a_books_remembered_arrays_are_not_changed_by_a_caller():
+    book = kamlib.load(kamlib.sample_path())
+    m = book.monthly_revenue()
+    first = float(m.iloc[0])
+    m.iloc[0] = -1.0
+    assert float(book.monthly_revenue().iloc[0]) == first
+    p = book.period_revenue()
+    p.iloc[:] = 0.0
+    assert book.period_revenue().sum() > 0
+    assert book.branch("Suzhou")._memo == {}  # a new book remembers nothing of another
