@@ -825,9 +825,16 @@ def deciles_of(
         group = np.zeros(len(x), dtype=np.int64)
     slots = g + 1
     group = group.astype(np.intp)
-    out = pd.DataFrame({"accounts": np.bincount(group, minlength=slots)})
+    # the ranked groups are runs of the sorted values: their sizes are the cuts, and the
+    # ranking column's sums are sums of runs of its sort (no pass over the accounts)
+    sizes = np.diff(bounds) if n else np.zeros(0, dtype=np.int64)
+    out = pd.DataFrame({"accounts": np.r_[sizes, len(x) - n].astype(np.int64)})
     for c in cols:
         v = a.values(c)
+        if c == by and n:
+            runs = np.add.reduceat(a.ascending(by)[::-1], bounds[:-1])
+            out[c] = np.r_[runs, np.nan]  # the unknown row: no value to sum
+            continue
         if a.complete(c):
             out[c] = np.bincount(group, weights=v, minlength=slots)
             out.loc[out["accounts"] == 0, c] = np.nan
