@@ -130,6 +130,10 @@ def _weighted_aucs(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.where((wp > 0) & (wn > 0), auc, np.nan)
 
 
+#: resamples whose per-row weights are held at once by :func:`_bootstrap_ci` (memory)
+_RESAMPLES_AT_ONCE = 16
+
+
 def _bootstrap_ci(
     s: np.ndarray, y: np.ndarray, account: np.ndarray, resamples: int, seed: int
 ) -> tuple[float, float]:
@@ -149,7 +153,19 @@ def _bootstrap_ci(
         draws = rng.integers(0, len(members), size=(resamples, len(members)))
         for b in range(resamples):
             counts[b] += np.bincount(members[draws[b]], minlength=len(codes))
-    aucs = _weighted_aucs(s, y, counts[:, inverse])
+    # the resamples' AUCs a few at a time: each is computed from its own row of weights
+    # alone, so the figures are those of one pass, but the (resamples x rows) weights
+    # never exist whole (at 400k accounts, 200 x 1.2M rows and its copies overflowed 20 GB)
+    # sorted here once in the same stable order, so each chunk's sort finds its rows in
+    # order already (a linear pass) and ranks them exactly as one sort of all would
+    order = np.argsort(s, kind="mergesort")
+    s, y, inverse = s[order], y[order], inverse[order]
+    aucs = np.concatenate(
+        [
+            _weighted_aucs(s, y, counts[b : b + _RESAMPLES_AT_ONCE][:, inverse])
+            for b in range(0, resamples, _RESAMPLES_AT_ONCE)
+        ]
+    )
     aucs = aucs[np.isfinite(aucs)]
     if len(aucs) == 0:
         return math.nan, math.nan

@@ -1,0 +1,147 @@
+"""A province: `kam report` on a generated operator of N accounts in B equal branches.
+
+Issue #22: 2 million accounts in 5 branches, every report, under 10 minutes. The stages
+are those of ``kam report DATA`` run one by one so each is timed: load and validate the
+CSV folder, ``prepare`` (split into one Parquet folder per branch, fit the operator's
+churn-risk model and lifetime fits), then the batch on the prepared folder (each branch
+report: notebook, HTML, Excel, metrics; the operator overview; the index). The baseline,
+in the same run, is a bare ``pyarrow.csv.read_csv`` of the same CSV files.
+
+Generating the data is not timed; a folder made by an earlier run is reused (``--data``).
+Not part of ``make bench``: at 400k accounts the run alone takes over 10 minutes here.
+
+    python benchmarks/bench_province.py --accounts 400000 --branches 5 --data /tmp/province/d400k
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _common import machine, report
+
+RESULTS = Path(__file__).parent / "results" / "province.json"
+CITIES = ["Beijing", "Hangzhou", "Kunming", "Hanzhong", "Suzhou", "Xian", "Wuhan", "Chengdu"]
+
+
+def generate(folder: Path, accounts: int, branches: int) -> None:
+    import kamlib
+
+    names = CITIES[:branches] + [f"Branch {i}" for i in range(len(CITIES), branches)]
+    op = kamlib.synth(accounts, seed=7, branches={b: 1 / branches for b in names})
+    kamlib.write_book(op.book, folder)
+
+
+def bare_read(folder: Path) -> float:
+    """Seconds for pyarrow to read every CSV table of the folder (nothing kept)."""
+    import pyarrow.csv as pv
+
+    t = time.perf_counter()
+    for f in sorted(folder.glob("*.csv")):
+        pv.read_csv(f)
+    return time.perf_counter() - t
+
+
+def cells(nb: Path, top: int = 6) -> dict[str, Any]:
+    """The executed notebook's cell times (papermill's own per-cell durations)."""
+    d = json.loads(nb.read_text("utf-8"))
+    timed = []
+    for c in d["cells"]:
+        s = c.get("metadata", {}).get("papermill", {}).get("duration")
+        if s is not None:
+            first = "".join(c.get("source", "")).strip().splitlines()
+            timed.append((float(s), first[0][:70] if first else ""))
+    timed.sort(reverse=True)
+    return {
+        "cells_s": round(sum(s for s, _ in timed), 1),
+        "slowest": [[round(s, 1), src] for s, src in timed[:top]],
+    }
+
+
+def main(argv: list[str]) -> dict[str, Any]:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--accounts", type=int, default=400_000)
+    ap.add_argument("--branches", type=int, default=5)
+    ap.add_argument("--data", help="the CSV folder (generated there when absent)")
+    ap.add_argument("--out", help="where the reports go (default: a temporary folder)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--timeout", type=int, default=3600, help="seconds per report")
+    args = ap.parse_args(argv)
+
+    import kamlib
+    from kamlib._io import prepare
+    from kamlib.runner import run_reports
+
+    data = Path(args.data or tempfile.mkdtemp(prefix="province-data-"))
+    t = time.perf_counter()
+    if not (data / "accounts.csv").is_file():
+        generate(data, args.accounts, args.branches)
+    synth_s = time.perf_counter() - t
+    csv_mb = sum(f.stat().st_size for f in data.glob("*.csv")) / 1e6
+    out = Path(args.out or tempfile.mkdtemp(prefix="province-out-"))
+
+    baseline = bare_read(data)
+    t0 = time.perf_counter()
+    book = kamlib.load(data)
+    t1 = time.perf_counter()
+    accounts, billing_rows = len(book.accounts), len(book.billing)
+    prepared = out / ".prepared" / "bench"
+    prepare(book, prepared)
+    t2 = time.perf_counter()
+    del book
+    summary = run_reports(
+        prepared, out=out, jobs=args.jobs, force=True, progress=False, timeout=args.timeout
+    )
+    t3 = time.perf_counter()
+    load_hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    # the largest worker or kernel (Linux passes a descendant's peak up on wait)
+    child_hwm = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+    per_report = {}
+    for r in [*summary.results, *([summary.overview] if summary.overview else [])]:
+        nb = out / r.folder / "report.ipynb"
+        per_report[r.branch] = {
+            "status": r.status,
+            "seconds": round(r.seconds, 1),
+            "error": r.error,
+            **(cells(nb) if nb.is_file() else {}),
+        }
+    total = t3 - t0
+    res = {
+        "machine": machine(),
+        "accounts": accounts,
+        "branches": args.branches,
+        "billing_rows": billing_rows,
+        "csv_MB": round(csv_mb),
+        "jobs": args.jobs,
+        "generate_s (not counted)": round(synth_s, 1),
+        "baseline_pyarrow_read_s": round(baseline, 1),
+        "load_validate_s": round(t1 - t0, 1),
+        "prepare_s": round(t2 - t1, 1),
+        "reports_and_index_s": round(t3 - t2, 1),
+        "total_s": round(total, 1),
+        "total_vs_bare_read": round(total / baseline, 1),
+        "goal_s": 600,
+        "met": total < 600 and not summary.failed,
+        "peak_main_GB (load, prepare)": round(load_hwm, 2),
+        "peak_largest_child_GB (a report kernel)": round(child_hwm, 2),
+        "reports": per_report,
+        "failed": [r.branch for r in summary.failed],
+    }
+    if not args.out:
+        shutil.rmtree(out, ignore_errors=True)
+    if not args.data:
+        shutil.rmtree(data, ignore_errors=True)
+    return report(res, RESULTS)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
