@@ -236,6 +236,14 @@ class PnL(Result):
     #: "gross": revenue before them, discounts a cost (``cost_discounts``)
     revenue_basis: str = "net"
 
+    @cached_property
+    def arrays(self) -> AccountArrays:
+        """The table's per-account arrays, made on first use and shared by every analysis
+        given this P&L (``pnl=``): concentration, deciles, whale curve and profit groups
+        each read one sort of a column instead of sorting it again. A P&L's table is
+        read, not edited: a change made after the first analysis would not be seen."""
+        return AccountArrays(self.table)
+
     def by(self, column: str | pd.Series) -> pd.DataFrame:
         """The P&L summed per segment, tier, branch...: any column of ``table``, or a
         Series of segment per account_id (e.g. ``value_tiers(b).assignment``)."""
@@ -569,7 +577,7 @@ def concentration(
     True
     """
     p = pnl_of(book, pnl, cost_model)
-    c = concentration_of(p.table, value=value, top=top)
+    c = concentration_of(p.arrays, value=value, top=top)
     notes = list(p.notes)
     if value == "profit" and c.negative:
         notes.append(tr("for profit of both signs, see the whale curve"))
@@ -781,7 +789,7 @@ def decile_table(
     if by == "profit" and not p.has_costs:
         by = "revenue"
         notes.append(tr("no cost data: accounts are ranked by revenue, not profit"))
-    return Deciles(deciles_of(p.table, by=by, groups=groups), notes, by=by, currency=p.currency)
+    return Deciles(deciles_of(p.arrays, by=by, groups=groups), notes, by=by, currency=p.currency)
 
 
 def deciles_of(
@@ -1056,9 +1064,9 @@ def whale_curve(
     True
     """
     p = pnl_of(book, pnl, cost_model)
-    w = whale_of(p.table, currency=p.currency)
+    w = whale_of(p.arrays, currency=p.currency)
     if p.has_costs:
-        w.loss_making = int(is_loss_making(p.table).sum())
+        w.loss_making = int(is_loss_making(p.arrays).sum())
     notes = list(p.notes)
     if p.has_costs and not w.meaningful:
         notes.append(tr("total profit is zero or negative: shares of it are meaningless"))
@@ -1147,7 +1155,7 @@ def profit_groups(
     p = pnl_of(book, pnl, cost_model)
     if not p.has_costs:
         return ProfitGroups(pd.DataFrame(), p.notes)
-    return ProfitGroups(groups_of(p.table, band=band), p.notes)
+    return ProfitGroups(groups_of(p.arrays, band=band), p.notes)
 
 
 def _tolerance(pnl: pd.DataFrame | AccountArrays, band: float | None) -> np.ndarray:
@@ -1157,7 +1165,7 @@ def _tolerance(pnl: pd.DataFrame | AccountArrays, band: float | None) -> np.ndar
     return band * np.abs(arrays_of(pnl).values("revenue"))
 
 
-def is_loss_making(pnl: pd.DataFrame, *, band: float | None = None) -> np.ndarray:
+def is_loss_making(pnl: pd.DataFrame | AccountArrays, *, band: float | None = None) -> np.ndarray:
     """True for the loss-making accounts of a P&L table: profit below the break-even band,
     i.e. ``profit < -band x |revenue|`` (default ``profit.yaml: break_even_band``, 2%).
 
@@ -1173,9 +1181,9 @@ def is_loss_making(pnl: pd.DataFrame, *, band: float | None = None) -> np.ndarra
     >>> is_loss_making(t).tolist()
     [False, True, True]
     """
-    p = pnl["profit"].to_numpy(dtype="float64")
+    a = arrays_of(pnl)
     with np.errstate(invalid="ignore"):
-        return p < -_tolerance(pnl, band)
+        return a.values("profit") < -_tolerance(a, band)
 
 
 def groups_of(pnl: pd.DataFrame | AccountArrays, *, band: float | None = None) -> pd.DataFrame:

@@ -112,3 +112,17 @@ def test_a_books_remembered_arrays_are_not_changed_by_a_caller():
     p.iloc[:] = 0.0
     assert book.period_revenue().sum() > 0
     assert book.branch("Suzhou")._memo == {}  # a new book remembers nothing of another
+
+
+def test_analyses_given_one_pnl_share_its_sorts():
+    book = kamlib.load(kamlib.sample_path()).branch("Suzhou")
+    p = kamlib.customer_pnl(book)
+    d = kamlib.decile_table(book, pnl=p)
+    s = p.arrays.ascending("profit")
+    w = kamlib.whale_curve(book, pnl=p)
+    c = kamlib.concentration(book, value="profit", pnl=p)
+    assert p.arrays.ascending("profit") is s  # sorted once for the three
+    # the same figures as each computed on a P&L of its own
+    pd.testing.assert_frame_equal(d.table, kamlib.decile_table(book).table)
+    assert w.peak == kamlib.whale_curve(book).peak
+    assert c.gini == pytest.approx(kamlib.concentration(book, value="profit").gini, nan_ok=True)
