@@ -69,7 +69,7 @@ def _has_minus(family: str) -> bool:
     return _file_has_minus(path)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _file_has_minus(path: str) -> bool:
     """Whether the font file ``path`` has a glyph for U+2212. Cached: this runs before
     every picture, and opening a CJK font file (tens of MB) each time cost about 25 ms a

@@ -369,12 +369,17 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
 
 
 def _cell_seconds(nb: Any) -> list[float]:
-    """Each code cell's seconds in an executed notebook (papermill's per-cell timing)."""
+    """Each code cell's seconds in an executed notebook (papermill's per-cell timing), in
+    the order of the notebook's own code cells (the cell papermill injects is left out,
+    so the n-th figure is the n-th code cell of the notebook as written)."""
     out = []
     for c in nb.cells:
+        if c.get("cell_type") != "code":
+            continue
+        if "injected-parameters" in c.get("metadata", {}).get("tags", []):
+            continue
         d = c.get("metadata", {}).get("papermill", {}).get("duration")
-        if c.get("cell_type") == "code":
-            out.append(float(d) if d is not None else 0.0)
+        out.append(float(d) if d is not None else 0.0)
     return out
 
 
