@@ -10,6 +10,7 @@ not changed.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import html
 import json
@@ -19,7 +20,9 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -594,9 +597,11 @@ def run_reports(
         timings["reports"] = time.perf_counter() - t0 - timings["setup"]
         _finish(out, summary, t0, lang, cpu0)
         return summary
+    # the start method is held until the pool has shut down: its workers start lazily
+    held = contextlib.ExitStack()
     pool = cf.ProcessPoolExecutor(
         max_workers=jobs,
-        mp_context=_pool_context(),
+        mp_context=held.enter_context(_pool_context()),
         initializer=_worker_init,
         initargs=(str(out / ".worker.log"),),
     )
@@ -619,6 +624,7 @@ def run_reports(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        held.close()
         for d in out.glob(f".tmp-{run_id}-*"):  # unfinished reports of this run only
             shutil.rmtree(d, ignore_errors=True)
         if bar:
@@ -632,33 +638,51 @@ def run_reports(
 
 #: what the running fork server was started with: kamlib's digest and the environment
 _forkserver_for: tuple[str, frozenset[tuple[str, str]]] | None = None
+_forkserver_users = 0  # batches of this process using it now (run_reports in threads)
+_forkserver_lock = threading.Lock()
 
 
-def _pool_context() -> Any:
-    """The local workers' start method: forked from a fork server that has imported
-    kamlib, papermill and the HTML templates once (``_worker``), so that each worker
-    does not import them again (about 7 s of one core per worker); spawn where there is
-    no fork server.
+@contextlib.contextmanager
+def _pool_context() -> Iterator[Any]:
+    """The local workers' start method, for one batch: forked from a fork server that has
+    imported kamlib, papermill and the HTML templates once (``_worker``), so that each
+    worker does not import them again (about 7 s of one core per worker); spawn where
+    there is no fork server.
 
     The fork server lives as long as this process. Workers forked from it would run the
     kamlib and see the environment (PYTHONPATH, settings) it started with: when either
-    has changed since (kamlib edited in a long notebook session), it is restarted.
+    has changed since (kamlib edited in a long notebook session), it is restarted, or,
+    while another batch of this process still uses it, this batch spawns its workers.
     """
-    global _forkserver_for
+    global _forkserver_for, _forkserver_users
+    spawn = multiprocessing.get_context("spawn")
     try:
         ctx = multiprocessing.get_context("forkserver")
         from multiprocessing import forkserver
 
-        server: Any = forkserver._forkserver  # type: ignore[attr-defined]
-        stop = server._stop
+        stop = forkserver._forkserver._stop  # type: ignore[attr-defined]
     except (ValueError, ImportError, AttributeError):  # pragma: no cover - not POSIX
-        return multiprocessing.get_context("spawn")
+        yield spawn
+        return
     state = (_library_hash(), frozenset(os.environ.items()))
-    if _forkserver_for is not None and _forkserver_for != state:
-        stop()  # the next pool starts a new one, with today's kamlib and environment
-    ctx.set_forkserver_preload(["kamlib._worker"])
-    _forkserver_for = state
-    return ctx
+    with _forkserver_lock:
+        if _forkserver_for is not None and _forkserver_for != state:
+            if _forkserver_users:  # stopping it would break the other batch's launches
+                ctx = None
+            else:
+                stop()  # the next pool starts a new one, with today's kamlib and environment
+        if ctx is not None:
+            ctx.set_forkserver_preload(["kamlib._worker"])
+            _forkserver_for = state
+            _forkserver_users += 1
+    if ctx is None:
+        yield spawn
+        return
+    try:
+        yield ctx
+    finally:
+        with _forkserver_lock:
+            _forkserver_users -= 1
 
 
 def _finish(
