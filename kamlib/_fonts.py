@@ -10,6 +10,7 @@ The minus sign is drawn as a true minus (U+2212) when the fonts have it, else as
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import matplotlib
@@ -62,12 +63,20 @@ def font_families(family: str, lang: str) -> list[str]:
 
 def _has_minus(family: str) -> bool:
     """Whether ``family`` draws the true minus sign U+2212."""
-    from matplotlib.ft2font import FT2Font
-
     path = font_manager.findfont(
         font_manager.FontProperties(family=family), fallback_to_default=False
     )
-    return FT2Font(path).get_char_index(0x2212) != 0
+    return _file_has_minus(path)
+
+
+@functools.cache
+def _file_has_minus(path: str) -> bool:
+    """Whether the font file ``path`` has a glyph for U+2212. Cached: this runs before
+    every picture, and opening a CJK font file (tens of MB) each time cost about 25 ms a
+    picture; a file's glyphs do not change while a process runs."""
+    from matplotlib.ft2font import FT2Font
+
+    return bool(FT2Font(path).get_char_index(0x2212) != 0)
 
 
 def use_cjk_font(lang: str | None = None) -> str:

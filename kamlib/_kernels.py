@@ -35,6 +35,9 @@ ENGINE = "kamlib-warm"
 #: imported modules (caches, open files) that the reset cannot see.
 MAX_REPORTS_PER_KERNEL = 50
 
+#: Seconds a new kernel has to answer (papermill's own default start timeout).
+START_TIMEOUT = 60
+
 # Runs silently (no output, no history, no execution count) before every notebook. The
 # first run takes the snapshot a fresh kernel has; later runs restore it. It keeps its
 # state in a module of its own in sys.modules, which %reset does not touch.
@@ -173,6 +176,14 @@ def warm_kernel(kernel_name: str, cwd: str, extra_arguments: list[str]) -> Any:
         km = AsyncKernelManager(kernel_name=kernel_name)
         try:
             run_sync(km.start_kernel)(cwd=cwd, extra_arguments=extra_arguments)
+            # wait here until it answers, so that its start is timed as the kernel's
+            # (the runner's phases), not as the first notebook's
+            kc = km.client()
+            kc.start_channels()
+            try:
+                run_sync(kc.wait_for_ready)(timeout=START_TIMEOUT)
+            finally:
+                kc.stop_channels()
         except BaseException:
             _shutdown(km)
             raise

@@ -10,6 +10,7 @@ not changed.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import html
 import json
@@ -19,7 +20,9 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +93,11 @@ class BranchResult:
     status: str  # "done", "skipped" (unchanged), "failed"
     seconds: float = 0.0
     error: str | None = None
+    #: where the report's wall time went, in seconds (see :func:`_run_one`): for the
+    #: benchmarks and for anyone asking why a batch is slow
+    phases: dict[str, float] = field(default_factory=dict)
+    #: each executed cell's seconds, in notebook order (as papermill timed them)
+    cells: list[float] = field(default_factory=list)
 
 
 def report_name(result: BranchResult) -> str:
@@ -106,6 +114,11 @@ class RunSummary:
     interrupted: bool = False
     #: the operator overview's run (None when the run builds none)
     overview: BranchResult | None = None
+    #: the submitting process's own seconds: ``setup`` (validate or read the manifest,
+    #: prepare, hash, fingerprints: before the first report starts), ``prepare`` (part
+    #: of setup), ``reports`` (running the reports), ``finish`` (the index), and
+    #: ``cpu`` (this process's CPU seconds over the whole run)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[BranchResult]:
@@ -122,11 +135,18 @@ class RunSummary:
             "unchanged": [r.branch for r in self.results if r.status == "skipped"],
             "failed": {r.branch: r.error for r in self.failed},
             "too_small": self.skipped_small,
-            "branches": [asdict(r) | {"seconds": round(r.seconds, 2)} for r in self.results],
-            "overview": None
-            if self.overview is None
-            else asdict(self.overview) | {"seconds": round(self.overview.seconds, 2)},
+            "branches": [_result_json(r) for r in self.results],
+            "overview": None if self.overview is None else _result_json(self.overview),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
+
+
+def _result_json(r: BranchResult) -> dict[str, Any]:
+    return asdict(r) | {
+        "seconds": round(r.seconds, 2),
+        "phases": {k: round(v, 3) for k, v in r.phases.items()},
+        "cells": [round(c, 3) for c in r.cells],
+    }
 
 
 def _prepared_manifest(data: Path) -> dict[str, Any] | None:
@@ -161,14 +181,28 @@ def _library_hash() -> str:
     return h.hexdigest()
 
 
+def _fingerprinter(inputs_hash: str, notebook: Path) -> Any:
+    """:func:`_fingerprint` for one run: kamlib and the notebook read once, not once per
+    branch (the submitting process does this for every branch before the first report
+    starts)."""
+    fixed = hashlib.sha256(inputs_hash.encode())
+    rest = notebook.read_bytes() + _library_hash().encode()
+
+    def fingerprint(params: dict[str, Any]) -> str:
+        h = fixed.copy()
+        h.update(
+            json.dumps(
+                {k: v for k, v in params.items() if k != "output_dir"}, sort_keys=True
+            ).encode()
+        )
+        h.update(rest)
+        return h.hexdigest()
+
+    return fingerprint
+
+
 def _fingerprint(inputs_hash: str, params: dict[str, Any], notebook: Path) -> str:
-    h = hashlib.sha256(inputs_hash.encode())
-    h.update(
-        json.dumps({k: v for k, v in params.items() if k != "output_dir"}, sort_keys=True).encode()
-    )
-    h.update(notebook.read_bytes())
-    h.update(_library_hash().encode())
-    return h.hexdigest()
+    return str(_fingerprinter(inputs_hash, notebook)(params))
 
 
 def _check_parameters(nb: Path, passed: set[str]) -> None:
@@ -197,32 +231,61 @@ def _kernel_name() -> str:
 _exporter: Any = None
 
 
-def export_html(nb_path: Path, html_path: Path, title: str) -> None:
-    """Notebook -> HTML without code cells, in-process (no nbconvert command per report)."""
-    import nbformat
-    from nbconvert import HTMLExporter
+def _html_exporter() -> Any:
+    """The worker's HTML exporter, made once (loading its templates costs more than one
+    export)."""
+    global _exporter
+    if _exporter is None:
+        from nbconvert import HTMLExporter
 
-    nb = nbformat.read(nb_path, as_version=4)
+        _exporter = HTMLExporter(
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        )
+    return _exporter
+
+
+def export_html(nb_path: Path, html_path: Path, title: str, nb: Any = None) -> None:
+    """Notebook -> HTML without code cells, in-process (no nbconvert command per report).
+
+    ``nb``: the executed notebook as papermill returned it, when the caller has it; else
+    it is read from ``nb_path`` (the same notebook: papermill wrote it from that node).
+    """
+    import copy
+
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4) if nb is None else copy.copy(nb)
     nb.cells = [
         c
         for c in nb.cells
         if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
         and "parameters" not in c.get("metadata", {}).get("tags", [])
     ]
+    nb.metadata = copy.copy(nb.metadata)
     nb.metadata["title"] = title
-    global _exporter
-    if _exporter is None:  # loading its templates costs more than one export
-        _exporter = HTMLExporter(
-            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-        )
-    body, _ = _exporter.from_notebook_node(nb)
+    body, _ = _html_exporter().from_notebook_node(nb)
     write_text(html_path, _page.readable_page(body, _page.notebook_language(nb)))
 
 
 def _run_one(task: dict[str, Any]) -> BranchResult:
-    """Execute one branch report (in a worker process)."""
+    """Execute one branch report (in a worker process).
+
+    The result's ``phases`` say where its wall time went: ``queued`` (from the submitting
+    process handing the task over to this worker starting it: waiting for a free worker,
+    and the transfer), ``imports`` (papermill in this process, once per worker),
+    ``kernel_start`` (starting this worker's kernel: its first report, or after a
+    failure), ``cells`` (the notebook's cells, as the kernel ran them), ``papermill``
+    (the rest of executing the notebook: reading and parameterising it, the kernel reset,
+    messaging, writing the executed notebook), ``html`` (the export) and ``finish``
+    (fingerprint, moving the report into place).
+    """
+    t_start = time.time()
     if _interrupted:  # reports already queued for this worker when Ctrl-C came: not run
         return BranchResult(task["branch"], task["folder"], "failed", 0.0, "interrupted")
+    t0 = time.perf_counter()
+    phases: dict[str, float] = {}
+    if "submitted" in task:
+        phases["queued"] = max(0.0, t_start - task["submitted"])
     import papermill as pm
 
     from . import _kernels
@@ -234,21 +297,27 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{task['run']}-{folder}-", dir=out))
     params = dict(task["params"], output_dir=str(tmp))
     nb_out = tmp / "report.ipynb"
-    t0 = time.perf_counter()
     error = None
     cwd = str(Path(task["notebook"]).parent)
     # the kernel's own log (e.g. on Ctrl-C) is noise to the user: cell errors are kept in
     # the executed notebook. No input history: kernels started together race for the
     # same history database and IPython prints that race into the report.
     kernel_args = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
+    phases["imports"] = time.perf_counter() - t0
+    cells: list[float] = []
+    nb: Any = None
     for attempt in (1, 2):
         try:
+            t1 = time.perf_counter()
             if task.get("fresh", False):
                 run: dict[str, Any] = {"extra_arguments": kernel_args}
             else:  # this worker's kernel, reset to a fresh one's state (see _kernels)
                 km = _kernels.warm_kernel(task["kernel"], cwd, kernel_args)
                 run = {"engine_name": _kernels.ENGINE, "km": km, "reset_cwd": cwd}
-            pm.execute_notebook(
+            t2 = time.perf_counter()
+            if t2 - t1 > 0.01:  # a kernel was started (a warm one is handed back at once)
+                phases["kernel_start"] = phases.get("kernel_start", 0.0) + t2 - t1
+            nb = pm.execute_notebook(
                 task["notebook"],
                 str(nb_out),
                 parameters=params,
@@ -259,6 +328,10 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
                 log_output=False,
                 **run,
             )
+            cells = _cell_seconds(nb)
+            phases["cells"] = sum(cells)
+            # a fresh kernel starts inside papermill: its start is not papermill's work
+            phases["papermill"] = time.perf_counter() - t2 - phases["cells"]
             error = None
             break
         except pm.PapermillExecutionError as e:
@@ -275,11 +348,15 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
             break
     if error is None:
         try:
+            t3 = time.perf_counter()
             title = task.get("title") or branch
-            export_html(nb_out, tmp / "report.html", title=title)
+            export_html(nb_out, tmp / "report.html", title=title, nb=nb)
+            t4 = time.perf_counter()
+            phases["html"] = t4 - t3
             # tmp is this run's own folder: its files need no atomic write of their own
             (tmp / ".fingerprint").write_text(task["fingerprint"])
             replace_dir(tmp, final)  # the old report stays until the new one is whole
+            phases["finish"] = time.perf_counter() - t4
         except Exception as e:
             error = f"{type(e).__name__}: {e}"
     if error is not None:
@@ -288,8 +365,25 @@ def _run_one(task: dict[str, Any]) -> BranchResult:
         if nb_out.exists():
             os.replace(nb_out, failed / f"{folder}.ipynb")
         shutil.rmtree(tmp, ignore_errors=True)
-        return BranchResult(branch, folder, "failed", time.perf_counter() - t0, error)
-    return BranchResult(branch, folder, "done", time.perf_counter() - t0)
+        return BranchResult(
+            branch, folder, "failed", time.perf_counter() - t0, error, phases, cells
+        )
+    return BranchResult(branch, folder, "done", time.perf_counter() - t0, None, phases, cells)
+
+
+def _cell_seconds(nb: Any) -> list[float]:
+    """Each code cell's seconds in an executed notebook (papermill's per-cell timing), in
+    the order of the notebook's own code cells (the cell papermill injects is left out,
+    so the n-th figure is the n-th code cell of the notebook as written)."""
+    out = []
+    for c in nb.cells:
+        if c.get("cell_type") != "code":
+            continue
+        if "injected-parameters" in c.get("metadata", {}).get("tags", []):
+            continue
+        d = c.get("metadata", {}).get("papermill", {}).get("duration")
+        out.append(float(d) if d is not None else 0.0)
+    return out
 
 
 def run_reports(
@@ -328,6 +422,8 @@ def run_reports(
     requested branch does not exist.
     """
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    timings: dict[str, float] = {}
     data_path = Path(data) if data else sample_path()
     manifest = _prepared_manifest(data_path) if not (mapping or mask_pii) else None
     book = None
@@ -386,14 +482,17 @@ def run_reports(
     if book is None:
         prepared = data_path.resolve()
     elif not (prepared / PREPARED).is_file():
+        t_prep = time.perf_counter()
         for stale in (out / ".prepared").glob("*"):
             shutil.rmtree(stale, ignore_errors=True)
         with language(lang):
             prepare(book.masked() if mask_pii else book, prepared, cost_model=cost_model)
+        timings["prepare"] = time.perf_counter() - t_prep
     kernel = _kernel_name()
     run_id = f"{os.getpid()}-{int(time.time())}"
     tasks: list[dict[str, Any]] = []
-    summary = RunSummary(out=str(out), skipped_small=small)
+    summary = RunSummary(out=str(out), skipped_small=small, timings=timings)
+    branch_fingerprint = _fingerprinter(inputs_hash, nb)
     for b in chosen:
         params = {
             "branch": b,
@@ -405,7 +504,7 @@ def run_reports(
         folder = safe_name(b)
         if folder.casefold() == OVERVIEW:  # the overview's folder: the branch moves aside
             folder = f"{folder}-branch"
-        fp = _fingerprint(inputs_hash, params, nb)
+        fp = branch_fingerprint(params)
         with language(lang):  # the page's <title>, in the report's language
             title = tr("{branch}: key-account report", branch=b)
         done = out / folder / ".fingerprint"
@@ -488,24 +587,27 @@ def run_reports(
         if bar:
             bar.update(1)
 
+    timings["setup"] = time.perf_counter() - t0
     if scheduler:
         try:
             _run_on_cluster(scheduler, tasks, record)
         finally:
             if bar:
                 bar.close()
-        _finish(out, summary, t0, lang)
+        timings["reports"] = time.perf_counter() - t0 - timings["setup"]
+        _finish(out, summary, t0, lang, cpu0)
         return summary
-    ctx = multiprocessing.get_context("spawn")
+    # the start method is held until the pool has shut down: its workers start lazily
+    held = contextlib.ExitStack()
     pool = cf.ProcessPoolExecutor(
         max_workers=jobs,
-        mp_context=ctx,
+        mp_context=held.enter_context(_pool_context()),
         initializer=_worker_init,
         initargs=(str(out / ".worker.log"),),
     )
     try:
         futures: dict[cf.Future[BranchResult], dict[str, Any]] = {
-            pool.submit(_run_one, t): t for t in tasks
+            pool.submit(_run_one, t | {"submitted": time.time()}): t for t in tasks
         }
         for f in cf.as_completed(futures):
             t = futures[f]
@@ -522,20 +624,77 @@ def run_reports(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        held.close()
         for d in out.glob(f".tmp-{run_id}-*"):  # unfinished reports of this run only
             shutil.rmtree(d, ignore_errors=True)
         if bar:
             bar.close()
+        timings["reports"] = time.perf_counter() - t0 - timings["setup"]
         if summary.interrupted:  # say what was done before the interrupt
-            _finish(out, summary, t0, lang)
-    _finish(out, summary, t0, lang)
+            _finish(out, summary, t0, lang, cpu0)
+    _finish(out, summary, t0, lang, cpu0)
     return summary
 
 
-def _finish(out: Path, summary: RunSummary, t0: float, lang: str = "en") -> None:
+#: what the running fork server was started with: kamlib's digest and the environment
+_forkserver_for: tuple[str, frozenset[tuple[str, str]]] | None = None
+_forkserver_users = 0  # batches of this process using it now (run_reports in threads)
+_forkserver_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _pool_context() -> Iterator[Any]:
+    """The local workers' start method, for one batch: forked from a fork server that has
+    imported kamlib, papermill and the HTML templates once (``_worker``), so that each
+    worker does not import them again (about 7 s of one core per worker); spawn where
+    there is no fork server.
+
+    The fork server lives as long as this process. Workers forked from it would run the
+    kamlib and see the environment (PYTHONPATH, settings) it started with: when either
+    has changed since (kamlib edited in a long notebook session), it is restarted, or,
+    while another batch of this process still uses it, this batch spawns its workers.
+    """
+    global _forkserver_for, _forkserver_users
+    spawn = multiprocessing.get_context("spawn")
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+        from multiprocessing import forkserver
+
+        stop = forkserver._forkserver._stop  # type: ignore[attr-defined]
+    except (ValueError, ImportError, AttributeError):  # pragma: no cover - not POSIX
+        yield spawn
+        return
+    state = (_library_hash(), frozenset(os.environ.items()))
+    with _forkserver_lock:
+        if _forkserver_for is not None and _forkserver_for != state:
+            if _forkserver_users:  # stopping it would break the other batch's launches
+                ctx = None
+            else:
+                stop()  # the next pool starts a new one, with today's kamlib and environment
+        if ctx is not None:
+            ctx.set_forkserver_preload(["kamlib._worker"])
+            _forkserver_for = state
+            _forkserver_users += 1
+    if ctx is None:
+        yield spawn
+        return
+    try:
+        yield ctx
+    finally:
+        with _forkserver_lock:
+            _forkserver_users -= 1
+
+
+def _finish(
+    out: Path, summary: RunSummary, t0: float, lang: str = "en", cpu0: float | None = None
+) -> None:
+    t1 = time.perf_counter()
     summary.results.sort(key=lambda r: r.branch)
-    summary.seconds = time.perf_counter() - t0
     write_index(out, summary, lang=lang)
+    summary.timings["finish"] = time.perf_counter() - t1
+    if cpu0 is not None:
+        summary.timings["cpu"] = time.process_time() - cpu0
+    summary.seconds = time.perf_counter() - t0
     write_text(out / "summary.json", json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
 
 
@@ -562,7 +721,12 @@ def _run_on_cluster(address: str, tasks: list[dict[str, Any]], record) -> None:
         raise ConfigError(f"cannot reach the Dask scheduler at {address}: {e}") from None
     try:
         futures = {
-            client.submit(_run_one, t, pure=False, key=f"report-{t['folder']}-{t['run']}"): t
+            client.submit(
+                _run_one,
+                t | {"submitted": time.time()},
+                pure=False,
+                key=f"report-{t['folder']}-{t['run']}",
+            ): t
             for t in tasks
         }
         for f in as_completed(futures):
