@@ -665,17 +665,18 @@ def _pool_context() -> Iterator[Any]:
         yield spawn
         return
     state = (_library_hash(), frozenset(os.environ.items()))
+    busy = False  # the fork server runs an older kamlib and another batch still uses it
     with _forkserver_lock:
         if _forkserver_for is not None and _forkserver_for != state:
             if _forkserver_users:  # stopping it would break the other batch's launches
-                ctx = None
+                busy = True
             else:
                 stop()  # the next pool starts a new one, with today's kamlib and environment
-        if ctx is not None:
+        if not busy:
             ctx.set_forkserver_preload(["kamlib._worker"])
             _forkserver_for = state
             _forkserver_users += 1
-    if ctx is None:
+    if busy:
         yield spawn
         return
     try:
