@@ -107,6 +107,22 @@ def main(argv: list[str] | None = None) -> dict:
         kamlib.churn_rates(b, by=by)
         kamlib.cause_tree(b, by=by)
 
+    # The needs-based segments of the business and key accounts among the 5M: their
+    # features are the base operator's (needs_features), resampled with the accounts
+    # (the features' own computation is grouped sums over the billing and costs
+    # tables, whose size is the load's, not measured here).
+    base_f = kamlib.needs.needs_features(sample)
+    picked = sample.accounts["account_id"].to_numpy()[pick]
+    in_f = pd.Index(base_f.index).get_indexer(picked)
+    has = in_f >= 0
+    feats = base_f.iloc[in_f[has]].set_axis(pd.Index(acc["account_id"][has], name="account_id"))
+    feats.attrs["customer_type"] = pd.Series(
+        base_f.attrs["customer_type"].to_numpy()[in_f[has]], index=feats.index
+    )
+    t0 = time.perf_counter()
+    needs = kamlib.NeedsSegments(seed=0).fit(book, features=feats)
+    t_needs = time.perf_counter() - t0
+
     baseline = best_of(lambda: np.argsort(p), a.repeat)
     times = {k: best_of(f, a.repeat) for k, f in parts.items()}
     shared = best_of(together, a.repeat)
@@ -134,6 +150,13 @@ def main(argv: list[str] | None = None) -> dict:
         "per-account tables on first access (s, not in the ratios)": round(with_tables, 4),
         "not in the ratios (s)": {k: round(v, 4) for k, v in extra_times.items()}
         | {f"validating {a.accounts:,} accounts (Book.from_frames)": round(t_book, 1)},
+        "needs-based segments": {
+            "business and key accounts": len(feats),
+            "seconds (one fit, k chosen in the k range)": round(t_needs, 1),
+            "k": needs.k_,
+            "structure": needs.structure_,
+            "method": list(needs.notes),
+        },
         "goal core": 2.0,
         "goal full": 3.0,
     }

@@ -307,6 +307,8 @@ class NeedsRules(_Model):
     sample: Annotated[int, Field(ge=2)]
     n_init: Annotated[int, Field(ge=1)]
     min_accounts: Annotated[int, Field(ge=2)]
+    #: 0: fit on every account; else at least min_accounts (checked below)
+    fit_sample: Annotated[int, Field(ge=0)] = 50000
     z_clip: NonNegative
     resamples: Annotated[int, Field(ge=2)]
     resample_share: Share
@@ -321,6 +323,15 @@ class NeedsRules(_Model):
         if len(v) != 2 or not 2 <= v[0] <= v[1]:
             raise ValueError(f"must be [lowest, highest] with 2 <= lowest <= highest (got {v})")
         return v
+
+    @model_validator(mode="after")
+    def _sample_holds_enough(self) -> NeedsRules:
+        if 0 < self.fit_sample < self.min_accounts:
+            raise ValueError(
+                f"fit_sample ({self.fit_sample}) must be 0 (fit on every account) or at "
+                f"least min_accounts ({self.min_accounts})"
+            )
+        return self
 
 
 class OpportunityRules(_Model):

@@ -233,6 +233,17 @@ def k_scores(
     return pd.DataFrame(rows).set_index("k") if rows else pd.DataFrame(), fits
 
 
+def _nearest(x: np.ndarray, centers: np.ndarray, chunk: int = 500_000) -> np.ndarray:
+    """Index of the nearest centre of each row of ``x`` (in chunks: the distances of
+    millions of rows to every centre at once would hold several hundred MB)."""
+    from scipy.spatial.distance import cdist
+
+    out = np.empty(len(x), dtype=int)
+    for i in range(0, len(x), chunk):
+        out[i : i + chunk] = cdist(x[i : i + chunk], centers).argmin(axis=1)
+    return out
+
+
 def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, n_init: int):
     """Best of ``n_init`` k-means++ runs by within-segment sum of squares."""
     from scipy.cluster.vq import kmeans2
@@ -293,11 +304,16 @@ class NeedsSegments(Result):
     notes_: list[str] = field(default_factory=list, repr=False)
     structure_: str = "none"
 
-    def fit(self, book: Book) -> NeedsSegments:
+    def fit(self, book: Book, *, features: pd.DataFrame | None = None) -> NeedsSegments:
+        """Fit the segments of ``book``'s business and key accounts; returns self.
+
+        ``features``: :func:`needs_features` of ``book`` when the caller has them already
+        (fitting several k on one book, or a benchmark); computed otherwise.
+        """
         r = settings("segments", self.rules, caller="NeedsSegments")["needs"]
         self.notes_ = []
         try:
-            f = needs_features(book, rules=self.rules)
+            f = needs_features(book, rules=self.rules) if features is None else features
         except ConfigError:  # no customer types: said in notes_, not an exception
             self.notes_.append(
                 tr(
@@ -367,8 +383,28 @@ class NeedsSegments(Result):
         rng = np.random.default_rng(self.seed)
         sample = np.sort(rng.choice(m, size=min(m, int(r["sample"])), replace=False))
         lo, hi = (self.k, self.k) if self.k else tuple(r["k_range"])
+        # Above `fit_sample` accounts the choice of k and the segments are fitted on a
+        # seeded random sample (some 40 k-means runs per k on millions of accounts would
+        # take hours); every account then takes its nearest segment centre, as the
+        # leaving accounts do. A simple random sample of tens of thousands of points
+        # places centres of segments of a few percent and more within a small fraction
+        # of their spread.
+        cap = int(r.get("fit_sample") or 0)
+        x_fit = x
+        if cap and m > cap:
+            pick = np.random.default_rng([self.seed, 3]).choice(m, size=cap, replace=False)
+            x_fit = x[np.sort(pick)]
+            self.notes_.append(
+                tr(
+                    "the segments were fitted on a random sample of {n} of the {m} accounts "
+                    "(setting needs.fit_sample); every account was then given the segment "
+                    "whose centre is nearest",
+                    n=count(cap),
+                    m=count(m),
+                )
+            )
         scores, fits = k_scores(
-            x,
+            x_fit,
             range(int(lo), int(hi) + 1),
             seed=self.seed,
             n_init=int(r["n_init"]),
@@ -413,6 +449,8 @@ class NeedsSegments(Result):
                 )
             )
         centers, lab = fits[self.k_]
+        if x_fit is not x:
+            lab = _nearest(x, centers)
         # order segments by size (largest first) so names and colours are stable
         order = np.argsort(-np.bincount(lab, minlength=self.k_), kind="stable")
         remap = np.empty_like(order)
@@ -430,8 +468,7 @@ class NeedsSegments(Result):
         lab_all[fitted] = lab
         if not fitted.all():
             use = [i for i, c in enumerate(z.columns) if c != "revenue_trend"]
-            near = cdist(x_all[~fitted][:, use], centers[:, use]).argmin(axis=1)
-            lab_all[~fitted] = near
+            lab_all[~fitted] = _nearest(x_all[~fitted][:, use], centers[:, use])
         self.labels_ = pd.Series(names[lab_all], index=f.index, name="needs_segment")
         self.centers_ = pd.DataFrame(
             centers, index=pd.Index(names, name="segment"), columns=z.columns

@@ -633,3 +633,37 @@ def test_k_scores_tell_real_segments_from_noise():
     sc, _ = k_scores(noise, range(2, 7), **options)
     weak = (sc["silhouette"] < 0.25) | (sc["stability"] < 0.75)
     assert weak.all(), sc
+
+
+def test_needs_segments_fitted_on_a_sample_say_so_and_match_the_full_fit():
+    # above needs.fit_sample accounts the segments are fitted on a seeded random sample
+    # and every account takes its nearest centre: the same segments as a fit on every
+    # account (the planted archetypes are well apart), said in a note
+    from kamlib.needs import adjusted_rand
+
+    op = kamlib.synth(6000, seed=7)  # about 2,400 business and key accounts
+    full = kamlib.NeedsSegments(k=5, seed=0).fit(op.book)
+    part = kamlib.NeedsSegments(k=5, seed=0, rules={"needs": {"fit_sample": 1000}}).fit(op.book)
+    assert not any("random sample" in n for n in full.notes)
+    note = [n for n in part.notes if "random sample of 1,000 of the" in n]
+    assert len(note) == 1 and "nearest" in note[0]
+    assert part.labels_.index.equals(full.labels_.index) and part.labels_.notna().all()
+    # nearly the same segments as the full fit (other seeds of the sample: 0.90-0.96)
+    # and as faithful to the planted archetypes (the full fit: 0.90 of accounts)
+    same = adjusted_rand(full.labels_.to_numpy(), part.labels_.to_numpy())
+    assert same > 0.85
+    truth = op.archetypes.reindex(part.labels_.index)
+    ct = pd.crosstab(part.labels_, truth)
+    assert ct.max(axis=1).sum() / ct.to_numpy().sum() > 0.85
+    # deterministic from the seed; another seed draws another sample
+    again = kamlib.NeedsSegments(k=5, seed=0, rules={"needs": {"fit_sample": 1000}}).fit(op.book)
+    assert (again.labels_ == part.labels_).all()
+    other = kamlib.NeedsSegments(k=5, seed=1, rules={"needs": {"fit_sample": 1000}}).fit(op.book)
+    assert not np.allclose(
+        np.sort(other.centers_.to_numpy(), axis=0), np.sort(part.centers_.to_numpy(), axis=0)
+    )
+    # the cap at or above the accounts changes nothing
+    capped = kamlib.NeedsSegments(k=5, seed=0, rules={"needs": {"fit_sample": 10**6}}).fit(op.book)
+    assert (capped.labels_ == full.labels_).all()
+    off = kamlib.NeedsSegments(k=5, seed=0, rules={"needs": {"fit_sample": 0}}).fit(op.book)
+    assert (off.labels_ == full.labels_).all()
