@@ -1074,9 +1074,14 @@ def _date_format(s: pd.Series) -> str:
     return "%Y-%m-%d %H:%M:%S" if (d != d.dt.floor("min")).any() else "%Y-%m-%d %H:%M"
 
 
-def write_book(book: Book, folder: str | Path) -> list[Path]:
+def write_book(book: Book, folder: str | Path, *, append: bool = False) -> list[Path]:
     """Write a book as canonical CSV tables (dates as YYYY-MM-DD, with the time of day
-    where the data have one; months as YYYY-MM)."""
+    where the data have one; months as YYYY-MM).
+
+    ``append``: add the book's rows to the tables already in ``folder`` (no header; the
+    columns must be those written before), for an operator written in parts
+    (:func:`kamlib.synth.write_synth`); ``operator.yaml`` is then left as it is.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -1084,6 +1089,15 @@ def write_book(book: Book, folder: str | Path) -> list[Path]:
         df = getattr(book, table)
         if not isinstance(df, pd.DataFrame):
             continue
+        path = folder / f"{table}.csv"
+        if append and path.is_file():
+            with path.open(encoding="utf-8") as f:
+                header = f.readline().rstrip("\n").split(",")
+            if header != [str(c) for c in df.columns]:
+                raise ValueError(
+                    f"{path}: cannot append {table} with columns {list(df.columns)} to a "
+                    f"file whose columns are {header}"
+                )
         df = df.copy()
         for col in df.columns:
             c = TABLES[table].column(col)
@@ -1091,9 +1105,18 @@ def write_book(book: Book, folder: str | Path) -> list[Path]:
                 df[col] = df[col].dt.strftime("%Y-%m")
             elif c is not None and c.kind == "date":
                 df[col] = df[col].dt.strftime(_date_format(df[col]))
-        path = folder / f"{table}.csv"
-        df.to_csv(path, index=False, lineterminator="\n", float_format="%.2f")
+        adding = append and path.is_file()
+        df.to_csv(
+            path,
+            index=False,
+            lineterminator="\n",
+            float_format="%.2f",
+            mode="a" if adding else "w",
+            header=not adding,
+        )
         written.append(path)
+    if append and (folder / "operator.yaml").is_file():
+        return written
     meta = {
         "name": book.name,
         "currency": book.currency,

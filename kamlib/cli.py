@@ -82,6 +82,18 @@ def _synth(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"--encoding: unknown encoding {args.encoding!r} (e.g. utf-8, gbk)"
         ) from None
+    if args.chunk < 0:
+        raise ConfigError(f"--chunk: a number of accounts, not {args.chunk}")
+    if args.chunk:
+        from .synth import write_synth
+
+        if args.encoding.replace("-", "").replace("_", "").lower() != "utf8":
+            raise ConfigError("--chunk writes UTF-8 only: leave out --encoding or --chunk")
+        for p in write_synth(
+            args.out, args.accounts, seed=args.seed, names=args.names, chunk=args.chunk
+        ):
+            print(p)
+        return EXIT_OK
     op = synth(args.accounts, seed=args.seed, names=args.names)
     for p in write_sample(op, args.out, encoding=args.encoding):
         print(p)
@@ -247,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--encoding",
         default="utf-8",
         help="encoding of the CSV files (default utf-8; gbk for a Chinese system's export)",
+    )
+    s.add_argument(
+        "--chunk",
+        type=int,
+        default=0,
+        metavar="N",
+        help="generate and write N accounts at a time (each branch in parts), for an "
+        "operator too large to hold in memory; another operator than without --chunk",
     )
     s.set_defaults(func=_synth)
 

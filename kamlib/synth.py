@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,15 @@ import pandas as pd
 from ._book import Book, build_book
 from ._sample_service import service_tables
 
-__all__ = ["SampleOperator", "synth", "write_sample", "BRANCH_WEIGHTS", "BRANCH_ZH", "PRODUCTS"]
+__all__ = [
+    "SampleOperator",
+    "synth",
+    "write_sample",
+    "write_synth",
+    "BRANCH_WEIGHTS",
+    "BRANCH_ZH",
+    "PRODUCTS",
+]
 
 BRANCH_WEIGHTS = {
     "Beijing": 0.30,
@@ -1083,6 +1092,93 @@ def write_sample(
         for path in written:
             path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     return written
+
+
+def write_synth(
+    folder: str | Path,
+    n_accounts: int,
+    *,
+    seed: int = 7,
+    branches: dict[str, float] | None = None,
+    names: str = "en",
+    chunk: int = 200_000,
+) -> list[Path]:
+    """Generate a large operator straight to CSV, ``chunk`` accounts at a time.
+
+    :func:`synth` holds the whole operator in memory (about 13 GB at a million accounts
+    here). This writes it in parts: each branch's accounts (``branches``: name -> share,
+    default the five cities) are generated ``chunk`` at a time, each part by
+    :func:`synth` for that branch alone with a seed drawn from ``seed`` and the part's
+    number, its ids (accounts, parents, tickets) renumbered to follow the previous
+    part's, and appended to the tables. Peak memory is one part's. The result is a
+    valid operator of ``n_accounts`` accounts, deterministic from ``seed``, but not the
+    operator ``synth(n_accounts, seed=seed)`` gives (other draws).
+
+    Examples
+    --------
+    >>> import tempfile, kamlib
+    >>> from kamlib.synth import write_synth
+    >>> folder = write_synth(tempfile.mkdtemp(), 600, chunk=100)[0].parent
+    >>> b = kamlib.load(folder)
+    >>> len(b.accounts), b.accounts["account_id"].is_unique
+    (600, True)
+    """
+    from ._io import write_book
+
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1 account, not {chunk}")
+    weights = branches or BRANCH_WEIGHTS
+    n = int(n_accounts)
+    # accounts per branch by largest remainder: the shares, summing to n exactly
+    raw = np.array(list(weights.values()), dtype=float)
+    raw = raw / raw.sum() * n
+    per = np.floor(raw).astype(int)
+    per[np.argsort(-(raw - per), kind="stable")[: n - per.sum()]] += 1
+    width = max(7, len(str(max(n - 1, 0))))
+    accounts = tickets = part = 0
+    written: list[Path] = []
+    for name, size in zip(weights, per, strict=True):
+        for start in range(0, int(size), chunk):
+            k = min(chunk, int(size) - start)
+            part_seed = int(np.random.SeedSequence([seed, part]).generate_state(1)[0])
+            book = synth(k, seed=part_seed, branches={name: 1.0}, names=names).book
+            book = _renumbered(book, accounts, tickets, width)
+            written = write_book(book, folder, append=part > 0)
+            accounts += k
+            if isinstance(book.tickets, pd.DataFrame):
+                tickets += len(book.tickets)
+            part += 1
+    return written
+
+
+def _renumbered(book: Book, accounts: int, tickets: int, width: int) -> Book:
+    """``book`` with its account ids "A0000012" moved on by ``accounts`` (parents and
+    the household names that quote them too) and its ticket ids by ``tickets``."""
+    from dataclasses import replace
+
+    def moved(values: pd.Series, prefix: str, by: int) -> pd.Series:
+        v = values.astype("string")
+        num = pd.to_numeric(v.str[len(prefix) :], errors="coerce") + by
+        out = prefix + num.astype("Int64").astype("string").str.zfill(width)
+        return out.where(v.notna(), values).astype(values.dtype)
+
+    changed: dict[str, Any] = {}
+    for table in ("accounts", "billing", "costs", "usage", "contacts", "assignments",
+                  "contracts", "tickets", "surveys"):  # fmt: skip
+        df = getattr(book, table, None)
+        if not isinstance(df, pd.DataFrame):
+            continue
+        df = df.copy()
+        for col in ("account_id", "parent_id"):
+            if col in df:
+                df[col] = moved(df[col], "A", accounts)
+        if table == "tickets" and "ticket_id" in df:
+            df["ticket_id"] = moved(df["ticket_id"], "T", tickets)
+        if table == "accounts" and "name" in df:
+            household = df["name"].astype("string").str.startswith("Household A", na=False)
+            df.loc[household, "name"] = "Household " + df.loc[household, "account_id"]
+        changed[table] = df
+    return replace(book, **changed)
 
 
 def _ids(i: np.ndarray) -> np.ndarray:
