@@ -1323,6 +1323,8 @@ class WatchlistRules(_Model):
     min_churners_per_branch: Annotated[int, Field(ge=1)] = 10
     bootstrap: Annotated[int, Field(ge=50)] = 400
     holdout_share: Annotated[float, Field(gt=0, lt=1)] = 0.3
+    #: accounts; 0 fits on every account
+    fit_sample: Annotated[int, Field(ge=0)] = 50000
     contract_ending_months: Annotated[int, Field(ge=1)] = 3
     min_level_accounts: Annotated[int, Field(ge=1)] = 30
     top_reasons: Annotated[int, Field(ge=1, le=5)] = 3

@@ -1001,7 +1001,10 @@ class ChurnRisk(Result):
       per standardised model column; ``fit_``: its statsmodels result;
     - ``scores_``: every active account scored at the last cutoff, with its reasons and
       actions; ``table`` is the watch list: ``scores_`` when usable, else empty;
-      ``value_at_risk_top_decile_``: the revenue at stake of the riskiest tenth.
+      ``value_at_risk_top_decile_``: the revenue at stake of the riskiest tenth;
+    - ``fitted_on_``: the accounts the model was fitted and validated on: every account,
+      or above the ``fit_sample`` setting a seeded random sample of that many (the
+      validation figures are then the sample's; every active account is still scored).
 
     ``value_at_stake`` is the account's monthly revenue (the mean of the last
     ``recent_months`` billed) x its probability: the expected monthly revenue lost.
@@ -1097,6 +1100,7 @@ class ChurnRisk(Result):
 
     def _reset(self) -> None:
         self.usable_ = False
+        self.fitted_on_ = 0  # accounts the model was fitted and validated on
         self.validation_ = "none"
         self.auc_ = math.nan
         self.auc_ci_ = (math.nan, math.nan)
@@ -1135,11 +1139,32 @@ class ChurnRisk(Result):
             )
         notes.extend(sig.assumed)
 
+    def _sample(self, book: Book, r: dict[str, Any], notes: list[str]) -> Book:
+        """The accounts the model is fitted and validated on: all of them, or above
+        ``fit_sample`` a seeded simple random sample of that many (said in ``notes``)."""
+        n, cap = len(book.accounts), int(r.get("fit_sample") or 0)
+        if not cap or n <= cap:
+            self.fitted_on_ = n
+            return book
+        rng = np.random.default_rng([self.seed, 11])
+        keep = np.zeros(n, dtype=bool)
+        keep[rng.choice(n, size=cap, replace=False)] = True
+        self.fitted_on_ = cap
+        notes.append(
+            tr(
+                "The model was fitted and validated on a random sample of {n} of the {m} "
+                "accounts (setting fit_sample); every active account is scored with it.",
+                n=count(cap),
+                m=count(n),
+            )
+        )
+        return book.select(keep)
+
     def _panel_fit(self, book: Book, data: _Monthly, r: dict[str, Any], notes: list[str]) -> None:
-        acc = book.accounts
         h = int(r["horizon_months"])
-        churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
-        cdate = acc["churn_date"].to_numpy(dtype="datetime64[ns]")
+        full = book.accounts
+        churned = (full["status"] == "churned").to_numpy(dtype=bool, na_value=False)
+        cdate = full["churn_date"].to_numpy(dtype="datetime64[ns]")
         undated = int((churned & np.isnat(cdate)).sum())
         if undated:
             notes.append(
@@ -1156,6 +1181,18 @@ class ChurnRisk(Result):
         end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)  # the day after the data
         cutoffs = [m + pd.offsets.MonthBegin(1) for m in data.months]
         labelled = [k for k, c in enumerate(cutoffs) if c + pd.DateOffset(months=h) <= end]
+        # the panel (fit and validation) on the sample; the scores on every account
+        scored_book, scored_data = book, data
+        book = self._sample(book, r, notes)
+        if book is not scored_book:
+            data = _monthly(book)
+            if list(data.months) != list(scored_data.months):  # a month the sample lacks
+                book, data = scored_book, scored_data
+                self.fitted_on_ = len(book.accounts)
+                notes.pop()
+        acc = book.accounts
+        churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
+        cdate = acc["churn_date"].to_numpy(dtype="datetime64[ns]")
         parts: list = []
         groups: dict[str, str] = {}
         for k in labelled:
@@ -1168,7 +1205,7 @@ class ChurnRisk(Result):
             groups.update(g)
             parts.append((cols, y[risk], np.flatnonzero(risk), np.full(int(risk.sum()), k)))
         panel = _stack(parts, groups)
-        score_sig = _Signals(book, data, r, len(data.months) - 1)
+        score_sig = _Signals(scored_book, scored_data, r, len(scored_data.months) - 1)
         for s in score_sig.signals:  # a signal only the last cutoff has (a short history)
             for cname in s.columns:
                 groups.setdefault(cname, s.code)
@@ -1181,6 +1218,7 @@ class ChurnRisk(Result):
             )
             return
         final = _fit(panel.X, panel.y, float(r["penalty"]), float(r["l1_share"]))
+        book, acc = scored_book, scored_book.accounts
         active = (acc["status"] == "active").to_numpy(
             dtype=bool, na_value=False
         ) & score_sig.at_risk()

@@ -1,0 +1,78 @@
+"""The churn-risk model on a large operator: every account against a sample (issue #22).
+
+    python benchmarks/bench_risk.py [--sizes 80000 400000] [--full-up-to 80000]
+
+Each fit runs in a subprocess of its own that generates the operator in memory
+(``kamlib.synth``, seed 7) and fits ``ChurnRisk``; the figures are the fit's seconds and
+the subprocess's peak memory (VmHWM, which includes the generated operator, so the
+generation alone is measured beside it as the baseline). "every account" sets
+``fit_sample: 0``; it is run only up to ``--full-up-to`` accounts (at 400,000 it ran out
+of memory at 21 GB). Not part of ``make bench``: it takes several minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from _common import machine, report
+
+_CHILD = r"""
+import json, sys, time
+import kamlib
+from kamlib.watchlist import ChurnRisk
+
+n, cap = int(sys.argv[1]), sys.argv[2]
+t0 = time.perf_counter()
+book = kamlib.synth(n, seed=7).book
+gen = time.perf_counter() - t0
+hwm_gen = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
+out = {"generate (s)": round(gen, 1), "peak after generating (MB)": round(hwm_gen / 1024)}
+if cap != "none":
+    t0 = time.perf_counter()
+    m = ChurnRisk(rules={"fit_sample": int(cap)}).fit(book)
+    out["fit (s)"] = round(time.perf_counter() - t0, 1)
+    out["fitted on (accounts)"] = m.fitted_on_
+    out["validation AUC"] = round(m.auc_, 3)
+    out["AUC 95% interval"] = [round(v, 3) for v in m.auc_ci_]
+    out["accounts scored"] = len(m.scores_)
+    out["usable"] = bool(m.usable_)
+hwm = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
+out["peak (MB)"] = round(hwm / 1024)
+print(json.dumps(out))
+"""
+
+
+def run(n: int, cap: str) -> dict[str, Any]:
+    r = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(n), cap], capture_output=True, text=True, check=False
+    )
+    if r.returncode != 0:
+        return {"failed": r.stderr.strip().splitlines()[-1:] or [f"exit {r.returncode}"]}
+    return dict(json.loads(r.stdout.strip().splitlines()[-1]))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[80_000, 400_000])
+    ap.add_argument("--full-up-to", type=int, default=80_000)
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "risk.json"))
+    a = ap.parse_args(argv)
+    from kamlib.watchlist import watchlist_rules
+
+    cap = int(watchlist_rules()["fit_sample"])
+    res: dict[str, Any] = {"benchmark": "churn risk", "machine": machine(), "fit_sample": cap}
+    for n in a.sizes:
+        row = {"sample (default fit_sample)": run(n, str(cap))}
+        if n <= a.full_up_to:
+            row["every account (fit_sample: 0)"] = run(n, "0")
+        res[f"{n:,} accounts"] = row
+    return report(res, a.out)
+
+
+if __name__ == "__main__":
+    main()
