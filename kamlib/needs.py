@@ -386,9 +386,8 @@ class NeedsSegments(Result):
         # Above `fit_sample` accounts the choice of k and the segments are fitted on a
         # seeded random sample (some 40 k-means runs per k on millions of accounts would
         # take hours); every account then takes its nearest segment centre, as the
-        # leaving accounts do. A simple random sample of tens of thousands of points
-        # places centres of segments of a few percent and more within a small fraction
-        # of their spread.
+        # leaving accounts do (tests/test_segment.py compares a sample's segments with
+        # those of the fit on every account).
         cap = int(r.get("fit_sample") or 0)
         x_fit = x
         if cap and m > cap:
