@@ -13,12 +13,12 @@ from __future__ import annotations
 import papermill  # noqa: F401  (imported here so that each forked worker has it)
 
 from . import _kernels  # noqa: F401  (registers the warm-kernel engine)
-from .runner import _html_exporter
+from .runner import html_exporter
 
 try:
     # the first export compiles the page templates; doing it here means no worker does
     import nbformat.v4
 
-    _html_exporter().from_notebook_node(nbformat.v4.new_notebook())
+    html_exporter().from_notebook_node(nbformat.v4.new_notebook())
 except Exception:  # pragma: no cover - the first report then compiles them itself
     pass

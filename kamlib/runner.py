@@ -231,7 +231,7 @@ def _kernel_name() -> str:
 _exporter: Any = None
 
 
-def _html_exporter() -> Any:
+def html_exporter() -> Any:
     """The worker's HTML exporter, made once (loading its templates costs more than one
     export)."""
     global _exporter
@@ -263,7 +263,7 @@ def export_html(nb_path: Path, html_path: Path, title: str, nb: Any = None) -> N
     ]
     nb.metadata = copy.copy(nb.metadata)
     nb.metadata["title"] = title
-    body, _ = _html_exporter().from_notebook_node(nb)
+    body, _ = html_exporter().from_notebook_node(nb)
     write_text(html_path, _page.readable_page(body, _page.notebook_language(nb)))
 
 
