@@ -228,11 +228,26 @@ def _grid(book: Book) -> pd.DatetimeIndex:
     return pd.date_range(first, last, freq="MS")
 
 
-def _matrix(df: pd.DataFrame, column: str, rows: pd.Index, months: pd.DatetimeIndex) -> np.ndarray:
-    """``df[column]`` summed per account and month as a matrix; NaN where no row."""
+def _cells(
+    df: pd.DataFrame, rows: pd.Index, months: pd.DatetimeIndex
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's account row and month column (-1: none). Looked up once per table,
+    not once per column: on 400,000 accounts the lookup of the Arrow-string ids was a
+    third of the fit's time."""
+    return rows.get_indexer(df["account_id"]), months.get_indexer(df["month"])
+
+
+def _matrix(
+    df: pd.DataFrame,
+    column: str,
+    rows: pd.Index,
+    months: pd.DatetimeIndex,
+    cells: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """``df[column]`` summed per account and month as a matrix; NaN where no row.
+    ``cells``: :func:`_cells` of ``df``."""
     out = np.full((len(rows), len(months)), np.nan)
-    r = rows.get_indexer(df["account_id"])
-    m = months.get_indexer(df["month"])
+    r, m = cells
     ok = (r >= 0) & (m >= 0)
     v = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[ok]
     flat = r[ok] * len(months) + m[ok]
@@ -250,25 +265,27 @@ def _monthly(book: Book) -> _Monthly:
         return data
     if book.has("billing"):
         b = book.table("billing")
-        data.revenue = _matrix(b, "revenue", rows, months)
+        cells = _cells(b, rows, months)
+        data.revenue = _matrix(b, "revenue", rows, months, cells)
         products = pd.Index(sorted(b["product"].dropna().astype(str).unique()))
         held = np.zeros((len(rows), len(months), len(products)), dtype=bool)
-        r = rows.get_indexer(b["account_id"])
-        m = months.get_indexer(b["month"])
+        r, m = cells
         p = products.get_indexer(b["product"].astype(str))
         ok = (r >= 0) & (m >= 0) & (p >= 0) & (b["revenue"].to_numpy(dtype=float) > 0)
         held[r[ok], m[ok], p[ok]] = True
         data.products = held
     if book.has("usage"):
         u = book.table("usage")
+        cells = _cells(u, rows, months)
         for c in ("calls", "forwarded_calls", "complaints"):
             if c in u and u[c].notna().any():
-                data.usage[c] = _matrix(u, c, rows, months)
+                data.usage[c] = _matrix(u, c, rows, months, cells)
     if book.has("costs"):
         c = book.table("costs")
+        cells = _cells(c, rows, months)
         for col in ("service_tickets", "discounts"):
             if col in c and c[col].notna().any():
-                data.costs[col] = _matrix(c, col, rows, months)
+                data.costs[col] = _matrix(c, col, rows, months, cells)
     return data
 
 
