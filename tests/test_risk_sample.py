@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import kamlib
-from kamlib.watchlist import ChurnRisk
+from kamlib.watchlist import ChurnRisk, _sample_rows
 
 from .test_watchlist import _null_book
 
@@ -81,3 +81,36 @@ def test_with_random_churners_the_sampled_model_is_not_shown(sample_book, seed):
     assert m.auc_ == pytest.approx(0.5, abs=0.1)
     assert not m.usable_ and m.table.empty
     assert m.churners_in_validation_ >= 30  # enough churners: it is the AUC that fails
+
+
+def test_an_accounts_score_does_not_depend_on_the_accounts_outside_the_sample(book):
+    """An account in the sample is scored from its own data and the model's coefficients
+    only. Give 40 accounts a new customer type: 30 or more (min_level_accounts) in the
+    whole book, so a level of its own there, but about 17 in the sample, pooled into
+    "other" by the fit. Then rename the out-of-sample ones: the sample, its fit and the
+    sampled accounts' data are unchanged, so their probabilities must be too (coded by the
+    counts of the whole book, the sampled ones with the new type would lose the "other"
+    coefficient the model learned for them)."""
+    import dataclasses
+
+    in_sample = _sample_rows(len(book.accounts), CAP, 0)
+    active = book.accounts["status"].eq("active").to_numpy(dtype=bool)
+    rng = np.random.default_rng(5)
+    rare = rng.choice(np.flatnonzero(active), 40, replace=False)
+    acc = book.accounts.copy()
+    ct = np.array(acc["customer_type"].astype(object).to_numpy())
+    ct[rare] = "cooperative"
+    a = dataclasses.replace(book, accounts=acc.assign(customer_type=ct))
+    ct2 = ct.copy()
+    ct2[rare[~in_sample[rare]]] = "residential"
+    b = dataclasses.replace(book, accounts=acc.assign(customer_type=ct2))
+    assert 10 <= in_sample[rare].sum() < 30  # pooled in the sample, below the level size
+    ma = ChurnRisk(rules={"fit_sample": CAP}).fit(a)
+    mb = ChurnRisk(rules={"fit_sample": CAP}).fit(b)
+    assert "customer_type: other" in ma.coefficients_.index
+    assert (ma.coefficients_ == mb.coefficients_).all()
+    ids = book.accounts["account_id"].to_numpy()[rare[in_sample[rare]]]
+    pa, pb = _probability(ma), _probability(mb)
+    shared = [i for i in ids if i in pa.index]
+    assert len(shared) >= 5
+    assert (pa[shared] == pb[shared]).all()
