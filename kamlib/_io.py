@@ -103,11 +103,35 @@ def _read_csv_fast(path: Path, delimiter: str) -> pd.DataFrame | None:
     Arrow reads the bytes as they are (no decoded copy of the whole text, on both cores)
     and refuses what it cannot be sure of: bytes that are not UTF-8, rows with another
     number of fields than the header, line breaks inside quotes. The rest of what the
-    careful reader does differently is looked for here: a file without a final line
-    break (a truncated export), a header without the delimiter, repeated or blank
-    header names, and fields that start with a space or tab (pandas skips those, and a
-    quote after the space starts a quoted field there).
+    careful reader does differently is looked for here (:func:`csv_options`) and in
+    :func:`_leads_with_blank`.
     """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    opts = csv_options(path, delimiter)
+    if opts is None:
+        return None
+    names, read, parse, convert = opts
+    try:
+        table = pacsv.read_csv(
+            path, read_options=read, parse_options=parse, convert_options=convert
+        )
+    except (pa.ArrowException, OSError):
+        return None
+    if table.column_names != names or table.num_rows == 0:
+        return None
+    if any(_leads_with_blank(column) for column in table.columns):
+        return None
+    return table.to_pandas()
+
+
+def csv_options(path: Path, delimiter: str) -> tuple[list[str], Any, Any, Any] | None:
+    """The header names and Arrow's read, parse and convert options that read ``path``
+    exactly as the careful reader does, or None when the file needs the careful reader:
+    a file without a final line break (a truncated export), a header without the
+    delimiter, repeated or blank header names, an empty file. (Shared by
+    :func:`_read_csv_fast` and the branch-by-branch split of :mod:`kamlib._split`.)"""
     import csv
 
     import pyarrow as pa
@@ -138,27 +162,19 @@ def _read_csv_fast(path: Path, delimiter: str) -> pd.DataFrame | None:
     names = next(csv.reader([header_text], delimiter=delimiter))
     if len(set(names)) < len(names) or any(n != n.lstrip(" \t") or not n for n in names):
         return None
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(
-                # large_string: what pandas' str columns hold, so no copy into pandas
-                column_types={n: pa.large_string() for n in names},
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-                check_utf8=True,
-            ),
-        )
-    except (pa.ArrowException, OSError):
-        return None
-    if table.column_names != names or table.num_rows == 0:
-        return None
-    if any(_leads_with_blank(column) for column in table.columns):
-        return None
-    return table.to_pandas()
+    return (
+        names,
+        pacsv.ReadOptions(block_size=1 << 22),
+        pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+        pacsv.ConvertOptions(
+            # large_string: what pandas' str columns hold, so no copy into pandas
+            column_types={n: pa.large_string() for n in names},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            check_utf8=True,
+        ),
+    )
 
 
 def _leads_with_blank(column: Any) -> bool:

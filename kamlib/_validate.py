@@ -22,7 +22,7 @@ from . import _config
 from ._errors import Issue, example_rows
 from ._format import number
 from ._i18n import language, ntr
-from ._schema import DATE_ORDER, OPTIONAL_TABLES, TABLES, Column, Table
+from ._schema import DATE_ORDER, TABLES, Column, Table
 
 _TRUE = {"true", "t", "yes", "y", "1", "是", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "否", "0.0"}
@@ -965,17 +965,21 @@ def as_of_from(tables: dict[str, pd.DataFrame]) -> pd.Timestamp | None:
 
 
 def validate_tables(
-    raw: dict[str, pd.DataFrame],
+    raw: dict[str, Any],
     *,
     files: dict[str, str] | None = None,
     row_labels: dict[str, str] | None = None,
     consume: bool = False,
+    keep: bool = True,
 ) -> tuple[dict[str, pd.DataFrame], list[Issue]]:
     """Coerce and check every table. Returns the typed tables and all issues found.
 
-    ``consume``: take each table out of ``raw`` once it is typed, so that the text of a
-    large export is not held beside its typed tables (for the loader's own dict of the
-    frames it read; the frames themselves are never changed)."""
+    ``raw`` maps a table to its frame, or to a function that reads it (called when the
+    table's turn comes). ``consume``: take each table out of ``raw`` once it is typed, so
+    that the text of a large export is not held beside its typed tables (for the loader's
+    own dict of the frames it read; the frames themselves are never changed). ``keep``
+    False: return only the typed accounts, so that with readers in ``raw`` one table is
+    in memory at a time (for the issues of an operator too large to hold)."""
     files = files or {}
     row_labels = row_labels or {}
     issues: list[Issue] = []
@@ -996,19 +1000,33 @@ def validate_tables(
             Issue("error", "accounts", None, "missing-table", "the accounts table is required")
         )
         return typed, issues
-    for name, t in TABLES.items():
+    # the fact tables are checked against the accounts as each is typed; their issues
+    # follow the accounts' own checks, as a reader expects
+    checked: list[Issue] = []
+    acc: pd.DataFrame | None = None
+    for name, t in TABLES.items():  # the accounts first
         if name not in raw:
             continue
+        frame = raw.pop(name) if consume else raw[name]
         df, found = coerce_table(
             t,
-            raw.pop(name) if consume else raw[name],
+            frame() if callable(frame) else frame,
             file=files.get(name),
             row_label=row_labels.get(name, "index"),
         )
+        del frame
         issues += found
-        if df is not None:
+        if df is None:
+            continue
+        if name == "accounts":
+            acc = df
+        elif acc is not None:
+            df, found = check_fact(
+                t, df, acc["account_id"], files.get(name), row_labels.get(name, "index")
+            )
+            checked += found
+        if keep or name == "accounts":
             typed[name] = df
-    acc = typed.get("accounts")
     if acc is None:
         return typed, issues
     issues += check_accounts(acc, files.get("accounts"), row_labels.get("accounts", "index"))
@@ -1023,17 +1041,7 @@ def validate_tables(
                 file=files.get("accounts"),
             )
         )
-    for name in OPTIONAL_TABLES:
-        if name in typed:
-            typed[name], found = check_fact(
-                TABLES[name],
-                typed[name],
-                acc["account_id"],
-                files.get(name),
-                row_labels.get(name, "index"),
-            )
-            issues += found
-    return typed, issues
+    return typed, issues + checked
 
 
 __all__ = [

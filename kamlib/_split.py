@@ -1,0 +1,456 @@
+"""Prepare a large operator one branch at a time (the streamed path of ``kamlib.prepare``).
+
+The whole-book path holds the operator in memory: by the 200,000-account load's peak, 2
+million accounts would need about 23 GB. Here only the accounts table is read whole;
+each fact table is read in a stream by Arrow and written out by branch, as the text it
+was read as, with each row's place in its file (so every message names the same lines).
+Each branch is then validated and built on its own (the same :func:`build_book` as the
+whole path) and written; what the prepared dataset keeps of the whole operator is put
+together from the branches: the totals and KPIs from each branch's additive parts, the
+churn-risk model fitted on a sample of accounts read across branches and scored branch
+by branch, the lifetime fits from the accounts table.
+
+What a branch cannot see on its own is checked across them: accounts (read whole), rows
+naming no known account (a shard of their own, checked against every account), keys
+unique across the table (tickets' ``ticket_id``). When anything is wrong the tables at
+fault are validated whole by the careful path, so the messages are exactly the whole
+path's (``tests/test_split.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._book import Book, build_book
+from ._errors import DataError
+from ._files import replace_dir, safe_name
+from ._schema import OPTIONAL_TABLES, TABLES
+from ._validate import _arrow_text, _to_month, _to_text, as_of_from, validate_tables
+
+__all__ = ["prepare_by_branch", "splittable"]
+
+#: the column that keeps a row's place in its file (its 0-based data row)
+_ROW = "__row"
+#: the shard of rows whose account is unknown (or has no branch)
+_REST = -1
+
+
+def splittable(src: Path) -> dict[str, Path] | None:
+    """The table files of ``src`` when it can be prepared branch by branch: a folder of
+    canonical tables, each CSV or Parquet (an .xlsx sheet is never large), with an
+    accounts table. None otherwise (the whole path then reads it)."""
+    from ._io import _find
+
+    if not src.is_dir():
+        return None
+    files = {t: p for t in TABLES for p in [_find(src, t)] if p is not None}
+    if "accounts" not in files:
+        return None
+    if any(p.suffix.lower() not in (".csv", ".parquet") for p in files.values()):
+        return None
+    return files
+
+
+class _Fallback(Exception):
+    """This data must be read whole (a file the quick reader refuses)."""
+
+
+def _batches(path: Path) -> Iterator[Any]:
+    """The file's rows as Arrow record batches, read as :func:`kamlib._io.read_csv` reads
+    the whole file (or raise :class:`_Fallback` where that reader would not be used)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from ._io import _leads_with_blank, csv_options
+
+    if path.suffix.lower() == ".parquet":
+        yield from pq.ParquetFile(path).iter_batches(batch_size=1 << 20)
+        return
+    opts = csv_options(path, ",")
+    if opts is None:
+        raise _Fallback(path)
+    names, read, parse, convert = opts
+    n = 0
+    try:
+        reader = pacsv.open_csv(
+            path, read_options=read, parse_options=parse, convert_options=convert
+        )
+        for batch in reader:
+            if batch.schema.names != names:
+                raise _Fallback(path)
+            if any(_leads_with_blank(pa.chunked_array([c])) for c in batch.columns):
+                raise _Fallback(path)
+            n += batch.num_rows
+            yield batch
+    except (pa.ArrowException, OSError):
+        raise _Fallback(path) from None
+    if n == 0:
+        raise _Fallback(path)
+
+
+def _ids(batch: Any, column: str) -> Any:
+    """The batch's account ids as the validation types them (trimmed text), in Arrow."""
+    import pyarrow as pa
+
+    col = batch.column(batch.schema.get_field_index(column))
+    if pa.types.is_large_string(col.type) or pa.types.is_string(col.type):
+        s = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([col]).cast(pa.large_string())))
+        text = _arrow_text(s)
+        return text.combine_chunks() if text is not None else pa.array(_to_text(s))
+    return pa.array(_to_text(pd.Series(col.to_pandas())).astype(object))
+
+
+def _split_table(
+    path: Path, table: str, acc_ids: Any, codes: np.ndarray, tmp: Path
+) -> dict[str, Any]:
+    """Write the table's rows to ``tmp/<code>.parquet`` by branch code (with ``__row``);
+    returns what the stream saw: the billing months of rows with a branch."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    writers: dict[int, Any] = {}
+    offset = 0
+    months: set[pd.Timestamp] = set()
+    try:
+        for batch in _batches(path):
+            if "account_id" not in batch.schema.names:
+                raise _Fallback(path)  # the whole path says which column is missing
+            pos = pc.index_in(_ids(batch, "account_id"), value_set=acc_ids)
+            where = pos.to_numpy(zero_copy_only=False)
+            known = ~pd.isna(where)
+            code = np.full(batch.num_rows, _REST, dtype=np.int64)
+            code[known] = codes[where[known].astype(np.int64)]
+            rows = pa.array(np.arange(offset, offset + batch.num_rows, dtype=np.int64))
+            offset += batch.num_rows
+            full = pa.RecordBatch.from_arrays(
+                [*batch.columns, rows], names=[*batch.schema.names, _ROW]
+            )
+            if table == "billing" and "month" in batch.schema.names:
+                m = _to_month(pd.Series(batch.column("month").to_pandas()))
+                months.update(pd.DatetimeIndex(m[code >= 0].dropna().unique()))
+            order = np.argsort(code, kind="stable")
+            sorted_codes = code[order]
+            bounds = np.flatnonzero(np.diff(sorted_codes)) + 1
+            for part in np.split(order, bounds):
+                if not len(part):
+                    continue
+                k = int(code[part[0]])
+                piece = full.take(pa.array(part))
+                w = writers.get(k)
+                if w is None:
+                    w = writers[k] = pq.ParquetWriter(tmp / f"{k}.parquet", full.schema)
+                w.write_batch(piece)
+    finally:
+        for w in writers.values():
+            w.close()
+    return {"months": months}
+
+
+def _read_shard(path: Path) -> pd.DataFrame | None:
+    """A branch's raw rows of one table, indexed by their row in the file."""
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        return None
+    t = pq.read_table(path)
+    df = t.to_pandas()
+    rows = df.pop(_ROW).to_numpy()
+    df.index = pd.Index(rows)
+    return df
+
+
+def prepare_by_branch(src: Path, out: Path, *, cost_model: Any = None) -> Path | None:
+    """:func:`kamlib.prepare` of the folder ``src`` one branch at a time; None when the
+    folder must be read whole (see :func:`splittable`; a file the quick CSV reader does
+    not read). Raises :class:`DataError` as loading the whole folder would."""
+    from ._io import _row_label, read_table_file
+    from ._settings import OperatorFile, read_file
+
+    files = splittable(src)
+    if files is None:
+        return None
+    meta: dict[str, Any] = {}
+    if (src / "operator.yaml").is_file():
+        meta = read_file(src / "operator.yaml", OperatorFile, what="operator.yaml").model_dump(
+            exclude_unset=True
+        )
+    names = {t: str(p) for t, p in files.items()}
+    labels = {t: _row_label(p) for t, p in files.items()}
+    raw_acc = read_table_file(files["accounts"], table="accounts")
+    typed, issues = validate_tables(
+        {"accounts": raw_acc}, files={"accounts": names["accounts"]}, row_labels=labels
+    )
+    if any(i.severity == "error" for i in issues) or "accounts" not in typed:
+        _raise_whole(files, names, labels)  # every table's problems, as the whole path says
+    acc = typed["accounts"]
+    branches = sorted(acc["branch"].dropna().unique().tolist())
+    code_of = {b: k for k, b in enumerate(branches)}
+    codes = acc["branch"].map(code_of).fillna(_REST).to_numpy(dtype=np.int64)
+    import pyarrow as pa
+
+    acc_ids = pa.array(acc["account_id"].astype(object).to_numpy())
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-split-", dir=out.parent))
+    try:
+        return _prepare(
+            src,
+            out,
+            work,
+            files,
+            names,
+            labels,
+            meta,
+            raw_acc,
+            acc,
+            branches,
+            codes,
+            acc_ids,
+            cost_model,
+        )
+    except _Fallback:
+        return _whole(src, out, cost_model)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _whole(src: Path, out: Path, cost_model: Any) -> Path:
+    from ._io import _load_whole, prepare
+
+    book = _load_whole(src, mapping=None, name=None, as_of=None)
+    return prepare(book, out, cost_model=cost_model)
+
+
+def _prepare(
+    src: Path,
+    out: Path,
+    work: Path,
+    files: dict[str, Path],
+    names: dict[str, str],
+    labels: dict[str, str],
+    meta: dict[str, Any],
+    raw_acc: pd.DataFrame,
+    acc: pd.DataFrame,
+    branches: list[str],
+    codes: np.ndarray,
+    acc_ids: Any,
+    cost_model: Any,
+) -> Path:
+    from ._io import PREPARED
+    from ._validate import check_fact, coerce_table
+
+    facts = [t for t in OPTIONAL_TABLES if t in files]
+    months: set[pd.Timestamp] = set()
+    for t in facts:
+        (work / t).mkdir()
+        seen = _split_table(files[t], t, acc_ids, codes, work / t)
+        months |= seen["months"]
+    op_months = pd.DatetimeIndex(sorted(months))
+    # the end of observation, as the whole path finds it (the last date in the data)
+    stamp = (
+        pd.Timestamp(meta["as_of"])
+        if meta.get("as_of")
+        else as_of_from(
+            {
+                "accounts": acc,
+                **({"billing": pd.DataFrame({"month": op_months})} if len(op_months) else {}),
+            }
+        )
+    )
+    # rows of no known account (or of an account without a branch): checked against
+    # every account, so the whole path's warnings and errors about them are found
+    bad_tables: set[str] = set()
+    for t in facts:
+        rest = _read_shard(work / t / f"{_REST}.parquet")
+        if rest is None:
+            continue
+        df, found = coerce_table(TABLES[t], rest, file=names[t], row_label=labels[t])
+        if df is not None:
+            _, more = check_fact(TABLES[t], df, acc["account_id"], names[t], labels[t])
+            found += more
+        if any(i.severity == "error" for i in found):
+            bad_tables.add(t)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    folders = {b: safe_name(b) for b in branches}
+    counts = {b: int((codes == k).sum()) for k, b in enumerate(branches)}
+    keyed = {t: TABLES[t].key for t in facts if "account_id" not in TABLES[t].key}
+    keys: dict[str, list[pd.DataFrame]] = {t: [] for t in keyed}
+    book_meta = dict(
+        name=meta.get("name", src.name),
+        currency=meta.get("currency", "CNY"),
+        as_of=stamp,
+        source=str(src),
+        observed_from=meta.get("observed_from"),
+        revenue_basis=meta.get("revenue_basis", "net"),
+        assumed=meta.get("assumed"),
+        computed=meta.get("computed"),
+    )
+    acc_rows = raw_acc.index.to_numpy()
+    first: Book | None = None
+    for k, b in enumerate(branches):
+        raw: dict[str, pd.DataFrame] = {"accounts": raw_acc.loc[acc_rows[codes == k]]}
+        for t in facts:
+            df = _read_shard(work / t / f"{k}.parquet")
+            if df is not None:
+                raw[t] = df
+        # each table's file and rows as the whole path names them
+        for t, key in keyed.items():
+            if t in raw and all(c in raw[t] for c in key):
+                part = raw[t][list(key)].copy()
+                part[_ROW] = raw[t].index.to_numpy()
+                keys[t].append(part)
+        try:
+            book = build_book(raw, files=names, row_labels=labels, consume=True, **book_meta)
+        except DataError as e:
+            bad_tables |= {i.table for i in e.issues if i.severity == "error"}
+            continue
+        if bad_tables:
+            continue  # an error is reported below: no need to write
+        d = tmp / folders[b]
+        d.mkdir(exist_ok=True)
+        for t in TABLES:
+            df = getattr(book, t)
+            if isinstance(df, pd.DataFrame) and len(df):
+                df.to_parquet(d / f"{t}.parquet", index=False)
+        if first is None:
+            first = book
+    # keys that must be unique across the whole table (a ticket id in two branches)
+    from ._validate import _duplicated
+
+    for t, parts in keys.items():
+        if parts and t not in bad_tables:
+            allkeys = pd.concat(parts).sort_values(_ROW)
+            typed_keys = pd.DataFrame({c: _to_text(allkeys[c]) for c in keyed[t]}).dropna()
+            if len(typed_keys) and _duplicated(typed_keys, list(keyed[t])).any():
+                bad_tables.add(t)
+    if bad_tables:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _raise_whole(files, names, labels)
+    manifest_meta = {
+        "name": book_meta["name"],
+        "currency": book_meta["currency"],
+        "as_of": None if stamp is None else pd.Timestamp(stamp).strftime("%Y-%m-%d"),
+        "source": str(src),
+        "observed_from": None
+        if first is None or first.observed_from is None
+        else first.observed_from.strftime("%Y-%m-%d"),
+        "revenue_basis": book_meta["revenue_basis"],
+        "assumed": first.assumed if first is not None else {},
+        "computed": first.computed if first is not None else {},
+    }
+    operator = _operator_models(
+        tmp, folders, manifest_meta, acc, codes, branches, op_months, cost_model
+    )
+    manifest = {
+        **manifest_meta,
+        "operator": operator,
+        "branches": folders,
+        "accounts": counts,
+    }
+    (tmp / PREPARED).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+    replace_dir(tmp, out)
+    return out
+
+
+def _raise_whole(files: dict[str, Path], names: dict[str, str], labels: dict[str, str]) -> None:
+    """Validate every table whole by the whole path's own checks, one table in memory at
+    a time, and raise what they find (so every message, count and example row is the
+    one ``kamlib.load`` gives)."""
+    from ._io import read_table_file
+
+    def reader(t: str) -> Any:
+        return lambda: read_table_file(files[t], table=t)
+
+    _, issues = validate_tables(
+        {t: reader(t) for t in files}, files=names, row_labels=labels, consume=True, keep=False
+    )
+    if not any(i.severity == "error" for i in issues):
+        # a branch on its own broke a rule the whole table keeps: a fault of this module
+        raise AssertionError("the branch-by-branch split found an error the whole data do not")
+    raise DataError(issues)
+
+
+def _frames(folder: Path) -> dict[str, pd.DataFrame]:
+    """The tables of one prepared branch folder."""
+    return {t: pd.read_parquet(f) for t in TABLES for f in [folder / f"{t}.parquet"] if f.is_file()}
+
+
+def _branch_books(tmp: Path, folders: dict[str, str], meta: dict[str, Any]) -> Iterator[Book]:
+    """Each branch's Book as a branch report reads it, one at a time."""
+    for b in folders:
+        yield Book.from_frames(**_frames(tmp / folders[b]), **meta)  # type: ignore[arg-type]
+
+
+def _operator_models(
+    tmp: Path,
+    folders: dict[str, str],
+    meta: dict[str, Any],
+    acc: pd.DataFrame,
+    codes: np.ndarray,
+    branches: list[str],
+    months: pd.DatetimeIndex,
+    cost_model: Any,
+) -> dict[str, Any]:
+    """Fit the operator's churn-risk model and lifetime fits (pickled into ``tmp`` as the
+    whole path does) and return the operator's totals and KPIs, all in one pass over the
+    branches."""
+    from ._io import _CHURN_RISK, _LIFETIMES
+    from .customer_value import operator_lifetimes
+    from .decisions import operator_parts, operator_summary_from_parts
+    from .watchlist import ChurnRisk, _sample_rows, watchlist_rules
+
+    # the lifetime fits read the accounts table only (and when observation began: the
+    # operator's first billing month unless the data say otherwise)
+    start = meta.get("observed_from") or (months[0] if len(months) else None)
+    whole_acc = Book.from_frames(accounts=acc, **{**meta, "observed_from": start})
+    with (tmp / _LIFETIMES).open("wb") as f:
+        pickle.dump(operator_lifetimes(whole_acc), f)
+    del whole_acc
+    # the churn-risk model: fitted on the accounts the whole path samples, read from
+    # each branch; then every branch is scored in turn
+    model = ChurnRisk()
+    cap = int(watchlist_rules(None).get("fit_sample") or 0)
+    n = len(acc)
+    keep = np.zeros(n, dtype=bool)
+    keep[_sample_rows(n, cap, model.seed) if cap and n > cap else np.arange(n)] = True
+    parts: dict[str, list[pd.DataFrame]] = {}
+    where: list[np.ndarray] = []
+    for k, b in enumerate(branches):
+        pos = np.flatnonzero(codes == k)  # the branch's accounts, in file order
+        mine = keep[pos]
+        if not mine.any():
+            continue
+        frames = _frames(tmp / folders[b])
+        ids = frames["accounts"]["account_id"][mine]
+        where.append(pos[mine])
+        for t, df in frames.items():
+            parts.setdefault(t, []).append(
+                df.loc[mine] if t == "accounts" else df.loc[df["account_id"].isin(ids)]
+            )
+    sample_frames = {t: pd.concat(p, ignore_index=True) for t, p in parts.items()}
+    order = np.argsort(np.concatenate(where), kind="stable")  # the accounts in file order
+    sample_frames["accounts"] = sample_frames["accounts"].iloc[order].reset_index(drop=True)
+    sample = Book.from_frames(**sample_frames, **meta)  # type: ignore[arg-type]
+    del parts, sample_frames
+    summed: list[dict[str, Any]] = []
+
+    def scored() -> Iterator[Book]:
+        for book in _branch_books(tmp, folders, meta):
+            summed.append(operator_parts(book, months=months, cost_model=cost_model))
+            yield book
+
+    model.fit_sampled(sample, scored(), accounts=n, months=months)
+    with (tmp / _CHURN_RISK).open("wb") as f:
+        pickle.dump(model.detached(), f)
+    return operator_summary_from_parts(summed)
