@@ -108,6 +108,15 @@ def unknown_branch(unknown: list[str], known: list[str]) -> DataError:
     return DataError([Issue("error", "accounts", "branch", "unknown-branch", said)])
 
 
+#: where a book's revenue comes from, in the order :meth:`Book.revenue_source` tries them
+REVENUE_SOURCES = (
+    "billing",
+    "accounts.total_revenue",
+    "accounts.monthly_revenue",
+    "accounts.lifetime_revenue",
+)
+
+
 @dataclass(frozen=True, eq=False)
 class Book:
     """An operator's account data: ``accounts`` and the optional fact tables.
@@ -491,15 +500,30 @@ class Book:
         return None if p is None else p.copy(deep=False)  # copy on write: ours stays
 
     def _period_revenue(self) -> pd.Series | None:
-        ids = self.accounts["account_id"].to_numpy()
         source = self.revenue_source()
+        return None if source is None else self.revenue_from(source)
+
+    def revenue_from(self, source: str) -> pd.Series:
+        """Revenue per account (index: account_id) as :meth:`period_revenue` reads it from
+        ``source`` (one of :data:`REVENUE_SOURCES`), whether or not it is this book's own.
+
+        A book of one branch can lack what the whole operator has (a branch billed in no
+        month): the operator's figures over branches seen one at a time read every branch
+        from the operator's source. "billing" without billing rows is 0 per account, as
+        for an account without rows; a column the accounts lack is NaN (unknown).
+        """
+        ids = self.accounts["account_id"].to_numpy()
         if source == "billing":
+            if not self.has("billing"):
+                return pd.Series(0.0, index=ids, name="revenue")
             per = self.table("billing").groupby("account_id")["revenue"].sum()
             return per.reindex(ids).fillna(0.0).rename("revenue")
-        if source is not None:
-            column = source.split(".", 1)[1]
-            return pd.Series(self.accounts[column].to_numpy(), index=ids, name="revenue")
-        return None
+        if source not in REVENUE_SOURCES:
+            raise ValueError(f"unknown revenue source {source!r}: one of {REVENUE_SOURCES}")
+        column = source.split(".", 1)[1]
+        if column not in self.accounts:
+            return pd.Series(np.nan, index=ids, name="revenue")
+        return pd.Series(self.accounts[column].to_numpy(), index=ids, name="revenue")
 
     def revenue_caveat(self) -> str | None:
         """How to read :meth:`period_revenue` when it is not revenue over the period
@@ -542,12 +566,16 @@ class Book:
     def revenue_source(self) -> str | None:
         """Where :meth:`period_revenue` comes from: 'billing', 'accounts.total_revenue',
         'accounts.monthly_revenue', 'accounts.lifetime_revenue' or None."""
-        if self.has("billing"):
-            return "billing"
-        for column in ("total_revenue", "monthly_revenue", "lifetime_revenue"):
-            if column in self.accounts and self.accounts[column].notna().any():
-                return f"accounts.{column}"
-        return None
+        return next((s for s in REVENUE_SOURCES if self.holds_revenue(s)), None)
+
+    def holds_revenue(self, source: str) -> bool:
+        """Whether this book has revenue in ``source`` (billing rows, or a value in the
+        accounts column): :meth:`revenue_source` is the first of :data:`REVENUE_SOURCES`
+        that holds it."""
+        if source == "billing":
+            return self.has("billing")
+        column = source.split(".", 1)[1]
+        return column in self.accounts and bool(self.accounts[column].notna().any())
 
     def __repr__(self) -> str:
         tabs = ", ".join(

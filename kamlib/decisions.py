@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._book import Book
+from ._book import REVENUE_SOURCES, Book
 from ._format import count, money, names_list, period, share
 from ._i18n import N_, ntr, tr
 from ._labels import label
@@ -157,22 +157,40 @@ def _in_months(df: pd.DataFrame, months: pd.DatetimeIndex | None) -> pd.DataFram
     return df if months is None else df.loc[df["month"].isin(months)]
 
 
+def _billed_revenue(b: Book, months: pd.DatetimeIndex | None = None) -> float:
+    """Billed revenue over the months (all months without them); 0 without billing rows."""
+    if not b.has("billing"):
+        return 0.0
+    return float(_in_months(b.table("billing"), months)["revenue"].sum())
+
+
+def _account_months(b: Book, months: pd.DatetimeIndex | None = None) -> int:
+    """Account-months billed over the months: an account counts in each month it was
+    billed (the denominator of ARPU); 0 without billing rows."""
+    if not b.has("billing"):
+        return 0
+    bill = _in_months(b.table("billing"), months)
+    return len(bill[["account_id", "month"]].drop_duplicates())
+
+
 def _revenue(b: Book, months: pd.DatetimeIndex | None = None) -> float:
     """Revenue over the months (billing), else the accounts' revenue over the period."""
     if b.has("billing"):
-        return float(_in_months(b.table("billing"), months)["revenue"].sum())
+        return _billed_revenue(b, months)
     if months is None and b.revenue_source() == "accounts.total_revenue":
         return float(b.accounts["total_revenue"].sum())
     return math.nan
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else math.nan
 
 
 def _arpu(b: Book, months: pd.DatetimeIndex | None = None) -> float:
     """Revenue per account and month: billed revenue / account-months billed (an account
     counts in each month it was billed); without billing, the mean monthly charge."""
     if b.has("billing"):
-        bill = _in_months(b.table("billing"), months)
-        account_months = len(bill[["account_id", "month"]].drop_duplicates())
-        return float(bill["revenue"].sum()) / account_months if account_months else math.nan
+        return _ratio(_billed_revenue(b, months), _account_months(b, months))
     if months is None and b.revenue_source() == "accounts.monthly_revenue":
         return float(b.accounts["monthly_revenue"].mean())
     return math.nan
@@ -194,49 +212,79 @@ def _profit(b: Book, months: pd.DatetimeIndex | None, cost_model: Any) -> tuple[
     return float(s["profit"]), float(s["margin"])
 
 
-def _churn(b: Book, months: pd.DatetimeIndex | None, key_accounts: bool) -> tuple[float, int, int]:
-    """Churn rate, accounts and churned accounts over the window or over ``months``.
+def _key_accounts(b: Book) -> Book | None:
+    """The book's key accounts; None when the data have no customer type."""
+    if "customer_type" not in b.accounts:
+        return None
+    return b.select((b.accounts["customer_type"] == "key_account").to_numpy(dtype=bool))
 
-    The window uses :func:`kamlib.churn_rates`' denominator; a half uses the period
-    rule of :func:`kamlib.churn_by_period` (customers at some time in it, not gone before
-    it). Fewer than ``churn.yaml: min_accounts`` accounts: counts, no rate.
+
+def _churn_counts(b: Book, months: pd.DatetimeIndex | None, key_accounts: bool) -> tuple[int, int]:
+    """Accounts and churned accounts of a churn rate over the window or over ``months``
+    (0 and 0 when the data cannot give them).
+
+    The window uses :func:`kamlib.churn_rates`' denominator (so the book's
+    :meth:`~kamlib.Book.observation_start`); a half uses the period rule of
+    :func:`kamlib.churn_by_period` (customers at some time in it, not gone before it).
+    Both are counts of accounts: a sum over any split of the accounts.
     """
     from .churn import churn_rates, period_members
 
     if key_accounts:
-        if "customer_type" not in b.accounts:
-            return math.nan, 0, 0
-        b = b.select((b.accounts["customer_type"] == "key_account").to_numpy(dtype=bool))
-    least = int(settings("churn")["min_accounts"])
+        keys = _key_accounts(b)
+        if keys is None:
+            return 0, 0
+        b = keys
     if months is None:
-        t = churn_rates(b, by=None, min_accounts=least).table
+        if not len(b.accounts):
+            return 0, 0
+        t = churn_rates(b, by=None).table  # its counts, whatever the small-sample rule
         if t.empty:
-            return math.nan, 0, 0
-        n, k = int(t["accounts"].iloc[0]), int(t["churned"].iloc[0])
-    else:
-        acc = b.accounts
-        if "churn_date" not in acc or acc["churn_date"].isna().all():
-            return math.nan, 0, 0
-        nat = np.full(len(acc), np.datetime64("NaT"), dtype="datetime64[ns]")
-        join = acc["join_date"].to_numpy(dtype="datetime64[ns]") if "join_date" in acc else nat
-        in_p, lost = period_members(
-            (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False),
-            acc["churn_date"].to_numpy(dtype="datetime64[ns]"),
-            join,
-            months[0],
-            months[-1] + pd.offsets.MonthEnd(0),
-        )
-        n, k = int(in_p.sum()), int(lost.sum())
-    return (k / n if n >= least else math.nan), n, k
+            return 0, 0
+        return int(t["accounts"].iloc[0]), int(t["churned"].iloc[0])
+    acc = b.accounts
+    if "churn_date" not in acc or acc["churn_date"].isna().all():
+        return 0, 0
+    nat = np.full(len(acc), np.datetime64("NaT"), dtype="datetime64[ns]")
+    join = acc["join_date"].to_numpy(dtype="datetime64[ns]") if "join_date" in acc else nat
+    in_p, lost = period_members(
+        (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False),
+        acc["churn_date"].to_numpy(dtype="datetime64[ns]"),
+        join,
+        months[0],
+        months[-1] + pd.offsets.MonthEnd(0),
+    )
+    return int(in_p.sum()), int(lost.sum())
+
+
+def _churn_rate(n: int, k: int) -> float:
+    """The churn rate of ``k`` churned among ``n`` accounts: none (NaN) for fewer than
+    ``churn.yaml: min_accounts`` accounts (the small-sample rule)."""
+    least = int(settings("churn")["min_accounts"])
+    return k / n if n >= least and n > 0 else math.nan
+
+
+def _churn(b: Book, months: pd.DatetimeIndex | None, key_accounts: bool) -> tuple[float, int, int]:
+    """Churn rate, accounts and churned accounts over the window or over ``months``
+    (:func:`_churn_counts`). Fewer than ``churn.yaml: min_accounts`` accounts: counts, no
+    rate."""
+    n, k = _churn_counts(b, months, key_accounts)
+    return _churn_rate(n, k), n, k
+
+
+def _satisfaction_sums(b: Book) -> tuple[float, int]:
+    """The sum and the number of satisfaction scores of the current customers (not
+    churned); 0 and 0 without scores."""
+    acc = b.accounts
+    if "satisfaction" not in acc:
+        return 0.0, 0
+    now = acc.loc[(acc["status"] != "churned").to_numpy(dtype=bool, na_value=True), "satisfaction"]
+    return float(now.sum()), int(now.notna().sum())
 
 
 def _satisfaction(b: Book) -> float:
     """The mean satisfaction score of the current customers (not churned)."""
-    acc = b.accounts
-    if "satisfaction" not in acc:
-        return math.nan
-    now = acc.loc[(acc["status"] != "churned").to_numpy(dtype=bool, na_value=True), "satisfaction"]
-    return float(now.mean()) if now.notna().any() else math.nan
+    return _ratio(*_satisfaction_sums(b))
 
 
 def _versus(kpi: str, value: Any, yardstick: Any, *, met: bool) -> Any:
@@ -254,7 +302,10 @@ def operator_kpis(book: Book, *, cost_model: Any = None) -> dict[str, float | No
     """The whole operator's value of each KPI (the ``operator`` column of :func:`kpis`).
 
     A book of one branch (``load(..., branch=)``, the batch's prepared data) remembers
-    these in ``Book.operator["kpis"]``, computed once from the whole operator.
+    these in ``Book.operator["kpis"]``, computed once from the whole operator. The KPIs
+    are those of the book as one part (:func:`operator_parts`,
+    :func:`operator_summary_from_parts`): one definition of each, whether the operator
+    is read whole or one branch at a time.
 
     Examples
     --------
@@ -263,22 +314,7 @@ def operator_kpis(book: Book, *, cost_model: Any = None) -> dict[str, float | No
     >>> sorted(k) == sorted(KPI_CODES)
     True
     """
-    months = book.months()
-    halves = _halves(months)
-    out: dict[str, float] = {
-        "revenue": _revenue(book),
-        "revenue_growth": (
-            _revenue(book, halves[1]) / _revenue(book, halves[0]) - 1
-            if halves and _revenue(book, halves[0]) > 0
-            else math.nan
-        ),
-        "arpu": _arpu(book),
-    }
-    out["profit"], out["margin"] = _profit(book, None, cost_model)
-    out["churn_rate"] = _churn(book, None, False)[0]
-    out["key_account_churn_rate"] = _churn(book, None, True)[0]
-    out["satisfaction"] = _satisfaction(book)
-    return {k: (None if math.isnan(v) else float(v)) for k, v in out.items()}
+    return _kpis_of(_summed([operator_parts(book, months=book.months(), cost_model=cost_model)]))
 
 
 def operator_summary(book: Book, *, cost_model: Any = None) -> dict[str, Any]:
@@ -287,6 +323,224 @@ def operator_summary(book: Book, *, cost_model: Any = None) -> dict[str, Any]:
     if book.operator is not None and "kpis" in book.operator:
         return dict(book.operator)
     return {**book.operator_totals(), "kpis": operator_kpis(book, cost_model=cost_model)}
+
+
+def operator_parts(
+    book: Book, *, months: pd.DatetimeIndex, cost_model: Any = None
+) -> dict[str, Any]:
+    """The additive parts of the operator's totals and KPIs held by one branch's book.
+
+    :func:`operator_summary_from_parts` of the parts of every branch is
+    :func:`operator_summary` of the whole operator, so the operator need never be held
+    in memory whole. Every part is a sum or a count over the book's accounts (or its
+    billing rows), which is what makes the split exact: an account and its fact rows
+    belong to one branch. The cost model prices each account's own cost rows at its
+    branch's rates, with no cost shared across the operator, so profit is a sum of the
+    accounts' profits too.
+
+    Parameters
+    ----------
+    book
+        The accounts of one branch (or any subset of the operator's accounts, or all of
+        them) with their fact rows. Its settings (``observed_from``, ``revenue_basis``)
+        must be the operator's, as a prepared branch's book has them.
+    months
+        The whole operator's billing months (:meth:`kamlib.Book.months` of the
+        operator): a branch may lack a month, but revenue growth compares the halves of
+        the operator's months, and churn counts from the operator's observation start
+        (``observed_from``, else the operator's first billing month), not the branch's.
+    cost_model
+        As for :func:`kamlib.customer_pnl` (default: the bundled cost model).
+
+    Returns
+    -------
+    dict
+        JSON-serialisable (str, int, float, bool, lists): ``months`` and ``start`` (the
+        operator's months and observation start the parts were counted with, ISO dates),
+        ``accounts``, ``churned`` (status churned), ``billing`` (``rows``: whether the
+        book has billing rows; ``revenue``, ``account_months`` and ``halves``, the billed
+        revenue of the earlier and the latest half), ``sources`` (per revenue source of
+        :meth:`kamlib.Book.revenue_source`: ``present``, ``revenue`` and ``profit``
+        summed over the accounts with a revenue in it and ``valued``, how many),
+        ``costs`` (whether the book has cost rows), ``churn`` (``all`` and
+        ``key_account``: accounts and churned accounts of the churn rate's denominator)
+        and ``satisfaction`` (sum and count of the current customers' scores).
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> book = kamlib.load(kamlib.sample_path())
+    >>> parts = [operator_parts(book.branch(b), months=book.months()) for b in book.branches]
+    >>> whole = operator_summary(book)
+    >>> from_parts = operator_summary_from_parts(parts)
+    >>> from_parts["accounts"] == whole["accounts"]
+    True
+    >>> abs(from_parts["kpis"]["margin"] - whole["kpis"]["margin"]) < 1e-12
+    True
+    """
+    from .profit import customer_pnl
+
+    months = pd.DatetimeIndex(months)
+    start = (
+        book.observed_from
+        if book.observed_from is not None
+        else (months[0] if len(months) else None)
+    )
+    if book.observation_start() != start:
+        # the branch's own first billing month is not the operator's observation start:
+        # churn counts from the operator's (a new Book: nothing derived is carried over)
+        book = replace(book, observed_from=start)
+    halves = _halves(months)
+    costs = book.has("costs")
+    # cost per account (0 for an account without cost rows, as in the operator's P&L);
+    # priced only when there are costs, as the operator's P&L is only computed then
+    cost = (
+        customer_pnl(book, cost_model=cost_model).table["cost"].to_numpy(dtype="float64")
+        if costs
+        else np.zeros(len(book.accounts))
+    )
+    sources: dict[str, dict[str, Any]] = {}
+    for source in REVENUE_SOURCES:
+        rev = book.revenue_from(source).to_numpy(dtype="float64", na_value=np.nan)
+        valued = ~np.isnan(rev)
+        sources[source] = {
+            "present": book.holds_revenue(source),
+            "revenue": float(rev[valued].sum()),
+            "profit": float((rev[valued] - cost[valued]).sum()),
+            "valued": int(valued.sum()),
+        }
+    score_sum, scores = _satisfaction_sums(book)
+    return {
+        "months": [m.strftime("%Y-%m-%d") for m in months],
+        "start": None if start is None else pd.Timestamp(start).strftime("%Y-%m-%d"),
+        "accounts": len(book.accounts),
+        "churned": int((book.accounts["status"] == "churned").sum()),
+        "billing": {
+            "rows": book.has("billing"),
+            "revenue": _billed_revenue(book),
+            "account_months": _account_months(book),
+            "halves": None
+            if halves is None
+            else [_billed_revenue(book, halves[0]), _billed_revenue(book, halves[1])],
+        },
+        "sources": sources,
+        "costs": costs,
+        "churn": {
+            "all": list(_churn_counts(book, None, False)),
+            "key_account": list(_churn_counts(book, None, True)),
+        },
+        "satisfaction": [score_sum, scores],
+    }
+
+
+def _summed(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The parts of every branch added up (one dict of the same shape)."""
+    if not parts:
+        raise ValueError("no parts: give the operator_parts() of every branch")
+    for what in ("months", "start"):
+        if any(p[what] != parts[0][what] for p in parts):
+            raise ValueError(
+                f"the parts were counted with different {what}: give every branch's "
+                "operator_parts() the operator's billing months and settings"
+            )
+    bill = [p["billing"] for p in parts]
+    halves = [b["halves"] for b in bill]
+    return {
+        "months": parts[0]["months"],
+        "accounts": sum(p["accounts"] for p in parts),
+        "churned": sum(p["churned"] for p in parts),
+        "billing": {
+            "rows": any(b["rows"] for b in bill),
+            "revenue": math.fsum(b["revenue"] for b in bill),
+            "account_months": sum(b["account_months"] for b in bill),
+            "halves": None
+            if halves[0] is None
+            else [math.fsum(h[i] for h in halves) for i in (0, 1)],
+        },
+        "sources": {
+            s: {
+                "present": any(p["sources"][s]["present"] for p in parts),
+                "revenue": math.fsum(p["sources"][s]["revenue"] for p in parts),
+                "profit": math.fsum(p["sources"][s]["profit"] for p in parts),
+                "valued": sum(p["sources"][s]["valued"] for p in parts),
+            }
+            for s in REVENUE_SOURCES
+        },
+        "costs": any(p["costs"] for p in parts),
+        "churn": {
+            g: [sum(p["churn"][g][i] for p in parts) for i in (0, 1)]
+            for g in ("all", "key_account")
+        },
+        "satisfaction": [
+            math.fsum(p["satisfaction"][0] for p in parts),
+            sum(p["satisfaction"][1] for p in parts),
+        ],
+    }
+
+
+def _source(summed: dict[str, Any]) -> str | None:
+    """The operator's revenue source: the first that any branch holds (as
+    :meth:`kamlib.Book.revenue_source` of the whole operator)."""
+    return next((s for s in REVENUE_SOURCES if summed["sources"][s]["present"]), None)
+
+
+def _kpis_of(summed: dict[str, Any]) -> dict[str, float | None]:
+    """Each KPI from the operator's summed parts: the one definition of the operator's
+    KPIs (None where the data cannot give one)."""
+    source = _source(summed)
+    bill, sources = summed["billing"], summed["sources"]
+    out: dict[str, float] = {"revenue": math.nan, "revenue_growth": math.nan, "arpu": math.nan}
+    if bill["rows"]:
+        out["revenue"] = bill["revenue"]
+        halves = bill["halves"]
+        if halves is not None and halves[0] > 0:
+            out["revenue_growth"] = halves[1] / halves[0] - 1
+        out["arpu"] = _ratio(bill["revenue"], bill["account_months"])
+    else:
+        if source == "accounts.total_revenue":
+            out["revenue"] = sources[source]["revenue"]
+        if source == "accounts.monthly_revenue":  # the mean monthly charge
+            out["arpu"] = _ratio(sources[source]["revenue"], sources[source]["valued"])
+    # the customer P&L's profit and margin (a sum over the accounts with a revenue)
+    out["profit"] = out["margin"] = math.nan
+    if summed["costs"] and source is not None and sources[source]["valued"]:
+        revenue, profit = sources[source]["revenue"], sources[source]["profit"]
+        out["profit"], out["margin"] = profit, _ratio(profit, revenue)
+    out["churn_rate"] = _churn_rate(*summed["churn"]["all"])
+    out["key_account_churn_rate"] = _churn_rate(*summed["churn"]["key_account"])
+    out["satisfaction"] = _ratio(*summed["satisfaction"])
+    return {k: (None if math.isnan(v) else float(v)) for k, v in out.items()}
+
+
+def operator_summary_from_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The operator's :func:`operator_summary` from the :func:`operator_parts` of each of
+    its branches (each counted with the operator's billing months and cost model).
+
+    The same keys and values (up to float rounding: sums are added in another order) as
+    :func:`operator_summary` of the whole operator's book: its totals (``accounts``,
+    ``revenue``, ``churned accounts``) and, under ``"kpis"``, each KPI or None where the
+    data cannot give it (a churn rate of fewer than ``churn.yaml: min_accounts``
+    accounts, all branches together, is None).
+
+    Raises ValueError when the parts were counted with different months or observation
+    starts (not of one operator).
+
+    Examples
+    --------
+    >>> import kamlib
+    >>> book = kamlib.load(kamlib.sample_path())
+    >>> s = operator_summary_from_parts([operator_parts(book, months=book.months())])
+    >>> s["accounts"], s["churned accounts"]
+    (2000, 361)
+    """
+    summed = _summed(parts)
+    source = _source(summed)
+    return {
+        "accounts": summed["accounts"],
+        "revenue": None if source is None else summed["sources"][source]["revenue"],
+        "churned accounts": summed["churned"],
+        "kpis": _kpis_of(summed),
+    }
 
 
 def kpis(
