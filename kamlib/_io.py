@@ -1169,6 +1169,10 @@ def prepare(
 ) -> Path:
     """Validate the data once and split it into one Parquet folder per branch.
 
+    A folder of canonical CSV or Parquet tables is read one branch at a time
+    (:mod:`kamlib._split`: the operator need not fit in memory); a Book, a mapping or an
+    .xlsx table is validated whole first. Both give the same dataset.
+
     A branch report then reads only its own accounts (``load(out, branch=...)``) instead
     of the whole operator; the operator's totals (for the comparison in each report) and
     KPIs (profit with ``cost_model``) and the run's data-quality notes are kept in the
@@ -1188,6 +1192,13 @@ def prepare(
 
     from .decisions import operator_summary
 
+    if not isinstance(source, Book) and mapping is None:
+        # a folder of canonical CSV or Parquet tables: one branch in memory at a time
+        from ._split import prepare_by_branch
+
+        done = prepare_by_branch(Path(source), Path(out), cost_model=cost_model)
+        if done is not None:
+            return done
     book = source if isinstance(source, Book) else load(source, mapping=mapping)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -174,9 +174,12 @@ def prepare_by_branch(src: Path, out: Path, *, cost_model: Any = None) -> Path |
     """:func:`kamlib.prepare` of the folder ``src`` one branch at a time; None when the
     folder must be read whole (see :func:`splittable`; a file the quick CSV reader does
     not read). Raises :class:`DataError` as loading the whole folder would."""
+    import time
+
     from ._io import _row_label, read_table_file
     from ._settings import OperatorFile, read_file
 
+    started = time.perf_counter()
     files = splittable(src)
     if files is None:
         return None
@@ -218,6 +221,7 @@ def prepare_by_branch(src: Path, out: Path, *, cost_model: Any = None) -> Path |
             codes,
             acc_ids,
             cost_model,
+            started,
         )
     except _Fallback:
         return _whole(src, out, cost_model)
@@ -246,10 +250,14 @@ def _prepare(
     codes: np.ndarray,
     acc_ids: Any,
     cost_model: Any,
+    started: float,
 ) -> Path:
+    import time
+
     from ._io import PREPARED
     from ._validate import check_fact, coerce_table
 
+    clock = {"start": started, "accounts": time.perf_counter()}
     facts = [t for t in OPTIONAL_TABLES if t in files]
     months: set[pd.Timestamp] = set()
     for t in facts:
@@ -257,6 +265,7 @@ def _prepare(
         seen = _split_table(files[t], t, acc_ids, codes, work / t)
         months |= seen["months"]
     op_months = pd.DatetimeIndex(sorted(months))
+    clock["split"] = time.perf_counter()
     # the end of observation, as the whole path finds it (the last date in the data)
     stamp = (
         pd.Timestamp(meta["as_of"])
@@ -349,6 +358,7 @@ def _prepare(
         "assumed": first.assumed if first is not None else {},
         "computed": first.computed if first is not None else {},
     }
+    clock["branches"] = time.perf_counter()
     operator = _operator_models(
         tmp, folders, manifest_meta, acc, codes, branches, op_months, cost_model
     )
@@ -357,6 +367,13 @@ def _prepare(
         "operator": operator,
         "branches": folders,
         "accounts": counts,
+        # where the time went (seconds): for the benchmark and a user's log
+        "prepare_seconds": {
+            "read and validate the accounts": round(clock["accounts"] - clock["start"], 1),
+            "split the other tables by branch": round(clock["split"] - clock["accounts"], 1),
+            "validate and write each branch": round(clock["branches"] - clock["split"], 1),
+            "operator figures and models": round(time.perf_counter() - clock["branches"], 1),
+        },
     }
     (tmp / PREPARED).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
     replace_dir(tmp, out)

@@ -37,6 +37,7 @@ from ._format import MISSING, count, money, share
 from ._i18n import N_, language, tr
 from ._io import PREPARED, load, prepare
 from ._labels import label
+from ._split import splittable
 
 __all__ = ["run_reports", "RunSummary", "safe_name", "notebook_path", "sample_path"]
 
@@ -427,19 +428,14 @@ def run_reports(
     data_path = Path(data) if data else sample_path()
     manifest = _prepared_manifest(data_path) if not (mapping or mask_pii) else None
     book = None
-    if manifest is not None:  # prepared already: list the branches, read no table
-        known, counts = list(manifest["branches"]), pd.Series(manifest["accounts"])
-        unknown = [b for b in branches or [] if b not in known]
-        if unknown:
-            raise unknown_branch(unknown, known)
-    else:
+    # a folder of canonical CSV/Parquet tables is prepared branch by branch below, before
+    # anything else reads it (the operator need not fit in memory)
+    by_branch = manifest is None and not (mapping or mask_pii) and splittable(data_path)
+    if manifest is None and not by_branch:
         book = load(data_path, mapping=mapping)
         known, counts = book.branches, book.accounts["branch"].value_counts()
         if branches:
             book.branch(branches)  # raises a DataError naming the known branches
-    chosen = branches or known
-    small = [b for b in chosen if counts.get(b, 0) < min_accounts]
-    chosen = [b for b in chosen if b not in small]
     out = Path(out).resolve()  # a notebook runs in its own folder: relative paths would land there
     _check_writable(out)
     nb = Path(notebook) if notebook else notebook_path()
@@ -479,22 +475,36 @@ def run_reports(
         / ".prepared"
         / (inputs_hash[:16] + f"-{_library_hash()[:8]}-{lang}" + ("-masked" if mask_pii else ""))
     )
-    if book is None:
+    if manifest is not None:
         prepared = data_path.resolve()
     elif not (prepared / PREPARED).is_file():
         t_prep = time.perf_counter()
         for stale in (out / ".prepared").glob("*"):
             shutil.rmtree(stale, ignore_errors=True)
         with language(lang):
-            prepare(book.masked() if mask_pii else book, prepared, cost_model=cost_model)
+            prepare(
+                data_path if book is None else book.masked() if mask_pii else book,
+                prepared,
+                cost_model=cost_model,
+            )
         timings["prepare"] = time.perf_counter() - t_prep
+    if book is None:  # prepared (here or before): list the branches, read no table
+        manifest = _prepared_manifest(prepared)
+        assert manifest is not None  # written by prepare()
+        known, counts = list(manifest["branches"]), pd.Series(manifest["accounts"])
+        unknown = [b for b in branches or [] if b not in known]
+        if unknown:
+            raise unknown_branch(unknown, known)
+    chosen = branches or known
+    small = [b for b in chosen if counts.get(b, 0) < min_accounts]
+    chosen = [b for b in chosen if b not in small]
     kernel = _kernel_name()
     run_id = f"{os.getpid()}-{int(time.time())}"
     tasks: list[dict[str, Any]] = []
     summary = RunSummary(out=str(out), skipped_small=small, timings=timings)
     branch_fingerprint = _fingerprinter(inputs_hash, nb)
     for b in chosen:
-        params = {
+        params: dict[str, Any] = {
             "branch": b,
             "data": str(prepared),
             "mapping": "",

@@ -130,9 +130,7 @@ def _ticket_in_two_branches(files: dict[str, bytes]) -> None:
     first = rows[0]
     other = next(r for r in rows if branch[r[a]] != branch[first[a]])
     other[t] = first[t]
-    files["tickets.csv"] = (
-        lines[0] + "".join(",".join(r) + "\n" for r in rows)
-    ).encode()
+    files["tickets.csv"] = (lines[0] + "".join(",".join(r) + "\n" for r in rows)).encode()
 
 
 def _unknown_account(files: dict[str, bytes]) -> None:
@@ -199,11 +197,19 @@ def test_a_branch_lacking_a_month_of_billing_still_gets_the_operator_figures(tmp
     drop = book.billing["account_id"].isin(east) & (book.billing["month"] == last)
     assert drop.any()
     d = tmp_path / "gap"
-    write_sample(kamlib.Book.from_frames(
-        **{t: getattr(book, t) for t in TABLES if isinstance(getattr(book, t), pd.DataFrame)}
-        | {"billing": book.billing.loc[~drop]},
-        name=book.name, currency=book.currency, as_of=book.as_of,
-    ), d)
+    write_sample(
+        kamlib.Book.from_frames(
+            **{t: getattr(book, t) for t in TABLES if isinstance(getattr(book, t), pd.DataFrame)}
+            | {"billing": book.billing.loc[~drop]},
+            name=book.name,
+            currency=book.currency,
+            as_of=book.as_of,
+        ),
+        d,
+    )
     same_both_ways(d, tmp_path)
-    assert np.isfinite(json.loads((tmp_path / "split" / "kamlib-prepared.json").read_text())[
-        "operator"]["kpis"]["arpu"])
+    assert np.isfinite(
+        json.loads((tmp_path / "split" / "kamlib-prepared.json").read_text())["operator"]["kpis"][
+            "arpu"
+        ]
+    )
