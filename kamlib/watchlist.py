@@ -1154,7 +1154,8 @@ class ChurnRisk(Result):
             # the whole book is scored as one part: the same code as fit_sampled's branches
             notes = self._panel(sample, fitted, [(book, data)], len(book.accounts), r)
         else:
-            self._snapshot_fit(book, data, r, notes)
+            start = book.observation_start()
+            notes = self._snapshot(book, data, start, [(book, data)], len(book.accounts), r)
         self.notes_ = tuple(notes)
         return self
 
@@ -1195,11 +1196,13 @@ class ChurnRisk(Result):
             across two branches are ordered by branch, where :meth:`fit` orders them as the
             accounts table does.
 
+            Data without dates (one snapshot) are validated on a held-out share of
+            ``sample``: :meth:`fit`'s figures when it is every account; above
+            ``fit_sample``, where :meth:`fit` fits a snapshot on every account, the
+            sample's (said in the notes).
+
         Raises
         ------
-        NotImplementedError
-            For data without dates (one snapshot): :meth:`fit` validates those on a
-            held-out share of every account, which a sample cannot reproduce.
         ValueError
             When a branch's ``as_of`` is not the sample's (tenure and the last cutoff
             would be of another date).
@@ -1222,11 +1225,6 @@ class ChurnRisk(Result):
             if seen
             else pd.DatetimeIndex([])
         )
-        if len(grid) < 2 or "churn_date" not in sample.accounts:
-            raise NotImplementedError(
-                "fit_sampled needs dated data (billing months and churn dates); a snapshot "
-                "is validated on a held-out share of every account: use fit(book)"
-            )
         names: list[str] = []
 
         def parts() -> Iterator[tuple[Book, _Monthly | None]]:
@@ -1239,7 +1237,15 @@ class ChurnRisk(Result):
                 names.extend(b.branches)
                 yield b, None
 
-        notes = self._panel(sample, _monthly(sample, grid), parts(), int(accounts), r)
+        data = _monthly(sample, grid)
+        if len(grid) >= 2 and "churn_date" in sample.accounts:
+            notes = self._panel(sample, data, parts(), int(accounts), r)
+        else:
+            months = pd.DatetimeIndex(months)
+            start = sample.observed_from
+            if start is None and len(months):
+                start = months[0]
+            notes = self._snapshot(sample, data, start, parts(), int(accounts), r)
         self.branches_ = sorted(set(names))
         self.notes_ = tuple(notes)
         return self
@@ -1436,25 +1442,7 @@ class ChurnRisk(Result):
                 tr("No account churned within the horizon of any cutoff: no model is fitted.")
             )
             return notes
-        # a signal of the model that one part's data lack while another's have: the
-        # part's accounts count as average on it (a fit on the whole book would have
-        # computed it for them, perhaps as none); said, not hidden
-        model = {fitted_groups[c] for c in final.columns}
-        anywhere = set().union(*(codes for _, codes in has)) if has else set()
-        for where, codes in has:
-            lacking = sorted((model & anywhere) - codes)
-            if lacking:
-                notes.append(
-                    tr(
-                        "The data of {branches} give none of {signals}, which the model uses: "
-                        "their accounts are scored as average on them.",
-                        branches=names_list(where),
-                        signals=names_list(
-                            label(f"signal_{s}") if _has(f"signal_{s}") else label(s)
-                            for s in lacking
-                        ),
-                    )
-                )
+        notes.extend(self._gap_notes(has, {fitted_groups[c] for c in final.columns}))
         self._finish(final, rows)
         notes.append(
             tr(
@@ -1645,17 +1633,28 @@ class ChurnRisk(Result):
         out = pd.DataFrame(rows, columns=["branch", *BRANCH_COLUMNS]).set_index("branch")
         return out
 
-    def _snapshot_fit(
-        self, book: Book, data: _Monthly, r: dict[str, Any], notes: list[str]
-    ) -> None:
-        acc = book.accounts
+    def _snapshot(
+        self,
+        sample: Book,
+        data: _Monthly,
+        start: pd.Timestamp | None,
+        scored: Iterable[tuple[Book, _Monthly | None]],
+        accounts: int,
+        r: dict[str, Any],
+    ) -> list[str]:
+        """Data without dates: fit and validate on a held-out share of ``sample`` (every
+        account in :meth:`fit`), then score each part of the operator in ``scored`` as
+        :meth:`_panel` does; returns the notes. ``start``: the operator's
+        :meth:`Book.observation_start` (churn before it is not seen)."""
+        notes: list[str] = []
+        acc = sample.accounts
+        self.fitted_on_ = len(acc)
         churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
         keep = np.ones(len(acc), dtype=bool)
-        start = book.observation_start()
         if start is not None and "churn_date" in acc:
             before = churned & (acc["churn_date"] < start).to_numpy(dtype=bool, na_value=False)
             keep &= ~before
-        sig = _Signals(book, data, r, None)
+        sig = _Signals(sample, data, r, None)
         cols, groups = _rows(sig, keep)
         panel = _stack(
             [(cols, churned[keep], np.flatnonzero(keep), np.full(int(keep.sum()), -1))], groups
@@ -1682,26 +1681,81 @@ class ChurnRisk(Result):
                 seed=self.seed,
             ),
         )
+        if len(acc) < accounts:  # only fit_sampled: fit fits a snapshot on every account
+            notes.insert(
+                1,
+                tr(
+                    "The model was fitted and validated on a random sample of {n} of the {m} "
+                    "accounts (setting fit_sample); every active account is scored with it.",
+                    n=count(len(acc)),
+                    m=count(accounts),
+                ),
+            )
+        final = None
         if len(panel.y) == 0 or panel.y.sum() == 0 or panel.y.all():
             notes.append(tr("The data have no churners (or only churners): no model is fitted."))
-            return
-        if panel.X.shape[1] == 0 or len(panel.X) != len(panel.y):
+        elif panel.X.shape[1] == 0 or len(panel.X) != len(panel.y):
             notes.append(tr(_NO_SIGNAL))
-            return
-        self._validate(book, panel, ~held, held, r, notes, tr("Held-out validation:"))
-        final = _fit(panel.X, panel.y, float(r["penalty"]), float(r["l1_share"]))
-        active = (acc["status"] == "active").to_numpy(dtype=bool, na_value=False)
-        m = book.monthly_revenue()
-        revenue = (
-            m.to_numpy(dtype=float, na_value=np.nan) if m is not None else np.full(len(acc), np.nan)
-        )
-        self._finish(final, [self._score_part(book, sig, final, active, revenue, groups)])
+        else:
+            self._validate(sample, panel, ~held, held, r, notes, tr("Held-out validation:"))
+            final = _fit(panel.X, panel.y, float(r["penalty"]), float(r["l1_share"]))
+        del panel
+        has: list[tuple[list[str], set[str]]] = []
+        rows: list[pd.DataFrame] = []
+        for book, part_data in scored:  # consumed even without a model: branches_
+            if final is None:
+                continue
+            # the sample itself (fit on every account) is scored with its own signals
+            if book is not sample:
+                part_data = _monthly(book, data.months) if part_data is None else part_data
+                part = _Signals(book, part_data, r, None, levels=sig.levels)
+            else:
+                part = sig
+            has.append((book.branches, {s.code for s in part.signals}))
+            active = (book.accounts["status"] == "active").to_numpy(dtype=bool, na_value=False)
+            m = book.monthly_revenue()
+            revenue = (
+                m.to_numpy(dtype=float, na_value=np.nan)
+                if m is not None
+                else np.full(len(book.accounts), np.nan)
+            )
+            rows.append(self._score_part(book, part, final, active, revenue, groups))
+            del part, part_data
+        if final is None:
+            return notes
+        notes.extend(self._gap_notes(has, {groups[c] for c in final.columns}))
+        self._finish(final, rows)
         notes.append(
             tr(
                 "Revenue at stake is each account's monthly revenue × its probability of "
                 "churning: the monthly revenue expected to be lost."
             )
         )
+        return notes
+
+    @staticmethod
+    def _gap_notes(has: list[tuple[list[str], set[str]]], model: set[str]) -> list[str]:
+        """A signal of the model that one part's data lack while another's have: the
+        part's accounts count as average on it (a fit on the whole book would have
+        computed it for them, perhaps as none); said, not hidden. ``has``: each part's
+        branches and signals; ``model``: the signals of the fitted model."""
+        anywhere = set().union(*(codes for _, codes in has)) if has else set()
+        notes = []
+        for where, codes in has:
+            lacking = sorted((model & anywhere) - codes)
+            if lacking:
+                notes.append(
+                    tr(
+                        "The data of {branches} give none of {signals}, which the model uses: "
+                        "their accounts are scored as average on them.",
+                        branches=names_list(where),
+                        signals=names_list(
+                            label(f"signal_{s}") if _has(f"signal_{s}") else label(s)
+                            for s in lacking
+                        ),
+                    )
+                )
+        return notes
 
     # -- the watch list
     def _score_part(
