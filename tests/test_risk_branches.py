@@ -186,3 +186,21 @@ def test_a_branch_of_another_date_is_refused(book):
     other = dataclasses.replace(small, as_of=pd.Timestamp("2030-01-31"))
     with pytest.raises(ValueError, match="as of"):
         ChurnRisk().fit_sampled(small, iter([other]), accounts=600, months=small.months())
+
+
+def test_a_branch_without_a_table_the_model_uses_is_said(book):
+    """A branch whose data have no tickets, where the others have: its accounts count as
+    average on the tickets' signals (the whole book would count them as having none), and
+    the notes say so rather than hide it."""
+    import dataclasses
+
+    name = book.branches[0]
+    theirs = book.accounts.loc[book.accounts["branch"].eq(name), "account_id"]
+    t = book.tickets
+    b = _rebuilt(dataclasses.replace(book, tickets=t.loc[~t["account_id"].isin(theirs)]))
+    m, _ = _by_branch(b)
+    assert "ticket_complaints" in m.signals_
+    said = [n for n in m.notes if n.startswith(f"The data of {name} give none of")]
+    assert len(said) == 1 and "scored as average on them" in said[0]
+    assert sum(n.startswith("The data of") for n in m.notes) == 1  # that branch only
+    assert (m.scores_["branch"] == name).sum() > 100
