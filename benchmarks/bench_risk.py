@@ -8,7 +8,9 @@ the subprocess's peak memory (VmHWM, which includes the generated operator, so t
 generation alone is measured beside it as the baseline). "every account" sets
 ``fit_sample: 0``; it is run only up to ``--full-up-to`` accounts (at 400,000 it ran out
 of memory at 21 GB). At the largest size the sampled fit is also run under cProfile in a
-process of its own (its top 10 functions by cumulative time). Not part of ``make bench``: it takes several minutes.
+process of its own (its top 10 functions by cumulative time). "branch by branch" is
+``fit_sampled`` on the same sample, each branch's Book in turn (sliced off the generated
+operator, so its peak still holds the operator: compare its seconds). Not part of ``make bench``: it takes several minutes.
 """
 
 from __future__ import annotations
@@ -50,6 +52,28 @@ if cap != "none":
              round(v[3], 1)]
             for f, v in top
         ]
+    elif sys.argv[3] == "branches":
+        # fit_sampled as kamlib.prepare's branch-by-branch path calls it: the sample's
+        # Book and one branch's Book at a time (sliced off the generated operator here, so
+        # the peak still holds the operator: only the seconds compare with fit's)
+        from kamlib.watchlist import _sample_rows
+        c = int(cap) or n
+        keep = _sample_rows(n, c, 0) if c < n else None
+        sliced = [0.0]  # the seconds of slicing the Books off the operator: prepare reads
+        def parts():     # them from its branch folders instead, so they are not the fit's
+            for b in book.branches:
+                t = time.perf_counter()
+                part = book.branch(b)
+                sliced[0] += time.perf_counter() - t
+                yield part
+        t0 = time.perf_counter()
+        sample = book.select(keep) if keep is not None else book
+        sliced[0] += time.perf_counter() - t0
+        m = model.fit_sampled(sample, parts(), accounts=n, months=book.months())
+        out["fit_sampled, branch by branch (s)"] = round(
+            time.perf_counter() - t0 - sliced[0], 1
+        )
+        out["slicing the sample and branches off (s, not in the above)"] = round(sliced[0], 1)
     else:
         t0 = time.perf_counter()
         m = model.fit(book)
@@ -65,9 +89,11 @@ print(json.dumps(out))
 """
 
 
-def run(n: int, cap: str, profile: bool = False) -> dict[str, Any]:
+def run(n: int, cap: str, mode: str = "time") -> dict[str, Any]:
+    """One fit in a subprocess; ``mode``: "time" (fit), "branches" (fit_sampled branch by
+    branch) or "profile" (fit under cProfile)."""
     r = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(n), cap, "profile" if profile else "time"],
+        [sys.executable, "-c", _CHILD, str(n), cap, mode],
         capture_output=True,
         text=True,
         check=False,
@@ -94,11 +120,14 @@ def main(argv: list[str] | None = None) -> dict:
     cap = int(watchlist_rules()["fit_sample"])
     res: dict[str, Any] = {"benchmark": "churn risk", "machine": machine(), "fit_sample": cap}
     for n in a.sizes:
-        row = {"sample (default fit_sample)": run(n, str(cap))}
+        row = {
+            "sample (default fit_sample)": run(n, str(cap)),
+            "sample, scored branch by branch (fit_sampled)": run(n, str(cap), "branches"),
+        }
         if n <= a.full_up_to:
             row["every account (fit_sample: 0)"] = run(n, "0")
         if n == max(a.sizes) and a.profile:
-            row["cProfile of the sampled fit"] = run(n, str(cap), profile=True)
+            row["cProfile of the sampled fit"] = run(n, str(cap), "profile")
         res[f"{n:,} accounts"] = row
     return report(res, a.out)
 

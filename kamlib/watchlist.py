@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -257,8 +257,11 @@ def _matrix(
     return out
 
 
-def _monthly(book: Book) -> _Monthly:
-    months = _grid(book)
+def _monthly(book: Book, months: pd.DatetimeIndex | None = None) -> _Monthly:
+    """The monthly tables of ``book`` as matrices on the grid ``months`` (default: the
+    book's own :func:`_grid`). A sample or a branch is put on its operator's grid, so its
+    month ``k`` is the operator's month ``k`` even when it has no row in some month."""
+    months = _grid(book) if months is None else months
     rows = pd.Index(book.accounts["account_id"].to_numpy())
     data = _Monthly(months)
     if not len(months):
@@ -369,6 +372,9 @@ class _Signals:
         # did not see are coded as it learned (a level rare in a sample is "other" there)
         self.given_levels = levels
         self.levels: dict[str, tuple[list[str], str]] = {}
+        # scoring (``levels`` given): a flag's distinct values here, as a part of the
+        # operator (one branch) may hold one value only where the operator holds both
+        self.spread: dict[str, set[float]] = {}
         acc = book.accounts
         self.n = len(acc)
         self.recent = int(r["recent_months"])
@@ -492,7 +498,19 @@ class _Signals:
             )
         if "important" in acc and acc["important"].notna().any():
             imp = acc["important"].astype("boolean").to_numpy(dtype=float, na_value=np.nan)
-            if np.nanstd(imp) > 0:
+            if self.given_levels is not None:
+                # scoring: kept wherever known, so that a branch of important accounts only
+                # is coded as the operator's model learned it; whether the operator's flag
+                # varies at all is judged on every branch's ``spread`` (ChurnRisk._panel)
+                self.spread["important"] = set(np.unique(imp[np.isfinite(imp)]).tolist())
+                if np.isfinite(imp).any():
+                    self._number(
+                        "important",
+                        imp,
+                        imp,
+                        lambda v, _: tr("important account") if v == 1 else None,
+                    )
+            elif np.nanstd(imp) > 0:
                 self._number(
                     "important", imp, imp, lambda v, _: tr("important account") if v == 1 else None
                 )
@@ -1123,24 +1141,126 @@ class ChurnRisk(Result):
     def fit(self, book: Book) -> ChurnRisk:
         """Build the panel of ``book`` (the whole operator: branches are small), validate,
         refit on all of it and score the active accounts; returns self."""
+        r = self._start(book.currency)
+        self._book = book
+        self.branches_ = list(book.branches)
+        data = _monthly(book)
+        notes: list[str] = []
+        if len(data.months) >= 2 and "churn_date" in book.accounts:
+            sample = self._sample(book, r)
+            # the sample on the operator's grid: a month it has no row in is still a month
+            # (and a cutoff) of the operator, so nothing falls back to the whole book
+            fitted = data if sample is book else _monthly(sample, data.months)
+            # the whole book is scored as one part: the same code as fit_sampled's branches
+            notes = self._panel(sample, fitted, [(book, data)], len(book.accounts), r)
+        else:
+            start = book.observation_start()
+            notes = self._snapshot(book, data, start, [(book, data)], len(book.accounts), r)
+        self.notes_ = tuple(notes)
+        return self
+
+    def fit_sampled(
+        self,
+        sample: Book,
+        branches: Iterable[Book],
+        *,
+        accounts: int,
+        months: pd.DatetimeIndex,
+    ) -> ChurnRisk:
+        """Fit and validate on ``sample``, then score every active account branch by
+        branch, never holding the whole operator; returns self.
+
+        Parameters
+        ----------
+        sample : Book
+            The accounts the model is fitted and validated on, with all their fact rows:
+            those :func:`_sample_rows` draws over the operator's accounts table (in file
+            order) with the ``fit_sample`` setting and this model's seed, or every account
+            when the operator has at most ``fit_sample``.
+        branches : iterable of Book
+            Each branch's Book in turn (its accounts and their fact rows only); consumed
+            once, each scored with the fitted model and the sample's category levels and
+            then dropped: only its rows of the watch list are kept.
+        accounts : int
+            The operator's number of accounts (for the note on the sample).
+        months : pandas.DatetimeIndex
+            The operator's billing months: the cutoffs, and each branch's last cutoff,
+            are the operator's even where the sample or a branch lacks a month.
+
+        Returns
+        -------
+        ChurnRisk
+            Self, fitted: the figures :meth:`fit` gives on the whole operator when
+            ``sample`` is the sample it draws (the operator-wide top decile, average and
+            sort are over every branch's rows). Accounts whose probabilities tie exactly
+            across two branches are ordered by branch, where :meth:`fit` orders them as the
+            accounts table does.
+
+            Data without dates (one snapshot) are validated on a held-out share of
+            ``sample``: :meth:`fit`'s figures when it is every account; above
+            ``fit_sample``, where :meth:`fit` fits a snapshot on every account, the
+            sample's (said in the notes).
+
+        Raises
+        ------
+        ValueError
+            When a branch's ``as_of`` is not the sample's (tenure and the last cutoff
+            would be of another date).
+
+        Examples
+        --------
+        >>> import kamlib
+        >>> b = kamlib.load(kamlib.sample_path())
+        >>> m = ChurnRisk().fit_sampled(
+        ...     b, (b.branch(n) for n in b.branches), accounts=len(b.accounts),
+        ...     months=b.months())
+        >>> m.auc_ == ChurnRisk().fit(b).auc_
+        True
+        """
+        r = self._start(sample.currency)
+        self._book = None  # type: ignore[assignment]  # no whole operator is held
+        seen = [g for g in (_grid(sample), pd.DatetimeIndex(months)) if len(g)]
+        grid = (
+            pd.date_range(min(g.min() for g in seen), max(g.max() for g in seen), freq="MS")
+            if seen
+            else pd.DatetimeIndex([])
+        )
+        names: list[str] = []
+
+        def parts() -> Iterator[tuple[Book, _Monthly | None]]:
+            for b in branches:
+                if b.as_of != sample.as_of:
+                    raise ValueError(
+                        f"branch {b.branches} is as of {b.as_of}, the sample as of "
+                        f"{sample.as_of}: both must be the operator's date"
+                    )
+                names.extend(b.branches)
+                yield b, None
+
+        data = _monthly(sample, grid)
+        if len(grid) >= 2 and "churn_date" in sample.accounts:
+            notes = self._panel(sample, data, parts(), int(accounts), r)
+        else:
+            months = pd.DatetimeIndex(months)
+            start = sample.observed_from
+            if start is None and len(months):
+                start = months[0]
+            notes = self._snapshot(sample, data, start, parts(), int(accounts), r)
+        self.branches_ = sorted(set(names))
+        self.notes_ = tuple(notes)
+        return self
+
+    def _start(self, currency: str) -> dict[str, Any]:
+        """The settings of this fit (``rules_``), every fitted figure reset."""
         r = watchlist_rules(self.rules)
         if self.horizon_months is not None:
             r = watchlist_rules(
                 {**(self._rules_dict()), "horizon_months": int(self.horizon_months)}
             )
         self.rules_ = r
-        self.currency_ = book.currency
-        self._book = book
-        self.branches_ = list(book.branches)
-        data = _monthly(book)
+        self.currency_ = currency
         self._reset()
-        notes: list[str] = []
-        if len(data.months) >= 2 and "churn_date" in book.accounts:
-            self._panel_fit(book, data, r, notes)
-        else:
-            self._snapshot_fit(book, data, r, notes)
-        self.notes_ = tuple(notes)
-        return self
+        return r
 
     def _rules_dict(self) -> dict[str, Any]:
         from ._settings import read_yaml
@@ -1172,7 +1292,9 @@ class ChurnRisk(Result):
         extra = [c for i in range(1, n + 1) for c in (f"reason_{i}", f"action_{i}")]
         return WATCH_COLUMNS + extra
 
-    def _signals_notes(self, sig: _Signals, used: list[str], notes: list[str]) -> None:
+    def _signals_notes(
+        self, used: list[str], absent: list[str], assumed: list[str], notes: list[str]
+    ) -> None:
         self.signals_ = used
         notes.append(
             tr(
@@ -1182,37 +1304,124 @@ class ChurnRisk(Result):
                 ),
             )
         )
-        if sig.absent:
-            notes.append(
-                tr("Not available in the data: {signals}.", signals=names_list(sig.absent))
-            )
-        notes.extend(sig.assumed)
+        if absent:
+            notes.append(tr("Not available in the data: {signals}.", signals=names_list(absent)))
+        notes.extend(assumed)
 
-    def _sample(self, book: Book, r: dict[str, Any], notes: list[str]) -> Book:
+    def _sample(self, book: Book, r: dict[str, Any]) -> Book:
         """The accounts the model is fitted and validated on: all of them, or above
-        ``fit_sample`` a seeded simple random sample of that many (said in ``notes``)."""
+        ``fit_sample`` a seeded simple random sample of that many."""
         n, cap = len(book.accounts), int(r.get("fit_sample") or 0)
         if not cap or n <= cap:
-            self.fitted_on_ = n
             return book
-        keep = _sample_rows(n, cap, self.seed)
-        self.fitted_on_ = cap
-        notes.append(
-            tr(
-                "The model was fitted and validated on a random sample of {n} of the {m} "
-                "accounts (setting fit_sample); every active account is scored with it.",
-                n=count(cap),
-                m=count(n),
-            )
-        )
-        return book.select(keep)
+        return book.select(_sample_rows(n, cap, self.seed))
 
-    def _panel_fit(self, book: Book, data: _Monthly, r: dict[str, Any], notes: list[str]) -> None:
+    def _panel(
+        self,
+        sample: Book,
+        data: _Monthly,
+        scored: Iterable[tuple[Book, _Monthly | None]],
+        accounts: int,
+        r: dict[str, Any],
+    ) -> list[str]:
+        """Fit and validate out of time on ``sample`` (``data``: its matrices on the
+        operator's grid), then score each part of the operator in ``scored`` (a book, and
+        its matrices on the same grid or None to build them) and finish the operator-wide
+        figures; returns the notes. ``accounts``: the operator's number of accounts."""
         h = int(r["horizon_months"])
-        full = book.accounts
-        churned = (full["status"] == "churned").to_numpy(dtype=bool, na_value=False)
-        cdate = full["churn_date"].to_numpy(dtype="datetime64[ns]")
-        undated = int((churned & np.isnat(cdate)).sum())
+        self.fitted_on_ = n = len(sample.accounts)
+        sampled = (
+            []
+            if n >= accounts
+            else [
+                tr(
+                    "The model was fitted and validated on a random sample of {n} of the {m} "
+                    "accounts (setting fit_sample); every active account is scored with it.",
+                    n=count(n),
+                    m=count(accounts),
+                )
+            ]
+        )
+        as_of = (
+            sample.as_of if sample.as_of is not None else data.months[-1] + pd.offsets.MonthEnd(0)
+        )
+        end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)  # the day after the data
+        cutoffs = [m + pd.offsets.MonthBegin(1) for m in data.months]
+        labelled = [k for k, c in enumerate(cutoffs) if c + pd.DateOffset(months=h) <= end]
+        # the panel (fit and validation) on the sample
+        acc = sample.accounts
+        churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
+        cdate = acc["churn_date"].to_numpy(dtype="datetime64[ns]")
+        parts: list = []
+        groups: dict[str, str] = {}
+        levels: dict[str, tuple[list[str], str]] | None = None
+        for k in labelled:
+            sig = _Signals(sample, data, r, k)
+            levels = sig.levels  # the accounts table's: the same at every cutoff
+            risk = sig.at_risk()
+            c = np.datetime64(cutoffs[k], "ns")
+            stop = np.datetime64(cutoffs[k] + pd.DateOffset(months=h), "ns")
+            y = churned & (cdate >= c) & (cdate < stop)
+            cols, g = _rows(sig, risk)
+            groups.update(g)
+            parts.append((cols, y[risk], np.flatnonzero(risk), np.full(int(risk.sum()), k)))
+        panel = _stack(parts, groups)
+        del parts
+        last = len(data.months) - 1
+        if levels is None:  # no labelled cutoff: the sample's levels all the same
+            levels = _Signals(sample, data, r, last).levels
+        fit_notes: list[str] = []
+        self._out_of_time(sample, panel, labelled, cutoffs, r, fit_notes)
+        final = None
+        if len(panel.y) and panel.y.sum() > 0:
+            final = _fit(panel.X, panel.y, float(r["penalty"]), float(r["l1_share"]))
+        fitted_groups = dict(groups)
+        from_panel = set(groups.values())
+        del panel
+        # every account coded with the categories' levels of the fitted rows: an account
+        # is scored as the model learned, whether or not it was in the sample; one part of
+        # the operator at a time, keeping only its rows of the watch list
+        undated = 0
+        absent: list[str] | None = None
+        assumed: list[str] = []
+        spread: dict[str, set[float]] = {}
+        has: list[tuple[list[str], set[str]]] = []  # each part's branches and signals
+        rows: list[pd.DataFrame] = []
+        for book, part_data in scored:
+            part_data = _monthly(book, data.months) if part_data is None else part_data
+            acc = book.accounts
+            churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
+            undated += int((churned & np.isnat(acc["churn_date"].to_numpy("datetime64[ns]"))).sum())
+            sig = _Signals(book, part_data, r, last, levels=levels)
+            for s in sig.signals:  # a signal only the last cutoff has (a short history)
+                for cname in s.columns:
+                    groups.setdefault(cname, s.code)
+            # the operator lacks what every part lacks, and assumes what any part does
+            absent = list(sig.absent) if absent is None else [a for a in absent if a in sig.absent]
+            assumed.extend(a for a in sig.assumed if a not in assumed)
+            for code, values in sig.spread.items():
+                spread.setdefault(code, set()).update(values)
+            has.append((book.branches, {s.code for s in sig.signals}))
+            if final is not None:
+                active = (acc["status"] == "active").to_numpy(
+                    dtype=bool, na_value=False
+                ) & sig.at_risk()
+                revenue = getattr(sig, "revenue_now", None)
+                if revenue is None:
+                    m = book.monthly_revenue()
+                    revenue = (
+                        m.to_numpy(dtype=float, na_value=np.nan)
+                        if m is not None
+                        else np.full(len(acc), np.nan)
+                    )
+                rows.append(self._score_part(book, sig, final, active, revenue, fitted_groups))
+            del sig, part_data
+        for code, values in spread.items():
+            # a flag constant over the whole operator tells nothing apart (as a fit on the
+            # whole book drops it); kept in scoring only so a one-valued branch is coded
+            if len(values) < 2 and code not in from_panel:
+                groups = {c: g for c, g in groups.items() if g != code}
+        notes: list[str] = []
         if undated:
             notes.append(
                 ntr(
@@ -1224,66 +1433,17 @@ class ChurnRisk(Result):
                     n=count(undated),
                 )
             )
-        as_of = book.as_of if book.as_of is not None else data.months[-1] + pd.offsets.MonthEnd(0)
-        end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)  # the day after the data
-        cutoffs = [m + pd.offsets.MonthBegin(1) for m in data.months]
-        labelled = [k for k, c in enumerate(cutoffs) if c + pd.DateOffset(months=h) <= end]
-        # the panel (fit and validation) on the sample; the scores on every account
-        scored_book, scored_data = book, data
-        book = self._sample(book, r, notes)
-        if book is not scored_book:
-            data = _monthly(book)
-            if list(data.months) != list(scored_data.months):  # a month the sample lacks
-                book, data = scored_book, scored_data
-                self.fitted_on_ = len(book.accounts)
-                notes.pop()
-        acc = book.accounts
-        churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
-        cdate = acc["churn_date"].to_numpy(dtype="datetime64[ns]")
-        parts: list = []
-        groups: dict[str, str] = {}
-        levels: dict[str, tuple[list[str], str]] | None = None
-        for k in labelled:
-            sig = _Signals(book, data, r, k)
-            levels = sig.levels  # the accounts table's: the same at every cutoff
-            risk = sig.at_risk()
-            c = np.datetime64(cutoffs[k], "ns")
-            stop = np.datetime64(cutoffs[k] + pd.DateOffset(months=h), "ns")
-            y = churned & (cdate >= c) & (cdate < stop)
-            cols, g = _rows(sig, risk)
-            groups.update(g)
-            parts.append((cols, y[risk], np.flatnonzero(risk), np.full(int(risk.sum()), k)))
-        panel = _stack(parts, groups)
-        # every account coded with the categories' levels of the fitted rows: an account
-        # is scored as the model learned, whether or not it was in the sample
-        score_sig = _Signals(
-            scored_book, scored_data, r, len(scored_data.months) - 1, levels=levels
-        )
-        for s in score_sig.signals:  # a signal only the last cutoff has (a short history)
-            for cname in s.columns:
-                groups.setdefault(cname, s.code)
+        notes.extend(sampled)
         used = list(dict.fromkeys(groups.values()))
-        self._signals_notes(score_sig, used, notes)
-        self._out_of_time(book, panel, labelled, cutoffs, r, notes)
-        if not len(panel.y) or panel.y.sum() == 0:
+        self._signals_notes(used, absent or [], assumed, notes)
+        notes.extend(fit_notes)
+        if final is None:
             notes.append(
                 tr("No account churned within the horizon of any cutoff: no model is fitted.")
             )
-            return
-        final = _fit(panel.X, panel.y, float(r["penalty"]), float(r["l1_share"]))
-        book, acc = scored_book, scored_book.accounts
-        active = (acc["status"] == "active").to_numpy(
-            dtype=bool, na_value=False
-        ) & score_sig.at_risk()
-        revenue = getattr(score_sig, "revenue_now", None)
-        if revenue is None:
-            m = book.monthly_revenue()
-            revenue = (
-                m.to_numpy(dtype=float, na_value=np.nan)
-                if m is not None
-                else np.full(len(acc), np.nan)
-            )
-        self._score(book, score_sig, final, active, revenue, groups, notes)
+            return notes
+        notes.extend(self._gap_notes(has, {fitted_groups[c] for c in final.columns}))
+        self._finish(final, rows)
         notes.append(
             tr(
                 "Revenue at stake is each account's monthly revenue (the mean of its last "
@@ -1293,6 +1453,7 @@ class ChurnRisk(Result):
                 horizon=count(h),
             )
         )
+        return notes
 
     def _out_of_time(
         self,
@@ -1472,23 +1633,34 @@ class ChurnRisk(Result):
         out = pd.DataFrame(rows, columns=["branch", *BRANCH_COLUMNS]).set_index("branch")
         return out
 
-    def _snapshot_fit(
-        self, book: Book, data: _Monthly, r: dict[str, Any], notes: list[str]
-    ) -> None:
-        acc = book.accounts
+    def _snapshot(
+        self,
+        sample: Book,
+        data: _Monthly,
+        start: pd.Timestamp | None,
+        scored: Iterable[tuple[Book, _Monthly | None]],
+        accounts: int,
+        r: dict[str, Any],
+    ) -> list[str]:
+        """Data without dates: fit and validate on a held-out share of ``sample`` (every
+        account in :meth:`fit`), then score each part of the operator in ``scored`` as
+        :meth:`_panel` does; returns the notes. ``start``: the operator's
+        :meth:`Book.observation_start` (churn before it is not seen)."""
+        notes: list[str] = []
+        acc = sample.accounts
+        self.fitted_on_ = len(acc)
         churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
         keep = np.ones(len(acc), dtype=bool)
-        start = book.observation_start()
         if start is not None and "churn_date" in acc:
             before = churned & (acc["churn_date"] < start).to_numpy(dtype=bool, na_value=False)
             keep &= ~before
-        sig = _Signals(book, data, r, None)
+        sig = _Signals(sample, data, r, None)
         cols, groups = _rows(sig, keep)
         panel = _stack(
             [(cols, churned[keep], np.flatnonzero(keep), np.full(int(keep.sum()), -1))], groups
         )
         used = list(dict.fromkeys(groups.values()))
-        self._signals_notes(sig, used, notes)
+        self._signals_notes(used, sig.absent, sig.assumed, notes)
         self.validation_ = "held_out"
         rng = np.random.default_rng(self.seed)
         held = np.zeros(len(panel.y), dtype=bool)
@@ -1509,29 +1681,84 @@ class ChurnRisk(Result):
                 seed=self.seed,
             ),
         )
+        if len(acc) < accounts:  # only fit_sampled: fit fits a snapshot on every account
+            notes.insert(
+                1,
+                tr(
+                    "The model was fitted and validated on a random sample of {n} of the {m} "
+                    "accounts (setting fit_sample); every active account is scored with it.",
+                    n=count(len(acc)),
+                    m=count(accounts),
+                ),
+            )
+        final = None
         if len(panel.y) == 0 or panel.y.sum() == 0 or panel.y.all():
             notes.append(tr("The data have no churners (or only churners): no model is fitted."))
-            return
-        if panel.X.shape[1] == 0 or len(panel.X) != len(panel.y):
+        elif panel.X.shape[1] == 0 or len(panel.X) != len(panel.y):
             notes.append(tr(_NO_SIGNAL))
-            return
-        self._validate(book, panel, ~held, held, r, notes, tr("Held-out validation:"))
-        final = _fit(panel.X, panel.y, float(r["penalty"]), float(r["l1_share"]))
-        active = (acc["status"] == "active").to_numpy(dtype=bool, na_value=False)
-        m = book.monthly_revenue()
-        revenue = (
-            m.to_numpy(dtype=float, na_value=np.nan) if m is not None else np.full(len(acc), np.nan)
-        )
-        self._score(book, sig, final, active, revenue, groups, notes)
+        else:
+            self._validate(sample, panel, ~held, held, r, notes, tr("Held-out validation:"))
+            final = _fit(panel.X, panel.y, float(r["penalty"]), float(r["l1_share"]))
+        del panel
+        has: list[tuple[list[str], set[str]]] = []
+        rows: list[pd.DataFrame] = []
+        for book, part_data in scored:  # consumed even without a model: branches_
+            if final is None:
+                continue
+            # the sample itself (fit on every account) is scored with its own signals
+            if book is not sample:
+                part_data = _monthly(book, data.months) if part_data is None else part_data
+                part = _Signals(book, part_data, r, None, levels=sig.levels)
+            else:
+                part = sig
+            has.append((book.branches, {s.code for s in part.signals}))
+            active = (book.accounts["status"] == "active").to_numpy(dtype=bool, na_value=False)
+            m = book.monthly_revenue()
+            revenue = (
+                m.to_numpy(dtype=float, na_value=np.nan)
+                if m is not None
+                else np.full(len(book.accounts), np.nan)
+            )
+            rows.append(self._score_part(book, part, final, active, revenue, groups))
+            del part, part_data
+        if final is None:
+            return notes
+        notes.extend(self._gap_notes(has, {groups[c] for c in final.columns}))
+        self._finish(final, rows)
         notes.append(
             tr(
                 "Revenue at stake is each account's monthly revenue × its probability of "
                 "churning: the monthly revenue expected to be lost."
             )
         )
+        return notes
+
+    @staticmethod
+    def _gap_notes(has: list[tuple[list[str], set[str]]], model: set[str]) -> list[str]:
+        """A signal of the model that one part's data lack while another's have: the
+        part's accounts count as average on it (a fit on the whole book would have
+        computed it for them, perhaps as none); said, not hidden. ``has``: each part's
+        branches and signals; ``model``: the signals of the fitted model."""
+        anywhere = set().union(*(codes for _, codes in has)) if has else set()
+        notes = []
+        for where, codes in has:
+            lacking = sorted((model & anywhere) - codes)
+            if lacking:
+                notes.append(
+                    tr(
+                        "The data of {branches} give none of {signals}, which the model uses: "
+                        "their accounts are scored as average on them.",
+                        branches=names_list(where),
+                        signals=names_list(
+                            label(f"signal_{s}") if _has(f"signal_{s}") else label(s)
+                            for s in lacking
+                        ),
+                    )
+                )
+        return notes
 
     # -- the watch list
-    def _score(
+    def _score_part(
         self,
         book: Book,
         sig: _Signals,
@@ -1539,13 +1766,12 @@ class ChurnRisk(Result):
         active: np.ndarray,
         revenue: np.ndarray,
         groups: dict[str, str],
-        notes: list[str],
-    ) -> None:
+    ) -> pd.DataFrame:
+        """The watch-list rows of ``book``'s active accounts (the whole operator or one of
+        its branches): probability, revenue at stake, reasons and actions. The figures
+        relative to the operator (``risk_vs_average``, ``top_decile``) are placeholders
+        :meth:`_finish` fills once every part is scored."""
         r = self.rules_
-        self.fit_ = f.result
-        self.coefficients_ = pd.Series(
-            f.params[1:], index=pd.Index(f.columns, name="column"), name="coefficient"
-        )
         cols, _ = _rows(sig, active)
         n = int(active.sum())
         # one row per active account even when the fit kept no signal (all constant)
@@ -1580,11 +1806,7 @@ class ChurnRisk(Result):
                 j += 1
         # the call list: the accounts with a reason to call (a signal that raises their
         # risk); a large account at an ordinary risk has revenue at stake but nothing to say
-        avg = float(np.mean(p)) if len(p) else math.nan
-        with np.errstate(invalid="ignore", divide="ignore"):
-            vs_avg = p / avg if avg > 0 else np.full(len(p), np.nan)
         on_list = np.array([x is not None for x in reasons[0]], dtype=bool)
-        self.average_probability_ = avg
         acc = book.accounts.loc[active]
         out = pd.DataFrame(
             {
@@ -1597,18 +1819,44 @@ class ChurnRisk(Result):
                 "monthly_revenue": revenue[active],
                 "churn_probability": p,
                 "value_at_stake": revenue[active] * p,
-                "risk_vs_average": vs_avg,
+                "risk_vs_average": np.full(len(p), np.nan),  # by _finish
                 "on_call_list": on_list,
+                "top_decile": np.zeros(len(p), dtype=bool),  # by _finish
             }
         )
+        for j in range(n_reasons):
+            out[f"reason_{j + 1}"] = pd.array(reasons[j], dtype="string")
+            out[f"action_{j + 1}"] = pd.array(actions[j], dtype="string")
+        return out
+
+    def _finish(self, f: _Fit, parts: list[pd.DataFrame]) -> None:
+        """The watch list of every part's rows (in their order): the figures relative to
+        the whole operator (its average probability, its riskiest tenth), the sort by
+        revenue at stake, ``scores_``, ``table_`` and the value at risk of the top decile."""
+        self.fit_ = f.result
+        self.coefficients_ = pd.Series(
+            f.params[1:], index=pd.Index(f.columns, name="column"), name="coefficient"
+        )
+        # concatenated without the empty parts (a branch with no active account), whose
+        # columns of no rows would only blur the dtypes
+        kept = [p for p in parts if len(p)] or parts[:1]
+        if not kept:
+            out = pd.DataFrame({c: [] for c in self._watch_columns()})
+        elif len(kept) == 1:
+            out = kept[0].reset_index(drop=True)
+        else:
+            out = pd.concat(kept, ignore_index=True)
+        p = out["churn_probability"].to_numpy(dtype=float)
+        avg = float(np.mean(p)) if len(p) else math.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vs_avg = p / avg if avg > 0 else np.full(len(p), np.nan)
+        self.average_probability_ = avg
+        out["risk_vs_average"] = vs_avg
         n_top = int(math.ceil(len(out) / 10))
         rank = np.argsort(-p, kind="mergesort")
         top = np.zeros(len(out), dtype=bool)
         top[rank[:n_top]] = True
         out["top_decile"] = top
-        for j in range(n_reasons):
-            out[f"reason_{j + 1}"] = pd.array(reasons[j], dtype="string")
-            out[f"action_{j + 1}"] = pd.array(actions[j], dtype="string")
         out = out.sort_values(
             ["value_at_stake", "churn_probability"], ascending=False, na_position="last"
         )
