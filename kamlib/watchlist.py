@@ -365,8 +365,13 @@ class _Signals:
         r: dict[str, Any],
         k: int | None,
         levels: dict[str, tuple[list[str], str]] | None = None,
+        surveys: bool | None = None,
     ):
         self.book, self.data, self.r, self.k = book, data, r, k
+        # whether the operator has a surveys table (None: whether this book has): a branch
+        # without survey rows has no survey score, it does not fall back to the accounts'
+        # satisfaction the model was not fitted on
+        self.surveys = book.has("surveys") if surveys is None else surveys
         # each category's levels (kept ones and "other") and its baseline, as pooled here;
         # ``levels`` given: those of the rows the model was fitted on, so that accounts it
         # did not see are coded as it learned (a level rare in a sample is "other" there)
@@ -817,8 +822,18 @@ class _Signals:
             )
 
     def _satisfaction(self, acc: pd.DataFrame) -> None:
-        if self.book.has("surveys"):
-            s = self.book.table("surveys")
+        if self.surveys:
+            s = (
+                self.book.table("surveys")
+                if self.book.has("surveys")
+                else pd.DataFrame(
+                    {
+                        "account_id": pd.Series(dtype="string"),
+                        "date": pd.Series(dtype="datetime64[ns]"),
+                        "score": pd.Series(dtype=float),
+                    }
+                )
+            )
             if self.cutoff is not None:
                 s = s[s["date"] < pd.Timestamp(self.cutoff)]
             s = s.sort_values(["account_id", "date"], kind="mergesort")
@@ -1385,14 +1400,16 @@ class ChurnRisk(Result):
         absent: list[str] | None = None
         assumed: list[str] = []
         spread: dict[str, set[float]] = {}
-        has: list[tuple[list[str], set[str]]] = []  # each part's branches and signals
+        has: list[
+            tuple[list[str], set[str], bool]
+        ] = []  # each part's branches, signals, any scored
         rows: list[pd.DataFrame] = []
         for book, part_data in scored:
             part_data = _monthly(book, data.months) if part_data is None else part_data
             acc = book.accounts
             churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
             undated += int((churned & np.isnat(acc["churn_date"].to_numpy("datetime64[ns]"))).sum())
-            sig = _Signals(book, part_data, r, last, levels=levels)
+            sig = _Signals(book, part_data, r, last, levels=levels, surveys=sample.has("surveys"))
             for s in sig.signals:  # a signal only the last cutoff has (a short history)
                 for cname in s.columns:
                     groups.setdefault(cname, s.code)
@@ -1401,11 +1418,12 @@ class ChurnRisk(Result):
             assumed.extend(a for a in sig.assumed if a not in assumed)
             for code, values in sig.spread.items():
                 spread.setdefault(code, set()).update(values)
-            has.append((book.branches, {s.code for s in sig.signals}))
+            codes = {s.code for s in sig.signals}
             if final is not None:
                 active = (acc["status"] == "active").to_numpy(
                     dtype=bool, na_value=False
                 ) & sig.at_risk()
+                has.append((book.branches, codes, bool(active.any())))
                 revenue = getattr(sig, "revenue_now", None)
                 if revenue is None:
                     m = book.monthly_revenue()
@@ -1700,7 +1718,7 @@ class ChurnRisk(Result):
             self._validate(sample, panel, ~held, held, r, notes, tr("Held-out validation:"))
             final = _fit(panel.X, panel.y, float(r["penalty"]), float(r["l1_share"]))
         del panel
-        has: list[tuple[list[str], set[str]]] = []
+        has: list[tuple[list[str], set[str], bool]] = []
         rows: list[pd.DataFrame] = []
         for book, part_data in scored:  # consumed even without a model: branches_
             if final is None:
@@ -1708,11 +1726,13 @@ class ChurnRisk(Result):
             # the sample itself (fit on every account) is scored with its own signals
             if book is not sample:
                 part_data = _monthly(book, data.months) if part_data is None else part_data
-                part = _Signals(book, part_data, r, None, levels=sig.levels)
+                part = _Signals(
+                    book, part_data, r, None, levels=sig.levels, surveys=sample.has("surveys")
+                )
             else:
                 part = sig
-            has.append((book.branches, {s.code for s in part.signals}))
             active = (book.accounts["status"] == "active").to_numpy(dtype=bool, na_value=False)
+            has.append((book.branches, {s.code for s in part.signals}, bool(active.any())))
             m = book.monthly_revenue()
             revenue = (
                 m.to_numpy(dtype=float, na_value=np.nan)
@@ -1734,16 +1754,17 @@ class ChurnRisk(Result):
         return notes
 
     @staticmethod
-    def _gap_notes(has: list[tuple[list[str], set[str]]], model: set[str]) -> list[str]:
+    def _gap_notes(has: list[tuple[list[str], set[str], bool]], model: set[str]) -> list[str]:
         """A signal of the model that one part's data lack while another's have: the
         part's accounts count as average on it (a fit on the whole book would have
         computed it for them, perhaps as none); said, not hidden. ``has``: each part's
-        branches and signals; ``model``: the signals of the fitted model."""
-        anywhere = set().union(*(codes for _, codes in has)) if has else set()
+        branches, signals and whether it has an account scored; ``model``: the signals of
+        the fitted model."""
+        anywhere = set().union(*(codes for _, codes, _ in has)) if has else set()
         notes = []
-        for where, codes in has:
+        for where, codes, scored in has:
             lacking = sorted((model & anywhere) - codes)
-            if lacking:
+            if lacking and scored:  # a branch with no account on the list: nothing to say
                 notes.append(
                     tr(
                         "The data of {branches} give none of {signals}, which the model uses: "
