@@ -661,7 +661,7 @@ def check_accounts(acc: pd.DataFrame, file: str | None, row_label: str) -> list[
     if "churn_cause" in acc:
         cause = acc["churn_cause"]
         if "churn_cause_group" in acc:
-            expected = cause.map(tax["group"])
+            expected = cause.map(_config.cause_taxonomy()["group"])
             flag(
                 expected.notna()
                 & acc["churn_cause_group"].notna()

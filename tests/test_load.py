@@ -208,3 +208,19 @@ def test_parsing_once_per_distinct_value_gives_the_row_by_row_result():
     assert (
         v.normalise_code(codes).tolist() == ["key_account", "key_account", "sme_micro", pd.NA] * 50
     )
+
+
+def test_a_cause_group_without_any_cause_is_read():
+    """Every churn_cause blank and a churn_cause_group given (a book rebuilt from a loaded
+    Maven export, whose causes are mapped into groups): read, not an UnboundLocalError."""
+    acc = pd.DataFrame(
+        {
+            "account_id": ["a", "b"],
+            "branch": ["X", "X"],
+            "status": ["active", "churned"],
+            "churn_cause": pd.Series([None, None], dtype="string"),
+            "churn_cause_group": pd.Series([None, "competitor"], dtype="string"),
+        }
+    )
+    book = kamlib.Book.from_frames(accounts=acc)
+    assert book.accounts["churn_cause_group"].tolist()[1] == "competitor"
