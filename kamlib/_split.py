@@ -306,7 +306,11 @@ def _prepare(
         computed=meta.get("computed"),
     )
     acc_rows = raw_acc.index.to_numpy()
-    first: Book | None = None
+    # the accounts the churn-risk model is fitted on: those the whole path samples (a
+    # seeded sample of the accounts table in file order), kept as each branch passes
+    keep = _risk_sample(len(acc))
+    sample_parts: dict[str, list[pd.DataFrame]] = {}
+    sample_rows: list[np.ndarray] = []
     for k, b in enumerate(branches):
         raw: dict[str, pd.DataFrame] = {"accounts": raw_acc.loc[acc_rows[codes == k]]}
         for t in facts:
@@ -332,8 +336,16 @@ def _prepare(
             df = getattr(book, t)
             if isinstance(df, pd.DataFrame) and len(df):
                 df.to_parquet(d / f"{t}.parquet", index=False)
-        if first is None:
-            first = book
+        pos = np.flatnonzero(codes == k)  # the branch's accounts, in file order
+        mine = keep[pos]
+        if mine.any():
+            chosen = book.select(mine)
+            sample_rows.append(pos[mine])
+            for t in TABLES:
+                df = getattr(chosen, t)
+                if isinstance(df, pd.DataFrame):
+                    sample_parts.setdefault(t, []).append(df)
+        del book
     # keys that must be unique across the whole table (a ticket id in two branches)
     from ._validate import _duplicated
 
@@ -352,15 +364,19 @@ def _prepare(
         "as_of": None if stamp is None else pd.Timestamp(stamp).strftime("%Y-%m-%d"),
         "source": str(src),
         "observed_from": None
-        if first is None or first.observed_from is None
-        else first.observed_from.strftime("%Y-%m-%d"),
+        if meta.get("observed_from") is None
+        else pd.Timestamp(meta["observed_from"]).strftime("%Y-%m-%d"),
         "revenue_basis": book_meta["revenue_basis"],
-        "assumed": first.assumed if first is not None else {},
-        "computed": first.computed if first is not None else {},
+        "assumed": dict(meta.get("assumed") or {}),
+        "computed": dict(meta.get("computed") or {}),
     }
+    sample_frames = {t: pd.concat(p, ignore_index=True) for t, p in sample_parts.items()}
+    del sample_parts
+    order = np.argsort(np.concatenate(sample_rows), kind="stable")  # accounts in file order
+    sample_frames["accounts"] = sample_frames["accounts"].iloc[order].reset_index(drop=True)
     clock["branches"] = time.perf_counter()
     operator = _operator_models(
-        tmp, folders, manifest_meta, acc, codes, branches, op_months, cost_model
+        tmp, folders, manifest_meta, acc, sample_frames, op_months, cost_model
     )
     manifest = {
         **manifest_meta,
@@ -409,23 +425,34 @@ def _branch_books(tmp: Path, folders: dict[str, str], meta: dict[str, Any]) -> I
         yield Book.from_frames(**_frames(tmp / folders[b]), **meta)  # type: ignore[arg-type]
 
 
+def _risk_sample(n: int) -> np.ndarray:
+    """Which of the operator's ``n`` accounts (in file order) the churn-risk model is
+    fitted on: the seeded sample :class:`kamlib.ChurnRisk` draws above ``fit_sample``,
+    else all."""
+    from .watchlist import ChurnRisk, _sample_rows, watchlist_rules
+
+    cap = int(watchlist_rules(None).get("fit_sample") or 0)
+    keep = np.zeros(n, dtype=bool)
+    keep[_sample_rows(n, cap, ChurnRisk().seed) if cap and n > cap else np.arange(n)] = True
+    return keep
+
+
 def _operator_models(
     tmp: Path,
     folders: dict[str, str],
     meta: dict[str, Any],
     acc: pd.DataFrame,
-    codes: np.ndarray,
-    branches: list[str],
+    sample_frames: dict[str, pd.DataFrame],
     months: pd.DatetimeIndex,
     cost_model: Any,
 ) -> dict[str, Any]:
-    """Fit the operator's churn-risk model and lifetime fits (pickled into ``tmp`` as the
-    whole path does) and return the operator's totals and KPIs, all in one pass over the
-    branches."""
+    """Fit the operator's churn-risk model (on ``sample_frames``, the sampled accounts'
+    rows) and lifetime fits, pickled into ``tmp`` as the whole path does, and return the
+    operator's totals and KPIs: all in one more pass over the branches."""
     from ._io import _CHURN_RISK, _LIFETIMES
     from .customer_value import operator_lifetimes
     from .decisions import operator_parts, operator_summary_from_parts
-    from .watchlist import ChurnRisk, _sample_rows, watchlist_rules
+    from .watchlist import ChurnRisk
 
     # the lifetime fits read the accounts table only (and when observation began: the
     # operator's first billing month unless the data say otherwise)
@@ -434,32 +461,9 @@ def _operator_models(
     with (tmp / _LIFETIMES).open("wb") as f:
         pickle.dump(operator_lifetimes(whole_acc), f)
     del whole_acc
-    # the churn-risk model: fitted on the accounts the whole path samples, read from
-    # each branch; then every branch is scored in turn
     model = ChurnRisk()
-    cap = int(watchlist_rules(None).get("fit_sample") or 0)
-    n = len(acc)
-    keep = np.zeros(n, dtype=bool)
-    keep[_sample_rows(n, cap, model.seed) if cap and n > cap else np.arange(n)] = True
-    parts: dict[str, list[pd.DataFrame]] = {}
-    where: list[np.ndarray] = []
-    for k, b in enumerate(branches):
-        pos = np.flatnonzero(codes == k)  # the branch's accounts, in file order
-        mine = keep[pos]
-        if not mine.any():
-            continue
-        frames = _frames(tmp / folders[b])
-        ids = frames["accounts"]["account_id"][mine]
-        where.append(pos[mine])
-        for t, df in frames.items():
-            parts.setdefault(t, []).append(
-                df.loc[mine] if t == "accounts" else df.loc[df["account_id"].isin(ids)]
-            )
-    sample_frames = {t: pd.concat(p, ignore_index=True) for t, p in parts.items()}
-    order = np.argsort(np.concatenate(where), kind="stable")  # the accounts in file order
-    sample_frames["accounts"] = sample_frames["accounts"].iloc[order].reset_index(drop=True)
     sample = Book.from_frames(**sample_frames, **meta)  # type: ignore[arg-type]
-    del parts, sample_frames
+    n = len(acc)
     summed: list[dict[str, Any]] = []
 
     def scored() -> Iterator[Book]:
