@@ -36,7 +36,7 @@ from ._files import replace_dir, safe_name
 from ._schema import OPTIONAL_TABLES, TABLES
 from ._validate import _arrow_text, _to_month, _to_text, as_of_from, validate_tables
 
-__all__ = ["prepare_by_branch", "splittable"]
+__all__ = ["branches_of", "prepare_by_branch", "splittable"]
 
 #: the column that keeps a row's place in its file (its 0-based data row)
 _ROW = "__row"
@@ -58,6 +58,24 @@ def splittable(src: Path) -> dict[str, Path] | None:
     if any(p.suffix.lower() not in (".csv", ".parquet") for p in files.values()):
         return None
     return files
+
+
+def branches_of(src: Path) -> list[str] | None:
+    """The branch names of the folder's accounts table (as a Book lists them), read and
+    typed alone; None when that table has an error (preparing then says what)."""
+    from ._io import _row_label, read_table_file
+
+    files = splittable(src)
+    if files is None:
+        return None
+    typed, issues = validate_tables(
+        {"accounts": read_table_file(files["accounts"], table="accounts")},
+        files={"accounts": str(files["accounts"])},
+        row_labels={"accounts": _row_label(files["accounts"])},
+    )
+    if any(i.severity == "error" for i in issues) or "accounts" not in typed:
+        return None
+    return sorted(typed["accounts"]["branch"].dropna().unique().tolist())
 
 
 class _Fallback(Exception):

@@ -37,7 +37,7 @@ from ._format import MISSING, count, money, share
 from ._i18n import N_, language, tr
 from ._io import PREPARED, load, prepare
 from ._labels import label
-from ._split import splittable
+from ._split import branches_of, splittable
 
 __all__ = ["run_reports", "RunSummary", "safe_name", "notebook_path", "sample_path"]
 
@@ -431,6 +431,11 @@ def run_reports(
     # a folder of canonical CSV/Parquet tables is prepared branch by branch below, before
     # anything else reads it (the operator need not fit in memory)
     by_branch = manifest is None and not (mapping or mask_pii) and splittable(data_path)
+    if by_branch and branches:  # a branch not in the data: said before anything is written
+        listed = branches_of(data_path)
+        unknown = [b for b in branches if listed is not None and b not in listed]
+        if unknown and listed is not None:
+            raise unknown_branch(unknown, listed)
     if manifest is None and not by_branch:
         book = load(data_path, mapping=mapping)
         known, counts = book.branches, book.accounts["branch"].value_counts()
