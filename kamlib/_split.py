@@ -135,7 +135,6 @@ def _split_table(
     returns what the stream saw: the billing months of rows with a branch."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     writers: dict[int, Any] = {}
     offset = 0
@@ -167,7 +166,7 @@ def _split_table(
                 piece = full.take(pa.array(part))
                 w = writers.get(k)
                 if w is None:
-                    w = writers[k] = pq.ParquetWriter(tmp / f"{k}.parquet", full.schema)
+                    w = writers[k] = pa.ipc.new_file(tmp / f"{k}.arrow", full.schema)
                 w.write_batch(piece)
     finally:
         for w in writers.values():
@@ -177,11 +176,12 @@ def _split_table(
 
 def _read_shard(path: Path) -> pd.DataFrame | None:
     """A branch's raw rows of one table, indexed by their row in the file."""
-    import pyarrow.parquet as pq
+    import pyarrow as pa
 
     if not path.is_file():
         return None
-    t = pq.read_table(path)
+    with pa.ipc.open_file(path) as f:
+        t = f.read_all()
     df = t.to_pandas()
     rows = df.pop(_ROW).to_numpy()
     df.index = pd.Index(rows)
@@ -299,7 +299,7 @@ def _prepare(
     # every account, so the whole path's warnings and errors about them are found
     bad_tables: set[str] = set()
     for t in facts:
-        rest = _read_shard(work / t / f"{_REST}.parquet")
+        rest = _read_shard(work / t / f"{_REST}.arrow")
         if rest is None:
             continue
         df, found = coerce_table(TABLES[t], rest, file=names[t], row_label=labels[t])
@@ -332,7 +332,7 @@ def _prepare(
     for k, b in enumerate(branches):
         raw: dict[str, pd.DataFrame] = {"accounts": raw_acc.loc[acc_rows[codes == k]]}
         for t in facts:
-            df = _read_shard(work / t / f"{k}.parquet")
+            df = _read_shard(work / t / f"{k}.arrow")
             if df is not None:
                 raw[t] = df
         # each table's file and rows as the whole path names them
