@@ -86,7 +86,7 @@ def main(argv: list[str]) -> dict[str, Any]:
     )
     args = ap.parse_args(argv)
 
-    from kamlib._io import prepare
+    from kamlib import prepare
     from kamlib.runner import run_reports
 
     data = Path(args.data or tempfile.mkdtemp(prefix="province-data-"))

@@ -56,9 +56,9 @@ if cap != "none":
         # fit_sampled as kamlib.prepare's branch-by-branch path calls it: the sample's
         # Book and one branch's Book at a time (sliced off the generated operator here, so
         # the peak still holds the operator: only the seconds compare with fit's)
-        from kamlib.watchlist import _sample_rows
+        from kamlib.watchlist import sample_positions
         c = int(cap) or n
-        keep = _sample_rows(n, c, 0) if c < n else None
+        keep = sample_positions(n, c, 0) if c < n else None
         sliced = [0.0]  # the seconds of slicing the Books off the operator: prepare reads
         def parts():     # them from its branch folders instead, so they are not the fit's
             for b in book.branches:

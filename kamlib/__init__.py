@@ -30,10 +30,11 @@ from ._coverage import coverage
 from ._display import say, setup_notebook
 from ._errors import ConfigError, DataError, Issue, KamlibError, ValidationReport
 from ._excel import ReportTables, write_workbook
-from ._io import load, prepare, write_book
+from ._io import load, write_book
 from ._labels import label, labelled
 from ._result import Result
 from ._schema import data_model_markdown
+from ._split import prepare
 from .churn import (
     ChurnDrivers,
     cause_association,

@@ -104,7 +104,7 @@ def _read_csv_fast(path: Path, delimiter: str) -> pd.DataFrame | None:
     and refuses what it cannot be sure of: bytes that are not UTF-8, rows with another
     number of fields than the header, line breaks inside quotes. The rest of what the
     careful reader does differently is looked for here (:func:`csv_options`) and in
-    :func:`_leads_with_blank`.
+    :func:`leads_with_blank`.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -121,7 +121,7 @@ def _read_csv_fast(path: Path, delimiter: str) -> pd.DataFrame | None:
         return None
     if table.column_names != names or table.num_rows == 0:
         return None
-    if any(_leads_with_blank(column) for column in table.columns):
+    if any(leads_with_blank(column) for column in table.columns):
         return None
     return table.to_pandas()
 
@@ -177,7 +177,7 @@ def csv_options(path: Path, delimiter: str) -> tuple[list[str], Any, Any, Any] |
     )
 
 
-def _leads_with_blank(column: Any) -> bool:
+def leads_with_blank(column: Any) -> bool:
     """Whether a value of an Arrow string column starts with a space or a tab: the first
     byte of each value, read from the column's buffers (a null's slot may count: then
     the careful reader reads the file, which is never wrong, only slower)."""
@@ -355,7 +355,7 @@ def read_table_file(
     )
 
 
-def _find(folder: Path, table: str) -> Path | None:
+def find_table(folder: Path, table: str) -> Path | None:
     for suffix in SUFFIXES:
         p = folder / f"{table}{suffix}"
         if p.is_file():
@@ -363,7 +363,7 @@ def _find(folder: Path, table: str) -> Path | None:
     return None
 
 
-def _row_label(path: Path) -> str:
+def row_label_of(path: Path) -> str:
     return "line" if path.suffix.lower() in (".csv", ".txt", ".xlsx", ".xlsm") else "index"
 
 
@@ -410,7 +410,7 @@ def load(
     src = Path(source)
     if src.is_dir() and (src / PREPARED).is_file():
         return _load_prepared(src, branch)
-    book = _load_whole(src, mapping=mapping, name=name, as_of=as_of)
+    book = load_whole(src, mapping=mapping, name=name, as_of=as_of)
     if branch is None:
         return book
     from .decisions import operator_summary
@@ -418,7 +418,7 @@ def load(
     return book.for_branch(branch, operator=operator_summary(book))
 
 
-def _load_whole(
+def load_whole(
     src: Path,
     *,
     mapping: str | Path | dict | None,
@@ -456,10 +456,10 @@ def _load_whole(
     files: dict[str, str] = {}
     labels: dict[str, str] = {}
     for table in TABLES:
-        p = _find(src, table)
+        p = find_table(src, table)
         if p is not None:
             raw[table] = read_table_file(p, table=table)
-            files[table], labels[table] = str(p), _row_label(p)
+            files[table], labels[table] = str(p), row_label_of(p)
     if "accounts" not in raw:
         raise DataError(
             [
@@ -1050,7 +1050,7 @@ def _load_mapped(
             delimiter=tspec.get("delimiter", ","),
             encoding=tspec.get("encoding"),
         )
-        files[table], labels[table] = str(path), _row_label(path)
+        files[table], labels[table] = str(path), row_label_of(path)
         raw[table], found = _apply_table_mapping(
             frame, tspec, table, str(path), mfile, assumed, computed, labels[table]
         )
@@ -1156,8 +1156,8 @@ def write_book(book: Book, folder: str | Path, *, append: bool = False) -> list[
 # -- per-branch datasets --------------------------------------------------------------
 #: The manifest that marks a folder as a dataset prepared by :func:`prepare`.
 PREPARED = "kamlib-prepared.json"
-_CHURN_RISK = "churn-risk.pickle"
-_LIFETIMES = "lifetimes.pickle"
+CHURN_RISK_FILE = "churn-risk.pickle"
+LIFETIMES_FILE = "lifetimes.pickle"
 
 
 def prepare(
@@ -1167,11 +1167,9 @@ def prepare(
     mapping: str | Path | dict | None = None,
     cost_model: Any = None,
 ) -> Path:
-    """Validate the data once and split it into one Parquet folder per branch.
-
-    A folder of canonical CSV or Parquet tables is read one branch at a time
-    (:mod:`kamlib._split`: the operator need not fit in memory); a Book, a mapping or an
-    .xlsx table is validated whole first. Both give the same dataset.
+    """Validate the data once, whole, and split it into one Parquet folder per branch
+    (``kamlib.prepare`` is :func:`kamlib._split.prepare`, which reads a folder of
+    canonical tables one branch at a time instead, and comes here for the rest).
 
     A branch report then reads only its own accounts (``load(out, branch=...)``) instead
     of the whole operator; the operator's totals (for the comparison in each report) and
@@ -1192,13 +1190,6 @@ def prepare(
 
     from .decisions import operator_summary
 
-    if not isinstance(source, Book) and mapping is None:
-        # a folder of canonical CSV or Parquet tables: one branch in memory at a time
-        from ._split import prepare_by_branch
-
-        done = prepare_by_branch(Path(source), Path(out), cost_model=cost_model)
-        if done is not None:
-            return done
     book = source if isinstance(source, Book) else load(source, mapping=mapping)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -1238,13 +1229,13 @@ def prepare(
 
     from .watchlist import ChurnRisk
 
-    with (tmp / _CHURN_RISK).open("wb") as f:
+    with (tmp / CHURN_RISK_FILE).open("wb") as f:
         pickle.dump(ChurnRisk().fit(book).detached(), f)
     # so do the lifetime fits that value customers ahead (kamlib.clv): segment counts and
     # parameters, no account data
     from .customer_value import operator_lifetimes
 
-    with (tmp / _LIFETIMES).open("wb") as f:
+    with (tmp / LIFETIMES_FILE).open("wb") as f:
         pickle.dump(operator_lifetimes(book), f)
     replace_dir(tmp, out)  # the old dataset stays until the new one is whole
     return out
@@ -1280,16 +1271,16 @@ def _load_prepared(src: Path, branch: str | None) -> Book:
         computed=m.get("computed"),
     )
     risk = None
-    if (src / _CHURN_RISK).is_file():
+    if (src / CHURN_RISK_FILE).is_file():
         import pickle
 
-        with (src / _CHURN_RISK).open("rb") as f:
+        with (src / CHURN_RISK_FILE).open("rb") as f:
             risk = pickle.load(f)  # written by prepare() into this, its own folder
     lifetimes = None
-    if (src / _LIFETIMES).is_file():
+    if (src / LIFETIMES_FILE).is_file():
         import pickle
 
-        with (src / _LIFETIMES).open("rb") as f:
+        with (src / LIFETIMES_FILE).open("rb") as f:
             lifetimes = pickle.load(f)  # written by prepare(), as the model above
     book = replace(book, churn_risk=risk, lifetimes=lifetimes)
     return replace(book, operator=m["operator"]) if branch is not None else book

@@ -34,9 +34,9 @@ from ._book import Book, build_book
 from ._errors import DataError
 from ._files import replace_dir, safe_name
 from ._schema import OPTIONAL_TABLES, TABLES
-from ._validate import _arrow_text, _to_month, _to_text, as_of_from, validate_tables
+from ._validate import arrow_text, as_of_from, to_month, to_text, validate_tables
 
-__all__ = ["branches_of", "prepare_by_branch", "splittable"]
+__all__ = ["branches_of", "prepare", "prepare_by_branch", "splittable"]
 
 #: the column that keeps a row's place in its file (its 0-based data row)
 _ROW = "__row"
@@ -44,15 +44,47 @@ _ROW = "__row"
 _REST = -1
 
 
+def prepare(
+    source: str | Path | Book,
+    out: str | Path,
+    *,
+    mapping: str | Path | dict | None = None,
+    cost_model: Any = None,
+) -> Path:
+    """Validate the data once and split it into one Parquet folder per branch.
+
+    A folder of canonical CSV or Parquet tables is read one branch at a time (this
+    module: the operator need not fit in memory); a Book, a mapping or an .xlsx table
+    is validated whole first (:func:`kamlib._io.prepare`). Both give the same dataset
+    (``tests/test_split.py``). A branch report then reads only its own accounts
+    (``load(out, branch=...)``).
+
+    Examples
+    --------
+    >>> import kamlib, tempfile
+    >>> d = kamlib.prepare(kamlib.sample_path(), tempfile.mkdtemp() + "/prepared")
+    >>> b = kamlib.load(d, branch="Suzhou")
+    >>> len(b.accounts), b.operator["accounts"]
+    (373, 2000)
+    """
+    from ._io import prepare as prepare_whole
+
+    if not isinstance(source, Book) and mapping is None:
+        done = prepare_by_branch(Path(source), Path(out), cost_model=cost_model)
+        if done is not None:
+            return done
+    return prepare_whole(source, out, mapping=mapping, cost_model=cost_model)
+
+
 def splittable(src: Path) -> dict[str, Path] | None:
     """The table files of ``src`` when it can be prepared branch by branch: a folder of
     canonical tables, each CSV or Parquet (an .xlsx sheet is never large), with an
     accounts table. None otherwise (the whole path then reads it)."""
-    from ._io import _find
+    from ._io import find_table
 
     if not src.is_dir():
         return None
-    files = {t: p for t in TABLES for p in [_find(src, t)] if p is not None}
+    files = {t: p for t in TABLES for p in [find_table(src, t)] if p is not None}
     if "accounts" not in files:
         return None
     if any(p.suffix.lower() not in (".csv", ".parquet") for p in files.values()):
@@ -63,7 +95,7 @@ def splittable(src: Path) -> dict[str, Path] | None:
 def branches_of(src: Path) -> list[str] | None:
     """The branch names of the folder's accounts table (as a Book lists them), read and
     typed alone; None when that table has an error (preparing then says what)."""
-    from ._io import _row_label, read_table_file
+    from ._io import read_table_file, row_label_of
 
     files = splittable(src)
     if files is None:
@@ -71,7 +103,7 @@ def branches_of(src: Path) -> list[str] | None:
     typed, issues = validate_tables(
         {"accounts": read_table_file(files["accounts"], table="accounts")},
         files={"accounts": str(files["accounts"])},
-        row_labels={"accounts": _row_label(files["accounts"])},
+        row_labels={"accounts": row_label_of(files["accounts"])},
     )
     if any(i.severity == "error" for i in issues) or "accounts" not in typed:
         return None
@@ -89,7 +121,7 @@ def _batches(path: Path) -> Iterator[Any]:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from ._io import _leads_with_blank, csv_options
+    from ._io import csv_options, leads_with_blank
 
     if path.suffix.lower() == ".parquet":
         yield from pq.ParquetFile(path).iter_batches(batch_size=1 << 20)
@@ -106,7 +138,7 @@ def _batches(path: Path) -> Iterator[Any]:
         for batch in reader:
             if batch.schema.names != names:
                 raise _Fallback(path)
-            if any(_leads_with_blank(pa.chunked_array([c])) for c in batch.columns):
+            if any(leads_with_blank(pa.chunked_array([c])) for c in batch.columns):
                 raise _Fallback(path)
             n += batch.num_rows
             yield batch
@@ -123,9 +155,9 @@ def _ids(batch: Any, column: str) -> Any:
     col = batch.column(batch.schema.get_field_index(column))
     if pa.types.is_large_string(col.type) or pa.types.is_string(col.type):
         s = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([col]).cast(pa.large_string())))
-        text = _arrow_text(s)
-        return text.combine_chunks() if text is not None else pa.array(_to_text(s))
-    return pa.array(_to_text(pd.Series(col.to_pandas())).astype(object))
+        text = arrow_text(s)
+        return text.combine_chunks() if text is not None else pa.array(to_text(s))
+    return pa.array(to_text(pd.Series(col.to_pandas())).astype(object))
 
 
 def _branch_codes(ids: Any, accounts: pd.Index, codes: np.ndarray) -> np.ndarray:
@@ -168,7 +200,7 @@ def _split_table(
                 [*batch.columns, rows], names=[*batch.schema.names, _ROW]
             )
             if table == "billing" and "month" in batch.schema.names:
-                m = _to_month(pd.Series(batch.column("month").to_pandas()))
+                m = to_month(pd.Series(batch.column("month").to_pandas()))
                 months.update(pd.DatetimeIndex(m[code >= 0].dropna().unique()))
             order = np.argsort(code, kind="stable")
             sorted_codes = code[order]
@@ -208,7 +240,7 @@ def prepare_by_branch(src: Path, out: Path, *, cost_model: Any = None) -> Path |
     not read). Raises :class:`DataError` as loading the whole folder would."""
     import time
 
-    from ._io import _row_label, read_table_file
+    from ._io import read_table_file, row_label_of
     from ._settings import OperatorFile, read_file
 
     started = time.perf_counter()
@@ -221,7 +253,7 @@ def prepare_by_branch(src: Path, out: Path, *, cost_model: Any = None) -> Path |
             exclude_unset=True
         )
     names = {t: str(p) for t, p in files.items()}
-    labels = {t: _row_label(p) for t, p in files.items()}
+    labels = {t: row_label_of(p) for t, p in files.items()}
     raw_acc = read_table_file(files["accounts"], table="accounts")
     typed, issues = validate_tables(
         {"accounts": raw_acc}, files={"accounts": names["accounts"]}, row_labels=labels
@@ -267,10 +299,11 @@ def prepare_by_branch(src: Path, out: Path, *, cost_model: Any = None) -> Path |
 
 
 def _whole(src: Path, out: Path, cost_model: Any) -> Path:
-    from ._io import _load_whole, prepare
+    from ._io import load_whole
+    from ._io import prepare as prepare_whole
 
-    book = _load_whole(src, mapping=None, name=None, as_of=None)
-    return prepare(book, out, cost_model=cost_model)
+    book = load_whole(src, mapping=None, name=None, as_of=None)
+    return prepare_whole(book, out, cost_model=cost_model)
 
 
 def _prepare(
@@ -384,13 +417,13 @@ def _prepare(
                     sample_parts.setdefault(t, []).append(df)
         del book
     # keys that must be unique across the whole table (a ticket id in two branches)
-    from ._validate import _duplicated
+    from ._validate import duplicated_keys
 
     for t, parts in keys.items():
         if parts and t not in bad_tables:
             allkeys = pd.concat(parts).sort_values(_ROW)
-            typed_keys = pd.DataFrame({c: _to_text(allkeys[c]) for c in keyed[t]}).dropna()
-            if len(typed_keys) and _duplicated(typed_keys, list(keyed[t])).any():
+            typed_keys = pd.DataFrame({c: to_text(allkeys[c]) for c in keyed[t]}).dropna()
+            if len(typed_keys) and duplicated_keys(typed_keys, list(keyed[t])).any():
                 bad_tables.add(t)
     if bad_tables:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -466,11 +499,11 @@ def _risk_sample(n: int) -> np.ndarray:
     """Which of the operator's ``n`` accounts (in file order) the churn-risk model is
     fitted on: the seeded sample :class:`kamlib.ChurnRisk` draws above ``fit_sample``,
     else all."""
-    from .watchlist import ChurnRisk, _sample_rows, watchlist_rules
+    from .watchlist import ChurnRisk, sample_positions, watchlist_rules
 
     cap = int(watchlist_rules(None).get("fit_sample") or 0)
     keep = np.zeros(n, dtype=bool)
-    keep[_sample_rows(n, cap, ChurnRisk().seed) if cap and n > cap else np.arange(n)] = True
+    keep[sample_positions(n, cap, ChurnRisk().seed) if cap and n > cap else np.arange(n)] = True
     return keep
 
 
@@ -486,7 +519,7 @@ def _operator_models(
     """Fit the operator's churn-risk model (on ``sample_frames``, the sampled accounts'
     rows) and lifetime fits, pickled into ``tmp`` as the whole path does, and return the
     operator's totals and KPIs: all in one more pass over the branches."""
-    from ._io import _CHURN_RISK, _LIFETIMES
+    from ._io import CHURN_RISK_FILE, LIFETIMES_FILE
     from .customer_value import operator_lifetimes
     from .decisions import operator_parts, operator_summary_from_parts
     from .watchlist import ChurnRisk
@@ -495,7 +528,7 @@ def _operator_models(
     # operator's first billing month unless the data say otherwise)
     start = meta.get("observed_from") or (months[0] if len(months) else None)
     whole_acc = Book.from_frames(accounts=acc, **{**meta, "observed_from": start})
-    with (tmp / _LIFETIMES).open("wb") as f:
+    with (tmp / LIFETIMES_FILE).open("wb") as f:
         pickle.dump(operator_lifetimes(whole_acc), f)
     del whole_acc
     model = ChurnRisk()
@@ -509,6 +542,6 @@ def _operator_models(
             yield book
 
     model.fit_sampled(sample, scored(), accounts=n, months=months)
-    with (tmp / _CHURN_RISK).open("wb") as f:
+    with (tmp / CHURN_RISK_FILE).open("wb") as f:
         pickle.dump(model.detached(), f)
     return operator_summary_from_parts(summed)

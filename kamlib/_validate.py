@@ -113,8 +113,8 @@ def _arrow_strings(s: pd.Series) -> pa.ChunkedArray | None:
     return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
 
 
-def _arrow_text(s: pd.Series) -> pa.ChunkedArray | None:
-    """What :func:`_to_text` gives, as Arrow strings, for a column of Arrow strings
+def arrow_text(s: pd.Series) -> pa.ChunkedArray | None:
+    """What :func:`to_text` gives, as Arrow strings, for a column of Arrow strings
     (the same Unicode whitespace trimmed as ``str.strip``); None for any other column."""
     values = _arrow_strings(s)
     if values is None:
@@ -126,8 +126,8 @@ def _arrow_text(s: pd.Series) -> pa.ChunkedArray | None:
     return pc.if_else(blank, pa.scalar(None, text.type), text)
 
 
-def _to_text(s: pd.Series) -> pd.Series:
-    text = _arrow_text(s) if fast_checks() else None
+def to_text(s: pd.Series) -> pd.Series:
+    text = arrow_text(s) if fast_checks() else None
     if text is not None:
         return pd.Series(pd.arrays.ArrowStringArray(text), index=s.index, name=s.name)
     out = s.astype("string").str.strip()
@@ -152,7 +152,7 @@ def _number_fast(s: pd.Series) -> pd.Series | None:
         # there is nothing to trim and no blank to blank out
         values, text = pc.cast(raw, pa.float64()), raw
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        text = _arrow_text(s)
+        text = arrow_text(s)
         try:
             values = pc.cast(text, pa.float64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -170,7 +170,7 @@ def to_number(s: pd.Series) -> pd.Series:
     quick = _number_fast(s) if fast_checks() else None
     if quick is not None:
         return quick
-    text = _to_text(s)
+    text = to_text(s)
     cleaned = text.str.replace(_MONEY_NOISE, "", regex=True)
     # (1,234) is accounting notation for a negative amount
     cleaned = cleaned.str.replace(r"^\((.*)\)$", r"-\1", regex=True)
@@ -182,14 +182,14 @@ def _dates_fast(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Ser
     strings, trimmed and parsed once per distinct value; None when a value does not parse
     (the careful path then says which).
 
-    The same as the careful ``_per_value(_to_text(s), parse)``, as ``parse`` reads each
+    The same as the careful ``_per_value(to_text(s), parse)``, as ``parse`` reads each
     value on its own: only the trimming is done on the distinct values instead of on
     every row (twelve months over millions of billing lines).
     """
     if _arrow_strings(s) is None:
         return None
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    text = _to_text(pd.Series(uniques))
+    text = to_text(pd.Series(uniques))
     plain = (
         parse is _parse_dates
         and pc.all(pc.match_substring_regex(pa.array(text.array), _ISO_DATE)).as_py()
@@ -202,10 +202,10 @@ def _dates_fast(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Ser
 
 
 def _to_bool(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
-    """``text``: :func:`_to_text` of ``s`` when the caller has it already."""
+    """``text``: :func:`to_text` of ``s`` when the caller has it already."""
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean")
-    text = (_to_text(s) if text is None else text).str.lower()
+    text = (to_text(s) if text is None else text).str.lower()
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[text.isin(_TRUE).fillna(False).to_numpy()] = True
     out[text.isin(_FALSE).fillna(False).to_numpy()] = False
@@ -215,7 +215,7 @@ def _to_bool(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
 def _to_date(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s if s.dtype == "datetime64[ns]" else s.astype("datetime64[ns]")
-    return _per_value(_to_text(s) if text is None else text, _parse_dates)
+    return _per_value(to_text(s) if text is None else text, _parse_dates)
 
 
 def _parse_dates(text: pd.Series) -> pd.Series:
@@ -233,10 +233,10 @@ def _iso_dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
 
 
-def _to_month(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
+def to_month(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
-    return _per_value(_to_text(s) if text is None else text, _parse_months)
+    return _per_value(to_text(s) if text is None else text, _parse_months)
 
 
 def _parse_months(text: pd.Series) -> pd.Series:
@@ -257,7 +257,7 @@ def as_cause(raw: pd.Series) -> pd.Series:
     ['competitor_price', 'Price too high', <NA>]
     """
     code = normalise_code(raw)
-    return code.where(code.isin(_config.cause_taxonomy().index), _to_text(raw))
+    return code.where(code.isin(_config.cause_taxonomy().index), to_text(raw))
 
 
 def churn_reasons(acc: pd.DataFrame) -> tuple[str, pd.Series] | None:
@@ -283,10 +283,10 @@ def coerce_column(
         if typed
         or col.kind not in ("bool", "date", "month")
         or (col.kind != "bool" and fast_checks() and _arrow_strings(raw) is not None)
-        else _to_text(raw)
+        else to_text(raw)
     )
     if col.kind in ("id", "text"):
-        out = _to_text(raw)
+        out = to_text(raw)
     elif col.name == "churn_cause":
         # a code of the taxonomy is compared as codes are; a reason in the export's own
         # words stays as it is written (shown as itself, under unclassified)
@@ -323,7 +323,7 @@ def coerce_column(
         out = to_number(raw)
         if not pd.api.types.is_numeric_dtype(raw):
             # read, but said: "1,200" read as 1200 is right only if ',' is not a decimal comma
-            text = _to_text(raw)
+            text = to_text(raw)
             styled = text.str.contains(_MONEY_NOISE, na=False) & out.notna()
             if styled.any():
                 rows, n = row_labels(df, styled, row_label)
@@ -356,11 +356,11 @@ def coerce_column(
         quick = _dates_fast(raw, parse) if fast_checks() and not typed else None
         if quick is not None:  # every value a date: nothing to say
             return quick, issues
-        out = _to_date(raw, text) if col.kind == "date" else _to_month(raw, text)
+        out = _to_date(raw, text) if col.kind == "date" else to_month(raw, text)
     else:  # pragma: no cover - the schema only uses the kinds above
         raise AssertionError(col.kind)
     if col.kind not in ("id", "text"):
-        present = raw.notna() if typed else (_to_text(raw) if text is None else text).notna()
+        present = raw.notna() if typed else (to_text(raw) if text is None else text).notna()
         bad = present & out.isna()
         if bad.any():
             rows, n = row_labels(df, bad, row_label)
@@ -453,7 +453,7 @@ def coerce_table(
             )
     keyed = df.dropna(subset=list(t.key)) if all(k in df.columns for k in t.key) else df
     if all(k in df.columns for k in t.key):
-        dup_rows = _duplicated(keyed, list(t.key))
+        dup_rows = duplicated_keys(keyed, list(t.key))
         if dup_rows.any():
             rows, n = row_labels(keyed, dup_rows, row_label)
             issues.append(
@@ -471,7 +471,7 @@ def coerce_table(
     return df, issues
 
 
-def _duplicated(df: pd.DataFrame, key: list[str]) -> pd.Series:
+def duplicated_keys(df: pd.DataFrame, key: list[str]) -> pd.Series:
     """``df.duplicated(subset=key, keep=False)``: whether a row shares its key.
 
     The quick path only asks whether any key repeats: each key column is factorised

@@ -35,9 +35,9 @@ from ._errors import ConfigError
 from ._files import replace_dir, safe_name, write_text
 from ._format import MISSING, count, money, share
 from ._i18n import N_, language, tr
-from ._io import PREPARED, load, prepare
+from ._io import PREPARED, load
 from ._labels import label
-from ._split import branches_of, splittable
+from ._split import branches_of, prepare, splittable
 
 __all__ = ["run_reports", "RunSummary", "safe_name", "notebook_path", "sample_path"]
 

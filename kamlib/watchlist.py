@@ -181,7 +181,7 @@ def _bootstrap_ci(
     return float(lo), float(hi)
 
 
-def _sample_rows(n: int, cap: int, seed: int) -> np.ndarray:
+def sample_positions(n: int, cap: int, seed: int) -> np.ndarray:
     """Which of ``n`` accounts (rows of the accounts table) are in the seeded simple random
     sample of ``cap`` the model is fitted on above ``fit_sample`` (a mask)."""
     rng = np.random.default_rng([seed, 11])
@@ -1189,7 +1189,7 @@ class ChurnRisk(Result):
         ----------
         sample : Book
             The accounts the model is fitted and validated on, with all their fact rows:
-            those :func:`_sample_rows` draws over the operator's accounts table (in file
+            those :func:`sample_positions` draws over the operator's accounts table (in file
             order) with the ``fit_sample`` setting and this model's seed, or every account
             when the operator has at most ``fit_sample``.
         branches : iterable of Book
@@ -1329,7 +1329,7 @@ class ChurnRisk(Result):
         n, cap = len(book.accounts), int(r.get("fit_sample") or 0)
         if not cap or n <= cap:
             return book
-        return book.select(_sample_rows(n, cap, self.seed))
+        return book.select(sample_positions(n, cap, self.seed))
 
     def _panel(
         self,

@@ -18,7 +18,7 @@ import kamlib
 from kamlib._errors import ConfigError, DataError
 from kamlib._io import _read_csv_fast, read_csv
 from kamlib._schema import OPTIONAL_TABLES
-from kamlib._validate import _duplicated, _number_fast, careful_only, fast_checks, to_number
+from kamlib._validate import _number_fast, careful_only, duplicated_keys, fast_checks, to_number
 from kamlib.synth import write_sample
 
 from .test_bad_input import CORPUS, _write
@@ -291,7 +291,7 @@ def test_repeated_keys_are_found_as_pandas_finds_them(way):
     )
     key = ["account_id", "month", "product"]
     unique = df.drop_duplicates(subset=key)
-    assert not _duplicated(unique, key).any()
+    assert not duplicated_keys(unique, key).any()
     for frame in (df, unique, pd.concat([unique, unique.iloc[[7]]])):
         want = frame.duplicated(subset=key, keep=False)
-        pd.testing.assert_series_equal(_duplicated(frame, key), want, check_names=False)
+        pd.testing.assert_series_equal(duplicated_keys(frame, key), want, check_names=False)

@@ -200,10 +200,10 @@ def test_parsing_once_per_distinct_value_gives_the_row_by_row_result():
 
     dates = pd.Series(["2024-01-05", "2024年1月5日", "20240105", None, "bad", " 2024/01/05 "] * 50)
     got = v._to_date(dates)
-    want = v._parse_dates(v._to_text(dates))
+    want = v._parse_dates(v.to_text(dates))
     assert got.equals(want) and got.notna().sum() == 4 * 50
     months = pd.Series(["2024-01", "2024年1月", "202401", "2024-01-17", None, "x"] * 50)
-    assert v._to_month(months).equals(v._parse_months(v._to_text(months)))
+    assert v.to_month(months).equals(v._parse_months(v.to_text(months)))
     codes = pd.Series([" Key Account", "key-account", "SME/Micro", None] * 50)
     assert (
         v.normalise_code(codes).tolist() == ["key_account", "key_account", "sme_micro", pd.NA] * 50

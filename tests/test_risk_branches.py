@@ -12,7 +12,7 @@ import pytest
 
 import kamlib
 from kamlib._schema import OPTIONAL_TABLES
-from kamlib.watchlist import ChurnRisk, _sample_rows
+from kamlib.watchlist import ChurnRisk, sample_positions
 
 from .test_watchlist import _null_book
 
@@ -62,7 +62,7 @@ def _by_branch(
     """``fit_sampled`` on ``book``'s sample and its branches, each a Book of its own rows
     (``rebuild``: validated again from its frames; else its rows sliced off ``book``)."""
     again = _rebuilt if rebuild else (lambda b: b)
-    keep = _sample_rows(len(book.accounts), cap, seed) if cap < len(book.accounts) else None
+    keep = sample_positions(len(book.accounts), cap, seed) if cap < len(book.accounts) else None
     sample = again(book.select(keep)) if keep is not None else again(book)
     once = _Once(book, rebuild)
     m = ChurnRisk(rules={"fit_sample": cap}, seed=seed).fit_sampled(
@@ -106,7 +106,7 @@ def test_branch_by_branch_gives_the_whole_books_figures(book, whole):
 
 
 def test_under_the_cap_every_account_is_the_sample(book):
-    small = book.select(_sample_rows(len(book.accounts), 2000, 3))
+    small = book.select(sample_positions(len(book.accounts), 2000, 3))
     m, _ = _by_branch(small, cap=CAP)
     w = ChurnRisk(rules=RULES).fit(small)
     assert w.fitted_on_ == len(small.accounts) and not any("random sample" in n for n in w.notes)
@@ -141,7 +141,7 @@ def test_a_branch_lacking_the_last_month_is_scored_at_the_operators_last_cutoff(
 def test_a_sample_lacking_a_month_is_fitted_on_the_operators_months(book):
     """Before, a sample lacking a month silently fell back to the whole book."""
     month = book.months()[5]
-    in_sample = _sample_rows(len(book.accounts), CAP, 0)
+    in_sample = sample_positions(len(book.accounts), CAP, 0)
     b = _without_month(book, month, in_sample)
     w = ChurnRisk(rules=RULES).fit(b)
     assert w.fitted_on_ == CAP
@@ -182,7 +182,7 @@ def test_a_sampled_snapshot_says_so_and_scores_every_active_account(maven_book):
 def test_a_branch_of_another_date_is_refused(book):
     import dataclasses
 
-    small = book.select(_sample_rows(len(book.accounts), 600, 1))
+    small = book.select(sample_positions(len(book.accounts), 600, 1))
     other = dataclasses.replace(small, as_of=pd.Timestamp("2030-01-31"))
     with pytest.raises(ValueError, match="as of"):
         ChurnRisk().fit_sampled(small, iter([other]), accounts=600, months=small.months())

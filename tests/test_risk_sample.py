@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import kamlib
-from kamlib.watchlist import ChurnRisk, _sample_rows
+from kamlib.watchlist import ChurnRisk, sample_positions
 
 from .test_watchlist import _null_book
 
@@ -93,7 +93,7 @@ def test_an_accounts_score_does_not_depend_on_the_accounts_outside_the_sample(bo
     coefficient the model learned for them)."""
     import dataclasses
 
-    in_sample = _sample_rows(len(book.accounts), CAP, 0)
+    in_sample = sample_positions(len(book.accounts), CAP, 0)
     active = book.accounts["status"].eq("active").to_numpy(dtype=bool)
     rng = np.random.default_rng(5)
     rare = rng.choice(np.flatnonzero(active), 40, replace=False)
