@@ -1180,7 +1180,7 @@ def prepare(
     Examples
     --------
     >>> import kamlib, tempfile
-    >>> d = kamlib.prepare(kamlib.sample_path(), tempfile.mkdtemp() + "/prepared")
+    >>> d = prepare(kamlib.load(kamlib.sample_path()), tempfile.mkdtemp() + "/prepared")
     >>> b = kamlib.load(d, branch="Suzhou")
     >>> len(b.accounts), b.operator["accounts"]
     (373, 2000)
