@@ -442,7 +442,10 @@ class Book:
         """The billing months covered, or empty without billing."""
         if not self.has("billing"):
             return pd.DatetimeIndex([])
-        return pd.DatetimeIndex(sorted(self.table("billing")["month"].unique()))
+        # memoised: a unique over every billing row, asked for by each account plan
+        return self.memo(
+            "months", lambda: pd.DatetimeIndex(sorted(self.table("billing")["month"].unique()))
+        )
 
     def observation_start(self) -> pd.Timestamp | None:
         """When observation began: ``observed_from`` if given, else the first billing

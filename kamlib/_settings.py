@@ -531,6 +531,7 @@ class DiscountPolicy(_Model):
 
 class PlanRules(_Model):
     top_n: Annotated[int, Field(ge=0)] = 20
+    max_plans: Annotated[int, Field(ge=1)] = 200
     window: Annotated[int, Field(ge=1)] = 3
     bill_drop: Share = 0.2
     forward_rise: Share = 0.04

@@ -233,7 +233,8 @@ def account_plans(
     tiers: Any = None,
 ) -> AccountPlans:
     """One plan for each of the top ``top_n`` active key accounts by revenue and for every
-    active important account.
+    active important account, at most ``plans.max_plans`` (200) in all: the top key
+    accounts first, then important accounts by revenue (a note says how many have none).
 
     Parameters
     ----------
@@ -297,6 +298,25 @@ def account_plans(
         i for i in rev[important].sort_values(ascending=False, kind="stable").index if i not in top
     ]
     notes: list[str] = []
+    cap = int(cfg["plans"]["max_plans"])
+    if len(chosen_ids) > cap:
+        # the top key accounts come first, then important accounts by revenue: the cap
+        # drops the smallest important accounts
+        notes.append(
+            ntr(
+                "{n} accounts qualify for a plan; plans are made for the first {cap} (the top "
+                "key accounts, then important accounts by revenue: plans.max_plans of "
+                "config/key_accounts.yaml), so {rest} smaller important account has none.",
+                "{n} accounts qualify for a plan; plans are made for the first {cap} (the top "
+                "key accounts, then important accounts by revenue: plans.max_plans of "
+                "config/key_accounts.yaml), so {rest} smaller important accounts have none.",
+                len(chosen_ids) - cap,
+                n=count(len(chosen_ids)),
+                cap=count(cap),
+                rest=count(len(chosen_ids) - cap),
+            )
+        )
+        chosen_ids = chosen_ids[:cap]
     if not chosen_ids:
         notes.append(tr("The branch has no active key or important accounts to plan for."))
         return AccountPlans(pd.DataFrame(columns=columns), {}, tuple(notes), currency=book.currency)

@@ -91,6 +91,47 @@ def test_top_n_follows_the_setting():
     assert "I1" in set(plans.table.loc[plans.table["chosen"] != "important", "account_id"])
 
 
+def test_max_plans_keeps_the_top_key_accounts_then_the_largest_important_ones():
+    # two more government accounts, I2 (3,000 a month) above I1 (1,000) and I3 (500)
+    b = _book()
+    acc = pd.concat(
+        [
+            b.accounts,
+            pd.DataFrame(
+                {
+                    "account_id": ["I2", "I3"],
+                    "name": ["Tax Office", "School"],
+                    "branch": ["Suzhou"] * 2,
+                    "customer_type": ["business"] * 2,
+                    "industry": ["government", "education"],
+                    "status": ["active"] * 2,
+                    "contract": ["one_year"] * 2,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    extra = pd.DataFrame(
+        [
+            {"account_id": a, "month": m, "product": "mobile", "revenue": v}
+            for a, v in (("I2", 3_000), ("I3", 500))
+            for m in MONTHS
+        ]
+    )
+    book = kamlib.Book.from_frames(
+        accounts=acc, billing=pd.concat([b.billing, extra]), as_of="2025-12-31"
+    )
+    plans = account_plans(book, top_n=2, rules={"plans": {"max_plans": 3}}, white_space=False)
+    # K1, K2 (top 2), then I2, I1, I3 by revenue: 5 qualify, the cap of 3 keeps K1, K2, I2
+    assert list(plans.table["account_id"]) == ["K1", "K2", "I2"]
+    assert set(plans.plans) == {"K1", "K2", "I2"}
+    note = next(n for n in plans.notes if "max_plans" in n)
+    assert "5 accounts qualify" in note and "2 smaller important accounts have none" in note
+    # the default (200) leaves all five
+    assert len(account_plans(book, top_n=2, white_space=False)) == 5
+    assert not any("max_plans" in n for n in account_plans(book, top_n=2, white_space=False).notes)
+
+
 def test_signals_are_raised_at_their_thresholds():
     plans = account_plans(_book(), top_n=3, white_space=False)
     k2 = plans["K2"].signals.set_index("signal")
