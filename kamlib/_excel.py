@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._files import atomic_path
@@ -139,8 +140,7 @@ def write_workbook(
     ``max_rows`` (Excel's limit by default) keeps its first ``max_rows`` rows, in the
     report's order, and the Definitions sheet says how many were left out.
     """
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+    import xlsxwriter
 
     from ._format import count
     from ._i18n import current_language, tr
@@ -149,69 +149,147 @@ def write_workbook(
     path = Path(path)
     used: set[str] = set()
     defs: list[tuple[str, str, str]] = []
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-        for name, df in tables.items():
-            if df is None or df.empty:
-                defs.append((str(name), "", tr("Not in these data: the table has no rows.")))
-                continue
-            cut = len(df) - max_rows
-            if cut > 0:  # Excel cannot hold more: the first rows, and the count left out
-                df = df.iloc[:max_rows]
-            values, headers, ks, sources = _sheet_frame(df, (kinds or {}).get(name), currency)
-            sheet = _sheet_name(str(neutralise(str(name))), used)
-            if cut > 0:
-                defs.append(
-                    (
-                        sheet,
-                        "",
-                        tr(
-                            "Only the first {shown} of {rows} rows fit in a sheet (Excel's "
-                            "limit): the last {cut} rows, in the order shown, are left out.",
-                            shown=count(max_rows),
-                            rows=count(max_rows + cut),
-                            cut=count(cut),
-                        ),
+    with atomic_path(path) as tmp:
+        # xlsxwriter, not openpyxl: a 400,000-account branch writes some ten million cells,
+        # three times faster, and constant_memory streams each sheet's rows to disk
+        wb = xlsxwriter.Workbook(
+            str(tmp),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "nan_inf_to_errors": True,
+                "remove_timezone": True,
+            },
+        )
+        head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        formats: dict[str, Any] = {}
+
+        def fmt_of(code: str) -> Any:
+            if code not in formats:
+                formats[code] = wb.add_format({"num_format": code})
+            return formats[code]
+
+        try:
+            for name, df in tables.items():
+                if df is None or df.empty:
+                    defs.append((str(name), "", tr("Not in these data: the table has no rows.")))
+                    continue
+                cut = len(df) - max_rows
+                if cut > 0:  # Excel cannot hold more: the first rows, and the count left out
+                    df = df.iloc[:max_rows]
+                values, headers, ks, sources = _sheet_frame(df, (kinds or {}).get(name), currency)
+                sheet = _sheet_name(str(neutralise(str(name))), used)
+                if cut > 0:
+                    defs.append(
+                        (
+                            sheet,
+                            "",
+                            tr(
+                                "Only the first {shown} of {rows} rows fit in a sheet (Excel's "
+                                "limit): the last {cut} rows, in the order shown, are left out.",
+                                shown=count(max_rows),
+                                rows=count(max_rows + cut),
+                                cut=count(cut),
+                            ),
+                        )
                     )
+                columns = [_cells(values.iloc[:, j]) for j in range(values.shape[1])]
+                cell_formats = []
+                for k in ks:
+                    code = NUMBER_FORMATS.get(k)
+                    if k == "month" and current_language() == "zh":  # 2025年3月, not "Mar 2025"
+                        code = _MONTH_ZH
+                    cell_formats.append(fmt_of(code) if code else None)
+                _write_sheet(
+                    wb.add_worksheet(sheet),
+                    headers,
+                    columns,
+                    [(k in NUMBER_FORMATS) for k in ks],
+                    cell_formats,
+                    head=head,
+                    wrap=wrap,
+                    date=fmt_of("yyyy-mm-dd"),
                 )
-            values.columns = headers
-            values.to_excel(xw, sheet_name=sheet, index=False)
-            ws = xw.sheets[sheet]
-            for j, (h, k) in enumerate(zip(headers, ks, strict=True), start=1):
-                letter = get_column_letter(j)
-                ws.cell(row=1, column=j).font = Font(bold=True)
-                ws.cell(row=1, column=j).alignment = Alignment(wrap_text=True, vertical="top")
-                longest = max([len(str(v)) for v in values.iloc[:, j - 1] if v is not None] or [0])
-                if k in NUMBER_FORMATS:
-                    longest = max(longest, 8)
-                width = min(max(longest, len(h) // 2 + 1, 6) + 2, _MAX_WIDTH)
-                ws.column_dimensions[letter].width = width
-                fmt = NUMBER_FORMATS.get(k)
-                if k == "month" and current_language() == "zh":  # 2025年3月, not "Mar 2025"
-                    fmt = _MONTH_ZH
-                for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                    cell = row[0]
-                    if fmt and isinstance(cell.value, (int, float, datetime.date)):
-                        cell.number_format = fmt
-                    elif isinstance(cell.value, str) and len(cell.value) > _MAX_WIDTH:
-                        cell.alignment = Alignment(wrap_text=True, vertical="top")
-            ws.freeze_panes = "A2"
-            ws.auto_filter.ref = ws.dimensions
-            for h, src in zip(headers, sources, strict=True):
-                defs.append((sheet, h, definition(src) or tr("As named in the data.")))
-        about = pd.DataFrame(defs, columns=[tr("Sheet"), tr("Column"), tr("Definition")])
-        if about.empty:
-            about.loc[0] = ["", "", tr("This report has no tables.")]
-        sheet = _sheet_name(tr("Definitions"), used)
-        about.map(neutralise).to_excel(xw, sheet_name=sheet, index=False)
-        ws = xw.sheets[sheet]
-        for j, w in enumerate((32, 40, 90), start=1):
-            ws.cell(row=1, column=j).font = Font(bold=True)
-            ws.column_dimensions[get_column_letter(j)].width = w
-        for row in ws.iter_rows(min_row=2, min_col=3, max_col=3):
-            row[0].alignment = Alignment(wrap_text=True, vertical="top")
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
+                for h, src in zip(headers, sources, strict=True):
+                    defs.append((sheet, h, definition(src) or tr("As named in the data.")))
+            about = pd.DataFrame(defs, columns=[tr("Sheet"), tr("Column"), tr("Definition")])
+            if about.empty:
+                about.loc[0] = ["", "", tr("This report has no tables.")]
+            ws = wb.add_worksheet(_sheet_name(tr("Definitions"), used))
+            for j, w in enumerate((32, 40, 90)):
+                ws.set_column(j, j, w, wrap if j == 2 else None)
+            ws.write_row(0, 0, [str(neutralise(str(c))) for c in about.columns], head)
+            for i, row in enumerate(about.itertuples(index=False), start=1):
+                for j, v in enumerate(row):
+                    v = neutralise(v)
+                    if v is not None and v != "":
+                        ws.write_string(i, j, str(v), wrap if j == 2 else None)
+            ws.freeze_panes(1, 0)
+            ws.autofilter(0, 0, len(about), len(about.columns) - 1)
+        finally:
+            wb.close()
     return path
+
+
+def _cells(col: pd.Series) -> list[Any]:
+    """A sheet column as plain Python values: numpy scalars made int/float/bool, None for
+    blanks (xlsxwriter does not take numpy's types)."""
+    out: list[Any] = []
+    for v in col.tolist():
+        if v is None or v is pd.NaT:
+            out.append(None)
+        elif isinstance(v, (bool, np.bool_)):
+            out.append(bool(v))
+        elif isinstance(v, (int, np.integer)):
+            out.append(int(v))
+        elif isinstance(v, (float, np.floating)):
+            out.append(None if v != v else float(v))
+        else:
+            out.append(v)
+    return out
+
+
+def _write_sheet(
+    ws: Any,
+    headers: list[str],
+    columns: list[list[Any]],
+    numeric: list[bool],
+    formats: list[Any],
+    *,
+    head: Any,
+    wrap: Any,
+    date: Any,
+) -> None:
+    """One table's sheet, row by row (constant_memory writes rows in order): a bold
+    header, number formats by column kind, long text wrapped, columns as wide as their
+    longest cell (capped), frozen under the header, with filters."""
+    n = len(columns[0]) if columns else 0
+    for j, (h, col, is_number) in enumerate(zip(headers, columns, numeric, strict=True)):
+        longest = max([len(str(v)) for v in col if v is not None] or [0])
+        if is_number:
+            longest = max(longest, 8)
+        ws.set_column(j, j, min(max(longest, len(h) // 2 + 1, 6) + 2, _MAX_WIDTH))
+    ws.write_row(0, 0, headers, head)
+    for i in range(n):
+        r = i + 1
+        for j, col in enumerate(columns):
+            v = col[i]
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                ws.write_boolean(r, j, v)
+            elif isinstance(v, (int, float)):
+                ws.write_number(r, j, v, formats[j])
+            elif isinstance(v, (datetime.date, datetime.datetime)):
+                ws.write_datetime(r, j, v, formats[j] or date)
+            else:
+                v = str(v)
+                ws.write_string(r, j, v, wrap if len(v) > _MAX_WIDTH else None)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, n, len(headers) - 1)
 
 
 class ReportTables:
