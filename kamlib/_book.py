@@ -357,11 +357,17 @@ class Book:
         )
 
     def select(self, mask: np.ndarray | pd.Series) -> Book:
-        """The book restricted to the accounts where ``mask`` is true (fact tables follow)."""
-        acc = self.accounts.loc[np.asarray(mask, dtype=bool)]
-        ids = acc["account_id"]
+        """The book restricted to the accounts where ``mask`` is true (fact tables follow).
+        Every account kept: the book itself (a branch of a book read for that branch)."""
+        keep = np.asarray(mask, dtype=bool)
+        if keep.all():
+            # the same data, and its memo too: a report asks for its branch of a book read
+            # one branch at a time several times, and each was an isin over every table
+            return self
+        acc = self.accounts.loc[keep]
+        found = _id_matcher(acc["account_id"])
         tables: dict[str, Any] = {
-            t: (df.loc[df["account_id"].isin(ids)] if isinstance(df, pd.DataFrame) else None)
+            t: (df.loc[found(df["account_id"])] if isinstance(df, pd.DataFrame) else None)
             for t in OPTIONAL_TABLES
             for df in [getattr(self, t)]
         }
@@ -691,3 +697,28 @@ def _date(key: str, value: Any) -> pd.Timestamp | None:
         return pd.Timestamp(value).normalize()
     except (ValueError, TypeError):
         raise ConfigError(f"{key}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _id_matcher(ids: pd.Series) -> Any:
+    """A function telling, for a column of account ids, which rows are among ``ids``.
+
+    pandas' ``isin`` on Arrow strings turns the wanted ids into Python objects at every
+    call (4 s per table for 300,000 ids); here the Arrow set is built once and each
+    table's column is looked up in it by Arrow compute. Other dtypes use ``isin``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = pa.array(ids.astype("string[pyarrow]").array)
+
+    def found(col: pd.Series) -> np.ndarray:
+        arrow = getattr(col.array, "__arrow_array__", None)
+        if arrow is None or not pa.types.is_string(wanted.type):
+            return col.isin(ids).to_numpy()
+        data = arrow()
+        if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
+            return col.isin(ids).to_numpy()
+        hit = pc.is_in(data, value_set=wanted.cast(data.type))
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+    return found

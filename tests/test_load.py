@@ -224,3 +224,30 @@ def test_a_cause_group_without_any_cause_is_read():
     )
     book = kamlib.Book.from_frames(accounts=acc)
     assert book.accounts["churn_cause_group"].tolist()[1] == "competitor"
+
+
+def test_select_keeps_the_rows_of_the_kept_accounts_whatever_the_id_dtype():
+    # Arrow strings (as read from files) go through Arrow's is_in, object ids through
+    # pandas' isin: both must keep exactly the fact rows whose account is kept
+    import numpy as np
+
+    book = kamlib.load(kamlib.sample_path())
+    keep = np.zeros(len(book.accounts), dtype=bool)
+    keep[::3] = True
+    wanted = set(book.accounts["account_id"][keep])
+    for ids in ("string[pyarrow]", object):
+        b = kamlib.Book.from_frames(
+            accounts=book.accounts.astype({"account_id": ids}),
+            billing=book.billing.astype({"account_id": ids}),
+            as_of=book.as_of,
+        )
+        part = b.select(keep)
+        expected = [a in wanted for a in book.billing["account_id"]]
+        assert part.billing.index.tolist() == book.billing.index[expected].tolist()
+        assert set(part.accounts["account_id"]) == wanted
+
+
+def test_the_branch_of_a_one_branch_book_is_that_book():
+    book = kamlib.load(kamlib.sample_path(), branch="Suzhou")
+    assert book.branch("Suzhou") is book
+    assert len(kamlib.load(kamlib.sample_path()).branch("Suzhou").accounts) == len(book.accounts)
