@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -614,6 +614,7 @@ def run_reports(
         return summary
     # the start method is held until the pool has shut down: its workers start lazily
     held = contextlib.ExitStack()
+    held.callback(_terminate_as_interrupt())
     pool = cf.ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=held.enter_context(_pool_context()),
@@ -778,6 +779,26 @@ def _on_interrupt(signum: int, frame: Any) -> None:
     global _interrupted
     _interrupted = True
     raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt() -> Callable[[], None]:
+    """Make ``kill`` (SIGTERM) of the batch stop it as Ctrl-C does; returns the undo.
+
+    Without it the main process dies at once and the pool's workers, children of the
+    fork server, go on running their reports and kernels. Only where SIGTERM has its
+    default action and in the main thread (a host such as Jupyter or a Dask worker keeps
+    its own handler)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        return lambda: None
+
+    def on_terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_terminate)
+    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _stop_workers(pool: cf.ProcessPoolExecutor) -> None:

@@ -113,7 +113,10 @@ def _wait_for(condition, what: str, timeout: float = 60) -> None:
         time.sleep(0.1)
 
 
-def test_ctrl_c_leaves_every_written_report_whole(batch, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_ctrl_c_leaves_every_written_report_whole(batch, tmp_path, stop):
+    # kill (SIGTERM) stops the batch as Ctrl-C does: before, the main process died at
+    # once and its workers went on running their reports and kernels
     nb, make = batch
     data = make(["Slow1", "Slow2", "Slow3", "Slow4"])
     out = tmp_path / "out"
@@ -140,7 +143,7 @@ def test_ctrl_c_leaves_every_written_report_whole(batch, tmp_path):
         # hang), so the run is interrupted with one new report written and two running
         _wait_for(two_running, "two reports are running")
     finally:
-        p.send_signal(signal.SIGINT)
+        p.send_signal(stop)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err
     for name in good:  # each report is the old one or a whole new one, never a part
