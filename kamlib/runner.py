@@ -797,8 +797,11 @@ def _terminate_as_interrupt() -> Callable[[], None]:
     def on_terminate(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
+    def undo() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
     signal.signal(signal.SIGTERM, on_terminate)
-    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return undo
 
 
 def _stop_workers(pool: cf.ProcessPoolExecutor) -> None:
