@@ -365,7 +365,7 @@ class Book:
             # one branch at a time several times, and each was an isin over every table
             return self
         acc = self.accounts.loc[keep]
-        found = _id_matcher(acc["account_id"])
+        found = id_matcher(acc["account_id"])
         tables: dict[str, Any] = {
             t: (df.loc[found(df["account_id"])] if isinstance(df, pd.DataFrame) else None)
             for t in OPTIONAL_TABLES
@@ -699,12 +699,18 @@ def _date(key: str, value: Any) -> pd.Timestamp | None:
         raise ConfigError(f"{key}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _id_matcher(ids: pd.Series) -> Any:
+def id_matcher(ids: pd.Series) -> Any:
     """A function telling, for a column of account ids, which rows are among ``ids``.
 
     pandas' ``isin`` on Arrow strings turns the wanted ids into Python objects at every
     call (4 s per table for 300,000 ids); here the Arrow set is built once and each
     table's column is looked up in it by Arrow compute. Other dtypes use ``isin``.
+
+    Examples
+    --------
+    >>> found = id_matcher(pd.Series(["A1", "A3"]))
+    >>> found(pd.Series(["A1", "A2", "A3", None], dtype="string[pyarrow]")).tolist()
+    [True, False, True, False]
     """
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -326,7 +326,7 @@ def account_plans(
         from .potential import white_space as _white_space
 
         white_space = _white_space(book)
-    ctx = _PlanData.of(book, pnl, white_space, cfg, tiers)
+    ctx = _PlanData.of(book, pnl, white_space, cfg, tiers, ids=[str(i) for i in chosen_ids])
     plans: dict[str, AccountPlan] = {}
     rows = []
     imp = pd.Series(important, index=rev.index)
@@ -404,9 +404,27 @@ class _PlanData:
 
     @classmethod
     def of(
-        cls, book: Book, pnl: Any, space: Any, cfg: dict[str, Any], given_tiers: Any = None
+        cls,
+        book: Book,
+        pnl: Any,
+        space: Any,
+        cfg: dict[str, Any],
+        given_tiers: Any = None,
+        *,
+        ids: list[str] | None = None,
     ) -> _PlanData:
+        """``ids``: the accounts to be planned; the per-account tables are cut to their
+        rows once (each plan's lookup in a 400,000-account branch's whole tables took
+        0.2 s, 36 s for 200 plans)."""
+        from ._book import id_matcher
         from .segment import value_tiers
+
+        planned = id_matcher(pd.Series(ids, dtype="string[pyarrow]")) if ids is not None else None
+
+        def only(df: pd.DataFrame | None) -> pd.DataFrame | None:
+            if df is None or planned is None or "account_id" not in df:
+                return df
+            return df.loc[planned(df["account_id"])]
 
         acc = book.accounts.set_index("account_id", drop=False)
         found = getattr(pnl, "table", None)
@@ -446,11 +464,11 @@ class _PlanData:
             accounts=acc,
             profit=t.set_index("account_id")["profit"] if has_profit else pd.Series(dtype=float),
             pnl=t.set_index("account_id") if has_profit else None,
-            billing=book.billing if book.has("billing") else None,
-            usage=book.usage if book.has("usage") else None,
-            costs=book.costs if book.has("costs") else None,
-            space=sp if isinstance(sp, pd.DataFrame) and len(sp) else None,
-            history=book.assignments if book.has("assignments") else None,
+            billing=only(book.billing) if book.has("billing") else None,
+            usage=only(book.usage) if book.has("usage") else None,
+            costs=only(book.costs) if book.has("costs") else None,
+            space=only(sp) if isinstance(sp, pd.DataFrame) and len(sp) else None,
+            history=only(book.assignments) if book.has("assignments") else None,
             tiers=tiers,
             months=book.months(),
             notes=notes,
