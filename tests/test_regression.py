@@ -38,10 +38,14 @@ BRANCHES = ("Suzhou", "Hanzhong")
 
 #: Relative tolerance for every number. Money, shares and counts are computed
 #: deterministically (sums, sorts, counts), so they agree to the last digits; the fitted
-#: statistics (logistic regression, k-means) are shown rounded to 2-3 decimals. 1e-9 is
-#: far below any digit a report prints and far above the noise of summation order
-#: between numpy/BLAS builds (about 1e-15).
-RTOL = 1e-9
+#: statistics are shown rounded to 2-3 decimals. The lifetime fits (sBG, L-BFGS-B with
+#: numerical gradients on a likelihood that is flat along a ridge of alpha and beta) stop
+#: where float noise lets them: on another CPU the same data gave values up to 1.1e-5
+#: apart (7 Dec 2026: the customer values ahead of the sample, expected files written on
+#: the machine before), so 1e-9 failed a clean clone. 1e-4 is below the fourth
+#: significant digit, finer than anything a report prints (money in 3-4 digits, shares
+#: to 0.1 point), and a moved number of any meaning still fails.
+RTOL = 1e-4
 #: Absolute tolerance, for numbers that are zero up to floating-point noise (1e-17).
 ATOL = 1e-12
 #: How many differences one failure lists before "... and N more".
@@ -263,12 +267,12 @@ def test_a_moved_number_fails_with_a_readable_difference():
         ["gem", "4", "1e-15"],
     ]
     assert compare_table("Value tiers", table, same) == []  # within rtol / atol
-    moved = [["tier", "accounts", "revenue"], ["gold", "9", "123456.79"], ["gem", "5", "0.0"]]
+    moved = [["tier", "accounts", "revenue"], ["gold", "9", "123486.78"], ["gem", "5", "0.0"]]
     assert compare_table("Value tiers", table, moved) == [
         "table 'Value tiers', row 1 (tier='gold'), column 'revenue': expected 123456.78, "
-        "got 123456.79 (relative difference 8.1e-08 > rtol 1e-09)",
+        "got 123486.78 (relative difference 0.000243 > rtol 0.0001)",
         "table 'Value tiers', row 2 (tier='gem'), column 'accounts': expected 4, got 5 "
-        "(relative difference 0.25 > rtol 1e-09)",
+        "(relative difference 0.25 > rtol 0.0001)",
     ]
     renamed = [["tier", "n_accounts", "revenue"], ["gold", "9", "123456.78"]]
     assert compare_table("Value tiers", table, renamed) == [
@@ -276,7 +280,7 @@ def test_a_moved_number_fails_with_a_readable_difference():
         "table 'Value tiers': expected 2 rows, got 1; tier missing ['gem'], unexpected []",
     ]
     assert compare_json({"churn": {"rate": 0.1, "n": 3}}, {"churn": {"rate": 0.1, "n": 4}}) == [
-        "metrics.json.churn.n: expected 3, got 4 (relative difference 0.333 > rtol 1e-09)"
+        "metrics.json.churn.n: expected 3, got 4 (relative difference 0.333 > rtol 0.0001)"
     ]
     assert compare_json({"ci": [0.1, 0.2], "top": "price"}, {"ci": [0.1, 0.2], "top": None}) == [
         "metrics.json.top: expected 'price', got None"
