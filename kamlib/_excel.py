@@ -57,7 +57,15 @@ def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sheet_name(name: str, used: set[str]) -> str:
+def sheet_name(name: str, used: set[str]) -> str:
+    """``name`` as an Excel sheet name: no ``[]:*?/\\``, at most 31 characters, and not
+    one of ``used`` (ignoring case; a number is added); the name is added to ``used``.
+
+    Examples
+    --------
+    >>> sheet_name("Every account: churn risk [2025]", set())
+    'Every account  churn risk  2025'
+    """
     base = _BAD_SHEET_CHARS.sub(" ", str(name)).strip("' ")[:31] or "table"
     sheet, i = base, 2
     while sheet.lower() in used:
@@ -181,7 +189,7 @@ def write_workbook(
                 if cut > 0:  # Excel cannot hold more: the first rows, and the count left out
                     df = df.iloc[:max_rows]
                 values, headers, ks, sources = _sheet_frame(df, (kinds or {}).get(name), currency)
-                sheet = _sheet_name(str(neutralise(str(name))), used)
+                sheet = sheet_name(str(neutralise(str(name))), used)
                 if cut > 0:
                     defs.append(
                         (
@@ -218,7 +226,7 @@ def write_workbook(
             about = pd.DataFrame(defs, columns=[tr("Sheet"), tr("Column"), tr("Definition")])
             if about.empty:
                 about.loc[0] = ["", "", tr("This report has no tables.")]
-            ws = wb.add_worksheet(_sheet_name(tr("Definitions"), used))
+            ws = wb.add_worksheet(sheet_name(tr("Definitions"), used))
             for j, w in enumerate((32, 40, 90)):
                 ws.set_column(j, j, w, wrap if j == 2 else None)
             ws.write_row(0, 0, [str(neutralise(str(c))) for c in about.columns], head)

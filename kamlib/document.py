@@ -127,12 +127,34 @@ def _show_markdown(text: str) -> None:
     display(say(text))
 
 
+#: rows a table shows on the page; a longer one shows its first rows and says where the
+#: rest is (at 400,000 accounts the appendix listed 80,000 key-account contracts: a
+#: 60 MB page). Tables are ordered by what matters (largest first), so the first rows are
+#: the ones to read; the workbook holds every row.
+PAGE_ROWS = 200
+
+
 def _show_table(table: Table, currency: str) -> None:
-    """One table under its message title, formatted for a reader."""
+    """One table under its message title, formatted for a reader (at most
+    :data:`PAGE_ROWS` rows, then a sentence naming the workbook sheet with all of them)."""
     from ._display import show_table
+    from ._excel import sheet_name
 
     frame = table.frame if table.display is None else table.display
-    show_table(table.title, frame, kinds=table.kinds, currency=currency)
+    n = len(frame)
+    show_table(table.title, frame.iloc[:PAGE_ROWS], kinds=table.kinds, currency=currency)
+    if n > PAGE_ROWS:
+        _show_markdown(
+            "*"
+            + tr(
+                "The first {shown} of {rows} rows, in the order shown; every row is in the "
+                "workbook tables.xlsx, sheet “{sheet}”.",
+                shown=count(PAGE_ROWS),
+                rows=count(n),
+                sheet=sheet_name(table.name, set()),
+            )
+            + "*"
+        )
 
 
 def _show_figure(fig: Any, alt: str) -> None:

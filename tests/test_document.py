@@ -411,3 +411,27 @@ def test_the_chinese_report_says_every_sentence_and_title_in_chinese(book, editi
     """The whole report object: its sentences carry the labels of codes (segments, causes,
     customer types) from the shared catalogue; run once those are translated."""
     assert foreign(_everything(editions["zh"]), "zh", data_names(book)) == []
+
+
+def test_a_long_table_shows_its_first_rows_on_the_page_and_says_where_the_rest_is(monkeypatch):
+    import pandas as pd
+    from IPython.utils.capture import capture_output
+
+    from kamlib import document
+
+    rows = document.PAGE_ROWS + 50
+    frame = pd.DataFrame({"account_id": [f"A{i:04d}" for i in range(rows)], "revenue": 1.0})
+    table = document.Table(name="Every key-account contract", title="Contracts", frame=frame)
+    said: list[str] = []
+    monkeypatch.setattr(document, "_show_markdown", said.append)
+    with capture_output() as out:
+        document._show_table(table, "CNY")
+    page = out.stdout  # outside a kernel, what is displayed is printed
+    assert "A0199" in page and "A0200" not in page  # the first 200 rows, no more
+    assert said == [
+        f"*The first 200 of {rows} rows, in the order shown; every row is in the workbook "
+        "tables.xlsx, sheet “Every key-account contract”.*"
+    ]
+    with capture_output() as out:  # a table that fits: all of it, no sentence
+        document._show_table(document.Table(name="t", title="t", frame=frame.iloc[:3]), "CNY")
+    assert "A0002" in out.stdout and len(said) == 1
