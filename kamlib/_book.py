@@ -719,7 +719,7 @@ def id_matcher(ids: pd.Series) -> Any:
 
     def found(col: pd.Series) -> np.ndarray:
         arrow = getattr(col.array, "__arrow_array__", None)
-        if arrow is None or not pa.types.is_string(wanted.type):
+        if arrow is None:
             return col.isin(ids).to_numpy()
         data = arrow()
         if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):

@@ -204,7 +204,7 @@ def write_workbook(
                             ),
                         )
                     )
-                columns = [_cells(values.iloc[:, j]) for j in range(values.shape[1])]
+                columns = [_plain(values.iloc[:, j]) for j in range(values.shape[1])]
                 cell_formats = []
                 for k in ks:
                     code = NUMBER_FORMATS.get(k)
@@ -242,7 +242,7 @@ def write_workbook(
     return path
 
 
-def _cells(col: pd.Series) -> list[Any]:
+def _plain(col: pd.Series) -> list[Any]:
     """A sheet column as plain Python values: numpy scalars made int/float/bool, None for
     blanks (xlsxwriter does not take numpy's types)."""
     out: list[Any] = []
