@@ -15,7 +15,7 @@ from ._files import atomic_path
 from ._labels import labelled
 from ._result import Result
 
-__all__ = ["ReportTables", "neutralise", "write_workbook"]
+__all__ = ["ReportTables", "csv_name", "neutralise", "sheet_names", "write_workbook"]
 
 # A spreadsheet reads a text cell starting with one of these as a formula (or DDE call).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -73,6 +73,42 @@ def sheet_name(name: str, used: set[str]) -> str:
         sheet, i = base[: 31 - len(suffix)] + suffix, i + 1
     used.add(sheet.lower())
     return sheet
+
+
+def sheet_names(tables: dict[str, Any]) -> dict[str, str]:
+    """Each table's sheet in :func:`write_workbook`'s workbook of ``tables`` (name ->
+    frame), in order: neutralised, cut to 31 characters, repeats numbered. A table with
+    no rows gets no sheet and takes no name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"a": [1]})
+    >>> sheet_names({"Every account: churn risk": t, "Empty": t.iloc[:0], "every account: churn risk": t})
+    {'Every account: churn risk': 'Every account  churn risk', 'every account: churn risk': 'every account  churn risk (2)'}
+    """
+    used: set[str] = set()
+    return {
+        str(n): sheet_name(str(neutralise(str(n))), used)
+        for n, df in tables.items()
+        if df is not None and not df.empty
+    }
+
+
+_BAD_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
+
+
+def csv_name(name: str) -> str:
+    """The file name of a table written whole as CSV beside a workbook: its name with the
+    characters a file name cannot hold (on any system) made spaces, and ``.csv``.
+
+    Examples
+    --------
+    >>> csv_name("Every account: churn risk"), csv_name("每个客户的流失风险")
+    ('Every account churn risk.csv', '每个客户的流失风险.csv')
+    """
+    base = " ".join(_BAD_FILE_CHARS.sub(" ", str(name)).split()).strip(". ")[:120]
+    return (base or "table") + ".csv"
 
 
 #: Excel number format per column kind (money is a plain number; its currency is in the header)
@@ -134,6 +170,7 @@ def write_workbook(
     kinds: dict[str, dict[str, str]] | None = None,
     currency: str | None = None,
     max_rows: int = EXCEL_ROWS,
+    whole: str | os.PathLike | None = None,
 ) -> Path:
     """Write one formatted sheet per table and a "Definitions" sheet, atomically.
 
@@ -146,7 +183,10 @@ def write_workbook(
     catalogue (:data:`kamlib._labels.KINDS`). Text a spreadsheet would run as a formula
     is neutralised. A reader never sees a half-written file. A table longer than
     ``max_rows`` (Excel's limit by default) keeps its first ``max_rows`` rows, in the
-    report's order, and the Definitions sheet says how many were left out.
+    report's order, and the Definitions sheet says how many were left out; with
+    ``whole`` (a folder) such a table is also written there whole, as CSV (UTF-8 with a
+    byte-order mark, so Excel reads Chinese; the sheet's headers and values, formulas
+    neutralised; file name :func:`csv_name`), and the Definitions sheet names the file.
     """
     import xlsxwriter
 
@@ -155,7 +195,7 @@ def write_workbook(
     from ._labels import definition
 
     path = Path(path)
-    used: set[str] = set()
+    sheets = sheet_names(tables)
     defs: list[tuple[str, str, str]] = []
     with atomic_path(path) as tmp:
         # xlsxwriter, not openpyxl: a 400,000-account branch writes some ten million cells,
@@ -186,11 +226,23 @@ def write_workbook(
                     defs.append((str(name), "", tr("Not in these data: the table has no rows.")))
                     continue
                 cut = len(df) - max_rows
-                if cut > 0:  # Excel cannot hold more: the first rows, and the count left out
+                if cut > 0 and whole is None:  # only the rows the sheet holds are needed
                     df = df.iloc[:max_rows]
                 values, headers, ks, sources = _sheet_frame(df, (kinds or {}).get(name), currency)
-                sheet = sheet_name(str(neutralise(str(name))), used)
-                if cut > 0:
+                sheet = sheets[str(name)]
+                if cut > 0 and whole is not None:  # every row as CSV, the first in the sheet
+                    file = Path(whole) / csv_name(str(name))
+                    _write_csv(values, headers, ks, file)
+                    values = values.iloc[:max_rows]
+                    said = tr(
+                        "Only the first {shown} of {rows} rows, in the order shown, are in "
+                        "this sheet; every row is in the file {file} beside this workbook.",
+                        shown=count(max_rows),
+                        rows=count(max_rows + cut),
+                        file=f"{Path(whole).name}/{file.name}",
+                    )
+                    defs.append((sheet, "", said))
+                elif cut > 0:
                     defs.append(
                         (
                             sheet,
@@ -226,6 +278,7 @@ def write_workbook(
             about = pd.DataFrame(defs, columns=[tr("Sheet"), tr("Column"), tr("Definition")])
             if about.empty:
                 about.loc[0] = ["", "", tr("This report has no tables.")]
+            used = {v.lower() for v in sheets.values()}
             ws = wb.add_worksheet(sheet_name(tr("Definitions"), used))
             for j, w in enumerate((32, 40, 90)):
                 ws.set_column(j, j, w, wrap if j == 2 else None)
@@ -240,6 +293,28 @@ def write_workbook(
         finally:
             wb.close()
     return path
+
+
+def _write_csv(values: pd.DataFrame, headers: list[str], kinds: list[str], path: Path) -> None:
+    """A sheet's values as CSV, atomically: numbers as numbers (full precision), dates as
+    2025-03-27 (a month as its first day: the sheet shows "Mar 2025" of the same value),
+    text as shown in the sheet (formulas neutralised: a spreadsheet opening the CSV would
+    run them too)."""
+    from ._files import write_text
+
+    def iso(v: Any) -> Any:
+        return v.strftime("%Y-%m-%d") if isinstance(v, datetime.date) else v
+
+    frame = pd.DataFrame(
+        {
+            j: values.iloc[:, j].map(iso) if k == "month" else values.iloc[:, j]
+            for j, k in enumerate(kinds)
+        }
+    )
+    frame.columns = headers
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # utf-8-sig: Excel on Windows reads a CSV without the mark in the system's code page
+    write_text(path, frame.to_csv(index=False, lineterminator="\r\n"), encoding="utf-8-sig")
 
 
 def _plain(col: pd.Series) -> list[Any]:

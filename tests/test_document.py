@@ -435,3 +435,42 @@ def test_a_long_table_shows_its_first_rows_on_the_page_and_says_where_the_rest_i
     with capture_output() as out:  # a table that fits: all of it, no sentence
         document._show_table(document.Table(name="t", title="t", frame=frame.iloc[:3]), "CNY")
     assert "A0002" in out.stdout and len(said) == 1
+    # longer than a sheet: the page names the sheet with the first rows and the CSV file
+    monkeypatch.setattr(document, "SHEET_ROWS", 220)
+    long = document.Table(name="Every account: churn risk", title="Risk", frame=frame)
+    with capture_output():
+        document._show_table(
+            long, "CNY", {"Every account: churn risk": "Every account  churn risk"}
+        )
+    assert said[-1] == (
+        f"*The first 200 of {rows} rows, in the order shown; the workbook tables.xlsx holds "
+        "the first 220 (sheet “Every account  churn risk”) and the file "
+        "tables/Every account churn risk.csv every row.*"
+    )
+
+
+def test_a_report_writes_a_table_longer_than_a_sheet_whole_as_csv(report, tmp_path, monkeypatch):
+    """With the sheet cap below the sample's longest table, that table's sheet keeps the
+    first rows, its CSV beside the workbook has every row with the sheet's headers, and
+    the page names both; a later write with the cap back leaves no stale CSV."""
+    from openpyxl import load_workbook
+
+    from kamlib import document
+
+    name, frame = max(report.tables.items(), key=lambda kv: len(kv[1]))
+    cap = len(frame) // 2
+    monkeypatch.setattr(document, "SHEET_ROWS", cap)
+    _, xlsx = report.write(tmp_path)
+    files = list((tmp_path / "tables").glob("*.csv"))
+    longer = [n for n, t in report.tables.items() if len(t) > cap]
+    assert len(files) == len(longer) >= 1
+    from kamlib._excel import csv_name
+
+    back = pd.read_csv(tmp_path / "tables" / csv_name(name), encoding="utf-8-sig")
+    sheet = load_workbook(xlsx)[report.sheets[name]]
+    assert sheet.max_row == cap + 1 and len(back) == len(frame)  # header + cap; every row
+    assert [c.value for c in sheet[1]] == list(back.columns)
+    assert [c.value for c in sheet["A"][1:4]] == back.iloc[:3, 0].tolist()
+    monkeypatch.setattr(document, "SHEET_ROWS", 10**6)
+    report.write(tmp_path)
+    assert list((tmp_path / "tables").glob("*.csv")) == []

@@ -80,3 +80,46 @@ def test_a_table_longer_than_a_sheet_is_capped_and_says_so(tmp_path):
     assert len(list(wb["Small"].iter_rows(values_only=True))) == 4
     said = [r[2] for r in wb["Definitions"].iter_rows(values_only=True) if r[0] == "Accounts"]
     assert any("first 10 of 25 rows" in str(x) and "last 15 rows" in str(x) for x in said)
+
+
+def test_a_table_longer_than_the_cap_is_written_whole_as_csv(tmp_path):
+    """With a folder for whole tables, a cut table is also written whole as CSV: UTF-8 with
+    a byte-order mark (Excel on Windows reads Chinese right), the sheet's headers, every
+    row in order, numbers at full precision, dates ISO (a month its first day), and formulas
+    neutralised; the Definitions sheet names the file. A table that fits gets no file."""
+    from kamlib._excel import write_workbook
+
+    n = 25
+    t = pd.DataFrame(
+        {
+            "account_id": [f"A{i:03d}" for i in range(n)],
+            "name": ["=HYPERLINK(1)" if i == 20 else f"客户{i}" for i in range(n)],
+            "revenue": [i / 3 for i in range(n)],
+            "month": pd.Timestamp("2025-03-01"),
+            "churn_date": pd.Timestamp("2025-04-27"),
+        }
+    )
+    whole = tmp_path / "tables"
+    path = write_workbook(
+        {"Every account: churn risk": t, "Small": t.head(3)},
+        tmp_path / "t.xlsx",
+        max_rows=10,
+        whole=whole,
+    )
+    assert [p.name for p in whole.iterdir()] == ["Every account churn risk.csv"]
+    raw = (whole / "Every account churn risk.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the byte-order mark
+    back = pd.read_csv(whole / "Every account churn risk.csv", encoding="utf-8-sig", dtype=str)
+    assert len(back) == n and back.iloc[:, 0].tolist() == t["account_id"].tolist()
+    assert back.iloc[20, 1] == "'=HYPERLINK(1)" and back.iloc[3, 1] == "客户3"
+    assert float(back.iloc[7, 2]) == 7 / 3  # full precision, not as formatted
+    assert set(back.iloc[:, 3]) == {"2025-03-01"} and set(back.iloc[:, 4]) == {"2025-04-27"}
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["Every account  churn risk"]
+    assert [c.value for c in sheet[1]] == list(back.columns)  # the sheet's own headers
+    assert sheet.max_row == 11  # the header and the first 10
+    said = [r[2] for r in wb["Definitions"].iter_rows(values_only=True) if r[0] == sheet.title]
+    assert any(
+        "first 10 of 25 rows" in str(x) and "tables/Every account churn risk.csv" in str(x)
+        for x in said
+    )
