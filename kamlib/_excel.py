@@ -140,16 +140,20 @@ def _sheet_frame(
         k = ks[c]
         col = table[c].reset_index(drop=True)
         if k in ("flag", "code") or (k == "text" and col.dtype == object):
-            col = col.map(
+            col = _each_distinct(
+                col,
                 lambda v, k=k: (
                     v
                     if v is None or (k == "text" and not isinstance(v, (bool, str)))
                     else format_value(v, k)
-                )
+                ),
             )
         elif k in NUMBER_FORMATS and k != "month":
             col = pd.to_numeric(col, errors="coerce")
-        out[i] = col.astype(object).where(col.notna(), None).map(neutralise)
+        # numbers, yes/no and dates cannot be read as a formula: only text is neutralised
+        plain = pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col)
+        col = col.astype(object).where(col.notna(), None)
+        out[i] = col if plain else _each_distinct(col, neutralise)
         h = column_header(c) if c else tr("Item")
         if k == "money" and currency == "CNY":  # plain yuan: "(CNY)" / "（元）"
             h = tr("{column} (CNY)", column=h)
@@ -157,6 +161,24 @@ def _sheet_frame(
             h = tr("{column} ({currency})", column=h, currency=currency)
         headers.append(str(neutralise(h)))
     return out, headers, [ks[c] for c in table.columns], [c or "item" for c in table.columns]
+
+
+def _each_distinct(col: pd.Series, f: Any) -> pd.Series:
+    """``f`` of each value, called once per distinct value where the values are text or
+    yes/no (a code repeats in hundreds of thousands of rows); on each value otherwise
+    (numbers: 1 and True are one key to a hash, and would share a result)."""
+    kind = pd.api.types.infer_dtype(col, skipna=True)
+    if kind not in ("string", "boolean", "empty"):
+        return col.map(f)
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    done = np.empty(len(uniques) + 1, dtype=object)  # the last: a blank's placeholder
+    for j, u in enumerate(uniques):
+        done[j] = f(u)
+    out = done[codes]
+    blank = codes < 0
+    if blank.any():  # None, NaN and NA stay as f makes each of them
+        out[blank] = [f(v) for v in col.to_numpy(dtype=object)[blank]]
+    return pd.Series(out, index=col.index, dtype=object)
 
 
 #: rows a sheet can hold below its header (Excel's limit is 1,048,576 rows in all)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -123,3 +124,28 @@ def test_a_table_longer_than_the_cap_is_written_whole_as_csv(tmp_path):
         "first 10 of 25 rows" in str(x) and "tables/Every account churn risk.csv" in str(x)
         for x in said
     )
+
+
+def test_sheet_values_are_those_of_each_cell_formatted_on_its_own():
+    """The workbook formats a code once per distinct value (a code repeats in hundreds of
+    thousands of rows): the cells must be what formatting each cell alone gives, blanks
+    and yes/no included, and 1 must not take True's text in a mixed column."""
+    from kamlib._excel import _sheet_frame, neutralise
+    from kamlib._tables import format_value
+
+    codes = ["key_account", None, np.nan, "business", "key_account", "=cmd"]
+    mixed = [True, 1, "x", None, 1.5, False]
+    df = pd.DataFrame({"customer_type": codes, "note": pd.Series(mixed, dtype=object)})
+    values, *_ = _sheet_frame(df, {"customer_type": "code", "note": "text"}, None)
+
+    def alone(v, kind):
+        if v is None:
+            return None
+        if kind == "text" and not isinstance(v, (bool, str)):
+            return v
+        return neutralise(format_value(v, kind))
+
+    stored = df["customer_type"].astype(object).tolist()  # as the frame holds them (NA)
+    assert values.iloc[:, 0].tolist() == [alone(v, "code") for v in stored]
+    assert values.iloc[:, 1].tolist() == [alone(v, "text") for v in mixed]
+    assert values.iloc[1, 1] == 1 and isinstance(values.iloc[1, 1], int)  # not True's text
