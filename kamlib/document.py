@@ -2142,7 +2142,11 @@ def _payback_blocks(ctx: _Ctx, s: Section, payback: Any) -> None:
         Table(
             tr("Every key-account contract"),
             tr("Investment, the money expected back over the term and when it pays back"),
-            t.set_index("account_id")[[c for c in cols_all if c in t]],
+            # the largest shortfalls first, then the largest investments (the page and the
+            # sheet of a large branch hold the first rows)
+            t.sort_values(["shortfall", "investment"], ascending=False, kind="stable").set_index(
+                "account_id"
+            )[[c for c in cols_all if c in t]],
         )
     )
 
@@ -2746,7 +2750,11 @@ def _value(ctx: _Ctx, value: Any) -> Section:
             Table(
                 tr("Every contract customer's value ahead"),
                 tr("Value per month, expected months ahead and value ahead of each account"),
-                t.set_index("account_id"),
+                # largest value first: on a large branch the page and the sheet hold the
+                # first rows (PAGE_ROWS, SHEET_ROWS), and those should be the ones to read
+                t.sort_values("residual_value", ascending=False, kind="stable").set_index(
+                    "account_id"
+                ),
                 on_page=False,
             )
         )
