@@ -111,6 +111,11 @@ def test_a_books_remembered_arrays_are_not_changed_by_a_caller():
     p = book.period_revenue()
     p.iloc[:] = 0.0
     assert book.period_revenue().sum() > 0
+    t = book.revenue_trend()
+    want = t.copy()
+    t.iloc[:] = 99.0
+    pd.testing.assert_series_equal(book.revenue_trend(), want)
+    assert book.revenue_trend(min_months=12).notna().sum() < want.notna().sum()  # its own
     assert book.branch("Suzhou")._memo == {}  # a new book remembers nothing of another
 
 
