@@ -289,7 +289,8 @@ class BranchReport:
         """Write ``metrics.json`` and ``tables.xlsx`` into ``output_dir``, and the account
         plans (``plans/index.html``, a page per account, ``plans/plans.xlsx``) when the
         branch has any. A table longer than :data:`SHEET_ROWS` keeps its first rows in
-        its sheet and is written whole as ``tables/<table>.csv``."""
+        its sheet and is written whole as ``tables/<table>.csv`` (CSV files an earlier
+        write left in ``tables/`` are removed: they belong to another workbook)."""
         from .plans import write_plans
         from .report import write_metrics
 
