@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import re
 from pathlib import Path
@@ -95,19 +96,20 @@ def sheet_names(tables: dict[str, Any]) -> dict[str, str]:
     }
 
 
-_BAD_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
+_BAD_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 
 
-def csv_name(name: str) -> str:
-    """The file name of a table written whole as CSV beside a workbook: its name with the
-    characters a file name cannot hold (on any system) made spaces, and ``.csv``.
+def csv_name(sheet: str) -> str:
+    """The file name of a table written whole as CSV beside a workbook: its sheet's name
+    (unique ignoring case, at most 31 characters; see :func:`sheet_names`) with the
+    characters a file name cannot hold on some system made ``_``, and ``.csv``.
 
     Examples
     --------
-    >>> csv_name("Every account: churn risk"), csv_name("每个客户的流失风险")
-    ('Every account churn risk.csv', '每个客户的流失风险.csv')
+    >>> csv_name("Every account  churn risk"), csv_name("每个客户的流失风险"), csv_name('a<b>"c|')
+    ('Every account  churn risk.csv', '每个客户的流失风险.csv', 'a_b__c_.csv')
     """
-    base = " ".join(_BAD_FILE_CHARS.sub(" ", str(name)).split()).strip(". ")[:120]
+    base = _BAD_FILE_CHARS.sub("_", str(sheet)).strip(". ")
     return (base or "table") + ".csv"
 
 
@@ -253,7 +255,7 @@ def write_workbook(
                 values, headers, ks, sources = _sheet_frame(df, (kinds or {}).get(name), currency)
                 sheet = sheets[str(name)]
                 if cut > 0 and whole is not None:  # every row as CSV, the first in the sheet
-                    file = Path(whole) / csv_name(str(name))
+                    file = Path(whole) / csv_name(sheet)
                     _write_csv(values, headers, ks, file)
                     values = values.iloc[:max_rows]
                     said = tr(
@@ -261,7 +263,7 @@ def write_workbook(
                         "this sheet; every row is in the file {file} beside this workbook.",
                         shown=count(max_rows),
                         rows=count(max_rows + cut),
-                        file=f"{Path(whole).name}/{file.name}",
+                        file=Path(os.path.relpath(file, path.parent)).as_posix(),
                     )
                     defs.append((sheet, "", said))
                 elif cut > 0:
@@ -325,11 +327,16 @@ def _write_csv(values: pd.DataFrame, headers: list[str], kinds: list[str], path:
     from ._files import write_text
 
     def iso(v: Any) -> Any:
+        if isinstance(v, datetime.datetime) and v.time() != datetime.time(0):
+            return v.strftime("%Y-%m-%d %H:%M:%S")  # a time of day is kept
         return v.strftime("%Y-%m-%d") if isinstance(v, datetime.date) else v
+
+    def finite(col: pd.Series) -> pd.Series:  # the sheet shows an error cell; the CSV a blank
+        return col.where(~col.isin([math.inf, -math.inf]), None)
 
     frame = pd.DataFrame(
         {
-            j: values.iloc[:, j].map(iso) if k == "month" else values.iloc[:, j]
+            j: values.iloc[:, j].map(iso) if k == "month" else finite(values.iloc[:, j])
             for j, k in enumerate(kinds)
         }
     )

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book
-from ._excel import write_workbook
+from ._excel import csv_name, write_workbook
 from ._format import MISSING, count, money, names_list, number, period, pvalue, ratio, share
 from ._i18n import N_, current_language, language, ntr, tr
 from ._labels import label
@@ -150,7 +150,7 @@ def _show_table(table: Table, currency: str, sheets: dict[str, str] | None = Non
     the CSV file for a table longer than :data:`SHEET_ROWS`). ``sheets``: the workbook's
     sheet of each table (:func:`kamlib._excel.sheet_names`; this table alone without it)."""
     from ._display import show_table
-    from ._excel import csv_name, sheet_names
+    from ._excel import sheet_names
 
     frame = table.frame if table.display is None else table.display
     n = len(frame)
@@ -166,7 +166,7 @@ def _show_table(table: Table, currency: str, sheets: dict[str, str] | None = Non
             rows=count(n),
             sheet_rows=count(SHEET_ROWS),
             sheet=sheet,
-            file=f"{WHOLE_TABLES}/{csv_name(table.name)}",
+            file=f"{WHOLE_TABLES}/{csv_name(sheet)}",
         )
     else:
         said = tr(
@@ -289,8 +289,8 @@ class BranchReport:
         """Write ``metrics.json`` and ``tables.xlsx`` into ``output_dir``, and the account
         plans (``plans/index.html``, a page per account, ``plans/plans.xlsx``) when the
         branch has any. A table longer than :data:`SHEET_ROWS` keeps its first rows in
-        its sheet and is written whole as ``tables/<table>.csv`` (CSV files an earlier
-        write left in ``tables/`` are removed: they belong to another workbook)."""
+        its sheet and is written whole as ``tables/<sheet>.csv`` (such a file an earlier
+        write of a table now short enough left is removed; nothing else in the folder)."""
         from .plans import write_plans
         from .report import write_metrics
 
@@ -298,10 +298,14 @@ class BranchReport:
         out.mkdir(parents=True, exist_ok=True)
         if self.plans is not None and len(self.plans):
             write_plans(self.plans, out, branch=self.branch, as_of=self.as_of, lang=self.lang)
-        # whole tables of an earlier write here would sit beside a workbook they no longer
-        # belong to: only this write's are kept
-        for stale in (out / WHOLE_TABLES).glob("*.csv"):
-            stale.unlink()
+        # a whole table an earlier write of this report left, now short enough for its
+        # sheet, would sit beside a workbook it no longer belongs to (only the files this
+        # report's tables would be written to are looked at: nothing else in the folder)
+        sheets = self.sheets
+        for name, sheet in sheets.items():
+            stale = out / WHOLE_TABLES / csv_name(sheet)
+            if len(self.tables[name]) <= SHEET_ROWS and stale.is_file():
+                stale.unlink()
         with language(self.lang):
             kinds: dict[str, dict[str, str]] = {}
             for b in self.blocks():
@@ -2751,8 +2755,8 @@ def _value(ctx: _Ctx, value: Any) -> Section:
             Table(
                 tr("Every contract customer's value ahead"),
                 tr("Value per month, expected months ahead and value ahead of each account"),
-                # largest value first: on a large branch the page and the sheet hold the
-                # first rows (PAGE_ROWS, SHEET_ROWS), and those should be the ones to read
+                # largest value first: on a large branch the sheet holds only the first
+                # rows (SHEET_ROWS), and those should be the ones to read
                 t.sort_values("residual_value", ascending=False, kind="stable").set_index(
                     "account_id"
                 ),

@@ -445,14 +445,15 @@ def test_a_long_table_shows_its_first_rows_on_the_page_and_says_where_the_rest_i
     assert said[-1] == (
         f"*The first 200 of {rows} rows, in the order shown; the workbook tables.xlsx holds "
         "the first 220 (sheet “Every account  churn risk”) and the file "
-        "tables/Every account churn risk.csv every row.*"
+        "tables/Every account  churn risk.csv every row.*"
     )
 
 
 def test_a_report_writes_a_table_longer_than_a_sheet_whole_as_csv(report, tmp_path, monkeypatch):
     """With the sheet cap below the sample's longest table, that table's sheet keeps the
     first rows, its CSV beside the workbook has every row with the sheet's headers, and
-    the page names both; a later write with the cap back leaves no stale CSV."""
+    the page names both (where the table is on the page and longer than the page shows);
+    a later write with the cap back removes that CSV and nothing else in the folder."""
     from openpyxl import load_workbook
 
     from kamlib import document
@@ -466,11 +467,22 @@ def test_a_report_writes_a_table_longer_than_a_sheet_whole_as_csv(report, tmp_pa
     assert len(files) == len(longer) >= 1
     from kamlib._excel import csv_name
 
-    back = pd.read_csv(tmp_path / "tables" / csv_name(name), encoding="utf-8-sig")
+    back = pd.read_csv(tmp_path / "tables" / csv_name(report.sheets[name]), encoding="utf-8-sig")
     sheet = load_workbook(xlsx)[report.sheets[name]]
     assert sheet.max_row == cap + 1 and len(back) == len(frame)  # header + cap; every row
     assert [c.value for c in sheet[1]] == list(back.columns)
     assert [c.value for c in sheet["A"][1:4]] == back.iloc[:3, 0].tolist()
+    said: list[str] = []
+    monkeypatch.setattr(document, "_show_markdown", said.append)
+    from IPython.utils.capture import capture_output
+
+    with capture_output():
+        report.show()
+    on_page = any(isinstance(b, Table) and b.on_page and b.name == name for b in report.blocks())
+    if on_page and len(frame) > document.PAGE_ROWS:
+        assert any(f"tables/{csv_name(report.sheets[name])}" in x for x in said)
+    mine = tmp_path / "tables" / "my own notes.csv"  # a file the report did not write
+    mine.write_text("kept")
     monkeypatch.setattr(document, "SHEET_ROWS", 10**6)
     report.write(tmp_path)
-    assert list((tmp_path / "tables").glob("*.csv")) == []
+    assert list((tmp_path / "tables").glob("*.csv")) == [mine] and mine.read_text() == "kept"

@@ -98,6 +98,7 @@ def test_a_table_longer_than_the_cap_is_written_whole_as_csv(tmp_path):
             "revenue": [i / 3 for i in range(n)],
             "month": pd.Timestamp("2025-03-01"),
             "churn_date": pd.Timestamp("2025-04-27"),
+            "ratio": [float("inf") if i == 5 else 1.0 for i in range(n)],
         }
     )
     whole = tmp_path / "tables"
@@ -107,21 +108,22 @@ def test_a_table_longer_than_the_cap_is_written_whole_as_csv(tmp_path):
         max_rows=10,
         whole=whole,
     )
-    assert [p.name for p in whole.iterdir()] == ["Every account churn risk.csv"]
-    raw = (whole / "Every account churn risk.csv").read_bytes()
+    assert [p.name for p in whole.iterdir()] == ["Every account  churn risk.csv"]
+    raw = (whole / "Every account  churn risk.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # the byte-order mark
-    back = pd.read_csv(whole / "Every account churn risk.csv", encoding="utf-8-sig", dtype=str)
+    back = pd.read_csv(whole / "Every account  churn risk.csv", encoding="utf-8-sig", dtype=str)
     assert len(back) == n and back.iloc[:, 0].tolist() == t["account_id"].tolist()
     assert back.iloc[20, 1] == "'=HYPERLINK(1)" and back.iloc[3, 1] == "客户3"
     assert float(back.iloc[7, 2]) == 7 / 3  # full precision, not as formatted
     assert set(back.iloc[:, 3]) == {"2025-03-01"} and set(back.iloc[:, 4]) == {"2025-04-27"}
+    assert pd.isna(back.iloc[5, 5]) and back.iloc[4, 5] == "1.0"  # inf: a blank, not "inf"
     wb = openpyxl.load_workbook(path)
     sheet = wb["Every account  churn risk"]
     assert [c.value for c in sheet[1]] == list(back.columns)  # the sheet's own headers
     assert sheet.max_row == 11  # the header and the first 10
     said = [r[2] for r in wb["Definitions"].iter_rows(values_only=True) if r[0] == sheet.title]
     assert any(
-        "first 10 of 25 rows" in str(x) and "tables/Every account churn risk.csv" in str(x)
+        "first 10 of 25 rows" in str(x) and "tables/Every account  churn risk.csv" in str(x)
         for x in said
     )
 
