@@ -453,6 +453,60 @@ class Book:
             "months", lambda: pd.DatetimeIndex(sorted(self.table("billing")["month"].unique()))
         )
 
+    def account_months(self) -> pd.DataFrame | None:
+        """Billed revenue per account and month, or None without billing.
+
+        One row per (``account_id``, ``month``) pair the billing holds, ``revenue`` the sum
+        of its billing lines (a pair whose lines have no revenue sums to 0), in the order
+        the pairs first appear. What every figure by account and month starts from.
+
+        Examples
+        --------
+        >>> import kamlib
+        >>> book = kamlib.load(kamlib.sample_path())
+        >>> am = book.account_months()
+        >>> list(am.columns)
+        ['account_id', 'month', 'revenue']
+        >>> bool(abs(am["revenue"].sum() - book.billing["revenue"].sum()) < 1e-6)
+        True
+        """
+        if not self.has("billing"):
+            return None
+        # memoised: the KPIs, the revenue trend, contract payback, the key-account list,
+        # service and migration churn each grouped every billing line by account and
+        # month (15 million lines in a 400,000-account branch)
+        return self.memo("account_months", self._account_months).copy(deep=False)
+
+    def _account_months(self) -> pd.DataFrame:
+        b = self.table("billing")[["account_id", "month", "revenue"]]
+        return b.groupby(["account_id", "month"], sort=False, as_index=False, observed=True)[
+            "revenue"
+        ].sum()
+
+    def billed(self) -> pd.DataFrame | None:
+        """Per billed account (index ``account_id``): ``revenue`` over the billing window
+        and ``months``, the number of months it was billed in; None without billing.
+        Accounts without billing rows are not in it.
+
+        Examples
+        --------
+        >>> import kamlib
+        >>> book = kamlib.load(kamlib.sample_path())
+        >>> b = book.billed()
+        >>> int(b["months"].max()) == len(book.months())
+        True
+        """
+        if not self.has("billing"):
+            return None
+        return self.memo("billed", self._billed).copy(deep=False)
+
+    def _billed(self) -> pd.DataFrame:
+        am = self.account_months()
+        assert am is not None
+        return am.groupby("account_id", sort=False, observed=True).agg(
+            revenue=("revenue", "sum"), months=("month", "size")
+        )
+
     def observation_start(self) -> pd.Timestamp | None:
         """When observation began: ``observed_from`` if given, else the first billing
         month, else None (unknown: a snapshot export without ``observed_from``).
@@ -481,11 +535,8 @@ class Book:
     def _monthly_revenue(self) -> pd.Series | None:
         ids = self.accounts["account_id"]
         if self.has("billing"):
-            per = (
-                self.table("billing")
-                .groupby("account_id", sort=False)
-                .agg(revenue=("revenue", "sum"), months=("month", "nunique"))
-            )
+            per = self.billed()
+            assert per is not None
             out = (per["revenue"] / per["months"]).rename("monthly_revenue")
             return lookup(ids, out).set_axis(pd.Index(ids))
         if "monthly_revenue" in self.accounts and self.accounts["monthly_revenue"].notna().any():
@@ -525,8 +576,9 @@ class Book:
         if source == "billing":
             if not self.has("billing"):
                 return pd.Series(0.0, index=ids, name="revenue")
-            per = self.table("billing").groupby("account_id")["revenue"].sum()
-            return per.reindex(ids).fillna(0.0).rename("revenue")
+            billed = self.billed()
+            assert billed is not None
+            return billed["revenue"].reindex(ids).fillna(0.0).rename("revenue")
         if source not in REVENUE_SOURCES:
             raise ValueError(f"unknown revenue source {source!r}: one of {REVENUE_SOURCES}")
         column = source.split(".", 1)[1]
@@ -560,9 +612,9 @@ class Book:
         return trend.copy(deep=False)
 
     def _revenue_trend(self, min_months: int) -> pd.Series:
-        b = self.table("billing")
-        per = b.groupby(["account_id", "month"], sort=False)["revenue"].sum()
-        mat = per.unstack("month").sort_index(axis=1)
+        am = self.account_months()
+        assert am is not None
+        mat = am.pivot(index="account_id", columns="month", values="revenue").sort_index(axis=1)
         y = mat.to_numpy(dtype="float64")
         w = np.isfinite(y) & (y > 0)
         y = np.where(w, y, 0.0)

@@ -626,10 +626,9 @@ def churn_types(book: Book) -> ChurnTypes:
     out["arpu_change"] = np.nan
     if book.has("billing") and "churn_date" in acc and (ctype == "migration").any():
         mig = acc.loc[ctype == "migration", ["account_id", "churn_date"]]
-        bill = (
-            book.table("billing").groupby(["account_id", "month"], as_index=False)["revenue"].sum()
-        )
-        bill = bill.merge(mig, on="account_id")
+        am = book.account_months()
+        assert am is not None  # has("billing")
+        bill = am.merge(mig, on="account_id")
         bill["after"] = bill["month"] >= bill["churn_date"].dt.to_period("M").dt.to_timestamp()
         per = bill.groupby(["account_id", "after"])["revenue"].mean().unstack()
         if True in per and False in per:

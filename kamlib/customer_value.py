@@ -656,7 +656,9 @@ def _value_per_month(
 
         p = pnl_of(book, pnl, cost_model)
         profit = pd.Series(p.table["profit"].to_numpy(), index=pd.Index(p.table["account_id"]))
-        months = book.table("billing").groupby("account_id")["month"].nunique()
+        billed = book.billed()
+        assert billed is not None  # has("billing") above
+        months = billed["months"]
         per = profit / lookup(pd.Series(profit.index), months).set_axis(profit.index)
         v = lookup(acc["account_id"], per).set_axis(acc.index).astype(float)
         return (

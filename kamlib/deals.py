@@ -293,9 +293,10 @@ def contract_payback(
     held = np.zeros(n, dtype="int64")
     recent = np.full(n, np.nan)
     if book.has("billing") and len(window):
-        bill = book.table("billing")
-        per = bill.groupby(["account_id", "month"], sort=False)["revenue"].sum()
-        mat = per.unstack("month").reindex(columns=window).fillna(0.0)
+        am = book.account_months()
+        assert am is not None  # has("billing")
+        mat = am.pivot(index="account_id", columns="month", values="revenue")
+        mat = mat.reindex(columns=window).fillna(0.0)
         rows = mat.reindex(ids.to_numpy()).fillna(0.0).to_numpy(dtype="float64")
         mids = (window + _MID_MONTH).to_numpy()[None, :]
         # contracts x months: the billing months within each contract's live dates

@@ -139,8 +139,9 @@ def _accounts(book: Book, pnl: PnL) -> _Accounts:
     )
     # a churner's own year: its money per month billed (it left part-way through)
     if book.has("billing"):
-        billed = book.table("billing").groupby("account_id", sort=False)["month"].nunique()
-        n = lookup(acc["account_id"], billed.astype("float64")).to_numpy(dtype="float64")
+        billed = book.billed()
+        assert billed is not None  # has("billing") above
+        n = lookup(acc["account_id"], billed["months"].astype("float64")).to_numpy(dtype="float64")
     else:
         n = np.full(len(acc), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):

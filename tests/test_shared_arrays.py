@@ -131,3 +131,35 @@ def test_analyses_given_one_pnl_share_its_sorts():
     pd.testing.assert_frame_equal(d.table, kamlib.decile_table(book).table)
     assert w.peak == kamlib.whale_curve(book).peak
     assert c.gini == pytest.approx(kamlib.concentration(book, value="profit").gini, nan_ok=True)
+
+
+def test_account_months_equal_a_plain_sum_of_the_billing_lines():
+    book = kamlib.load(kamlib.sample_path()).branch("Suzhou")
+    bill = book.billing
+    want: dict[tuple[str, pd.Timestamp], float] = {}
+    for a, m, r in zip(bill["account_id"], bill["month"], bill["revenue"], strict=True):
+        want[(str(a), m)] = want.get((str(a), m), 0.0) + (0.0 if pd.isna(r) else float(r))
+    am = book.account_months()
+    got = {(str(a), m): r for a, m, r in zip(am["account_id"], am["month"], am["revenue"])}
+    assert got.keys() == want.keys()  # one row per pair billed, none more
+    assert max(abs(got[k] - want[k]) for k in want) < 1e-6
+    billed = book.billed()
+    months = {a: sum(1 for (b, _) in want if b == a) for a in {a for a, _ in want}}
+    assert billed["months"].rename(index=str).to_dict() == months
+    # ARPU's denominator: every (account, month) pair billed, counted once
+    k = kamlib.kpis(book, "Suzhou").table.loc["arpu", "branch"]
+    assert k == pytest.approx(sum(want.values()) / len(want))
+    # remembered, and a caller changing its copy changes nothing
+    kept_am, kept_billed = am.copy(), billed.copy()
+    am["revenue"] = -1.0
+    billed.iloc[:, 0] = -1.0
+    pd.testing.assert_frame_equal(book.account_months(), kept_am)
+    pd.testing.assert_frame_equal(book.billed(), kept_billed)
+
+
+def test_account_months_of_a_book_without_billing_are_none():
+    book = kamlib.load(kamlib.sample_path())
+    from dataclasses import replace
+
+    bare = replace(book, billing=None)
+    assert bare.account_months() is None and bare.billed() is None
