@@ -483,6 +483,50 @@ class Book:
             "revenue"
         ].sum()
 
+    def account_products(self) -> pd.DataFrame | None:
+        """Billing per account and product, or None without billing.
+
+        One row per (``account_id``, ``product``) pair billed, in the order the pairs
+        first appear: ``revenue`` (summed over the window), ``months`` (months billed: the
+        billing has one line per account, month and product), ``first`` (the first month
+        billed) and ``lines_with_revenue`` (lines whose revenue is not 0). A line without
+        a product is in no pair.
+
+        Examples
+        --------
+        >>> import kamlib
+        >>> ap = kamlib.load(kamlib.sample_path()).account_products()
+        >>> list(ap.columns)
+        ['account_id', 'product', 'revenue', 'months', 'first', 'lines_with_revenue']
+        """
+        if not self.has("billing"):
+            return None
+        # memoised: white space, sales potential, the needs features, the segment
+        # profiles, the opportunity matrix and the managers' new business each grouped
+        # every billing line by account and product
+        return self.memo("account_products", self._account_products).copy(deep=False)
+
+    def _account_products(self) -> pd.DataFrame:
+        b = self.table("billing")
+        rev = b["revenue"].to_numpy(dtype="float64", na_value=0.0)
+        lines = pd.DataFrame(
+            {
+                "account_id": b["account_id"],
+                "product": b["product"],
+                "revenue": b["revenue"],
+                "month": b["month"],
+                "nonzero": rev != 0,
+            }
+        )
+        return lines.groupby(
+            ["account_id", "product"], sort=False, as_index=False, observed=True
+        ).agg(
+            revenue=("revenue", "sum"),
+            months=("month", "size"),
+            first=("month", "min"),
+            lines_with_revenue=("nonzero", "sum"),
+        )
+
     def billed(self) -> pd.DataFrame | None:
         """Per billed account (index ``account_id``): ``revenue`` over the billing window
         and ``months``, the number of months it was billed in; None without billing.

@@ -353,15 +353,14 @@ def _new_business(book: Book, after: int) -> pd.DataFrame | None:
     or more into the billing window (index account_id); None without billing."""
     if not book.has("billing"):
         return None
-    b = book.table("billing")
-    months = book.months()
-    first_month = months[0]
-    first = b.groupby(["account_id", "product"], sort=False, observed=True)["month"].transform(
-        "min"
-    )
+    ap = book.account_products()
+    assert ap is not None
+    first_month = book.months()[0]
+    first = ap["first"]
     into = (first.dt.year - first_month.year) * 12 + (first.dt.month - first_month.month)
-    new = (into >= after).to_numpy() & (b["revenue"].to_numpy(dtype=float, na_value=0.0) != 0)
-    nb = b.loc[new]
+    # a product line is new business if first billed late enough and billed something
+    # (a line of 0 adds nothing to the revenue, nor a product to the count)
+    nb = ap.loc[(into >= after).to_numpy() & (ap["lines_with_revenue"] > 0).to_numpy()]
     g = nb.groupby("account_id", sort=False, observed=True)
     return pd.DataFrame(
         {"new_business_revenue": g["revenue"].sum(), "new_products": g["product"].nunique()}

@@ -73,10 +73,11 @@ def needs_features(book: Book, *, rules: str | Path | dict | None = None) -> pd.
     ids = acc.index[keep]
     f = pd.DataFrame(index=ids)
     if book.has("billing"):
-        b = book.table("billing")
-        b = b[b["account_id"].isin(ids)]
-        by_prod = b.groupby(["account_id", "product"])["revenue"].sum().unstack(fill_value=0.0)
-        by_prod = by_prod.reindex(ids)
+        ap = book.account_products()
+        assert ap is not None
+        ap = ap[ap["account_id"].isin(ids)]
+        by_prod = ap.pivot(index="account_id", columns="product", values="revenue")
+        by_prod = by_prod.fillna(0.0).reindex(ids)
         total = by_prod.sum(axis=1)
         f["products_held"] = (by_prod > 0).sum(axis=1).where(total > 0)
         adv = [p for p in r["advanced_products"] if p in by_prod.columns]

@@ -134,9 +134,10 @@ def segment_profile(
             tr("segments under {n} accounts get a churn count, not a rate", n=count(min_accounts))
         )
     if book.has("billing"):
-        b = book.table("billing")
-        b = b.assign(segment=lookup(b["account_id"], lab)).dropna(subset=["segment"])
-        prod = b.groupby(["segment", "product"])["revenue"].sum()
+        ap = book.account_products()
+        assert ap is not None
+        ap = ap.assign(segment=lookup(ap["account_id"], lab)).dropna(subset=["segment"])
+        prod = ap.groupby(["segment", "product"])["revenue"].sum()
         share = prod / prod.groupby(level=0).transform("sum")
         out["top_products"] = pd.Series(
             {
@@ -538,14 +539,11 @@ def opportunity_matrix(
     months = max(len(book.months()), 1)
     by_prod = None
     if book.has("billing"):
-        b = book.table("billing")
-        by_prod = (
-            b[b["account_id"].isin(df.index)]
-            .groupby(["account_id", "product"])["revenue"]
-            .sum()
-            .unstack(fill_value=0.0)
-            / months
-        )
+        ap = book.account_products()
+        assert ap is not None
+        ap = ap[ap["account_id"].isin(df.index)]
+        by_prod = ap.pivot(index="account_id", columns="product", values="revenue").fillna(0.0)
+        by_prod = by_prod / months
     pnl_t = pnl.table.set_index("account_id") if pnl is not None and pnl.has_costs else None
     targets = segment_targets(book, segments, market=market).table if market is not None else None
     for seg, s in df.groupby("segment", sort=True):

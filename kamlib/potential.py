@@ -62,12 +62,10 @@ def _product_spend(book: Book, ids: pd.Index) -> pd.DataFrame:
     ``product``, ``revenue`` (over the window), ``monthly`` (revenue / months billed for
     that product, so a product taken up in October is not diluted by empty months, as
     :meth:`Book.monthly_revenue`) and ``held`` (revenue > 0)."""
-    b = book.table("billing")
-    b = b[b["account_id"].isin(ids)]
-    g = b.groupby(["account_id", "product"], observed=True, sort=False).agg(
-        revenue=("revenue", "sum"), months=("month", "nunique")
-    )
-    out = g.reset_index()
+    ap = book.account_products()
+    assert ap is not None  # callers check has("billing")
+    out = ap.loc[ap["account_id"].isin(ids), ["account_id", "product", "revenue", "months"]]
+    out = out.reset_index(drop=True)
     out["monthly"] = out["revenue"] / out["months"].where(out["months"] > 0)
     out["held"] = out["revenue"] > 0
     return out.drop(columns="months")

@@ -163,3 +163,32 @@ def test_account_months_of_a_book_without_billing_are_none():
 
     bare = replace(book, billing=None)
     assert bare.account_months() is None and bare.billed() is None
+
+
+def test_account_products_equal_a_plain_walk_over_the_billing_lines():
+    book = kamlib.load(kamlib.sample_path()).branch("Hangzhou")
+    bill = book.billing
+    want: dict[tuple[str, str], list] = {}
+    for a, p, m, r in zip(
+        bill["account_id"], bill["product"], bill["month"], bill["revenue"], strict=True
+    ):
+        w = want.setdefault((str(a), str(p)), [0.0, 0, m, 0])
+        r = 0.0 if pd.isna(r) else float(r)
+        w[0] += r
+        w[1] += 1
+        w[2] = min(w[2], m)
+        w[3] += r != 0
+    ap = book.account_products()
+    got = {
+        (str(a), str(p)): [r, n, f, k]
+        for a, p, r, n, f, k in ap[
+            ["account_id", "product", "revenue", "months", "first", "lines_with_revenue"]
+        ].itertuples(index=False)
+    }
+    assert got.keys() == want.keys()
+    for k, (r, n, f, nz) in want.items():
+        assert got[k][0] == pytest.approx(r, abs=1e-6)
+        assert got[k][1:] == [n, f, nz]
+    kept = ap.copy()
+    ap["revenue"] = 0.0
+    pd.testing.assert_frame_equal(book.account_products(), kept)
