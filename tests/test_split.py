@@ -202,3 +202,24 @@ def test_a_branch_lacking_a_month_of_billing_still_gets_the_operator_figures(tmp
     same_both_ways(d, tmp_path)
     m = json.loads((tmp_path / "split" / "kamlib-prepared.json").read_text("utf-8"))
     assert np.isfinite(m["operator"]["kpis"]["arpu"])
+
+
+def test_a_written_branch_read_back_unvalidated_is_the_branch_load_gives(operator, tmp_path):
+    """prepare's second pass (the operator's models) reads each branch it has just
+    written without validating it again: the same tables and settings as
+    ``kamlib.load(..., branch=)``, which validates them."""
+    from kamlib._split import _written_book
+
+    out = prepare_by_branch(operator, tmp_path / "split")
+    m = json.loads((out / "kamlib-prepared.json").read_text("utf-8"))
+    for b, folder in m["branches"].items():
+        fast, checked = _written_book(out / folder, m), kamlib.load(out, branch=b)
+        for t in TABLES:
+            a, c = getattr(fast, t), getattr(checked, t)
+            if a is None or c is None:
+                assert a is None and c is None, (b, t)
+            else:
+                pd.testing.assert_frame_equal(a, c, check_exact=True, obj=f"{b}.{t}")
+        for what in ("name", "currency", "as_of", "observed_from", "revenue_basis"):
+            assert getattr(fast, what) == getattr(checked, what), (b, what)
+        assert (fast.assumed, fast.computed) == (checked.assumed, checked.computed)
