@@ -140,7 +140,9 @@ def test_account_months_equal_a_plain_sum_of_the_billing_lines():
     for a, m, r in zip(bill["account_id"], bill["month"], bill["revenue"], strict=True):
         want[(str(a), m)] = want.get((str(a), m), 0.0) + (0.0 if pd.isna(r) else float(r))
     am = book.account_months()
-    got = {(str(a), m): r for a, m, r in zip(am["account_id"], am["month"], am["revenue"])}
+    got = {
+        (str(a), m): r for a, m, r in zip(am["account_id"], am["month"], am["revenue"], strict=True)
+    }
     assert got.keys() == want.keys()  # one row per pair billed, none more
     assert max(abs(got[k] - want[k]) for k in want) < 1e-6
     billed = book.billed()
