@@ -55,6 +55,38 @@ def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     return pd.Series(taken, index=keys.index, name=values.name, copy=False)
 
 
+def positions(col: pd.Series, keys: pd.Index) -> np.ndarray:
+    """``keys.get_indexer(col)``: each row's position among the unique ``keys``, -1 where
+    it is not among them.
+
+    For string ids by Arrow's hash lookup: pandas turns Arrow strings into Python objects
+    first (2.2 s against 0.3 s for the 15 million billing lines of a 400,000-account
+    branch). Other dtypes, and keys that are not unique, go to ``get_indexer``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> positions(pd.Series(["b", "x", None, "a"]), pd.Index(["a", "b"])).tolist()
+    [1, -1, -1, 0]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def text(t: Any) -> bool:
+        return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+
+    try:
+        k = pa.array(col, from_pandas=True)
+        v = pa.array(keys, from_pandas=True)
+        if not (text(k.type) and text(v.type)) or not keys.is_unique:
+            raise TypeError("not unique string ids")
+        v = v.cast(k.type)
+    except (pa.ArrowException, TypeError, ValueError):
+        return keys.get_indexer(col)
+    found = pc.index_in(k, value_set=v).fill_null(-1)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.intp)
+
+
 def has_column(book: Book, column: str, *, caller: str) -> bool:
     """Whether the accounts table has ``column``: False for a column of the data model the
     data lack (the caller says so and goes on), a ConfigError for a name that is neither

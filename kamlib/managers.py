@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._book import Book
+from ._book import Book, positions
 from ._format import count, money
 from ._i18n import ntr, tr
 from ._result import Result, axes, figures, nothing_to_draw
@@ -822,7 +822,7 @@ def _split_time(
     exposed_days = np.zeros(n)
     exposed_event = np.zeros(n, dtype=bool)
     is_exposed = np.zeros(n, dtype=bool)
-    pos = pd.Index(acc["account_id"]).get_indexer(exposures["account_id"])
+    pos = positions(exposures["account_id"], pd.Index(acc["account_id"]))
     lo_all = pd.to_datetime(exposures["end"])
     iv = pd.DataFrame(
         {

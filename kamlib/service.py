@@ -24,7 +24,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from ._book import Book, has_column, lookup
+from ._book import Book, has_column, lookup, positions
 from ._format import count, money, number, share
 from ._i18n import N_, ntr, tr
 from ._result import Result, axes, figures, nothing_to_draw
@@ -972,7 +972,7 @@ def complaint_rate(
     comp = tk.loc[tk["kind"].isin(kinds).to_numpy(dtype=bool, na_value=False)]
     acc = book.accounts
     keys, notes = _groups(book, by, "complaint_rate")
-    pos = pd.Index(acc["account_id"]).get_indexer(comp["account_id"])
+    pos = positions(comp["account_id"], pd.Index(acc["account_id"]))
     comp_group = np.where(pos >= 0, keys[np.maximum(pos, 0)], "unknown")
     comp_period = pd.PeriodIndex(pd.to_datetime(comp["opened"]), freq=freq)
     churned = (acc["status"] == "churned").to_numpy(dtype=bool, na_value=False)
@@ -1299,7 +1299,7 @@ def satisfaction_trend(
 
         tiers = value_tiers(book)
     acc = book.accounts
-    pos = pd.Index(acc["account_id"]).get_indexer(sv["account_id"])
+    pos = positions(sv["account_id"], pd.Index(acc["account_id"]))
     group = np.where(pos >= 0, keys[np.maximum(pos, 0)], "unknown")
     period = pd.PeriodIndex(pd.to_datetime(sv["date"]), freq=freq)
     score = sv["score"].to_numpy(dtype=float)
@@ -1606,7 +1606,7 @@ def _split(
     exposed_event = np.zeros(n, dtype=bool)
     if failures.empty:
         return exposed_days, exposed_event
-    i = ids.get_indexer(failures["account_id"])
+    i = positions(failures["account_id"], ids)
     lo = pd.to_datetime(failures["at"])
     iv = pd.DataFrame(
         {
@@ -1792,7 +1792,7 @@ def service_churn(book: Book, *, rules: Rules = None, tiers: Any = None) -> Serv
     first = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
     n_fail = pd.Series(0, index=ids)
     if len(failures):
-        fi = ids.get_indexer(failures["account_id"])
+        fi = positions(failures["account_id"], ids)
         ok = fi >= 0
         ff = pd.DataFrame({"i": fi[ok], "at": pd.to_datetime(failures["at"]).to_numpy()[ok]})
         # failures while the account was at risk (not after it left)

@@ -194,3 +194,21 @@ def test_account_products_equal_a_plain_walk_over_the_billing_lines():
     kept = ap.copy()
     ap["revenue"] = 0.0
     pd.testing.assert_frame_equal(book.account_products(), kept)
+
+
+@pytest.mark.parametrize("dtype", ["string[pyarrow]", "str", "object"])
+def test_positions_are_get_indexer(dtype):
+    from kamlib._book import positions
+
+    rng = np.random.default_rng(5)
+    keys = pd.Index([f"A{i:05d}" for i in rng.permutation(3000)])
+    col = pd.Series([f"A{i:05d}" for i in rng.integers(0, 4000, 20_000)], dtype=dtype)
+    col[::97] = None
+    got = positions(col, keys)
+    want = keys.get_indexer(col.astype(object).where(col.notna(), None))
+    assert got.dtype == np.intp and (got == want).all()
+    assert (got == -1).sum() > 0 and (got >= 0).sum() > 0
+    # numbers, and keys that are not unique, go to get_indexer (which refuses the latter)
+    assert positions(pd.Series([3, 1, 9]), pd.Index([1, 2, 3])).tolist() == [2, 0, -1]
+    with pytest.raises(Exception, match="unique"):
+        positions(col, pd.Index(["A00001", "A00001"]))
