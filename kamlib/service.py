@@ -376,6 +376,11 @@ def _column(df: pd.DataFrame, name: str, kind: str) -> np.ndarray:
     return s.where(s.notna(), None).to_numpy()
 
 
+def _name(v: Any) -> str:
+    """A kind or severity as the promises name it ("None" when missing, as ``str``)."""
+    return "None" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
 def _judge(
     book: Book, cfg: dict[str, Any], as_of: Any = None
 ) -> tuple[pd.DataFrame, list[str], pd.Timestamp]:
@@ -417,10 +422,16 @@ def _judge(
     clock = np.full(n, None, dtype=object)
     within = np.full(n, np.nan)
     unit = np.full(n, None, dtype=object)
-    for i in range(n):  # a lookup per ticket: the promises are a handful of settings
-        p = promises.get(str(kind[i]), {}).get(str(sev[i]))
+    # a lookup per pair of kind and severity (a handful), not per ticket (millions)
+    kind_code, kinds = pd.factorize(pd.Series(kind, dtype=object), use_na_sentinel=False)
+    sev_code, sevs = pd.factorize(pd.Series(sev, dtype=object), use_na_sentinel=False)
+    pair_code, pairs = pd.factorize(kind_code * max(len(sevs), 1) + sev_code)
+    for j, pair in enumerate(pairs):
+        k, v = kinds[pair // max(len(sevs), 1)], sevs[pair % max(len(sevs), 1)]
+        p = promises.get(_name(k), {}).get(_name(v))
         if p is not None:
-            clock[i], within[i], unit[i] = p["clock"], float(p["within"]), p["unit"]
+            these = pair_code == j
+            clock[these], within[these], unit[these] = p["clock"], float(p["within"]), p["unit"]
     by_date = (clock == "delivery") & ~np.isnat(promised)
     unit = np.where(by_date, "promised_date", unit)
     within = np.where(by_date, np.nan, within)
@@ -597,11 +608,17 @@ def _unit_words(unit: str) -> str:
 
 def _by_promise(table: pd.DataFrame, cfg: dict[str, Any], min_tickets: int) -> pd.DataFrame:
     rows = []
+    # the tickets counted once per (kind, severity, status), not filtered per promise
+    counts: dict[tuple[Any, Any], dict[Any, int]] = {}
+    if len(table):
+        by = table.groupby(["kind", "severity", "status"], observed=True, dropna=True).size()
+        for (k, v, status), c in by.items():
+            counts.setdefault((k, v), {})[status] = int(c)
     for kind, by_sev in cfg["promises"].items():
         for sev, p in by_sev.items():
-            t = table[(table["kind"] == kind) & (table["severity"] == sev)]
-            st = t["status"]
-            kept, broken = int((st == "kept").sum()), int((st == "broken").sum())
+            st = counts.get((kind, sev), {})
+            tickets = int(sum(st.values()))
+            kept, broken = int(st.get("kept", 0)), int(st.get("broken", 0))
             rows.append(
                 {
                     "kind": kind,
@@ -609,11 +626,11 @@ def _by_promise(table: pd.DataFrame, cfg: dict[str, Any], min_tickets: int) -> p
                     "clock": p["clock"],
                     "within": float(p["within"]),
                     "unit": p["unit"],
-                    "tickets": len(t),
+                    "tickets": tickets,
                     "kept": kept,
                     "broken": broken,
-                    "pending": int((st == "pending").sum()),
-                    "not_judged": int((st == "not_judged").sum()),
+                    "pending": int(st.get("pending", 0)),
+                    "not_judged": int(st.get("not_judged", 0)),
                     "kept_share": kept / (kept + broken)
                     if kept + broken >= min_tickets
                     else np.nan,

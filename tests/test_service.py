@@ -806,3 +806,39 @@ def test_on_the_sample_operator(sample_book):
     assert after.claimed_ and after.ratio_ > 1.5
     assert complaint_rate(sample_book).summary()["value"]["complaints"] > 1000
     assert satisfaction_trend(sample_book).summary()["value"]["answers"] > 1000
+
+
+def test_each_ticket_gets_its_promise_and_each_promise_its_counts():
+    """The promise of each ticket and the counts per promise, against a lookup ticket by
+    ticket and a filter promise by promise on the sample's branch (a ticket of an unknown
+    kind and one without a kind have no promise)."""
+    from kamlib.service import service_rules
+
+    book = kamlib.load(kamlib.sample_path()).branch("Suzhou")
+    tk = book.tickets.copy()
+    tk.loc[tk.index[:3], "kind"] = ["no-such-kind", None, "fault"]
+    tk.loc[tk.index[2], "severity"] = None  # takes missing_severity
+    book = replace(book, tickets=tk)
+    cfg = service_rules(None, caller="test")
+    p = service_promises(book)
+    t = p.table
+    for kind, sev, clock, within, unit in zip(
+        t["kind"], t["severity"], t["clock"], t["within"], t["unit"], strict=True
+    ):
+        want = cfg["promises"].get(str(kind) if pd.notna(kind) else "None", {}).get(str(sev))
+        if want is None:
+            assert pd.isna(clock) and np.isnan(within) and pd.isna(unit)
+        else:
+            assert clock == want["clock"] and within == float(want["within"]) or (
+                unit == "promised_date" and np.isnan(within)
+            )
+            assert unit in (want["unit"], "promised_date")
+    assert t["status"].iloc[:2].tolist() == ["no_promise", "no_promise"]
+    assert pd.notna(t["clock"].iloc[2])
+    by = p.by_promise.set_index(["kind", "severity"])
+    for (kind, sev), row in by.iterrows():
+        mine = t[(t["kind"] == kind) & (t["severity"] == sev)]
+        assert row["tickets"] == len(mine)
+        for s in ("kept", "broken", "pending", "not_judged"):
+            assert row[s] == int((mine["status"] == s).sum()), (kind, sev, s)
+    assert by["tickets"].sum() > 0
