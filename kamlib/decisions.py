@@ -234,7 +234,14 @@ def _key_accounts(b: Book) -> Book | None:
     """The book's key accounts; None when the data have no customer type."""
     if "customer_type" not in b.accounts:
         return None
-    return b.select((b.accounts["customer_type"] == "key_account").to_numpy(dtype=bool))
+    # memoised: the key-account churn rate of the window and of each half ask for it, and
+    # each selection cut every table of the branch
+    return b.memo(
+        "kpi_key_accounts",
+        lambda: b.select(
+            (b.accounts["customer_type"] == "key_account").to_numpy(dtype=bool, na_value=False)
+        ),
+    )
 
 
 def _churn_counts(b: Book, months: pd.DatetimeIndex | None, key_accounts: bool) -> tuple[int, int]:
