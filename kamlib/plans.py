@@ -494,10 +494,13 @@ def _complaints(book: Book, key: pd.Series) -> tuple[pd.Series | None, float]:
     parts = []
     for table, column in (("usage", "complaints"), ("costs", "service_tickets")):
         if book.has(table) and column in book.table(table):
-            t = book.table(table)
-            parts.append(
-                t.groupby("account_id")[column].sum() / t.groupby("account_id")["month"].nunique()
+            # the total and the months in one grouping, not two
+            g = (
+                book.table(table)
+                .groupby("account_id")
+                .agg(total=(column, "sum"), months=("month", "nunique"))
             )
+            parts.append(g["total"] / g["months"])
     if not parts:
         return None, float("nan")
     per = parts[0] if len(parts) == 1 else parts[0].add(parts[1], fill_value=0.0)

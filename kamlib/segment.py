@@ -352,6 +352,14 @@ def per_account_mean(book: Book, table: str, column: str) -> pd.Series:
     ids = book.accounts["account_id"].to_numpy()
     if not book.has(table) or column not in book.table(table):
         return pd.Series(np.nan, index=ids)
+    # every numeric column's means in one grouping, once per book: the tiers, customer
+    # types, lifecycle, value x loyalty and needs each asked for a column of usage
+    means = book.memo(
+        ("per_account_mean", table),
+        lambda: book.table(table).groupby("account_id").mean(numeric_only=True),
+    )
+    if column in means:
+        return means[column].reindex(ids)
     return book.table(table).groupby("account_id")[column].mean().reindex(ids)
 
 
