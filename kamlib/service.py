@@ -376,6 +376,15 @@ def _column(df: pd.DataFrame, name: str, kind: str) -> np.ndarray:
     return s.where(s.notna(), None).to_numpy()
 
 
+def _as_text(s: pd.Series) -> Any:
+    """A column of ids for a new table: Arrow strings are kept as they are (what pandas
+    infers from them as Python objects, without making millions of objects); anything
+    else as objects, for pandas to infer."""
+    if pd.api.types.is_string_dtype(s.dtype) and getattr(s.dtype, "storage", None) == "pyarrow":
+        return s.astype("str").array
+    return s.to_numpy()
+
+
 def _name(v: Any) -> str:
     """A kind or severity as the promises name it ("None" when missing, as ``str``)."""
     return "None" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
@@ -486,8 +495,8 @@ def _judge(
     name = lookup(tk["account_id"], pd.Series(names.to_numpy(), index=acc["account_id"]))
     table = pd.DataFrame(
         {
-            "ticket_id": tk["ticket_id"].to_numpy(),
-            "account_id": tk["account_id"].to_numpy(),
+            "ticket_id": _as_text(tk["ticket_id"]),
+            "account_id": _as_text(tk["account_id"]),
             "name": name.to_numpy(dtype=object),
             "kind": kind,
             "severity": sev,
