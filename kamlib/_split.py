@@ -160,6 +160,32 @@ def _ids(batch: Any, column: str) -> Any:
     return pa.array(to_text(pd.Series(col.to_pandas())).astype(object))
 
 
+def _row_codes(batch: Any, accounts: pd.Index, codes: np.ndarray) -> np.ndarray:
+    """Each row's branch code by its ``account_id`` (:func:`_branch_codes`). Text ids are
+    typed (trimmed) once per distinct value of the batch, not once per row: a batch of a
+    million billing lines holds some tens of thousands of accounts."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    col = batch.column(batch.schema.get_field_index("account_id"))
+    if not (pa.types.is_large_string(col.type) or pa.types.is_string(col.type)):
+        return _branch_codes(_ids(batch, "account_id"), accounts, codes)
+    enc = pc.dictionary_encode(col)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    raw = pd.Series(
+        pd.arrays.ArrowStringArray(pa.chunked_array([enc.dictionary]).cast(pa.large_string()))
+    )
+    text = arrow_text(raw)
+    typed = text.combine_chunks() if text is not None else pa.array(to_text(raw))
+    found = accounts.get_indexer(
+        pd.Index(pd.arrays.ArrowStringArray(typed.cast(pa.large_string())))
+    )
+    per_id = np.where(found >= 0, codes[np.maximum(found, 0)], _REST)
+    at = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.where(at >= 0, per_id[np.maximum(at, 0)] if len(per_id) else _REST, _REST)
+
+
 def _branch_codes(ids: Any, accounts: pd.Index, codes: np.ndarray) -> np.ndarray:
     """Each row's branch code (``_REST`` for an account not in ``accounts``): the batch's
     distinct ids looked up in the accounts' index, whose hash table is built once (Arrow's
@@ -185,6 +211,7 @@ def _split_table(
     """Write the table's rows to ``tmp/<code>.parquet`` by branch code (with ``__row``);
     returns what the stream saw: the billing months of rows with a branch."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     writers: dict[int, Any] = {}
     offset = 0
@@ -193,15 +220,21 @@ def _split_table(
         for batch in _batches(path):
             if "account_id" not in batch.schema.names:
                 raise _Fallback(path)  # the whole path says which column is missing
-            code = _branch_codes(_ids(batch, "account_id"), acc_ids, codes)
+            code = _row_codes(batch, acc_ids, codes)
             rows = pa.array(np.arange(offset, offset + batch.num_rows, dtype=np.int64))
             offset += batch.num_rows
             full = pa.RecordBatch.from_arrays(
                 [*batch.columns, rows], names=[*batch.schema.names, _ROW]
             )
             if table == "billing" and "month" in batch.schema.names:
-                m = to_month(pd.Series(batch.column("month").to_pandas()))
-                months.update(pd.DatetimeIndex(m[code >= 0].dropna().unique()))
+                # the months of rows with a branch, read once per distinct value (a few
+                # dozen), not once per line
+                enc = pc.dictionary_encode(batch.column("month"))
+                at = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                used = np.unique(at[(code >= 0) & (at >= 0)])
+                values = enc.dictionary.take(pa.array(used, type=pa.int64()))
+                m = to_month(pd.Series(values.to_pandas()))
+                months.update(pd.DatetimeIndex(m.dropna().unique()))
             order = np.argsort(code, kind="stable")
             sorted_codes = code[order]
             bounds = np.flatnonzero(np.diff(sorted_codes)) + 1
