@@ -26,7 +26,7 @@ import pandas as pd
 
 from ._book import Book, has_column, lookup, positions
 from ._format import count, money, number, share
-from ._i18n import N_, ntr, tr
+from ._i18n import N_, current_language, ntr, tr
 from ._result import Result, axes, figures, nothing_to_draw
 
 __all__ = [
@@ -394,9 +394,30 @@ def _judge(
     book: Book, cfg: dict[str, Any], as_of: Any = None
 ) -> tuple[pd.DataFrame, list[str], pd.Timestamp]:
     """Every ticket opened by ``as_of`` against its promise (the rows of
-    :func:`service_promises`), the notes, and the as-of moment."""
+    :func:`service_promises`), the notes, and the as-of moment.
+
+    Memoised per book, moment and settings: the promises and service after churn judge
+    the same tickets at the same moment (the end of the as-of day) when no ticket is
+    later, and at 2 million tickets each judging took 5 s."""
+    import json
+
     tk = book.table("tickets")
     when = _as_of(book, tk, as_of)
+    # the notes are worded in the current language: a report in another remembers its own
+    key = (
+        "service_judge",
+        when,
+        json.dumps(cfg, sort_keys=True, default=str),
+        current_language(),
+    )
+    table, notes = book.memo(key, lambda: _judged(book, tk, cfg, when))
+    return table.copy(deep=False), list(notes), when
+
+
+def _judged(
+    book: Book, tk: pd.DataFrame, cfg: dict[str, Any], when: pd.Timestamp
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """:func:`_judge` computed (the table and its notes)."""
     w64 = when.to_datetime64()
     notes: list[str] = []
     opened = _column(tk, "opened", "date")
@@ -604,7 +625,7 @@ def _judge(
                     years=", ".join(map(str, outside)),
                 )
             )
-    return table, notes, when
+    return table, tuple(notes)
 
 
 def _unit_words(unit: str) -> str:

@@ -842,3 +842,21 @@ def test_each_ticket_gets_its_promise_and_each_promise_its_counts():
         for s in ("kept", "broken", "pending", "not_judged"):
             assert row[s] == int((mine["status"] == s).sum()), (kind, sev, s)
     assert by["tickets"].sum() > 0
+
+
+def test_tickets_are_judged_once_per_moment_and_language_and_a_copy_changes_nothing():
+    from kamlib._i18n import language
+
+    book = kamlib.load(kamlib.sample_path()).branch("Suzhou")
+    first = service_promises(book)
+    kept = first.table.copy()
+    first.table["status"] = "changed"
+    again = service_promises(book)
+    pd.testing.assert_frame_equal(again.table, kept)
+    assert again.notes == first.notes
+    with language("zh"):
+        zh = service_promises(book)
+    assert zh.notes != first.notes  # worded in Chinese, not taken from the English run
+    pd.testing.assert_frame_equal(zh.table, kept)
+    later = service_promises(book, as_of=book.as_of + pd.Timedelta(days=30))
+    assert not later.table["status"].equals(kept["status"]) or len(later.table) != len(kept)
