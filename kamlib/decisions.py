@@ -230,18 +230,11 @@ def _profit(b: Book, months: pd.DatetimeIndex | None, cost_model: Any) -> tuple[
     return float(s["profit"]), float(s["margin"])
 
 
-def _key_accounts(b: Book) -> Book | None:
-    """The book's key accounts; None when the data have no customer type."""
+def _key_account_mask(b: Book) -> np.ndarray | None:
+    """Which of the book's accounts are key accounts; None without a customer type."""
     if "customer_type" not in b.accounts:
         return None
-    # memoised: the key-account churn rate of the window and of each half ask for it, and
-    # each selection cut every table of the branch
-    return b.memo(
-        "kpi_key_accounts",
-        lambda: b.select(
-            (b.accounts["customer_type"] == "key_account").to_numpy(dtype=bool, na_value=False)
-        ),
-    )
+    return (b.accounts["customer_type"] == "key_account").to_numpy(dtype=bool, na_value=False)
 
 
 def _churn_counts(b: Book, months: pd.DatetimeIndex | None, key_accounts: bool) -> tuple[int, int]:
@@ -249,24 +242,30 @@ def _churn_counts(b: Book, months: pd.DatetimeIndex | None, key_accounts: bool) 
     (0 and 0 when the data cannot give them).
 
     The window uses :func:`kamlib.churn_rates`' denominator (so the book's
-    :meth:`~kamlib.Book.observation_start`); a half uses the period rule of
-    :func:`kamlib.churn_by_period` (customers at some time in it, not gone before it).
-    Both are counts of accounts: a sum over any split of the accounts.
+    :meth:`~kamlib.Book.observation_start`, for its key accounts too); a half uses the
+    period rule of :func:`kamlib.churn_by_period` (customers at some time in it, not gone
+    before it). Both are counts of accounts: a sum over any split of the accounts.
     """
-    from .churn import churn_rates, period_members
+    from .churn import churn_base, churn_rates, period_members
 
-    if key_accounts:
-        keys = _key_accounts(b)
-        if keys is None:
-            return 0, 0
-        b = keys
+    key = _key_account_mask(b) if key_accounts else None
+    if key_accounts and key is None:
+        return 0, 0
     if months is None:
         if not len(b.accounts):
             return 0, 0
+        if key is not None:
+            # churn_rates' denominator of the key accounts alone: its rows among them
+            # (no selection of every table for two counts)
+            base = churn_base(b, True, columns=["customer_type"])
+            mine = (base["customer_type"] == "key_account").to_numpy(dtype=bool, na_value=False)
+            return int(mine.sum()), int(base["churned"].to_numpy()[mine].sum())
         t = churn_rates(b, by=None).table  # its counts, whatever the small-sample rule
         if t.empty:
             return 0, 0
         return int(t["accounts"].iloc[0]), int(t["churned"].iloc[0])
+    if key is not None:
+        b = replace(b, accounts=b.accounts.loc[key])  # the accounts' columns are all it reads
     acc = b.accounts
     if "churn_date" not in acc or acc["churn_date"].isna().all():
         return 0, 0
