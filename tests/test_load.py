@@ -208,6 +208,18 @@ def test_parsing_once_per_distinct_value_gives_the_row_by_row_result():
     assert (
         v.normalise_code(codes).tolist() == ["key_account", "key_account", "sme_micro", pd.NA] * 50
     )
+    # dates already typed take their month by numpy's month unit: as pandas' periods do
+    stamps = pd.Series(
+        pd.to_datetime(
+            ["1969-12-15 13:00", "1900-02-28", "2025-03-31 23:59:59.999", None, "2024-02-29"],
+            format="mixed",
+        ),
+        index=[5, 3, 9, 1, 7],
+    )
+    for unit in ("ns", "us", "s"):
+        typed = stamps.astype(f"datetime64[{unit}]")
+        want = typed.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+        pd.testing.assert_series_equal(v.to_month(typed), want)
 
 
 def test_a_cause_group_without_any_cause_is_read():
