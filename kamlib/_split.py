@@ -24,6 +24,7 @@ import pickle
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -331,6 +332,96 @@ def prepare_by_branch(src: Path, out: Path, *, cost_model: Any = None) -> Path |
         shutil.rmtree(work, ignore_errors=True)
 
 
+#: accounts from which the branches are validated and written in parallel (a process
+#: per core, at most ``_MAX_STEP_JOBS``): below it a process's start costs more than it
+#: saves. Each process holds one branch: at 400,000 accounts about 4 GB.
+_PARALLEL_FROM = 100_000
+_MAX_STEP_JOBS = 2
+
+
+def _step_jobs(accounts: int, branches: int) -> int:
+    """How many processes validate and write the branches."""
+    import os
+
+    if accounts < _PARALLEL_FROM or branches < 2:
+        return 1
+    return max(1, min(os.cpu_count() or 1, _MAX_STEP_JOBS, branches))
+
+
+@dataclass
+class _Step:
+    """What one branch's validation and writing needs (sent to a worker process)."""
+
+    k: int
+    work: Path
+    folder: Path | None  # None: an error is already known, nothing is written
+    facts: list[str]
+    keyed: dict[str, tuple[str, ...]]
+    names: dict[str, str]
+    labels: dict[str, str]
+    book_meta: dict[str, Any]
+    accounts: pd.DataFrame
+    sampled: np.ndarray  # which of the branch's accounts the churn-risk model samples
+    months: pd.DatetimeIndex
+    cost_model: Any
+
+
+def _run_steps(steps: list[_Step], *, jobs: int) -> Iterator[dict[str, Any]]:
+    """:func:`_step` of each branch, in branch order: in this process, or in ``jobs``
+    worker processes (started fresh, not forked: the reading threads of Arrow make a
+    fork unsafe)."""
+    if jobs <= 1:
+        for st in steps:
+            yield _step(st)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(_step, steps)
+
+
+def _step(st: _Step) -> dict[str, Any]:
+    """Validate one branch's rows and write its tables (when ``st.folder``); return the
+    key columns checked across branches (``keys``), the tables at fault (``bad``), the
+    rows of the churn-risk sample (``sample``) and the branch's additive operator figures
+    (``parts``, :func:`kamlib.decisions.operator_parts`)."""
+    from .decisions import operator_parts
+
+    raw: dict[str, pd.DataFrame] = {"accounts": st.accounts}
+    for t in st.facts:
+        df = _read_shard(st.work / t / f"{st.k}.arrow")
+        if df is not None:
+            raw[t] = df
+    # each table's file and rows as the whole path names them
+    keys: dict[str, pd.DataFrame] = {}
+    for t, key in st.keyed.items():
+        if t in raw and all(c in raw[t] for c in key):
+            part = raw[t][list(key)].copy()
+            part[_ROW] = raw[t].index.to_numpy()
+            keys[t] = part
+    done: dict[str, Any] = {"keys": keys, "bad": set(), "sample": None, "parts": None}
+    try:
+        book = build_book(raw, files=st.names, row_labels=st.labels, consume=True, **st.book_meta)
+    except DataError as e:
+        done["bad"] = {i.table for i in e.issues if i.severity == "error"}
+        return done
+    if st.folder is None:
+        return done  # an error is reported: no need to write
+    st.folder.mkdir(exist_ok=True)
+    for t in TABLES:
+        df = getattr(book, t)
+        if isinstance(df, pd.DataFrame) and len(df):
+            df.to_parquet(st.folder / f"{t}.parquet", index=False)
+    if st.sampled.any():
+        chosen = book.select(st.sampled)
+        done["sample"] = {
+            t: df for t in TABLES for df in [getattr(chosen, t)] if isinstance(df, pd.DataFrame)
+        }
+    done["parts"] = operator_parts(book, months=st.months, cost_model=st.cost_model)
+    return done
+
+
 def _whole(src: Path, out: Path, cost_model: Any) -> Path:
     from ._io import load_whole
     from ._io import prepare as prepare_whole
@@ -414,41 +505,36 @@ def _prepare(
     keep = _risk_sample(len(acc))
     sample_parts: dict[str, list[pd.DataFrame]] = {}
     sample_rows: list[np.ndarray] = []
-    for k, b in enumerate(branches):
-        raw: dict[str, pd.DataFrame] = {"accounts": raw_acc.loc[acc_rows[codes == k]]}
-        for t in facts:
-            df = _read_shard(work / t / f"{k}.arrow")
-            if df is not None:
-                raw[t] = df
-        # each table's file and rows as the whole path names them
-        for t, key in keyed.items():
-            if t in raw and all(c in raw[t] for c in key):
-                part = raw[t][list(key)].copy()
-                part[_ROW] = raw[t].index.to_numpy()
-                keys[t].append(part)
-        try:
-            book = build_book(raw, files=names, row_labels=labels, consume=True, **book_meta)
-        except DataError as e:
-            bad_tables |= {i.table for i in e.issues if i.severity == "error"}
-            continue
-        if bad_tables:
-            continue  # an error is reported below: no need to write
-        d = tmp / folders[b]
-        d.mkdir(exist_ok=True)
-        for t in TABLES:
-            df = getattr(book, t)
-            if isinstance(df, pd.DataFrame) and len(df):
-                df.to_parquet(d / f"{t}.parquet", index=False)
-        pos = np.flatnonzero(codes == k)  # the branch's accounts, in file order
-        mine = keep[pos]
-        if mine.any():
-            chosen = book.select(mine)
-            sample_rows.append(pos[mine])
-            for t in TABLES:
-                df = getattr(chosen, t)
-                if isinstance(df, pd.DataFrame):
-                    sample_parts.setdefault(t, []).append(df)
-        del book
+    op_parts: list[dict[str, Any]] = []  # each branch's additive operator figures
+    steps = [
+        _Step(
+            k=k,
+            work=work,
+            folder=None if bad_tables else tmp / folders[b],
+            facts=facts,
+            keyed=keyed,
+            names=names,
+            labels=labels,
+            book_meta=book_meta,
+            accounts=raw_acc.loc[acc_rows[codes == k]],
+            sampled=keep[np.flatnonzero(codes == k)],
+            months=op_months,
+            cost_model=cost_model,
+        )
+        for k, b in enumerate(branches)
+    ]
+    for k, done in enumerate(_run_steps(steps, jobs=_step_jobs(len(acc), len(branches)))):
+        for t, part in done["keys"].items():
+            keys[t].append(part)
+        bad_tables |= done["bad"]
+        if done["parts"] is not None:
+            op_parts.append(done["parts"])
+        if done["sample"] is not None:
+            pos = np.flatnonzero(codes == k)  # the branch's accounts, in file order
+            sample_rows.append(pos[steps[k].sampled])
+            for t, df in done["sample"].items():
+                sample_parts.setdefault(t, []).append(df)
+    del steps
     # keys that must be unique across the whole table (a ticket id in two branches)
     from ._validate import duplicated_keys
 
@@ -479,7 +565,7 @@ def _prepare(
     sample_frames["accounts"] = sample_frames["accounts"].iloc[order].reset_index(drop=True)
     clock["branches"] = time.perf_counter()
     operator = _operator_models(
-        tmp, folders, manifest_meta, acc, sample_frames, op_months, cost_model
+        tmp, folders, manifest_meta, acc, sample_frames, op_months, op_parts
     )
     manifest = {
         **manifest_meta,
@@ -568,14 +654,15 @@ def _operator_models(
     acc: pd.DataFrame,
     sample_frames: dict[str, pd.DataFrame],
     months: pd.DatetimeIndex,
-    cost_model: Any,
+    parts: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """Fit the operator's churn-risk model (on ``sample_frames``, the sampled accounts'
-    rows) and lifetime fits, pickled into ``tmp`` as the whole path does, and return the
-    operator's totals and KPIs: all in one more pass over the branches."""
+    rows) and lifetime fits, pickled into ``tmp`` as the whole path does, scoring every
+    branch in one more pass over them, and return the operator's totals and KPIs (from
+    ``parts``, each branch's :func:`kamlib.decisions.operator_parts`)."""
     from ._io import CHURN_RISK_FILE, LIFETIMES_FILE
     from .customer_value import operator_lifetimes
-    from .decisions import operator_parts, operator_summary_from_parts
+    from .decisions import operator_summary_from_parts
     from .watchlist import ChurnRisk
 
     # the lifetime fits read the accounts table only (and when observation began: the
@@ -587,15 +674,7 @@ def _operator_models(
     del whole_acc
     model = ChurnRisk()
     sample = Book.from_frames(**sample_frames, **meta)  # type: ignore[arg-type]
-    n = len(acc)
-    summed: list[dict[str, Any]] = []
-
-    def scored() -> Iterator[Book]:
-        for book in _branch_books(tmp, folders, meta):
-            summed.append(operator_parts(book, months=months, cost_model=cost_model))
-            yield book
-
-    model.fit_sampled(sample, scored(), accounts=n, months=months)
+    model.fit_sampled(sample, _branch_books(tmp, folders, meta), accounts=len(acc), months=months)
     with (tmp / CHURN_RISK_FILE).open("wb") as f:
         pickle.dump(model.detached(), f)
-    return operator_summary_from_parts(summed)
+    return operator_summary_from_parts(parts)

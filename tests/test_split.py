@@ -62,7 +62,7 @@ def assert_same_prepared(whole: Path, split: Path) -> None:
     mw = json.loads((whole / "kamlib-prepared.json").read_text("utf-8"))
     ms = json.loads((split / "kamlib-prepared.json").read_text("utf-8"))
     for k in mw:
-        if k not in ("source",):
+        if k not in ("source", "prepare_seconds"):  # where each was read from, and when
             _approx(mw[k], ms[k], k)
     for b in mw["branches"]:
         w, s = kamlib.load(whole, branch=b), kamlib.load(split, branch=b)
@@ -223,3 +223,34 @@ def test_a_written_branch_read_back_unvalidated_is_the_branch_load_gives(operato
         for what in ("name", "currency", "as_of", "observed_from", "revenue_basis"):
             assert getattr(fast, what) == getattr(checked, what), (b, what)
         assert (fast.assumed, fast.computed) == (checked.assumed, checked.computed)
+
+
+@pytest.mark.parametrize("fault", [None, "ticket id in two branches", "account without a branch"])
+def test_branches_validated_in_worker_processes_are_prepared_alike(
+    fault, operator, tmp_path, monkeypatch
+):
+    """Above ``_PARALLEL_FROM`` accounts the branches are validated and written by worker
+    processes: the same prepared dataset (or the same error) as the whole path gives,
+    with a cost model passed to the workers."""
+    from kamlib import _split
+
+    monkeypatch.setattr(_split, "_PARALLEL_FROM", 0)
+    monkeypatch.setattr(_split, "_MAX_STEP_JOBS", 2)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert _split._step_jobs(300, 4) == 2
+    files = _files(operator)
+    if fault:
+        PLANTED[fault](files)
+    d = tmp_path / "export"
+    d.mkdir()
+    for name, content in files.items():
+        (d / name).write_bytes(content)
+    got = same_both_ways(d, tmp_path)
+    if fault:
+        assert isinstance(got, tuple) and got[0] == "DataError"
+    model = kamlib.profit.cost_model_from(None, caller="test")
+    a = prepare_by_branch(d, tmp_path / "a", cost_model=model) if not fault else None
+    if a is not None:
+        monkeypatch.setattr(_split, "_PARALLEL_FROM", 10**9)
+        b = prepare_by_branch(d, tmp_path / "b", cost_model=model)
+        assert_same_prepared(b, a)
