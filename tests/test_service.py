@@ -829,8 +829,10 @@ def test_each_ticket_gets_its_promise_and_each_promise_its_counts():
         if want is None:
             assert pd.isna(clock) and np.isnan(within) and pd.isna(unit)
         else:
-            assert clock == want["clock"] and within == float(want["within"]) or (
-                unit == "promised_date" and np.isnan(within)
+            assert (
+                clock == want["clock"]
+                and within == float(want["within"])
+                or (unit == "promised_date" and np.isnan(within))
             )
             assert unit in (want["unit"], "promised_date")
     assert t["status"].iloc[:2].tolist() == ["no_promise", "no_promise"]
