@@ -308,7 +308,7 @@ class NeedsRules(_Model):
     n_init: Annotated[int, Field(ge=1)]
     min_accounts: Annotated[int, Field(ge=2)]
     #: 0: fit on every account; else at least min_accounts (checked below)
-    fit_sample: Annotated[int, Field(ge=0)] = 50000
+    fit_sample: Annotated[int, Field(ge=0)] = 20000
     z_clip: NonNegative
     resamples: Annotated[int, Field(ge=2)]
     resample_share: Share

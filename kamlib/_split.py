@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._book import Book, build_book
-from ._errors import DataError
+from ._errors import ConfigError, DataError
 from ._files import replace_dir, safe_name
 from ._schema import OPTIONAL_TABLES, TABLES
 from ._validate import arrow_text, as_of_from, to_month, to_text, validate_tables
@@ -309,6 +309,7 @@ def prepare_by_branch(src: Path, out: Path, *, cost_model: Any = None) -> Path |
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-split-", dir=out.parent))
+    made: list[Path] = []
     try:
         return _prepare(
             src,
@@ -325,9 +326,16 @@ def prepare_by_branch(src: Path, out: Path, *, cost_model: Any = None) -> Path |
             acc_ids,
             cost_model,
             started,
+            made=made,
         )
     except _Fallback:
+        for d in made:
+            shutil.rmtree(d, ignore_errors=True)
         return _whole(src, out, cost_model)
+    except BaseException:
+        for d in made:  # the half-written dataset (once whole, it was moved to ``out``)
+            shutil.rmtree(d, ignore_errors=True)
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -367,18 +375,68 @@ class _Step:
 
 
 def _run_steps(steps: list[_Step], *, jobs: int) -> Iterator[dict[str, Any]]:
-    """:func:`_step` of each branch, in branch order: in this process, or in ``jobs``
-    worker processes (started fresh, not forked: the reading threads of Arrow make a
-    fork unsafe)."""
+    """:func:`_step` of each branch, in branch order: in this process, or at most
+    ``jobs`` at a time each in a fresh ``python -m kamlib._split`` (not forked: the
+    reading threads of Arrow make a fork unsafe; not multiprocessing's spawn, which runs
+    the caller's script again in every worker, so a script without a ``__main__`` guard
+    would call ``prepare`` once per worker). A step's exception is raised here."""
     if jobs <= 1:
         for st in steps:
             yield _step(st)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import subprocess
+    import sys
 
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(_step, steps)
+    with tempfile.TemporaryDirectory(prefix="kamlib-steps-") as tmp:
+        folder = Path(tmp)
+        running: dict[int, subprocess.Popen[bytes]] = {}
+        finished: dict[int, dict[str, Any]] = {}
+        queue = list(range(len(steps)))
+        try:
+            for i in range(len(steps)):
+                while i not in finished:
+                    while queue and len(running) < jobs:
+                        k = queue.pop(0)
+                        with (folder / f"{k}.in").open("wb") as f:
+                            pickle.dump(steps[k], f)
+                        running[k] = subprocess.Popen(
+                            [sys.executable, "-m", "kamlib._split", str(folder), str(k)],
+                            stdin=subprocess.DEVNULL,
+                        )
+                    k = next(iter(running))  # the oldest: they finish in about that order
+                    running.pop(k).wait()
+                    finished[k] = _step_result(folder, k)
+                yield finished.pop(i)
+        finally:
+            for p in running.values():
+                p.kill()
+                p.wait()
+
+
+def _step_result(folder: Path, k: int) -> dict[str, Any]:
+    """What the worker of step ``k`` left: its result, or its exception raised."""
+    out = folder / f"{k}.out"
+    if not out.is_file():
+        raise RuntimeError(f"the worker validating branch {k} ended without a result")
+    with out.open("rb") as f:
+        kind, value = pickle.load(f)  # written by _step_main, in this run's own folder
+    if kind == "error":
+        raise value
+    return value
+
+
+def _step_main(folder: Path, k: int) -> None:
+    """A worker: run step ``k`` of ``folder`` and leave its result (or exception)."""
+    with (folder / f"{k}.in").open("rb") as f:
+        st = pickle.load(f)  # written by _run_steps, in this run's own folder
+    try:
+        result: tuple[str, Any] = ("done", _step(st))
+    except Exception as e:  # raised by the caller: a ConfigError reads as it would here
+        result = ("error", e)
+    part = folder / f"{k}.part"
+    with part.open("wb") as f:
+        pickle.dump(result, f)
+    part.replace(folder / f"{k}.out")
 
 
 def _step(st: _Step) -> dict[str, Any]:
@@ -400,7 +458,13 @@ def _step(st: _Step) -> dict[str, Any]:
             part = raw[t][list(key)].copy()
             part[_ROW] = raw[t].index.to_numpy()
             keys[t] = part
-    done: dict[str, Any] = {"keys": keys, "bad": set(), "sample": None, "parts": None}
+    done: dict[str, Any] = {
+        "keys": keys,
+        "bad": set(),
+        "sample": None,
+        "parts": None,
+        "config_error": None,
+    }
     try:
         book = build_book(raw, files=st.names, row_labels=st.labels, consume=True, **st.book_meta)
     except DataError as e:
@@ -418,7 +482,10 @@ def _step(st: _Step) -> dict[str, Any]:
         done["sample"] = {
             t: df for t in TABLES for df in [getattr(chosen, t)] if isinstance(df, pd.DataFrame)
         }
-    done["parts"] = operator_parts(book, months=st.months, cost_model=st.cost_model)
+    try:
+        done["parts"] = operator_parts(book, months=st.months, cost_model=st.cost_model)
+    except ConfigError as e:  # raised after every branch is checked: data errors first
+        done["config_error"] = e
     return done
 
 
@@ -445,6 +512,8 @@ def _prepare(
     acc_ids: Any,
     cost_model: Any,
     started: float,
+    *,
+    made: list[Path],
 ) -> Path:
     import time
 
@@ -485,6 +554,7 @@ def _prepare(
         if any(i.severity == "error" for i in found):
             bad_tables.add(t)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    made.append(tmp)  # removed by the caller if anything below raises
     folders = {b: safe_name(b) for b in branches}
     counts = {b: int((codes == k).sum()) for k, b in enumerate(branches)}
     keyed = {t: TABLES[t].key for t in facts if "account_id" not in TABLES[t].key}
@@ -506,6 +576,7 @@ def _prepare(
     sample_parts: dict[str, list[pd.DataFrame]] = {}
     sample_rows: list[np.ndarray] = []
     op_parts: list[dict[str, Any]] = []  # each branch's additive operator figures
+    config_errors: list[ConfigError | None] = []  # a cost model's, raised after data errors
     steps = [
         _Step(
             k=k,
@@ -527,6 +598,10 @@ def _prepare(
         for t, part in done["keys"].items():
             keys[t].append(part)
         bad_tables |= done["bad"]
+        if bad_tables:  # an error is reported: the branches not yet started are not written
+            for later in steps[k + 1 :]:
+                later.folder = None
+        config_errors.append(done["config_error"])
         if done["parts"] is not None:
             op_parts.append(done["parts"])
         if done["sample"] is not None:
@@ -547,6 +622,10 @@ def _prepare(
     if bad_tables:
         shutil.rmtree(tmp, ignore_errors=True)
         _raise_whole(files, names, labels)
+    first_error = next((e for e in config_errors if e is not None), None)
+    if first_error is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise first_error
     manifest_meta = {
         "name": book_meta["name"],
         "currency": book_meta["currency"],
@@ -678,3 +757,9 @@ def _operator_models(
     with (tmp / CHURN_RISK_FILE).open("wb") as f:
         pickle.dump(model.detached(), f)
     return operator_summary_from_parts(parts)
+
+
+if __name__ == "__main__":  # a worker of _run_steps: python -m kamlib._split FOLDER K
+    import sys
+
+    _step_main(Path(sys.argv[1]), int(sys.argv[2]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -220,6 +221,10 @@ def test_parsing_once_per_distinct_value_gives_the_row_by_row_result():
         typed = stamps.astype(f"datetime64[{unit}]")
         want = typed.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
         pd.testing.assert_series_equal(v.to_month(typed), want)
+    # a month nanoseconds cannot hold is refused, as the periods refuse it (not wrapped)
+    far = pd.Series(np.array(["2300-05-01", "2024-01-01"], dtype="datetime64[s]"))
+    with pytest.raises(pd.errors.OutOfBoundsDatetime):
+        v.to_month(far)
 
 
 def test_a_cause_group_without_any_cause_is_read():

@@ -254,3 +254,60 @@ def test_branches_validated_in_worker_processes_are_prepared_alike(
         monkeypatch.setattr(_split, "_PARALLEL_FROM", 10**9)
         b = prepare_by_branch(d, tmp_path / "b", cost_model=model)
         assert_same_prepared(b, a)
+
+
+def test_a_script_without_a_main_guard_prepares_with_worker_processes(operator, tmp_path):
+    """The workers are fresh ``python -m kamlib._split`` processes: a user's script that
+    calls prepare at its top level is not run again by them (multiprocessing's spawn
+    would run it once per worker)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "plain.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from kamlib import _split\n"
+        "_split._PARALLEL_FROM = 0\n"
+        "_split._MAX_STEP_JOBS = 2\n"
+        "import os\n"
+        "os.cpu_count = lambda: 2\n"
+        f"print(_split.prepare_by_branch(Path({str(operator)!r}), Path({str(tmp_path / 'out')!r})))\n"
+        "print('ran', flush=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("ran") == 1  # the script ran once
+    assert (tmp_path / "out" / "kamlib-prepared.json").is_file()
+    assert_same_prepared(_whole(operator, tmp_path / "whole"), tmp_path / "out")
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_data_error_is_raised_before_a_cost_model_error_and_nothing_is_left(
+    parallel, operator, tmp_path, monkeypatch
+):
+    from kamlib import _split
+
+    if parallel:
+        monkeypatch.setattr(_split, "_PARALLEL_FROM", 0)
+        monkeypatch.setattr("os.cpu_count", lambda: 2)
+    bad_model = {"drivers": {"nonsense": 1}}
+    with pytest.raises(ConfigError):
+        prepare_by_branch(operator, tmp_path / "a" / "out", cost_model=bad_model)
+    assert list((tmp_path / "a").glob("*")) == []  # no half-written dataset
+    files = _files(operator)
+    lines = _lines(files["billing.csv"].decode())  # a data error in one branch's billing
+    header = lines[0].rstrip("\n").split(",")
+    last = lines[-1].rstrip("\n").split(",")
+    last[header.index("month")] = "not a month"
+    lines[-1] = ",".join(last) + "\n"
+    files["billing.csv"] = "".join(lines).encode()
+    d = tmp_path / "export"
+    d.mkdir()
+    for name, content in files.items():
+        (d / name).write_bytes(content)
+    with pytest.raises(DataError) as e:
+        prepare_by_branch(d, tmp_path / "b" / "out", cost_model=bad_model)
+    assert any(i.table == "billing" and i.column == "month" for i in e.value.issues)
+    assert list((tmp_path / "b").glob("*")) == []
