@@ -225,73 +225,10 @@ def test_a_written_branch_read_back_unvalidated_is_the_branch_load_gives(operato
         assert (fast.assumed, fast.computed) == (checked.assumed, checked.computed)
 
 
-@pytest.mark.parametrize("fault", [None, "ticket id in two branches", "account without a branch"])
-def test_branches_validated_in_worker_processes_are_prepared_alike(
-    fault, operator, tmp_path, monkeypatch
-):
-    """Above ``_PARALLEL_FROM`` accounts the branches are validated and written by worker
-    processes: the same prepared dataset (or the same error) as the whole path gives,
-    with a cost model passed to the workers."""
-    from kamlib import _split
-
-    monkeypatch.setattr(_split, "_PARALLEL_FROM", 0)
-    monkeypatch.setattr(_split, "_MAX_STEP_JOBS", 2)
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
-    assert _split._step_jobs(300, 4) == 2
-    files = _files(operator)
-    if fault:
-        PLANTED[fault](files)
-    d = tmp_path / "export"
-    d.mkdir()
-    for name, content in files.items():
-        (d / name).write_bytes(content)
-    got = same_both_ways(d, tmp_path)
-    if fault:
-        assert isinstance(got, tuple) and got[0] == "DataError"
-    model = kamlib.profit.cost_model_from(None, caller="test")
-    a = prepare_by_branch(d, tmp_path / "a", cost_model=model) if not fault else None
-    if a is not None:
-        monkeypatch.setattr(_split, "_PARALLEL_FROM", 10**9)
-        b = prepare_by_branch(d, tmp_path / "b", cost_model=model)
-        assert_same_prepared(b, a)
-
-
-def test_a_script_without_a_main_guard_prepares_with_worker_processes(operator, tmp_path):
-    """The workers are fresh ``python -m kamlib._split`` processes: a user's script that
-    calls prepare at its top level is not run again by them (multiprocessing's spawn
-    would run it once per worker)."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "plain.py"
-    script.write_text(
-        "from pathlib import Path\n"
-        "from kamlib import _split\n"
-        "_split._PARALLEL_FROM = 0\n"
-        "_split._MAX_STEP_JOBS = 2\n"
-        "import os\n"
-        "os.cpu_count = lambda: 2\n"
-        f"print(_split.prepare_by_branch(Path({str(operator)!r}), Path({str(tmp_path / 'out')!r})))\n"
-        "print('ran', flush=True)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.count("ran") == 1  # the script ran once
-    assert (tmp_path / "out" / "kamlib-prepared.json").is_file()
-    assert_same_prepared(_whole(operator, tmp_path / "whole"), tmp_path / "out")
-
-
-@pytest.mark.parametrize("parallel", [False, True])
-def test_a_data_error_is_raised_before_a_cost_model_error_and_nothing_is_left(
-    parallel, operator, tmp_path, monkeypatch
-):
-    from kamlib import _split
-
-    if parallel:
-        monkeypatch.setattr(_split, "_PARALLEL_FROM", 0)
-        monkeypatch.setattr("os.cpu_count", lambda: 2)
+def test_a_data_error_is_raised_before_a_cost_model_error_and_nothing_is_left(operator, tmp_path):
+    """Each branch's operator figures (which apply the cost model) are worked out as the
+    branch is written; a data error in a later branch is still the error raised, as the
+    whole path raises it, and a failed prepare leaves no half-written dataset."""
     bad_model = {"drivers": {"nonsense": 1}}
     with pytest.raises(ConfigError):
         prepare_by_branch(operator, tmp_path / "a" / "out", cost_model=bad_model)
